@@ -1,0 +1,44 @@
+"""Reads of the accounts app."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from accounts.models import AuditLog
+from accounts.services import GENESIS_HASH, audit_hash, audit_row_fields
+
+
+@dataclass(frozen=True)
+class AuditBreak:
+    row_id: int
+    reason: str
+
+
+def audit_chain_verify(*, batch_size: int = 2000) -> tuple[int, AuditBreak | None]:
+    """Walk the chain oldest first; return rows checked and the first break, if any."""
+    expected_prev = GENESIS_HASH
+    checked = 0
+    for entry in _audit_rows(batch_size):
+        if entry.prev_hash != expected_prev:
+            return checked, AuditBreak(
+                entry.pk, "a row before it was removed or altered"
+            )
+        if (
+            audit_hash(prev_hash=entry.prev_hash, row=audit_row_fields(entry))
+            != entry.hash
+        ):
+            return checked, AuditBreak(entry.pk, "its contents were changed")
+        expected_prev = entry.hash
+        checked += 1
+    return checked, None
+
+
+def _audit_rows(batch_size: int) -> Iterator[AuditLog]:
+    last_id = 0
+    while True:
+        batch = list(
+            AuditLog.objects.filter(id__gt=last_id).order_by("id")[:batch_size]
+        )
+        if not batch:
+            return
+        yield from batch
+        last_id = batch[-1].id

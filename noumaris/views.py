@@ -1,0 +1,70 @@
+import ipaddress
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseForbidden, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django_prometheus.exports import ExportToDjangoView
+
+from noumaris.health import readiness
+
+
+@never_cache
+@require_GET
+def health(request):
+    """Liveness: answers without touching any dependency."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def health_ready(request):
+    """Readiness: the database and, when configured, Redis; 503 naming what is down."""
+    checks = readiness()
+    down = [name for name, state in checks.items() if state != "ok"]
+    if down:
+        return JsonResponse(
+            {
+                "status": "unavailable",
+                "detail": f"Unavailable: {', '.join(down)}",
+                "checks": checks,
+            },
+            status=503,
+        )
+    return JsonResponse({"status": "ok", "checks": checks})
+
+
+def _metrics_allowed(request) -> bool:
+    if settings.DEBUG:
+        return True
+    token = settings.METRICS_TOKEN
+    auth = request.headers.get("Authorization", "")
+    if token and secrets.compare_digest(auth, f"Bearer {token}"):
+        return True
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(
+        address in ipaddress.ip_network(network, strict=False)
+        for network in settings.METRICS_ALLOWED_NETWORKS
+    )
+
+
+@never_cache
+@require_GET
+def metrics(request):
+    """Prometheus exposition; in production only from allowed networks or with the token."""
+    if not _metrics_allowed(request):
+        return HttpResponseForbidden(
+            "Metrics are not public.", content_type="text/plain"
+        )
+    return ExportToDjangoView(request)
+
+
+@login_required
+def dashboard(request):
+    return render(request, "dashboard.html", {})

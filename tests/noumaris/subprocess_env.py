@@ -1,0 +1,58 @@
+"""Run Django in a child process with a chosen environment (settings load at import)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OURS = (
+    "DJANGO_",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "KEYCLOAK_",
+    "OIDC_",
+    "FIELD_ENCRYPTION_KEYS",
+    "EMAIL_URL",
+    "REQUIRE_SERVICES",
+    "PYTEST",
+    "METRICS_",
+)
+
+
+def clean_env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(OURS)}
+    env.update(overrides)
+    env["DJANGO_SETTINGS_MODULE"] = "noumaris.settings"
+    return env
+
+
+def run_manage(
+    *args: str, env: dict[str, str], timeout: int = 60
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def read_settings(names: list[str], env: dict[str, str]) -> dict:
+    code = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        f"print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}, default=str))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])

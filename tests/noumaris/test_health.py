@@ -1,0 +1,83 @@
+import json
+import time
+
+import pytest
+from django.db import connection
+
+from tests.fakes.tcp_proxy import TcpProxy
+from tests.live import daphne, get
+from tests.noumaris.subprocess_env import clean_env
+
+
+def test_liveness_touches_no_dependency(client, settings):
+    # No database access is allowed in this test (no django_db mark), and Redis points
+    # nowhere: either would fail if /health touched it.
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_readiness_reports_the_database(client):
+    response = client.get("/health/ready")
+    assert response.status_code == 200
+    assert response.json()["checks"]["database"] == "ok"
+
+
+@pytest.mark.django_db
+def test_readiness_is_503_naming_redis_when_it_is_down(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    response = client.get("/health/ready")
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"database": "ok", "redis": "down"}
+    assert "redis" in response.json()["detail"]
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_readiness_checks_the_configured_redis(client):
+    response = client.get("/health/ready")
+    assert response.status_code == 200
+    assert response.json()["checks"]["redis"] == "ok"
+
+
+def _ready(base: str) -> tuple[int, dict]:
+    status, body, _ = get(base + "/health/ready")
+    return status, json.loads(body)
+
+
+def _eventually(base: str, want: int, seconds: float = 15) -> dict:
+    deadline = time.monotonic() + seconds
+    while True:
+        status, body = _ready(base)
+        if status == want or time.monotonic() > deadline:
+            assert status == want, body
+            return body
+        time.sleep(0.3)
+
+
+@pytest.mark.django_db
+def test_readiness_fails_while_the_database_is_unreachable_and_heals_after(tmp_path):
+    """The same server process: up, database cut (503), database back (200)."""
+    if connection.vendor == "postgresql":
+        params = connection.settings_dict
+        proxy = TcpProxy(params["HOST"] or "127.0.0.1", int(params["PORT"] or 5432))
+        proxy.start()
+        user = params["USER"] or "postgres"
+        url = f"postgres://{user}@127.0.0.1:{proxy.port}/{params['NAME']}"
+        with daphne(clean_env(DJANGO_DEBUG="1", DATABASE_URL=url)) as base:
+            assert _ready(base)[0] == 200
+            proxy.stop()
+            body = _eventually(base, 503)
+            assert body["checks"]["database"] == "down"
+            proxy.start()
+            assert _eventually(base, 200)["checks"]["database"] == "ok"
+    else:
+        folder = tmp_path / "not-yet"
+        url = f"sqlite:///{folder / 'db.sqlite3'}"
+        with daphne(clean_env(DJANGO_DEBUG="1", DATABASE_URL=url)) as base:
+            body = _eventually(base, 503)
+            assert body["checks"]["database"] == "down"
+            folder.mkdir()
+            assert _eventually(base, 200)["checks"]["database"] == "ok"
