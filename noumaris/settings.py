@@ -21,8 +21,9 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 # The test suite runs with DEBUG off but without production secrets or HTTPS;
 # production settings are tested in a subprocess (tests/noumaris/test_settings.py).
 TESTING = "pytest" in sys.modules
-# HTTPS-only behaviour (redirect, HSTS, secure cookies): on unless debugging or testing.
-SECURE = not DEBUG and not TESTING
+# HTTPS-only behaviour (redirect, HSTS, secure cookies): on unless debugging or testing;
+# DJANGO_HTTPS=0 turns it off for a plain-HTTP server on loopback (browser tests).
+SECURE = env_bool("DJANGO_HTTPS", not DEBUG and not TESTING)
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
@@ -113,6 +114,8 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
     }
 elif _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    # A file, not memory, so a server process started by a test sees the test data.
+    _db["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -221,13 +224,16 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "noumaris" / "static"]
+STATIC_MANIFEST = env_bool("DJANGO_STATIC_MANIFEST", not DEBUG and not TESTING)
+# Without collected files (development, tests) whitenoise serves from the source tree.
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or TESTING
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if STATIC_MANIFEST
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }

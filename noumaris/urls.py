@@ -13,5 +13,9 @@ urlpatterns = [
     path("health/ready", views.health_ready, name="health-ready"),
     path("metrics", views.metrics, name="metrics"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("noumaris.api_urls")),
     path("", include("accounts.urls")),
+    path("", include("institutions.urls")),
+    path("", include("transcription.urls")),
+    path("", include("templates_app.urls")),
 ]

@@ -3,6 +3,7 @@
 import contextlib
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -20,6 +21,10 @@ def daphne(
 ) -> Iterator[str]:
     """Start daphne with `env`; yield its base URL once /health answers."""
     port = port or free_port()
+    # The server's output goes to a file (a pipe nobody reads would fill and stall it).
+    output = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in `finally`
+        "w+", prefix="daphne-", suffix=".log", delete=False
+    )
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -33,27 +38,36 @@ def daphne(
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=output,
         stderr=subprocess.STDOUT,
         text=True,
     )
+    proc.log_path = output.name
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_for(base + "/health", proc, timeout)
         yield base
+    except BaseException:
+        output.seek(0)
+        sys.stderr.write(
+            f"--- daphne output ({output.name}) ---\n{output.read()[-20000:]}\n"
+        )
+        raise
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        output.close()
 
 
 def _wait_for(url: str, proc: subprocess.Popen, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"daphne exited early:\n{proc.stdout.read()}")
+            with open(proc.log_path) as log:
+                raise RuntimeError(f"daphne exited early:\n{log.read()[-5000:]}")
         try:
             with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback URL
                 return

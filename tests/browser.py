@@ -1,0 +1,84 @@
+"""Debian's Chromium driven by Playwright, and a live ASGI server on the test database."""
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+from tests.live import daphne
+from tests.noumaris.subprocess_env import clean_env
+from tests.services import CHROMIUM, require_executable
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def live_server_env(**overrides: str) -> dict[str, str]:
+    """The environment of a server process that shares this test's database."""
+    params = connection.settings_dict
+    if connection.vendor == "postgresql":
+        user = params["USER"] or "postgres"
+        host = params["HOST"] or "127.0.0.1"
+        url = f"postgres://{user}@{host}:{params['PORT'] or 5432}/{params['NAME']}"
+    else:
+        url = f"sqlite:///{params['NAME']}"
+    env = clean_env(
+        DATABASE_URL=url,
+        DJANGO_SECRET_KEY="live-server-test-key-" + "x" * 40,
+        DJANGO_HTTPS="0",
+        # Static files come from the source tree (no collectstatic in tests).
+        DJANGO_STATIC_MANIFEST="0",
+        FIELD_ENCRYPTION_KEYS=",".join(settings.FIELD_ENCRYPTION_KEYS),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+    )
+    if settings.REDIS_URL:
+        env["REDIS_URL"] = settings.REDIS_URL
+    env.update(overrides)
+    return env
+
+
+@contextlib.contextmanager
+def live_server(**env_overrides: str) -> Iterator[str]:
+    """daphne serving the app on the test database; needs `transactional_db`."""
+    with daphne(live_server_env(**env_overrides)) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def chromium(extra_args: list[str] | None = None) -> Iterator:
+    """A headless Chromium browser (Playwright's sync API)."""
+    require_executable(CHROMIUM, "browser tests; apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls a test
+    # makes between page actions are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS + (extra_args or []),
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
