@@ -5,6 +5,7 @@ Every value has an embedded default that runs on one machine with no services
 variables listed in README.md.
 """
 
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -115,7 +116,8 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
 elif _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     # A file, not memory, so a server process started by a test sees the test data.
-    _db["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    # One file per test run (pid), so two runs on one machine do not collide.
+    _db["TEST"] = {"NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
