@@ -1,0 +1,113 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from noumaris.fields import EncryptedTextField
+from noumaris.models import TimestampedModel
+
+
+class TranscriptionSession(TimestampedModel):
+    """One recorded encounter: who recorded it, with which engine, and its state."""
+
+    class Status(models.TextChoices):
+        RECORDING = "recording", "Recording"
+        PAUSED = "paused", "Paused"
+        STOPPED = "stopped", "Stopped"
+        FAILED = "failed", "Failed"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="transcription_sessions",
+    )
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transcription_sessions",
+        help_text="The owner's institution when recorded; empty for physicians.",
+    )
+    label = models.CharField(
+        "encounter label",
+        max_length=120,
+        blank=True,
+        help_text="A short reminder such as 'Bed 4, chest pain'. No patient identifiers.",
+    )
+    engine = models.CharField(max_length=20)
+    language = models.CharField(max_length=16, default="en")
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.RECORDING
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    audio_seconds = models.FloatField(default=0)
+    consent_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    consent_confirmed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-started_at"], name="tsession_owner_time"),
+            models.Index(
+                fields=["institution", "started_at"], name="tsession_inst_time"
+            ),
+        ]
+
+    def __str__(self):
+        when = f"{self.started_at:%Y-%m-%d %H:%M}"
+        return f"Encounter {self.pk} ({self.label or 'unlabelled'}, {when})"
+
+    def get_absolute_url(self):
+        return f"/encounters/{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in {self.Status.RECORDING, self.Status.PAUSED}
+
+
+class TranscriptSegment(models.Model):
+    """A final piece of transcript, numbered in order within its session."""
+
+    session = models.ForeignKey(
+        TranscriptionSession, on_delete=models.CASCADE, related_name="segments"
+    )
+    seq = models.PositiveIntegerField()
+    speaker = models.PositiveSmallIntegerField(null=True, blank=True)
+    start_ms = models.PositiveIntegerField(default=0)
+    end_ms = models.PositiveIntegerField(default=0)
+    text = EncryptedTextField()
+    confidence = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["session", "seq"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "seq"], name="tsegment_session_seq_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"S{self.seq} of encounter {self.session_id}"
+
+
+class TranscriptionTicket(models.Model):
+    """A single-use, short-lived credential for an integrator's WebSocket; only
+    its SHA-256 is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Ticket {self.pk} for user {self.user_id}"
