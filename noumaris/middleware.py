@@ -68,16 +68,16 @@ class AccessLogMiddleware:
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
         user = getattr(request, "user", None)
+        fields = {
+            "method": request.method,
+            "route": ("/" + match.route) if match and match.route else "-",
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            "user_id": user.pk if user is not None and user.is_authenticated else None,
+        }
         logger.info(
-            "request",
-            extra={
-                "method": request.method,
-                "route": ("/" + match.route) if match and match.route else "-",
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                "user_id": user.pk
-                if user is not None and user.is_authenticated
-                else None,
-            },
+            "%(method)s %(route)s %(status)s %(duration_ms)sms user=%(user_id)s",
+            fields,
+            extra=fields,
         )
         return response
