@@ -4,8 +4,10 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from noumaris.env import exit_on_bad_configuration
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "noumaris.settings")
-django_asgi_app = get_asgi_application()
+django_asgi_app = exit_on_bad_configuration(get_asgi_application)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

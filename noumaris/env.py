@@ -65,3 +65,15 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
         allowed = ", ".join(sorted(choices))
         raise ImproperlyConfigured(f"{name} must be one of {allowed}, not {value!r}")
     return value
+
+
+def exit_on_bad_configuration(load):
+    """Run `load()` (which imports the settings); on a configuration error print one
+    line saying what to set, and exit 1 instead of showing a traceback."""
+    try:
+        return load()
+    except ImproperlyConfigured as exc:
+        import sys
+
+        sys.stderr.write(f"Noumaris cannot start: {exc}\n")
+        raise SystemExit(1) from None

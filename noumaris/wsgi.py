@@ -2,5 +2,7 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from noumaris.env import exit_on_bad_configuration
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "noumaris.settings")
-application = get_wsgi_application()
+application = exit_on_bad_configuration(get_wsgi_application)
