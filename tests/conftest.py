@@ -1,5 +1,27 @@
+"""Fixtures shared by the whole suite: service markers and the standing cast.
+
+The cast mirrors DESIGN 'Demo data': Demo General Hospital (`demo_hospital`) with its
+admins, faculty and residents; Riverside Medical Center (`riverside`), the outsider
+tenant; a `superadmin` and an individual `physician`. Every user's password is the
+`password` fixture. Each fixture builds only what it needs.
+"""
+
 import pytest
 
+from institutions.services.features import (
+    ALL_FEATURE_CODES,
+    LIVE_TRANSCRIPTION,
+    NOTE_GENERATION,
+)
+from tests.factories import (
+    PASSWORD,
+    FacultyFactory,
+    InstitutionAdminFactory,
+    InstitutionFactory,
+    PhysicianFactory,
+    ResidentFactory,
+    UserFactory,
+)
 from tests.services import require_postgres, require_redis
 
 
@@ -14,12 +36,12 @@ def _needs_services(request):
 
 @pytest.fixture
 def password():
-    return "correct-horse-battery-staple"
+    return PASSWORD
 
 
 @pytest.fixture
 def alice(django_user_model, password):
-    """A plain signed-in user (the standing cast grows with the institutions)."""
+    """A plain signed-in user with no role in any institution."""
     return django_user_model.objects.create_user(
         username="alice", email="alice@example.org", password=password
     )
@@ -27,6 +49,145 @@ def alice(django_user_model, password):
 
 @pytest.fixture
 def superadmin(django_user_model, password):
+    """Manages every institution; made as `createsuperuser` makes one."""
     return django_user_model.objects.create_superuser(
-        username="root", email="root@example.org", password=password
+        username="superadmin",
+        email="superadmin@example.org",
+        password=password,
+        first_name="Sam",
+        last_name="Super",
     )
+
+
+@pytest.fixture
+def demo_hospital(db):
+    """Demo General Hospital: active subscription, every feature, 50 resident seats."""
+    return InstitutionFactory(
+        name="Demo General Hospital", slug="demo-general-hospital"
+    )
+
+
+@pytest.fixture
+def riverside(db):
+    """Riverside Medical Center: the other tenant, whose rows nobody else may see."""
+    return InstitutionFactory(
+        name="Riverside Medical Center", slug="riverside-medical-center"
+    )
+
+
+def _admin(username, institution, *, is_senior, first_name, last_name):
+    return InstitutionAdminFactory(
+        user=UserFactory(
+            username=username,
+            email=f"{username}@example.org",
+            first_name=first_name,
+            last_name=last_name,
+            is_staff=True,
+        ),
+        institution=institution,
+        is_senior=is_senior,
+    ).user
+
+
+@pytest.fixture
+def admin(demo_hospital):
+    """Senior admin of Demo General Hospital (a staff user, not a superuser)."""
+    return _admin(
+        "admin", demo_hospital, is_senior=True, first_name="Ada", last_name="Admin"
+    )
+
+
+@pytest.fixture
+def admin2(demo_hospital):
+    """A (non-senior) admin of Demo General Hospital."""
+    return _admin(
+        "admin2", demo_hospital, is_senior=False, first_name="Abe", last_name="Second"
+    )
+
+
+@pytest.fixture
+def riverside_admin(riverside):
+    """Senior admin of Riverside Medical Center: the outsider for admin scoping."""
+    return _admin(
+        "riverside-admin",
+        riverside,
+        is_senior=True,
+        first_name="Rita",
+        last_name="Rivers",
+    )
+
+
+@pytest.fixture
+def attending(demo_hospital):
+    """Faculty (attending) of Demo General Hospital."""
+    return FacultyFactory(
+        user=UserFactory(
+            username="attending",
+            email="attending@example.org",
+            first_name="Alan",
+            last_name="Attending",
+        ),
+        institution=demo_hospital,
+    ).user
+
+
+@pytest.fixture
+def resident(demo_hospital):
+    """PGY-2 resident of Demo General Hospital, granted every feature."""
+    return ResidentFactory(
+        user=UserFactory(
+            username="resident",
+            email="resident@example.org",
+            first_name="Rosa",
+            last_name="Resident",
+        ),
+        institution=demo_hospital,
+        pgy_level=2,
+        granted=ALL_FEATURE_CODES,
+    ).user
+
+
+@pytest.fixture
+def resident2(demo_hospital):
+    """PGY-1 resident of Demo General Hospital, granted nothing."""
+    return ResidentFactory(
+        user=UserFactory(
+            username="resident2",
+            email="resident2@example.org",
+            first_name="Ray",
+            last_name="Second",
+        ),
+        institution=demo_hospital,
+        pgy_level=1,
+    ).user
+
+
+@pytest.fixture
+def riverside_resident(riverside):
+    """PGY-3 resident of Riverside Medical Center, granted every feature."""
+    return ResidentFactory(
+        user=UserFactory(
+            username="riverside-resident",
+            email="riverside-resident@example.org",
+            first_name="Rory",
+            last_name="Rivers",
+        ),
+        institution=riverside,
+        pgy_level=3,
+        specialty="Emergency Medicine",
+        granted=ALL_FEATURE_CODES,
+    ).user
+
+
+@pytest.fixture
+def physician(db):
+    """An individual physician granted live_transcription and note_generation."""
+    return PhysicianFactory(
+        user=UserFactory(
+            username="physician",
+            email="physician@example.org",
+            first_name="Phil",
+            last_name="Physician",
+        ),
+        granted=(LIVE_TRANSCRIPTION, NOTE_GENERATION),
+    ).user
