@@ -1,6 +1,62 @@
-"""Reads of the transcription app."""
+"""Reads of the transcription app, always scoped to what the caller may see."""
 
 import datetime as dt
+
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from accounts.services import audit_record
+from noumaris.errors import NotFoundError
+from transcription.models import TranscriptionSession, TranscriptSegment
+
+
+def session_list_for_owner(*, user, limit: int | None = None) -> QuerySet:
+    """The caller's own sessions, newest first, with their segment counts."""
+    qs = (
+        TranscriptionSession.objects.filter(owner=user)
+        .annotate(segment_count=Count("segments"))
+        .order_by("-started_at", "-id")
+    )
+    return qs[:limit] if limit else qs
+
+
+def session_get_for_owner(*, user, session_id) -> TranscriptionSession:
+    """The caller's own session; 404 for anyone else's (it does not exist for them)."""
+    try:
+        return TranscriptionSession.objects.select_related("consent_confirmed_by").get(
+            pk=int(session_id), owner=user
+        )
+    except (TranscriptionSession.DoesNotExist, TypeError, ValueError):
+        raise NotFoundError("No such encounter session.") from None
+
+
+def segment_list(*, session: TranscriptionSession) -> QuerySet:
+    """A session's stored segments in order (its owner already checked)."""
+    return TranscriptSegment.objects.filter(session=session).order_by("seq")
+
+
+def transcript_read(*, user, session: TranscriptionSession, ip_address=None):
+    """The segments of a session for display; a read by anyone but the author is
+    audited (today only authors can read, so this is the seam for supervisors)."""
+    if session.owner_id != user.pk:
+        audit_record(
+            actor=user,
+            action="TRANSCRIPT_VIEWED",
+            target=session,
+            institution=session.institution,
+            ip_address=ip_address,
+        )
+    return segment_list(session=session)
+
+
+def _month_start(months: int) -> dt.datetime:
+    today = timezone.now().date().replace(day=1)
+    year, month = today.year, today.month - (months - 1)
+    while month <= 0:
+        month += 12
+        year -= 1
+    return dt.datetime(year, month, 1, tzinfo=dt.UTC)
 
 
 def transcription_minutes_by_month(
@@ -8,4 +64,37 @@ def transcription_minutes_by_month(
 ) -> dict[dt.date, float]:
     """Minutes of audio transcribed per calendar month (first day of month -> minutes),
     for the institution's usage panel. Months without activity may be absent."""
-    return {}
+    rows = (
+        TranscriptionSession.objects.filter(
+            institution=institution, started_at__gte=_month_start(months)
+        )
+        .annotate(month=TruncMonth("started_at", tzinfo=dt.UTC))
+        .values("month")
+        .annotate(seconds=Sum("audio_seconds"))
+        .order_by("month")
+    )
+    return {row["month"].date(): round((row["seconds"] or 0) / 60, 2) for row in rows}
+
+
+def session_counts_by_engine() -> dict[str, int]:
+    """Sessions recorded per engine, all institutions (superadmin metrics)."""
+    rows = TranscriptionSession.objects.values("engine").annotate(n=Count("id"))
+    return {row["engine"]: row["n"] for row in rows.order_by("engine")}
+
+
+def open_session_counts_by_engine() -> dict[str, int]:
+    rows = (
+        TranscriptionSession.objects.filter(
+            status__in=[
+                TranscriptionSession.Status.RECORDING,
+                TranscriptionSession.Status.PAUSED,
+            ]
+        )
+        .values("engine")
+        .annotate(n=Count("id"))
+    )
+    return {row["engine"]: row["n"] for row in rows.order_by("engine")}
+
+
+def audio_seconds_total() -> float:
+    return TranscriptionSession.objects.aggregate(s=Sum("audio_seconds"))["s"] or 0.0

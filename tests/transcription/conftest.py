@@ -1,0 +1,123 @@
+"""Helpers for the transcription tests: a fake Deepgram, sockets, speech WAVs."""
+
+import contextlib
+import json
+import subprocess
+import wave
+
+import pytest
+from channels.testing import WebsocketCommunicator
+
+from tests.fakes.deepgram_server import FakeDeepgram
+from tests.services import require_executable
+from transcription.consumers import TranscribeConsumer
+
+
+@pytest.fixture
+def fake_deepgram(settings):
+    """A local Deepgram; the app's Deepgram engine is pointed at it."""
+    server = FakeDeepgram().start()
+    settings.TRANSCRIPTION_ENGINE = "deepgram"
+    settings.DEEPGRAM_URL = server.url
+    settings.DEEPGRAM_API_KEY = server.api_key
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def offline_engine(settings):
+    settings.TRANSCRIPTION_ENGINE = "offline"
+    settings.DEEPGRAM_API_KEY = ""
+
+
+def socket_for(user, path: str = "/ws/transcribe/") -> WebsocketCommunicator:
+    """A communicator straight to the consumer, with `user` signed in."""
+    communicator = WebsocketCommunicator(TranscribeConsumer.as_asgi(), path)
+    communicator.scope["user"] = user
+    return communicator
+
+
+@contextlib.asynccontextmanager
+async def connected(user, path: str = "/ws/transcribe/"):
+    """A connected socket that is always disconnected afterwards."""
+    communicator = socket_for(user, path)
+    connected_, _ = await communicator.connect()
+    assert connected_
+    try:
+        yield communicator
+    finally:
+        await communicator.disconnect()
+
+
+async def send(communicator, payload: dict) -> None:
+    await communicator.send_to(text_data=json.dumps(payload))
+
+
+async def receive(communicator, wait: float = 5) -> dict:
+    return json.loads(await communicator.receive_from(wait))
+
+
+async def receive_until(communicator, kind: str, wait: float = 10) -> list[dict]:
+    """Every message up to and including the first of type `kind`."""
+    messages = []
+    while True:
+        message = await receive(communicator, wait)
+        messages.append(message)
+        if message["type"] == kind:
+            return messages
+
+
+async def expect_close(communicator, code: int, wait: float = 5) -> None:
+    output = await communicator.receive_output(wait)
+    assert output == {"type": "websocket.close", "code": code}
+
+
+START = {
+    "type": "start",
+    "sample_rate": 16000,
+    "encoding": "linear16",
+    "language": "en",
+}
+
+
+def start_message(**extra) -> dict:
+    return {**START, "consent": True, **extra}
+
+
+@pytest.fixture(scope="session")
+def speech_wav(tmp_path_factory):
+    """A 16 kHz mono WAV of synthetic speech (espeak-ng), sentences apart."""
+    espeak = require_executable("espeak-ng", "the speech test audio")
+    sox = require_executable("sox", "resampling the speech test audio")
+    folder = tmp_path_factory.mktemp("speech")
+    raw, out = folder / "raw.wav", folder / "speech-16k.wav"
+    text = (
+        "The patient reports chest pain for two days. [[_::_::_::]] "
+        "She has no fever and no cough. [[_::_::_::]] "
+        "Blood pressure is one twenty over eighty."
+    )
+    subprocess.run([espeak, "-s", "150", "-w", str(raw), text], check=True)
+    subprocess.run(
+        [
+            sox,
+            str(raw),
+            "-r",
+            "16000",
+            "-c",
+            "1",
+            "-b",
+            "16",
+            str(out),
+            "pad",
+            "0.5",
+            "1.5",
+        ],
+        check=True,
+    )
+    return out
+
+
+def wav_pcm(path) -> bytes:
+    with wave.open(str(path)) as handle:
+        assert handle.getframerate() == 16000 and handle.getnchannels() == 1
+        return handle.readframes(handle.getnframes())

@@ -1,0 +1,179 @@
+"""Writes of the transcription app: sessions, their segments, and tickets."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.services import audit_record
+from institutions.selectors import user_institution
+from institutions.services.permissions import require_feature
+from noumaris.errors import ForbiddenError, NotFoundError
+from transcription.engines import Result
+from transcription.models import (
+    TranscriptionSession,
+    TranscriptionTicket,
+    TranscriptSegment,
+)
+
+FEATURE = "live_transcription"
+TICKET_SECONDS = 30
+
+
+class ConsentRequired(ForbiddenError):
+    """A new recording without the clinician's confirmation of patient consent."""
+
+
+class SessionClosed(ForbiddenError):
+    """The session was stopped and cannot record again."""
+
+
+@transaction.atomic
+def session_start(
+    *,
+    user,
+    engine: str,
+    language: str = "en",
+    consent: bool,
+    label: str = "",
+    ip_address: str | None = None,
+) -> TranscriptionSession:
+    """Open a recording; refuses without the feature or the patient's consent."""
+    require_feature(user=user, code=FEATURE)
+    if consent is not True:
+        raise ConsentRequired(
+            "Confirm that the patient agreed to be recorded before you start."
+        )
+    now = timezone.now()
+    institution = user_institution(user=user)
+    session = TranscriptionSession.objects.create(
+        owner=user,
+        institution=institution,
+        label=label.strip()[:120],
+        engine=engine,
+        language=language,
+        started_at=now,
+        consent_confirmed_by=user,
+        consent_confirmed_at=now,
+    )
+    audit_record(
+        actor=user,
+        action="TRANSCRIPTION_STARTED",
+        target=session,
+        institution=institution,
+        ip_address=ip_address,
+        details={"engine": engine, "consent_confirmed_at": now.isoformat()},
+    )
+    return session
+
+
+def session_resume(*, user, session_id) -> tuple[TranscriptionSession, int]:
+    """The caller's own open session and its last stored `seq` (404 otherwise)."""
+    require_feature(user=user, code=FEATURE)
+    try:
+        session = TranscriptionSession.objects.get(pk=int(session_id), owner=user)
+    except (TranscriptionSession.DoesNotExist, TypeError, ValueError):
+        raise NotFoundError("No such encounter session.") from None
+    if session.status == TranscriptionSession.Status.STOPPED:
+        raise SessionClosed("This encounter was stopped; start a new one.")
+    last = session.segments.aggregate(last=Max("seq"))["last"] or 0
+    return session, last
+
+
+def session_set_status(
+    *, session_id: int, status: str, audio_seconds: float | None = None
+) -> None:
+    """Record the session's state (and audio so far); a stopped one stays stopped."""
+    fields: dict = {"status": status, "updated_at": timezone.now()}
+    if status in {
+        TranscriptionSession.Status.STOPPED,
+        TranscriptionSession.Status.FAILED,
+    }:
+        fields["ended_at"] = timezone.now()
+    if audio_seconds is not None:
+        fields["audio_seconds"] = audio_seconds
+    TranscriptionSession.objects.filter(pk=session_id).exclude(
+        status=TranscriptionSession.Status.STOPPED
+    ).update(**fields)
+
+
+@transaction.atomic
+def segment_append(*, session_id: int, result: Result) -> TranscriptSegment:
+    """Store a final segment as the session's next `seq`.
+
+    The session row is locked, so two sockets of one session (a resume racing the
+    old socket's last results) never take the same number or lose a segment.
+    """
+    TranscriptionSession.objects.select_for_update().only("id").get(pk=session_id)
+    last = TranscriptSegment.objects.filter(session_id=session_id).aggregate(
+        last=Max("seq")
+    )["last"]
+    return TranscriptSegment.objects.create(
+        session_id=session_id,
+        seq=(last or 0) + 1,
+        speaker=result.speaker,
+        start_ms=max(0, result.start_ms),
+        end_ms=max(0, result.end_ms),
+        text=result.text,
+        confidence=result.confidence,
+    )
+
+
+@transaction.atomic
+def session_stop(*, user, session_id: int, audio_seconds: float) -> None:
+    """End a recording for good."""
+    session = TranscriptionSession.objects.select_for_update().get(
+        pk=session_id, owner=user
+    )
+    if session.status == TranscriptionSession.Status.STOPPED:
+        return
+    session.status = TranscriptionSession.Status.STOPPED
+    session.ended_at = timezone.now()
+    session.audio_seconds = audio_seconds
+    session.save(update_fields=["status", "ended_at", "audio_seconds", "updated_at"])
+    audit_record(
+        actor=user,
+        action="TRANSCRIPTION_STOPPED",
+        target=session,
+        institution=session.institution,
+        details={"audio_seconds": round(audio_seconds, 1)},
+    )
+
+
+def _ticket_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def ticket_issue(*, user) -> tuple[str, TranscriptionTicket]:
+    """A single-use WebSocket ticket valid for 30 s; only its hash is stored."""
+    require_feature(user=user, code=FEATURE)
+    token = secrets.token_urlsafe(32)
+    ticket = TranscriptionTicket.objects.create(
+        user=user,
+        token_hash=_ticket_hash(token),
+        expires_at=timezone.now() + timedelta(seconds=TICKET_SECONDS),
+    )
+    return token, ticket
+
+
+@transaction.atomic
+def ticket_redeem(*, token: str):
+    """The user a fresh, unused ticket names (and spend it), or None."""
+    if not token or len(token) > 200:
+        return None
+    ticket = (
+        TranscriptionTicket.objects.select_for_update()
+        .select_related("user")
+        .filter(token_hash=_ticket_hash(token), used_at__isnull=True)
+        .filter(expires_at__gt=timezone.now())
+        .first()
+    )
+    if ticket is None or not ticket.user.is_active:
+        return None
+    ticket.used_at = timezone.now()
+    ticket.save(update_fields=["used_at"])
+    return ticket.user
