@@ -1,9 +1,198 @@
-"""Reads of the templates and notes app."""
+"""Reads of the templates and notes app, always scoped to what the caller may see.
+
+Templates: global ones, the caller's institution's, and the caller's own. Notes: a
+note is seen by its author and by the attending it names as supervisor (while they
+are faculty of the note's institution); to anyone else it does not exist (404).
+"""
 
 import datetime as dt
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from institutions.models import FacultyProfile
+from noumaris.errors import NotFoundError
+from templates_app.models import (
+    ClinicalNote,
+    NoteRevision,
+    NoteTemplate,
+    Tag,
+    TemplateSection,
+)
+
+
+def _user_institution(user):
+    # institutions.selectors imports this module (usage panel): import on use.
+    from institutions.selectors import user_institution
+
+    return user_institution(user=user)
+
+
+# --- Templates ----------------------------------------------------------------------
+
+
+def templates_for_user(*, user) -> QuerySet[NoteTemplate]:
+    """Templates the user may use: global, their institution's, their own."""
+    visible = Q(scope=NoteTemplate.Scope.GLOBAL) | Q(
+        scope=NoteTemplate.Scope.PERSONAL, owner=user
+    )
+    institution = _user_institution(user)
+    if institution is not None:
+        visible |= Q(scope=NoteTemplate.Scope.INSTITUTION, institution=institution)
+    return NoteTemplate.objects.filter(visible)
+
+
+def template_list_for_user(
+    *, user, q: str = "", tag: str = "", specialty: str = "", active_only=True
+) -> QuerySet[NoteTemplate]:
+    """The library, filtered; tags and sections come with it in two more queries."""
+    queryset = templates_for_user(user=user)
+    if active_only:
+        queryset = queryset.filter(is_active=True)
+    if q:
+        queryset = queryset.filter(
+            Q(name__icontains=q)
+            | Q(description__icontains=q)
+            | Q(specialty__icontains=q)
+            | Q(tags__name__icontains=q)
+        ).distinct()
+    if tag:
+        queryset = queryset.filter(tags__slug=tag)
+    if specialty:
+        queryset = queryset.filter(specialty__iexact=specialty)
+    return queryset.select_related("owner", "institution").prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name")),
+        Prefetch("sections", queryset=TemplateSection.objects.order_by("position")),
+    )
+
+
+def template_get_for_user(*, user, template_id) -> NoteTemplate:
+    try:
+        return template_list_for_user(user=user, active_only=False).get(
+            pk=int(template_id)
+        )
+    except (NoteTemplate.DoesNotExist, TypeError, ValueError):
+        raise NotFoundError("No such template.") from None
+
+
+def tag_list() -> QuerySet[Tag]:
+    return Tag.objects.annotate(
+        template_count=Count("templates", filter=Q(templates__is_active=True))
+    ).order_by("name")
+
+
+def specialty_list_for_user(*, user) -> list[str]:
+    return sorted(
+        set(
+            templates_for_user(user=user)
+            .filter(is_active=True)
+            .exclude(specialty="")
+            .values_list("specialty", flat=True)
+        )
+    )
+
+
+# --- Notes ---------------------------------------------------------------------------
+
+
+def notes_for_user(*, user) -> QuerySet[ClinicalNote]:
+    """Notes the user wrote, and notes naming them as supervising faculty."""
+    if user is None or not user.is_authenticated:
+        return ClinicalNote.objects.none()
+    supervising = Q(supervisor=user) & Q(
+        Exists(
+            FacultyProfile.objects.filter(
+                user=user, institution=OuterRef("institution"), is_active=True
+            )
+        )
+    )
+    return ClinicalNote.objects.filter(Q(author=user) | supervising)
+
+
+def note_get_for_user(*, user, note_id) -> ClinicalNote:
+    """One note the user may see, with its people and encounter; else 404."""
+    try:
+        return (
+            notes_for_user(user=user)
+            .select_related("author", "supervisor", "session", "institution")
+            .get(pk=int(note_id))
+        )
+    except (ClinicalNote.DoesNotExist, TypeError, ValueError):
+        raise NotFoundError("No such note.") from None
+
+
+def note_list_for_user(*, user, status: str = "") -> QuerySet[ClinicalNote]:
+    queryset = notes_for_user(user=user).select_related(
+        "author", "supervisor", "session"
+    )
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("-updated_at", "-id")
+
+
+def notes_awaiting_cosignature(*, user) -> QuerySet[ClinicalNote]:
+    """The attending's co-sign queue: signed notes naming them, oldest first."""
+    return (
+        notes_for_user(user=user)
+        .filter(supervisor=user, status=ClinicalNote.Status.SIGNED)
+        .select_related("author", "session")
+        .order_by("signed_at", "id")
+    )
+
+
+def notes_awaiting_signature(*, user) -> QuerySet[ClinicalNote]:
+    """The author's drafts (returned ones first), newest first."""
+    return (
+        ClinicalNote.objects.filter(author=user, status=ClinicalNote.Status.DRAFT)
+        .select_related("session", "supervisor")
+        .order_by("-returned_at", "-updated_at", "-id")
+    )
+
+
+def notes_for_session(*, user, session_id) -> QuerySet[ClinicalNote]:
+    return (
+        notes_for_user(user=user)
+        .filter(session_id=session_id)
+        .select_related("supervisor")
+        .order_by("-created_at", "-id")
+    )
+
+
+def note_revisions(*, note: ClinicalNote) -> list[NoteRevision]:
+    return list(note.revisions.select_related("author").order_by("number"))
+
+
+def supervisors_for_user(*, user) -> QuerySet[FacultyProfile]:
+    """Active faculty of the user's institution, who may be named to co-sign."""
+    institution = _user_institution(user)
+    if institution is None:
+        return FacultyProfile.objects.none()
+    return (
+        FacultyProfile.objects.filter(institution=institution, is_active=True)
+        .exclude(user=user)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username")
+    )
 
 
 def notes_by_month(*, institution, months: int = 6) -> dict[dt.date, int]:
     """Clinical notes created per calendar month (first day of month -> count), for the
     institution's usage panel. Months without activity may be absent."""
-    return {}
+    today = timezone.now().date().replace(day=1)
+    year, month = today.year, today.month - (months - 1)
+    while month <= 0:
+        year, month = year - 1, month + 12
+    since = dt.datetime(year, month, 1, tzinfo=dt.UTC)
+    rows = (
+        ClinicalNote.objects.filter(institution=institution, created_at__gte=since)
+        .annotate(month=TruncMonth("created_at", tzinfo=dt.UTC))
+        .values("month")
+        .annotate(count=Count("id"))
+        .order_by("month")
+    )
+    return {_as_date(row["month"]): row["count"] for row in rows}
+
+
+def _as_date(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value

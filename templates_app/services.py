@@ -1,0 +1,585 @@
+"""Writes of the templates and notes app: templates, notes, revisions, sign-off.
+
+Every write is atomic and locks the note row it changes, so a save racing a
+signature, or two generations of one note, cannot interleave. Every sign, co-sign,
+return, export and every read by someone other than the author is audited (never
+with note text in the details).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.services import audit_record
+from institutions.models import FacultyProfile
+from institutions.services.permissions import require_feature
+from noumaris.errors import ConflictError, NotFoundError
+from templates_app.generation import (
+    DraftRequest,
+    GenerationError,
+    SectionSpec,
+    Segment,
+    Usage,
+    engine_name,
+)
+from templates_app.models import (
+    ClinicalNote,
+    NoteRevision,
+    NoteTemplate,
+    Tag,
+    TemplateSection,
+)
+from templates_app.selectors import note_get_for_user, template_get_for_user
+from transcription.selectors import segment_list, session_get_for_owner
+
+NOTE_GENERATION = "note_generation"
+CUSTOM_TEMPLATES = "custom_templates"
+NOTE_EXPORT = "note_export"
+MAX_SECTIONS = 20
+MAX_SECTION_CHARS = 20_000
+# A generation that has not finished after this long died with its process.
+GENERATION_STALE_AFTER = dt.timedelta(minutes=10)
+
+
+# --- Templates ----------------------------------------------------------------------
+
+
+def tag_ensure(*, name: str) -> Tag:
+    tag, _ = Tag.objects.get_or_create(
+        slug=slugify(name)[:60], defaults={"name": name.strip()[:60]}
+    )
+    return tag
+
+
+def clean_sections(sections: list[dict]) -> list[dict]:
+    """Validate a template's sections: 1-20, each with a title and a unique key."""
+    cleaned, errors, seen = [], [], set()
+    for number, raw in enumerate(sections or [], start=1):
+        title = str(raw.get("title", "")).strip()[:80]
+        key = slugify(raw.get("key") or title).replace("-", "_")[:40]
+        instructions = str(raw.get("instructions", "")).strip()
+        if not title and not key and not instructions:
+            continue  # an empty form row
+        if not title or not key:
+            errors.append(f"Section {number} needs a title.")
+        elif key in seen:
+            errors.append(f"Two sections have the key '{key}'.")
+        seen.add(key)
+        cleaned.append({"key": key, "title": title, "instructions": instructions})
+    if not cleaned:
+        errors.append("A template needs at least one section.")
+    if len(cleaned) > MAX_SECTIONS:
+        errors.append(f"A template has at most {MAX_SECTIONS} sections.")
+    if errors:
+        raise ValidationError({"sections": errors})
+    return cleaned
+
+
+def _set_sections(template: NoteTemplate, sections: list[dict]) -> None:
+    template.sections.all().delete()
+    TemplateSection.objects.bulk_create(
+        TemplateSection(template=template, position=position, **section)
+        for position, section in enumerate(sections)
+    )
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()[:120]
+    if not name:
+        raise ValidationError({"name": ["Give the template a name."]})
+    return name
+
+
+@transaction.atomic
+def template_create_personal(
+    *,
+    user,
+    name: str,
+    sections: list[dict],
+    specialty: str = "",
+    description: str = "",
+    instructions: str = "",
+    tags: list[Tag] | None = None,
+) -> NoteTemplate:
+    """A resident's own template (feature `custom_templates`)."""
+    require_feature(user=user, code=CUSTOM_TEMPLATES)
+    name, cleaned = _clean_name(name), clean_sections(sections)
+    template = NoteTemplate.objects.create(
+        name=name,
+        slug=slugify(name)[:140] or "template",
+        specialty=specialty.strip()[:60],
+        description=description.strip()[:300],
+        instructions=instructions.strip(),
+        scope=NoteTemplate.Scope.PERSONAL,
+        owner=user,
+    )
+    _set_sections(template, cleaned)
+    template.tags.set(tags or [])
+    return template
+
+
+@transaction.atomic
+def template_update_personal(
+    *,
+    user,
+    template_id,
+    name: str,
+    sections: list[dict],
+    specialty: str = "",
+    description: str = "",
+    instructions: str = "",
+    tags: list[Tag] | None = None,
+    is_active: bool = True,
+) -> NoteTemplate:
+    """Edit one of the user's own templates; its version goes up by one."""
+    require_feature(user=user, code=CUSTOM_TEMPLATES)
+    template = (
+        NoteTemplate.objects.select_for_update()
+        .filter(pk=template_id, scope=NoteTemplate.Scope.PERSONAL, owner=user)
+        .first()
+    )
+    if template is None:
+        raise NotFoundError("No such template.")
+    template.name = _clean_name(name)
+    template.specialty = specialty.strip()[:60]
+    template.description = description.strip()[:300]
+    template.instructions = instructions.strip()
+    template.is_active = is_active
+    template.version += 1
+    template.save(
+        update_fields=[
+            "name",
+            "specialty",
+            "description",
+            "instructions",
+            "is_active",
+            "version",
+            "updated_at",
+        ]
+    )
+    _set_sections(template, clean_sections(sections))
+    template.tags.set(tags or [])
+    return template
+
+
+@transaction.atomic
+def template_seed_global(*, spec: dict) -> tuple[NoteTemplate, bool]:
+    """Create or refresh a global template by slug; the version goes up on change."""
+    sections = clean_sections(spec["sections"])
+    fields = {
+        "name": spec["name"],
+        "specialty": spec.get("specialty", ""),
+        "description": spec.get("description", ""),
+        "instructions": spec.get("instructions", "").strip(),
+    }
+    template = NoteTemplate.objects.filter(
+        scope=NoteTemplate.Scope.GLOBAL, slug=spec["slug"]
+    ).first()
+    created = template is None
+    if created:
+        template = NoteTemplate.objects.create(
+            slug=spec["slug"], scope=NoteTemplate.Scope.GLOBAL, **fields
+        )
+    else:
+        old = [
+            {"key": s.key, "title": s.title, "instructions": s.instructions}
+            for s in template.sections.order_by("position")
+        ]
+        current = {name: getattr(template, name) for name in fields}
+        if old == sections and current == fields and template.is_active:
+            return template, False
+        for name, value in fields.items():
+            setattr(template, name, value)
+        template.is_active = True
+        template.version += 1
+        template.save()
+    _set_sections(template, sections)
+    template.tags.set([tag_ensure(name=name) for name in spec.get("tags", [])])
+    return template, created
+
+
+def template_snapshot(template: NoteTemplate) -> dict:
+    """What a note keeps of its template (no PHI)."""
+    return {
+        "id": template.pk,
+        "name": template.name,
+        "version": template.version,
+        "specialty": template.specialty,
+        "instructions": template.instructions,
+        "loinc": TEMPLATE_LOINC.get(template.slug, DEFAULT_LOINC),
+        "sections": [
+            {"key": s.key, "title": s.title, "instructions": s.instructions}
+            for s in template.sections.all()
+        ],
+    }
+
+
+# LOINC document types for the FHIR export, by seeded template slug.
+DEFAULT_LOINC = ("34109-9", "Note")
+TEMPLATE_LOINC = {
+    "soap": ("11506-3", "Progress note"),
+    "progress-note": ("11506-3", "Progress note"),
+    "history-and-physical": ("34117-2", "History and physical note"),
+    "consult": ("11488-4", "Consult note"),
+    "discharge-summary": ("18842-5", "Discharge summary"),
+    "procedure-note": ("28570-0", "Procedure note"),
+    "ed-note": ("34111-1", "Emergency department note"),
+    "patient-instructions": ("69730-0", "Instructions"),
+}
+
+
+# --- Notes ---------------------------------------------------------------------------
+
+
+def _audit(note: ClinicalNote, *, actor, action: str, ip_address=None, **details):
+    audit_record(
+        actor=actor,
+        action=action,
+        target=note,
+        target_type="templates_app.ClinicalNote",
+        institution=note.institution,
+        ip_address=ip_address,
+        details=details,
+    )
+
+
+def _locked_note(*, user, note_id) -> ClinicalNote:
+    """The note, visible to the user (404 otherwise), locked until commit."""
+    note = note_get_for_user(user=user, note_id=note_id)
+    return ClinicalNote.objects.select_for_update().get(pk=note.pk)
+
+
+def _add_revision(
+    note: ClinicalNote, *, user, kind: str, section_key: str = ""
+) -> NoteRevision:
+    last = note.revisions.aggregate(last=Max("number"))["last"] or 0
+    return NoteRevision.objects.create(
+        note=note,
+        number=last + 1,
+        kind=kind,
+        author=user,
+        section_key=section_key,
+        content=note.content,
+    )
+
+
+def _require_author(note: ClinicalNote, user) -> None:
+    if note.author_id != user.pk:
+        raise NotFoundError("No such note.")  # supervisors read; only authors write
+
+
+def _require_editable(note: ClinicalNote) -> None:
+    if note.status != ClinicalNote.Status.DRAFT:
+        raise ConflictError("This note is signed; a signed note cannot be edited.")
+    if _generating(note):
+        raise ConflictError("The note is being drafted; wait for it to finish.")
+
+
+def _generating(note: ClinicalNote) -> bool:
+    return (
+        note.generation == ClinicalNote.Generation.GENERATING
+        and note.generation_started_at is not None
+        and timezone.now() - note.generation_started_at < GENERATION_STALE_AFTER
+    )
+
+
+@transaction.atomic
+def note_create(*, user, session_id, template_id, ip_address=None) -> ClinicalNote:
+    """An empty draft from one of the user's encounters and a template they may use."""
+    require_feature(user=user, code=NOTE_GENERATION)
+    session = session_get_for_owner(user=user, session_id=session_id)
+    template = template_get_for_user(user=user, template_id=template_id)
+    if not template.is_active:
+        raise NotFoundError("No such template.")
+    snapshot = template_snapshot(template)
+    return ClinicalNote.objects.create(
+        session=session,
+        author=user,
+        institution=session.institution,
+        template=template,
+        template_snapshot=snapshot,
+        content=json.dumps({s["key"]: "" for s in snapshot["sections"]}),
+        machine_content="{}",
+    )
+
+
+def note_open(*, user, note_id, ip_address=None) -> ClinicalNote:
+    """Read a note; a read by anyone but its author is audited (NOTE_VIEWED)."""
+    note = note_get_for_user(user=user, note_id=note_id)
+    if note.author_id != user.pk:
+        with transaction.atomic():
+            _audit(note, actor=user, action="NOTE_VIEWED", ip_address=ip_address)
+    return note
+
+
+@transaction.atomic
+def note_edit(*, user, note_id, sections: dict[str, str]) -> ClinicalNote:
+    """Replace the text of some sections of a draft; one revision per save."""
+    note = _locked_note(user=user, note_id=note_id)
+    _require_author(note, user)
+    _require_editable(note)
+    keys = [spec["key"] for spec in note.section_specs]
+    unknown = sorted(set(sections) - set(keys))
+    if unknown or not sections:
+        raise ValidationError(
+            {
+                "sections": [
+                    f"Unknown section: {', '.join(unknown)}"
+                    if unknown
+                    else "Nothing to save."
+                ]
+            }
+        )
+    for key, text in sections.items():
+        if not isinstance(text, str) or len(text) > MAX_SECTION_CHARS:
+            raise ValidationError(
+                {
+                    "sections": [
+                        f"Section '{key}' must be text of at most "
+                        f"{MAX_SECTION_CHARS} characters."
+                    ]
+                }
+            )
+    content = note.sections
+    changed = {k: v.strip() for k, v in sections.items() if content.get(k) != v.strip()}
+    if not changed:
+        return note
+    content.update(changed)
+    note.content = json.dumps(content)
+    note.save(update_fields=["content", "updated_at"])
+    key = next(iter(changed)) if len(changed) == 1 else ""
+    _add_revision(note, user=user, kind=NoteRevision.Kind.EDITED, section_key=key)
+    return note
+
+
+# --- Generation ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GenerationJob:
+    note_id: int
+    user_id: int
+    engine: str
+    section: str
+    request: DraftRequest
+
+
+@transaction.atomic
+def note_generation_begin(*, user, note_id, section: str = "") -> GenerationJob:
+    """Claim a draft for drafting (all of it, or one section) and gather its input."""
+    require_feature(user=user, code=NOTE_GENERATION)
+    note = _locked_note(user=user, note_id=note_id)
+    _require_author(note, user)
+    _require_editable(note)
+    specs = tuple(
+        SectionSpec(s["key"], s["title"], s.get("instructions", ""))
+        for s in note.section_specs
+    )
+    if section and section not in {spec.key for spec in specs}:
+        raise ValidationError({"section": [f"This note has no section '{section}'."]})
+    segments = tuple(
+        Segment(s.seq, s.text, s.start_ms, s.end_ms, s.speaker)
+        for s in segment_list(session=note.session)
+    )
+    if not segments:
+        raise ConflictError(
+            "The encounter's transcript is empty; record the encounter first."
+        )
+    note.generation = ClinicalNote.Generation.GENERATING
+    note.generation_started_at = timezone.now()
+    note.generation_error = ""
+    note.save(
+        update_fields=[
+            "generation",
+            "generation_started_at",
+            "generation_error",
+            "updated_at",
+        ]
+    )
+    request = DraftRequest(
+        template_name=note.template_snapshot.get("name", "Note"),
+        template_instructions=note.template_snapshot.get("instructions", ""),
+        sections=specs,
+        segments=segments,
+        only=(section,) if section else (),
+    )
+    return GenerationJob(note.pk, user.pk, engine_name(), section, request)
+
+
+@transaction.atomic
+def note_generation_checkpoint(*, job: GenerationJob, sections: dict[str, str]):
+    """Keep what has streamed so far (called as each section finishes)."""
+    note = ClinicalNote.objects.select_for_update().get(pk=job.note_id)
+    if note.generation != ClinicalNote.Generation.GENERATING:
+        return
+    _merge_drafted(note, sections)
+    note.save(update_fields=["content", "machine_content", "updated_at"])
+
+
+def _merge_drafted(note: ClinicalNote, sections: dict[str, str]) -> None:
+    content, machine = note.sections, note.machine_sections
+    for key, text in sections.items():
+        content[key] = machine[key] = text.strip()
+    note.content = json.dumps(content)
+    note.machine_content = json.dumps(machine)
+
+
+@transaction.atomic
+def note_generation_finish(
+    *,
+    job: GenerationJob,
+    sections: dict[str, str],
+    usage: Usage,
+    model: str,
+    error: GenerationError | None = None,
+) -> ClinicalNote:
+    """Store the draft (whole or partial), its usage and a revision; free the note."""
+    note = ClinicalNote.objects.select_for_update().get(pk=job.note_id)
+    _merge_drafted(note, sections)
+    note.engine, note.model = job.engine, model
+    note.input_tokens += usage.input_tokens
+    note.output_tokens += usage.output_tokens
+    note.generation = (
+        ClinicalNote.Generation.INTERRUPTED
+        if error
+        else ClinicalNote.Generation.COMPLETE
+    )
+    note.generation_error = error.message[:300] if error else ""
+    note.save()
+    if sections:
+        kind = (
+            NoteRevision.Kind.INTERRUPTED
+            if error
+            else NoteRevision.Kind.REGENERATED
+            if job.section
+            else NoteRevision.Kind.GENERATED
+        )
+        _add_revision(note, user=note.author, kind=kind, section_key=job.section)
+    return note
+
+
+# --- Sign-off -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def note_sign(*, user, note_id, supervisor_id=None, ip_address=None) -> ClinicalNote:
+    """The author signs and locks the draft, naming the attending who co-signs.
+
+    A resident must name active faculty of the note's institution (anyone else is
+    'not found'); a physician, who belongs to no institution, signs alone.
+    """
+    note = _locked_note(user=user, note_id=note_id)
+    _require_author(note, user)
+    _require_editable(note)
+    if not any(text.strip() for text in note.sections.values()):
+        raise ConflictError("The note is empty; draft or write it before signing.")
+    supervisor = _supervisor(note, supervisor_id)
+    note.status = ClinicalNote.Status.SIGNED
+    note.supervisor = supervisor
+    note.signed_at = timezone.now()
+    note.return_comment, note.returned_at = "", None
+    note.save(
+        update_fields=[
+            "status",
+            "supervisor",
+            "signed_at",
+            "return_comment",
+            "returned_at",
+            "updated_at",
+        ]
+    )
+    _audit(
+        note,
+        actor=user,
+        action="NOTE_SIGNED",
+        ip_address=ip_address,
+        supervisor_id=supervisor.pk if supervisor else None,
+    )
+    return note
+
+
+def _supervisor(note: ClinicalNote, supervisor_id):
+    if note.institution_id is None:
+        if supervisor_id not in (None, ""):
+            raise NotFoundError("No such attending at your institution.")
+        return None
+    if supervisor_id in (None, ""):
+        raise ValidationError(
+            {"supervisor": ["Name the attending who will co-sign this note."]}
+        )
+    try:
+        faculty = FacultyProfile.objects.select_related("user").get(
+            user_id=int(supervisor_id),
+            institution_id=note.institution_id,
+            is_active=True,
+        )
+    except (FacultyProfile.DoesNotExist, TypeError, ValueError):
+        raise NotFoundError("No such attending at your institution.") from None
+    if faculty.user_id == note.author_id:
+        raise ValidationError({"supervisor": ["You cannot co-sign your own note."]})
+    return faculty.user
+
+
+def _supervised(*, user, note_id) -> ClinicalNote:
+    note = _locked_note(user=user, note_id=note_id)
+    if note.supervisor_id != user.pk:
+        raise NotFoundError("No such note.")
+    return note
+
+
+@transaction.atomic
+def note_cosign(*, user, note_id, ip_address=None) -> ClinicalNote:
+    """The named attending co-signs a signed note; it is final."""
+    note = _supervised(user=user, note_id=note_id)
+    if note.status == ClinicalNote.Status.COSIGNED:
+        raise ConflictError("This note is already co-signed.")
+    if note.status != ClinicalNote.Status.SIGNED:
+        raise ConflictError("The resident must sign the note before it is co-signed.")
+    note.status = ClinicalNote.Status.COSIGNED
+    note.cosigned_at = timezone.now()
+    note.save(update_fields=["status", "cosigned_at", "updated_at"])
+    _audit(note, actor=user, action="NOTE_COSIGNED", ip_address=ip_address)
+    return note
+
+
+@transaction.atomic
+def note_return(*, user, note_id, comment: str, ip_address=None) -> ClinicalNote:
+    """The named attending sends a signed note back to its author with a comment."""
+    note = _supervised(user=user, note_id=note_id)
+    if note.status != ClinicalNote.Status.SIGNED:
+        raise ConflictError("Only a signed note awaiting co-signature can be returned.")
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError({"comment": ["Say what the resident should change."]})
+    note.status = ClinicalNote.Status.DRAFT
+    note.signed_at = None
+    note.returned_at = timezone.now()
+    note.return_comment = comment[:4000]
+    note.save(
+        update_fields=[
+            "status",
+            "signed_at",
+            "returned_at",
+            "return_comment",
+            "updated_at",
+        ]
+    )
+    _audit(note, actor=user, action="NOTE_RETURNED", ip_address=ip_address)
+    return note
+
+
+@transaction.atomic
+def note_export_record(*, user, note_id, fmt: str, ip_address=None) -> ClinicalNote:
+    """Check export rights (feature `note_export`) and audit the export."""
+    require_feature(user=user, code=NOTE_EXPORT)
+    note = note_get_for_user(user=user, note_id=note_id)
+    _audit(note, actor=user, action="NOTE_EXPORTED", ip_address=ip_address, format=fmt)
+    return note

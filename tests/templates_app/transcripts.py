@@ -1,0 +1,60 @@
+"""A realistic outpatient encounter, as the transcription app stores it."""
+
+# (speaker, text): 0 is the clinician, 1 the patient; about 4 seconds each.
+ENCOUNTER = [
+    (0, "Hi, I'm Dr. Patel. What brings you in today?"),
+    (1, "I've had this cough for about five days. It started after a cold."),
+    (1, "Now I'm bringing up yellow phlegm and I had a fever last night."),
+    (0, "How high was the fever? Any chills?"),
+    (1, "It was 38.6 at home. Yes, chills last night."),
+    (0, "Any shortness of breath or chest pain when you breathe in?"),
+    (
+        1,
+        "A little short of breath on the stairs. The chest pain is sharp on the right side when I cough.",
+    ),
+    (0, "Do you have any medical history I should know about?"),
+    (1, "I have a history of asthma since childhood. And high blood pressure."),
+    (0, "What medications are you taking?"),
+    (1, "I take lisinopril 10 mg once a day and an albuterol inhaler when I need it."),
+    (0, "Are you allergic to any medications?"),
+    (1, "I'm allergic to penicillin. I got hives with it."),
+    (0, "Do you smoke or drink alcohol?"),
+    (1, "I quit smoking ten years ago. I drink wine on weekends."),
+    (0, "Does anyone in your family have lung problems?"),
+    (1, "My father had COPD."),
+    (
+        0,
+        "Let me examine you. Your temperature is 38.2 and your oxygen saturation is 94 percent.",
+    ),
+    (0, "Take a deep breath for me. I hear crackles at the right base."),
+    (0, "Your heart rate is 104 and your blood pressure is 132 over 84."),
+    (0, "The chest x-ray we did shows a right lower lobe opacity."),
+    (0, "I think this is most likely a community acquired pneumonia."),
+    (
+        0,
+        "Because of your penicillin allergy we'll start doxycycline 100 mg twice a day for seven days.",
+    ),
+    (0, "Keep using the inhaler as needed and drink plenty of fluids."),
+    (
+        0,
+        "If you get more short of breath or confused, go to the emergency department right away.",
+    ),
+    (0, "I want to see you back for a follow-up in one week."),
+    (1, "Okay. Thank you, doctor."),
+]
+
+
+def encounter_segments(lines=ENCOUNTER, *, seconds_each: float = 4.0):
+    """(seq, speaker, start_ms, end_ms, text) for each line."""
+    step = int(seconds_each * 1000)
+    return [
+        (seq, speaker, (seq - 1) * step, seq * step - 200, text)
+        for seq, (speaker, text) in enumerate(lines, start=1)
+    ]
+
+
+def long_encounter(minutes: int = 30):
+    """An encounter of about `minutes` minutes: the visit, repeated in rounds."""
+    per_round = len(ENCOUNTER) * 4  # seconds
+    rounds = max(1, minutes * 60 // per_round)
+    return encounter_segments(ENCOUNTER * rounds)
