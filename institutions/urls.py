@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from institutions import views
+
+urlpatterns = [
+    path("invite/<str:token>", views.invitation_page, name="invitation-accept"),
+]

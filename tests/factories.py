@@ -21,7 +21,7 @@ from institutions.models import (
     ResidentProfile,
 )
 from institutions.services.features import ALL_FEATURE_CODES, feature_seed
-from institutions.services.invitations import invitation_token_hash
+from institutions.tokens import invitation_token_hash
 
 PASSWORD = "correct-horse-battery-staple"  # the `password` fixture
 

@@ -2,9 +2,24 @@
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from institutions.models import Feature
+from accounts.services import audit_record
+from institutions.models import (
+    Feature,
+    FeatureGrant,
+    InstitutionFeature,
+    PhysicianProfile,
+    ResidentProfile,
+)
+from institutions.services.authority import (
+    existing_role,
+    require_institution_admin,
+    require_superadmin,
+)
+from noumaris.errors import ConflictError
 
 LIVE_TRANSCRIPTION = "live_transcription"
 NOTE_GENERATION = "note_generation"
@@ -50,3 +65,152 @@ def feature_seed() -> list[Feature]:
         if was_created:
             created.append(feature)
     return created
+
+
+# --- Grants -----------------------------------------------------------------------
+
+
+def feature_grant(
+    *, actor, resident: ResidentProfile, code: str, ip_address: str | None = None
+) -> FeatureGrant:
+    """Grant a feature the resident's institution has; writes FEATURE_GRANTED.
+
+    Raises ValidationError when the institution lacks the feature and ConflictError
+    when the resident already has it.
+    """
+    require_institution_admin(actor, resident.institution)
+    feature = _feature(code)
+    with transaction.atomic():
+        if not InstitutionFeature.objects.filter(
+            institution_id=resident.institution_id, feature=feature, is_enabled=True
+        ).exists():
+            raise ValidationError(
+                {"feature": [f"{resident.institution} does not include {feature}."]}
+            )
+        grant = _grant(actor, resident.user, feature, resident.institution)
+        audit_record(
+            actor=actor,
+            action="FEATURE_GRANTED",
+            target=grant,
+            institution=resident.institution,
+            ip_address=ip_address,
+            details={"feature": code, "username": resident.user.username},
+        )
+    return grant
+
+
+def feature_revoke(
+    *, actor, resident: ResidentProfile, code: str, ip_address: str | None = None
+) -> FeatureGrant:
+    """Revoke a resident's grant (the row stays, with who and when)."""
+    require_institution_admin(actor, resident.institution)
+    feature = _feature(code)
+    with transaction.atomic():
+        grant = _revoke(actor, resident.user, feature)
+        audit_record(
+            actor=actor,
+            action="FEATURE_REVOKED",
+            target=grant,
+            institution=resident.institution,
+            ip_address=ip_address,
+            details={"feature": code, "username": resident.user.username},
+        )
+    return grant
+
+
+def physician_create(
+    *,
+    actor,
+    user,
+    specialty: str = "",
+    organization: str = "",
+    ip_address: str | None = None,
+) -> PhysicianProfile:
+    """Make an account an individual physician (superadmins only)."""
+    require_superadmin(actor, to="add physicians")
+    with transaction.atomic():
+        role = existing_role(user)
+        if role:
+            raise ConflictError(f"{user} is already {role}; one account has one role.")
+        profile = PhysicianProfile.objects.create(
+            user=user, specialty=specialty.strip(), organization=organization.strip()
+        )
+        audit_record(
+            actor=actor,
+            action="PHYSICIAN_CREATED",
+            target=profile,
+            ip_address=ip_address,
+            details={"username": user.username},
+        )
+    return profile
+
+
+def physician_feature_grant(
+    *, actor, physician: PhysicianProfile, code: str, ip_address: str | None = None
+) -> FeatureGrant:
+    """Grant a feature directly to an individual physician (superadmins only)."""
+    require_superadmin(actor, to="grant features to physicians")
+    feature = _feature(code)
+    with transaction.atomic():
+        grant = _grant(actor, physician.user, feature, None)
+        audit_record(
+            actor=actor,
+            action="FEATURE_GRANTED",
+            target=grant,
+            ip_address=ip_address,
+            details={"feature": code, "username": physician.user.username},
+        )
+    return grant
+
+
+def physician_feature_revoke(
+    *, actor, physician: PhysicianProfile, code: str, ip_address: str | None = None
+) -> FeatureGrant:
+    """Revoke a physician's direct grant (superadmins only)."""
+    require_superadmin(actor, to="revoke physicians' features")
+    feature = _feature(code)
+    with transaction.atomic():
+        grant = _revoke(actor, physician.user, feature)
+        audit_record(
+            actor=actor,
+            action="FEATURE_REVOKED",
+            target=grant,
+            ip_address=ip_address,
+            details={"feature": code, "username": physician.user.username},
+        )
+    return grant
+
+
+def _feature(code: str) -> Feature:
+    feature = Feature.objects.filter(code=code).first()
+    if feature is None:
+        raise ValidationError({"feature": [f"There is no feature called '{code}'."]})
+    return feature
+
+
+def _grant(actor, user, feature, institution) -> FeatureGrant:
+    if FeatureGrant.objects.filter(
+        user=user, feature=feature, revoked_at__isnull=True
+    ).exists():
+        raise ConflictError(f"{user} already has {feature}.")
+    try:
+        with transaction.atomic():
+            return FeatureGrant.objects.create(
+                user=user, feature=feature, institution=institution, granted_by=actor
+            )
+    except IntegrityError:  # granted concurrently
+        raise ConflictError(f"{user} already has {feature}.") from None
+
+
+def _revoke(actor, user, feature) -> FeatureGrant:
+    grant = (
+        FeatureGrant.objects.select_for_update()
+        .filter(user=user, feature=feature, revoked_at__isnull=True)
+        .first()
+    )
+    if grant is None:
+        raise ConflictError(f"{user} does not have {feature}.")
+    grant.revoked_at = timezone.now()
+    grant.revoked_by = actor
+    grant.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
+    return grant

@@ -1,0 +1,81 @@
+"""Who may act on an institution, checked inside every service (defence in depth).
+
+Views and the admin scope their querysets first, so these checks rarely fire; when
+they do, another tenant's institution looks absent (404), as DESIGN asks.
+"""
+
+from django.core.exceptions import ObjectDoesNotExist
+
+from institutions.models import Institution, InstitutionAdmin
+from noumaris.errors import ForbiddenError, NotFoundError
+
+
+def is_superadmin(user) -> bool:
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and getattr(user, "is_superadmin", False)
+    )
+
+
+def admin_membership(user) -> InstitutionAdmin | None:
+    """The user's InstitutionAdmin row, or None (cached on the user object)."""
+    if user is None or not user.is_authenticated:
+        return None
+    try:
+        return user.institution_admin
+    except InstitutionAdmin.DoesNotExist:
+        return None
+
+
+def require_superadmin(actor, *, to: str) -> None:
+    """Raise ForbiddenError "Only superadmins can {to}." unless actor is one."""
+    if not is_superadmin(actor):
+        raise ForbiddenError(f"Only superadmins can {to}.")
+
+
+def require_institution_admin(actor, institution: Institution, *, senior=False) -> None:
+    """Allow superadmins and (senior, if asked) admins of `institution`.
+
+    An admin of another institution gets NotFoundError, as for a missing one.
+    """
+    if is_superadmin(actor):
+        return
+    membership = admin_membership(actor)
+    if (
+        membership is None
+        or not actor.is_active
+        or membership.institution_id != institution.pk
+    ):
+        raise NotFoundError("Institution not found.")
+    if senior and not membership.is_senior:
+        raise ForbiddenError("Only senior admins can add admins to the institution.")
+
+
+def institution_lock(institution: Institution) -> Institution:
+    """Lock the institution's row until the transaction ends (seat counting).
+
+    On PostgreSQL two admins inviting for the last seat queue here, and the second
+    counts the first one's invitation. SQLite serialises writers anyway.
+    """
+    return Institution.objects.select_for_update().get(pk=institution.pk)
+
+
+def existing_role(user) -> str:
+    """A description of the role the user already has, or ""."""
+    if getattr(user, "is_superadmin", False):
+        return "a superadmin"
+    for relation, label in (
+        ("resident_profile", "a resident"),
+        ("faculty_profile", "faculty"),
+        ("institution_admin", "an institution admin"),
+        ("physician_profile", "an individual physician"),
+    ):
+        try:
+            profile = getattr(user, relation)
+        except ObjectDoesNotExist:
+            continue
+        institution = getattr(profile, "institution", None)
+        return f"{label} at {institution}" if institution else label
+    return ""

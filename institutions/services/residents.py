@@ -1,0 +1,129 @@
+"""Residents: update, deactivate, reactivate, graduate (a soft delete, never a hard one)."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.services import audit_record
+from institutions.models import PGY_MAX, PGY_MIN, ResidentProfile
+from institutions.selectors import resident_seats_used
+from institutions.services.authority import institution_lock, require_institution_admin
+from noumaris.errors import ConflictError
+
+Status = ResidentProfile.Status
+
+
+def resident_update(
+    *,
+    actor,
+    resident: ResidentProfile,
+    pgy_level: int | None = None,
+    specialty: str | None = None,
+    ip_address: str | None = None,
+) -> ResidentProfile:
+    """Change a resident's PGY (1-10) or specialty; writes RESIDENT_UPDATED."""
+    require_institution_admin(actor, resident.institution)
+    changes = {}
+    if pgy_level is not None:
+        try:
+            pgy_level = int(pgy_level)
+        except (TypeError, ValueError):
+            pgy_level = 0
+        if not PGY_MIN <= pgy_level <= PGY_MAX:
+            raise ValidationError(
+                {
+                    "pgy_level": [
+                        f"PGY must be a whole number from {PGY_MIN} to {PGY_MAX}."
+                    ]
+                }
+            )
+        changes["pgy_level"] = pgy_level
+    if specialty is not None:
+        specialty = specialty.strip()
+        if len(specialty) > 120:
+            raise ValidationError({"specialty": ["At most 120 characters."]})
+        changes["specialty"] = specialty
+    with transaction.atomic():
+        resident = ResidentProfile.objects.select_for_update().get(pk=resident.pk)
+        before = {name: getattr(resident, name) for name in changes}
+        changed = {k: v for k, v in changes.items() if before[k] != v}
+        if not changed:
+            return resident
+        for name, value in changed.items():
+            setattr(resident, name, value)
+        resident.save(update_fields=[*changed, "updated_at"])
+        audit_record(
+            actor=actor,
+            action="RESIDENT_UPDATED",
+            target=resident,
+            institution=resident.institution,
+            ip_address=ip_address,
+            details={"changes": {k: [before[k], v] for k, v in changed.items()}},
+        )
+    return resident
+
+
+def resident_deactivate(
+    *, actor, resident: ResidentProfile, ip_address: str | None = None
+) -> ResidentProfile:
+    """Suspend an active resident's access (keeps every record; frees the seat)."""
+    return _set_status(
+        actor, resident, Status.INACTIVE, "RESIDENT_DEACTIVATED", ip_address
+    )
+
+
+def resident_graduate(
+    *, actor, resident: ResidentProfile, ip_address: str | None = None
+) -> ResidentProfile:
+    """Mark a resident graduated: access ends, records stay, the seat frees up."""
+    return _set_status(
+        actor, resident, Status.GRADUATED, "RESIDENT_GRADUATED", ip_address
+    )
+
+
+def resident_reactivate(
+    *, actor, resident: ResidentProfile, ip_address: str | None = None
+) -> ResidentProfile:
+    """Give an inactive or graduated resident access again, if a seat is free."""
+    return _set_status(
+        actor, resident, Status.ACTIVE, "RESIDENT_REACTIVATED", ip_address
+    )
+
+
+def _set_status(actor, resident, status, action, ip_address) -> ResidentProfile:
+    require_institution_admin(actor, resident.institution)
+    with transaction.atomic():
+        institution = institution_lock(resident.institution)
+        resident = (
+            ResidentProfile.objects.select_for_update(of=("self",))
+            .select_related("user", "institution")
+            .get(pk=resident.pk)
+        )
+        previous = resident.status
+        if previous == status:
+            raise ConflictError(
+                f"{resident.user} is already {resident.get_status_display().lower()}."
+            )
+        if status == Status.ACTIVE:
+            active, pending = resident_seats_used(institution=institution)
+            if active + pending >= institution.max_residents:
+                raise ConflictError(
+                    f"No resident seat left at {institution} to reactivate "
+                    f"{resident.user}: all {institution.max_residents} are in use."
+                )
+        resident.status = status
+        resident.status_changed_at = timezone.now()
+        resident.save(update_fields=["status", "status_changed_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            action=action,
+            target=resident,
+            institution=resident.institution,
+            ip_address=ip_address,
+            details={
+                "username": resident.user.username,
+                "from": previous,
+                "to": status,
+            },
+        )
+    return resident
