@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from accounts.models import AuditLog
+from accounts.models import AuditLog, User
 from accounts.services import GENESIS_HASH, audit_hash, audit_row_fields
 
 
@@ -42,3 +42,8 @@ def _audit_rows(batch_size: int) -> Iterator[AuditLog]:
             return
         yield from batch
         last_id = batch[-1].id
+
+
+def user_email_linked_to_other_identity(*, email: str) -> bool:
+    """Whether an account with this e-mail is already linked to a provider identity."""
+    return User.objects.filter(email__iexact=email, oidc_sub__isnull=False).exists()

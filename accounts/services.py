@@ -1,13 +1,14 @@
-"""Writes of the accounts app: the audit log."""
+"""Writes of the accounts app: the audit log, and accounts at provider sign-in."""
 
 import hashlib
 import json
+import re
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts.models import AuditLog
+from accounts.models import AuditLog, User
 
 GENESIS_HASH = "0" * 64
 # Any constant: the advisory lock that serialises appends to the hash chain.
@@ -84,3 +85,137 @@ def _lock_chain() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_AUDIT_CHAIN_LOCK])
+
+
+# --- Sign-in through the identity provider (accounts/oidc.py) ------------------------
+
+_USERNAME_JUNK = re.compile(r"[^\w.@+-]")
+
+
+def user_sync_from_provider(
+    *, user: User, claims: dict[str, Any], is_superadmin: bool, ip_address=None
+) -> User:
+    """At each sign-in: take e-mail and name from the provider, and set or clear
+    superadmin (with the Django admin flags it implies) from its realm role."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        changed = []
+        for field, claim in (
+            ("email", "email"),
+            ("first_name", "given_name"),
+            ("last_name", "family_name"),
+        ):
+            value = claims.get(claim)
+            limit = User._meta.get_field(field).max_length
+            if isinstance(value, str) and value and getattr(user, field) != value:
+                setattr(user, field, value[:limit])
+                changed.append(field)
+        if (user.is_superadmin, user.is_superuser) != (is_superadmin, is_superadmin):
+            user.is_superadmin = user.is_superuser = is_superadmin
+            user.is_staff = is_superadmin or _is_institution_admin(user)
+            changed += ["is_superadmin", "is_superuser", "is_staff"]
+            audit_record(
+                actor=user,
+                action="SUPERADMIN_GRANTED" if is_superadmin else "SUPERADMIN_REVOKED",
+                target=user,
+                ip_address=ip_address,
+                details={"source": "identity provider realm role"},
+            )
+        if changed:
+            user.save(update_fields=changed)
+    return user
+
+
+def _is_institution_admin(user: User) -> bool:
+    from institutions.models import InstitutionAdmin
+
+    return InstitutionAdmin.objects.filter(user=user).exists()
+
+
+def user_link_by_verified_email(
+    *, sub: str, email: str, ip_address=None
+) -> User | None:
+    """Link the one account with this e-mail that has no provider identity yet.
+
+    The provider has verified the e-mail; an account already linked to another
+    identity, or an e-mail shared by two accounts, links nothing.
+    """
+    try:
+        with transaction.atomic():
+            matches = list(
+                User.objects.select_for_update().filter(email__iexact=email)[:2]
+            )
+            if len(matches) != 1 or matches[0].oidc_sub is not None:
+                return None
+            user = matches[0]
+            user.oidc_sub = sub
+            user.save(update_fields=["oidc_sub"])
+            audit_record(
+                actor=user,
+                action="IDENTITY_LINKED",
+                target=user,
+                ip_address=ip_address,
+                details={"method": "verified e-mail"},
+            )
+            return user
+    except IntegrityError:  # the same person's other tab linked it first
+        return User.objects.filter(oidc_sub=sub).first()
+
+
+def user_create_for_invitation(
+    *, token: str, claims: dict[str, Any], ip_address=None
+) -> User | None:
+    """Create the account of a pending, unexpired invitation for this verified e-mail.
+
+    The invitation stays pending: `/invite/<token>` accepts it once signed in.
+    """
+    from institutions.models import Invitation
+    from institutions.services.invitations import invitation_token_hash
+
+    try:
+        with transaction.atomic():
+            invitation = (
+                Invitation.objects.select_for_update()
+                .filter(
+                    token_hash=invitation_token_hash(token),
+                    status=Invitation.Status.PENDING,
+                    expires_at__gt=timezone.now(),
+                )
+                .first()
+            )
+            if (
+                invitation is None
+                or invitation.email.lower() != claims["email"].lower()
+            ):
+                return None
+            user = User(
+                username=_unique_username(
+                    claims.get("preferred_username") or claims["email"].split("@")[0]
+                ),
+                email=claims["email"],
+                first_name=(claims.get("given_name") or "")[:150],
+                last_name=(claims.get("family_name") or "")[:150],
+                oidc_sub=claims["sub"],
+            )
+            user.set_unusable_password()
+            user.save(force_insert=True)
+            audit_record(
+                actor=user,
+                action="IDENTITY_LINKED",
+                target=user,
+                institution=invitation.institution,
+                ip_address=ip_address,
+                details={"method": "invitation", "invitation_id": invitation.pk},
+            )
+            return user
+    except IntegrityError:  # the same person's other tab created it first
+        return User.objects.filter(oidc_sub=claims["sub"]).first()
+
+
+def _unique_username(wanted: str) -> str:
+    base = _USERNAME_JUNK.sub("", str(wanted))[:140] or "user"
+    username, n = base, 1
+    while User.objects.filter(username__iexact=username).exists():
+        n += 1
+        username = f"{base}-{n}"
+    return username

@@ -6,6 +6,7 @@ variables listed in README.md.
 """
 
 import os
+import re
 import secrets
 import sys
 from pathlib import Path
@@ -157,12 +158,84 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 
+# --- OpenID Connect (Keycloak) ----------------------------------------------------
+# Set the Keycloak variables (or the explicit OIDC_OP_* overrides for another
+# provider) and people sign in at the provider; unset, the local sign-in stays.
 KEYCLOAK_URL = env_str("KEYCLOAK_URL")
 KEYCLOAK_REALM = env_str("KEYCLOAK_REALM")
 KEYCLOAK_CLIENT_ID = env_str("KEYCLOAK_CLIENT_ID")
 KEYCLOAK_CLIENT_SECRET = env_str("KEYCLOAK_CLIENT_SECRET")
-OIDC_API_AUDIENCE = env_str("OIDC_API_AUDIENCE", KEYCLOAK_CLIENT_ID)
+_realm = (
+    f"{KEYCLOAK_URL.rstrip('/')}/realms/{KEYCLOAK_REALM}"
+    if KEYCLOAK_URL and KEYCLOAK_REALM
+    else None
+)
+
+
+def _endpoint(path: str) -> str | None:
+    """Keycloak's standard path of one OpenID Connect endpoint of the realm."""
+    return f"{_realm}/protocol/openid-connect/{path}" if _realm else None
+
+
+OIDC_ISSUER = env_str("OIDC_ISSUER", _realm)
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str(
+    "OIDC_OP_AUTHORIZATION_ENDPOINT", _endpoint("auth")
+)
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT", _endpoint("token"))
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT", _endpoint("userinfo"))
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT", _endpoint("certs"))
+OIDC_OP_LOGOUT_ENDPOINT = env_str("OIDC_OP_LOGOUT_ENDPOINT", _endpoint("logout"))
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", KEYCLOAK_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET", KEYCLOAK_CLIENT_SECRET)
+_oidc_required = {
+    "KEYCLOAK_URL/KEYCLOAK_REALM or OIDC_ISSUER": OIDC_ISSUER,
+    "OIDC_OP_AUTHORIZATION_ENDPOINT": OIDC_OP_AUTHORIZATION_ENDPOINT,
+    "OIDC_OP_TOKEN_ENDPOINT": OIDC_OP_TOKEN_ENDPOINT,
+    "OIDC_OP_USER_ENDPOINT": OIDC_OP_USER_ENDPOINT,
+    "OIDC_OP_JWKS_ENDPOINT": OIDC_OP_JWKS_ENDPOINT,
+    "KEYCLOAK_CLIENT_ID": OIDC_RP_CLIENT_ID,
+    "KEYCLOAK_CLIENT_SECRET": OIDC_RP_CLIENT_SECRET,
+}
+OIDC_ENABLED = all(_oidc_required.values())
+if any(_oidc_required.values()) and not OIDC_ENABLED:
+    raise ImproperlyConfigured(
+        "OpenID Connect is half configured; also set "
+        + ", ".join(name for name, value in _oidc_required.items() if not value)
+    )
+OIDC_API_AUDIENCE = env_str("OIDC_API_AUDIENCE", OIDC_RP_CLIENT_ID)
 OIDC_SERVICE_ACCOUNTS = env_map("OIDC_SERVICE_ACCOUNTS")
+# mozilla-django-oidc defaults to HS256 and to waiting forever on the provider.
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10, minimum=1)
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = True  # the hint for RP-initiated logout
+OIDC_CREATE_USER = False  # only an invitation makes a user (accounts/oidc.py)
+OIDC_OP_LOGOUT_URL_METHOD = "accounts.oidc.provider_logout_url"
+# How long an ID token counts as fresh; after it, the next page load renews the
+# session silently at the provider (prompt=none) while the provider session lives.
+OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = env_int(
+    "OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS", 300, minimum=30
+)
+OIDC_EXEMPT_URLS = [
+    re.compile(r"^/(api|static|health|metrics|ws|login|signed-out)(/|$)")
+]
+OIDC_JWT_LEEWAY = 30  # seconds of clock skew allowed on exp, nbf and iat
+OIDC_JWKS_REFETCH_COOLDOWN = env_int("OIDC_JWKS_REFETCH_COOLDOWN", 10, minimum=1)
+OIDC_JWKS_LIFESPAN = 300  # a removed key stops being trusted after this long
+OIDC_FORM_ACTION_ORIGINS = (
+    ["{0.scheme}://{0.netloc}".format(urlsplit(OIDC_OP_LOGOUT_ENDPOINT))]
+    if OIDC_ENABLED and OIDC_OP_LOGOUT_ENDPOINT
+    else []
+)
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS = ["accounts.oidc.NoumarisOIDCBackend"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "mozilla_django_oidc.middleware.SessionRefresh",
+    )
 
 # A browser session ends after this long without activity (HIPAA automatic log-off):
 # the cookie's age is renewed on every request.
@@ -262,7 +335,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "connect-src": ["'self'", "wss:"] if SECURE else ["'self'", "ws:", "wss:"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'"],
+        # Sign-out posts to us and is redirected on to the provider's logout.
+        "form-action": ["'self'", *OIDC_FORM_ACTION_ORIGINS],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],
     }
@@ -316,6 +390,8 @@ LOGGING = {
 # --- Django REST framework ------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so an unauthenticated answer says `WWW-Authenticate: Bearer`.
+        "accounts.authentication.BearerJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

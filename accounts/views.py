@@ -1,0 +1,94 @@
+"""Sign-in and sign-out pages: local, or through the OpenID provider when set."""
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import oidc
+
+_local_sign_in = auth_views.LoginView.as_view(
+    template_name="accounts/login.html", redirect_authenticated_user=True
+)
+_local_sign_out = auth_views.LogoutView.as_view(
+    template_name="accounts/logged_out.html"
+)
+
+REFUSALS = {
+    "no-account": (
+        "You have no Noumaris account yet",
+        "Your hospital sign-in worked, but no Noumaris account belongs to it. "
+        "Ask your program for an invitation, then open the link in its e-mail "
+        "and sign in again.",
+    ),
+    "unverified-email": (
+        "Your e-mail address is not verified",
+        "Your hospital account's e-mail address has not been verified, so "
+        "Noumaris cannot tell whose account it is. Verify it with your hospital's "
+        "sign-in service, then sign in again.",
+    ),
+    "inactive": (
+        "Your Noumaris account is deactivated",
+        "Ask your program administrator to reactivate it.",
+    ),
+    "linked-elsewhere": (
+        "Your e-mail belongs to another sign-in",
+        "The Noumaris account with your e-mail address is linked to a different "
+        "hospital account. Sign in with that one, or ask your program "
+        "administrator.",
+    ),
+    "failed": (
+        "Sign-in did not complete",
+        "The sign-in service did not confirm who you are. Try again; if it keeps "
+        "happening, tell your program administrator.",
+    ),
+}
+
+
+def sign_in(request):
+    """`/login`: the local form, or straight on to the provider."""
+    if not settings.OIDC_ENABLED:
+        return _local_sign_in(request)
+    next_url = request.GET.get("next")
+    if request.user.is_authenticated:
+        safe = next_url and url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}
+        )
+        return redirect(next_url if safe else settings.LOGIN_REDIRECT_URL)
+    return redirect(oidc.sign_in_url(next_url, request=request))
+
+
+@require_POST
+def sign_out(request):
+    """`/logout`: end our session and, after a provider sign-in, the provider's."""
+    if settings.OIDC_ENABLED and oidc.signed_in_with_provider(request):
+        return oidc.redirect_to_provider_logout(request)
+    return _local_sign_out(request)
+
+
+@never_cache
+@require_GET
+def signed_out(request):
+    """Where the provider sends people back after ending its session."""
+    return render(request, "accounts/logged_out.html")
+
+
+@never_cache
+@require_GET
+def sign_in_refused(request, reason):
+    """The provider knows the person; Noumaris will not sign them in, and says why."""
+    if reason not in REFUSALS:
+        raise Http404
+    title, explanation = REFUSALS[reason]
+    context = {
+        "reason": reason,
+        "title": title,
+        "explanation": explanation,
+        "provider_logout_url": (
+            oidc.provider_logout_url(request) if settings.OIDC_ENABLED else None
+        ),
+    }
+    return render(request, "accounts/sign_in_refused.html", context, status=403)
