@@ -7,8 +7,12 @@ views never catch them. Every API error is `{"detail": ...}` (DESIGN 'Errors').
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.http import Http404
+from django_ratelimit.exceptions import Ratelimited
+from redis.exceptions import RedisError
 from rest_framework import exceptions as drf
 from rest_framework import status
 from rest_framework.response import Response
@@ -52,6 +56,18 @@ class ServiceUnavailableError(ApplicationError):
     """A dependency is down (503)."""
 
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+
+
+class RateLimitedError(Ratelimited):
+    """Over `API_RATE_LIMIT` (429, `Retry-After: wait`).
+
+    A `django_ratelimit.exceptions.Ratelimited`, so settings.RATELIMIT_EXCEPTION_CLASS
+    can name it: the library's decorator then raises it too (with the default wait).
+    """
+
+    def __init__(self, wait: int = 60):
+        super().__init__("Too many requests.")
+        self.wait = wait
 
 
 def validation_errors(exc: DjangoValidationError | drf.ValidationError) -> dict:
@@ -102,6 +118,13 @@ def exception_handler(exc, context):  # noqa: C901 - one table of mappings
         return error_response(
             401, str(exc.detail), headers={"WWW-Authenticate": 'Bearer realm="api"'}
         )
+    # Before PermissionDenied: django-ratelimit's exception is a PermissionDenied,
+    # which would otherwise answer 403.
+    if isinstance(exc, Ratelimited):
+        wait = int(getattr(exc, "wait", 60))
+        return error_response(
+            429, "Too many requests.", headers={"Retry-After": str(wait)}
+        )
     if isinstance(exc, DjangoPermissionDenied):
         return error_response(403, str(exc) or "You do not have permission to do this.")
     if isinstance(exc, drf.Throttled):
@@ -112,6 +135,25 @@ def exception_handler(exc, context):  # noqa: C901 - one table of mappings
     if isinstance(exc, drf.APIException):
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         return error_response(exc.status_code, detail, headers=_auth_headers(exc))
+    return _unexpected(exc)
+
+
+def _unexpected(exc) -> Response:
+    """Errors no view raised on purpose: a 4xx/503 where the cause is known, else 500."""
+    if isinstance(exc, RequestDataTooBig):
+        return error_response(413, "Request body too large.")
+    if isinstance(exc, SuspiciousOperation):
+        return error_response(400, "Malformed request.")
+    if isinstance(exc, IntegrityError):
+        # A constraint caught what a service's check did not (a race it lost).
+        logger.warning("integrity error in API view: %s", type(exc).__name__)
+        return error_response(409, "The request conflicts with the current state.")
+    if isinstance(exc, DataError):
+        logger.warning("data error in API view: %s", type(exc).__name__)
+        return error_response(400, "Malformed request.")
+    if isinstance(exc, OperationalError | InterfaceError | RedisError):
+        logger.exception("dependency error in API view")
+        return error_response(503, "Service unavailable.")
     logger.exception("unhandled error in API view")
     return error_response(500, "Internal server error.")
 

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
+    "django_ratelimit",
     "channels",
     "mozilla_django_oidc",
     "accounts",
@@ -396,9 +397,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Adds the error envelope's responses to every operation (noumaris/api.py).
+    "DEFAULT_SCHEMA_CLASS": "noumaris.api.AutoSchema",
     "EXCEPTION_HANDLER": "noumaris.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Noumaris API",
@@ -408,4 +411,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": True},
 }
+# Rate limits (django-ratelimit, applied by noumaris.api): API_RATE_LIMIT per IP and per
+# signed-in user, counted in the default cache, so with REDIS_URL all workers share it.
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_EXCEPTION_CLASS = "noumaris.errors.RateLimitedError"  # 429, not 403
+# Django's own RedisCache increments atomically; the library just does not list it.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if not REDIS_URL:
+    # The embedded default is one process, so a local-memory cache counts every
+    # request; with several workers, set REDIS_URL (the check is right then).
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")

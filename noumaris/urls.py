@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 from noumaris import views
+from noumaris.api_docs import SwaggerView
 
 admin.site.site_header = "Noumaris administration"
 admin.site.site_title = "Noumaris admin"
@@ -14,6 +16,8 @@ urlpatterns = [
     path("metrics", views.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("noumaris.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("accounts.urls")),
     path("", include("institutions.urls")),
     path("", include("transcription.urls")),

@@ -1,1 +1,8 @@
-urlpatterns: list = []
+from django.urls import path
+
+from accounts.api import views
+
+urlpatterns = [
+    path("me", views.MeApi.as_view(), name="api-me"),
+    path("me/permissions", views.MePermissionsApi.as_view(), name="api-me-permissions"),
+]

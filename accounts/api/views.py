@@ -1,0 +1,114 @@
+"""`me` and `me/permissions`: who the caller is, and which features they may use."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+
+from accounts.api.selectors import me_get
+from institutions.models import Feature
+from institutions.services.permissions import check_feature
+from noumaris.api import Api
+
+
+class InstitutionRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+
+
+class ResidentRefSerializer(serializers.Serializer):
+    pgy_level = serializers.IntegerField()
+    specialty = serializers.CharField()
+    status = serializers.CharField()
+
+
+class MeApi(Api):
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        username = serializers.CharField()
+        email = serializers.EmailField()
+        first_name = serializers.CharField()
+        last_name = serializers.CharField()
+        is_superadmin = serializers.BooleanField()
+        roles = serializers.ListField(
+            child=serializers.ChoiceField(
+                choices=[
+                    "superadmin",
+                    "senior_admin",
+                    "admin",
+                    "faculty",
+                    "resident",
+                    "physician",
+                ]
+            )
+        )
+        institution = InstitutionRefSerializer(allow_null=True)
+        resident = ResidentRefSerializer(
+            allow_null=True, help_text="PGY, specialty and status, for a resident."
+        )
+
+    @extend_schema(operation_id="me_get", responses=OutputSerializer)
+    def get(self, request):
+        user = me_get(user=request.user)
+        return self.output(self.OutputSerializer, _me(user))
+
+
+class MePermissionsApi(Api):
+    class FeatureAccessSerializer(serializers.Serializer):
+        code = serializers.CharField()
+        name = serializers.CharField()
+        allowed = serializers.BooleanField()
+        reason = serializers.CharField(help_text="Why not, when not allowed.")
+
+    @extend_schema(
+        operation_id="me_permissions",
+        responses=FeatureAccessSerializer(many=True),
+        description="Every feature of the catalogue, and whether the caller may use "
+        "it now, with the reason when not (the same rule as every other interface).",
+    )
+    def get(self, request):
+        access = [
+            {
+                "code": feature.code,
+                "name": feature.name,
+                "allowed": bool(result := check_feature(request.user, feature.code)),
+                "reason": result.reason,
+            }
+            for feature in Feature.objects.order_by("code")
+        ]
+        return self.output(self.FeatureAccessSerializer, access, many=True)
+
+
+def _me(user) -> dict:
+    roles, institution, resident = [], None, None
+    if user.is_superadmin:
+        roles.append("superadmin")
+    for attr, role in (
+        ("institution_admin", "admin"),
+        ("faculty_profile", "faculty"),
+        ("resident_profile", "resident"),
+        ("physician_profile", "physician"),
+    ):
+        row = getattr(user, attr, None)
+        if row is None:
+            continue
+        if role == "admin" and row.is_senior:
+            role = "senior_admin"
+        roles.append(role)
+        institution = getattr(row, "institution", None) or institution
+        if role == "resident":
+            resident = {
+                "pgy_level": row.pgy_level,
+                "specialty": row.specialty,
+                "status": row.status,
+            }
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "is_superadmin": user.is_superadmin,
+        "roles": roles,
+        "institution": institution,
+        "resident": resident,
+    }

@@ -1,0 +1,14 @@
+"""The OpenAPI schema's documentation page.
+
+Apart from noumaris/api.py because drf-spectacular's views import the schema class
+(noumaris.api.AutoSchema) while they are defined.
+"""
+
+from drf_spectacular.views import SpectacularSwaggerSplitView
+
+
+class SwaggerView(SpectacularSwaggerSplitView):
+    """Swagger UI from the sidecar's files (no CDN), its script a separate file (CSP)."""
+
+    template_name = "api/swagger_ui.html"
+    title = "Noumaris API"
