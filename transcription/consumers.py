@@ -12,6 +12,7 @@ import logging
 import re
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -42,6 +43,19 @@ class ProtocolError(Exception):
 
 
 class TranscribeConsumer(AsyncWebsocketConsumer):
+    # No channel layer: nothing is sent to these sockets from elsewhere, and each
+    # would otherwise hold a blocking Redis read open.
+    channel_layer_alias = "transcription-sockets-use-no-layer"
+
+    async def dispatch(self, message):
+        """Dispatch without Channels' per-message `close_old_connections` hop to a
+        thread (10 audio frames a second each); ORM work goes through
+        `database_sync_to_async`, which does that itself."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def connect(self):
         self.user = None
         self.slot = None

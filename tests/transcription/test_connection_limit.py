@@ -1,0 +1,91 @@
+"""The per-user socket limit holds across worker processes (Redis)."""
+
+import asyncio
+import json
+
+import pytest
+import websockets
+from channels.db import database_sync_to_async
+
+from tests.browser import live_server
+from transcription import connections, services
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def clean_redis(settings):
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    for key in client.scan_iter(connections.PREFIX + "*"):
+        client.delete(key)
+    yield
+    for key in client.scan_iter(connections.PREFIX + "*"):
+        client.delete(key)
+
+
+async def _open(base: str, user) -> websockets.ClientConnection:
+    token, _ = await database_sync_to_async(services.ticket_issue)(user=user)
+    url = base.replace("http://", "ws://") + f"/ws/transcribe/?ticket={token}"
+    return await websockets.connect(url, origin="http://127.0.0.1")
+
+
+async def _closed_with(ws) -> tuple[int, dict]:
+    message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    with pytest.raises(websockets.ConnectionClosed):
+        await asyncio.wait_for(ws.recv(), 10)
+    return ws.close_code, message
+
+
+def test_the_limit_counts_sockets_in_every_process(
+    transactional_db, resident, clean_redis
+):
+    env = {"WS_MAX_CONNECTIONS_PER_USER": "2"}
+    with live_server(**env) as first, live_server(**env) as second:
+
+        async def scenario():
+            a = await _open(first, resident)
+            b = await _open(second, resident)
+            await asyncio.sleep(0.3)  # both have taken their slots
+            refused = await _open(first, resident)
+            code, message = await _closed_with(refused)
+            assert code == 4429
+            assert message["code"] == "too_many_connections"
+            refused_too = await _open(second, resident)
+            assert (await _closed_with(refused_too))[0] == 4429
+            await a.close()
+            await asyncio.sleep(0.5)  # its process frees the slot
+            c = await _open(second, resident)
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(c.recv(), 0.5)  # open, not refused
+            await b.close()
+            await c.close()
+
+        asyncio.run(scenario())
+
+
+async def test_a_crashed_processs_slots_expire(settings, clean_redis, monkeypatch):
+    settings.WS_MAX_CONNECTIONS_PER_USER = 2
+    monkeypatch.setattr(connections, "SLOT_SECONDS", 1)
+    assert await connections.slot_acquire(user_id=41)
+    assert await connections.slot_acquire(user_id=41)
+    assert await connections.slot_acquire(user_id=41) is None
+    assert await connections.open_connection_count() == 2
+    await asyncio.sleep(1.2)  # nobody refreshed them: the process is gone
+    assert await connections.open_connection_count() == 0
+    assert await connections.slot_acquire(user_id=41)
+
+
+async def test_an_open_socket_keeps_its_slot_by_refreshing(
+    settings, clean_redis, monkeypatch
+):
+    settings.WS_MAX_CONNECTIONS_PER_USER = 1
+    monkeypatch.setattr(connections, "SLOT_SECONDS", 1)
+    slot = await connections.slot_acquire(user_id=42)
+    for _ in range(3):
+        await asyncio.sleep(0.5)
+        await connections.slot_refresh(user_id=42, slot=slot)
+    assert await connections.slot_acquire(user_id=42) is None
+    await connections.slot_release(user_id=42, slot=slot)
+    assert await connections.slot_acquire(user_id=42)

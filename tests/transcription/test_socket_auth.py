@@ -1,0 +1,80 @@
+"""Authentication of the socket through the whole ASGI application."""
+
+import datetime as dt
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from noumaris.asgi import application
+from tests.transcription.conftest import expect_close, receive, send, start_message
+from transcription import services
+from transcription.models import TranscriptionTicket
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ORIGIN = (b"origin", b"http://localhost")
+
+
+def app_socket(path: str, headers=()) -> WebsocketCommunicator:
+    return WebsocketCommunicator(application, path, headers=[ORIGIN, *headers])
+
+
+async def test_the_browser_session_cookie_signs_the_socket_in(
+    resident, password, fake_deepgram
+):
+    client = Client()
+    await database_sync_to_async(client.login)(username="resident", password=password)
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+    ws = app_socket("/ws/transcribe/", [(b"cookie", cookie)])
+    assert (await ws.connect())[0]
+    await send(ws, start_message())
+    assert (await receive(ws))["type"] == "ready"
+    await ws.disconnect()
+
+
+async def test_a_socket_from_another_site_is_refused(resident):
+    ws = WebsocketCommunicator(
+        application, "/ws/transcribe/", headers=[(b"origin", b"https://evil.example")]
+    )
+    connected, _ = await ws.connect()
+    assert not connected
+    await ws.disconnect()
+
+
+async def test_a_ticket_signs_in_once(resident, fake_deepgram):
+    token, _ = await database_sync_to_async(services.ticket_issue)(user=resident)
+    ws = app_socket(f"/ws/transcribe/?ticket={token}")
+    await ws.connect()
+    await send(ws, start_message())
+    assert (await receive(ws))["type"] == "ready"
+    await ws.disconnect()
+
+    again = app_socket(f"/ws/transcribe/?ticket={token}")
+    await again.connect()
+    assert (await receive(again))["code"] == "unauthenticated"
+    await expect_close(again, 4401)
+    await again.disconnect()
+
+
+async def test_an_expired_or_unknown_ticket_is_refused(resident):
+    token, ticket = await database_sync_to_async(services.ticket_issue)(user=resident)
+    await database_sync_to_async(
+        TranscriptionTicket.objects.filter(pk=ticket.pk).update
+    )(expires_at=ticket.created_at - dt.timedelta(seconds=1))
+    for value in (token, "nonsense", ""):
+        ws = app_socket(f"/ws/transcribe/?ticket={value}")
+        await ws.connect()
+        assert (await receive(ws))["code"] == "unauthenticated"
+        await expect_close(ws, 4401)
+        await ws.disconnect()
+
+
+def test_tickets_are_stored_hashed_and_need_the_feature(resident, resident2):
+    token, ticket = services.ticket_issue(user=resident)
+    assert token not in ticket.token_hash and len(ticket.token_hash) == 64
+    assert (ticket.expires_at - ticket.created_at).total_seconds() <= 31
+    from noumaris.errors import ForbiddenError
+
+    with pytest.raises(ForbiddenError):
+        services.ticket_issue(user=resident2)
