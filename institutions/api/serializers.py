@@ -1,0 +1,136 @@
+"""Output serializers shared by the institutions API views (plain, read-only)."""
+
+from rest_framework import serializers
+
+from institutions.models import Institution, Invitation, ResidentProfile
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+
+
+class InstitutionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    contact_email = serializers.CharField()
+    timezone = serializers.CharField()
+    subscription_status = serializers.ChoiceField(
+        choices=Institution.SubscriptionStatus.choices
+    )
+    max_residents = serializers.IntegerField()
+    max_admins = serializers.IntegerField()
+    features = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_features(self, institution) -> list[str]:
+        """The codes of the features the institution has (prefetched `enabled`)."""
+        rows = getattr(institution, "enabled_features", None)
+        if rows is None:
+            rows = institution.institution_features.filter(
+                is_enabled=True
+            ).select_related("feature")
+        return sorted(row.feature.code for row in rows)
+
+
+class ResidentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    user = UserRefSerializer()
+    institution_id = serializers.IntegerField()
+    pgy_level = serializers.IntegerField()
+    specialty = serializers.CharField()
+    status = serializers.ChoiceField(choices=ResidentProfile.Status.choices)
+    status_changed_at = serializers.DateTimeField(allow_null=True)
+    features = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    def get_features(self, resident) -> list[str]:
+        """Codes of the features granted to the resident and not revoked."""
+        grants = getattr(resident.user, "active_grants", None)
+        if grants is None:
+            grants = resident.user.feature_grants.filter(
+                revoked_at__isnull=True
+            ).select_related("feature")
+        return sorted(grant.feature.code for grant in grants)
+
+
+class InvitationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    institution_id = serializers.IntegerField()
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Invitation.Role.choices)
+    pgy_level = serializers.IntegerField(allow_null=True)
+    specialty = serializers.CharField()
+    is_senior = serializers.BooleanField()
+    status = serializers.ChoiceField(
+        choices=Invitation.Status.choices,
+        source="effective_status",
+        help_text="A pending invitation past its expiry reads `expired`.",
+    )
+    expires_at = serializers.DateTimeField()
+    invited_by = serializers.CharField(
+        source="invited_by.username", allow_null=True, default=None
+    )
+    sent_count = serializers.IntegerField()
+    last_sent_at = serializers.DateTimeField(allow_null=True)
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class AdminSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    user = UserRefSerializer()
+    institution_id = serializers.IntegerField()
+    is_senior = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+class AuditEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    actor_id = serializers.IntegerField(allow_null=True)
+    actor_username = serializers.CharField()
+    action = serializers.CharField()
+    target_type = serializers.CharField()
+    target_id = serializers.CharField()
+    institution_id = serializers.IntegerField(allow_null=True)
+    ip_address = serializers.CharField(allow_null=True)
+    details = serializers.JSONField()
+
+
+class MonthActivitySerializer(serializers.Serializer):
+    month = serializers.DateField()
+    transcription_minutes = serializers.FloatField()
+    notes = serializers.IntegerField()
+
+
+class UsageSerializer(serializers.Serializer):
+    seats_used = serializers.IntegerField()
+    seats_limit = serializers.IntegerField()
+    seats_free = serializers.IntegerField()
+    active_residents = serializers.IntegerField()
+    pending_resident_invitations = serializers.IntegerField()
+    admins = serializers.IntegerField()
+    admins_limit = serializers.IntegerField()
+    pending_invitations = serializers.IntegerField()
+    residents_by_status = serializers.DictField(child=serializers.IntegerField())
+    residents_by_pgy = serializers.DictField(child=serializers.IntegerField())
+    transcription_minutes_this_month = serializers.FloatField()
+    notes_this_month = serializers.IntegerField()
+    months = MonthActivitySerializer(many=True)
+
+
+class GrantSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    feature = serializers.CharField(source="feature.code")
+    granted_by = serializers.CharField(
+        source="granted_by.username", allow_null=True, default=None
+    )
+    created_at = serializers.DateTimeField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
