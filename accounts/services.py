@@ -170,24 +170,17 @@ def user_create_for_invitation(
     The invitation stays pending: `/invite/<token>` accepts it once signed in.
     """
     from institutions.models import Invitation
-    from institutions.services.invitations import invitation_token_hash
+    from institutions.selectors import invitation_find_by_token
 
+    invitation = invitation_find_by_token(token=token)
+    if (
+        invitation is None
+        or invitation.effective_status != Invitation.Status.PENDING
+        or invitation.email.lower() != claims["email"].lower()
+    ):
+        return None
     try:
         with transaction.atomic():
-            invitation = (
-                Invitation.objects.select_for_update()
-                .filter(
-                    token_hash=invitation_token_hash(token),
-                    status=Invitation.Status.PENDING,
-                    expires_at__gt=timezone.now(),
-                )
-                .first()
-            )
-            if (
-                invitation is None
-                or invitation.email.lower() != claims["email"].lower()
-            ):
-                return None
             user = User(
                 username=_unique_username(
                     claims.get("preferred_username") or claims["email"].split("@")[0]
