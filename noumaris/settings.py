@@ -414,6 +414,15 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": True},
+    # noumaris.api's `<id:...>` converter: 1 to 18 digits.
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 0, "maximum": 999999999999999999}
+    },
+    "ENUM_NAME_OVERRIDES": {
+        "ResidentStatusEnum": "institutions.models.ResidentProfile.Status",
+        "InvitationStatusEnum": "institutions.models.Invitation.Status",
+        "SubscriptionStatusEnum": "institutions.models.Institution.SubscriptionStatus",
+    },
 }
 # Rate limits (django-ratelimit, applied by noumaris.api): API_RATE_LIMIT per IP and per
 # signed-in user, counted in the default cache, so with REDIS_URL all workers share it.

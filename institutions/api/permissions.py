@@ -20,9 +20,7 @@ class IsInstitutionAdmin(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        return bool(
-            user.is_authenticated and user.is_active and admin_membership(user)
-        )
+        return bool(user.is_authenticated and user.is_active and admin_membership(user))
 
 
 def admin_institution(request):

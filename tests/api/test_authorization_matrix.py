@@ -108,6 +108,9 @@ def _body(row, data) -> dict:
     if data is None:
         return {}
     if row.format == "multipart":
+        for value in data.values():
+            if hasattr(value, "seek"):
+                value.seek(0)  # every user uploads the whole file
         boundary = "matrixboundary"
         return {
             "data": encode_multipart(boundary, data),

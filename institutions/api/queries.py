@@ -1,0 +1,156 @@
+"""The API's query shape: filters, search, stable order and prefetches for its lists.
+
+Scoping is not decided here: every function starts from the institutions app's
+`*_for_user` selector, so a list only ever narrows what the caller may see.
+"""
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import AuditLog
+from institutions.models import (
+    FeatureGrant,
+    Institution,
+    InstitutionAdmin,
+    InstitutionFeature,
+    Invitation,
+    PhysicianProfile,
+    ResidentProfile,
+)
+from institutions.selectors import (
+    admins_for_user,
+    audit_log_for_user,
+    institutions_for_user,
+    invitations_for_user,
+    physicians_for_user,
+    residents_for_user,
+)
+
+
+def _active_grants(path: str) -> Prefetch:
+    return Prefetch(
+        path,
+        queryset=FeatureGrant.objects.filter(revoked_at__isnull=True).select_related(
+            "feature"
+        ),
+        to_attr="active_grants",
+    )
+
+
+def _enabled_features() -> Prefetch:
+    return Prefetch(
+        "institution_features",
+        queryset=InstitutionFeature.objects.filter(is_enabled=True).select_related(
+            "feature"
+        ),
+        to_attr="enabled_features",
+    )
+
+
+def institution_list(*, user, filters: dict) -> QuerySet[Institution]:
+    qs = institutions_for_user(user).prefetch_related(_enabled_features())
+    if status := filters.get("subscription_status"):
+        qs = qs.filter(subscription_status=status)
+    if search := filters.get("search"):
+        qs = qs.filter(Q(name__icontains=search) | Q(slug__icontains=search))
+    return qs.order_by("name", "id")
+
+
+def institution_detail(*, institution: Institution) -> Institution:
+    """The institution again, with its enabled features prefetched."""
+    return Institution.objects.prefetch_related(_enabled_features()).get(
+        pk=institution.pk
+    )
+
+
+def resident_list(
+    *, user, filters: dict, institution: Institution | None = None
+) -> QuerySet[ResidentProfile]:
+    qs = residents_for_user(user).prefetch_related(
+        _active_grants("user__feature_grants")
+    )
+    if institution is not None:
+        qs = qs.filter(institution=institution)
+    if status := filters.get("status"):
+        qs = qs.filter(status=status)
+    if pgy := filters.get("pgy_level"):
+        qs = qs.filter(pgy_level=pgy)
+    if specialty := filters.get("specialty"):
+        qs = qs.filter(specialty__iexact=specialty)
+    if search := filters.get("search"):
+        qs = qs.filter(
+            Q(user__first_name__icontains=search)
+            | Q(user__last_name__icontains=search)
+            | Q(user__email__icontains=search)
+            | Q(user__username__icontains=search)
+        )
+    return qs.order_by("user__last_name", "user__first_name", "id")
+
+
+def resident_detail(*, resident: ResidentProfile) -> ResidentProfile:
+    return (
+        ResidentProfile.objects.select_related("user", "institution")
+        .prefetch_related(_active_grants("user__feature_grants"))
+        .get(pk=resident.pk)
+    )
+
+
+def invitation_list(
+    *, user, filters: dict, institution: Institution | None = None
+) -> QuerySet[Invitation]:
+    qs = invitations_for_user(user)
+    if institution is not None:
+        qs = qs.filter(institution=institution)
+    now = timezone.now()
+    status = filters.get("status")
+    if status == Invitation.Status.PENDING:
+        qs = qs.filter(status=status, expires_at__gt=now)
+    elif status == Invitation.Status.EXPIRED:
+        qs = qs.filter(
+            Q(status=status) | Q(status=Invitation.Status.PENDING, expires_at__lte=now)
+        )
+    elif status:
+        qs = qs.filter(status=status)
+    if role := filters.get("role"):
+        qs = qs.filter(role=role)
+    if search := filters.get("search"):
+        qs = qs.filter(email__icontains=search)
+    return qs.order_by("-created_at", "-id")
+
+
+def admin_list(*, user, institution: Institution) -> QuerySet[InstitutionAdmin]:
+    return (
+        admins_for_user(user)
+        .filter(institution=institution)
+        .order_by("user__last_name", "user__first_name", "id")
+    )
+
+
+def physician_list(*, user, filters: dict) -> QuerySet[PhysicianProfile]:
+    qs = physicians_for_user(user).prefetch_related(
+        _active_grants("user__feature_grants")
+    )
+    if search := filters.get("search"):
+        qs = qs.filter(
+            Q(user__first_name__icontains=search)
+            | Q(user__last_name__icontains=search)
+            | Q(user__email__icontains=search)
+            | Q(user__username__icontains=search)
+            | Q(organization__icontains=search)
+        )
+    return qs.order_by("user__last_name", "user__first_name", "id")
+
+
+def audit_list(*, user, filters: dict) -> QuerySet[AuditLog]:
+    qs = audit_log_for_user(user)
+    if action := filters.get("action"):
+        qs = qs.filter(action=action)
+    if actor := filters.get("actor"):
+        qs = qs.filter(actor_username=actor)
+    if institution_id := filters.get("institution"):
+        qs = qs.filter(institution_id=institution_id)
+    if since := filters.get("since"):
+        qs = qs.filter(created_at__gte=since)
+    if until := filters.get("until"):
+        qs = qs.filter(created_at__lt=until)
+    return qs.order_by("-id")
