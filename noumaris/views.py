@@ -67,4 +67,10 @@ def metrics(request):
 
 @login_required
 def dashboard(request):
-    return render(request, "dashboard.html", {})
+    from transcription.selectors import session_list_for_owner
+
+    context = {
+        # Encounters (transcription): the signed-in person's most recent recordings.
+        "encounters": list(session_list_for_owner(user=request.user, limit=8)),
+    }
+    return render(request, "dashboard.html", context)

@@ -2,12 +2,19 @@
 
 import datetime as dt
 
+from asgiref.sync import sync_to_async
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.services import audit_record
+from institutions.services.authority import (
+    admin_membership,
+    is_superadmin,
+    require_superadmin,
+)
 from noumaris.errors import NotFoundError
+from transcription import connections
 from transcription.models import TranscriptionSession, TranscriptSegment
 
 
@@ -21,12 +28,15 @@ def session_list_for_owner(*, user, limit: int | None = None) -> QuerySet:
     return qs[:limit] if limit else qs
 
 
-def session_get_for_owner(*, user, session_id) -> TranscriptionSession:
+def session_get_for_owner(
+    *, user, session_id, with_counts: bool = False
+) -> TranscriptionSession:
     """The caller's own session; 404 for anyone else's (it does not exist for them)."""
+    qs = TranscriptionSession.objects.select_related("consent_confirmed_by")
+    if with_counts:
+        qs = qs.annotate(segment_count=Count("segments"))
     try:
-        return TranscriptionSession.objects.select_related("consent_confirmed_by").get(
-            pk=int(session_id), owner=user
-        )
+        return qs.get(pk=int(session_id), owner=user)
     except (TranscriptionSession.DoesNotExist, TypeError, ValueError):
         raise NotFoundError("No such encounter session.") from None
 
@@ -98,3 +108,34 @@ def open_session_counts_by_engine() -> dict[str, int]:
 
 def audio_seconds_total() -> float:
     return TranscriptionSession.objects.aggregate(s=Sum("audio_seconds"))["s"] or 0.0
+
+
+async def websocket_metrics(*, user) -> dict:
+    """Open sockets (every worker), sessions per engine, audio, errors: superadmins."""
+    await sync_to_async(require_superadmin)(user, to="see WebSocket metrics")
+
+    def from_database() -> dict:
+        return {
+            "sessions_by_engine": session_counts_by_engine(),
+            "open_sessions_by_engine": open_session_counts_by_engine(),
+            "audio_seconds": round(audio_seconds_total(), 1),
+        }
+
+    figures = await sync_to_async(from_database)()
+    figures["open_connections"] = await connections.open_connection_count()
+    figures["errors"] = await connections.error_counts()
+    return figures
+
+
+def session_list_for_admin(*, user) -> QuerySet:
+    """Sessions an admin may count: every one for superadmins, their institution's
+    for institution admins, none otherwise. Never the text (no segments)."""
+    qs = TranscriptionSession.objects.select_related("owner", "institution").annotate(
+        segment_count=Count("segments")
+    )
+    if is_superadmin(user):
+        return qs
+    membership = admin_membership(user)
+    if membership is None:
+        return qs.none()
+    return qs.filter(institution_id=membership.institution_id)

@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from transcription import views
+
+urlpatterns: list = [
+    path("encounters/new", views.encounter_new, name="encounter-new"),
+    path(
+        "encounters/<int:session_id>", views.encounter_detail, name="encounter-detail"
+    ),
+]

@@ -1,1 +1,31 @@
-urlpatterns: list = []
+from django.urls import path
+
+from transcription.api import views
+
+urlpatterns: list = [
+    path(
+        "transcription/sessions",
+        views.SessionListApi.as_view(),
+        name="transcription-session-list",
+    ),
+    path(
+        "transcription/sessions/<id:pk>",
+        views.SessionDetailApi.as_view(),
+        name="transcription-session-detail",
+    ),
+    path(
+        "transcription/sessions/<id:pk>/segments",
+        views.SegmentListApi.as_view(),
+        name="transcription-segment-list",
+    ),
+    path(
+        "transcription/tickets",
+        views.TicketCreateApi.as_view(),
+        name="transcription-ticket-create",
+    ),
+    path(
+        "admin/superadmin/websocket-metrics",
+        views.WebsocketMetricsApi.as_view(),
+        name="superadmin-websocket-metrics",
+    ),
+]

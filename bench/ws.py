@@ -1,0 +1,451 @@
+"""Benchmark of the live-transcription socket (issue 6).
+
+One daphne process serves the app with the benchmark-only `instant` engine (an
+interim result per audio frame, a final every 10 frames, stored like any other).
+N clients each stream real-time 16 kHz PCM in 100 ms frames for D seconds; each
+frame carries its client and frame number, and the interim result that echoes it
+gives the per-frame relay latency. Finals are checked against the database: none
+lost, none duplicated. The same load then runs against a bare `websockets` relay
+(in its own process, no Django, no database) for the ratio. Last, the offline
+engine's real-time factor on this machine.
+
+    .venv/bin/python bench/ws.py --sessions 200 --seconds 60
+
+DATABASE_URL (and REDIS_URL) are used when set; otherwise a temporary SQLite file.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+FRAME_BYTES = 3200
+FINAL_EVERY = 10
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--ramp", type=float, default=5, help="seconds to open all")
+    parser.add_argument("--skip-relay", action="store_true")
+    parser.add_argument("--skip-rtf", action="store_true")
+    return parser.parse_args()
+
+
+# --- the server side ---------------------------------------------------------------
+
+
+def server_env(database_url: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "PYTEST", "REQUIRE_SERVICES"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="bench.ws_settings",
+        DJANGO_SECRET_KEY="bench-" + "x" * 50,
+        DJANGO_HTTPS="0",
+        DJANGO_STATIC_MANIFEST="0",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DATABASE_URL=database_url,
+        FIELD_ENCRYPTION_KEYS=os.environ.get(
+            "FIELD_ENCRYPTION_KEYS", "YmVuY2gtb25seS1rZXktbm90LXNlY3JldC0wMDAwMDA="
+        ),
+        WS_MAX_CONNECTIONS_PER_USER="100000",
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def prepare_database(env: dict[str, str]) -> str:
+    """Migrate, make a bench user, and return a signed-in session cookie."""
+    script = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "from accounts.models import User\n"
+        "u, _ = User.objects.get_or_create(username='bench-clinician', "
+        "defaults={'is_superadmin': True})\n"
+        "u.is_superadmin = True; u.set_password('bench-pass-123'); u.save()\n"
+        "c = Client(); assert c.login(username='bench-clinician', password='bench-pass-123')\n"
+        "print(c.cookies['sessionid'].value)\n"
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_daphne(env, port):
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "noumaris.asgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for_port(port, proc)
+    return proc
+
+
+def start_relay(port):
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--relay-server", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for_port(port, proc)
+    return proc
+
+
+def wait_for_port(port, proc, timeout=30):
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited early ({proc.returncode})")
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("server did not start")
+
+
+async def relay_server(port: int) -> None:
+    """The bare relay: the same messages as the consumer, no Django, no storage."""
+    from websockets.asyncio.server import serve
+
+    async def handle(ws):
+        frames = 0
+        async for message in ws:
+            if isinstance(message, str):
+                kind = json.loads(message).get("type")
+                if kind == "start":
+                    await ws.send(
+                        json.dumps({"type": "ready", "session_id": 0, "last_seq": 0})
+                    )
+                elif kind == "stop":
+                    await ws.send(json.dumps({"type": "status", "state": "stopped"}))
+                    await ws.close()
+                continue
+            frames += 1
+            tag = message[:8].hex()
+            await ws.send(
+                json.dumps(
+                    {
+                        "type": "transcript",
+                        "seq": None,
+                        "text": tag,
+                        "is_final": False,
+                        "speaker": None,
+                        "start_ms": 0,
+                        "end_ms": 0,
+                    }
+                )
+            )
+            if frames % FINAL_EVERY == 0:
+                await ws.send(
+                    json.dumps(
+                        {
+                            "type": "transcript",
+                            "seq": frames // FINAL_EVERY,
+                            "text": "frames to " + tag,
+                            "is_final": True,
+                            "speaker": 0,
+                            "start_ms": 0,
+                            "end_ms": 0,
+                        }
+                    )
+                )
+
+    async with serve(handle, "127.0.0.1", port, max_size=2**17):
+        await asyncio.Future()
+
+
+# --- the client side ---------------------------------------------------------------
+
+
+class Client:
+    def __init__(self, number: int):
+        self.number = number
+        self.sent: dict[int, float] = {}
+        self.latencies: list[float] = []
+        self.final_seqs: list[int] = []
+        self.frames = 0
+        self.session_id = None
+        self.error = None
+
+
+async def run_client(client, url, headers, seconds, start_delay, done):
+    import websockets
+
+    await asyncio.sleep(start_delay)
+    try:
+        async with websockets.connect(
+            url, additional_headers=headers, origin="http://127.0.0.1", max_size=2**20
+        ) as ws:
+            await ws.send(
+                json.dumps(
+                    {
+                        "type": "start",
+                        "sample_rate": 16000,
+                        "encoding": "linear16",
+                        "consent": True,
+                        "label": "bench",
+                    }
+                )
+            )
+            while True:
+                ready = json.loads(await ws.recv())
+                if ready["type"] == "ready":
+                    break
+                if ready["type"] == "error":
+                    raise RuntimeError(ready["message"])
+            client.session_id = ready["session_id"]
+            receiver = asyncio.create_task(receive(client, ws))
+            body = b"\x00" * (FRAME_BYTES - 8)
+            began = time.perf_counter()
+            while time.perf_counter() - began < seconds:
+                n = client.frames
+                client.sent[n] = time.perf_counter()
+                await ws.send(struct.pack(">II", client.number, n) + body)
+                client.frames += 1
+                # Real time: frame n is due at n * 100 ms.
+                delay = began + client.frames * 0.1 - time.perf_counter()
+                await asyncio.sleep(max(0, delay))
+            await ws.send(json.dumps({"type": "stop"}))
+            await asyncio.wait_for(receiver, 60)
+    except Exception as exc:  # reported, not raised: one client must not end the run
+        client.error = f"{type(exc).__name__}: {exc}"
+    finally:
+        done.append(client)
+
+
+async def receive(client, ws):
+    async for raw in ws:
+        message = json.loads(raw)
+        if message["type"] == "transcript":
+            if message["is_final"]:
+                client.final_seqs.append(message["seq"])
+            else:
+                n = int(message["text"][8:16], 16)
+                sent = client.sent.pop(n, None)
+                if sent is not None:
+                    client.latencies.append((time.perf_counter() - sent) * 1000)
+        elif message["type"] == "status" and message["state"] == "stopped":
+            return
+
+
+async def load(url, headers, sessions, seconds, ramp):
+    done: list[Client] = []
+    clients = [Client(i) for i in range(sessions)]
+    await asyncio.gather(
+        *(
+            run_client(
+                c, url, headers, seconds, ramp * c.number / max(1, sessions), done
+            )
+            for c in clients
+        )
+    )
+    return clients
+
+
+def summarise(name, clients):
+    latencies = sorted(x for c in clients for x in c.latencies)
+    frames = sum(c.frames for c in clients)
+    errors = [c.error for c in clients if c.error]
+    unanswered = frames - len(latencies)
+    dup_finals = sum(len(c.final_seqs) - len(set(c.final_seqs)) for c in clients)
+    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0] * 99
+    result = {
+        "name": name,
+        "sessions": len(clients),
+        "frames": frames,
+        "p50_ms": round(q[49], 2),
+        "p99_ms": round(q[98], 2),
+        "max_ms": round(latencies[-1], 2) if latencies else None,
+        "unanswered_frames": unanswered,
+        "duplicated_finals": dup_finals,
+        "client_errors": len(errors),
+        "first_error": errors[0] if errors else None,
+    }
+    print(json.dumps(result))
+    return result
+
+
+def check_stored(env, clients) -> dict:
+    """Compare the finals each client received with the segments stored."""
+    ids = [c.session_id for c in clients if c.session_id]
+    script = (
+        "import django, json, sys; django.setup()\n"
+        "from django.db.models import Count, Max\n"
+        "from transcription.models import TranscriptSegment\n"
+        "ids = json.loads(sys.stdin.read())\n"
+        "rows = TranscriptSegment.objects.filter(session_id__in=ids).values('session_id')"
+        ".annotate(n=Count('id'), top=Max('seq'))\n"
+        "print(json.dumps({r['session_id']: [r['n'], r['top']] for r in rows}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        input=json.dumps(ids),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    stored = {
+        int(k): v for k, v in json.loads(out.stdout.strip().splitlines()[-1]).items()
+    }
+    lost = duplicated = 0
+    for c in clients:
+        if not c.session_id:
+            continue
+        expected = c.frames // FINAL_EVERY
+        n, top = stored.get(c.session_id, [0, 0])
+        lost += max(0, expected - n) + (expected - len(set(c.final_seqs)))
+        duplicated += max(0, n - expected) + (0 if top == n else 1)
+    result = {
+        "sessions_checked": len(ids),
+        "finals_lost": lost,
+        "finals_duplicated": duplicated,
+    }
+    print(json.dumps(result))
+    return result
+
+
+def offline_rtf() -> float:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "noumaris.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "1")
+    import wave
+
+    import django
+
+    django.setup()
+    from transcription.engines.offline import real_time_factor
+
+    with tempfile.TemporaryDirectory() as folder:
+        raw, out = Path(folder) / "raw.wav", Path(folder) / "speech.wav"
+        text = (
+            "The patient is a sixty two year old man with chest pain radiating to "
+            "the left arm. He denies fever or cough. "
+        ) * 4
+        subprocess.run(["espeak-ng", "-w", str(raw), text], check=True)
+        subprocess.run(
+            ["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)],
+            check=True,
+        )
+        with wave.open(str(out)) as handle:
+            pcm = handle.readframes(handle.getnframes())
+    rtf = real_time_factor(pcm)
+    print(
+        json.dumps(
+            {
+                "offline_engine_real_time_factor": round(rtf, 3),
+                "audio_seconds": round(len(pcm) / 32000, 1),
+            }
+        )
+    )
+    return rtf
+
+
+def main():
+    args = parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        database_url = (
+            os.environ.get("DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite3"
+        )
+        env = server_env(database_url)
+        cookie = prepare_database(env)
+        port = free_port()
+        server = start_daphne(env, port)
+        try:
+            clients = asyncio.run(
+                load(
+                    f"ws://127.0.0.1:{port}/ws/transcribe/",
+                    {"Cookie": f"sessionid={cookie}"},
+                    args.sessions,
+                    args.seconds,
+                    args.ramp,
+                )
+            )
+        finally:
+            server.terminate()
+            server.wait(10)
+        app = summarise("daphne+consumer+instant engine", clients)
+        check_stored(env, clients)
+    if not args.skip_relay:
+        port = free_port()
+        relay = start_relay(port)
+        try:
+            clients = asyncio.run(
+                load(
+                    f"ws://127.0.0.1:{port}/",
+                    {},
+                    args.sessions,
+                    args.seconds,
+                    args.ramp,
+                )
+            )
+        finally:
+            relay.terminate()
+            relay.wait(10)
+        bare = summarise("bare websockets relay", clients)
+        print(
+            json.dumps(
+                {
+                    "p50_ratio": round(app["p50_ms"] / max(bare["p50_ms"], 1e-6), 2),
+                    "p99_ratio": round(app["p99_ms"] / max(bare["p99_ms"], 1e-6), 2),
+                }
+            )
+        )
+    if not args.skip_rtf:
+        offline_rtf()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--relay-server":
+        asyncio.run(relay_server(int(sys.argv[2])))
+    else:
+        main()

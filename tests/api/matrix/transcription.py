@@ -1,0 +1,67 @@
+"""Transcription: own sessions only (admins see counts in usage, never text),
+tickets need the feature, WebSocket metrics are for superadmins."""
+
+from tests.api.matrix import Row
+from tests.transcription.factories import session_with_segments
+
+OWN = "transcription/sessions/<id:pk>"
+
+
+def _session(c, name: str):
+    return session_with_segments(getattr(c, name), count=2)
+
+
+ROWS = [
+    Row(
+        route="GET transcription/sessions",
+        url=lambda c: "/api/v1/transcription/sessions",
+        expect={"anonymous": 401, "*": 200},
+    ),
+    Row(
+        route=f"GET {OWN}",
+        label="resident's own session",
+        url=lambda c: f"/api/v1/transcription/sessions/{_session(c, 'resident').pk}",
+        expect={"anonymous": 401, "resident": 200, "*": 404},
+    ),
+    Row(
+        route=f"GET {OWN}",
+        label="Riverside's session",
+        url=lambda c: (
+            f"/api/v1/transcription/sessions/{_session(c, 'riverside_resident').pk}"
+        ),
+        expect={"anonymous": 401, "riverside_resident": 200, "*": 404},
+    ),
+    Row(
+        route=f"GET {OWN}/segments",
+        label="resident's own session",
+        url=lambda c: (
+            f"/api/v1/transcription/sessions/{_session(c, 'resident').pk}/segments"
+        ),
+        expect={"anonymous": 401, "resident": 200, "*": 404},
+    ),
+    Row(
+        route=f"GET {OWN}/segments",
+        label="Riverside's session",
+        url=lambda c: (
+            f"/api/v1/transcription/sessions/{_session(c, 'riverside_resident').pk}/segments"
+        ),
+        expect={"anonymous": 401, "riverside_resident": 200, "*": 404},
+    ),
+    Row(
+        route="POST transcription/tickets",
+        url=lambda c: "/api/v1/transcription/tickets",
+        expect={
+            "anonymous": 401,
+            "superadmin": 201,
+            "resident": 201,
+            "riverside_resident": 201,
+            "physician": 201,
+            "*": 403,
+        },
+    ),
+    Row(
+        route="GET admin/superadmin/websocket-metrics",
+        url=lambda c: "/api/v1/admin/superadmin/websocket-metrics",
+        expect={"anonymous": 401, "superadmin": 200, "*": 403},
+    ),
+]

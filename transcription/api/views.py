@@ -1,0 +1,111 @@
+"""The transcription API: own sessions and segments, WebSocket tickets, metrics."""
+
+from asgiref.sync import async_to_sync
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+
+from noumaris.api import Api, ListApi
+from noumaris.net import client_ip
+from transcription import selectors, services
+
+
+class SessionOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    label = serializers.CharField()
+    engine = serializers.CharField()
+    language = serializers.CharField()
+    status = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+    audio_seconds = serializers.FloatField()
+    segment_count = serializers.IntegerField()
+    consent_confirmed_at = serializers.DateTimeField()
+
+
+class SessionListApi(ListApi):
+    @extend_schema(
+        operation_id="transcription_session_list",
+        responses=SessionOutput(many=True),
+        summary="Your encounter sessions, newest first",
+    )
+    def get(self, request):
+        sessions = selectors.session_list_for_owner(user=request.user)
+        return self.paginate(sessions, SessionOutput)
+
+
+class SessionDetailApi(Api):
+    @extend_schema(
+        operation_id="transcription_session_detail",
+        responses=SessionOutput,
+        summary="One of your encounter sessions",
+    )
+    def get(self, request, pk: int):
+        session = selectors.session_get_for_owner(
+            user=request.user, session_id=pk, with_counts=True
+        )
+        return self.output(SessionOutput, session)
+
+
+class SegmentOutput(serializers.Serializer):
+    seq = serializers.IntegerField()
+    speaker = serializers.IntegerField(allow_null=True)
+    start_ms = serializers.IntegerField()
+    end_ms = serializers.IntegerField()
+    text = serializers.CharField()
+    confidence = serializers.FloatField(allow_null=True)
+
+
+class SegmentListApi(ListApi):
+    @extend_schema(
+        operation_id="transcription_segment_list",
+        responses=SegmentOutput(many=True),
+        summary="The final transcript segments of one of your sessions, in order",
+    )
+    def get(self, request, pk: int):
+        session = selectors.session_get_for_owner(user=request.user, session_id=pk)
+        segments = selectors.transcript_read(
+            user=request.user, session=session, ip_address=client_ip(request)
+        )
+        return self.paginate(segments, SegmentOutput)
+
+
+class TicketOutput(serializers.Serializer):
+    ticket = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    url = serializers.CharField(help_text="Open this WebSocket path within 30 s, once.")
+
+
+class TicketCreateApi(Api):
+    @extend_schema(
+        operation_id="transcription_ticket_create",
+        request=None,
+        responses={201: TicketOutput},
+        summary="A single-use, 30-second ticket for /ws/transcribe/",
+    )
+    def post(self, request):
+        token, ticket = services.ticket_issue(user=request.user)
+        payload = {
+            "ticket": token,
+            "expires_at": ticket.expires_at,
+            "url": f"/ws/transcribe/?ticket={token}",
+        }
+        return self.output(TicketOutput, payload, status=201)
+
+
+class WebsocketMetricsOutput(serializers.Serializer):
+    open_connections = serializers.IntegerField()
+    sessions_by_engine = serializers.DictField(child=serializers.IntegerField())
+    open_sessions_by_engine = serializers.DictField(child=serializers.IntegerField())
+    audio_seconds = serializers.FloatField()
+    errors = serializers.DictField(child=serializers.IntegerField())
+
+
+class WebsocketMetricsApi(Api):
+    @extend_schema(
+        operation_id="superadmin_websocket_metrics",
+        responses=WebsocketMetricsOutput,
+        summary="Live-transcription sockets across every worker (superadmins)",
+    )
+    def get(self, request):
+        figures = async_to_sync(selectors.websocket_metrics)(user=request.user)
+        return self.output(WebsocketMetricsOutput, figures)

@@ -1,0 +1,237 @@
+/* The record page: microphone -> AudioWorklet (16 kHz PCM, 100 ms frames) ->
+   /ws/transcribe/ -> live transcript. Reconnects and resumes the same session when
+   the network blips; audio captured meanwhile is queued and sent on resume. */
+(function () {
+  "use strict";
+  const root = document.getElementById("recorder");
+  if (!root) return;
+
+  const $ = (id) => document.getElementById(id);
+  const ui = {
+    start: $("rec-start"), pause: $("rec-pause"), resume: $("rec-resume"), stop: $("rec-stop"),
+    consent: $("rec-consent"), label: $("rec-label"), setup: $("rec-setup"),
+    state: $("rec-state"), timer: $("rec-timer"), meter: $("rec-meter"), dot: $("rec-dot"),
+    message: $("rec-message"), transcript: $("transcript"), empty: $("transcript-empty"),
+  };
+  const FINAL_CLOSE = { 4400: true, 4401: true, 4403: true, 4404: true, 4429: true };
+  const MAX_QUEUE = 600; // 60 s of audio kept while reconnecting
+
+  let socket = null, sessionId = null, state = "idle", stopping = false;
+  let audio = null, queue = [], retries = 0, retryTimer = null;
+  let elapsedMs = 0, tickFrom = null, clock = null, interimEl = null;
+
+  function show(kind, text) {
+    ui.message.textContent = text;
+    ui.message.className = "alert alert-" + kind;
+    ui.message.hidden = !text;
+  }
+
+  function setState(next, label, tone) {
+    state = next;
+    ui.state.textContent = label;
+    ui.state.className = "badge" + (tone ? " badge-" + tone : "");
+    root.dataset.state = next;
+    const live = next === "recording" || next === "paused" || next === "reconnecting";
+    ui.start.hidden = live || next === "stopping" || next === "stopped";
+    ui.pause.hidden = next !== "recording";
+    ui.resume.hidden = next !== "paused";
+    ui.stop.hidden = !live;
+    ui.setup.hidden = next !== "idle";
+    if (next === "recording") startClock(); else stopClock();
+  }
+
+  function startClock() {
+    if (clock) return;
+    tickFrom = performance.now();
+    clock = setInterval(renderClock, 250);
+  }
+  function stopClock() {
+    if (!clock) return;
+    elapsedMs += performance.now() - tickFrom;
+    clearInterval(clock);
+    clock = null;
+    renderClock();
+  }
+  function renderClock() {
+    const ms = elapsedMs + (clock ? performance.now() - tickFrom : 0);
+    const s = Math.floor(ms / 1000);
+    ui.timer.textContent = Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+  }
+
+  function speaker(n) { return n === null || n === undefined ? "" : "Speaker " + (n + 1); }
+
+  function onTranscript(m) {
+    if (ui.empty) { ui.empty.remove(); ui.empty = null; }
+    if (!m.is_final) {
+      if (!interimEl) {
+        interimEl = document.createElement("p");
+        interimEl.className = "line interim";
+        ui.transcript.appendChild(interimEl);
+      }
+      interimEl.textContent = m.text;
+    } else {
+      const line = document.createElement("p");
+      line.className = "line final";
+      line.id = "S" + m.seq;
+      const who = speaker(m.speaker);
+      if (who) {
+        const tag = document.createElement("span");
+        tag.className = "line-speaker";
+        tag.textContent = who;
+        line.appendChild(tag);
+      }
+      line.appendChild(document.createTextNode(m.text));
+      if (interimEl) { interimEl.replaceWith(line); interimEl = null; }
+      else ui.transcript.appendChild(line);
+    }
+    ui.transcript.scrollTop = ui.transcript.scrollHeight;
+  }
+
+  const MESSAGES = {
+    too_many_connections: (m) => m.message + " Recordings open in other tabs count too.",
+    forbidden: (m) => "Recording is not available to you. " + m.message,
+    unauthenticated: () => "Your session has ended. Sign in again to record.",
+  };
+
+  function onMessage(event) {
+    const m = JSON.parse(event.data);
+    if (m.type === "ready") {
+      sessionId = m.session_id;
+      retries = 0;
+      show("info", "");
+      while (queue.length && socket.readyState === WebSocket.OPEN) socket.send(queue.shift());
+      if (stopping) socket.send(JSON.stringify({ type: "stop" }));
+    } else if (m.type === "status") {
+      if (m.state === "recording") setState("recording", "Recording", "danger");
+      else if (m.state === "paused") setState("paused", "Paused", "warning");
+      else if (m.state === "stopped") {
+        setState("stopped", "Saved", "success");
+        window.location.assign("/encounters/" + sessionId);
+      }
+    } else if (m.type === "transcript") {
+      onTranscript(m);
+    } else if (m.type === "error") {
+      const text = MESSAGES[m.code] ? MESSAGES[m.code](m) : m.message;
+      show(m.code === "consent_required" ? "warning" : "error", text);
+    }
+  }
+
+  function socketUrl() {
+    const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    return scheme + window.location.host + root.dataset.socketPath;
+  }
+
+  function connect() {
+    socket = new WebSocket(socketUrl());
+    socket.binaryType = "arraybuffer";
+    socket.onopen = () => {
+      const start = { type: "start", sample_rate: 16000, encoding: "linear16", language: "en" };
+      if (sessionId) start.session_id = sessionId;
+      else { start.consent = ui.consent.checked; start.label = ui.label.value; }
+      socket.send(JSON.stringify(start));
+      if (sessionId && state === "paused") socket.send(JSON.stringify({ type: "pause" }));
+    };
+    socket.onmessage = onMessage;
+    socket.onclose = (event) => {
+      socket = null;
+      if (state === "stopped") return;
+      if (FINAL_CLOSE[event.code] || (stopping && event.code === 1000)) {
+        releaseAudio();
+        setState("idle", "Not recording", "");
+        if (!ui.message.textContent) show("error", "The recording was closed by the server.");
+        return;
+      }
+      reconnectSoon();
+    };
+  }
+
+  function reconnectSoon() {
+    const wasPaused = state === "paused";
+    setState("reconnecting", "Reconnecting…", "warning");
+    if (wasPaused) state = "paused";
+    const delay = Math.min(10000, 500 * Math.pow(2, retries++));
+    show("warning", "Connection lost. Reconnecting — keep talking, nothing is lost.");
+    retryTimer = setTimeout(connect, delay);
+  }
+
+  async function openMicrophone() {
+    const stream = await navigator.mediaDevices.getUserMedia({
+      audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true },
+    });
+    const context = new AudioContext();
+    await context.audioWorklet.addModule(root.dataset.workletUrl);
+    const source = context.createMediaStreamSource(stream);
+    const node = new AudioWorkletNode(context, "pcm-16k");
+    node.port.onmessage = (event) => {
+      const level = Math.min(1, event.data.level * 4);
+      ui.meter.style.transform = "scaleX(" + level.toFixed(3) + ")";
+      if (state === "paused" || state === "stopped" || stopping) return;
+      if (socket && socket.readyState === WebSocket.OPEN && sessionId && state === "recording") {
+        socket.send(event.data.pcm);
+      } else if (state === "reconnecting" || (state === "recording" && !sessionId)) {
+        queue.push(event.data.pcm);
+        if (queue.length > MAX_QUEUE) queue.shift();
+      }
+    };
+    source.connect(node);
+    audio = { stream, context, node };
+  }
+
+  function releaseAudio() {
+    if (!audio) return;
+    audio.stream.getTracks().forEach((t) => t.stop());
+    audio.context.close();
+    audio = null;
+    ui.meter.style.transform = "scaleX(0)";
+  }
+
+  ui.consent.addEventListener("change", () => { ui.start.disabled = !ui.consent.checked; });
+
+  ui.start.addEventListener("click", async () => {
+    if (!ui.consent.checked) {
+      show("warning", "Confirm that the patient agreed to be recorded first.");
+      return;
+    }
+    show("info", "");
+    ui.start.disabled = true;
+    try {
+      await openMicrophone();
+    } catch (error) {
+      ui.start.disabled = false;
+      const refused = error && (error.name === "NotAllowedError" || error.name === "SecurityError");
+      show("error", refused
+        ? "Microphone access was refused. Allow the microphone for this site (the icon in the address bar), then press Start again."
+        : "No microphone could be opened (" + (error && error.name || "error") + "). Check that one is connected.");
+      return;
+    }
+    setState("connecting", "Connecting…", "info");
+    state = "recording";
+    connect();
+  });
+
+  ui.pause.addEventListener("click", () => {
+    if (socket) socket.send(JSON.stringify({ type: "pause" }));
+  });
+  ui.resume.addEventListener("click", () => {
+    if (socket) socket.send(JSON.stringify({ type: "resume" }));
+  });
+  ui.stop.addEventListener("click", () => {
+    stopping = true;
+    setState("stopping", "Saving…", "info");
+    if (retryTimer) clearTimeout(retryTimer);
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      while (queue.length) socket.send(queue.shift());
+      socket.send(JSON.stringify({ type: "stop" }));
+    } else if (sessionId) {
+      connect(); // resume just to flush what is queued and stop
+    }
+    releaseAudio();
+  });
+
+  window.addEventListener("beforeunload", (event) => {
+    if (state === "recording" || state === "paused" || state === "reconnecting") {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+})();

@@ -1,0 +1,24 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def clock(milliseconds) -> str:
+    """12345 ms -> '0:12'; over an hour, '1:02:03'."""
+    seconds = int(milliseconds or 0) // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{seconds:02d}"
+    return f"{minutes}:{seconds:02d}"
+
+
+@register.filter
+def seconds_clock(seconds) -> str:
+    return clock(float(seconds or 0) * 1000)
+
+
+@register.filter
+def speaker_label(speaker) -> str:
+    return "Speaker" if speaker is None else f"Speaker {int(speaker) + 1}"
