@@ -20,15 +20,15 @@ from django.utils.text import slugify
 
 from accounts.services import audit_record
 from institutions.models import FacultyProfile
+from institutions.services.authority import admin_membership, is_superadmin
 from institutions.services.permissions import require_feature
-from noumaris.errors import ConflictError, NotFoundError
+from noumaris.errors import ConflictError, ForbiddenError, NotFoundError
 from templates_app.generation import (
     DraftRequest,
     GenerationError,
     SectionSpec,
     Segment,
     Usage,
-    engine_name,
 )
 from templates_app.models import (
     ClinicalNote,
@@ -206,6 +206,22 @@ def template_seed_global(*, spec: dict) -> tuple[NoteTemplate, bool]:
     return template, created
 
 
+def template_admin_prepare(*, actor, template: NoteTemplate, change: bool) -> None:
+    """Before the admin saves a template: an institution admin's template belongs to
+    their institution; every change bumps the version (notes keep the old one)."""
+    membership = admin_membership(actor)
+    if not is_superadmin(actor):
+        if membership is None:
+            raise ForbiddenError("Only administrators manage templates here.")
+        template.scope = NoteTemplate.Scope.INSTITUTION
+        template.institution_id = membership.institution_id
+        template.owner = None
+    if not template.slug:
+        template.slug = slugify(template.name)[:140] or "template"
+    if change:
+        template.version += 1
+
+
 def template_snapshot(template: NoteTemplate) -> dict:
     """What a note keeps of its template (no PHI)."""
     return {
@@ -367,7 +383,6 @@ def note_edit(*, user, note_id, sections: dict[str, str]) -> ClinicalNote:
 class GenerationJob:
     note_id: int
     user_id: int
-    engine: str
     section: str
     request: DraftRequest
 
@@ -411,7 +426,7 @@ def note_generation_begin(*, user, note_id, section: str = "") -> GenerationJob:
         segments=segments,
         only=(section,) if section else (),
     )
-    return GenerationJob(note.pk, user.pk, engine_name(), section, request)
+    return GenerationJob(note.pk, user.pk, section, request)
 
 
 @transaction.atomic
@@ -438,13 +453,14 @@ def note_generation_finish(
     job: GenerationJob,
     sections: dict[str, str],
     usage: Usage,
+    engine: str,
     model: str,
     error: GenerationError | None = None,
 ) -> ClinicalNote:
     """Store the draft (whole or partial), its usage and a revision; free the note."""
     note = ClinicalNote.objects.select_for_update().get(pk=job.note_id)
     _merge_drafted(note, sections)
-    note.engine, note.model = job.engine, model
+    note.engine, note.model = engine, model
     note.input_tokens += usage.input_tokens
     note.output_tokens += usage.output_tokens
     note.generation = (

@@ -94,6 +94,7 @@ async def note_generation_events(
             job=job,
             sections=dict(draft.sections),
             usage=draft.usage,
+            engine=engine.name,
             model=engine.model,
             error=error,
         )

@@ -1,0 +1,101 @@
+"""Admin for templates: superadmins manage every template and the tags; institution
+admins manage their own institution's templates only. Notes (PHI) are not here."""
+
+from django.contrib import admin
+
+from institutions.services.authority import admin_membership, is_superadmin
+from templates_app.models import NoteTemplate, Tag, TemplateSection
+from templates_app.services import template_admin_prepare
+
+
+class TemplateSectionInline(admin.TabularInline):
+    model = TemplateSection
+    extra = 1
+    fields = ["position", "key", "title", "instructions"]
+    ordering = ["position"]
+
+    def _allowed(self, request, obj=None) -> bool:
+        return NoteTemplateAdmin.may_manage(request.user, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request, obj)
+
+    has_add_permission = has_change_permission = has_delete_permission = (
+        has_view_permission
+    )
+
+
+@admin.register(NoteTemplate)
+class NoteTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "scope", "institution", "specialty", "version", "is_active"]
+    list_filter = ["scope", "is_active", "specialty"]
+    search_fields = ["name", "description", "specialty"]
+    filter_horizontal = ["tags"]
+    readonly_fields = ["version", "created_at", "updated_at"]
+    inlines = [TemplateSectionInline]
+
+    @staticmethod
+    def may_manage(user, obj=None) -> bool:
+        if is_superadmin(user):
+            return True
+        membership = admin_membership(user)
+        if membership is None or not user.is_active:
+            return False
+        return obj is None or (
+            obj.scope == NoteTemplate.Scope.INSTITUTION
+            and obj.institution_id == membership.institution_id
+        )
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("institution")
+        if is_superadmin(request.user):
+            return queryset
+        membership = admin_membership(request.user)
+        if membership is None:
+            return queryset.none()
+        return queryset.filter(
+            scope=NoteTemplate.Scope.INSTITUTION, institution=membership.institution
+        )
+
+    def get_fields(self, request, obj=None):
+        fields = ["name", "slug", "description", "specialty", "instructions", "tags"]
+        if is_superadmin(request.user):
+            fields += ["scope", "institution", "owner"]
+        return [*fields, "is_active", "version", "created_at", "updated_at"]
+
+    def has_module_permission(self, request):
+        return self.may_manage(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return self.may_manage(request.user, obj)
+
+    has_change_permission = has_delete_permission = has_view_permission
+
+    def has_add_permission(self, request):
+        return self.may_manage(request.user)
+
+    def save_model(self, request, obj, form, change):
+        template_admin_prepare(actor=request.user, template=obj, change=change)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def has_module_permission(self, request):
+        return is_superadmin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        # institution admins see tags to put them on their templates
+        return is_superadmin(request.user) or admin_membership(request.user) is not None
+
+    def has_add_permission(self, request):
+        return is_superadmin(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_superadmin(request.user)
+
+    has_delete_permission = has_change_permission

@@ -1,0 +1,438 @@
+"""The templates and notes API: thin views over the app's services and selectors.
+
+`POST notes/<id>/generate` answers server-sent events (see templates_app.streaming);
+every other operation answers JSON in DESIGN's envelope.
+"""
+
+from django.http import HttpResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
+from rest_framework import serializers
+
+from noumaris.api import Api, ListApi, errors
+from noumaris.net import client_ip
+from templates_app import selectors, services
+from templates_app.export import FORMATS, note_export_body
+from templates_app.models import ClinicalNote, Tag
+from templates_app.presentation import note_sections
+from templates_app.streaming import SSE_HEADERS, note_generation_events
+from transcription.selectors import segment_list
+
+# --- Serializers ---------------------------------------------------------------------
+
+
+class TagSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+
+
+class SectionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    instructions = serializers.CharField(allow_blank=True, required=False)
+
+
+class TemplateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    specialty = serializers.CharField()
+    instructions = serializers.CharField()
+    scope = serializers.CharField()
+    version = serializers.IntegerField()
+    is_active = serializers.BooleanField()
+    tags = TagSerializer(many=True, source="tags.all")
+    sections = SectionSerializer(many=True, source="sections.all")
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(source="get_full_name")
+
+
+class NoteSectionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    text = serializers.CharField(allow_blank=True)
+    machine_text = serializers.CharField(
+        allow_blank=True, help_text="The section as the engine drafted it."
+    )
+    edited = serializers.BooleanField()
+    cited = serializers.ListField(child=serializers.IntegerField())
+    unverified = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Cited segment numbers that do not exist in the transcript.",
+    )
+
+
+class TemplateRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    version = serializers.IntegerField()
+
+
+class NoteSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    session = serializers.IntegerField(source="session_id")
+    title = serializers.CharField()
+    status = serializers.CharField()
+    generation = serializers.CharField()
+    author = UserRefSerializer()
+    supervisor = UserRefSerializer(allow_null=True)
+    signed_at = serializers.DateTimeField(allow_null=True)
+    cosigned_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class NoteSerializer(NoteSummarySerializer):
+    template = serializers.SerializerMethodField()
+    engine = serializers.CharField()
+    model = serializers.CharField()
+    input_tokens = serializers.IntegerField()
+    output_tokens = serializers.IntegerField()
+    generation_error = serializers.CharField()
+    returned_at = serializers.DateTimeField(allow_null=True)
+    return_comment = serializers.CharField()
+    sections = serializers.SerializerMethodField()
+
+    @extend_schema_field(TemplateRefSerializer)
+    def get_template(self, note) -> dict:
+        snapshot = note.template_snapshot
+        return {
+            "id": note.template_id,
+            "name": snapshot.get("name"),
+            "version": snapshot.get("version"),
+        }
+
+    @extend_schema_field(NoteSectionSerializer(many=True))
+    def get_sections(self, note) -> list[dict]:
+        return note_sections(note, known=self.context["known"])
+
+
+def _known(note: ClinicalNote) -> set[int]:
+    return set(segment_list(session=note.session).values_list("seq", flat=True))
+
+
+def _ip(request) -> str | None:
+    return client_ip(request)
+
+
+# --- Templates and tags --------------------------------------------------------------
+
+
+class TemplateListApi(ListApi):
+    """The template library the caller may use; a personal template is added by POST."""
+
+    class FilterSerializer(serializers.Serializer):
+        q = serializers.CharField(required=False, allow_blank=True, max_length=100)
+        tag = serializers.SlugField(required=False, allow_blank=True)
+        specialty = serializers.CharField(
+            required=False, allow_blank=True, max_length=60
+        )
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=120)
+        description = serializers.CharField(
+            max_length=300, required=False, allow_blank=True, default=""
+        )
+        specialty = serializers.CharField(
+            max_length=60, required=False, allow_blank=True, default=""
+        )
+        instructions = serializers.CharField(
+            required=False, allow_blank=True, default="", max_length=10_000
+        )
+        tags = serializers.PrimaryKeyRelatedField(
+            queryset=Tag.objects.all(), many=True, required=False, default=list
+        )
+        sections = SectionSerializer(many=True)
+
+    @extend_schema(
+        operation_id="templates_list",
+        parameters=[FilterSerializer],
+        responses=TemplateSerializer(many=True),
+    )
+    def get(self, request):
+        filters = self.query(self.FilterSerializer)
+        templates = selectors.template_list_for_user(user=request.user, **filters)
+        return self.paginate(templates.order_by("name", "id"), TemplateSerializer)
+
+    @extend_schema(
+        operation_id="templates_create",
+        request=InputSerializer,
+        responses={201: TemplateSerializer},
+    )
+    def post(self, request):
+        data = self.input(self.InputSerializer)
+        template = services.template_create_personal(user=request.user, **data)
+        template = selectors.template_get_for_user(
+            user=request.user, template_id=template.pk
+        )
+        return self.output(TemplateSerializer, template, status=201)
+
+
+class TemplateDetailApi(Api):
+    """One template the caller may use; the owner of a personal one may replace it."""
+
+    class InputSerializer(TemplateListApi.InputSerializer):
+        is_active = serializers.BooleanField(required=False, default=True)
+
+    @extend_schema(operation_id="templates_retrieve", responses=TemplateSerializer)
+    def get(self, request, pk):
+        template = selectors.template_get_for_user(user=request.user, template_id=pk)
+        return self.output(TemplateSerializer, template)
+
+    @extend_schema(
+        operation_id="templates_update",
+        request=InputSerializer,
+        responses=TemplateSerializer,
+    )
+    def put(self, request, pk):
+        data = self.input(self.InputSerializer)
+        services.template_update_personal(user=request.user, template_id=pk, **data)
+        template = selectors.template_get_for_user(user=request.user, template_id=pk)
+        return self.output(TemplateSerializer, template)
+
+
+class TagListApi(Api):
+    """Every tag, with how many active templates carry it."""
+
+    class OutputSerializer(TagSerializer):
+        template_count = serializers.IntegerField()
+
+    @extend_schema(operation_id="tags_list", responses=OutputSerializer(many=True))
+    def get(self, request):
+        return self.output(self.OutputSerializer, selectors.tag_list(), many=True)
+
+
+# --- Notes ---------------------------------------------------------------------------
+
+
+class NoteListApi(ListApi):
+    """Notes the caller wrote or supervises; POST makes an empty draft."""
+
+    class FilterSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(
+            choices=ClinicalNote.Status.choices, required=False
+        )
+
+    class InputSerializer(serializers.Serializer):
+        session = serializers.IntegerField(min_value=1)
+        template = serializers.IntegerField(min_value=1)
+
+    @extend_schema(
+        operation_id="notes_list",
+        parameters=[FilterSerializer],
+        responses=NoteSummarySerializer(many=True),
+    )
+    def get(self, request):
+        filters = self.query(self.FilterSerializer)
+        notes = selectors.note_list_for_user(user=request.user, **filters)
+        return self.paginate(notes, NoteSummarySerializer)
+
+    @extend_schema(
+        operation_id="notes_create",
+        request=InputSerializer,
+        responses={201: NoteSerializer},
+    )
+    def post(self, request):
+        data = self.input(self.InputSerializer)
+        note = services.note_create(
+            user=request.user,
+            session_id=data["session"],
+            template_id=data["template"],
+            ip_address=_ip(request),
+        )
+        return _note_response(self, request, note.pk, status=201)
+
+
+def _note_response(view, request, note_id, *, status=200):
+    note = selectors.note_get_for_user(user=request.user, note_id=note_id)
+    return view.output(NoteSerializer, note, status=status, known=_known(note))
+
+
+class NoteDetailApi(Api):
+    """One note; a read by anyone but its author is audited. PATCH edits sections."""
+
+    class InputSerializer(serializers.Serializer):
+        sections = serializers.DictField(
+            child=serializers.CharField(allow_blank=True, max_length=20_000),
+            help_text="{section key: new text} for the sections to change.",
+        )
+
+    @extend_schema(operation_id="notes_retrieve", responses=NoteSerializer)
+    def get(self, request, pk):
+        note = services.note_open(
+            user=request.user, note_id=pk, ip_address=_ip(request)
+        )
+        return self.output(NoteSerializer, note, known=_known(note))
+
+    @extend_schema(
+        operation_id="notes_update",
+        request=InputSerializer,
+        responses={200: NoteSerializer, **errors(409)},
+    )
+    def patch(self, request, pk):
+        data = self.input(self.InputSerializer)
+        services.note_edit(user=request.user, note_id=pk, sections=data["sections"])
+        return _note_response(self, request, pk)
+
+
+class NoteGenerateApi(Api):
+    """Draft the note (or one section) and stream it as server-sent events.
+
+    Events: `start` {note, engine, model, sections}; per section `section` {key,
+    title}, `delta` {key, text}..., `section_done` {key, text}; then `error`
+    {message, retryable, kept} if the engine stopped (what streamed is kept), and
+    `done` {generation, input_tokens, output_tokens}.
+    """
+
+    class InputSerializer(serializers.Serializer):
+        section = serializers.SlugField(
+            required=False, allow_blank=True, default="", max_length=40
+        )
+
+    @extend_schema(
+        operation_id="notes_generate",
+        request=InputSerializer,
+        responses={
+            (200, "text/event-stream"): OpenApiResponse(
+                OpenApiTypes.STR, description="Server-sent events, as described."
+            ),
+            **errors(409),
+        },
+    )
+    def post(self, request, pk):
+        data = self.input(self.InputSerializer)
+        job = services.note_generation_begin(
+            user=request.user, note_id=pk, section=data["section"]
+        )
+        return StreamingHttpResponse(
+            note_generation_events(job),
+            content_type="text/event-stream",
+            headers=SSE_HEADERS,
+        )
+
+
+class NoteSignApi(Api):
+    """Sign and lock the draft, naming the supervising attending (same institution)."""
+
+    class InputSerializer(serializers.Serializer):
+        supervisor = serializers.IntegerField(
+            min_value=1,
+            required=False,
+            allow_null=True,
+            help_text="The attending's user id; physicians sign without one.",
+        )
+
+    @extend_schema(
+        operation_id="notes_sign",
+        request=InputSerializer,
+        responses={200: NoteSerializer, **errors(409)},
+    )
+    def post(self, request, pk):
+        data = self.input(self.InputSerializer)
+        services.note_sign(
+            user=request.user,
+            note_id=pk,
+            supervisor_id=data.get("supervisor"),
+            ip_address=_ip(request),
+        )
+        return _note_response(self, request, pk)
+
+
+class NoteCosignApi(Api):
+    """The named attending co-signs a signed note."""
+
+    @extend_schema(
+        operation_id="notes_cosign",
+        request=None,
+        responses={200: NoteSerializer, **errors(409)},
+    )
+    def post(self, request, pk):
+        services.note_cosign(user=request.user, note_id=pk, ip_address=_ip(request))
+        return _note_response(self, request, pk)
+
+
+class NoteReturnApi(Api):
+    """The named attending sends a signed note back to the resident with a comment."""
+
+    class InputSerializer(serializers.Serializer):
+        comment = serializers.CharField(max_length=4000)
+
+    @extend_schema(
+        operation_id="notes_return",
+        request=InputSerializer,
+        responses={200: NoteSerializer, **errors(409)},
+    )
+    def post(self, request, pk):
+        data = self.input(self.InputSerializer)
+        services.note_return(
+            user=request.user,
+            note_id=pk,
+            comment=data["comment"],
+            ip_address=_ip(request),
+        )
+        return _note_response(self, request, pk)
+
+
+class NoteRevisionListApi(Api):
+    """Every revision of the note, oldest first, with the text after each change."""
+
+    class OutputSerializer(serializers.Serializer):
+        number = serializers.IntegerField()
+        kind = serializers.CharField()
+        section_key = serializers.CharField()
+        author = UserRefSerializer()
+        created_at = serializers.DateTimeField()
+        sections = serializers.DictField(child=serializers.CharField())
+
+    @extend_schema(
+        operation_id="notes_revisions", responses=OutputSerializer(many=True)
+    )
+    def get(self, request, pk):
+        note = services.note_open(
+            user=request.user, note_id=pk, ip_address=_ip(request)
+        )
+        revisions = selectors.note_revisions(note=note)
+        return self.output(self.OutputSerializer, revisions, many=True)
+
+
+class NoteExportApi(Api):
+    """The note as plain text, Markdown or a FHIR R4 DocumentReference (audited)."""
+
+    class FilterSerializer(serializers.Serializer):
+        format = serializers.ChoiceField(choices=sorted(FORMATS), default="text")
+        citations = serializers.BooleanField(
+            required=False,
+            default=False,
+            help_text="Keep the [S12] transcript citations in the text.",
+        )
+
+    @extend_schema(
+        operation_id="notes_export",
+        parameters=[FilterSerializer],
+        responses={
+            (200, "text/plain"): OpenApiTypes.STR,
+            (200, "text/markdown"): OpenApiTypes.STR,
+            (200, "application/fhir+json"): OpenApiTypes.OBJECT,
+        },
+    )
+    def get(self, request, pk):
+        query = self.query(self.FilterSerializer)
+        note = services.note_export_record(
+            user=request.user, note_id=pk, fmt=query["format"], ip_address=_ip(request)
+        )
+        body, content_type, filename = note_export_body(
+            note, query["format"], citations=query["citations"]
+        )
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+        response["Cache-Control"] = "no-store"
+        return response

@@ -1,0 +1,134 @@
+"""A note as plain text, Markdown, or a FHIR R4 DocumentReference.
+
+Citations (`[S12]`) point into a transcript the receiving EHR does not have, so the
+exports leave them out unless asked to keep them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+from fhir.resources.R4B.documentreference import DocumentReference
+
+from templates_app.generation.citations import CITATION
+from templates_app.models import ClinicalNote
+
+FORMATS = {
+    "text": ("text/plain; charset=utf-8", "txt"),
+    "markdown": ("text/markdown; charset=utf-8", "md"),
+    "fhir": ("application/fhir+json; charset=utf-8", "json"),
+}
+_SPACE_BEFORE_CITATION = re.compile(r"[ \t]*" + CITATION.pattern)
+
+
+def section_texts(note: ClinicalNote, *, citations: bool) -> list[tuple[str, str]]:
+    """(title, text) for each section in the template's order."""
+    content = note.sections
+    out = []
+    for spec in note.section_specs:
+        text = content.get(spec["key"], "").strip()
+        if not citations:
+            text = _SPACE_BEFORE_CITATION.sub("", text)
+        out.append((spec["title"], text or "Not documented."))
+    return out
+
+
+def _status_line(note: ClinicalNote) -> str:
+    author = note.author.get_full_name() or note.author.username
+    if note.status == ClinicalNote.Status.DRAFT:
+        return f"DRAFT - not signed. Author: {author}."
+    line = f"Signed by {author} on {note.signed_at:%Y-%m-%d %H:%M %Z}."
+    if note.supervisor_id:
+        attending = note.supervisor.get_full_name() or note.supervisor.username
+        if note.status == ClinicalNote.Status.COSIGNED:
+            line += (
+                f" Co-signed by {attending} on {note.cosigned_at:%Y-%m-%d %H:%M %Z}."
+            )
+        else:
+            line += f" Awaiting co-signature by {attending}."
+    return line
+
+
+def note_as_text(note: ClinicalNote, *, citations: bool = False) -> str:
+    lines = [note.title.upper(), _status_line(note), ""]
+    for title, text in section_texts(note, citations=citations):
+        lines += [title.upper(), text, ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def note_as_markdown(note: ClinicalNote, *, citations: bool = False) -> str:
+    lines = [f"# {note.title}", "", f"_{_status_line(note)}_", ""]
+    for title, text in section_texts(note, citations=citations):
+        lines += [f"## {title}", "", text, ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def is_final(note: ClinicalNote) -> bool:
+    return note.status == ClinicalNote.Status.COSIGNED or (
+        note.status == ClinicalNote.Status.SIGNED and note.supervisor_id is None
+    )
+
+
+def note_as_fhir(note: ClinicalNote, *, citations: bool = False) -> dict:
+    """A FHIR R4 DocumentReference, validated by fhir.resources before it leaves."""
+    code, display = note.template_snapshot.get("loinc") or ("34109-9", "Note")
+    markdown = note_as_markdown(note, citations=citations)
+    author = note.author.get_full_name() or note.author.username
+    resource = {
+        "resourceType": "DocumentReference",
+        "id": f"noumaris-note-{note.pk}",
+        "identifier": [{"system": "urn:noumaris:note", "value": str(note.pk)}],
+        "status": "current",
+        "docStatus": "final" if is_final(note) else "preliminary",
+        "type": {
+            "coding": [
+                {"system": "http://loinc.org", "code": code, "display": display}
+            ],
+            "text": note.title,
+        },
+        "date": (note.signed_at or note.updated_at).isoformat(),
+        "author": [{"display": author}],
+        "description": note.title,
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "text/markdown",
+                    "language": "en",
+                    "data": base64.b64encode(markdown.encode()).decode(),
+                    "title": note.title,
+                    "creation": note.created_at.isoformat(),
+                }
+            }
+        ],
+        "context": {
+            "period": _period(note),
+        },
+    }
+    if note.status == ClinicalNote.Status.COSIGNED and note.supervisor_id:
+        attending = note.supervisor.get_full_name() or note.supervisor.username
+        resource["authenticator"] = {"display": attending}
+    if note.institution_id:
+        resource["custodian"] = {"display": note.institution.name}
+    return DocumentReference.model_validate(resource).model_dump(mode="json")
+
+
+def _period(note: ClinicalNote) -> dict:
+    session = note.session
+    period = {"start": session.started_at.isoformat()}
+    if session.ended_at:
+        period["end"] = session.ended_at.isoformat()
+    return period
+
+
+def note_export_body(note: ClinicalNote, fmt: str, *, citations: bool = False):
+    """(body, content type, file name) of the note in `fmt`."""
+    content_type, extension = FORMATS[fmt]
+    if fmt == "fhir":
+        body = json.dumps(note_as_fhir(note, citations=citations), indent=2)
+    elif fmt == "markdown":
+        body = note_as_markdown(note, citations=citations)
+    else:
+        body = note_as_text(note, citations=citations)
+    return body, content_type, f"note-{note.pk}.{extension}"

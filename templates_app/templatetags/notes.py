@@ -1,0 +1,62 @@
+"""Template tags of the notes app, for its own pages and for other apps' pages.
+
+`{% encounter_notes session %}` (the encounter page): the encounter's notes and a
+"Generate note" form with a template picker. `{% notes_awaiting %}` (the dashboard):
+drafts awaiting the user's signature and notes awaiting their co-signature.
+"""
+
+from django import template
+
+from institutions.services.permissions import check_feature
+from templates_app import selectors
+
+register = template.Library()
+AWAITING_LIMIT = 5
+STATUS_BADGES = {
+    "draft": "badge-warning",
+    "signed": "badge-info",
+    "cosigned": "badge-success",
+}
+
+
+@register.filter
+def mmss(ms) -> str:
+    seconds = int(ms or 0) // 1000
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+@register.filter
+def cite_label(citation: str) -> str:
+    return citation.strip("[]")
+
+
+@register.filter
+def status_badge(status: str) -> str:
+    return STATUS_BADGES.get(status, "")
+
+
+@register.inclusion_tag("templates_app/_encounter_notes.html", takes_context=True)
+def encounter_notes(context, session):
+    user = context["request"].user
+    access = check_feature(user, "note_generation")
+    return {
+        "session": session,
+        "notes": list(selectors.notes_for_session(user=user, session_id=session.pk)),
+        "can_generate": bool(access) and session.owner_id == user.pk,
+        "reason": access.reason,
+        "templates": list(selectors.template_list_for_user(user=user))
+        if access
+        else [],
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("templates_app/_notes_awaiting.html", takes_context=True)
+def notes_awaiting(context):
+    user = context["request"].user
+    return {
+        "drafts": list(selectors.notes_awaiting_signature(user=user)[:AWAITING_LIMIT]),
+        "cosign": list(
+            selectors.notes_awaiting_cosignature(user=user)[:AWAITING_LIMIT]
+        ),
+    }

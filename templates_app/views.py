@@ -1,0 +1,318 @@
+"""Pages: the template library, the note review page, and the co-signature queue.
+
+Views translate requests into service and selector calls; `page` turns the services'
+errors into what a page shows (404, a 403 with the reason, or a message).
+"""
+
+import difflib
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from institutions.services.permissions import check_feature, require_feature
+from noumaris.errors import ConflictError, ForbiddenError, NotFoundError
+from noumaris.net import client_ip
+from templates_app import selectors, services
+from templates_app.export import note_export_body
+from templates_app.forms import TemplateForm
+from templates_app.models import ClinicalNote
+from templates_app.presentation import note_sections
+from transcription.selectors import transcript_read
+
+
+def page(view):
+    """Login required; a service's refusal becomes a 404, a 403 page or a message."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFoundError as exc:
+            raise Http404(exc.message) from None
+        except ForbiddenError as exc:
+            return render(
+                request,
+                "templates_app/forbidden.html",
+                {"reason": exc.message},
+                status=403,
+            )
+        except (ConflictError, ValidationError) as exc:
+            messages.error(request, _message(exc))
+            return redirect(request.META.get("HTTP_REFERER") or "/")
+
+    return login_required(wrapper)
+
+
+def _message(exc) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return exc.message
+
+
+# --- Templates ----------------------------------------------------------------------
+
+
+@require_GET
+@page
+def template_library(request):
+    q = request.GET.get("q", "").strip()[:100]
+    tag = request.GET.get("tag", "").strip()[:60]
+    specialty = request.GET.get("specialty", "").strip()[:60]
+    templates = selectors.template_list_for_user(
+        user=request.user, q=q, tag=tag, specialty=specialty
+    )
+    return render(
+        request,
+        "templates_app/library.html",
+        {
+            "templates": templates,
+            "tags": selectors.tag_list(),
+            "specialties": selectors.specialty_list_for_user(user=request.user),
+            "q": q,
+            "tag": tag,
+            "specialty": specialty,
+            "can_customise": check_feature(request.user, services.CUSTOM_TEMPLATES),
+        },
+    )
+
+
+@require_GET
+@page
+def template_detail(request, pk):
+    template = selectors.template_get_for_user(user=request.user, template_id=pk)
+    return render(
+        request,
+        "templates_app/template_detail.html",
+        {
+            "template": template,
+            "can_edit": template.owner_id == request.user.pk
+            and check_feature(request.user, services.CUSTOM_TEMPLATES),
+        },
+    )
+
+
+@page
+def template_edit(request, pk=None):
+    """Create (no pk) or edit one of the user's personal templates."""
+    template = None
+    if pk is not None:
+        template = selectors.template_get_for_user(user=request.user, template_id=pk)
+        if template.owner_id != request.user.pk:
+            raise Http404("No such template.")
+    form = TemplateForm(request.POST or None, template=template)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = form.save(user=request.user)
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(
+                request, f"Saved '{saved.name}' (version {saved.version})."
+            )
+            return redirect(saved.get_absolute_url())
+    if pk is None and request.method == "GET":
+        require_feature(user=request.user, code=services.CUSTOM_TEMPLATES)
+    return render(
+        request,
+        "templates_app/template_form.html",
+        {"form": form, "template": template},
+    )
+
+
+# --- Notes ---------------------------------------------------------------------------
+
+
+@require_POST
+@page
+def note_new(request):
+    note = services.note_create(
+        user=request.user,
+        session_id=request.POST.get("session"),
+        template_id=request.POST.get("template"),
+        ip_address=client_ip(request),
+    )
+    return redirect(f"{note.get_absolute_url()}?generate=1")
+
+
+def _segments_context(request, note):
+    segments = list(
+        transcript_read(
+            user=request.user, session=note.session, ip_address=client_ip(request)
+        )
+    )
+    data = [
+        {
+            "seq": s.seq,
+            "speaker": s.speaker,
+            "start_ms": s.start_ms,
+            "text": s.text,
+        }
+        for s in segments
+    ]
+    return segments, data
+
+
+@require_GET
+@page
+def note_page(request, pk):
+    note = services.note_open(
+        user=request.user, note_id=pk, ip_address=client_ip(request)
+    )
+    segments, data = _segments_context(request, note)
+    known = {s.seq for s in segments}
+    sections = note_sections(note, known=known)
+    is_author = note.author_id == request.user.pk
+    return render(
+        request,
+        "templates_app/note.html",
+        {
+            "note": note,
+            "sections": sections,
+            "segments": segments,
+            "segments_data": data,
+            "is_author": is_author,
+            "is_supervisor": note.supervisor_id == request.user.pk,
+            "editable": is_author and note.is_editable,
+            "unverified": sum(len(s["unverified"]) for s in sections),
+            "edited_count": sum(1 for s in sections if s["edited"]),
+            "supervisors": selectors.supervisors_for_user(user=request.user)
+            if is_author
+            else [],
+            "needs_supervisor": note.institution_id is not None,
+            "auto_generate": is_author
+            and note.is_editable
+            and request.GET.get("generate") == "1"
+            and note.generation == ClinicalNote.Generation.IDLE,
+            "can_export": check_feature(request.user, services.NOTE_EXPORT),
+            "generating": note.generation == ClinicalNote.Generation.GENERATING,
+        },
+    )
+
+
+@require_POST
+@page
+def note_sign(request, pk):
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, "Tick the box to confirm you reviewed the whole note.")
+        return redirect(f"/notes/{pk}")
+    note = services.note_sign(
+        user=request.user,
+        note_id=pk,
+        supervisor_id=request.POST.get("supervisor") or None,
+        ip_address=client_ip(request),
+    )
+    who = f" and sent to {note.supervisor} for co-signature" if note.supervisor else ""
+    messages.success(request, f"Signed{who}. The note is locked.")
+    return redirect(note.get_absolute_url())
+
+
+@require_POST
+@page
+def note_cosign(request, pk):
+    note = services.note_cosign(
+        user=request.user, note_id=pk, ip_address=client_ip(request)
+    )
+    messages.success(request, f"Co-signed {note.title} by {note.author}.")
+    return redirect("/supervision/")
+
+
+@require_POST
+@page
+def note_return(request, pk):
+    note = services.note_return(
+        user=request.user,
+        note_id=pk,
+        comment=request.POST.get("comment", ""),
+        ip_address=client_ip(request),
+    )
+    messages.success(
+        request, f"Returned {note.title} to {note.author} with your comment."
+    )
+    return redirect("/supervision/")
+
+
+@require_GET
+@page
+def note_print(request, pk):
+    note = services.note_export_record(
+        user=request.user, note_id=pk, fmt="print", ip_address=client_ip(request)
+    )
+    body, _, _ = note_export_body(note, "text")
+    return render(
+        request,
+        "templates_app/note_print.html",
+        {"note": note, "sections": note_sections(note, known=set()), "text": body},
+    )
+
+
+@require_GET
+@page
+def note_revisions(request, pk):
+    note = services.note_open(
+        user=request.user, note_id=pk, ip_address=client_ip(request)
+    )
+    revisions = selectors.note_revisions(note=note)
+    by_number = {r.number: r for r in revisions}
+    older = _pick(by_number, request.GET.get("a"), default=1)
+    newer = _pick(by_number, request.GET.get("b"), default=len(revisions))
+    return render(
+        request,
+        "templates_app/revisions.html",
+        {
+            "note": note,
+            "revisions": revisions,
+            "older": older,
+            "newer": newer,
+            "diffs": _diffs(note, older, newer),
+        },
+    )
+
+
+def _pick(by_number, raw, *, default):
+    try:
+        return by_number[int(raw)]
+    except (TypeError, ValueError, KeyError):
+        return by_number.get(default)
+
+
+def _diffs(note, older, newer) -> list[dict]:
+    if older is None or newer is None:
+        return []
+    before, after = older.sections, newer.sections
+    out = []
+    for spec in note.section_specs:
+        a, b = before.get(spec["key"], ""), after.get(spec["key"], "")
+        out.append(
+            {"title": spec["title"], "changed": a != b, "parts": word_diff(a, b)}
+        )
+    return out
+
+
+def word_diff(before: str, after: str) -> list[tuple[str, str]]:
+    """[(kind, text)] with kind 'same', 'del' or 'ins', word by word."""
+    a, b = before.split(" "), after.split(" ")
+    parts = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b).get_opcodes():
+        if op == "equal":
+            parts.append(("same", " ".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            parts.append(("del", " ".join(a[i1:i2])))
+        if j2 > j1:
+            parts.append(("ins", " ".join(b[j1:j2])))
+    return parts
+
+
+@require_GET
+@page
+def supervision(request):
+    return render(
+        request,
+        "templates_app/supervision.html",
+        {"queue": selectors.notes_awaiting_cosignature(user=request.user)},
+    )

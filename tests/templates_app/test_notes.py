@@ -1,0 +1,396 @@
+"""Notes: drafting, editing, revisions, sign, co-sign, return, and who may see them."""
+
+import json
+
+import anthropic
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test import override_settings
+
+from accounts.models import AuditLog
+from noumaris.errors import ConflictError, ForbiddenError, NotFoundError
+from templates_app import selectors, services
+from templates_app.generation.anthropic_engine import AnthropicEngine
+from templates_app.models import ClinicalNote, NoteRevision, NoteTemplate
+from tests.factories import FacultyFactory, UserFactory
+from tests.fakes.anthropic_server import Answer, fake_anthropic
+from tests.templates_app.conftest import record_encounter
+from tests.templates_app.helpers import generate
+
+pytestmark = pytest.mark.django_db
+
+
+def audit_actions(note):
+    return list(
+        AuditLog.objects.filter(target_id=str(note.pk))
+        .filter(target_type="templates_app.ClinicalNote")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+
+
+def drafted(note, user):
+    events = generate(note, user)
+    note.refresh_from_db()
+    return events
+
+
+# --- Creating ------------------------------------------------------------------------
+
+
+def test_a_draft_keeps_a_snapshot_of_its_template(note, soap):
+    assert note.status == ClinicalNote.Status.DRAFT
+    assert note.template_snapshot["name"] == "SOAP note"
+    assert [s["key"] for s in note.section_specs] == [
+        "subjective",
+        "objective",
+        "assessment",
+        "plan",
+    ]
+    assert note.institution == note.session.institution
+    soap.name = "Renamed"
+    soap.save()
+    note.refresh_from_db()
+    assert note.title == "SOAP note"
+
+
+def test_a_resident_without_note_generation_cannot_draft(resident2, soap):
+    with pytest.raises(ForbiddenError, match="not been granted"):
+        services.note_create(user=resident2, session_id=1, template_id=soap.pk)
+
+
+def test_only_the_encounter_recorder_can_draft_from_it(
+    encounter, riverside_resident, soap
+):
+    with pytest.raises(NotFoundError):
+        services.note_create(
+            user=riverside_resident, session_id=encounter.pk, template_id=soap.pk
+        )
+
+
+def test_another_institutions_template_is_not_found(resident, encounter, riverside):
+    theirs = NoteTemplate.objects.create(
+        name="Riverside only",
+        slug="riverside-only",
+        scope=NoteTemplate.Scope.INSTITUTION,
+        institution=riverside,
+    )
+    with pytest.raises(NotFoundError):
+        services.note_create(
+            user=resident, session_id=encounter.pk, template_id=theirs.pk
+        )
+
+
+# --- Drafting ------------------------------------------------------------------------
+
+
+def test_the_offline_drafter_streams_and_stores_a_cited_draft(note, resident):
+    events = drafted(note, resident)
+    names = [name for name, _ in events]
+    assert names[0] == "start" and names[-1] == "done"
+    assert names.count("section") == 4 and names.count("section_done") == 4
+    assert names.index("delta") < names.index("section_done")
+    assert events[-1][1]["generation"] == "complete"
+    assert note.engine == "offline" and note.generation == "complete"
+    assert "doxycycline" in note.sections["plan"]
+    assert "[S23]" in note.sections["plan"]
+    assert note.machine_sections == note.sections
+    (revision,) = note.revisions.all()
+    assert revision.kind == NoteRevision.Kind.GENERATED
+    assert revision.author == resident
+
+
+def test_note_text_is_ciphertext_in_the_database(note, resident):
+    drafted(note, resident)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT content, machine_content FROM templates_app_clinicalnote "
+            "WHERE id = %s",
+            [note.pk],
+        )
+        content, machine = cursor.fetchone()
+    assert content.startswith("fernet:") and machine.startswith("fernet:")
+    assert "doxycycline" not in content
+
+
+def test_redrafting_one_section_leaves_the_others_alone(note, resident):
+    drafted(note, resident)
+    services.note_edit(
+        user=resident, note_id=note.pk, sections={"subjective": "My own words."}
+    )
+    events = generate(note, resident, section="plan")
+    note.refresh_from_db()
+    assert [d["key"] for n, d in events if n == "section"] == ["plan"]
+    assert note.sections["subjective"] == "My own words."
+    kinds = list(note.revisions.values_list("kind", "section_key"))
+    assert kinds == [
+        ("generated", ""),
+        ("edited", "subjective"),
+        ("regenerated", "plan"),
+    ]
+
+
+def test_an_empty_transcript_cannot_be_drafted(resident, soap):
+    session = record_encounter(resident, lines=[])
+    note = services.note_create(
+        user=resident, session_id=session.pk, template_id=soap.pk
+    )
+    with pytest.raises(ConflictError, match="transcript is empty"):
+        services.note_generation_begin(user=resident, note_id=note.pk)
+
+
+def test_a_note_is_drafted_by_one_request_at_a_time(note, resident):
+    services.note_generation_begin(user=resident, note_id=note.pk)
+    with pytest.raises(ConflictError, match="being drafted"):
+        services.note_generation_begin(user=resident, note_id=note.pk)
+    with pytest.raises(ConflictError, match="being drafted"):
+        services.note_edit(user=resident, note_id=note.pk, sections={"plan": "x"})
+
+
+def test_an_unknown_section_cannot_be_redrafted(note, resident):
+    with pytest.raises(ValidationError):
+        services.note_generation_begin(user=resident, note_id=note.pk, section="nope")
+
+
+def claude(fake) -> AnthropicEngine:
+    return AnthropicEngine(
+        model="claude-test",
+        client=anthropic.AsyncAnthropic(
+            api_key="k", base_url=fake.base_url, max_retries=0, timeout=5
+        ),
+    )
+
+
+def test_claude_streams_the_draft_into_the_note(note, resident):
+    with fake_anthropic() as fake:
+        events = generate(note, resident, engine=claude(fake))
+    note.refresh_from_db()
+    assert [n for n, _ in events].count("section_done") == 4
+    assert note.engine == "anthropic" and note.model == "claude-test"
+    assert note.input_tokens == 321 and note.output_tokens > 0
+    assert "[S" in note.sections["plan"]
+    system = fake.requests[0].body["system"]
+    assert system[-1]["cache_control"] == {"type": "ephemeral"}
+
+
+def test_an_error_mid_stream_keeps_the_partial_draft_and_says_so(note, resident):
+    with fake_anthropic() as fake:
+        fake.script(Answer(chunk_size=20, fail_after_chunks=6))
+        events = generate(note, resident, engine=claude(fake))
+    note.refresh_from_db()
+    error = dict(events)["error"]
+    assert error["retryable"] is True
+    assert "overloaded" in error["message"] and "kept" in error["message"]
+    # the finished section, and the one cut off halfway, are both kept
+    assert error["kept"] == ["objective", "subjective"]
+    assert dict(events)["done"]["generation"] == "interrupted"
+    assert note.generation == "interrupted"
+    assert "overloaded" in note.generation_error
+    assert note.sections["subjective"].startswith("Statement drafted")
+    assert note.sections["subjective"].endswith("[S27]")
+    assert note.sections["objective"].startswith("Statement")
+    assert not note.sections["objective"].endswith("[S27]")
+    assert note.sections["plan"] == ""
+    assert note.revisions.get().kind == NoteRevision.Kind.INTERRUPTED
+    # and the resident may try again at once
+    services.note_generation_begin(user=resident, note_id=note.pk)
+
+
+@pytest.mark.parametrize("status", [429, 529])
+def test_a_busy_claude_answers_a_retryable_message_and_frees_the_note(
+    note, resident, status
+):
+    with fake_anthropic() as fake:
+        fake.script(Answer(status=status))
+        events = generate(note, resident, engine=claude(fake))
+    note.refresh_from_db()
+    error = dict(events)["error"]
+    assert error["retryable"] and "try again" in error["message"]
+    assert note.generation == "interrupted" and note.status == "draft"
+
+
+def test_note_engine_anthropic_uses_the_configured_base_url(note, resident):
+    with (
+        fake_anthropic() as fake,
+        override_settings(
+            NOTE_ENGINE="anthropic",
+            ANTHROPIC_API_KEY="sk-test",
+            ANTHROPIC_BASE_URL=fake.base_url,
+            ANTHROPIC_MODEL="claude-configured",
+        ),
+    ):
+        generate(note, resident)
+    note.refresh_from_db()
+    assert note.model == "claude-configured"
+    assert fake.requests[0].body["model"] == "claude-configured"
+
+
+# --- Editing and revisions -----------------------------------------------------------
+
+
+def test_every_edit_is_a_revision_with_who_and_when(note, resident):
+    drafted(note, resident)
+    services.note_edit(
+        user=resident, note_id=note.pk, sections={"assessment": "CAP. [S22]"}
+    )
+    services.note_edit(
+        user=resident, note_id=note.pk, sections={"assessment": "CAP. [S22]"}
+    )  # unchanged: no revision
+    revisions = selectors.note_revisions(note=note)
+    assert [(r.number, r.kind) for r in revisions] == [(1, "generated"), (2, "edited")]
+    assert revisions[1].sections["assessment"] == "CAP. [S22]"
+    assert revisions[0].sections["assessment"] != "CAP. [S22]"
+    note.refresh_from_db()
+    assert note.machine_sections["assessment"] != note.sections["assessment"]
+
+
+def test_an_edit_naming_an_unknown_section_is_refused(note, resident):
+    with pytest.raises(ValidationError):
+        services.note_edit(user=resident, note_id=note.pk, sections={"nope": "x"})
+
+
+def test_only_the_author_edits(note, attending):
+    with pytest.raises(NotFoundError):
+        services.note_edit(user=attending, note_id=note.pk, sections={"plan": "x"})
+
+
+# --- Sign, co-sign, return -----------------------------------------------------------
+
+
+def signed(note, resident, attending):
+    drafted(note, resident)
+    return services.note_sign(
+        user=resident, note_id=note.pk, supervisor_id=attending.pk
+    )
+
+
+def test_signing_names_an_attending_and_locks_the_note(note, resident, attending):
+    signed(note, resident, attending)
+    note.refresh_from_db()
+    assert note.status == "signed" and note.supervisor == attending
+    with pytest.raises(ConflictError, match="signed note cannot be edited"):
+        services.note_edit(user=resident, note_id=note.pk, sections={"plan": "x"})
+    with pytest.raises(ConflictError):
+        services.note_generation_begin(user=resident, note_id=note.pk)
+    with pytest.raises(ConflictError):
+        services.note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
+    entry = AuditLog.objects.get(action="NOTE_SIGNED")
+    assert entry.details == {"supervisor_id": attending.pk}
+    assert entry.institution == note.institution
+
+
+def test_a_resident_must_name_a_supervisor(note, resident):
+    drafted(note, resident)
+    with pytest.raises(ValidationError):
+        services.note_sign(user=resident, note_id=note.pk, supervisor_id=None)
+
+
+def test_an_attending_of_another_institution_is_not_found(note, resident, riverside):
+    drafted(note, resident)
+    outsider = FacultyFactory(institution=riverside, user=UserFactory()).user
+    with pytest.raises(NotFoundError):
+        services.note_sign(user=resident, note_id=note.pk, supervisor_id=outsider.pk)
+    with pytest.raises(NotFoundError):  # a resident is not faculty either
+        services.note_sign(user=resident, note_id=note.pk, supervisor_id=resident.pk)
+    note.refresh_from_db()
+    assert note.status == "draft"
+
+
+def test_an_empty_note_cannot_be_signed(note, resident, attending):
+    with pytest.raises(ConflictError, match="empty"):
+        services.note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
+
+
+def test_the_named_attending_cosigns_and_it_is_audited(note, resident, attending):
+    signed(note, resident, attending)
+    assert list(selectors.notes_awaiting_cosignature(user=attending)) == [note]
+    services.note_cosign(user=attending, note_id=note.pk)
+    note.refresh_from_db()
+    assert note.status == "cosigned" and note.cosigned_at is not None
+    assert list(selectors.notes_awaiting_cosignature(user=attending)) == []
+    with pytest.raises(ConflictError, match="already co-signed"):
+        services.note_cosign(user=attending, note_id=note.pk)
+    assert audit_actions(note) == ["NOTE_SIGNED", "NOTE_COSIGNED"]
+
+
+def test_another_attending_cannot_cosign(note, resident, attending, demo_hospital):
+    signed(note, resident, attending)
+    colleague = FacultyFactory(institution=demo_hospital, user=UserFactory()).user
+    with pytest.raises(NotFoundError):
+        services.note_cosign(user=colleague, note_id=note.pk)
+    with pytest.raises(NotFoundError):
+        services.note_open(user=colleague, note_id=note.pk)
+
+
+def test_an_attending_who_left_the_institution_no_longer_sees_the_note(
+    note, resident, attending
+):
+    signed(note, resident, attending)
+    attending.faculty_profile.is_active = False
+    attending.faculty_profile.save()
+    with pytest.raises(NotFoundError):
+        services.note_cosign(user=attending, note_id=note.pk)
+
+
+def test_returning_sends_it_back_and_cosigning_needs_the_signature_again(
+    note, resident, attending
+):
+    signed(note, resident, attending)
+    with pytest.raises(ValidationError):
+        services.note_return(user=attending, note_id=note.pk, comment="  ")
+    services.note_return(
+        user=attending, note_id=note.pk, comment="Add the x-ray result."
+    )
+    note.refresh_from_db()
+    assert note.status == "draft" and note.return_comment == "Add the x-ray result."
+    assert list(selectors.notes_awaiting_signature(user=resident)) == [note]
+    with pytest.raises(ConflictError, match="must sign the note before"):
+        services.note_cosign(user=attending, note_id=note.pk)
+    services.note_edit(
+        user=resident, note_id=note.pk, sections={"objective": "CXR. [S21]"}
+    )
+    services.note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
+    services.note_cosign(user=attending, note_id=note.pk)
+    returned = AuditLog.objects.get(action="NOTE_RETURNED")
+    assert "x-ray" not in json.dumps(returned.details)  # no PHI in the audit log
+
+
+def test_a_physician_signs_alone(physician, soap):
+    session = record_encounter(physician)
+    note = services.note_create(
+        user=physician, session_id=session.pk, template_id=soap.pk
+    )
+    generate(note, physician)
+    services.note_sign(user=physician, note_id=note.pk)
+    note.refresh_from_db()
+    assert note.status == "signed" and note.supervisor is None
+
+
+# --- Reading ------------------------------------------------------------------------
+
+
+def test_reads_by_anyone_but_the_author_are_audited(note, resident, attending):
+    services.note_open(user=resident, note_id=note.pk)
+    assert audit_actions(note) == []
+    signed(note, resident, attending)
+    services.note_open(user=attending, note_id=note.pk)
+    assert audit_actions(note) == ["NOTE_SIGNED", "NOTE_VIEWED"]
+
+
+@pytest.mark.parametrize(
+    "outsider",
+    ["resident2", "admin", "riverside_resident", "riverside_admin", "superadmin"],
+)
+def test_nobody_else_sees_a_note(note, outsider, request):
+    user = request.getfixturevalue(outsider)
+    with pytest.raises(NotFoundError):
+        services.note_open(user=user, note_id=note.pk)
+    assert list(selectors.note_list_for_user(user=user)) == []
+
+
+def test_the_usage_panel_counts_notes_per_month(note, riverside_note, demo_hospital):
+    counts = selectors.notes_by_month(institution=demo_hospital)
+    assert sum(counts.values()) == 1
+    (month,) = counts
+    assert month.day == 1
