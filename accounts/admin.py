@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.models import AuditLog, User
+from institutions.admin.base import ScopedModelAdmin
+from institutions.selectors import audit_log_for_user
+from institutions.services.authority import is_superadmin
 
 
 @admin.register(User)
@@ -23,35 +26,27 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
-    """Read-only: the audit log is never edited, by anyone."""
+class AuditLogAdmin(ScopedModelAdmin):
+    """Read-only, for everyone: superadmins see every row, institution admins the
+    rows of their own institution (another institution's row by id is a 404)."""
 
+    scope = audit_log_for_user
     list_display = (
         "created_at",
         "action",
         "actor_username",
         "target_type",
         "target_id",
-        "institution",
         "ip_address",
+        "institution",
     )
     list_filter = ("action",)
     search_fields = ("action", "actor_username", "target_id")
     date_hierarchy = "created_at"
-    list_select_related = ("institution",)
+    ordering = ("-id",)
     readonly_fields = [f.name for f in AuditLog._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superadmin
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
+    def get_list_display(self, request):
+        if is_superadmin(request.user):
+            return self.list_display
+        return self.list_display[:-1]

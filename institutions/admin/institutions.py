@@ -1,0 +1,303 @@
+"""Institutions (with their usage page) and the feature catalogue."""
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from institutions.admin.base import ScopedModelAdmin, ServiceModelForm
+from institutions.charts import bar_chart
+from institutions.models import (
+    PGY_MAX,
+    Feature,
+    Institution,
+    InstitutionFeature,
+    Invitation,
+    ResidentProfile,
+)
+from institutions.selectors import institution_usage, institutions_for_user
+from institutions.services.authority import is_superadmin
+from institutions.services.institutions import (
+    institution_create,
+    institution_features_set,
+    institution_subscription_change,
+    institution_update,
+)
+
+CHANGEABLE = ("name", "contact_email", "timezone", "max_residents", "max_admins")
+
+
+class InstitutionForm(ServiceModelForm):
+    features = forms.ModelMultipleChoiceField(
+        queryset=Feature.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        to_field_name="code",
+        help_text="What the subscription includes; admins can grant only these.",
+    )
+
+    class Meta:
+        model = Institution
+        fields = (
+            "name",
+            "contact_email",
+            "timezone",
+            "subscription_status",
+            "max_residents",
+            "max_admins",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["features"] = list(
+                InstitutionFeature.objects.filter(
+                    institution=self.instance, is_enabled=True
+                ).values_list("feature__code", flat=True)
+            )
+
+    def _get_validation_exclusions(self):
+        """The service checks the name, and names a duplicate in DESIGN's words."""
+        return {*super()._get_validation_exclusions(), "name", "slug"}
+
+    def perform(self):
+        data = self.cleaned_data
+        codes = [feature.code for feature in data["features"]]
+        if self.instance.pk is None:
+            return institution_create(
+                actor=self.actor,
+                ip_address=self.ip_address,
+                subscription_status=data["subscription_status"],
+                feature_codes=codes,
+                **{name: data[name] for name in CHANGEABLE},
+            )
+        institution = Institution.objects.get(pk=self.instance.pk)
+        changes = {name: data[name] for name in CHANGEABLE if name in self.changed_data}
+        if changes:
+            institution = institution_update(
+                actor=self.actor,
+                institution=institution,
+                ip_address=self.ip_address,
+                **changes,
+            )
+        if "subscription_status" in self.changed_data:
+            institution = institution_subscription_change(
+                actor=self.actor,
+                institution=institution,
+                status=data["subscription_status"],
+                ip_address=self.ip_address,
+            )
+        if "features" in self.changed_data:
+            institution_features_set(
+                actor=self.actor,
+                institution=institution,
+                feature_codes=codes,
+                ip_address=self.ip_address,
+            )
+        return institution
+
+
+def _count(model, **filters):
+    return Coalesce(
+        Subquery(
+            model.objects.filter(institution=OuterRef("pk"), **filters)
+            .order_by()
+            .values("institution")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+@admin.register(Institution)
+class InstitutionModelAdmin(ScopedModelAdmin):
+    scope = institutions_for_user
+    form = InstitutionForm
+    superadmin_list_filter = ()
+    list_display = (
+        "name",
+        "subscription",
+        "seats",
+        "pending",
+        "contact_email",
+        "created_at",
+    )
+    list_filter = ("subscription_status",)
+    search_fields = ("name", "contact_email", "slug")
+    readonly_fields = ("slug", "created_at", "updated_at")
+    change_form_template = "admin/institutions/institution/change_form.html"
+    fieldsets = (
+        (None, {"fields": ("name", "contact_email", "timezone")}),
+        (
+            "Subscription",
+            {
+                "fields": (
+                    "subscription_status",
+                    "max_residents",
+                    "max_admins",
+                    "features",
+                )
+            },
+        ),
+        ("Record", {"fields": ("slug", "created_at", "updated_at")}),
+    )
+
+    class Media:
+        css = {"all": ("institutions/admin.css",)}
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                active_residents=_count(
+                    ResidentProfile, status=ResidentProfile.Status.ACTIVE
+                ),
+                pending_residents=_count(
+                    Invitation,
+                    role=Invitation.Role.RESIDENT,
+                    status=Invitation.Status.PENDING,
+                    expires_at__gt=timezone.now(),
+                ),
+            )
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:  # adding: no record yet
+            return self.fieldsets[:2]
+        if not is_superadmin(request.user):
+            return (
+                (None, {"fields": ("name", "contact_email", "timezone")}),
+                (
+                    "Subscription",
+                    {
+                        "fields": (
+                            "subscription_status",
+                            "max_residents",
+                            "max_admins",
+                            "feature_list",
+                        )
+                    },
+                ),
+            )
+        return self.fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if is_superadmin(request.user):
+            return self.readonly_fields
+        return (*CHANGEABLE, "subscription_status", "feature_list")
+
+    def has_add_permission(self, request):
+        return is_superadmin(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_superadmin(request.user)
+
+    @admin.display(description="Subscription", ordering="subscription_status")
+    def subscription(self, obj):
+        return format_html(
+            '<span class="status-badge status-{}">{}</span>',
+            obj.subscription_status,
+            obj.get_subscription_status_display(),
+        )
+
+    @admin.display(description="Resident seats used")
+    def seats(self, obj):
+        return f"{obj.active_residents + obj.pending_residents} of {obj.max_residents}"
+
+    @admin.display(description="Invited, not yet joined")
+    def pending(self, obj):
+        return obj.pending_residents
+
+    @admin.display(description="Features")
+    def feature_list(self, obj):
+        names = Feature.objects.filter(
+            institution_features__institution=obj,
+            institution_features__is_enabled=True,
+        ).values_list("name", flat=True)
+        return ", ".join(names) or "None"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        institution = self.get_object(request, object_id)
+        usage = institution_usage(institution=institution)
+        pgy_top = max([5, *usage.residents_by_pgy])
+        extra = {
+            "usage": usage,
+            "seat_percent": min(
+                100, round(100 * usage.seats_used / max(usage.seats_limit, 1))
+            ),
+            "pgy_chart": bar_chart(
+                "Active residents by PGY",
+                [
+                    (f"PGY-{level}", usage.residents_by_pgy.get(level, 0))
+                    for level in range(1, min(pgy_top, PGY_MAX) + 1)
+                ],
+            ),
+            "minutes_chart": bar_chart(
+                "Transcription minutes per month",
+                [
+                    (m.month.strftime("%b"), m.transcription_minutes)
+                    for m in usage.months
+                ],
+            ),
+            "notes_chart": bar_chart(
+                "Notes per month",
+                [(m.month.strftime("%b"), m.notes) for m in usage.months],
+            ),
+            "links": _links(institution, is_superadmin(request.user)),
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra)
+
+
+def _links(institution: Institution, superadmin: bool) -> dict[str, str]:
+    suffix = f"?institution__id__exact={institution.pk}" if superadmin else ""
+    return {
+        "residents": reverse("admin:institutions_residentprofile_changelist") + suffix,
+        "active_residents": reverse("admin:institutions_residentprofile_changelist")
+        + (suffix + "&" if suffix else "?")
+        + "status__exact=active",
+        "invitations": reverse("admin:institutions_invitation_changelist")
+        + (suffix + "&" if suffix else "?")
+        + "status__exact=pending",
+        "admins": reverse("admin:institutions_institutionadmin_changelist") + suffix,
+        "audit": reverse("admin:accounts_auditlog_changelist") + suffix,
+        "invite": reverse("admin:institutions_residentprofile_invite"),
+        "import": reverse("admin:institutions_residentprofile_import"),
+    }
+
+
+@admin.register(Feature)
+class FeatureModelAdmin(ScopedModelAdmin):
+    """The catalogue (seeded by `seed_features`); superadmins only, read-only."""
+
+    scope = staticmethod(
+        lambda user: (
+            Feature.objects.all() if is_superadmin(user) else Feature.objects.none()
+        )
+    )
+    superadmin_only = True
+    superadmin_list_filter = ()
+    list_display = ("name", "code", "is_active", "institutions_with_it")
+    search_fields = ("name", "code")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                institutions_count=Count(
+                    "institution_features",
+                    filter=Q(institution_features__is_enabled=True),
+                )
+            )
+        )
+
+    @admin.display(description="Institutions that have it")
+    def institutions_with_it(self, obj):
+        return obj.institutions_count

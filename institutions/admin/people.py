@@ -1,0 +1,584 @@
+"""Residents (with invite, CSV import and actions), admins, faculty, physicians."""
+
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Prefetch
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from accounts.models import User
+from institutions.admin.base import (
+    SERVICE_ERRORS,
+    ScopedModelAdmin,
+    ServiceModelForm,
+    add_service_errors,
+    is_institution_admin,
+    is_senior_admin,
+    refusal_text,
+)
+from institutions.admin.forms import (
+    AddAdminForm,
+    FeatureChoiceForm,
+    ImportForm,
+    InviteForm,
+)
+from institutions.models import (
+    FacultyProfile,
+    Feature,
+    FeatureGrant,
+    InstitutionAdmin,
+    PhysicianProfile,
+    ResidentProfile,
+)
+from institutions.selectors import (
+    admins_for_user,
+    faculty_for_user,
+    physicians_for_user,
+    residents_for_user,
+)
+from institutions.services.authority import admin_membership, is_superadmin
+from institutions.services.features import (
+    feature_grant,
+    feature_revoke,
+    physician_create,
+    physician_feature_grant,
+    physician_feature_revoke,
+)
+from institutions.services.institutions import admin_create
+from institutions.services.invitations import (
+    invitation_batch_invite,
+    invitation_create,
+)
+from institutions.services.residents import (
+    resident_deactivate,
+    resident_graduate,
+    resident_reactivate,
+    resident_update,
+)
+from noumaris.net import client_ip
+
+MEDIA_CSS = {"all": ("institutions/admin.css",)}
+
+
+def status_badge(value: str, label: str):
+    return format_html('<span class="status-badge status-{}">{}</span>', value, label)
+
+
+def feature_chips(grants):
+    if not grants:
+        return "—"
+    return format_html(
+        '<span class="feature-chips">{}</span>',
+        format_html_join(
+            "",
+            '<span class="feature-chip">{}</span>',
+            ((g.feature.name,) for g in grants),
+        ),
+    )
+
+
+def active_grants_prefetch(path: str = "user__feature_grants") -> Prefetch:
+    return Prefetch(
+        path,
+        queryset=FeatureGrant.objects.filter(revoked_at__isnull=True)
+        .select_related("feature")
+        .order_by("feature__name"),
+        to_attr="active_grants",
+    )
+
+
+class ResidentForm(ServiceModelForm):
+    class Meta:
+        model = ResidentProfile
+        fields = ("pgy_level", "specialty")
+
+    def perform(self):
+        return resident_update(
+            actor=self.actor,
+            resident=ResidentProfile.objects.get(pk=self.instance.pk),
+            pgy_level=self.cleaned_data["pgy_level"],
+            specialty=self.cleaned_data["specialty"],
+            ip_address=self.ip_address,
+        )
+
+
+class PersonMixin:
+    """Columns and search for a model with a `user`."""
+
+    @admin.display(description="Name", ordering="user__last_name")
+    def name(self, obj):
+        return obj.user.get_full_name() or obj.user.username
+
+    @admin.display(description="E-mail", ordering="user__email")
+    def email(self, obj):
+        return obj.user.email
+
+
+@admin.register(ResidentProfile)
+class ResidentModelAdmin(PersonMixin, ScopedModelAdmin):
+    scope = residents_for_user
+    form = ResidentForm
+    list_display = (
+        "name",
+        "email",
+        "pgy",
+        "specialty",
+        "status_label",
+        "features",
+        "institution",
+    )
+    list_display_links = ("name",)
+    list_filter = ("status", "pgy_level", "specialty")
+    search_fields = (
+        "user__first_name",
+        "user__last_name",
+        "user__email",
+        "user__username",
+        "specialty",
+    )
+    ordering = ("user__last_name", "user__first_name", "id")
+    fields = (
+        "name",
+        "email",
+        "institution",
+        "pgy_level",
+        "specialty",
+        "status_label",
+        "status_changed_at",
+        "granted_features",
+        "created_at",
+    )
+    readonly_fields = (
+        "name",
+        "email",
+        "institution",
+        "status_label",
+        "status_changed_at",
+        "granted_features",
+        "created_at",
+    )
+    actions = (
+        "grant_features",
+        "revoke_features",
+        "deactivate",
+        "graduate",
+        "reactivate",
+    )
+    change_list_template = "admin/institutions/residentprofile/change_list.html"
+
+    class Media:
+        css = MEDIA_CSS
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(active_grants_prefetch())
+
+    def get_list_display(self, request):
+        if is_superadmin(request.user):
+            return self.list_display
+        return self.list_display[:-1]  # an admin's residents are all theirs
+
+    def has_change_permission(self, request, obj=None):
+        return self.may_view(request)
+
+    @admin.display(description="PGY", ordering="pgy_level")
+    def pgy(self, obj):
+        return f"PGY-{obj.pgy_level}"
+
+    @admin.display(description="Status", ordering="status")
+    def status_label(self, obj):
+        return status_badge(obj.status, obj.get_status_display())
+
+    @admin.display(description="Features")
+    def features(self, obj):
+        return feature_chips(obj.user.active_grants)
+
+    @admin.display(description="Features granted")
+    def granted_features(self, obj):
+        return feature_chips(obj.user.active_grants)
+
+    # --- tools: invite and import ---------------------------------------------------
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "invite/",
+                wrap(self.invite_view),
+                name="institutions_residentprofile_invite",
+            ),
+            path(
+                "import/",
+                wrap(self.import_view),
+                name="institutions_residentprofile_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _require_tools(self, request):
+        if not (is_superadmin(request.user) or is_institution_admin(request)):
+            raise PermissionDenied
+
+    def invite_view(self, request):
+        self._require_tools(request)
+        may_invite_admins = is_superadmin(request.user) or is_senior_admin(request)
+        form = InviteForm(
+            request.POST or None, user=request.user, may_invite_admins=may_invite_admins
+        )
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                invitation = invitation_create(
+                    actor=request.user,
+                    institution=form.institution(request.user),
+                    email=data["email"],
+                    role=data["role"],
+                    pgy_level=data["pgy_level"],
+                    specialty=data["specialty"],
+                    is_senior=data.get("is_senior", False),
+                    ip_address=client_ip(request),
+                )
+            except SERVICE_ERRORS as exc:
+                add_service_errors(form, exc)
+            else:
+                self.message_user(
+                    request,
+                    f"Invitation sent to {invitation.email}. It expires in 7 days.",
+                    messages.SUCCESS,
+                )
+                if "_addanother" in request.POST:
+                    return redirect("admin:institutions_residentprofile_invite")
+                return redirect("admin:institutions_invitation_changelist")
+        return self._tool_page(
+            request,
+            "admin/institutions/residentprofile/invite.html",
+            "Invite a resident, faculty member or admin",
+            form=form,
+        )
+
+    def import_view(self, request):
+        self._require_tools(request)
+        form = ImportForm(
+            request.POST or None, request.FILES or None, user=request.user
+        )
+        result = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = invitation_batch_invite(
+                    actor=request.user,
+                    institution=form.institution(request.user),
+                    csv_text=form.cleaned_data["file"].read(),
+                    ip_address=client_ip(request),
+                )
+            except SERVICE_ERRORS as exc:
+                add_service_errors(form, exc)
+        return self._tool_page(
+            request,
+            "admin/institutions/residentprofile/import.html",
+            "Import residents from a CSV file",
+            form=form,
+            result=result,
+        )
+
+    def _tool_page(self, request, template, title, **context):
+        return TemplateResponse(
+            request,
+            template,
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": title,
+                "media": self.media + context["form"].media,
+                **context,
+            },
+        )
+
+    # --- actions ----------------------------------------------------------------------
+
+    @admin.action(description="Grant features to the selected residents")
+    def grant_features(self, request, queryset):
+        return self._feature_action(request, queryset, grant=True)
+
+    @admin.action(description="Revoke features from the selected residents")
+    def revoke_features(self, request, queryset):
+        return self._feature_action(request, queryset, grant=False)
+
+    @admin.action(description="Deactivate the selected residents (access paused)")
+    def deactivate(self, request, queryset):
+        self._status_action(request, queryset, resident_deactivate, "deactivated")
+
+    @admin.action(description="Graduate the selected residents (access ends)")
+    def graduate(self, request, queryset):
+        self._status_action(request, queryset, resident_graduate, "graduated")
+
+    @admin.action(description="Reactivate the selected residents")
+    def reactivate(self, request, queryset):
+        self._status_action(request, queryset, resident_reactivate, "reactivated")
+
+    def _status_action(self, request, queryset, service, done: str) -> None:
+        changed, refusals = 0, []
+        for resident in queryset:
+            try:
+                service(
+                    actor=request.user, resident=resident, ip_address=client_ip(request)
+                )
+                changed += 1
+            except SERVICE_ERRORS as exc:
+                refusals.append(refusal_text(exc))
+        if changed:
+            self.message_user(
+                request, f"{changed} resident(s) {done}.", messages.SUCCESS
+            )
+        for refusal in refusals:
+            self.message_user(request, refusal, messages.WARNING)
+
+    def _feature_action(self, request, queryset, *, grant: bool):
+        form = FeatureChoiceForm(
+            request.POST if "apply" in request.POST else None,
+            features=_grantable_features(request.user),
+        )
+        if "apply" in request.POST and form.is_valid():
+            service = feature_grant if grant else feature_revoke
+            done, refusals = 0, []
+            for resident in queryset:
+                for feature in form.cleaned_data["features"]:
+                    try:
+                        service(
+                            actor=request.user,
+                            resident=resident,
+                            code=feature.code,
+                            ip_address=client_ip(request),
+                        )
+                        done += 1
+                    except SERVICE_ERRORS as exc:
+                        refusals.append(refusal_text(exc))
+            verb = "granted" if grant else "revoked"
+            self.message_user(
+                request,
+                f"{done} feature grant(s) {verb}."
+                + (f" {len(refusals)} skipped." if refusals else ""),
+                messages.SUCCESS if done else messages.WARNING,
+            )
+            for refusal in refusals[:10]:
+                self.message_user(request, refusal, messages.WARNING)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/institutions/residentprofile/feature_action.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": ("Grant features" if grant else "Revoke features"),
+                "grant": grant,
+                "residents": queryset,
+                "form": form,
+                "action": "grant_features" if grant else "revoke_features",
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                "media": self.media,
+            },
+        )
+
+
+def _grantable_features(user) -> models.QuerySet:
+    if is_superadmin(user):
+        return Feature.objects.filter(is_active=True)
+    membership = admin_membership(user)
+    return Feature.objects.filter(
+        is_active=True,
+        institution_features__institution_id=membership.institution_id,
+        institution_features__is_enabled=True,
+    )
+
+
+@admin.register(InstitutionAdmin)
+class AdminMembershipModelAdmin(PersonMixin, ScopedModelAdmin):
+    scope = admins_for_user
+    list_display = ("name", "email", "role", "institution", "created_by", "created_at")
+    list_filter = ("is_senior",)
+    search_fields = ("user__first_name", "user__last_name", "user__email")
+    ordering = ("-is_senior", "user__last_name", "id")
+    fields = ("name", "email", "institution", "is_senior", "created_by", "created_at")
+    readonly_fields = fields
+
+    class Media:
+        css = MEDIA_CSS
+
+    @admin.display(description="Role", ordering="is_senior")
+    def role(self, obj):
+        return "Senior admin" if obj.is_senior else "Admin"
+
+    def get_list_display(self, request):
+        if is_superadmin(request.user):
+            return self.list_display
+        return tuple(f for f in self.list_display if f != "institution")
+
+    def has_add_permission(self, request):
+        return is_superadmin(request.user) or is_senior_admin(request)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = AddAdminForm(request.POST or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            response = self._add_admin(request, form)
+            if response is not None:
+                return response
+        return TemplateResponse(
+            request,
+            "admin/institutions/institutionadmin/add.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "Add an admin",
+                "form": form,
+                "media": self.media + form.media,
+            },
+        )
+
+    def _add_admin(self, request, form):
+        data = form.cleaned_data
+        institution = form.institution(request.user)
+        user = User.objects.filter(email__iexact=data["email"]).first()
+        try:
+            if user is not None:
+                admin_create(
+                    actor=request.user,
+                    institution=institution,
+                    user=user,
+                    is_senior=data["is_senior"],
+                    ip_address=client_ip(request),
+                )
+                message = f"{user} is now an admin of {institution}."
+            else:
+                invitation_create(
+                    actor=request.user,
+                    institution=institution,
+                    email=data["email"],
+                    role="admin",
+                    is_senior=data["is_senior"],
+                    ip_address=client_ip(request),
+                )
+                message = (
+                    f"{data['email']} has no account yet: an admin invitation was sent."
+                )
+        except SERVICE_ERRORS as exc:
+            add_service_errors(form, exc)
+            return None
+        self.message_user(request, message, messages.SUCCESS)
+        return redirect("admin:institutions_institutionadmin_changelist")
+
+
+@admin.register(FacultyProfile)
+class FacultyModelAdmin(PersonMixin, ScopedModelAdmin):
+    scope = faculty_for_user
+    list_display = ("name", "email", "specialty", "is_active", "institution")
+    list_filter = ("is_active", "specialty")
+    search_fields = ("user__first_name", "user__last_name", "user__email", "specialty")
+    ordering = ("user__last_name", "id")
+    fields = ("name", "email", "institution", "specialty", "is_active", "created_at")
+    readonly_fields = fields
+
+    def get_list_display(self, request):
+        if is_superadmin(request.user):
+            return self.list_display
+        return self.list_display[:-1]
+
+
+class PhysicianForm(ServiceModelForm):
+    class Meta:
+        model = PhysicianProfile
+        fields = ("user", "specialty", "organization")
+
+    def perform(self):
+        return physician_create(
+            actor=self.actor,
+            user=self.cleaned_data["user"],
+            specialty=self.cleaned_data["specialty"],
+            organization=self.cleaned_data["organization"],
+            ip_address=self.ip_address,
+        )
+
+    def validate_unique(self):
+        """The service refuses a second role with a clear sentence."""
+
+
+@admin.register(PhysicianProfile)
+class PhysicianModelAdmin(PersonMixin, ScopedModelAdmin):
+    """Individual physicians: superadmins only."""
+
+    scope = physicians_for_user
+    superadmin_only = True
+    superadmin_list_filter = ()
+    form = PhysicianForm
+    list_display = ("name", "email", "specialty", "organization", "features")
+    search_fields = ("user__first_name", "user__last_name", "user__email")
+    ordering = ("user__last_name", "id")
+    autocomplete_fields = ("user",)
+    actions = ("grant_features", "revoke_features")
+
+    class Media:
+        css = MEDIA_CSS
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(active_grants_prefetch())
+
+    def has_add_permission(self, request):
+        return is_superadmin(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("user", "specialty", "organization") if obj else ()
+
+    @admin.display(description="Features")
+    def features(self, obj):
+        return feature_chips(obj.user.active_grants)
+
+    @admin.action(description="Grant features to the selected physicians")
+    def grant_features(self, request, queryset):
+        return self._physician_features(request, queryset, grant=True)
+
+    @admin.action(description="Revoke features from the selected physicians")
+    def revoke_features(self, request, queryset):
+        return self._physician_features(request, queryset, grant=False)
+
+    def _physician_features(self, request, queryset, *, grant):
+        form = FeatureChoiceForm(
+            request.POST if "apply" in request.POST else None,
+            features=Feature.objects.filter(is_active=True),
+        )
+        if "apply" in request.POST and form.is_valid():
+            service = physician_feature_grant if grant else physician_feature_revoke
+            for physician in queryset:
+                for feature in form.cleaned_data["features"]:
+                    self.run_service(
+                        request,
+                        lambda p=physician, f=feature: service(
+                            actor=request.user,
+                            physician=p,
+                            code=f.code,
+                            ip_address=client_ip(request),
+                        ),
+                    )
+            self.message_user(request, "Done.", messages.SUCCESS)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/institutions/residentprofile/feature_action.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "Grant features" if grant else "Revoke features",
+                "grant": grant,
+                "residents": queryset,
+                "form": form,
+                "action": "grant_features" if grant else "revoke_features",
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                "media": self.media,
+            },
+        )
+
+
+def changelist_url(model_name: str) -> str:
+    return reverse(f"admin:institutions_{model_name}_changelist")
