@@ -12,6 +12,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import serializers
+from rest_framework.negotiation import DefaultContentNegotiation
 
 from noumaris.api import Api, ListApi, errors
 from noumaris.net import client_ip
@@ -32,7 +33,9 @@ class TagSerializer(serializers.Serializer):
 
 
 class SectionSerializer(serializers.Serializer):
-    key = serializers.CharField()
+    key = serializers.CharField(
+        required=False, allow_blank=True, help_text="Made from the title when empty."
+    )
     title = serializers.CharField()
     instructions = serializers.CharField(allow_blank=True, required=False)
 
@@ -404,8 +407,18 @@ class NoteRevisionListApi(Api):
         return self.output(self.OutputSerializer, revisions, many=True)
 
 
+class FormatIsOurs(DefaultContentNegotiation):
+    """`?format=` names the export format here, not a DRF renderer: answer JSON
+    (errors) and let the view build the export's own response."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class NoteExportApi(Api):
     """The note as plain text, Markdown or a FHIR R4 DocumentReference (audited)."""
+
+    content_negotiation_class = FormatIsOurs
 
     class FilterSerializer(serializers.Serializer):
         format = serializers.ChoiceField(choices=sorted(FORMATS), default="text")

@@ -1,0 +1,223 @@
+"""Templates, tags and notes: who may call each operation, on whose objects.
+
+A note is seen by its author and the attending it names; to everyone else it is 404.
+Feature checks (note_generation, custom_templates, note_export) answer 403 with the
+reason before the object is looked up.
+"""
+
+from templates_app import services
+from templates_app.models import NoteTemplate
+from templates_app.seed_data import SOAP
+from tests.api.matrix import Row
+from tests.templates_app.conftest import record_encounter
+from tests.templates_app.helpers import generate
+
+
+def soap():
+    return services.template_seed_global(spec=SOAP)[0]
+
+
+def note_of(user, *, drafted=True, lines=None):
+    kwargs = {} if lines is None else {"lines": lines}
+    session = record_encounter(user, **kwargs)
+    note = services.note_create(user=user, session_id=session.pk, template_id=soap().pk)
+    if drafted:
+        generate(note, user)
+    return note
+
+
+def signed_note(c):
+    note = note_of(c.resident)
+    services.note_sign(user=c.resident, note_id=note.pk, supervisor_id=c.attending.pk)
+    return note
+
+
+def personal_template(user):
+    return services.template_create_personal(
+        user=user, name="Mine", sections=[{"title": "Only"}]
+    )
+
+
+def riverside_template(c):
+    return NoteTemplate.objects.create(
+        name="Riverside ED",
+        slug="riverside-ed",
+        scope=NoteTemplate.Scope.INSTITUTION,
+        institution=c.riverside,
+    )
+
+
+TEMPLATE_BODY = {"name": "Mine", "sections": [{"title": "History"}]}
+ONLY_FEATURED = {"anonymous": 401, "resident": 201, "riverside_resident": 201}
+NO_FEATURE = {
+    name: 403
+    for name in ["admin", "admin2", "attending", "resident2", "riverside_admin"]
+}
+
+ROWS = [
+    Row(
+        route="GET templates",
+        url=lambda c: "/api/v1/templates?tag=outpatient",
+        expect={"anonymous": 401, "*": 200},
+    ),
+    Row(
+        route="POST templates",
+        url=lambda c: "/api/v1/templates",
+        data=lambda c: TEMPLATE_BODY,
+        expect={**ONLY_FEATURED, **NO_FEATURE, "physician": 403, "superadmin": 201},
+    ),
+    Row(
+        route="GET templates/<id:pk>",
+        label="a global template",
+        url=lambda c: f"/api/v1/templates/{soap().pk}",
+        expect={"anonymous": 401, "*": 200},
+    ),
+    Row(
+        route="GET templates/<id:pk>",
+        label="a resident's personal template",
+        url=lambda c: f"/api/v1/templates/{personal_template(c.resident).pk}",
+        expect={"anonymous": 401, "resident": 200, "*": 404},
+    ),
+    Row(
+        route="GET templates/<id:pk>",
+        label="Riverside's institution template",
+        url=lambda c: f"/api/v1/templates/{riverside_template(c).pk}",
+        expect={
+            "anonymous": 401,
+            "riverside_resident": 200,
+            "riverside_admin": 200,
+            "*": 404,
+        },
+    ),
+    Row(
+        route="PUT templates/<id:pk>",
+        label="a resident's personal template",
+        url=lambda c: f"/api/v1/templates/{personal_template(c.resident).pk}",
+        data=lambda c: TEMPLATE_BODY,
+        expect={
+            "anonymous": 401,
+            "resident": 200,
+            **NO_FEATURE,
+            "physician": 403,
+            "*": 404,
+        },
+    ),
+    Row(
+        route="GET tags",
+        url=lambda c: "/api/v1/tags",
+        expect={"anonymous": 401, "*": 200},
+    ),
+    Row(
+        route="GET notes",
+        url=lambda c: "/api/v1/notes?status=signed",
+        expect={"anonymous": 401, "*": 200},
+    ),
+    Row(
+        route="POST notes",
+        label="from the resident's encounter",
+        url=lambda c: "/api/v1/notes",
+        data=lambda c: {
+            "session": record_encounter(c.resident).pk,
+            "template": soap().pk,
+        },
+        expect={
+            "anonymous": 401,
+            "resident": 201,
+            **NO_FEATURE,
+            "*": 404,
+        },
+    ),
+    Row(
+        route="GET notes/<id:pk>",
+        label="the resident's draft",
+        url=lambda c: f"/api/v1/notes/{note_of(c.resident).pk}",
+        expect={"anonymous": 401, "resident": 200, "*": 404},
+    ),
+    Row(
+        route="GET notes/<id:pk>",
+        label="signed, naming the attending",
+        url=lambda c: f"/api/v1/notes/{signed_note(c).pk}",
+        expect={"anonymous": 401, "resident": 200, "attending": 200, "*": 404},
+    ),
+    Row(
+        route="GET notes/<id:pk>",
+        label="Riverside's note",
+        url=lambda c: f"/api/v1/notes/{note_of(c.riverside_resident).pk}",
+        expect={"anonymous": 401, "riverside_resident": 200, "*": 404},
+    ),
+    Row(
+        route="PATCH notes/<id:pk>",
+        url=lambda c: f"/api/v1/notes/{note_of(c.resident).pk}",
+        data=lambda c: {"sections": {"plan": "Rest. [S24]"}},
+        expect={"anonymous": 401, "resident": 200, "*": 404},
+    ),
+    Row(
+        route="POST notes/<id:pk>/generate",
+        label="an encounter with no transcript (409 once allowed)",
+        url=lambda c: (
+            f"/api/v1/notes/{note_of(c.resident, drafted=False, lines=[]).pk}/generate"
+        ),
+        data=lambda c: {},
+        expect={"anonymous": 401, "resident": 409, **NO_FEATURE, "*": 404},
+    ),
+    Row(
+        route="POST notes/<id:pk>/generate",
+        label="Riverside's note",
+        url=lambda c: (
+            f"/api/v1/notes/{note_of(c.riverside_resident, drafted=False, lines=[]).pk}/generate"
+        ),
+        data=lambda c: {},
+        expect={
+            "anonymous": 401,
+            "riverside_resident": 409,
+            **NO_FEATURE,
+            "*": 404,
+        },
+    ),
+    Row(
+        route="POST notes/<id:pk>/sign",
+        url=lambda c: f"/api/v1/notes/{note_of(c.resident).pk}/sign",
+        data=lambda c: {"supervisor": c.attending.pk},
+        expect={"anonymous": 401, "resident": 200, "*": 404},
+    ),
+    Row(
+        route="POST notes/<id:pk>/cosign",
+        url=lambda c: f"/api/v1/notes/{signed_note(c).pk}/cosign",
+        expect={"anonymous": 401, "attending": 200, "*": 404},
+    ),
+    Row(
+        route="POST notes/<id:pk>/return",
+        url=lambda c: f"/api/v1/notes/{signed_note(c).pk}/return",
+        data=lambda c: {"comment": "Add the vitals."},
+        expect={"anonymous": 401, "attending": 200, "*": 404},
+    ),
+    Row(
+        route="GET notes/<id:pk>/revisions",
+        url=lambda c: f"/api/v1/notes/{signed_note(c).pk}/revisions",
+        expect={"anonymous": 401, "resident": 200, "attending": 200, "*": 404},
+    ),
+    Row(
+        route="GET notes/<id:pk>/export",
+        label="a signed note",
+        url=lambda c: f"/api/v1/notes/{signed_note(c).pk}/export?format=fhir",
+        expect={
+            "anonymous": 401,
+            "resident": 200,
+            **NO_FEATURE,
+            "physician": 403,
+            "*": 404,
+        },
+    ),
+    Row(
+        route="GET notes/<id:pk>/export",
+        label="Riverside's note",
+        url=lambda c: f"/api/v1/notes/{note_of(c.riverside_resident).pk}/export",
+        expect={
+            "anonymous": 401,
+            "riverside_resident": 200,
+            **NO_FEATURE,
+            "physician": 403,
+            "*": 404,
+        },
+    ),
+]

@@ -1,0 +1,252 @@
+"""The templates and notes API, as integrators call it."""
+
+import base64
+import time
+
+import httpx
+import pytest
+from fhir.resources.R4B.documentreference import DocumentReference
+from rest_framework.test import APIClient
+
+from accounts.models import AuditLog
+from templates_app import services
+from tests.browser import live_server
+from tests.fakes.anthropic_server import Answer, fake_anthropic
+from tests.templates_app.conftest import record_encounter
+from tests.templates_app.helpers import generate, parse_sse
+
+
+def api_for(user) -> APIClient:
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+def test_templates_come_with_their_tags_in_a_constant_number_of_queries(
+    resident, seeded_templates, django_assert_num_queries
+):
+    client = api_for(resident)
+    client.get("/api/v1/templates")
+    # session, user, the user's institution, count, templates, their tags, their
+    # sections, and the session save (savepoint, update, release)
+    with django_assert_num_queries(10):
+        body = client.get("/api/v1/templates?page_size=100").json()
+    assert body["count"] == 9
+    soap = next(t for t in body["results"] if t["name"] == "SOAP note")
+    assert {t["slug"] for t in soap["tags"]} >= {"outpatient", "general"}
+    assert [s["key"] for s in soap["sections"]] == [
+        "subjective",
+        "objective",
+        "assessment",
+        "plan",
+    ]
+    services.template_create_personal(
+        user=resident, name="Mine", sections=[{"title": "Only"}]
+    )
+    with django_assert_num_queries(10):
+        assert client.get("/api/v1/templates?page_size=100").json()["count"] == 10
+
+
+@pytest.mark.django_db
+def test_tags_list_counts_active_templates(resident, seeded_templates):
+    tags = {t["slug"]: t for t in api_for(resident).get("/api/v1/tags").json()}
+    assert tags["psychiatry"]["template_count"] == 1
+
+
+@pytest.mark.django_db
+def test_a_personal_template_through_the_api(resident):
+    client = api_for(resident)
+    response = client.post(
+        "/api/v1/templates",
+        {"name": "Wound check", "sections": [{"title": "Wound"}, {"title": "Plan"}]},
+        format="json",
+    )
+    assert response.status_code == 201
+    assert response.json()["scope"] == "personal"
+    duplicate = client.post(
+        "/api/v1/templates",
+        {
+            "name": "Bad",
+            "sections": [{"title": "A", "key": "a"}, {"title": "B", "key": "a"}],
+        },
+        format="json",
+    )
+    assert duplicate.status_code == 422
+    assert "Two sections have the key 'a'." in duplicate.json()["errors"]["sections"]
+
+
+@pytest.mark.django_db
+def test_draft_generate_edit_sign_cosign_through_the_api(
+    resident, attending, encounter, soap
+):
+    client = api_for(resident)
+    created = client.post(
+        "/api/v1/notes", {"session": encounter.pk, "template": soap.pk}, format="json"
+    )
+    assert created.status_code == 201
+    note_id = created.json()["id"]
+    response = client.post(f"/api/v1/notes/{note_id}/generate", {}, format="json")
+    assert response["Content-Type"] == "text/event-stream"
+    assert response["Cache-Control"].startswith("no-cache")
+    events = parse_sse(b"".join(response))
+    assert [n for n, _ in events][-1] == "done"
+
+    note = client.get(f"/api/v1/notes/{note_id}").json()
+    plan = next(s for s in note["sections"] if s["key"] == "plan")
+    assert 23 in plan["cited"] and plan["unverified"] == []
+
+    patched = client.patch(
+        f"/api/v1/notes/{note_id}",
+        {"sections": {"plan": "Doxycycline. [S23] Made up. [S404]"}},
+        format="json",
+    ).json()
+    plan = next(s for s in patched["sections"] if s["key"] == "plan")
+    assert plan["cited"] == [23] and plan["unverified"] == [404]
+    assert plan["edited"] is True
+
+    signed = client.post(
+        f"/api/v1/notes/{note_id}/sign", {"supervisor": attending.pk}, format="json"
+    )
+    assert signed.status_code == 200 and signed.json()["status"] == "signed"
+    again = client.patch(
+        f"/api/v1/notes/{note_id}", {"sections": {"plan": "x"}}, format="json"
+    )
+    assert again.status_code == 409
+    assert again.json() == {
+        "detail": "This note is signed; a signed note cannot be edited."
+    }
+
+    cosigned = api_for(attending).post(f"/api/v1/notes/{note_id}/cosign")
+    assert cosigned.json()["status"] == "cosigned"
+    revisions = client.get(f"/api/v1/notes/{note_id}/revisions").json()
+    assert [r["kind"] for r in revisions] == ["generated", "edited"]
+
+
+@pytest.mark.django_db
+def test_signing_needs_a_supervisor_of_the_same_institution(
+    note, resident, riverside_admin
+):
+    generate(note, resident)
+    client = api_for(resident)
+    missing = client.post(f"/api/v1/notes/{note.pk}/sign", {}, format="json")
+    assert missing.status_code == 422
+    outsider = client.post(
+        f"/api/v1/notes/{note.pk}/sign",
+        {"supervisor": riverside_admin.pk},
+        format="json",
+    )
+    assert outsider.status_code == 404
+
+
+@pytest.mark.django_db
+def test_exports_strip_citations_and_fhir_validates(note, resident, attending):
+    generate(note, resident)
+    services.note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
+    services.note_cosign(user=attending, note_id=note.pk)
+    client = api_for(resident)
+    text = client.get(f"/api/v1/notes/{note.pk}/export?format=text")
+    assert text["Content-Type"].startswith("text/plain")
+    body = text.content.decode()
+    assert body.startswith("SOAP NOTE\nSigned by Rosa Resident")
+    assert "Co-signed by Alan Attending" in body
+    assert "doxycycline" in body and "[S" not in body
+    kept = client.get(f"/api/v1/notes/{note.pk}/export?format=markdown&citations=1")
+    assert kept["Content-Type"].startswith("text/markdown")
+    assert "## Plan" in kept.content.decode() and "[S23]" in kept.content.decode()
+
+    fhir = client.get(f"/api/v1/notes/{note.pk}/export?format=fhir")
+    assert fhir["Content-Type"].startswith("application/fhir+json")
+    resource = DocumentReference.model_validate(fhir.json())
+    assert resource.status == "current" and resource.docStatus == "final"
+    assert resource.type.coding[0].code == "11506-3"
+    assert resource.authenticator.display == "Alan Attending"
+    attachment = fhir.json()["content"][0]["attachment"]
+    assert attachment["contentType"] == "text/markdown"
+    assert "## Assessment" in base64.b64decode(attachment["data"]).decode()
+    formats = list(
+        AuditLog.objects.filter(action="NOTE_EXPORTED")
+        .values_list("details__format", flat=True)
+        .order_by("id")
+    )
+    assert formats == ["text", "markdown", "fhir"]
+    assert client.get(f"/api/v1/notes/{note.pk}/export?format=pdf").status_code == 422
+
+
+@pytest.mark.django_db
+def test_a_draft_exports_as_preliminary(note, resident):
+    generate(note, resident)
+    fhir = api_for(resident).get(f"/api/v1/notes/{note.pk}/export?format=fhir").json()
+    assert fhir["docStatus"] == "preliminary"
+
+
+@pytest.mark.django_db
+def test_the_notes_list_is_paginated_in_a_constant_number_of_queries(
+    resident, soap, django_assert_num_queries
+):
+    for _ in range(3):
+        session = record_encounter(resident)
+        services.note_create(user=resident, session_id=session.pk, template_id=soap.pk)
+    client = api_for(resident)
+    client.get("/api/v1/notes")
+    # session, user, count, the page with authors, supervisors and encounters, and
+    # the session save (savepoint, update, release)
+    with django_assert_num_queries(7):
+        body = client.get("/api/v1/notes?page_size=2").json()
+    assert body["count"] == 3 and len(body["results"]) == 2 and body["next"]
+
+
+@pytest.mark.browser
+def test_generation_streams_through_daphne_as_the_model_writes(
+    transactional_db, resident, password, encounter, soap
+):
+    """The first section reaches the client while the model is still writing."""
+    note = services.note_create(
+        user=resident, session_id=encounter.pk, template_id=soap.pk
+    )
+    with fake_anthropic() as fake:
+        fake.script(Answer(chunk_size=8, chunk_delay=0.02))
+        with (
+            live_server(
+                NOTE_ENGINE="anthropic",
+                ANTHROPIC_API_KEY="sk-test",
+                ANTHROPIC_BASE_URL=fake.base_url,
+            ) as base,
+            httpx.Client(timeout=30) as http,
+        ):
+            csrf = sign_in(http, base, "resident", password)
+            arrivals = []
+            with http.stream(
+                "POST",
+                f"{base}/api/v1/notes/{note.pk}/generate",
+                json={},
+                headers={"X-CSRFToken": csrf, "Referer": base + "/"},
+            ) as response:
+                assert response.status_code == 200
+                for line in response.iter_lines():
+                    if line.startswith("event: "):
+                        arrivals.append((line[7:], time.monotonic()))
+    names = [name for name, _ in arrivals]
+    assert names[0] == "start" and names[-1] == "done"
+    first_section = next(t for n, t in arrivals if n == "section_done")
+    done = arrivals[-1][1]
+    # about 60 chunks 20 ms apart: the first section is on the wire long before the end
+    assert done - first_section > 0.4
+    note.refresh_from_db()
+    assert note.engine == "anthropic" and note.generation == "complete"
+
+
+def sign_in(http: httpx.Client, base: str, username: str, password: str) -> str:
+    """Sign in through the live server's login form; return the CSRF token."""
+    http.get(base + "/login")
+    response = http.post(
+        base + "/login",
+        data={
+            "username": username,
+            "password": password,
+            "csrfmiddlewaretoken": http.cookies["csrftoken"],
+        },
+        headers={"Referer": base + "/login"},
+    )
+    assert response.status_code == 302, response.text[:2000]
+    return http.cookies["csrftoken"]
