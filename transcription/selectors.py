@@ -41,12 +41,16 @@ def session_get_for_owner(
         raise NotFoundError("No such encounter session.") from None
 
 
-def segment_list(*, session: TranscriptionSession) -> QuerySet:
+def segment_list(*, session: TranscriptionSession, after_seq: int = 0) -> QuerySet:
     """A session's stored segments in order (its owner already checked)."""
-    return TranscriptSegment.objects.filter(session=session).order_by("seq")
+    return TranscriptSegment.objects.filter(
+        session=session, seq__gt=after_seq
+    ).order_by("seq")
 
 
-def transcript_read(*, user, session: TranscriptionSession, ip_address=None):
+def transcript_read(
+    *, user, session: TranscriptionSession, ip_address=None, after_seq: int = 0
+):
     """The segments of a session for display; a read by anyone but the author is
     audited (today only authors can read, so this is the seam for supervisors)."""
     if session.owner_id != user.pk:
@@ -57,7 +61,7 @@ def transcript_read(*, user, session: TranscriptionSession, ip_address=None):
             institution=session.institution,
             ip_address=ip_address,
         )
-    return segment_list(session=session)
+    return segment_list(session=session, after_seq=after_seq)
 
 
 def _month_start(months: int) -> dt.datetime:

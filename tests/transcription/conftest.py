@@ -121,3 +121,10 @@ def wav_pcm(path) -> bytes:
     with wave.open(str(path)) as handle:
         assert handle.getframerate() == 16000 and handle.getnchannels() == 1
         return handle.readframes(handle.getnframes())
+
+
+@pytest.fixture
+def api():
+    from rest_framework.test import APIClient
+
+    return APIClient()

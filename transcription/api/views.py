@@ -56,15 +56,25 @@ class SegmentOutput(serializers.Serializer):
 
 
 class SegmentListApi(ListApi):
+    class FilterSerializer(serializers.Serializer):
+        after_seq = serializers.IntegerField(
+            min_value=0, required=False, help_text="Only segments after this seq."
+        )
+
     @extend_schema(
         operation_id="transcription_segment_list",
+        parameters=[FilterSerializer],
         responses=SegmentOutput(many=True),
         summary="The final transcript segments of one of your sessions, in order",
     )
     def get(self, request, pk: int):
+        filters = self.query(self.FilterSerializer)
         session = selectors.session_get_for_owner(user=request.user, session_id=pk)
         segments = selectors.transcript_read(
-            user=request.user, session=session, ip_address=client_ip(request)
+            user=request.user,
+            session=session,
+            ip_address=client_ip(request),
+            after_seq=filters.get("after_seq", 0),
         )
         return self.paginate(segments, SegmentOutput)
 

@@ -37,7 +37,8 @@
     ui.resume.hidden = next !== "paused";
     ui.stop.hidden = !live;
     ui.setup.hidden = next !== "idle";
-    if (next === "recording") startClock(); else stopClock();
+    // Audio captured while reconnecting is queued and sent: it counts as recorded.
+    if (next === "recording" || next === "reconnecting") startClock(); else stopClock();
   }
 
   function startClock() {
@@ -62,6 +63,7 @@
 
   function onTranscript(m) {
     if (ui.empty) { ui.empty.remove(); ui.empty = null; }
+    if (held && m.is_final && m.type === "transcript") { held.push(m); return; }
     if (!m.is_final) {
       if (!interimEl) {
         interimEl = document.createElement("p");
@@ -70,6 +72,8 @@
       }
       interimEl.textContent = m.text;
     } else {
+      if (m.seq <= lastSeq) return; // already shown
+      lastSeq = m.seq;
       const line = document.createElement("p");
       line.className = "line final";
       line.id = "S" + m.seq;
@@ -87,6 +91,37 @@
     ui.transcript.scrollTop = ui.transcript.scrollHeight;
   }
 
+  let lastSeq = 0;
+
+  /* After a reconnection, show the finals stored while this page was cut off (what
+     the engine still held when the socket dropped), in place of the stale interim. */
+  let held = null; // live finals that arrive while catching up, shown after
+
+  async function catchUp(serverLastSeq) {
+    if (interimEl) { interimEl.remove(); interimEl = null; }
+    if (serverLastSeq <= lastSeq) return;
+    held = [];
+    try { await fetchMissing(serverLastSeq); } finally {
+      const later = held;
+      held = null;
+      later.forEach(onTranscript);
+    }
+  }
+
+  async function fetchMissing(serverLastSeq) {
+    let url = "/api/v1/transcription/sessions/" + sessionId +
+      "/segments?page_size=100&after_seq=" + lastSeq;
+    while (url && serverLastSeq > lastSeq) {
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const page = await response.json();
+      page.results.forEach((s) => {
+        if (s.seq > lastSeq) onTranscript(Object.assign({ is_final: true }, s));
+      });
+      url = page.next;
+    }
+  }
+
   const MESSAGES = {
     too_many_connections: (m) => m.message + " Recordings open in other tabs count too.",
     forbidden: (m) => "Recording is not available to you. " + m.message,
@@ -96,7 +131,9 @@
   function onMessage(event) {
     const m = JSON.parse(event.data);
     if (m.type === "ready") {
+      const resumed = sessionId !== null;
       sessionId = m.session_id;
+      if (resumed) catchUp(m.last_seq);
       retries = 0;
       show("info", "");
       while (queue.length && socket.readyState === WebSocket.OPEN) socket.send(queue.shift());
@@ -148,7 +185,7 @@
   function reconnectSoon() {
     const wasPaused = state === "paused";
     setState("reconnecting", "Reconnecting…", "warning");
-    if (wasPaused) state = "paused";
+    if (wasPaused) { state = "paused"; stopClock(); }
     const delay = Math.min(10000, 500 * Math.pow(2, retries++));
     show("warning", "Connection lost. Reconnecting — keep talking, nothing is lost.");
     retryTimer = setTimeout(connect, delay);
