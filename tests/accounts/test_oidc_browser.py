@@ -7,6 +7,7 @@ gets the same environment variables production sets for Keycloak.
 import re
 
 import pytest
+from django.db import connections
 
 from accounts.models import User
 from tests.browser import chromium, live_server, screenshot
@@ -28,6 +29,9 @@ def app(provider, transactional_db):
     env = provider.env(OIDC_SERVICE_ACCOUNTS=f"{SERVICE_CLIENT_ID}=ehr-bridge")
     with live_server(**env) as base, chromium() as browser:
         yield base, browser
+        # ORM calls made while Playwright's loop runs get their own connection
+        # (asgiref's Local); give it back, or the test database cannot be dropped.
+        connections.close_all()
 
 
 def sign_in_at_provider(page, provider, username):
