@@ -2,13 +2,18 @@
 
 from django.contrib import admin
 
-from institutions.services.authority import admin_membership, is_superadmin
+from institutions.admin.base import ScopedModelAdmin
 from transcription import selectors
 from transcription.models import TranscriptionSession
 
 
+def _sessions_for_admin(user):
+    return selectors.session_list_for_admin(user=user)
+
+
 @admin.register(TranscriptionSession)
-class TranscriptionSessionAdmin(admin.ModelAdmin):
+class TranscriptionSessionAdmin(ScopedModelAdmin):
+    scope = staticmethod(_sessions_for_admin)
     list_display = (
         "id",
         "owner",
@@ -34,28 +39,6 @@ class TranscriptionSessionAdmin(admin.ModelAdmin):
         "consent_confirmed_at",
     )
     readonly_fields = fields
-
-    def get_queryset(self, request):
-        return selectors.session_list_for_admin(user=request.user)
-
-    def _may_view(self, request) -> bool:
-        user = request.user
-        return is_superadmin(user) or admin_membership(user) is not None
-
-    def has_module_permission(self, request):
-        return self._may_view(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._may_view(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Minutes", ordering="audio_seconds")
     def minutes(self, obj):
