@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, logout
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
@@ -178,16 +179,13 @@ def sign_in_url(next_url: str | None, *, request) -> str:
 
 
 def signed_in_with_provider(request) -> bool:
-    from django.contrib.auth import BACKEND_SESSION_KEY
-
-    return request.session.get(BACKEND_SESSION_KEY) == (
-        f"{NoumarisOIDCBackend.__module__}.{NoumarisOIDCBackend.__qualname__}"
-    )
+    """Whether this session began with a sign-in at the provider."""
+    backend = f"{NoumarisOIDCBackend.__module__}.{NoumarisOIDCBackend.__qualname__}"
+    return request.session.get(BACKEND_SESSION_KEY) == backend
 
 
-def redirect_to_provider_logout(request) -> HttpResponseRedirect:
-    url = provider_logout_url(request)
-    from django.contrib.auth import logout
-
+def sign_out_everywhere(request) -> HttpResponseRedirect:
+    """End our session, then send the browser to end the provider's."""
+    url = provider_logout_url(request)  # needs the session's ID token: read first
     logout(request)
     return HttpResponseRedirect(url)

@@ -65,7 +65,7 @@ def sign_in(request):
 def sign_out(request):
     """`/logout`: end our session and, after a provider sign-in, the provider's."""
     if settings.OIDC_ENABLED and oidc.signed_in_with_provider(request):
-        return oidc.redirect_to_provider_logout(request)
+        return oidc.sign_out_everywhere(request)
     return _local_sign_out(request)
 
 

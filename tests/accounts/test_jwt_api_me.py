@@ -7,7 +7,7 @@ import pytest
 
 from accounts.authentication import jwks_cache_clear
 from tests.factories import UserFactory
-from tests.fakes.oidc import SERVICE_CLIENT_ID, oidc_provider
+from tests.fakes.oidc import SERVICE_CLIENT_ID
 from tests.fakes.oidc.jwks import SigningKey, jwks_server
 
 
@@ -18,12 +18,6 @@ def jwks():
         yield server
 
 
-@pytest.fixture(scope="module")
-def provider():
-    with oidc_provider() as running:
-        yield running
-
-
 @pytest.fixture
 def with_jwks(settings, jwks, db):
     settings.OIDC_ISSUER = jwks.issuer
@@ -31,14 +25,6 @@ def with_jwks(settings, jwks, db):
     settings.OIDC_API_AUDIENCE = "noumaris-web"
     jwks_cache_clear()
     yield jwks
-    jwks_cache_clear()
-
-
-@pytest.fixture
-def with_provider(settings, provider, db):
-    provider.configure(settings)
-    jwks_cache_clear()
-    yield provider
     jwks_cache_clear()
 
 
@@ -73,17 +59,34 @@ def test_refused_tokens_are_401_with_the_envelope_at_me(
 
 
 def test_an_integrators_client_credentials_token_reads_me_as_its_user(
-    client, with_provider, settings
+    client, oidc, settings
 ):
     settings.OIDC_SERVICE_ACCOUNTS = {SERVICE_CLIENT_ID: "ehr-bridge"}
     UserFactory(username="ehr-bridge")
-    response = me(client, with_provider.client_credentials_token())
+    response = me(client, oidc.client_credentials_token())
     assert response.status_code == 200, response.content
     assert response.json()["username"] == "ehr-bridge"
 
 
-def test_an_unmapped_integrator_is_refused_at_me(client, with_provider, settings):
+def test_an_unmapped_integrator_is_refused_at_me(client, oidc, settings):
     settings.OIDC_SERVICE_ACCOUNTS = {}
-    response = me(client, with_provider.client_credentials_token())
+    response = me(client, oidc.client_credentials_token())
     assert response.status_code == 401
     assert response.json() == {"detail": "No Noumaris account for this token."}
+
+
+def test_a_service_account_whose_user_is_deactivated_is_refused(client, oidc, settings):
+    settings.OIDC_SERVICE_ACCOUNTS = {SERVICE_CLIENT_ID: "ehr-bridge"}
+    UserFactory(username="ehr-bridge", is_active=False)
+    response = me(client, oidc.client_credentials_token())
+    assert response.status_code == 401
+    assert response.json() == {"detail": "This account is deactivated."}
+
+
+def test_a_provider_token_for_another_audience_is_refused(client, oidc, settings):
+    settings.OIDC_SERVICE_ACCOUNTS = {SERVICE_CLIENT_ID: "ehr-bridge"}
+    settings.OIDC_API_AUDIENCE = "some-other-api"
+    UserFactory(username="ehr-bridge")
+    response = me(client, oidc.client_credentials_token())
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Token audience not accepted."}

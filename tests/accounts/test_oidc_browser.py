@@ -12,15 +12,9 @@ from django.db import connections
 from accounts.models import User
 from tests.browser import chromium, live_server, screenshot
 from tests.factories import InvitationFactory, UserFactory
-from tests.fakes.oidc import PASSWORD, SERVICE_CLIENT_ID, USERS, oidc_provider
+from tests.fakes.oidc import PASSWORD, SERVICE_CLIENT_ID, USERS
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def provider():
-    with oidc_provider() as running:
-        yield running
 
 
 @pytest.fixture

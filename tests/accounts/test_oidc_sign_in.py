@@ -7,34 +7,17 @@ backend talks to it over HTTP (token, userinfo, JWKS) exactly as in production.
 import datetime as dt
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 import requests
 from django.contrib.sessions.models import Session
+from django.test import Client
 from django.utils import timezone
 
-from accounts.authentication import jwks_cache_clear
 from accounts.models import AuditLog, User
 from tests.factories import InvitationFactory, UserFactory
-from tests.fakes.oidc import USERS, WEB_CLIENT_ID, oidc_provider
+from tests.fakes.oidc import USERS, WEB_CLIENT_ID
 
 RIVERA_SUB = USERS["rivera"]["sub"]
 ROOT_SUB = USERS["root"]["sub"]
-
-
-@pytest.fixture(scope="module")
-def provider():
-    with oidc_provider() as running:
-        yield running
-
-
-@pytest.fixture
-def oidc(provider, settings, db):
-    """OIDC on, against the provider, with its users as the realm defines them."""
-    provider.reset()
-    provider.configure(settings)
-    jwks_cache_clear()
-    yield provider
-    jwks_cache_clear()
 
 
 def start_sign_in(client, next_url="/"):
@@ -251,7 +234,7 @@ def test_a_replayed_callback_signs_nobody_in(client, oidc):
     UserFactory(username="rosa", oidc_sub=RIVERA_SUB)
     authorize = start_sign_in(client)
     back = urlsplit(oidc.sign_in(authorize, "rivera", browser=requests.Session()))
-    thief = client_class_like(client)
+    thief = Client()
     replay = thief.get(f"{back.path}?{back.query}")
     # Another browser has no state for it: refused, nobody signed in.
     assert replay.status_code in (302, 400)
@@ -260,10 +243,6 @@ def test_a_replayed_callback_signs_nobody_in(client, oidc):
     assert first["Location"] == "/"
     again = client.get(f"{back.path}?{back.query}")
     assert again.status_code == 400  # the state was used up
-
-
-def client_class_like(client):
-    return type(client)()
 
 
 def test_sign_out_ends_the_provider_session_too(client, oidc):
