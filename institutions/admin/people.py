@@ -186,7 +186,14 @@ class ResidentModelAdmin(PersonMixin, ScopedModelAdmin):
 
     @admin.display(description="PGY", ordering="pgy_level")
     def pgy(self, obj):
-        return f"PGY-{obj.pgy_level}"
+        return format_html('<span class="nowrap">PGY-{}</span>', obj.pgy_level)
+
+    def changelist_view(self, request, extra_context=None):
+        membership = admin_membership(request.user)
+        title = f"Residents of {membership.institution}" if membership else "Residents"
+        return super().changelist_view(
+            request, {"title": title, **(extra_context or {})}
+        )
 
     @admin.display(description="Status", ordering="status")
     def status_label(self, obj):

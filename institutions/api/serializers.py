@@ -5,7 +5,7 @@ from rest_framework import serializers
 from institutions.models import Institution, Invitation, ResidentProfile
 
 
-class UserRefSerializer(serializers.Serializer):
+class InstitutionUserSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
     email = serializers.EmailField()
@@ -40,7 +40,7 @@ class InstitutionSerializer(serializers.Serializer):
 
 class ResidentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    user = UserRefSerializer()
+    user = InstitutionUserSerializer()
     institution_id = serializers.IntegerField()
     pgy_level = serializers.IntegerField()
     specialty = serializers.CharField()
@@ -85,7 +85,7 @@ class InvitationSerializer(serializers.Serializer):
 
 class AdminSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    user = UserRefSerializer()
+    user = InstitutionUserSerializer()
     institution_id = serializers.IntegerField()
     is_senior = serializers.BooleanField()
     created_at = serializers.DateTimeField()

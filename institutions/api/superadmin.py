@@ -12,9 +12,9 @@ from institutions.api.serializers import (
     AuditEntrySerializer,
     GrantSerializer,
     InstitutionSerializer,
+    InstitutionUserSerializer,
     InvitationSerializer,
     UsageSerializer,
-    UserRefSerializer,
 )
 from institutions.models import Institution, Invitation, PhysicianProfile
 from institutions.selectors import institution_get, institution_usage
@@ -246,7 +246,7 @@ class InstitutionUsageApi(SuperadminApi):
 
 class PhysicianSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    user = UserRefSerializer()
+    user = InstitutionUserSerializer()
     specialty = serializers.CharField()
     organization = serializers.CharField()
     features = serializers.SerializerMethodField()

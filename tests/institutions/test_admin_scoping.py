@@ -244,9 +244,10 @@ def test_the_residents_change_list_costs_the_same_for_5_or_40_residents(
     few = count()
     ResidentFactory.create_batch(35, institution=demo_hospital, granted=["note_export"])
     assert count() == few
-    # session; user; admin membership; count; the user's and groups' permissions
+    # session; user; admin membership; its institution (the title); count; the
+    # user's and groups' permissions
     # (the sidebar asks the auth app's admins); the residents page; their active
     # grants (one prefetch); distinct PGYs and specialties (filters); the session's
     # renewal (savepoint, update, release)
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         client.get(url)
