@@ -18,6 +18,7 @@ from noumaris.api import Api, ListApi, errors
 from noumaris.net import client_ip
 from templates_app import selectors, services
 from templates_app.export import FORMATS, note_export_body
+from templates_app.generation import get_engine
 from templates_app.models import ClinicalNote, Tag
 from templates_app.presentation import note_sections
 from templates_app.streaming import SSE_HEADERS, note_generation_events
@@ -287,6 +288,14 @@ class NoteDetailApi(Api):
         return _note_response(self, request, pk)
 
 
+class OwnResponse(DefaultContentNegotiation):
+    """For views that build their own response (an event stream, an export): DRF
+    renders only errors, as JSON, whatever `Accept` or `?format=` say."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class NoteGenerateApi(Api):
     """Draft the note (or one section) and stream it as server-sent events.
 
@@ -295,6 +304,8 @@ class NoteGenerateApi(Api):
     {message, retryable, kept} if the engine stopped (what streamed is kept), and
     `done` {generation, input_tokens, output_tokens}.
     """
+
+    content_negotiation_class = OwnResponse
 
     class InputSerializer(serializers.Serializer):
         section = serializers.SlugField(
@@ -316,8 +327,9 @@ class NoteGenerateApi(Api):
         job = services.note_generation_begin(
             user=request.user, note_id=pk, section=data["section"]
         )
+        engine = get_engine()  # here, in a worker thread, not on the event loop
         return StreamingHttpResponse(
-            note_generation_events(job),
+            note_generation_events(job, engine),
             content_type="text/event-stream",
             headers=SSE_HEADERS,
         )
@@ -407,18 +419,10 @@ class NoteRevisionListApi(Api):
         return self.output(self.OutputSerializer, revisions, many=True)
 
 
-class FormatIsOurs(DefaultContentNegotiation):
-    """`?format=` names the export format here, not a DRF renderer: answer JSON
-    (errors) and let the view build the export's own response."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
 class NoteExportApi(Api):
     """The note as plain text, Markdown or a FHIR R4 DocumentReference (audited)."""
 
-    content_negotiation_class = FormatIsOurs
+    content_negotiation_class = OwnResponse
 
     class FilterSerializer(serializers.Serializer):
         format = serializers.ChoiceField(choices=sorted(FORMATS), default="text")

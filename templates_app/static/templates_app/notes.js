@@ -116,9 +116,11 @@
   }
 
   var streamed = {};
+  var drafter = {};
   function handle(ev, sectionKey) {
     var d = ev.data, sec;
     if (ev.event === "start") {
+      drafter = { engine: d.engine, model: d.model };
       showStatus("info", "Drafting with " + d.model + "\u2026 sections appear as they are written.");
       d.sections.forEach(function (key) {
         var s = section(key);
@@ -158,7 +160,10 @@
       showStatus("error", d.message + kept, d.retryable ? { section: sectionKey } : null);
     } else if (ev.event === "done") {
       var engine = document.getElementById("note-engine");
-      if (engine) engine.textContent = "Tokens: " + d.input_tokens + " in / " + d.output_tokens + " out";
+      if (engine) {
+        var tokens = d.input_tokens || d.output_tokens ? " \u00b7 " + d.input_tokens + " in / " + d.output_tokens + " out tokens" : "";
+        engine.textContent = drafter.engine + " \u00b7 " + drafter.model + tokens;
+      }
       if (d.generation === "complete") {
         showStatus("success", "Draft complete. Check each section against the transcript, then sign.");
       }

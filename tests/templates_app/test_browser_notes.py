@@ -1,0 +1,193 @@
+"""In Chromium: a resident turns a recorded encounter into a signed note and the
+attending co-signs it from /supervision/; on the embedded drafter and on Claude (the
+real SDK against the local fake server), the draft streams into the page."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from templates_app.models import ClinicalNote
+from tests.browser import chromium, live_server, screenshot
+from tests.fakes.anthropic_server import Answer, fake_anthropic
+from tests.templates_app.conftest import record_encounter
+
+pytestmark = pytest.mark.browser
+
+# Records, in the page, each section that was shown streaming (in order).
+WATCH_STREAM = """
+window.__stream = [];
+new MutationObserver((records) => {
+  for (const r of records) {
+    if ((r.oldValue || "").split(" ").includes("streaming")) {
+      window.__stream.push([r.target.dataset.key, "streaming", performance.now()]);
+    }
+  }
+}).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
+                      attributeFilter: ["class"]});
+"""
+
+
+def sign_in(page, base, username, password):
+    page.goto(base + "/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base + "/")
+
+
+def draft_from_the_encounter(page, base, encounter):
+    page.goto(f"{base}/encounters/{encounter.pk}")
+    page.get_by_label("Template").select_option(label="SOAP note · General")
+    page.get_by_role("button", name="Generate note").click()
+    page.wait_for_url(re.compile(r"/notes/\d+$"))
+
+
+def test_resident_drafts_follows_a_citation_edits_signs_and_attending_cosigns(
+    transactional_db, resident, attending, password, seeded_templates
+):
+    encounter = record_encounter(resident)
+    with live_server(NOTE_ENGINE="offline") as base, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.add_init_script(WATCH_STREAM)
+        sign_in(page, base, "resident", password)
+        draft_from_the_encounter(page, base, encounter)
+
+        # the draft streams in, section by section, in the template's order
+        expect(page.get_by_text("Draft complete")).to_be_visible(timeout=15_000)
+        stream = page.evaluate("window.__stream")
+        started = dict.fromkeys(key for key, state, _ in stream if state == "streaming")
+        assert list(started) == ["subjective", "objective", "assessment", "plan"]
+        plan = page.locator("#section-plan")
+        expect(plan).to_contain_text("doxycycline 100 mg twice a day")
+        screenshot(page, "note-drafted")
+
+        # follow a citation: the cited words and their time, and the transcript
+        citation = plan.get_by_role("button", name="Show what was said in S23")
+        citation.hover()
+        popover = page.locator("#cite-popover")
+        expect(popover).to_be_visible()
+        expect(popover).to_contain_text("S23 · 01:28 · Speaker 0")
+        expect(popover).to_contain_text("start doxycycline")
+        citation.click()
+        expect(page.locator("#seg-23")).to_have_class(re.compile("seg-hit"))
+        screenshot(page, "note-citation")
+
+        # edit one section
+        assessment = page.locator("#section-assessment")
+        assessment.get_by_role("button", name="Edit").click()
+        assessment.get_by_label("Text of Assessment").fill(
+            "Right lower lobe community-acquired pneumonia. [S21] [S22]"
+        )
+        assessment.get_by_role("button", name="Save section").click()
+        expect(assessment.get_by_text("Edited")).to_be_visible()
+        expect(assessment).to_contain_text("Right lower lobe community-acquired")
+
+        # sign: an attending, the box, and the confirmation
+        page.get_by_label("Supervising attending, who co-signs").select_option(
+            label="Alan Attending · Internal Medicine"
+        )
+        page.get_by_role("button", name="Sign note…").click()
+        assert not page.locator("#sign-dialog").is_visible()  # the box is required
+        page.get_by_label("I reviewed every section").check()
+        page.get_by_role("button", name="Sign note…").click()
+        dialog = page.locator("#sign-dialog")
+        expect(dialog).to_be_visible()
+        expect(dialog).to_contain_text("Alan Attending will be asked to co-sign")
+        screenshot(page, "note-sign-confirm")
+        dialog.get_by_role("button", name="Sign and lock").click()
+        expect(
+            page.get_by_text("Awaiting co-signature by Alan Attending.")
+        ).to_be_visible()
+        expect(page.get_by_role("button", name="Edit")).to_have_count(0)
+        screenshot(page, "note-signed")
+
+        # the attending co-signs from the queue
+        attending_page = browser.new_context(
+            viewport={"width": 1280, "height": 900}
+        ).new_page()
+        sign_in(attending_page, base, "attending", password)
+        expect(attending_page.get_by_text("Your co-signature")).to_be_visible()
+        attending_page.goto(base + "/supervision/")
+        screenshot(attending_page, "supervision-queue")
+        attending_page.get_by_role("link", name=re.compile("Review SOAP note")).click()
+        compare = attending_page.locator("#section-assessment .machine-compare")
+        expect(compare).to_contain_text("Machine draft")
+        expect(compare).to_contain_text("I think this is most likely")
+        screenshot(attending_page, "note-attending-review")
+        attending_page.get_by_role("button", name="Co-sign note…").click()
+        attending_page.locator("#cosign-dialog").get_by_role(
+            "button", name="Co-sign"
+        ).click()
+        attending_page.wait_for_url(base + "/supervision/")
+        expect(attending_page.get_by_text("Co-signed SOAP note")).to_be_visible()
+        expect(attending_page.get_by_text("Nothing waiting")).to_be_visible()
+
+    note = ClinicalNote.objects.get()
+    assert note.status == ClinicalNote.Status.COSIGNED
+    assert note.supervisor == attending
+    assert list(note.revisions.values_list("kind", flat=True)) == [
+        "generated",
+        "edited",
+    ]
+
+
+def test_with_claude_the_draft_streams_into_the_page_and_an_error_keeps_it(
+    transactional_db, resident, password, seeded_templates
+):
+    encounter = record_encounter(resident)
+    with fake_anthropic() as fake:
+        # slow enough to watch: ~0.6 s per section
+        fake.script(Answer(chunk_size=6, chunk_delay=0.03))
+        with (
+            live_server(
+                NOTE_ENGINE="anthropic",
+                ANTHROPIC_API_KEY="sk-test",
+                ANTHROPIC_BASE_URL=fake.base_url,
+                ANTHROPIC_MAX_RETRIES="0",
+            ) as base,
+            chromium() as browser,
+        ):
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            sign_in(page, base, "resident", password)
+            draft_from_the_encounter(page, base, encounter)
+            # the first section is on the page while Claude is still writing
+            expect(page.locator("#section-subjective .cite").first).to_be_visible(
+                timeout=15_000
+            )
+            expect(page.locator("#gen-status")).to_contain_text("Drafting with claude")
+            assert page.locator("#section-plan.pending").count() == 1
+            screenshot(page, "note-streaming-claude")
+            expect(page.get_by_text("Draft complete")).to_be_visible()
+
+            # Claude overloaded mid-stream: the partial draft stays and says so
+            fake.script(Answer(chunk_size=20, fail_after_chunks=6))
+            page.once("dialog", lambda d: d.accept())
+            page.get_by_role("button", name="Redraft all").click()
+            status = page.locator("#gen-status")
+            expect(status).to_contain_text("overloaded")
+            expect(status).to_contain_text("Kept: objective, subjective")
+            expect(status.get_by_role("button", name="Try again")).to_be_visible()
+            screenshot(page, "note-claude-error")
+            page.reload()
+            expect(page.locator("#gen-status")).to_contain_text("stopped early")
+            expect(page.locator("#section-subjective")).to_contain_text("Statement")
+    assert fake.requests[0].body["system"][-1]["cache_control"] == {"type": "ephemeral"}
+
+
+def test_the_template_library_in_chromium(
+    transactional_db, resident, password, seeded_templates
+):
+    with live_server() as base, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        sign_in(page, base, "resident", password)
+        page.goto(base + "/templates/")
+        expect(page.get_by_role("heading", name="Note templates")).to_be_visible()
+        screenshot(page, "templates-library")
+        page.get_by_label("Tag").select_option(value="psychiatry")
+        page.get_by_role("button", name="Filter").click()
+        expect(page.get_by_role("link", name="Psychiatry intake")).to_be_visible()
+        expect(page.get_by_role("link", name="SOAP note")).to_have_count(0)
+        page.get_by_role("link", name="Psychiatry intake").click()
+        expect(page.get_by_role("heading", name="Risk assessment")).to_be_visible()
+        screenshot(page, "template-detail")
