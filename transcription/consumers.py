@@ -36,6 +36,12 @@ ENGINE_FAILED = 1011
 Status = TranscriptionSession.Status
 
 
+# Final segments of different sessions are written in parallel (the pool's
+# connections), not one after another in Channels' single database thread; each
+# session's sender awaits its own writes, so a session's order holds.
+store_segment = database_sync_to_async(services.segment_append, thread_sensitive=False)
+
+
 class ProtocolError(Exception):
     def __init__(self, code: str, message: str, close_code: int = PROTOCOL):
         super().__init__(message)
@@ -65,6 +71,9 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
         self.closed = False
         self.audio_bytes = 0
         self.heartbeat = None
+        self.last_seq = 0
+        self.outbox: asyncio.Queue = asyncio.Queue()
+        self.sender = None
         await self.accept()
         user = await self._authenticate()
         if user is None:
@@ -111,10 +120,12 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
             # session waits, paused, for a socket that resumes it.
             with contextlib.suppress(Exception):
                 await self.engine.finish()
+            await self._drain_outbox()
             await self._save_status(Status.PAUSED)
         elif self.engine is not None:
             with contextlib.suppress(Exception):
                 await self.engine.abort()
+            await self._drain_outbox()
         if self.slot is not None:
             metrics.OPEN_CONNECTIONS.dec()
             with contextlib.suppress(Exception):
@@ -228,9 +239,10 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
         self.state = "recording"
         await self._save_status(Status.RECORDING)
         metrics.SESSIONS.labels(engine.name).inc()
-        last_seq = await database_sync_to_async(self._last_seq)()
+        self.last_seq = await database_sync_to_async(self._last_seq)()
+        self.sender = asyncio.create_task(self._send_results())
         await self._send_json(
-            {"type": "ready", "session_id": session.pk, "last_seq": last_seq}
+            {"type": "ready", "session_id": session.pk, "last_seq": self.last_seq}
         )
         await self._send_json({"type": "status", "state": "recording"})
 
@@ -261,6 +273,7 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
         self.state = "stopping"
         with contextlib.suppress(EngineError):
             await self.engine.finish()
+        await self._drain_outbox()
         await database_sync_to_async(services.session_stop)(
             user=self.user,
             session_id=self.session_id,
@@ -277,25 +290,47 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
 
     # --- engine callbacks ---------------------------------------------------------------
     async def _on_result(self, result: Result):
-        if result.is_final:
-            segment = await database_sync_to_async(services.segment_append)(
-                session_id=self.session_id, result=result
-            )
-            metrics.SEGMENTS.inc()
-            seq = segment.seq
-        else:
+        """Queue the result: the relay of audio never waits for a database write."""
+        self.outbox.put_nowait(result)
+
+    async def _send_results(self):
+        """Store each final (in order, off the event loop) and send every result."""
+        while (result := await self.outbox.get()) is not None:
             seq = None
-        await self._send_json(
-            {
-                "type": "transcript",
-                "seq": seq,
-                "text": result.text,
-                "is_final": result.is_final,
-                "speaker": result.speaker,
-                "start_ms": result.start_ms,
-                "end_ms": result.end_ms,
-            }
-        )
+            if result.is_final:
+                try:
+                    segment = await store_segment(
+                        session_id=self.session_id,
+                        result=result,
+                        seq=self.last_seq + 1,
+                    )
+                except Exception:
+                    logger.exception("A final segment could not be stored")
+                    await self._refuse(
+                        ENGINE_FAILED,
+                        "storage_failed",
+                        "The transcript could not be saved.",
+                    )
+                    return
+                self.last_seq = seq = segment.seq
+                metrics.SEGMENTS.inc()
+            await self._send_json(
+                {
+                    "type": "transcript",
+                    "seq": seq,
+                    "text": result.text,
+                    "is_final": result.is_final,
+                    "speaker": result.speaker,
+                    "start_ms": result.start_ms,
+                    "end_ms": result.end_ms,
+                }
+            )
+
+    async def _drain_outbox(self):
+        """Wait until every queued final is stored (and sent, while connected)."""
+        if self.sender is not None and not self.sender.done():
+            self.outbox.put_nowait(None)
+            await self.sender
 
     async def _on_failure(self, error: EngineError):
         if self.state in {"recording", "paused"}:

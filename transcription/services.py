@@ -4,14 +4,14 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from accounts.services import audit_record
 from institutions.selectors import user_institution
 from institutions.services.permissions import require_feature
-from noumaris.errors import ForbiddenError, NotFoundError
+from noumaris.errors import ConflictError, ForbiddenError, NotFoundError
 from transcription.engines import Result
 from transcription.models import (
     TranscriptionSession,
@@ -100,26 +100,36 @@ def session_set_status(
     ).update(**fields)
 
 
-@transaction.atomic
-def segment_append(*, session_id: int, result: Result) -> TranscriptSegment:
-    """Store a final segment as the session's next `seq`.
+def segment_append(
+    *, session_id: int, result: Result, seq: int | None = None
+) -> TranscriptSegment:
+    """Store a final segment as the session's next `seq` (one INSERT when `seq`, the
+    caller's expected next number, is right).
 
-    The session row is locked, so two sockets of one session (a resume racing the
-    old socket's last results) never take the same number or lose a segment.
+    Two sockets of one session (a resume racing the old socket's last results) may
+    both expect the same number: the unique constraint refuses the second, which then
+    takes the next free number, so no segment is lost or numbered twice.
     """
-    TranscriptionSession.objects.select_for_update().only("id").get(pk=session_id)
-    last = TranscriptSegment.objects.filter(session_id=session_id).aggregate(
-        last=Max("seq")
-    )["last"]
-    return TranscriptSegment.objects.create(
-        session_id=session_id,
-        seq=(last or 0) + 1,
-        speaker=result.speaker,
-        start_ms=max(0, result.start_ms),
-        end_ms=max(0, result.end_ms),
-        text=result.text,
-        confidence=result.confidence,
-    )
+    for _ in range(10):
+        if seq is None:
+            last = TranscriptSegment.objects.filter(session_id=session_id).aggregate(
+                last=Max("seq")
+            )["last"]
+            seq = (last or 0) + 1
+        try:
+            with transaction.atomic():
+                return TranscriptSegment.objects.create(
+                    session_id=session_id,
+                    seq=seq,
+                    speaker=result.speaker,
+                    start_ms=max(0, result.start_ms),
+                    end_ms=max(0, result.end_ms),
+                    text=result.text,
+                    confidence=result.confidence,
+                )
+        except IntegrityError:
+            seq = None
+    raise ConflictError("Could not number the transcript segment; try again.")
 
 
 @transaction.atomic

@@ -80,7 +80,9 @@ def test_the_dashboard_list_takes_one_query_however_many_encounters(client, resi
     with CaptureQueriesContext(connection) as queries:
         client.get("/")
     encounter_queries = [
-        q["sql"] for q in queries if "transcription_transcriptionsession" in q["sql"]
+        q["sql"]
+        for q in queries
+        if 'FROM "transcription_transcriptionsession"' in q["sql"]
     ]
     # 1. the encounters with their segment counts (one aggregate query)
     assert len(encounter_queries) == 1
