@@ -71,7 +71,7 @@ def _wait_for(url: str, proc: subprocess.Popen, timeout: float) -> None:
         try:
             with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback URL
                 return
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
     raise RuntimeError(f"daphne did not answer {url} within {timeout}s")
 
