@@ -69,6 +69,23 @@ def test_a_coordinators_first_day_in_the_admin(
             page.get_by_role("heading", name="50 invited, 0 not invited")
         ).to_be_visible()
         screenshot(page, "admin-import-result")
+        mixed = tmp_path / "mixed.csv"
+        mixed.write_text(
+            "email,pgy,specialty\n"
+            "late.joiner@demo.example.org,1,Psychiatry\n"
+            "not-an-address,2,Surgery\n"
+            "senior@demo.example.org,11,Surgery\n"
+            "intern00@demo.example.org,1,Internal Medicine\n"
+            "late.joiner@demo.example.org,1,Psychiatry\n"
+        )
+        page.goto(base + "/admin/institutions/residentprofile/import/")
+        page.get_by_label("CSV file").set_input_files(str(mixed))
+        page.get_by_role("button", name="Import and send invitations").click()
+        expect(
+            page.get_by_role("heading", name="1 invited, 4 not invited")
+        ).to_be_visible()
+        expect(page.get_by_text("Duplicate of line 2 in this file.")).to_be_visible()
+        screenshot(page, "admin-import-errors")
 
         # grant features to two residents, graduate one
         page.goto(base + "/admin/institutions/residentprofile/?q=r1%40demo")
@@ -93,7 +110,7 @@ def test_a_coordinators_first_day_in_the_admin(
         # usage of the institution, then its audit
         page.goto(base + f"/admin/institutions/institution/{demo.pk}/change/")
         expect(page.get_by_role("heading", name="Resident seats")).to_be_visible()
-        expect(page.get_by_text("58").first).to_be_visible()
+        expect(page.get_by_text("59").first).to_be_visible()
         screenshot(page, "admin-institution-usage")
         page.goto(base + "/admin/accounts/auditlog/")
         expect(page.get_by_text("RESIDENT_GRADUATED").first).to_be_visible()
@@ -105,7 +122,7 @@ def test_a_coordinators_first_day_in_the_admin(
         )
         assert response.status == 404
 
-    assert Invitation.objects.filter(institution=demo).count() == 51
+    assert Invitation.objects.filter(institution=demo).count() == 52
     assert ResidentProfile.objects.get(user__username="r2").status == "graduated"
     assert FeatureGrant.objects.filter(user__username="r1").count() == 2
-    assert AuditLog.objects.filter(action="RESIDENT_INVITED").count() == 51
+    assert AuditLog.objects.filter(action="RESIDENT_INVITED").count() == 52
