@@ -18,6 +18,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 
 run: $(VENV)/.runtime
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=1 $(PY) manage.py seed_features
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
 	@echo ""
 	@echo "  Noumaris is running at http://localhost:$(PORT)"

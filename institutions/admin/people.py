@@ -68,6 +68,15 @@ def status_badge(value: str, label: str):
     return format_html('<span class="status-badge status-{}">{}</span>', value, label)
 
 
+# Short names keep the residents list narrow; the full name is the tooltip.
+SHORT_FEATURE_NAMES = {
+    "live_transcription": "Transcription",
+    "note_generation": "Notes",
+    "custom_templates": "Templates",
+    "note_export": "Export",
+}
+
+
 def feature_chips(grants):
     if not grants:
         return "—"
@@ -75,8 +84,14 @@ def feature_chips(grants):
         '<span class="feature-chips">{}</span>',
         format_html_join(
             "",
-            '<span class="feature-chip">{}</span>',
-            ((g.feature.name,) for g in grants),
+            '<span class="feature-chip" title="{}">{}</span>',
+            (
+                (
+                    g.feature.name,
+                    SHORT_FEATURE_NAMES.get(g.feature.code, g.feature.name),
+                )
+                for g in grants
+            ),
         ),
     )
 
