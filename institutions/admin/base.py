@@ -2,10 +2,13 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
+from django.template.response import TemplateResponse
 
+from institutions.admin.forms import FeatureChoiceForm
 from institutions.services.authority import admin_membership, is_superadmin
 from noumaris.errors import ApplicationError
 from noumaris.net import client_ip
@@ -81,6 +84,58 @@ class ScopedModelAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         """No inlines or many-to-many fields are edited here."""
+
+    def admin_page(self, request, template: str, title: str, **context):
+        """One of our own pages inside the admin's frame (sidebar, breadcrumbs)."""
+        form = context.get("form")
+        return TemplateResponse(
+            request,
+            template,
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": title,
+                "media": self.media
+                + (form.media if form is not None else forms.Media()),
+                **context,
+            },
+        )
+
+    def feature_action(self, request, queryset, *, grant: bool, features, apply):
+        """A grant/revoke action: a page to choose features, then `apply(person, code)`
+        for each selected person and feature; refusals become messages."""
+        form = FeatureChoiceForm(
+            request.POST if "apply" in request.POST else None, features=features
+        )
+        if not ("apply" in request.POST and form.is_valid()):
+            return self.admin_page(
+                request,
+                "admin/institutions/residentprofile/feature_action.html",
+                "Grant features" if grant else "Revoke features",
+                grant=grant,
+                residents=queryset,
+                form=form,
+                action="grant_features" if grant else "revoke_features",
+                action_checkbox_name=ACTION_CHECKBOX_NAME,
+            )
+        done, refusals = 0, []
+        for person in queryset:
+            for feature in form.cleaned_data["features"]:
+                try:
+                    apply(person, feature.code)
+                    done += 1
+                except SERVICE_ERRORS as exc:
+                    refusals.append(refusal_text(exc))
+        verb = "granted" if grant else "revoked"
+        self.message_user(
+            request,
+            f"{done} feature grant(s) {verb}."
+            + (f" {len(refusals)} skipped." if refusals else ""),
+            messages.SUCCESS if done else messages.WARNING,
+        )
+        for refusal in refusals[:10]:
+            self.message_user(request, refusal, messages.WARNING)
+        return None
 
     def run_service(self, request, call, *, success: str | None = None) -> bool:
         """Call a service for an action; show its refusal as a message."""

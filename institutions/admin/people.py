@@ -1,13 +1,11 @@
 """Residents (with invite, CSV import and actions), admins, faculty, physicians."""
 
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Prefetch
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 
 from accounts.models import User
@@ -22,7 +20,6 @@ from institutions.admin.base import (
 )
 from institutions.admin.forms import (
     AddAdminForm,
-    FeatureChoiceForm,
     ImportForm,
     InviteForm,
 )
@@ -274,7 +271,7 @@ class ResidentModelAdmin(PersonMixin, ScopedModelAdmin):
                 if "_addanother" in request.POST:
                     return redirect("admin:institutions_residentprofile_invite")
                 return redirect("admin:institutions_invitation_changelist")
-        return self._tool_page(
+        return self.admin_page(
             request,
             "admin/institutions/residentprofile/invite.html",
             "Invite a resident, faculty member or admin",
@@ -297,25 +294,12 @@ class ResidentModelAdmin(PersonMixin, ScopedModelAdmin):
                 )
             except SERVICE_ERRORS as exc:
                 add_service_errors(form, exc)
-        return self._tool_page(
+        return self.admin_page(
             request,
             "admin/institutions/residentprofile/import.html",
             "Import residents from a CSV file",
             form=form,
             result=result,
-        )
-
-    def _tool_page(self, request, template, title, **context):
-        return TemplateResponse(
-            request,
-            template,
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "title": title,
-                "media": self.media + context["form"].media,
-                **context,
-            },
         )
 
     # --- actions ----------------------------------------------------------------------
@@ -358,49 +342,18 @@ class ResidentModelAdmin(PersonMixin, ScopedModelAdmin):
             self.message_user(request, refusal, messages.WARNING)
 
     def _feature_action(self, request, queryset, *, grant: bool):
-        form = FeatureChoiceForm(
-            request.POST if "apply" in request.POST else None,
-            features=_grantable_features(request.user),
-        )
-        if "apply" in request.POST and form.is_valid():
-            service = feature_grant if grant else feature_revoke
-            done, refusals = 0, []
-            for resident in queryset:
-                for feature in form.cleaned_data["features"]:
-                    try:
-                        service(
-                            actor=request.user,
-                            resident=resident,
-                            code=feature.code,
-                            ip_address=client_ip(request),
-                        )
-                        done += 1
-                    except SERVICE_ERRORS as exc:
-                        refusals.append(refusal_text(exc))
-            verb = "granted" if grant else "revoked"
-            self.message_user(
-                request,
-                f"{done} feature grant(s) {verb}."
-                + (f" {len(refusals)} skipped." if refusals else ""),
-                messages.SUCCESS if done else messages.WARNING,
-            )
-            for refusal in refusals[:10]:
-                self.message_user(request, refusal, messages.WARNING)
-            return None
-        return TemplateResponse(
+        service = feature_grant if grant else feature_revoke
+        return self.feature_action(
             request,
-            "admin/institutions/residentprofile/feature_action.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "title": ("Grant features" if grant else "Revoke features"),
-                "grant": grant,
-                "residents": queryset,
-                "form": form,
-                "action": "grant_features" if grant else "revoke_features",
-                "action_checkbox_name": ACTION_CHECKBOX_NAME,
-                "media": self.media,
-            },
+            queryset,
+            grant=grant,
+            features=_grantable_features(request.user),
+            apply=lambda resident, code: service(
+                actor=request.user,
+                resident=resident,
+                code=code,
+                ip_address=client_ip(request),
+            ),
         )
 
 
@@ -448,16 +401,11 @@ class AdminMembershipModelAdmin(PersonMixin, ScopedModelAdmin):
             response = self._add_admin(request, form)
             if response is not None:
                 return response
-        return TemplateResponse(
+        return self.admin_page(
             request,
             "admin/institutions/institutionadmin/add.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "title": "Add an admin",
-                "form": form,
-                "media": self.media + form.media,
-            },
+            "Add an admin",
+            form=form,
         )
 
     def _add_admin(self, request, form):
@@ -566,41 +514,16 @@ class PhysicianModelAdmin(PersonMixin, ScopedModelAdmin):
         return self._physician_features(request, queryset, grant=False)
 
     def _physician_features(self, request, queryset, *, grant):
-        form = FeatureChoiceForm(
-            request.POST if "apply" in request.POST else None,
-            features=Feature.objects.filter(is_active=True),
-        )
-        if "apply" in request.POST and form.is_valid():
-            service = physician_feature_grant if grant else physician_feature_revoke
-            for physician in queryset:
-                for feature in form.cleaned_data["features"]:
-                    self.run_service(
-                        request,
-                        lambda p=physician, f=feature: service(
-                            actor=request.user,
-                            physician=p,
-                            code=f.code,
-                            ip_address=client_ip(request),
-                        ),
-                    )
-            self.message_user(request, "Done.", messages.SUCCESS)
-            return None
-        return TemplateResponse(
+        service = physician_feature_grant if grant else physician_feature_revoke
+        return self.feature_action(
             request,
-            "admin/institutions/residentprofile/feature_action.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "title": "Grant features" if grant else "Revoke features",
-                "grant": grant,
-                "residents": queryset,
-                "form": form,
-                "action": "grant_features" if grant else "revoke_features",
-                "action_checkbox_name": ACTION_CHECKBOX_NAME,
-                "media": self.media,
-            },
+            queryset,
+            grant=grant,
+            features=Feature.objects.filter(is_active=True),
+            apply=lambda physician, code: service(
+                actor=request.user,
+                physician=physician,
+                code=code,
+                ip_address=client_ip(request),
+            ),
         )
-
-
-def changelist_url(model_name: str) -> str:
-    return reverse(f"admin:institutions_{model_name}_changelist")

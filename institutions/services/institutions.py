@@ -237,12 +237,9 @@ def admin_create(
                 f"No admin seat left at {locked}: {admins} admins and {pending} "
                 f"pending admin invitations use all {locked.max_admins} seats."
             )
-        membership = InstitutionAdmin.objects.create(
+        membership = admin_membership_add(
             user=user, institution=locked, is_senior=is_senior, created_by=actor
         )
-        if not user.is_staff:
-            user.is_staff = True
-            user.save(update_fields=["is_staff"])
         audit_record(
             actor=actor,
             action="ADMIN_CREATED",
@@ -251,6 +248,21 @@ def admin_create(
             ip_address=ip_address,
             details={"username": user.username, "is_senior": is_senior},
         )
+    return membership
+
+
+def admin_membership_add(
+    *, user: User, institution: Institution, is_senior: bool, created_by
+) -> InstitutionAdmin:
+    """Write the admin row and make the account staff (inside the caller's
+    transaction; no checks, no audit: `admin_create` and accepting an admin
+    invitation do those)."""
+    membership = InstitutionAdmin.objects.create(
+        user=user, institution=institution, is_senior=is_senior, created_by=created_by
+    )
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
     return membership
 
 

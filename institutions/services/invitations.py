@@ -37,6 +37,7 @@ from institutions.services.authority import (
     institution_lock,
     require_institution_admin,
 )
+from institutions.services.institutions import admin_membership_add
 from institutions.tokens import invitation_token_hash, invitation_token_new
 from noumaris.errors import (
     ApplicationError,
@@ -647,12 +648,9 @@ def _join(invitation: Invitation, user) -> None:
             user=user, institution=institution, specialty=invitation.specialty
         )
     else:
-        InstitutionAdmin.objects.create(
+        admin_membership_add(
             user=user,
             institution=institution,
             is_senior=invitation.is_senior,
             created_by=invitation.invited_by,
         )
-        if not user.is_staff:
-            user.is_staff = True
-            user.save(update_fields=["is_staff"])

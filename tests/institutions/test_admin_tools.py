@@ -228,3 +228,24 @@ def test_institution_admins_read_their_institution_but_cannot_change_it(
     assert response.status_code == 403
     demo_hospital.refresh_from_db()
     assert demo_hospital.max_residents == 50
+
+
+def test_a_superadmin_grants_a_physician_a_feature(client, superadmin, physician):
+    client.force_login(superadmin)
+    url = reverse("admin:institutions_physicianprofile_changelist")
+    selected = [physician.physician_profile.pk]
+    response = client.post(
+        url,
+        {
+            "action": "grant_features",
+            "_selected_action": selected,
+            "apply": "1",
+            "features": ["note_export", "note_generation"],
+        },
+    )
+    assert response.status_code == 302
+    # note_generation was already granted: skipped, said, nothing written for it
+    assert _actions() == ["FEATURE_GRANTED"]
+    assert FeatureGrant.objects.filter(
+        user=physician, feature__code="note_export", revoked_at__isnull=True
+    ).exists()
