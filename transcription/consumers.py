@@ -83,7 +83,16 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
         if not access.allowed:
             await self._refuse(FORBIDDEN, "forbidden", access.reason)
             return
-        self.slot = await connections.slot_acquire(user_id=user.pk)
+        try:
+            self.slot = await connections.slot_acquire(user_id=user.pk)
+        except Exception:  # Redis is down: say so rather than fail with a traceback
+            logger.exception("Could not count the user's sockets")
+            await self._refuse(
+                ENGINE_FAILED,
+                "unavailable",
+                "Recording is unavailable; try again soon.",
+            )
+            return
         if self.slot is None:
             limit = settings.WS_MAX_CONNECTIONS_PER_USER
             await self._refuse(

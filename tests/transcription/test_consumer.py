@@ -280,3 +280,19 @@ async def test_pause_keeps_the_upstream_alive_and_drops_audio(resident, fake_dee
     assert await database_sync_to_async(words_of)(session_id) == [
         f"w{n}" for n in range(10)
     ]
+
+
+async def test_when_redis_is_down_the_socket_says_so(resident, settings):
+    from tests.fakes.tcp_proxy import free_port
+
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens
+    ws = socket_for(resident)
+    await ws.connect()
+    message = await receive(ws)
+    assert message == {
+        "type": "error",
+        "code": "unavailable",
+        "message": "Recording is unavailable; try again soon.",
+    }
+    await expect_close(ws, 1011)
+    await ws.disconnect()
