@@ -30,11 +30,32 @@ from institutions.selectors import (
 def _active_grants(path: str) -> Prefetch:
     return Prefetch(
         path,
-        queryset=FeatureGrant.objects.filter(revoked_at__isnull=True).select_related(
-            "feature"
+        queryset=FeatureGrant.objects.filter(revoked_at__isnull=True)
+        .select_related("feature", "granted_by")
+        .only(
+            "user_id",
+            "created_at",
+            "revoked_at",
+            "feature__code",
+            "granted_by__username",
         ),
         to_attr="active_grants",
     )
+
+
+# The columns the residents list shows (a page of 50 builds 100 model instances).
+RESIDENT_COLUMNS = (
+    "institution_id",
+    "pgy_level",
+    "specialty",
+    "status",
+    "status_changed_at",
+    "created_at",
+    "user__username",
+    "user__email",
+    "user__first_name",
+    "user__last_name",
+)
 
 
 def _enabled_features() -> Prefetch:
