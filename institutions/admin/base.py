@@ -50,6 +50,16 @@ class ScopedModelAdmin(admin.ModelAdmin):
             raise Http404("Not found.")
         return obj
 
+    def changelist_view(self, request, extra_context=None):
+        """Title the list plainly: "Residents of Demo General Hospital"."""
+        title = str(self.model._meta.verbose_name_plural).capitalize()
+        membership = admin_membership(request.user)
+        if membership is not None and not self.superadmin_only:
+            title = f"{title} of {membership.institution}"
+        return super().changelist_view(
+            request, {"title": title, **(extra_context or {})}
+        )
+
     def may_view(self, request) -> bool:
         if is_superadmin(request.user):
             return True

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -19,7 +20,7 @@ from institutions.models import (
     ResidentProfile,
 )
 from institutions.selectors import institution_usage, institutions_for_user
-from institutions.services.authority import is_superadmin
+from institutions.services.authority import admin_membership, is_superadmin
 from institutions.services.institutions import (
     institution_create,
     institution_features_set,
@@ -221,6 +222,15 @@ class InstitutionModelAdmin(ScopedModelAdmin):
             institution_features__is_enabled=True,
         ).values_list("name", flat=True)
         return ", ".join(names) or "None"
+
+    def changelist_view(self, request, extra_context=None):
+        """An institution admin has one institution: go straight to its page."""
+        membership = admin_membership(request.user)
+        if membership is not None and not is_superadmin(request.user):
+            return redirect(
+                "admin:institutions_institution_change", membership.institution_id
+            )
+        return super().changelist_view(request, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         institution = self.get_object(request, object_id)

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import Q
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.html import format_html
 
 from institutions.admin.base import SERVICE_ERRORS, ScopedModelAdmin, refusal_text
 from institutions.admin.people import MEDIA_CSS, status_badge
@@ -44,19 +45,17 @@ class InvitationModelAdmin(ScopedModelAdmin):
     scope = invitations_for_user
     list_display = (
         "email",
-        "role",
-        "pgy",
-        "specialty",
+        "role_label",
         "status_label",
-        "expires_at",
+        "expires",
         "invited_by",
         "sent_count",
         "institution",
     )
+    list_display_links = ("email",)
     list_filter = (InvitationStatusFilter, "role")
     search_fields = ("email", "specialty")
     ordering = ("-created_at", "-id")
-    date_hierarchy = "created_at"
     fields = (
         "email",
         "institution",
@@ -95,9 +94,24 @@ class InvitationModelAdmin(ScopedModelAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         return redirect("admin:institutions_residentprofile_invite")
 
-    @admin.display(description="PGY", ordering="pgy_level")
-    def pgy(self, obj):
-        return f"PGY-{obj.pgy_level}" if obj.pgy_level else "—"
+    @admin.display(description="Role", ordering="role")
+    def role_label(self, obj):
+        if obj.pgy_level:
+            return format_html(
+                '{} <span class="nowrap">PGY-{}</span>',
+                obj.get_role_display(),
+                obj.pgy_level,
+            )
+        if obj.role == Invitation.Role.ADMIN and obj.is_senior:
+            return "Senior admin"
+        return obj.get_role_display()
+
+    @admin.display(description="Expires", ordering="expires_at")
+    def expires(self, obj):
+        return format_html(
+            '<span class="nowrap">{}</span>',
+            f"{timezone.localdate(obj.expires_at):%d %b %Y}",
+        )
 
     @admin.display(description="Status", ordering="status")
     def status_label(self, obj):

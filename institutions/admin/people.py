@@ -200,13 +200,6 @@ class ResidentModelAdmin(PersonMixin, ScopedModelAdmin):
     def pgy(self, obj):
         return format_html('<span class="nowrap">PGY-{}</span>', obj.pgy_level)
 
-    def changelist_view(self, request, extra_context=None):
-        membership = admin_membership(request.user)
-        title = f"Residents of {membership.institution}" if membership else "Residents"
-        return super().changelist_view(
-            request, {"title": title, **(extra_context or {})}
-        )
-
     @admin.display(description="Status", ordering="status")
     def status_label(self, obj):
         return status_badge(obj.status, obj.get_status_display())

@@ -68,6 +68,16 @@ def _enabled_features() -> Prefetch:
     )
 
 
+def _person_matches(search: str) -> Q:
+    """Part of a person's first or last name, username or e-mail."""
+    return (
+        Q(user__first_name__icontains=search)
+        | Q(user__last_name__icontains=search)
+        | Q(user__email__icontains=search)
+        | Q(user__username__icontains=search)
+    )
+
+
 def institution_list(*, user, filters: dict) -> QuerySet[Institution]:
     qs = institutions_for_user(user).prefetch_related(_enabled_features())
     if status := filters.get("subscription_status"):
@@ -99,12 +109,7 @@ def resident_list(
     if specialty := filters.get("specialty"):
         qs = qs.filter(specialty__iexact=specialty)
     if search := filters.get("search"):
-        qs = qs.filter(
-            Q(user__first_name__icontains=search)
-            | Q(user__last_name__icontains=search)
-            | Q(user__email__icontains=search)
-            | Q(user__username__icontains=search)
-        )
+        qs = qs.filter(_person_matches(search))
     return qs.order_by("user__last_name", "user__first_name", "id")
 
 
@@ -152,13 +157,7 @@ def physician_list(*, user, filters: dict) -> QuerySet[PhysicianProfile]:
         _active_grants("user__feature_grants")
     )
     if search := filters.get("search"):
-        qs = qs.filter(
-            Q(user__first_name__icontains=search)
-            | Q(user__last_name__icontains=search)
-            | Q(user__email__icontains=search)
-            | Q(user__username__icontains=search)
-            | Q(organization__icontains=search)
-        )
+        qs = qs.filter(_person_matches(search) | Q(organization__icontains=search))
     return qs.order_by("user__last_name", "user__first_name", "id")
 
 

@@ -5,6 +5,16 @@ from rest_framework import serializers
 from institutions.models import Institution, Invitation, ResidentProfile
 
 
+def granted_codes(user) -> list[str]:
+    """Codes of the user's unrevoked grants (prefetched as `active_grants`)."""
+    grants = getattr(user, "active_grants", None)
+    if grants is None:
+        grants = user.feature_grants.filter(revoked_at__isnull=True).select_related(
+            "feature"
+        )
+    return sorted(grant.feature.code for grant in grants)
+
+
 class InstitutionUserSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
@@ -51,12 +61,7 @@ class ResidentSerializer(serializers.Serializer):
 
     def get_features(self, resident) -> list[str]:
         """Codes of the features granted to the resident and not revoked."""
-        grants = getattr(resident.user, "active_grants", None)
-        if grants is None:
-            grants = resident.user.feature_grants.filter(
-                revoked_at__isnull=True
-            ).select_related("feature")
-        return sorted(grant.feature.code for grant in grants)
+        return granted_codes(resident.user)
 
 
 class InvitationSerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ from institutions.api.serializers import (
     InstitutionUserSerializer,
     InvitationSerializer,
     UsageSerializer,
+    granted_codes,
 )
 from institutions.models import Institution, Invitation, PhysicianProfile
 from institutions.selectors import institution_get, institution_usage
@@ -253,12 +254,8 @@ class PhysicianSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
     def get_features(self, physician) -> list[str]:
-        grants = getattr(physician.user, "active_grants", None)
-        if grants is None:
-            grants = physician.user.feature_grants.filter(
-                revoked_at__isnull=True
-            ).select_related("feature")
-        return sorted(grant.feature.code for grant in grants)
+        """Codes of the features granted to the physician and not revoked."""
+        return granted_codes(physician.user)
 
 
 class PhysicianListApi(SuperadminListApi):
