@@ -2,6 +2,7 @@
 admins manage their own institution's templates only. Notes (PHI) are not here."""
 
 from django.contrib import admin
+from django.http import Http404
 
 from institutions.services.authority import admin_membership, is_superadmin
 from templates_app.models import NoteTemplate, Tag, TemplateSection
@@ -57,11 +58,20 @@ class NoteTemplateAdmin(admin.ModelAdmin):
             scope=NoteTemplate.Scope.INSTITUTION, institution=membership.institution
         )
 
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("Not found.")  # another institution's looks absent
+        return obj
+
     def get_fields(self, request, obj=None):
-        fields = ["name", "slug", "description", "specialty", "instructions", "tags"]
+        fields = ["name", "description", "specialty", "instructions", "tags"]
         if is_superadmin(request.user):
-            fields += ["scope", "institution", "owner"]
+            fields += ["slug", "scope", "institution", "owner"]
         return [*fields, "is_active", "version", "created_at", "updated_at"]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {"slug": ["name"]} if is_superadmin(request.user) else {}
 
     def has_module_permission(self, request):
         return self.may_manage(request.user)

@@ -9,6 +9,8 @@ class TemplatesAppConfig(AppConfig):
         from templates_app.generation import engine_name
 
         if engine_name() == "anthropic":
-            # Import the SDK at start-up: a first import inside a streaming request
-            # would stall the event loop for a second or more.
-            import templates_app.generation.anthropic_engine  # noqa: F401
+            # Import the SDK and load the CA bundle at start-up: doing it inside a
+            # streaming request would stall the event loop.
+            from templates_app.generation.anthropic_engine import _tls_context
+
+            _tls_context()

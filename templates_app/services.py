@@ -37,7 +37,11 @@ from templates_app.models import (
     Tag,
     TemplateSection,
 )
-from templates_app.selectors import note_get_for_user, template_get_for_user
+from templates_app.selectors import (
+    note_get_for_user,
+    notes_for_user,
+    template_get_for_user,
+)
 from transcription.selectors import segment_list, session_get_for_owner
 
 NOTE_GENERATION = "note_generation"
@@ -269,8 +273,15 @@ def _audit(note: ClinicalNote, *, actor, action: str, ip_address=None, **details
 
 def _locked_note(*, user, note_id) -> ClinicalNote:
     """The note, visible to the user (404 otherwise), locked until commit."""
-    note = note_get_for_user(user=user, note_id=note_id)
-    return ClinicalNote.objects.select_for_update().get(pk=note.pk)
+    try:
+        return (
+            notes_for_user(user=user)
+            .select_for_update(of=("self",))
+            .select_related("session", "institution")
+            .get(pk=int(note_id))
+        )
+    except (ClinicalNote.DoesNotExist, TypeError, ValueError):
+        raise NotFoundError("No such note.") from None
 
 
 def _add_revision(

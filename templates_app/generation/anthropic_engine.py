@@ -8,10 +8,13 @@ the parser turns its text deltas into section events as they arrive.
 
 from __future__ import annotations
 
+import functools
 import re
+import ssl
 from collections.abc import AsyncIterator
 
 import anthropic
+import certifi
 from django.conf import settings
 
 from templates_app.generation.base import (
@@ -184,11 +187,18 @@ def error_message(exc: Exception) -> GenerationError:
     return GenerationError("The note engine failed.", retryable=True)
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """Loading the CA bundle takes 50-200 ms: once per process, not per note."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 class AnthropicEngine:
     name = "anthropic"
 
     def __init__(self, *, model: str | None = None, client=None):
         self.model = model or settings.ANTHROPIC_MODEL
+        self._owns_client = client is None
         self.client = client or anthropic.AsyncAnthropic(
             api_key=settings.ANTHROPIC_API_KEY or None,
             base_url=settings.ANTHROPIC_BASE_URL or None,
@@ -196,6 +206,7 @@ class AnthropicEngine:
                 settings.ANTHROPIC_TIMEOUT, connect=settings.ANTHROPIC_CONNECT_TIMEOUT
             ),
             max_retries=settings.ANTHROPIC_MAX_RETRIES,
+            http_client=anthropic.DefaultAsyncHttpxClient(verify=_tls_context()),
         )
 
     def message_params(self, request: DraftRequest) -> dict:
@@ -214,6 +225,14 @@ class AnthropicEngine:
         }
 
     async def stream(self, request: DraftRequest) -> AsyncIterator[DraftEvent]:
+        try:
+            async for event in self._stream(request):
+                yield event
+        finally:
+            if self._owns_client:
+                await self.client.close()
+
+    async def _stream(self, request: DraftRequest) -> AsyncIterator[DraftEvent]:
         parser = SectionParser(tuple(spec.key for spec in request.wanted))
         usage = Usage()
         try:

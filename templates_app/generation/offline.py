@@ -8,6 +8,7 @@ cited with its segment number. A sentence with no clue follows the one before it
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import AsyncIterator, Iterable
 
@@ -391,13 +392,36 @@ WEIGHTS = {
 PRIORITY = tuple(WEIGHTS)
 ABBREVIATIONS = ("dr", "mr", "mrs", "ms", "st", "vs", "e.g", "i.e", "approx", "no")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
-_PATTERNS = {
-    category: re.compile(
-        r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")",
-        re.IGNORECASE,
-    )
-    for category, phrases in LEXICON.items()
-}
+_TOKEN = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
+
+
+def _phrase_index() -> tuple[dict, dict]:
+    single: dict[str, list[str]] = {}
+    multi: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for category, phrases in LEXICON.items():
+        for phrase in phrases:
+            words = tuple(phrase.lower().split())
+            if len(words) == 1:
+                single.setdefault(words[0], []).append(category)
+            else:
+                multi.setdefault(words[0], []).append((words, category))
+    return {k: tuple(v) for k, v in single.items()}, multi
+
+
+# A phrase matches at a word start and its last word may be cut short ("radiat"
+# matches "radiating", "drink" matches "drinking"). One-word phrases are looked up
+# by the token's prefixes; longer ones by their first word.
+_SINGLE, _MULTI = _phrase_index()
+
+
+@functools.lru_cache(maxsize=8192)
+def _word_categories(token: str) -> tuple[str, ...]:
+    """Categories of the longest one-word phrase the token starts with."""
+    for end in range(len(token), 0, -1):
+        categories = _SINGLE.get(token[:end])
+        if categories:
+            return categories
+    return ()
 
 
 def sentences(text: str) -> list[str]:
@@ -424,12 +448,28 @@ def section_categories(spec: SectionSpec) -> tuple[str, ...]:
 
 def classify(sentence: str) -> list[str]:
     """Categories the sentence matches, best first (ties broken by PRIORITY)."""
-    scores = []
-    for rank, category in enumerate(PRIORITY):
-        hits = len(_PATTERNS[category].findall(sentence))
-        if hits:
-            scores.append((-hits * WEIGHTS[category], rank, category))
-    return [category for _, _, category in sorted(scores)]
+    hits: dict[str, int] = {}
+    words = _TOKEN.findall(sentence.lower().replace("’", "'"))
+    for start, word in enumerate(words):
+        for category in _word_categories(word):
+            hits[category] = hits.get(category, 0) + 1
+        for phrase, category in _MULTI.get(word, ()):
+            if _continues(words, start, phrase):
+                hits[category] = hits.get(category, 0) + 1
+    ranked = sorted(
+        (-count * WEIGHTS[category], PRIORITY.index(category), category)
+        for category, count in hits.items()
+    )
+    return [category for _, _, category in ranked]
+
+
+def _continues(words: list[str], start: int, phrase: tuple[str, ...]) -> bool:
+    end = start + len(phrase)
+    if end > len(words):
+        return False
+    return tuple(words[start + 1 : end - 1]) == phrase[1:-1] and words[
+        end - 1
+    ].startswith(phrase[-1])
 
 
 def file_sentences(

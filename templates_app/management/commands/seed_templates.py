@@ -10,6 +10,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         for spec in TEMPLATES:
             template, created = template_seed_global(spec=spec)
-            verb = "created" if created else "up to date or refreshed"
-            self.stdout.write(f"{template.name} (v{template.version}): {verb}")
-        self.stdout.write(self.style.SUCCESS(f"{len(TEMPLATES)} templates seeded."))
+            if options["verbosity"] > 1:
+                verb = "created" if created else "up to date or refreshed"
+                self.stdout.write(f"{template.name} (v{template.version}): {verb}")
+        if options["verbosity"]:
+            self.stdout.write(self.style.SUCCESS(f"{len(TEMPLATES)} templates seeded."))
