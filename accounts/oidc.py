@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+from mozilla_django_oidc.middleware import SessionRefresh as LibrarySessionRefresh
 from mozilla_django_oidc.views import (
     OIDCAuthenticationCallbackView,
     OIDCAuthenticationRequestView,
@@ -153,6 +154,20 @@ class SignInCallbackView(_OnlyWhenEnabled, OIDCAuthenticationCallbackView):
             return f"{reverse('login')}?{urlencode({'next': self.next_url})}"
         reason = getattr(request, "oidc_refusal", None) or "failed"
         return reverse("sign_in_refused", args=[reason])
+
+
+class SessionRefresh(LibrarySessionRefresh):
+    """Renew the sign-in at the provider (prompt=none) once the ID token is stale.
+
+    Only on full page loads: an htmx request cannot follow a redirect to another
+    origin, so it passes on the Django session (which still idles out) and the
+    next page load renews.
+    """
+
+    def is_refreshable_url(self, request):
+        return not request.headers.get("HX-Request") and super().is_refreshable_url(
+            request
+        )
 
 
 def provider_logout_url(request) -> str:

@@ -235,7 +235,7 @@ if OIDC_ENABLED:
     AUTHENTICATION_BACKENDS = ["accounts.oidc.NoumarisOIDCBackend"]
     MIDDLEWARE.insert(
         MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-        "mozilla_django_oidc.middleware.SessionRefresh",
+        "accounts.oidc.SessionRefresh",
     )
 
 # A browser session ends after this long without activity (HIPAA automatic log-off):

@@ -62,7 +62,7 @@ def test_keycloak_variables_derive_every_endpoint_with_safe_defaults():
     assert values["OIDC_USE_PKCE"] is True
     assert values["AUTHENTICATION_BACKENDS"] == ["accounts.oidc.NoumarisOIDCBackend"]
     middleware = values["MIDDLEWARE"]
-    assert middleware.index("mozilla_django_oidc.middleware.SessionRefresh") == (
+    assert middleware.index("accounts.oidc.SessionRefresh") == (
         middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
     )
     form_action = values["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]["form-action"]
@@ -102,7 +102,7 @@ def test_without_the_variables_the_local_sign_in_stays():
     assert values["AUTHENTICATION_BACKENDS"] == [
         "django.contrib.auth.backends.ModelBackend"
     ]
-    assert "mozilla_django_oidc.middleware.SessionRefresh" not in values["MIDDLEWARE"]
+    assert "accounts.oidc.SessionRefresh" not in values["MIDDLEWARE"]
 
 
 @pytest.mark.parametrize(

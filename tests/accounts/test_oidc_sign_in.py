@@ -297,7 +297,7 @@ def test_an_expired_id_token_is_renewed_silently_while_the_provider_session_live
 ):
     settings.MIDDLEWARE = [
         *settings.MIDDLEWARE,
-        "mozilla_django_oidc.middleware.SessionRefresh",
+        "accounts.oidc.SessionRefresh",
     ]
     user = UserFactory(username="ruth", oidc_sub=ROOT_SUB)
     _, browser = sign_in(client, oidc, "root")
@@ -318,12 +318,24 @@ def test_an_expired_id_token_is_renewed_silently_while_the_provider_session_live
     assert client.get("/").status_code == 200
 
 
+def test_an_htmx_request_is_not_sent_off_to_the_provider(client, oidc, settings):
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "accounts.oidc.SessionRefresh"]
+    UserFactory(username="rosa", oidc_sub=RIVERA_SUB)
+    sign_in(client, oidc, "rivera")
+    session = client.session
+    session["oidc_id_token_expiration"] = 0
+    session.save()
+    # A partial update cannot follow a redirect to the provider: it passes.
+    assert client.get("/", HTTP_HX_REQUEST="true").status_code == 200
+    assert client.get("/").status_code == 302  # a full page load renews
+
+
 def test_a_renewal_after_the_provider_session_ended_asks_to_sign_in(
     client, oidc, settings
 ):
     settings.MIDDLEWARE = [
         *settings.MIDDLEWARE,
-        "mozilla_django_oidc.middleware.SessionRefresh",
+        "accounts.oidc.SessionRefresh",
     ]
     UserFactory(username="rosa", oidc_sub=RIVERA_SUB)
     sign_in(client, oidc, "rivera")
