@@ -1,0 +1,304 @@
+"""Benchmark of the integrators' API (issue 4).
+
+Loads 1,000 institutions and 100,000 residents (one grant each) into PostgreSQL,
+serves the app with one daphne process, and drives it with concurrent keep-alive
+clients signed in as an institution admin. For each of
+
+- the residents list, a page of 50 (`admin/institution/residents?page_size=50`),
+- `me/permissions` (every feature through `check_feature`),
+- a DRF view that returns a constant through the same base class (session
+  authentication, rate limits, error handler, the session renewed each request),
+
+it prints requests/s, p50 and p95 latency, and each as a ratio to the constant view,
+all in the same run on the same server. Targets: residents list p95 under 50 ms and at
+least half the constant view's throughput.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/noumaris_bench \\
+        .venv/bin/python bench/api.py --clients 8 --seconds 15
+
+The data is loaded once and kept (`--reload` rebuilds it). The rate limit is raised
+for the run (API_RATE_LIMIT=10000000/m) so that it is counted but never refuses.
+"""
+
+import argparse
+import asyncio
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+INSTITUTIONS = 1_000
+RESIDENTS = 100_000
+BATCH = 5_000
+
+SETTINGS = '''"""bench/api.py only: the app's settings plus a constant DRF view."""
+from noumaris.settings import *  # noqa: F403
+ROOT_URLCONF = "noumaris_bench_api_urls"
+'''
+URLS = '''"""bench/api.py only: the app's routes plus the constant view."""
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from noumaris.api import Api
+from noumaris.urls import urlpatterns as app_urlpatterns
+
+
+class ConstantApi(Api):
+    class OutputSerializer(serializers.Serializer):
+        ok = serializers.BooleanField()
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request):
+        return self.output(self.OutputSerializer, {"ok": True})
+
+
+urlpatterns = [path("bench/constant", ConstantApi.as_view()), *app_urlpatterns]
+'''
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--reload", action="store_true", help="rebuild the data")
+    return parser.parse_args()
+
+
+# --- Data ------------------------------------------------------------------------------
+
+
+SECRET_KEY = "bench-" + "x" * 50  # the server's too, so its sessions read ours
+
+
+def setup_django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["DJANGO_SECRET_KEY"] = SECRET_KEY
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "noumaris.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "1")
+    import django
+
+    django.setup()
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def load(reload: bool) -> None:
+    """1,000 institutions of 100 residents each, with one grant per resident."""
+    from django.contrib.auth.hashers import make_password
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from accounts.models import User
+    from institutions.models import (
+        Feature,
+        FeatureGrant,
+        Institution,
+        InstitutionAdmin,
+        InstitutionFeature,
+        ResidentProfile,
+    )
+    from institutions.services.features import feature_seed
+
+    call_command("migrate", verbosity=0)
+    feature_seed()
+    if not reload and Institution.objects.filter(slug__startswith="bench-").count() == (
+        INSTITUTIONS
+    ):
+        print("data: already loaded")
+        return
+    started = time.perf_counter()
+    with connection.cursor() as cursor:  # a benchmark database: start empty
+        cursor.execute(
+            "TRUNCATE institutions_institution, accounts_user, django_session "
+            "RESTART IDENTITY CASCADE"
+        )
+    password = make_password("bench-password")
+    features = list(Feature.objects.all())
+    per = RESIDENTS // INSTITUTIONS
+    with transaction.atomic():
+        institutions = Institution.objects.bulk_create(
+            Institution(
+                name=f"Bench Hospital {i:04d}",
+                slug=f"bench-{i:04d}",
+                subscription_status="active",
+                max_residents=per * 2,
+            )
+            for i in range(INSTITUTIONS)
+        )
+        InstitutionFeature.objects.bulk_create(
+            InstitutionFeature(institution=inst, feature=feature)
+            for inst in institutions
+            for feature in features
+        )
+        admin = User.objects.create(
+            username="bench-admin", email="bench-admin@example.org", password=password
+        )
+        InstitutionAdmin.objects.create(
+            user=admin, institution=institutions[0], is_senior=True
+        )
+    for start in range(0, RESIDENTS, BATCH):
+        with transaction.atomic():
+            users = User.objects.bulk_create(
+                User(
+                    username=f"bench-r{n:06d}",
+                    email=f"bench-r{n:06d}@example.org",
+                    first_name=f"First{n % 977}",
+                    last_name=f"Last{(n * 7919) % 100_003:06d}",
+                    password=password,
+                )
+                for n in range(start, start + BATCH)
+            )
+            ResidentProfile.objects.bulk_create(
+                ResidentProfile(
+                    user=user,
+                    institution=institutions[n // per],
+                    pgy_level=1 + n % 7,
+                    specialty=("Internal Medicine", "Surgery", "Pediatrics")[n % 3],
+                    status="active" if n % 10 else "inactive",
+                )
+                for n, user in zip(range(start, start + BATCH), users, strict=True)
+            )
+            FeatureGrant.objects.bulk_create(
+                FeatureGrant(
+                    user=user,
+                    feature=features[n % len(features)],
+                    institution=institutions[n // per],
+                )
+                for n, user in zip(range(start, start + BATCH), users, strict=True)
+            )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"data: loaded in {time.perf_counter() - started:.0f} s")
+
+
+def session_cookie() -> str:
+    """A signed-in session of the benchmark admin, stored like a real sign-in."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from accounts.models import User
+
+    admin = User.objects.get(username="bench-admin")
+    store = SessionStore()
+    store[SESSION_KEY] = str(admin.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = admin.get_session_auth_hash()
+    store.create()
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+
+# --- Load ------------------------------------------------------------------------------
+
+
+async def drive(base, path, cookie, clients, seconds, warmup) -> dict:
+    import httpx
+
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(
+        base_url=base, headers={"Cookie": cookie}, limits=limits, timeout=30
+    ) as client:
+        measure_from = time.perf_counter() + warmup
+        stop = measure_from + seconds
+
+        async def worker():
+            while (now := time.perf_counter()) < stop:
+                response = await client.get(path)
+                took = time.perf_counter() - now
+                if now >= measure_from:
+                    latencies.append(took)
+                    statuses[response.status_code] = (
+                        statuses.get(response.status_code, 0) + 1
+                    )
+
+        await asyncio.gather(*(worker() for _ in range(clients)))
+    latencies.sort()
+    return {
+        "rps": len(latencies) / seconds,
+        "p50": statistics.median(latencies) * 1000,
+        "p95": latencies[int(len(latencies) * 0.95) - 1] * 1000,
+        "statuses": statuses,
+    }
+
+
+def main():
+    args = parse_args()
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith("postgres"):
+        sys.exit("Set DATABASE_URL to a PostgreSQL database (the data is kept there).")
+    setup_django(database_url)
+    load(args.reload)
+    cookie = session_cookie()
+
+    from django.db import connections
+
+    connections.close_all()
+    from tests.live import daphne  # the suite's helper: waits for /health
+
+    with tempfile.TemporaryDirectory() as extra:
+        Path(extra, "noumaris_bench_api_settings.py").write_text(SETTINGS)
+        Path(extra, "noumaris_bench_api_urls.py").write_text(URLS)
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("DJANGO_", "PYTEST", "REQUIRE_SERVICES"))
+        }
+        env.update(
+            PYTHONPATH=f"{extra}{os.pathsep}{ROOT}",
+            DJANGO_SETTINGS_MODULE="noumaris_bench_api_settings",
+            DJANGO_SECRET_KEY=SECRET_KEY,
+            DJANGO_HTTPS="0",
+            DJANGO_STATIC_MANIFEST="0",
+            DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+            DATABASE_URL=database_url,
+            FIELD_ENCRYPTION_KEYS="bm91bWFyaXMtZGV2LWtleS1ub3Qtc2VjcmV0LTAwMDA=",
+            API_RATE_LIMIT="10000000/m",
+            LOG_LEVEL="WARNING",
+        )
+        with daphne(env) as base:
+            routes = {
+                "constant DRF view": "/bench/constant",
+                "residents list (50)": "/api/v1/admin/institution/residents?page_size=50",
+                "me/permissions": "/api/v1/me/permissions",
+            }
+            results = {}
+            for name, path in routes.items():
+                results[name] = asyncio.run(
+                    drive(base, path, cookie, args.clients, args.seconds, args.warmup)
+                )
+    report(results, args)
+
+
+def report(results: dict, args) -> None:
+    base = results["constant DRF view"]
+    print(
+        f"\n{INSTITUTIONS} institutions, {RESIDENTS} residents; {args.clients} clients,"
+        f" {args.seconds:.0f} s each, one daphne process, PostgreSQL\n"
+    )
+    print(f"{'route':24} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}  ratio to constant")
+    for name, r in results.items():
+        print(
+            f"{name:24} {r['rps']:8.0f} {r['p50']:8.1f} {r['p95']:8.1f}  "
+            f"throughput {r['rps'] / base['rps']:.2f}, p95 {r['p95'] / base['p95']:.2f}"
+            f"  statuses {r['statuses']}"
+        )
+    if any(set(r["statuses"]) != {200} for r in results.values()):
+        print("\nWARNING: not every answer was a 200; the figures are not comparable")
+    residents = results["residents list (50)"]
+    print(
+        f"\ntarget residents p95 < 50 ms: {'met' if residents['p95'] < 50 else 'MISSED'}"
+        f" ({residents['p95']:.1f} ms); throughput >= 0.5 x constant: "
+        f"{'met' if residents['rps'] >= 0.5 * base['rps'] else 'MISSED'}"
+        f" ({residents['rps'] / base['rps']:.2f})"
+    )
+
+
+if __name__ == "__main__":
+    main()
