@@ -1,9 +1,12 @@
 """Sign-in and sign-out pages: local, or through the OpenID provider when set."""
 
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -59,6 +62,18 @@ def sign_in(request):
         )
         return redirect(next_url if safe else settings.LOGIN_REDIRECT_URL)
     return redirect(oidc.sign_in_url(next_url, request=request))
+
+
+def admin_sign_in(request):
+    """`/admin/login/`: with OIDC on, people sign in at the provider (there are no
+    local passwords then); a signed-in person without admin access sees the admin's
+    own explanation."""
+    if settings.OIDC_ENABLED and not request.user.is_authenticated:
+        return redirect_to_login(
+            request.GET.get("next") or reverse("admin:index"),
+            login_url=settings.LOGIN_URL,
+        )
+    return admin.site.login(request)
 
 
 @require_POST

@@ -364,3 +364,25 @@ def test_the_provider_routes_answer_404_without_oidc(client, db, settings):
 
 def test_an_unknown_refusal_reason_is_404(client, db):
     assert client.get("/login/refused/whatever").status_code == 404
+
+
+def test_the_admin_sign_in_leads_to_the_provider_not_a_password_form(client, oidc):
+    response = client.get("/admin/login/", {"next": "/admin/institutions/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/login?next=/admin/institutions/"
+    assert client.get("/admin/")["Location"] == "/admin/login/?next=/admin/"
+
+
+def test_a_signed_in_person_without_admin_access_is_told_so_at_the_admin(client, oidc):
+    UserFactory(username="rosa", oidc_sub=RIVERA_SUB)
+    sign_in(client, oidc, "rivera")
+    response = client.get("/admin/login/", {"next": "/admin/"})
+    assert response.status_code == 200
+    assert b"not authorized to access this page" in response.content
+
+
+def test_without_oidc_the_admin_keeps_its_password_form(client, db, settings):
+    settings.OIDC_ENABLED = False
+    response = client.get("/admin/login/")
+    assert response.status_code == 200
+    assert b'name="password"' in response.content
