@@ -252,3 +252,21 @@ def test_bearer_tokens_are_refused_without_a_provider(client, db, settings):
         call(client, "x.y.z"),
         "Bearer tokens are not accepted: no identity provider is configured.",
     )
+
+
+def test_after_a_bogus_kid_a_rotated_key_waits_at_most_the_cool_down(
+    client, jwks, key, person, settings
+):
+    settings.OIDC_JWKS_REFETCH_COOLDOWN = 1
+    jwks_cache_clear()
+    bogus = SigningKey.__new__(SigningKey)
+    bogus.kid, bogus.private = "bogus-kid", key.private
+    assert call(client, bogus.sign(jwks.claims())).status_code == 401
+    rotated = jwks.publish(SigningKey())
+    try:
+        token = rotated.sign(jwks.claims())
+        assert call(client, token).status_code == 401  # within the cool-down
+        time.sleep(1.1)
+        assert call(client, token).status_code == 200
+    finally:
+        jwks.keys.remove(rotated)
