@@ -254,6 +254,12 @@ DEEPGRAM_URL = env_str("DEEPGRAM_URL")
 ANTHROPIC_API_KEY = env_str("ANTHROPIC_API_KEY")
 ANTHROPIC_MODEL = env_str("ANTHROPIC_MODEL", "claude-sonnet-4-5")
 ANTHROPIC_BASE_URL = env_str("ANTHROPIC_BASE_URL")
+# Seconds to wait for each read of Claude's stream (not the whole call), and retries
+# the SDK makes on 408/409/429/5xx/529 before a note says "try again".
+ANTHROPIC_TIMEOUT = env_int("ANTHROPIC_TIMEOUT", 60, minimum=1)
+ANTHROPIC_CONNECT_TIMEOUT = env_int("ANTHROPIC_CONNECT_TIMEOUT", 5, minimum=1)
+ANTHROPIC_MAX_RETRIES = env_int("ANTHROPIC_MAX_RETRIES", 2, minimum=0)
+ANTHROPIC_MAX_TOKENS = env_int("ANTHROPIC_MAX_TOKENS", 4096, minimum=256)
 TRANSCRIPTION_ENGINE = env_choice(
     "TRANSCRIPTION_ENGINE", "auto", {"auto", "deepgram", "offline"}
 )
