@@ -101,6 +101,9 @@ def test_resident_drafts_follows_a_citation_edits_signs_and_attending_cosigns(
         ).to_be_visible()
         expect(page.get_by_role("button", name="Edit")).to_have_count(0)
         screenshot(page, "note-signed")
+        page.get_by_role("link", name="Revisions").click()
+        expect(page.locator("ins.diff-ins").first).to_contain_text("Right lower lobe")
+        screenshot(page, "note-revisions")
 
         # the attending co-signs from the queue
         attending_page = browser.new_context(
@@ -108,6 +111,7 @@ def test_resident_drafts_follows_a_citation_edits_signs_and_attending_cosigns(
         ).new_page()
         sign_in(attending_page, base, "attending", password)
         expect(attending_page.get_by_text("Your co-signature")).to_be_visible()
+        screenshot(attending_page, "dashboard-notes-awaiting")
         attending_page.goto(base + "/supervision/")
         screenshot(attending_page, "supervision-queue")
         attending_page.get_by_role("link", name=re.compile("Review SOAP note")).click()
