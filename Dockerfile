@@ -24,7 +24,7 @@ COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY --chown=noumaris:noumaris . /app
 # collectstatic needs settings to import; these throwaway values exist only for it.
-RUN DJANGO_SECRET_KEY=collectstatic-only FIELD_ENCRYPTION_KEYS=bm91bWFyaXMtZGV2ZWxvcG1lbnQta2V5LW5vdC1zZWNyZXQ= \
+RUN DJANGO_SECRET_KEY=collectstatic-only FIELD_ENCRYPTION_KEYS=bm91bWFyaXMtZGV2LWtleS1ub3Qtc2VjcmV0LTAwMDA= \
     python manage.py collectstatic --noinput \
     && chown -R noumaris:noumaris /app/staticfiles
 USER noumaris

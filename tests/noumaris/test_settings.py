@@ -5,7 +5,7 @@ PRODUCTION = {
     "DJANGO_ALLOWED_HOSTS": "noumaris.example.org",
     "DATABASE_URL": "postgres://noumaris@db.example.org:5432/noumaris",
     "REDIS_URL": "redis://cache.example.org:6379/0",
-    "FIELD_ENCRYPTION_KEYS": "bm91bWFyaXMtZGV2ZWxvcG1lbnQta2V5LW5vdC1zZWNyZXQ=",
+    "FIELD_ENCRYPTION_KEYS": "bm91bWFyaXMtZGV2LWtleS1ub3Qtc2VjcmV0LTAwMDA=",
 }
 
 
