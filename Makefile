@@ -20,6 +20,7 @@ run: $(VENV)/.runtime
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(PY) manage.py seed_features
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
+	DJANGO_DEBUG=1 $(PY) manage.py seed_templates
 	@echo ""
 	@echo "  Noumaris is running at http://localhost:$(PORT)"
 	@echo "  Demo sign-ins (password: noumaris-demo): superadmin, admin, admin2, attending,"
