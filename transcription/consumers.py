@@ -69,7 +69,8 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
         self.session_id = None
         self.state = "idle"
         self.closed = False
-        self.audio_bytes = 0
+        self.audio_bytes = 0  # received by this socket
+        self.saved_bytes = 0  # of which already added to the session
         self.heartbeat = None
         self.last_seq = 0
         self.outbox: asyncio.Queue = asyncio.Queue()
@@ -127,10 +128,12 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
         if self.engine is not None and self.state in {"recording", "paused"}:
             # Whatever the engine still holds becomes final and is stored; the
             # session waits, paused, for a socket that resumes it.
+            # Save first (fast), so a socket that resumes at once sees this one's
+            # audio; then the engine's last words become final and are stored.
+            await self._save_status(Status.PAUSED)
             with contextlib.suppress(Exception):
                 await self.engine.finish()
             await self._drain_outbox()
-            await self._save_status(Status.PAUSED)
         elif self.engine is not None:
             with contextlib.suppress(Exception):
                 await self.engine.abort()
@@ -230,7 +233,6 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
 
     async def _open_engine(self, session: TranscriptionSession):
         self.session_id = session.pk
-        self.audio_bytes = int(session.audio_seconds * BYTES_PER_SECOND)
         engine = engine_for(session.engine)
         try:
             await engine.start(
@@ -286,7 +288,7 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
         await database_sync_to_async(services.session_stop)(
             user=self.user,
             session_id=self.session_id,
-            audio_seconds=self.audio_bytes / BYTES_PER_SECOND,
+            add_audio_seconds=self._unsaved_seconds(),
         )
         self.state = "stopped"
         await self._send_json({"type": "status", "state": "stopped"})
@@ -352,8 +354,15 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
         await database_sync_to_async(services.session_set_status)(
             session_id=self.session_id,
             status=status,
-            audio_seconds=self.audio_bytes / BYTES_PER_SECOND,
+            add_audio_seconds=self._unsaved_seconds(),
         )
+
+    def _unsaved_seconds(self) -> float:
+        unsaved, self.saved_bytes = (
+            self.audio_bytes - self.saved_bytes,
+            self.audio_bytes,
+        )
+        return unsaved / BYTES_PER_SECOND
 
     async def _send_json(self, payload: dict):
         if self.closed:

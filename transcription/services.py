@@ -5,7 +5,7 @@ import secrets
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from accounts.services import audit_record
@@ -84,17 +84,18 @@ def session_resume(*, user, session_id) -> tuple[TranscriptionSession, int]:
 
 
 def session_set_status(
-    *, session_id: int, status: str, audio_seconds: float | None = None
+    *, session_id: int, status: str, add_audio_seconds: float = 0.0
 ) -> None:
-    """Record the session's state (and audio so far); a stopped one stays stopped."""
-    fields: dict = {"status": status, "updated_at": timezone.now()}
-    if status in {
-        TranscriptionSession.Status.STOPPED,
-        TranscriptionSession.Status.FAILED,
-    }:
+    """Record the session's state and add the audio a socket received since its last
+    save (added, not set: the socket a resume replaced may still be saving its own);
+    a stopped session stays stopped."""
+    fields: dict = {
+        "status": status,
+        "updated_at": timezone.now(),
+        "audio_seconds": F("audio_seconds") + add_audio_seconds,
+    }
+    if status == TranscriptionSession.Status.FAILED:
         fields["ended_at"] = timezone.now()
-    if audio_seconds is not None:
-        fields["audio_seconds"] = audio_seconds
     TranscriptionSession.objects.filter(pk=session_id).exclude(
         status=TranscriptionSession.Status.STOPPED
     ).update(**fields)
@@ -133,8 +134,15 @@ def segment_append(
 
 
 @transaction.atomic
-def session_stop(*, user, session_id: int, audio_seconds: float) -> None:
-    """End a recording for good."""
+def session_stop(
+    *,
+    user,
+    session_id: int,
+    audio_seconds: float | None = None,
+    add_audio_seconds: float = 0.0,
+) -> None:
+    """End a recording for good; `audio_seconds` sets the total, `add_audio_seconds`
+    adds the stopping socket's unsaved audio to it."""
     session = TranscriptionSession.objects.select_for_update().get(
         pk=session_id, owner=user
     )
@@ -142,6 +150,8 @@ def session_stop(*, user, session_id: int, audio_seconds: float) -> None:
         return
     session.status = TranscriptionSession.Status.STOPPED
     session.ended_at = timezone.now()
+    if audio_seconds is None:
+        audio_seconds = session.audio_seconds + add_audio_seconds
     session.audio_seconds = audio_seconds
     session.save(update_fields=["status", "ended_at", "audio_seconds", "updated_at"])
     audit_record(

@@ -43,7 +43,7 @@ def test_a_resident_records_an_encounter_and_reads_it_back(
         screenshot(page, "transcription-record-ready")
         start.click()
         page.wait_for_selector("#rec-state:text('Recording')", timeout=20000)
-        page.wait_for_selector("#transcript .line.final", timeout=45000)
+        page.wait_for_selector("#transcript .line.final", timeout=90000)
         words = page.locator("#transcript .line.final").first.inner_text()
         assert len(words.split()) >= 2
         assert page.locator("#rec-timer").inner_text() != "0:00"
@@ -106,7 +106,7 @@ def test_the_recording_survives_a_network_blip_in_one_session(
                 "The patient agreed to this encounter being recorded."
             ).check()
             page.get_by_role("button", name="Start recording").click()
-            page.wait_for_selector("#transcript .line.final", timeout=45000)
+            page.wait_for_selector("#transcript .line", timeout=60000)
 
             proxy.stop()  # the network goes away
             page.wait_for_selector("#rec-state:text('Reconnecting')", timeout=10000)
@@ -115,15 +115,19 @@ def test_the_recording_survives_a_network_blip_in_one_session(
             page.wait_for_timeout(1500)
             proxy.start()  # and comes back
             page.wait_for_selector("#rec-state:text('Recording')", timeout=20000)
-            finals = page.locator("#transcript .line.final").count()
-            # A new final line after the blip (the page's CSP forbids eval'd waits).
-            page.locator("#transcript .line.final").nth(finals).wait_for(timeout=45000)
+            resumed_at = TranscriptionSession.objects.get(owner=resident).audio_seconds
+            page.wait_for_timeout(6000)  # speech after the blip
             page.get_by_role("button", name="Stop and save").click()
-            page.wait_for_url(re.compile(r".*/encounters/\d+$"), timeout=90000)
-            assert page.locator(".segment").count() > finals
+            page.wait_for_url(re.compile(r".*/encounters/\d+$"), timeout=120000)
+            assert page.locator(".segment").count() >= 1
         finally:
             proxy.stop()
     sessions = list(TranscriptionSession.objects.filter(owner=resident))
     assert len(sessions) == 1 and sessions[0].status == "stopped"
-    seqs = list(sessions[0].segments.values_list("seq", flat=True))
+    session = sessions[0]
+    seqs = list(session.segments.values_list("seq", flat=True))
     assert seqs == list(range(1, len(seqs) + 1))
+    # The words spoken after the blip were transcribed into the same encounter.
+    assert session.audio_seconds > resumed_at + 4
+    last_end = session.segments.order_by("-seq").first().end_ms
+    assert last_end > resumed_at * 1000
