@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 
 from tests.live import daphne
 from tests.noumaris.subprocess_env import clean_env
@@ -63,18 +63,29 @@ def chromium(extra_args: list[str] | None = None) -> Iterator:
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls a test
-    # makes between page actions are still synchronous and safe.
+    # makes between page actions are still synchronous and safe. Only for this
+    # block: consumer tests later in the run must still catch real async misuse.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS + (extra_args or []),
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                headless=True,
+                args=CHROMIUM_ARGS + (extra_args or []),
+            )
+            try:
+                yield browser
+            finally:
+                # Queries made while Playwright's loop runs open their own connection;
+                # give it back, or PostgreSQL cannot drop the test database.
+                connections.close_all()
+                browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def screenshot(page, name: str) -> Path:
