@@ -278,7 +278,7 @@ if not FIELD_ENCRYPTION_KEYS:
             "print(Fernet.generate_key().decode())')."
         )
     # A fixed development key, so a local database stays readable across restarts.
-    FIELD_ENCRYPTION_KEYS = ["bm91bWFyaXMtZGV2ZWxvcG1lbnQta2V5LW5vdC1zZWNyZXQ="]
+    FIELD_ENCRYPTION_KEYS = ["bm91bWFyaXMtZGV2LWtleS1ub3Qtc2VjcmV0LTAwMDA="]
 
 # --- E-mail -----------------------------------------------------------------------
 EMAIL_URL = env_str("EMAIL_URL")
