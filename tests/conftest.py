@@ -7,6 +7,7 @@ tenant; a `superadmin` and an individual `physician`. Every user's password is t
 """
 
 import pytest
+from django.core.cache import cache
 
 from institutions.services.features import (
     ALL_FEATURE_CODES,
@@ -32,6 +33,15 @@ def _needs_services(request):
         require_postgres()
     if request.node.get_closest_marker("redis"):
         require_redis()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters and socket slots live in the cache (Redis under CI), which
+    outlives a test's transaction: start and end every test with it empty."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
