@@ -65,7 +65,7 @@ async def test_the_connection_past_the_limit_closes_4429(
     async with connected(resident), connected(resident):
         third = socket_for(resident)
         await third.connect()
-        message = await receive(third)
+        message = await receive(third, wait=15)
         assert message["code"] == "too_many_connections"
         assert "2 recordings open" in message["message"]
         await expect_close(third, 4429)
