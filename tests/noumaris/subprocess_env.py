@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 OURS = (
     "DJANGO_",
-    "DATABASE_URL",
+    "DATABASE_",
     "REDIS_URL",
     "KEYCLOAK_",
     "OIDC_",
