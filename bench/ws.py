@@ -28,6 +28,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from tests.fakes.tcp_proxy import free_port  # noqa: E402
+from tests.live import daphne  # noqa: E402 - the suite's launcher: waits for /health
+
 FRAME_BYTES = 3200
 FINAL_EVERY = 10
 
@@ -95,35 +99,6 @@ def prepare_database(env: dict[str, str]) -> str:
         text=True,
     )
     return out.stdout.strip().splitlines()[-1]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_daphne(env, port):
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "noumaris.asgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_for_port(port, proc)
-    return proc
 
 
 def start_relay(port):
@@ -398,21 +373,16 @@ def main():
         )
         env = server_env(database_url)
         cookie = prepare_database(env)
-        port = free_port()
-        server = start_daphne(env, port)
-        try:
+        with daphne(env) as base:
             clients = asyncio.run(
                 load(
-                    f"ws://127.0.0.1:{port}/ws/transcribe/",
+                    base.replace("http://", "ws://") + "/ws/transcribe/",
                     {"Cookie": f"sessionid={cookie}"},
                     args.sessions,
                     args.seconds,
                     args.ramp,
                 )
             )
-        finally:
-            server.terminate()
-            server.wait(10)
         app = summarise("daphne+consumer+instant engine", clients)
         check_stored(env, clients)
     if not args.skip_relay:
