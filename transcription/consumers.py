@@ -19,7 +19,7 @@ from django.conf import settings
 
 from institutions.services.permissions import check_feature
 from noumaris.errors import ForbiddenError, NotFoundError
-from transcription import connections, metrics, services
+from transcription import connections, metrics, selectors, services
 from transcription.engines import EngineError, Result, engine_for, engine_name
 from transcription.engines.base import BYTES_PER_SECOND
 from transcription.models import TranscriptionSession
@@ -250,18 +250,14 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
         self.state = "recording"
         await self._save_status(Status.RECORDING)
         metrics.SESSIONS.labels(engine.name).inc()
-        self.last_seq = await database_sync_to_async(self._last_seq)()
+        self.last_seq = await database_sync_to_async(selectors.segment_last_seq)(
+            session_id=self.session_id
+        )
         self.sender = asyncio.create_task(self._send_results())
         await self._send_json(
             {"type": "ready", "session_id": session.pk, "last_seq": self.last_seq}
         )
         await self._send_json({"type": "status", "state": "recording"})
-
-    def _last_seq(self) -> int:
-        session = TranscriptionSession.objects.get(pk=self.session_id)
-        return (
-            session.segments.order_by("-seq").values_list("seq", flat=True).first() or 0
-        )
 
     async def _pause(self, message: dict):
         await self._require_session()

@@ -41,6 +41,17 @@ def session_get_for_owner(
         raise NotFoundError("No such encounter session.") from None
 
 
+def segment_last_seq(*, session_id: int) -> int:
+    """The highest stored `seq` of a session the caller already holds, 0 when none."""
+    return (
+        TranscriptSegment.objects.filter(session_id=session_id)
+        .order_by("-seq")
+        .values_list("seq", flat=True)
+        .first()
+        or 0
+    )
+
+
 def segment_list(*, session: TranscriptionSession, after_seq: int = 0) -> QuerySet:
     """A session's stored segments in order (its owner already checked)."""
     return TranscriptSegment.objects.filter(
