@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.middleware.SessionIdleRenewal",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -238,11 +239,14 @@ if OIDC_ENABLED:
         "accounts.oidc.SessionRefresh",
     )
 
-# A browser session ends after this long without activity (HIPAA automatic log-off):
-# the cookie's age is renewed on every request.
+# A browser session ends after this long without activity (HIPAA automatic log-off).
+# accounts.middleware.SessionIdleRenewal pushes the expiry ahead at most once every
+# SESSION_IDLE_RENEW_EVERY seconds rather than writing the session on every request,
+# so a session ends up to that much before the timeout, never after it.
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 900, minimum=60)
+SESSION_IDLE_RENEW_EVERY = min(60, SESSION_IDLE_TIMEOUT // 10)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
