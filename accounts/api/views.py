@@ -4,8 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from accounts.api.selectors import me_get
-from institutions.models import Feature
-from institutions.services.permissions import check_feature
+from institutions.services.permissions import check_features
 from noumaris.api import Api
 
 
@@ -70,10 +69,10 @@ class MePermissionsApi(Api):
             {
                 "code": feature.code,
                 "name": feature.name,
-                "allowed": bool(result := check_feature(request.user, feature.code)),
+                "allowed": result.allowed,
                 "reason": result.reason,
             }
-            for feature in Feature.objects.order_by("code")
+            for feature, result in check_features(request.user)
         ]
         return self.output(self.FeatureAccessSerializer, access, many=True)
 

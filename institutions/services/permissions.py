@@ -6,8 +6,7 @@ API views, pages, the WebSocket consumer and the admin all call `check_feature` 
 
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 
 from institutions.models import (
     Feature,
@@ -40,17 +39,37 @@ def check_feature(user, code: str) -> FeatureAccess:
     status to be active, and an unrevoked grant. A physician needs the feature on and
     an unrevoked direct grant. Everyone else is denied, with the reason.
     """
+    denied = _account_denial(user)
+    if denied is not None:
+        return denied
+    facts = _access_facts(user, codes=[code])
+    if not facts:
+        return FeatureAccess(False, f"There is no feature called '{code}'.")
+    return _decide(facts[0])
+
+
+def check_features(user) -> list[tuple[Feature, FeatureAccess]]:
+    """`check_feature` for every feature of the catalogue, by code, in one query."""
+    denied = _account_denial(user)
+    if denied is not None:
+        return [(feature, denied) for feature in Feature.objects.order_by("code")]
+    return [(facts["feature"], _decide(facts)) for facts in _access_facts(user)]
+
+
+def _account_denial(user) -> FeatureAccess | None:
+    """The answer that needs no query: anonymous, disabled, or superadmin."""
     if user is None or not user.is_authenticated:
         return FeatureAccess(False, "Sign in to use this feature.")
     if not user.is_active:
         return FeatureAccess(False, "Your account is disabled.")
     if getattr(user, "is_superadmin", False):
         return ALLOWED
-    facts = _access_facts(user, code)
-    if facts is None or facts["feature_name"] is None:
-        return FeatureAccess(False, f"There is no feature called '{code}'.")
-    name = facts["feature_name"]
-    if not facts["feature_active"]:
+    return None
+
+
+def _decide(facts: dict) -> FeatureAccess:
+    name = facts["feature"].name
+    if not facts["feature"].is_active:
         return FeatureAccess(False, f"{name} is switched off for everyone right now.")
     if facts["resident_status"] is not None:
         return _resident_access(facts, name)
@@ -99,41 +118,35 @@ def _resident_access(facts: dict, name: str) -> FeatureAccess:
     return ALLOWED
 
 
-def _access_facts(user, code: str) -> dict | None:
-    """Everything the rule needs, from one query on the user row."""
-    feature = Feature.objects.filter(code=code)
-    return (
-        get_user_model()
-        .objects.filter(pk=user.pk)
-        .annotate(
-            feature_name=feature.values("name")[:1],
-            feature_active=feature.values("is_active")[:1],
-            resident_status=F("resident_profile__status"),
-            institution_name=F("resident_profile__institution__name"),
-            subscription_status=F("resident_profile__institution__subscription_status"),
-            institution_has=Exists(
-                InstitutionFeature.objects.filter(
-                    institution=OuterRef("resident_profile__institution"),
-                    feature__code=code,
-                    is_enabled=True,
-                )
-            ),
-            is_physician=Exists(PhysicianProfile.objects.filter(user=OuterRef("pk"))),
-            granted=Exists(
-                FeatureGrant.objects.filter(
-                    user=OuterRef("pk"), feature__code=code, revoked_at__isnull=True
-                )
-            ),
-        )
-        .values(
-            "feature_name",
-            "feature_active",
-            "resident_status",
-            "institution_name",
-            "subscription_status",
-            "institution_has",
-            "is_physician",
-            "granted",
-        )
-        .first()
+def _access_facts(user, codes: list[str] | None = None) -> list[dict]:
+    """Everything the rule needs, per feature (all, or `codes`), in one query."""
+    features = Feature.objects.order_by("code")
+    if codes is not None:
+        features = features.filter(code__in=codes)
+    profile = ResidentProfile.objects.filter(user_id=user.pk).order_by()
+    rows = features.annotate(
+        resident_status=Subquery(profile.values("status")[:1]),
+        institution_name=Subquery(profile.values("institution__name")[:1]),
+        subscription_status=Subquery(
+            profile.values("institution__subscription_status")[:1]
+        ),
+        institution_has=Exists(
+            InstitutionFeature.objects.filter(
+                feature=OuterRef("pk"),
+                is_enabled=True,
+                institution__residents__user_id=user.pk,
+            )
+        ),
+        is_physician=Exists(PhysicianProfile.objects.filter(user_id=user.pk)),
+        granted=Exists(
+            FeatureGrant.objects.filter(
+                user_id=user.pk, feature=OuterRef("pk"), revoked_at__isnull=True
+            )
+        ),
     )
+    facts = ("resident_status", "institution_name", "subscription_status")
+    facts += ("institution_has", "is_physician", "granted")
+    return [
+        {"feature": feature, **{fact: getattr(feature, fact) for fact in facts}}
+        for feature in rows
+    ]

@@ -14,6 +14,7 @@ from institutions.models import (
 from institutions.services.permissions import (
     FeatureAccess,
     check_feature,
+    check_features,
     require_feature,
 )
 from noumaris.errors import ForbiddenError
@@ -131,7 +132,7 @@ def test_a_feature_switched_off_everywhere_is_denied(resident):
 
 
 def test_check_feature_costs_one_query(resident, physician, django_assert_num_queries):
-    with django_assert_num_queries(1):  # the user row with every fact annotated
+    with django_assert_num_queries(1):  # the feature with every fact annotated
         check_feature(resident, LIVE)
     with django_assert_num_queries(1):
         check_feature(physician, "note_export")
@@ -142,3 +143,26 @@ def test_require_feature_raises_forbidden_with_the_reason(resident, resident2):
     with pytest.raises(ForbiddenError) as denied:
         require_feature(user=resident2, code=LIVE)
     assert denied.value.message.startswith("Live transcription has not been granted")
+
+
+@pytest.mark.parametrize(
+    "who",
+    ["resident", "resident2", "physician", "admin", "attending", "superadmin", "alice"],
+)
+def test_check_features_answers_as_check_feature_for_each_feature_in_one_query(
+    request, who, django_assert_num_queries
+):
+    user = request.getfixturevalue(who)
+    ResidentProfile.objects.filter(user__username="resident2").update(
+        status=ResidentProfile.Status.INACTIVE
+    )
+    Feature.objects.filter(code="note_export").update(is_active=False)
+    user.refresh_from_db()
+    one_by_one = {
+        feature.code: check_feature(user, feature.code)
+        for feature in Feature.objects.all()
+    }
+    with django_assert_num_queries(1):
+        together = check_features(user)
+    assert [feature.code for feature, _ in together] == sorted(one_by_one)
+    assert {feature.code: access for feature, access in together} == one_by_one
