@@ -238,6 +238,14 @@ class ListApi(Api):
         ).data
         return paginator.get_paginated_response(data)
 
+    def paginate_rows(self, queryset, rows) -> Response:
+        """A page of a hot list whose selector builds the output itself: `rows(page)`
+        returns plain values in exactly the shape of the serializer the schema names
+        (a test holds the two equal), skipping DRF's per-field work."""
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(queryset, self.request, view=self)
+        return paginator.get_paginated_response(rows(page))
+
 
 # --- OpenAPI: the error envelope, reusable by every view --------------------------------
 

@@ -88,7 +88,7 @@ class ResidentListApi(AdminListApi):
         """The institution's residents, by last name."""
         filters = self.query(self.FilterSerializer)
         residents = queries.resident_list(user=request.user, filters=filters)
-        return self.paginate(residents, ResidentSerializer)
+        return self.paginate_rows(residents, queries.resident_rows)
 
 
 class ResidentDetailApi(AdminApi):

@@ -4,6 +4,8 @@ Scoping is not decided here: every function starts from the institutions app's
 `*_for_user` selector, so a list only ever narrows what the caller may see.
 """
 
+from collections import defaultdict
+
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -43,19 +45,25 @@ def _active_grants(path: str) -> Prefetch:
     )
 
 
-# The columns the residents list shows (a page of 50 builds 100 model instances).
-RESIDENT_COLUMNS = (
+# The residents list reads plain rows: a page of 50 as models would build 50 profiles,
+# 50 users, and a grant, a feature and a user per grant, for a dozen values each.
+RESIDENT_VALUES = (
+    "id",
     "institution_id",
     "pgy_level",
     "specialty",
     "status",
     "status_changed_at",
     "created_at",
+    "user_id",
     "user__username",
     "user__email",
     "user__first_name",
     "user__last_name",
 )
+USER_VALUES = ("username", "email", "first_name", "last_name")
+_PROFILE_VALUES = tuple(key for key in RESIDENT_VALUES if not key.startswith("user"))
+_USER_KEYS = tuple((key, f"user__{key}") for key in USER_VALUES)
 
 
 def _enabled_features() -> Prefetch:
@@ -96,10 +104,9 @@ def institution_detail(*, institution: Institution) -> Institution:
 
 def resident_list(
     *, user, filters: dict, institution: Institution | None = None
-) -> QuerySet[ResidentProfile]:
-    qs = residents_for_user(user).prefetch_related(
-        _active_grants("user__feature_grants")
-    )
+) -> QuerySet[dict]:
+    """Rows of `RESIDENT_VALUES`; `resident_rows` shapes a page of them."""
+    qs = residents_for_user(user)
     if institution is not None:
         qs = qs.filter(institution=institution)
     if status := filters.get("status"):
@@ -110,15 +117,48 @@ def resident_list(
         qs = qs.filter(specialty__iexact=specialty)
     if search := filters.get("search"):
         qs = qs.filter(_person_matches(search))
-    return qs.order_by("user__last_name", "user__first_name", "id")
+    return qs.order_by("user__last_name", "user__first_name", "id").values(
+        *RESIDENT_VALUES
+    )
+
+
+def resident_rows(page: list[dict]) -> list[dict]:
+    """A page of `resident_list` as `ResidentSerializer` reads it, with each
+    resident's granted features (one query for the page)."""
+    features = defaultdict(list)
+    grants = (
+        FeatureGrant.objects.filter(
+            user_id__in=[row["user_id"] for row in page], revoked_at__isnull=True
+        )
+        .order_by("feature__code")
+        .values_list("user_id", "feature__code")
+    )
+    for user_id, code in grants:
+        features[user_id].append(code)
+    return [
+        {
+            **{key: row[key] for key in _PROFILE_VALUES},
+            "user": {
+                "id": row["user_id"],
+                **{key: row[col] for key, col in _USER_KEYS},
+            },
+            "features": features[row["user_id"]],
+        }
+        for row in page
+    ]
 
 
 def resident_detail(*, resident: ResidentProfile) -> ResidentProfile:
-    return (
-        ResidentProfile.objects.select_related("user", "institution")
-        .prefetch_related(_active_grants("user__feature_grants"))
-        .get(pk=resident.pk)
+    """The resident again, with `features`: the codes of their unrevoked grants."""
+    resident = ResidentProfile.objects.select_related("user", "institution").get(
+        pk=resident.pk
     )
+    resident.features = list(
+        FeatureGrant.objects.filter(user_id=resident.user_id, revoked_at__isnull=True)
+        .order_by("feature__code")
+        .values_list("feature__code", flat=True)
+    )
+    return resident
 
 
 def invitation_list(

@@ -56,12 +56,11 @@ class ResidentSerializer(serializers.Serializer):
     specialty = serializers.CharField()
     status = serializers.ChoiceField(choices=ResidentProfile.Status.choices)
     status_changed_at = serializers.DateTimeField(allow_null=True)
-    features = serializers.SerializerMethodField()
+    features = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Codes of the features granted to the resident and not revoked.",
+    )
     created_at = serializers.DateTimeField()
-
-    def get_features(self, resident) -> list[str]:
-        """Codes of the features granted to the resident and not revoked."""
-        return granted_codes(resident.user)
 
 
 class InvitationSerializer(serializers.Serializer):
