@@ -223,8 +223,8 @@ class ResidentPermissionsApi(AdminApi):
     )
     def get(self, request, pk):
         """The resident's current grants."""
-        resident = queries.resident_detail(resident=self.resident(pk))
-        return self.output(GrantSerializer, resident.user.active_grants, many=True)
+        grants = queries.resident_grants(resident=self.resident(pk))
+        return self.output(GrantSerializer, grants, many=True)
 
     @extend_schema(
         operation_id="institution_resident_permissions_grant",

@@ -161,6 +161,15 @@ def resident_detail(*, resident: ResidentProfile) -> ResidentProfile:
     return resident
 
 
+def resident_grants(*, resident: ResidentProfile) -> QuerySet[FeatureGrant]:
+    """The resident's unrevoked grants, newest first."""
+    return (
+        FeatureGrant.objects.filter(user_id=resident.user_id, revoked_at__isnull=True)
+        .select_related("feature", "granted_by")
+        .order_by("-created_at", "-id")
+    )
+
+
 def invitation_list(
     *, user, filters: dict, institution: Institution | None = None
 ) -> QuerySet[Invitation]:
