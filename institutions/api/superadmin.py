@@ -263,9 +263,12 @@ class PhysicianListApi(SuperadminListApi):
         search = serializers.CharField(max_length=100, required=False)
 
     class InputSerializer(serializers.Serializer):
-        username = serializers.CharField(
-            max_length=150,
+        username = serializers.SlugRelatedField(
+            slug_field="username",
+            queryset=get_user_model().objects.all(),
+            source="user",
             help_text="An existing account, e.g. after its first sign-in.",
+            error_messages={"does_not_exist": "No such account."},
         )
         specialty = serializers.CharField(
             max_length=120, required=False, allow_blank=True
@@ -293,12 +296,9 @@ class PhysicianListApi(SuperadminListApi):
     def post(self, request):
         """Make an existing account an individual physician (audited)."""
         data = self.input(self.InputSerializer)
-        user = get_user_model().objects.filter(username=data["username"]).first()
-        if user is None:
-            raise serializers.ValidationError({"username": ["No such account."]})
         physician = physician_create(
             actor=request.user,
-            user=user,
+            user=data["user"],
             specialty=data.get("specialty", ""),
             organization=data.get("organization", ""),
             ip_address=client_ip(request),

@@ -437,3 +437,14 @@ def test_the_onboarding_flow_through_the_api(
 def _token_from_last_email() -> str:
     body = mail.outbox[-1].body
     return re.search(r"/invite/([A-Za-z0-9_\-]+)", body).group(1)
+
+
+def test_making_an_unknown_account_a_physician_is_a_422_naming_the_field(as_super):
+    from institutions.models import PhysicianProfile
+
+    response = as_super.post(
+        "/api/v1/admin/superadmin/physicians", {"username": "nobody-here"}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == {"username": ["No such account."]}
+    assert not PhysicianProfile.objects.exists()
