@@ -8,7 +8,6 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils.html import format_html, format_html_join
 
-from accounts.models import User
 from institutions.admin.base import (
     SERVICE_ERRORS,
     ScopedModelAdmin,
@@ -45,8 +44,8 @@ from institutions.services.features import (
     physician_feature_grant,
     physician_feature_revoke,
 )
-from institutions.services.institutions import admin_create
 from institutions.services.invitations import (
+    admin_add,
     invitation_batch_invite,
     invitation_create,
 )
@@ -404,32 +403,23 @@ class AdminMembershipModelAdmin(PersonMixin, ScopedModelAdmin):
     def _add_admin(self, request, form):
         data = form.cleaned_data
         institution = form.institution(request.user)
-        user = User.objects.filter(email__iexact=data["email"]).first()
         try:
-            if user is not None:
-                admin_create(
-                    actor=request.user,
-                    institution=institution,
-                    user=user,
-                    is_senior=data["is_senior"],
-                    ip_address=client_ip(request),
-                )
-                message = f"{user} is now an admin of {institution}."
-            else:
-                invitation_create(
-                    actor=request.user,
-                    institution=institution,
-                    email=data["email"],
-                    role="admin",
-                    is_senior=data["is_senior"],
-                    ip_address=client_ip(request),
-                )
-                message = (
-                    f"{data['email']} has no account yet: an admin invitation was sent."
-                )
+            added = admin_add(
+                actor=request.user,
+                institution=institution,
+                email=data["email"],
+                is_senior=data["is_senior"],
+                ip_address=client_ip(request),
+            )
         except SERVICE_ERRORS as exc:
             add_service_errors(form, exc)
             return None
+        if isinstance(added, InstitutionAdmin):
+            message = f"{added.user} is now an admin of {institution}."
+        else:
+            message = (
+                f"{data['email']} has no account yet: an admin invitation was sent."
+            )
         self.message_user(request, message, messages.SUCCESS)
         return redirect("admin:institutions_institutionadmin_changelist")
 

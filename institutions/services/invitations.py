@@ -37,7 +37,7 @@ from institutions.services.authority import (
     institution_lock,
     require_institution_admin,
 )
-from institutions.services.institutions import admin_membership_add
+from institutions.services.institutions import admin_create, admin_membership_add
 from institutions.tokens import invitation_token_hash, invitation_token_new
 from noumaris.errors import (
     ApplicationError,
@@ -74,6 +74,35 @@ INVITED_ACTION = {
 
 
 # --- Invite ---------------------------------------------------------------------------
+
+
+def admin_add(
+    *,
+    actor,
+    institution: Institution,
+    email: str,
+    is_senior: bool = False,
+    ip_address: str | None = None,
+) -> InstitutionAdmin | Invitation:
+    """Add an admin by e-mail: an existing account becomes one at once
+    (`admin_create`); an address without an account is sent an admin invitation."""
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is not None:
+        return admin_create(
+            actor=actor,
+            institution=institution,
+            user=user,
+            is_senior=is_senior,
+            ip_address=ip_address,
+        )
+    return invitation_create(
+        actor=actor,
+        institution=institution,
+        email=email,
+        role=Invitation.Role.ADMIN,
+        is_senior=is_senior,
+        ip_address=ip_address,
+    )
 
 
 def invitation_create(
