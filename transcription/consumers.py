@@ -23,6 +23,7 @@ from transcription import connections, metrics, selectors, services
 from transcription.engines import EngineError, Result, engine_for, engine_name
 from transcription.engines.base import BYTES_PER_SECOND
 from transcription.models import TranscriptionSession
+from transcription.writer import segment_store
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +35,6 @@ UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, PROTOCOL, TOO_MANY = 4401, 4403, 4404, 44
 ENGINE_FAILED = 1011
 
 Status = TranscriptionSession.Status
-
-
-# Final segments of different sessions are written in parallel (the pool's
-# connections), not one after another in Channels' single database thread; each
-# session's sender awaits its own writes, so a session's order holds.
-store_segment = database_sync_to_async(services.segment_append, thread_sensitive=False)
 
 
 class ProtocolError(Exception):
@@ -75,6 +70,7 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
         self.last_seq = 0
         self.outbox: asyncio.Queue = asyncio.Queue()
         self.sender = None
+        self.sending = False  # the sender holds a result (a final being stored)
         await self.accept()
         user = await self._authenticate()
         if user is None:
@@ -297,16 +293,23 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
 
     # --- engine callbacks ---------------------------------------------------------------
     async def _on_result(self, result: Result):
-        """Queue the result: the relay of audio never waits for a database write."""
-        self.outbox.put_nowait(result)
+        """An interim with nothing ahead of it goes out at once; anything else waits
+        its turn behind the finals being stored (the relay of audio never waits for
+        a database write)."""
+        if not result.is_final and not self.sending and self.outbox.empty():
+            await self._send_json(self._transcript(result, seq=None))
+        else:
+            self.outbox.put_nowait(result)
 
     async def _send_results(self):
-        """Store each final (in order, off the event loop) and send every result."""
+        """Store each final (in order, batched with other sockets') and send every
+        result."""
         while (result := await self.outbox.get()) is not None:
+            self.sending = True
             seq = None
             if result.is_final:
                 try:
-                    segment = await store_segment(
+                    segment = await segment_store(
                         session_id=self.session_id,
                         result=result,
                         seq=self.last_seq + 1,
@@ -321,17 +324,20 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
                     return
                 self.last_seq = seq = segment.seq
                 metrics.SEGMENTS.inc()
-            await self._send_json(
-                {
-                    "type": "transcript",
-                    "seq": seq,
-                    "text": result.text,
-                    "is_final": result.is_final,
-                    "speaker": result.speaker,
-                    "start_ms": result.start_ms,
-                    "end_ms": result.end_ms,
-                }
-            )
+            await self._send_json(self._transcript(result, seq=seq))
+            self.sending = False
+
+    @staticmethod
+    def _transcript(result: Result, *, seq: int | None) -> dict:
+        return {
+            "type": "transcript",
+            "seq": seq,
+            "text": result.text,
+            "is_final": result.is_final,
+            "speaker": result.speaker,
+            "start_ms": result.start_ms,
+            "end_ms": result.end_ms,
+        }
 
     async def _drain_outbox(self):
         """Wait until every queued final is stored (and sent, while connected)."""

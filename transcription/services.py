@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
@@ -131,6 +131,45 @@ def segment_append(
         except IntegrityError:
             seq = None
     raise ConflictError("Could not number the transcript segment; try again.")
+
+
+def segments_append(
+    *, items: list[tuple[int, Result, int]]
+) -> list[TranscriptSegment | Exception]:
+    """Store finals of several sessions at once: `(session_id, result, seq)` each,
+    `seq` the caller's expected next number.
+
+    One INSERT in one transaction when every number is right. When that fails (a
+    number taken by a resume racing an old socket, a session gone), each segment goes
+    through `segment_append` on its own, so one bad item fails only itself. Returns,
+    in `items` order, each stored segment or the exception that refused it.
+    """
+    segments = [
+        TranscriptSegment(
+            session_id=session_id,
+            seq=seq,
+            speaker=result.speaker,
+            start_ms=max(0, result.start_ms),
+            end_ms=max(0, result.end_ms),
+            text=result.text,
+            confidence=result.confidence,
+        )
+        for session_id, result, seq in items
+    ]
+    try:
+        with transaction.atomic():
+            return TranscriptSegment.objects.bulk_create(segments)
+    except DatabaseError:
+        pass  # one at a time below
+    outcomes: list[TranscriptSegment | Exception] = []
+    for session_id, result, seq in items:
+        try:
+            outcomes.append(
+                segment_append(session_id=session_id, result=result, seq=seq)
+            )
+        except (DatabaseError, ConflictError) as error:
+            outcomes.append(error)
+    return outcomes
 
 
 @transaction.atomic

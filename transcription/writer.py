@@ -1,0 +1,70 @@
+"""Final segments of every socket in this process, stored in batches.
+
+Each socket awaits its own final before sending it (the client's `seq` means
+"stored"), so a socket has at most one segment in flight, and its order holds. While
+one batch is being written, the next gathers: one transaction and one hop to a
+database thread per batch, instead of one per segment, whatever the number of sockets.
+"""
+
+import asyncio
+import logging
+import weakref
+
+from channels.db import database_sync_to_async
+
+from transcription import services
+from transcription.engines import Result
+from transcription.models import TranscriptSegment
+
+logger = logging.getLogger(__name__)
+
+MAX_BATCH = 500
+
+_segments_append = database_sync_to_async(services.segments_append)
+
+
+class SegmentWriter:
+    def __init__(self) -> None:
+        self.pending: list[tuple[tuple[int, Result, int], asyncio.Future]] = []
+        self.wake = asyncio.Event()
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    async def store(
+        self, *, session_id: int, result: Result, seq: int
+    ) -> TranscriptSegment:
+        future = asyncio.get_running_loop().create_future()
+        self.pending.append(((session_id, result, seq), future))
+        self.wake.set()
+        return await future
+
+    async def _run(self) -> None:
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            while self.pending:
+                batch, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
+                try:
+                    outcomes = await _segments_append(items=[item for item, _ in batch])
+                except Exception as error:  # e.g. no database connection at all
+                    outcomes = [error] * len(batch)
+                for (_, future), outcome in zip(batch, outcomes, strict=True):
+                    if future.done():  # its socket has gone
+                        continue
+                    if isinstance(outcome, Exception):
+                        future.set_exception(outcome)
+                    else:
+                        future.set_result(outcome)
+
+
+_writers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SegmentWriter]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def segment_store(*, session_id: int, result: Result, seq: int):
+    """Store a final through this event loop's writer; await the stored segment."""
+    loop = asyncio.get_running_loop()
+    writer = _writers.get(loop)
+    if writer is None or writer.task.done():
+        writer = _writers[loop] = SegmentWriter()
+    return writer.store(session_id=session_id, result=result, seq=seq)
