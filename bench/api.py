@@ -2,19 +2,21 @@
 
 Loads 1,000 institutions and 100,000 residents (one grant each) into PostgreSQL,
 serves the app with one daphne process, and drives it with concurrent keep-alive
-clients signed in as an institution admin. For each of
+clients signed in as an institution admin, at each number of clients asked for (1, 2,
+4 and 8 by default: latency under load grows with the clients a saturated server
+queues). For each of
 
 - the residents list, a page of 50 (`admin/institution/residents?page_size=50`),
-- `me/permissions` (every feature through `check_feature`),
+- `me/permissions` (every feature through `check_features`, one query),
 - a DRF view that returns a constant through the same base class (session
-  authentication, rate limits, error handler, the session renewed each request),
+  authentication, rate limits, error handler, the session's idle renewal),
 
 it prints requests/s, p50 and p95 latency, and each as a ratio to the constant view,
 all in the same run on the same server. Targets: residents list p95 under 50 ms and at
 least half the constant view's throughput.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/noumaris_bench \\
-        .venv/bin/python bench/api.py --clients 8 --seconds 15
+        .venv/bin/python bench/api.py --clients 1,2,4,8 --seconds 15
 
 The data is loaded once and kept (`--reload` rebuilds it). The rate limit is raised
 for the run (API_RATE_LIMIT=10000000/m) so that it is counted but never refuses.
@@ -63,7 +65,11 @@ urlpatterns = [path("bench/constant", ConstantApi.as_view()), *app_urlpatterns]
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument(
+        "--clients",
+        default="1,2,4,8",
+        help="concurrent clients; a comma-separated list measures each in turn",
+    )
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--reload", action="store_true", help="rebuild the data")
@@ -268,18 +274,22 @@ def main():
                 "residents list (50)": "/api/v1/admin/institution/residents?page_size=50",
                 "me/permissions": "/api/v1/me/permissions",
             }
-            results = {}
-            for name, path in routes.items():
-                results[name] = asyncio.run(
-                    drive(base, path, cookie, args.clients, args.seconds, args.warmup)
-                )
-    report(results, args)
+            runs = {}
+            for clients in [int(n) for n in args.clients.split(",")]:
+                runs[clients] = {
+                    name: asyncio.run(
+                        drive(base, path, cookie, clients, args.seconds, args.warmup)
+                    )
+                    for name, path in routes.items()
+                }
+    for clients, results in runs.items():
+        report(results, clients, args)
 
 
-def report(results: dict, args) -> None:
+def report(results: dict, clients: int, args) -> None:
     base = results["constant DRF view"]
     print(
-        f"\n{INSTITUTIONS} institutions, {RESIDENTS} residents; {args.clients} clients,"
+        f"\n{INSTITUTIONS} institutions, {RESIDENTS} residents; {clients} clients,"
         f" {args.seconds:.0f} s each, one daphne process, PostgreSQL\n"
     )
     print(f"{'route':24} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}  ratio to constant")
