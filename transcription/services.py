@@ -117,17 +117,11 @@ def segment_append(
                 last=Max("seq")
             )["last"]
             seq = (last or 0) + 1
+        segment = _segment(session_id=session_id, result=result, seq=seq)
         try:
             with transaction.atomic():
-                return TranscriptSegment.objects.create(
-                    session_id=session_id,
-                    seq=seq,
-                    speaker=result.speaker,
-                    start_ms=max(0, result.start_ms),
-                    end_ms=max(0, result.end_ms),
-                    text=result.text,
-                    confidence=result.confidence,
-                )
+                segment.save(force_insert=True)
+                return segment
         except IntegrityError:
             seq = None
     raise ConflictError("Could not number the transcript segment; try again.")
@@ -145,15 +139,7 @@ def segments_append(
     in `items` order, each stored segment or the exception that refused it.
     """
     segments = [
-        TranscriptSegment(
-            session_id=session_id,
-            seq=seq,
-            speaker=result.speaker,
-            start_ms=max(0, result.start_ms),
-            end_ms=max(0, result.end_ms),
-            text=result.text,
-            confidence=result.confidence,
-        )
+        _segment(session_id=session_id, result=result, seq=seq)
         for session_id, result, seq in items
     ]
     try:
@@ -170,6 +156,18 @@ def segments_append(
         except (DatabaseError, ConflictError) as error:
             outcomes.append(error)
     return outcomes
+
+
+def _segment(*, session_id: int, result: Result, seq: int) -> TranscriptSegment:
+    return TranscriptSegment(
+        session_id=session_id,
+        seq=seq,
+        speaker=result.speaker,
+        start_ms=max(0, result.start_ms),
+        end_ms=max(0, result.end_ms),
+        text=result.text,
+        confidence=result.confidence,
+    )
 
 
 @transaction.atomic
