@@ -46,6 +46,7 @@ class SegmentWriter:
                 try:
                     outcomes = await _segments_append(items=[item for item, _ in batch])
                 except Exception as error:  # e.g. no database connection at all
+                    logger.exception("A batch of final segments could not be stored")
                     outcomes = [error] * len(batch)
                 for (_, future), outcome in zip(batch, outcomes, strict=True):
                     if future.done():  # its socket has gone

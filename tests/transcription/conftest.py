@@ -1,8 +1,10 @@
 """Helpers for the transcription tests: a fake Deepgram, sockets, speech WAVs."""
 
 import contextlib
+import faulthandler
 import json
 import subprocess
+import sys
 import wave
 
 import pytest
@@ -54,7 +56,14 @@ async def send(communicator, payload: dict) -> None:
 
 
 async def receive(communicator, wait: float = 5) -> dict:
-    return json.loads(await communicator.receive_from(wait))
+    try:
+        return json.loads(await communicator.receive_from(wait))
+    except TimeoutError:
+        # Say where every thread is (the database thread above all), so that a rare
+        # timeout in CI leaves its cause in the log.
+        sys.stderr.write(f"--- no message within {wait} s; the threads now:\n")
+        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+        raise
 
 
 async def receive_until(communicator, kind: str, wait: float = 10) -> list[dict]:
