@@ -20,7 +20,12 @@ logger = logging.getLogger(__name__)
 
 MAX_BATCH = 500
 
-_segments_append = database_sync_to_async(services.segments_append)
+# Its own thread (the loop's executor), not Channels' shared database thread: finals
+# never wait behind other sockets' connects and status saves. One batch at a time,
+# so one thread at a time.
+_segments_append = database_sync_to_async(
+    services.segments_append, thread_sensitive=False
+)
 
 
 class SegmentWriter:
