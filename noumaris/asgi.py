@@ -9,17 +9,17 @@ from noumaris.env import exit_on_bad_configuration
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "noumaris.settings")
 django_asgi_app = exit_on_bad_configuration(get_asgi_application)
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from noumaris.routing import websocket_urlpatterns  # noqa: E402
+from noumaris.ws_auth import SessionUserMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            SessionUserMiddleware(URLRouter(websocket_urlpatterns))
         ),
     }
 )

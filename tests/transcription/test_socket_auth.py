@@ -33,6 +33,27 @@ async def test_the_browser_session_cookie_signs_the_socket_in(
     await ws.disconnect()
 
 
+@pytest.mark.parametrize("case", ["no cookie", "unknown session", "password changed"])
+async def test_a_socket_without_a_valid_session_is_refused_4401(
+    case, resident, password
+):
+    client = Client()
+    await database_sync_to_async(client.login)(username="resident", password=password)
+    headers = []
+    if case == "unknown session":
+        headers = [(b"cookie", b"sessionid=not-a-session-we-know; other=1")]
+    elif case == "password changed":  # the session's auth hash no longer holds
+        resident.set_password("a-new-password-123")
+        await database_sync_to_async(resident.save)()
+        cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+        headers = [(b"cookie", cookie)]
+    ws = app_socket("/ws/transcribe/", headers)
+    assert (await ws.connect())[0]
+    assert (await receive(ws))["code"] == "unauthenticated"
+    await expect_close(ws, 4401)
+    await ws.disconnect()
+
+
 async def test_a_socket_from_another_site_is_refused(resident):
     ws = WebsocketCommunicator(
         application, "/ws/transcribe/", headers=[(b"origin", b"https://evil.example")]
