@@ -9,7 +9,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import AuditLog
@@ -35,21 +36,22 @@ USAGE_MONTHS = 6
 def user_institution(*, user) -> Institution | None:
     """The institution a resident, faculty member or admin belongs to, else None.
 
-    Physicians and superadmins belong to none. One query.
+    Physicians and superadmins belong to none. One query, three index lookups by the
+    user (not a walk through every institution).
     """
     if user is None or not user.is_authenticated:
         return None
-    return Institution.objects.filter(
-        Q(Exists(ResidentProfile.objects.filter(institution=OuterRef("pk"), user=user)))
-        | Q(
-            Exists(FacultyProfile.objects.filter(institution=OuterRef("pk"), user=user))
-        )
-        | Q(
-            Exists(
-                InstitutionAdmin.objects.filter(institution=OuterRef("pk"), user=user)
+    institution_id = Coalesce(
+        *(
+            Subquery(
+                model.objects.filter(user_id=user.pk)
+                .order_by()
+                .values("institution_id")[:1]
             )
+            for model in (ResidentProfile, FacultyProfile, InstitutionAdmin)
         )
-    ).first()
+    )
+    return Institution.objects.filter(pk=institution_id).first()
 
 
 # --- Scoped querysets -----------------------------------------------------------------

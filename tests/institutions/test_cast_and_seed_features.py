@@ -35,7 +35,7 @@ def test_user_institution_names_the_tenant_of_each_role(
     riverside,
     django_assert_num_queries,
 ):
-    with django_assert_num_queries(1):  # institutions with an Exists per role
+    with django_assert_num_queries(1):  # the institution whose id a profile names
         assert user_institution(user=admin) == demo_hospital
     assert user_institution(user=attending) == demo_hospital
     assert user_institution(user=resident) == demo_hospital
