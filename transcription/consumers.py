@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -44,9 +45,17 @@ class ProtocolError(Exception):
 
 
 class TranscribeConsumer(AsyncWebsocketConsumer):
-    # No channel layer: nothing is sent to these sockets from elsewhere, and each
-    # would otherwise hold a blocking Redis read open.
-    channel_layer_alias = "transcription-sockets-use-no-layer"
+    async def __call__(self, scope, receive, send):
+        """Channels' consumer loop without a channel layer (nothing is sent to these
+        sockets from elsewhere, and each would hold a Redis read open): each message
+        is awaited and dispatched in turn, without the task and `asyncio.wait` that
+        Channels spends per message to listen to a layer too."""
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        with contextlib.suppress(StopConsumer):
+            while True:
+                await self.dispatch(await receive())
 
     async def dispatch(self, message):
         """Dispatch without Channels' per-message `close_old_connections` hop to a
@@ -161,7 +170,7 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
         if self.state != "recording":
             return  # paused or stopping: the audio is not part of the encounter
         self.audio_bytes += len(data)
-        metrics.AUDIO_SECONDS.labels(self.engine.name).inc(len(data) / BYTES_PER_SECOND)
+        self.audio_metric.inc(len(data) / BYTES_PER_SECOND)
         await self.engine.send_audio(data)
 
     async def _message(self, text: str):
@@ -188,8 +197,9 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
             raise ProtocolError("already_started", "This socket is already recording.")
         language = self._validate_start(message)
         name = engine_name()
+        resume = message.get("session_id") is not None
         try:
-            if message.get("session_id") is not None:
+            if resume:
                 session, _ = await database_sync_to_async(services.session_resume)(
                     user=self.user, session_id=message["session_id"]
                 )
@@ -211,7 +221,7 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
             raise ProtocolError("unknown_session", error.message, NOT_FOUND) from None
         except ForbiddenError as error:
             raise ProtocolError("forbidden", error.message, FORBIDDEN) from None
-        await self._open_engine(session)
+        await self._open_engine(session, resume=resume)
 
     def _validate_start(self, message: dict) -> str:
         if message.get("sample_rate") != SAMPLE_RATE:
@@ -227,7 +237,7 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
             raise ProtocolError("bad_language", "language must be a code such as en.")
         return language
 
-    async def _open_engine(self, session: TranscriptionSession):
+    async def _open_engine(self, session: TranscriptionSession, *, resume: bool):
         self.session_id = session.pk
         engine = engine_for(session.engine)
         try:
@@ -243,12 +253,16 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
             await self._refuse(ENGINE_FAILED, "engine_unavailable", str(error))
             return
         self.engine = engine
+        self.audio_metric = metrics.AUDIO_SECONDS.labels(engine.name)
         self.state = "recording"
-        await self._save_status(Status.RECORDING)
         metrics.SESSIONS.labels(engine.name).inc()
-        self.last_seq = await database_sync_to_async(selectors.segment_last_seq)(
-            session_id=self.session_id
-        )
+        if resume:  # a new session is recording already and has no segments yet
+            await self._save_status(Status.RECORDING)
+            # Read after the save: a socket that this one replaced may still be
+            # storing its last finals.
+            self.last_seq = await database_sync_to_async(selectors.segment_last_seq)(
+                session_id=self.session_id
+            )
         self.sender = asyncio.create_task(self._send_results())
         await self._send_json(
             {"type": "ready", "session_id": session.pk, "last_seq": self.last_seq}
