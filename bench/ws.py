@@ -4,7 +4,9 @@ One daphne process serves the app with the benchmark-only `instant` engine (an
 interim result per audio frame, a final every 10 frames, stored like any other).
 N clients each stream real-time 16 kHz PCM in 100 ms frames for D seconds; each
 frame carries its client and frame number, and the interim result that echoes it
-gives the per-frame relay latency. Finals are checked against the database: none
+gives the per-frame relay latency (and, for frames over the 20 ms target, the second
+of the run they were sent in: the ramp as sockets open, the stop, or between). Finals
+are checked against the database: none
 lost, none duplicated. The same load then runs against a bare `websockets` relay
 (in its own process, no Django, no database) for the ratio. Last, the offline
 engine's real-time factor on this machine.
@@ -24,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,7 +36,9 @@ from tests.fakes.tcp_proxy import free_port  # noqa: E402
 from tests.live import daphne  # noqa: E402 - the suite's launcher: waits for /health
 
 FRAME_BYTES = 3200
+STARTED = 0.0  # when the load began (perf_counter)
 FINAL_EVERY = 10
+SLOW_MS = 20  # the target; frames over it are also counted by second of the run
 
 
 def parse_args():
@@ -186,6 +191,7 @@ class Client:
         self.number = number
         self.sent: dict[int, float] = {}
         self.latencies: list[float] = []
+        self.slow_sent: list[float] = []  # when frames over SLOW_MS were sent
         self.final_seqs: list[int] = []
         self.frames = 0
         self.session_id = None
@@ -247,12 +253,17 @@ async def receive(client, ws):
                 n = int(message["text"][8:16], 16)
                 sent = client.sent.pop(n, None)
                 if sent is not None:
-                    client.latencies.append((time.perf_counter() - sent) * 1000)
+                    latency = (time.perf_counter() - sent) * 1000
+                    client.latencies.append(latency)
+                    if latency > SLOW_MS:
+                        client.slow_sent.append(sent)
         elif message["type"] == "status" and message["state"] == "stopped":
             return
 
 
 async def load(url, headers, sessions, seconds, ramp):
+    global STARTED
+    STARTED = time.perf_counter()
     done: list[Client] = []
     clients = [Client(i) for i in range(sessions)]
     await asyncio.gather(
@@ -284,6 +295,12 @@ def summarise(name, clients):
         "duplicated_finals": dup_finals,
         "client_errors": len(errors),
         "first_error": errors[0] if errors else None,
+        # Where the slow frames fall: the ramp (sockets opening), the stop, or between.
+        f"frames_over_{SLOW_MS}ms_by_second": dict(
+            sorted(
+                Counter(int(t - STARTED) for c in clients for t in c.slow_sent).items()
+            )
+        ),
     }
     print(json.dumps(result))
     return result
