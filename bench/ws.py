@@ -6,8 +6,8 @@ N clients each stream real-time 16 kHz PCM in 100 ms frames for D seconds; each
 frame carries its client and frame number, and the interim result that echoes it
 gives the per-frame relay latency (and, for frames over the 20 ms target, the second
 of the run they were sent in: the ramp as sockets open, the stop, or between). Finals
-are checked against the database: none
-lost, none duplicated. The same load then runs against a bare `websockets` relay
+are checked against the database: none lost, none duplicated. The same load then runs
+against a bare `websockets` relay
 (in its own process, no Django, no database) for the ratio. Last, the offline
 engine's real-time factor on this machine.
 
