@@ -122,19 +122,23 @@ def resident_list(
     )
 
 
-def resident_rows(page: list[dict]) -> list[dict]:
-    """A page of `resident_list` as `ResidentSerializer` reads it, with each
-    resident's granted features (one query for the page)."""
-    features = defaultdict(list)
+def _granted_codes(user_ids: list[int]) -> dict[int, list[str]]:
+    """Each user's unrevoked feature codes, sorted (one query for all of them)."""
+    codes: dict[int, list[str]] = defaultdict(list)
     grants = (
-        FeatureGrant.objects.filter(
-            user_id__in=[row["user_id"] for row in page], revoked_at__isnull=True
-        )
+        FeatureGrant.objects.filter(user_id__in=user_ids, revoked_at__isnull=True)
         .order_by("feature__code")
         .values_list("user_id", "feature__code")
     )
     for user_id, code in grants:
-        features[user_id].append(code)
+        codes[user_id].append(code)
+    return codes
+
+
+def resident_rows(page: list[dict]) -> list[dict]:
+    """A page of `resident_list` as `ResidentSerializer` reads it, with each
+    resident's granted features (one query for the page)."""
+    features = _granted_codes([row["user_id"] for row in page])
     return [
         {
             **{key: row[key] for key in _PROFILE_VALUES},
@@ -153,11 +157,7 @@ def resident_detail(*, resident: ResidentProfile) -> ResidentProfile:
     resident = ResidentProfile.objects.select_related("user", "institution").get(
         pk=resident.pk
     )
-    resident.features = list(
-        FeatureGrant.objects.filter(user_id=resident.user_id, revoked_at__isnull=True)
-        .order_by("feature__code")
-        .values_list("feature__code", flat=True)
-    )
+    resident.features = _granted_codes([resident.user_id])[resident.user_id]
     return resident
 
 
