@@ -62,7 +62,12 @@ async def test_the_connection_past_the_limit_closes_4429(
     resident, fake_deepgram, settings
 ):
     settings.WS_MAX_CONNECTIONS_PER_USER = 2
-    async with connected(resident), connected(resident):
+    async with connected(resident) as first, connected(resident) as second:
+        # A socket takes its slot after the handshake: wait until both have answered
+        # a start (so both hold theirs) before the third knocks.
+        for ws in (first, second):
+            await send(ws, start_message())
+            await receive_until(ws, "ready")
         third = socket_for(resident)
         await third.connect()
         message = await receive(third, wait=15)
