@@ -2,12 +2,22 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 from noumaris.env import exit_on_bad_configuration
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "noumaris.settings")
-django_asgi_app = exit_on_bad_configuration(get_asgi_application)
+
+
+def _http_application():
+    """What `get_asgi_application()` does, with the one-hop handler."""
+    django.setup(set_prefix=False)
+    from noumaris.handlers import SyncChainASGIHandler
+
+    return SyncChainASGIHandler()
+
+
+django_asgi_app = exit_on_bad_configuration(_http_application)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

@@ -1,0 +1,121 @@
+"""The HTTP side of `noumaris.asgi.application`: Django's ASGI handler, with the
+synchronous middleware chain and view run in one crossing into a thread."""
+
+import json
+
+import pytest
+from asgiref import sync
+from asgiref.testing import ApplicationCommunicator
+from django.core.handlers.asgi import ASGIHandler
+
+from noumaris.asgi import application
+
+
+def _scope(path: str, method: str = "GET", headers=()) -> dict:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), *headers],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+    }
+
+
+async def _call(app, scope, body: bytes = b"") -> tuple[int, dict, bytes]:
+    communicator = ApplicationCommunicator(app, scope)
+    await communicator.send_input(
+        {"type": "http.request", "body": body, "more_body": False}
+    )
+    start = await communicator.receive_output(10)
+    content = b""
+    while True:
+        message = await communicator.receive_output(10)
+        content += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    await communicator.wait(10)
+    headers = {k.decode().lower(): v.decode() for k, v in start["headers"]}
+    return start["status"], headers, content
+
+
+class _Crossings:
+    """Counts the calls that move work between the event loop and a thread, both
+    ways (asgiref's adapters, which Django's handler uses for every crossing)."""
+
+    def __init__(self, monkeypatch):
+        self.threads: list[str] = []
+        self.loop: list[str] = []
+        to_thread, to_loop = sync.SyncToAsync.__call__, sync.AsyncToSync.__call__
+        crossings = self
+
+        async def counted_to_thread(self, *args, **kwargs):
+            crossings.threads.append(_name(self.func))
+            return await to_thread(self, *args, **kwargs)
+
+        def counted_to_loop(self, *args, **kwargs):
+            crossings.loop.append(_name(self.awaitable))
+            return to_loop(self, *args, **kwargs)
+
+        monkeypatch.setattr(sync.SyncToAsync, "__call__", counted_to_thread)
+        monkeypatch.setattr(sync.AsyncToSync, "__call__", counted_to_loop)
+
+
+def _name(func) -> str:
+    return getattr(func, "__qualname__", repr(func))
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_request_crosses_into_a_thread_once_for_the_whole_chain(monkeypatch):
+    crossings = _Crossings(monkeypatch)
+    status, headers, content = await _call(application, _scope("/health"))
+    assert status == 200
+    assert json.loads(content) == {"status": "ok"}
+    # The chain really ran: the first middleware's header, the CSP middleware's.
+    assert len(headers["x-request-id"]) == 32
+    assert "content-security-policy" in headers
+    chain = [name for name in crossings.threads if name.endswith("get_response")]
+    assert chain == ["BaseHandler.get_response"]
+    # Besides the chain: the request_started and request_finished signals.
+    assert len(crossings.threads) <= 3, crossings.threads
+    assert crossings.loop == []
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_django_s_own_handler_crossed_once_per_middleware_step(monkeypatch):
+    """What the handler saves: the stock one, same request, same chain."""
+    crossings = _Crossings(monkeypatch)
+    status, _, _ = await _call(ASGIHandler(), _scope("/health"))
+    assert status == 200
+    assert len(crossings.threads) + len(crossings.loop) > 8, crossings.__dict__
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_errors_and_bodies_pass_through_the_one_hop_handler():
+    status, headers, content = await _call(application, _scope("/api/v1/me"))
+    assert status == 401
+    assert headers["content-type"] == "application/json"
+    assert "detail" in json.loads(content)
+    status, _, content = await _call(
+        application,
+        _scope(
+            "/api/v1/invitations/not-a-token/accept",
+            method="POST",
+            headers=[
+                (b"content-type", b"application/json"),
+                (b"content-length", b"10"),
+            ],
+        ),
+        body=b'{"token": ',
+    )
+    assert status == 400, content
+    assert "detail" in json.loads(content)
