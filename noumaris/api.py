@@ -78,6 +78,8 @@ import inspect
 import ipaddress
 
 from django.conf import settings
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Count, Window
 from django.urls import register_converter
 from django_ratelimit.core import get_usage
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -190,6 +192,49 @@ class Pagination(PageNumberPagination):
     max_page_size = 100
 
 
+class WindowCountPaginator(Paginator):
+    """A paginator of `.values()` rows that reads the total from the page's own query
+    (`COUNT(*) OVER ()`), one query where Django's makes two. Only an empty page
+    still counts on its own, to tell an empty list from a page past its end."""
+
+    TOTAL = "_window_total"
+    LARGEST_OFFSET = 2**63 - 1  # PostgreSQL's bigint; past it, no row anyway
+
+    def page(self, number):
+        number = self.validate_number_format(number)
+        bottom = (number - 1) * self.per_page
+        if bottom + self.per_page > self.LARGEST_OFFSET:
+            return super().page(number)  # counts, then refuses the page (404)
+        rows = list(
+            self.object_list.annotate(**{self.TOTAL: Window(Count("*"))})[
+                bottom : bottom + self.per_page
+            ]
+        )
+        if rows:
+            self.__dict__["count"] = rows[0][self.TOTAL]
+            for row in rows:
+                del row[self.TOTAL]
+        return self._get_page(rows, self.validate_number(number), self)
+
+    def validate_number_format(self, number) -> int:
+        """`validate_number` without the range check (which needs the count)."""
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
+
+
+class RowsPagination(Pagination):
+    """`Pagination` over `.values()` rows, counted in the page's query."""
+
+    django_paginator_class = WindowCountPaginator
+
+
 # --- Base views -----------------------------------------------------------------------
 
 
@@ -242,7 +287,7 @@ class ListApi(Api):
         """A page of a hot list whose selector builds the output itself: `rows(page)`
         returns plain values in exactly the shape of the serializer the schema names
         (a test holds the two equal), skipping DRF's per-field work."""
-        paginator = self.pagination_class()
+        paginator = RowsPagination()
         page = paginator.paginate_queryset(queryset, self.request, view=self)
         return paginator.get_paginated_response(rows(page))
 
