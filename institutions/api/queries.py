@@ -4,9 +4,15 @@ Scoping is not decided here: every function starts from the institutions app's
 `*_for_user` selector, so a list only ever narrows what the caller may see.
 """
 
-from collections import defaultdict
-
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import (
+    Aggregate,
+    CharField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 
 from accounts.models import AuditLog
@@ -117,28 +123,51 @@ def resident_list(
         qs = qs.filter(specialty__iexact=specialty)
     if search := filters.get("search"):
         qs = qs.filter(_person_matches(search))
-    return qs.order_by("user__last_name", "user__first_name", "id").values(
-        *RESIDENT_VALUES
+    return (
+        qs.order_by("user__last_name", "user__first_name", "id")
+        .annotate(granted_codes=_granted_codes())
+        .values(*RESIDENT_VALUES, "granted_codes")
     )
 
 
-def _granted_codes(user_ids: list[int]) -> dict[int, list[str]]:
-    """Each user's unrevoked feature codes, sorted (one query for all of them)."""
-    codes: dict[int, list[str]] = defaultdict(list)
-    grants = (
-        FeatureGrant.objects.filter(user_id__in=user_ids, revoked_at__isnull=True)
-        .order_by("feature__code")
-        .values_list("user_id", "feature__code")
+class _CommaList(Aggregate):
+    """A group's values joined with commas: `GROUP_CONCAT` (SQLite's default
+    separator), `STRING_AGG` on PostgreSQL."""
+
+    function = "GROUP_CONCAT"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            function="STRING_AGG",
+            template="%(function)s(%(expressions)s, ',')",
+            **extra_context,
+        )
+
+
+def _granted_codes() -> Subquery:
+    """A resident row's unrevoked feature codes, comma-separated (codes are slugs,
+    so never hold a comma), as a column of the row's own query."""
+    return Subquery(
+        FeatureGrant.objects.filter(
+            user_id=OuterRef("user_id"), revoked_at__isnull=True
+        )
+        .order_by()
+        .values("user_id")
+        .annotate(codes=_CommaList("feature__code"))
+        .values("codes")
     )
-    for user_id, code in grants:
-        codes[user_id].append(code)
-    return codes
+
+
+def _codes(joined: str | None) -> list[str]:
+    return sorted(joined.split(",")) if joined else []
 
 
 def resident_rows(page: list[dict]) -> list[dict]:
     """A page of `resident_list` as `ResidentSerializer` reads it, with each
-    resident's granted features (one query for the page)."""
-    features = _granted_codes([row["user_id"] for row in page])
+    resident's granted features (read in the page's own query)."""
     return [
         {
             **{key: row[key] for key in _PROFILE_VALUES},
@@ -146,7 +175,7 @@ def resident_rows(page: list[dict]) -> list[dict]:
                 "id": row["user_id"],
                 **{key: row[col] for key, col in _USER_KEYS},
             },
-            "features": features[row["user_id"]],
+            "features": _codes(row["granted_codes"]),
         }
         for row in page
     ]
@@ -154,10 +183,12 @@ def resident_rows(page: list[dict]) -> list[dict]:
 
 def resident_detail(*, resident: ResidentProfile) -> ResidentProfile:
     """The resident again, with `features`: the codes of their unrevoked grants."""
-    resident = ResidentProfile.objects.select_related("user", "institution").get(
-        pk=resident.pk
+    resident = (
+        ResidentProfile.objects.select_related("user", "institution")
+        .annotate(granted_codes=_granted_codes())
+        .get(pk=resident.pk)
     )
-    resident.features = _granted_codes([resident.user_id])[resident.user_id]
+    resident.features = _codes(resident.granted_codes)
     return resident
 
 
