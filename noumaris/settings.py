@@ -138,12 +138,27 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "noumaris",
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {
+                "socket_connect_timeout": 2,
+                "socket_timeout": 2,
+                "pool_class": "noumaris.cache.SharedConnectionPool",
+            },
         }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Serving: daphne worker processes (`python -m noumaris.serve`) --------------------
+# One Python process serves on one core; each worker is one daphne process on one
+# shared socket. Rate limits, WebSocket slots and the channel layer are shared only
+# through Redis, so more than one worker needs REDIS_URL.
+WEB_WORKERS = env_int("WEB_WORKERS", 1, minimum=1)
+if WEB_WORKERS > 1 and not REDIS_URL:
+    raise ImproperlyConfigured(
+        f"WEB_WORKERS={WEB_WORKERS} needs REDIS_URL: several workers share rate "
+        "limits and WebSocket slots only through Redis (or set WEB_WORKERS=1)."
+    )
 
 # --- Authentication -------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -4,8 +4,10 @@ synchronous middleware chain and view run in one crossing into a thread."""
 import json
 
 import pytest
+import redis
 from asgiref import sync
 from asgiref.testing import ApplicationCommunicator
+from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 
 from noumaris.asgi import application
@@ -119,3 +121,17 @@ async def test_errors_and_bodies_pass_through_the_one_hop_handler():
     )
     assert status == 400, content
     assert "detail" in json.loads(content)
+
+
+@pytest.mark.redis
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_requests_share_the_process_s_redis_connections():
+    """Each ASGI request gets a cache object of its own; they share one pool."""
+    server = redis.Redis.from_url(settings.REDIS_URL)
+    opened = server.info("stats")["total_connections_received"]
+    for _ in range(5):  # rate-limited: each counts in the cache
+        status, _, _ = await _call(application, _scope("/api/v1/me"))
+        assert status == 401
+    assert server.info("stats")["total_connections_received"] - opened <= 1
+    server.close()
