@@ -31,7 +31,8 @@ USER noumaris
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD curl -fsS http://127.0.0.1:8000/health || exit 1
-# `-v 0`: daphne's own access log prints raw paths (which can hold invitation tokens)
-# as plain text; the app logs each request as JSON with the route pattern instead.
+# noumaris.serve runs daphne with `-v 0` (daphne's own access log prints raw paths,
+# which can hold invitation tokens; the app logs each request as JSON with the route
+# pattern instead), as WEB_WORKERS processes on one socket (above 1 needs REDIS_URL).
 # Behind a proxy that overwrites X-Forwarded-For, add --proxy-headers.
-CMD ["daphne", "-v", "0", "-b", "0.0.0.0", "-p", "8000", "noumaris.asgi:application"]
+CMD ["python", "-m", "noumaris.serve", "-b", "0.0.0.0", "-p", "8000"]

@@ -1,7 +1,8 @@
 """Benchmark of the integrators' API (issue 4).
 
 Loads 1,000 institutions and 100,000 residents (one grant each) into PostgreSQL,
-serves the app with one daphne process, and drives it with concurrent keep-alive
+serves the app with one daphne process (or `--workers N`, as `noumaris.serve` runs
+them in production; above 1 needs REDIS_URL), and drives it with concurrent keep-alive
 clients signed in as an institution admin, at each number of clients asked for (1, 2,
 4 and 8 by default: latency under load grows with the clients a saturated server
 queues). For each of
@@ -73,6 +74,12 @@ def parse_args():
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--reload", action="store_true", help="rebuild the data")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="daphne worker processes (noumaris.serve; above 1 needs REDIS_URL)",
+    )
     return parser.parse_args()
 
 
@@ -239,6 +246,8 @@ def main():
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL database (the data is kept there).")
+    if args.workers > 1 and not os.environ.get("REDIS_URL"):
+        sys.exit("--workers above 1 needs REDIS_URL, as the app itself does.")
     setup_django(database_url)
     load(args.reload)
     cookie = session_cookie()
@@ -268,7 +277,7 @@ def main():
             API_RATE_LIMIT="10000000/m",
             LOG_LEVEL="WARNING",
         )
-        with daphne(env) as base:
+        with daphne(env, workers=args.workers if args.workers > 1 else None) as base:
             routes = {
                 "constant DRF view": "/bench/constant",
                 "residents list (50)": "/api/v1/admin/institution/residents?page_size=50",
@@ -286,11 +295,18 @@ def main():
         report(results, clients, args)
 
 
+def _server(args) -> str:
+    if args.workers == 1:
+        return "one daphne process"
+    return f"{args.workers} daphne workers (noumaris.serve)"
+
+
 def report(results: dict, clients: int, args) -> None:
     base = results["constant DRF view"]
     print(
         f"\n{INSTITUTIONS} institutions, {RESIDENTS} residents; {clients} clients,"
-        f" {args.seconds:.0f} s each, one daphne process, PostgreSQL\n"
+        f" {args.seconds:.0f} s each, {_server(args)}, PostgreSQL"
+        f"{', Redis' if os.environ.get('REDIS_URL') else ''}\n"
     )
     print(f"{'route':24} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}  ratio to constant")
     for name, r in results.items():

@@ -17,25 +17,27 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @contextlib.contextmanager
 def daphne(
-    env: dict[str, str], *, port: int | None = None, timeout: float = 30
+    env: dict[str, str],
+    *,
+    port: int | None = None,
+    timeout: float = 30,
+    workers: int | None = None,
 ) -> Iterator[str]:
-    """Start daphne with `env`; yield its base URL once /health answers."""
+    """Start daphne with `env`; yield its base URL once /health answers. With
+    `workers`, start it as production does with several: `noumaris.serve`."""
     port = port or free_port()
+    if workers is None:
+        command = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+        command.append("noumaris.asgi:application")
+    else:
+        command = ["-m", "noumaris.serve", "-b", "127.0.0.1", "-p", str(port)]
+        command += ["--workers", str(workers)]
     # The server's output goes to a file (a pipe nobody reads would fill and stall it).
     output = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in `finally`
         "w+", prefix="daphne-", suffix=".log", delete=False
     )
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "noumaris.asgi:application",
-        ],
+        [sys.executable, *command],
         cwd=ROOT,
         env=env,
         stdout=output,
