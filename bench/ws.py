@@ -8,7 +8,9 @@ gives the per-frame relay latency (and, for frames over the 20 ms target, the se
 of the run they were sent in: the ramp as sockets open, the stop, or between). Finals
 are checked against the database: none lost, none duplicated. The same load then runs
 against a bare `websockets` relay
-(in its own process, no Django, no database) for the ratio. Last, the offline
+(in its own process, no Django, no database) for the ratio. With `--daphne-echo`, it
+also runs against the same relay as a bare ASGI app under daphne (no Django, Channels
+or database): what daphne itself costs, apart from the app. Last, the offline
 engine's real-time factor on this machine.
 
     .venv/bin/python bench/ws.py --sessions 200 --seconds 60
@@ -47,6 +49,11 @@ def parse_args():
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--ramp", type=float, default=5, help="seconds to open all")
     parser.add_argument("--skip-relay", action="store_true")
+    parser.add_argument(
+        "--daphne-echo",
+        action="store_true",
+        help="also run the relay as a bare ASGI app under daphne (daphne's own cost)",
+    )
     parser.add_argument("--skip-rtf", action="store_true")
     return parser.parse_args()
 
@@ -132,6 +139,42 @@ def wait_for_port(port, proc, timeout=30):
     raise SystemExit("server did not start")
 
 
+def relay_replies(message: str | bytes, frames: int) -> tuple[list[str], int, bool]:
+    """What the consumer would answer, without Django or storage: the replies to one
+    message, the frame count after it, and whether to close."""
+    if isinstance(message, str):
+        kind = json.loads(message).get("type")
+        if kind == "start":
+            return (
+                [json.dumps({"type": "ready", "session_id": 0, "last_seq": 0})],
+                0,
+                False,
+            )
+        if kind == "stop":
+            return [json.dumps({"type": "status", "state": "stopped"})], frames, True
+        return [], frames, False
+    frames += 1
+    tag = message[:8].hex()
+    replies = [_transcript(tag, None, is_final=False)]
+    if frames % FINAL_EVERY == 0:
+        replies.append(_transcript("frames to " + tag, frames // FINAL_EVERY, True))
+    return replies, frames, False
+
+
+def _transcript(text: str, seq: int | None, is_final: bool) -> str:
+    return json.dumps(
+        {
+            "type": "transcript",
+            "seq": seq,
+            "text": text,
+            "is_final": is_final,
+            "speaker": 0 if is_final else None,
+            "start_ms": 0,
+            "end_ms": 0,
+        }
+    )
+
+
 async def relay_server(port: int) -> None:
     """The bare relay: the same messages as the consumer, no Django, no storage."""
     from websockets.asyncio.server import serve
@@ -139,48 +182,38 @@ async def relay_server(port: int) -> None:
     async def handle(ws):
         frames = 0
         async for message in ws:
-            if isinstance(message, str):
-                kind = json.loads(message).get("type")
-                if kind == "start":
-                    await ws.send(
-                        json.dumps({"type": "ready", "session_id": 0, "last_seq": 0})
-                    )
-                elif kind == "stop":
-                    await ws.send(json.dumps({"type": "status", "state": "stopped"}))
-                    await ws.close()
-                continue
-            frames += 1
-            tag = message[:8].hex()
-            await ws.send(
-                json.dumps(
-                    {
-                        "type": "transcript",
-                        "seq": None,
-                        "text": tag,
-                        "is_final": False,
-                        "speaker": None,
-                        "start_ms": 0,
-                        "end_ms": 0,
-                    }
-                )
-            )
-            if frames % FINAL_EVERY == 0:
-                await ws.send(
-                    json.dumps(
-                        {
-                            "type": "transcript",
-                            "seq": frames // FINAL_EVERY,
-                            "text": "frames to " + tag,
-                            "is_final": True,
-                            "speaker": 0,
-                            "start_ms": 0,
-                            "end_ms": 0,
-                        }
-                    )
-                )
+            replies, frames, close = relay_replies(message, frames)
+            for reply in replies:
+                await ws.send(reply)
+            if close:
+                await ws.close()
 
     async with serve(handle, "127.0.0.1", port, max_size=2**17):
         await asyncio.Future()
+
+
+async def daphne_echo(scope, receive, send):
+    """The same relay as a bare ASGI application under daphne (`--daphne-echo`): no
+    Django, no Channels, no database; what daphne itself costs per frame."""
+    if scope["type"] != "websocket":
+        return
+    frames = 0
+    while True:
+        message = await receive()
+        if message["type"] == "websocket.connect":
+            await send({"type": "websocket.accept"})
+        elif message["type"] == "websocket.disconnect":
+            return
+        elif message["type"] == "websocket.receive":
+            data = message.get("bytes")
+            replies, frames, close = relay_replies(
+                message["text"] if data is None else data, frames
+            )
+            for reply in replies:
+                await send({"type": "websocket.send", "text": reply})
+            if close:
+                await send({"type": "websocket.close", "code": 1000})
+                return
 
 
 # --- the client side ---------------------------------------------------------------
@@ -424,6 +457,42 @@ def main():
                 {
                     "p50_ratio": round(app["p50_ms"] / max(bare["p50_ms"], 1e-6), 2),
                     "p99_ratio": round(app["p99_ms"] / max(bare["p99_ms"], 1e-6), 2),
+                }
+            )
+        )
+    if args.daphne_echo:
+        port = free_port()
+        echo = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1"]
+            + ["-p", str(port), "bench.ws:daphne_echo"],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for_port(port, echo)
+            clients = asyncio.run(
+                load(
+                    f"ws://127.0.0.1:{port}/",
+                    {},
+                    args.sessions,
+                    args.seconds,
+                    args.ramp,
+                )
+            )
+        finally:
+            echo.terminate()
+            echo.wait(10)
+        daphne_only = summarise("bare ASGI relay under daphne", clients)
+        print(
+            json.dumps(
+                {
+                    "p50_ratio_to_bare_daphne": round(
+                        app["p50_ms"] / max(daphne_only["p50_ms"], 1e-6), 2
+                    ),
+                    "p99_ratio_to_bare_daphne": round(
+                        app["p99_ms"] / max(daphne_only["p99_ms"], 1e-6), 2
+                    ),
                 }
             )
         )
