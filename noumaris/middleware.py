@@ -81,3 +81,24 @@ class AccessLogMiddleware:
             extra=fields,
         )
         return response
+
+
+class HealthProbeMiddleware:
+    """Answer `/health` and `/health/ready` whatever the Host header says.
+
+    Probes (the Docker image's HEALTHCHECK, a load balancer, Kubernetes) call the
+    server by its address, not by a name in DJANGO_ALLOWED_HOSTS, and the host check
+    of the middleware after this one would answer them 400: a healthy server marked
+    down. The probes read nothing of the request but its method, so nothing that
+    depends on the host is skipped. Every other path keeps the host check.
+    """
+
+    def __init__(self, get_response):
+        from noumaris import views
+
+        self.get_response = get_response
+        self.probes = {"/health": views.health, "/health/ready": views.health_ready}
+
+    def __call__(self, request):
+        probe = self.probes.get(request.path_info)
+        return self.get_response(request) if probe is None else probe(request)

@@ -4,6 +4,7 @@ import time
 import pytest
 from django.db import connection
 
+from tests.browser import live_server_env
 from tests.fakes.tcp_proxy import TcpProxy
 from tests.live import daphne, get
 from tests.noumaris.subprocess_env import clean_env
@@ -81,3 +82,34 @@ def test_readiness_fails_while_the_database_is_unreachable_and_heals_after(tmp_p
             assert body["checks"]["database"] == "down"
             folder.mkdir()
             assert _eventually(base, 200)["checks"]["database"] == "ok"
+
+
+def test_probes_answer_by_address_whatever_the_allowed_hosts(client, settings):
+    """Docker's HEALTHCHECK calls http://127.0.0.1:8000/health while production
+    allows only its own name; the probe must answer, and every page still refuses
+    a host it does not know."""
+    settings.ALLOWED_HOSTS = ["noumaris.example.org"]
+    response = client.get("/health", headers={"Host": "10.0.0.5:8000"})
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert client.get("/login", headers={"Host": "10.0.0.5:8000"}).status_code == 400
+    assert client.post("/health", headers={"Host": "10.0.0.5:8000"}).status_code == 405
+
+
+@pytest.mark.django_db
+def test_readiness_answers_by_address_too(client, settings):
+    settings.ALLOWED_HOSTS = ["noumaris.example.org"]
+    response = client.get("/health/ready", headers={"Host": "127.0.0.1:8000"})
+    assert response.status_code == 200
+    assert response.json()["checks"]["database"] == "ok"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_docker_health_check_passes_with_a_production_host_list():
+    """What the image's HEALTHCHECK does: curl the loopback address of a server that
+    allows only its public name (served by daphne, as in the image)."""
+    env = live_server_env(DJANGO_ALLOWED_HOSTS="noumaris.example.org")
+    with daphne(env) as base:
+        status, body, _ = get(base + "/health")
+        assert status == 200, body
+        assert get(base + "/login")[0] == 400
