@@ -113,15 +113,40 @@ def prepare_database(env: dict[str, str]) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def start_relay(port):
-    proc = subprocess.Popen(
-        [sys.executable, __file__, "--relay-server", str(port)],
+def relay_command(port: int) -> list[str]:
+    return [__file__, "--relay-server", str(port)]
+
+
+def daphne_echo_command(port: int) -> list[str]:
+    return ["-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port)] + [
+        "bench.ws:daphne_echo"
+    ]
+
+
+def baseline(app: dict, name: str, command, suffix: str, args) -> None:
+    """The same load against a bare server (`command(port)`: its arguments), then
+    the app's latencies as ratios to it."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, *command(port)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    wait_for_port(port, proc)
-    return proc
+    try:
+        wait_for_port(port, server)
+        clients = asyncio.run(
+            load(f"ws://127.0.0.1:{port}/", {}, args.sessions, args.seconds, args.ramp)
+        )
+    finally:
+        server.terminate()
+        server.wait(10)
+    bare = summarise(name, clients)
+    ratios = {
+        f"{q}_ratio{suffix}": round(app[f"{q}_ms"] / max(bare[f"{q}_ms"], 1e-6), 2)
+        for q in ("p50", "p99")
+    }
+    print(json.dumps(ratios))
 
 
 def wait_for_port(port, proc, timeout=30):
@@ -436,65 +461,14 @@ def main():
         app = summarise("daphne+consumer+instant engine", clients)
         check_stored(env, clients)
     if not args.skip_relay:
-        port = free_port()
-        relay = start_relay(port)
-        try:
-            clients = asyncio.run(
-                load(
-                    f"ws://127.0.0.1:{port}/",
-                    {},
-                    args.sessions,
-                    args.seconds,
-                    args.ramp,
-                )
-            )
-        finally:
-            relay.terminate()
-            relay.wait(10)
-        bare = summarise("bare websockets relay", clients)
-        print(
-            json.dumps(
-                {
-                    "p50_ratio": round(app["p50_ms"] / max(bare["p50_ms"], 1e-6), 2),
-                    "p99_ratio": round(app["p99_ms"] / max(bare["p99_ms"], 1e-6), 2),
-                }
-            )
-        )
+        baseline(app, "bare websockets relay", relay_command, "", args)
     if args.daphne_echo:
-        port = free_port()
-        echo = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1"]
-            + ["-p", str(port), "bench.ws:daphne_echo"],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_for_port(port, echo)
-            clients = asyncio.run(
-                load(
-                    f"ws://127.0.0.1:{port}/",
-                    {},
-                    args.sessions,
-                    args.seconds,
-                    args.ramp,
-                )
-            )
-        finally:
-            echo.terminate()
-            echo.wait(10)
-        daphne_only = summarise("bare ASGI relay under daphne", clients)
-        print(
-            json.dumps(
-                {
-                    "p50_ratio_to_bare_daphne": round(
-                        app["p50_ms"] / max(daphne_only["p50_ms"], 1e-6), 2
-                    ),
-                    "p99_ratio_to_bare_daphne": round(
-                        app["p99_ms"] / max(daphne_only["p99_ms"], 1e-6), 2
-                    ),
-                }
-            )
+        baseline(
+            app,
+            "bare ASGI relay under daphne",
+            daphne_echo_command,
+            "_to_bare_daphne",
+            args,
         )
     if not args.skip_rtf:
         offline_rtf()
