@@ -1,7 +1,9 @@
 """The HTTP side of `noumaris.asgi.application`: Django's ASGI handler, with the
 synchronous middleware chain and view run in one crossing into a thread."""
 
+import asyncio
 import json
+import threading
 
 import pytest
 import redis
@@ -9,8 +11,10 @@ from asgiref import sync
 from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
+from django.core.signals import request_started
 
 from noumaris.asgi import application
+from noumaris.handlers import SyncChainASGIHandler
 
 
 def _scope(path: str, method: str = "GET", headers=()) -> dict:
@@ -135,3 +139,50 @@ async def test_requests_share_the_process_s_redis_connections():
         assert status == 401
     assert server.info("stats")["total_connections_received"] - opened <= 1
     server.close()
+
+
+class _RequestThreads:
+    """The thread each request's `request_started` ran on (the objects are kept, so
+    a thread that ended cannot pass for a new one)."""
+
+    def __init__(self):
+        self.threads: list[threading.Thread] = []
+        request_started.connect(self.record)
+
+    def record(self, **kwargs):
+        self.threads.append(threading.current_thread())
+
+    def close(self):
+        request_started.disconnect(self.record)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_requests_reuse_their_threads():
+    """Django's handler starts (and joins) a thread per request; ours keeps them."""
+    for handler, distinct in ((SyncChainASGIHandler(), 1), (ASGIHandler(), 4)):
+        threads = _RequestThreads()
+        try:
+            for _ in range(4):
+                status, _, _ = await _call(handler, _scope("/login"))
+                assert status == 200
+        finally:
+            threads.close()
+        assert len(set(threads.threads)) == distinct, threads.threads
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_concurrent_requests_get_threads_of_their_own_and_few_are_kept():
+    handler = SyncChainASGIHandler()
+    handler.IDLE_THREADS = 2
+    threads = _RequestThreads()
+    try:
+        results = await asyncio.gather(
+            *(_call(handler, _scope("/login")) for _ in range(4))
+        )
+    finally:
+        threads.close()
+    assert [status for status, _, _ in results] == [200] * 4
+    assert len(set(threads.threads)) == 4, threads.threads
+    assert len(handler._idle) == 2
