@@ -27,7 +27,9 @@ def daphne(
     `workers`, start it as production does with several: `noumaris.serve`."""
     port = port or free_port()
     if workers is None:
-        command = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+        # `-v 0` as noumaris.serve runs it: no access log of daphne's own (ours
+        # is the app's); warnings and errors still print.
+        command = ["-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port)]
         command.append("noumaris.asgi:application")
     else:
         command = ["-m", "noumaris.serve", "-b", "127.0.0.1", "-p", str(port)]
