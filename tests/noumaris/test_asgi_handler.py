@@ -186,3 +186,13 @@ async def test_concurrent_requests_get_threads_of_their_own_and_few_are_kept():
     assert [status for status, _, _ in results] == [200] * 4
     assert len(set(threads.threads)) == 4, threads.threads
     assert len(handler._idle) == 2
+
+
+def test_the_server_s_startup_objects_are_out_of_the_collector_s_walks():
+    """noumaris.asgi (imported above, as daphne imports it) froze what it built:
+    the URLconf's views among it."""
+    import gc
+    import sys
+
+    assert gc.get_freeze_count() > 10_000
+    assert "institutions.api.institution_admin" in sys.modules
