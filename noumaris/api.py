@@ -190,6 +190,8 @@ class Pagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+    # A 404 that says why: "Invalid page: That page contains no results."
+    invalid_page_message = "Invalid page: {message}."
 
 
 class WindowCountPaginator(Paginator):
@@ -321,7 +323,11 @@ _ERROR_DOCS = {
         "Signed in but not allowed; `detail` gives the reason.",
         "Your institution's subscription is suspended",
     ),
-    404: ("Absent, or belongs to another institution.", "Not found."),
+    404: (
+        "Absent, or belongs to another institution; on a list, a page past its end "
+        '(`"Invalid page: That page contains no results."`).',
+        "Not found.",
+    ),
     409: (
         "Duplicate or conflicting state.",
         "Institution with name 'Test Hospital' already exists",

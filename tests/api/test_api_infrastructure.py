@@ -33,7 +33,14 @@ def test_a_page_past_the_end_is_a_404_in_the_envelope(api, alice):
     api.force_login(alice)
     response = api.get("/test-api/users", {"page": 9})
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json() == {
+        "detail": "Invalid page: That page contains no results."
+    }
+    response = api.get("/test-api/users", {"page": "two"})
+    assert response.status_code == 404
+    assert response.json() == {
+        "detail": "Invalid page: That page number is not an integer."
+    }
 
 
 def test_a_page_costs_the_same_queries_with_5_or_50_rows(api, alice):

@@ -237,6 +237,7 @@ def test_the_residents_list_pages_count_and_link_like_every_other_list(
         other = as_admin.get(INST + "invitations", {"page_size": 2, "page": page})
         assert response.status_code == other.status_code == 404, page
         assert response.json() == other.json()
+        assert response.json()["detail"].startswith("Invalid page: That page "), page
     nobody = as_admin.get(INST + "residents", {"search": "no-such-person-anywhere"})
     assert nobody.status_code == 200
     assert nobody.json() == {
