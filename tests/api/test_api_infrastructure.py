@@ -33,9 +33,7 @@ def test_a_page_past_the_end_is_a_404_in_the_envelope(api, alice):
     api.force_login(alice)
     response = api.get("/test-api/users", {"page": 9})
     assert response.status_code == 404
-    assert response.json() == {
-        "detail": "Invalid page: That page contains no results."
-    }
+    assert response.json() == {"detail": "Invalid page: That page contains no results."}
     response = api.get("/test-api/users", {"page": "two"})
     assert response.status_code == 404
     assert response.json() == {
