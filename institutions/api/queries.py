@@ -125,7 +125,7 @@ def resident_list(
         qs = qs.filter(_person_matches(search))
     return (
         qs.order_by("user__last_name", "user__first_name", "id")
-        .annotate(granted_codes=_granted_codes())
+        .annotate(granted_codes=GRANTED_CODES)
         .values(*RESIDENT_VALUES, "granted_codes")
     )
 
@@ -147,18 +147,16 @@ class _CommaList(Aggregate):
         )
 
 
-def _granted_codes() -> Subquery:
-    """A resident row's unrevoked feature codes, comma-separated (codes are slugs,
-    so never hold a comma), as a column of the row's own query."""
-    return Subquery(
-        FeatureGrant.objects.filter(
-            user_id=OuterRef("user_id"), revoked_at__isnull=True
-        )
-        .order_by()
-        .values("user_id")
-        .annotate(codes=_CommaList("feature__code"))
-        .values("codes")
-    )
+# A resident row's unrevoked feature codes, comma-separated (codes are slugs, so
+# never hold a comma), as a column of the row's own query. Built once: `annotate`
+# resolves a copy each time, and building it anew cost a fifth of the list's ORM work.
+GRANTED_CODES = Subquery(
+    FeatureGrant.objects.filter(user_id=OuterRef("user_id"), revoked_at__isnull=True)
+    .order_by()
+    .values("user_id")
+    .annotate(codes=_CommaList("feature__code"))
+    .values("codes")
+)
 
 
 def _codes(joined: str | None) -> list[str]:
@@ -185,7 +183,7 @@ def resident_detail(*, resident: ResidentProfile) -> ResidentProfile:
     """The resident again, with `features`: the codes of their unrevoked grants."""
     resident = (
         ResidentProfile.objects.select_related("user", "institution")
-        .annotate(granted_codes=_granted_codes())
+        .annotate(granted_codes=GRANTED_CODES)
         .get(pk=resident.pk)
     )
     resident.features = _codes(resident.granted_codes)
