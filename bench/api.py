@@ -14,7 +14,8 @@ own CPU, on the same cores as the server, stays small. For each of
   authentication, rate limits, error handler, the session's idle renewal),
 
 it prints requests/s, p50 and p95 latency, and each as a ratio to the constant view,
-all in the same run on the same server. Targets: residents list p95 under 50 ms and at
+all in the same run on the same server; the routes take turns (`--rounds`), so that a
+slower spell of the machine does not fall on one of them. Targets: residents list p95 under 50 ms and at
 least half the constant view's throughput.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/noumaris_bench \\
@@ -28,6 +29,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -74,6 +76,12 @@ def parse_args():
     )
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="the seconds of each route are split into this many turns, interleaved",
+    )
     parser.add_argument("--reload", action="store_true", help="rebuild the data")
     parser.add_argument(
         "--workers",
@@ -209,33 +217,39 @@ def session_cookie() -> str:
 # --- Load ------------------------------------------------------------------------------
 
 
-def drive(base, path, cookie, clients, seconds, warmup) -> dict:
-    """`clients` keep-alive connections, each sending its next request as soon as the
-    last is answered, from wrk: a load generator in C, so the client's own work
-    (which shares this machine's cores) stays small beside the server's."""
-    command = ["wrk", "-t1", f"-c{clients}", "--timeout", "30s"]
-    command += [
-        "-s",
-        str(ROOT / "bench" / "wrk_summary.lua"),
-        "-H",
-        f"Cookie: {cookie}",
-    ]
-    if warmup:
-        subprocess.run(
-            [*command, f"-d{warmup}s", base + path], check=True, capture_output=True
-        )
-    out = subprocess.run(
-        [*command, f"-d{seconds}s", base + path],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    summary = json.loads(out.strip().splitlines()[-1])
+def wrk(base, path, cookie, clients, seconds) -> dict:
+    """`clients` keep-alive connections for `seconds`, each sending its next request as
+    soon as the last is answered, from wrk: a load generator in C, so the client's own
+    work (which shares this machine's cores) stays small beside the server's."""
+    command = ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--timeout", "30s"]
+    command += ["-s", str(ROOT / "bench" / "wrk_summary.lua")]
+    command += ["-H", f"Cookie: {cookie}", base + path]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def measure(base, routes, cookie, clients, args) -> dict:
+    """Every route in turn, `--rounds` times over (so that a slower spell of the
+    machine falls on every route, not on one): requests/s over all rounds; p50 and
+    p95 the median of the rounds' own."""
+    for path in routes.values():
+        if args.warmup:
+            wrk(base, path, cookie, clients, args.warmup)
+    rounds: dict[str, list[dict]] = {name: [] for name in routes}
+    for _ in range(args.rounds):
+        for name, path in routes.items():
+            rounds[name].append(
+                wrk(base, path, cookie, clients, max(1, args.seconds // args.rounds))
+            )
     return {
-        "rps": summary["requests"] / (summary["duration_us"] / 1e6),
-        "p50": summary["p50_us"] / 1000,
-        "p95": summary["p95_us"] / 1000,
-        "failed": summary["non_2xx_3xx"] + summary["socket_errors"],
+        name: {
+            "rps": sum(r["requests"] for r in runs)
+            / (sum(r["duration_us"] for r in runs) / 1e6),
+            "p50": statistics.median(r["p50_us"] for r in runs) / 1000,
+            "p95": statistics.median(r["p95_us"] for r in runs) / 1000,
+            "failed": sum(r["non_2xx_3xx"] + r["socket_errors"] for r in runs),
+        }
+        for name, runs in rounds.items()
     }
 
 
@@ -285,10 +299,7 @@ def main():
             }
             runs = {}
             for clients in [int(n) for n in args.clients.split(",")]:
-                runs[clients] = {
-                    name: drive(base, path, cookie, clients, args.seconds, args.warmup)
-                    for name, path in routes.items()
-                }
+                runs[clients] = measure(base, routes, cookie, clients, args)
     for clients, results in runs.items():
         report(results, clients, args)
 
@@ -303,7 +314,8 @@ def report(results: dict, clients: int, args) -> None:
     base = results["constant DRF view"]
     print(
         f"\n{INSTITUTIONS} institutions, {RESIDENTS} residents; {clients} clients,"
-        f" {args.seconds:.0f} s each, {_server(args)}, PostgreSQL"
+        f" {args.seconds:.0f} s each in {args.rounds} interleaved turns, {_server(args)},"
+        " PostgreSQL"
         f"{', Redis' if os.environ.get('REDIS_URL') else ''}\n"
     )
     print(f"{'route':24} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}  ratio to constant")
