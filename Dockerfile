@@ -33,6 +33,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD curl -fsS http://127.0.0.1:8000/health || exit 1
 # noumaris.serve runs daphne with `-v 0` (daphne's own access log prints raw paths,
 # which can hold invitation tokens; the app logs each request as JSON with the route
-# pattern instead), as WEB_WORKERS processes on one socket (above 1 needs REDIS_URL).
+# pattern instead), as WEB_WORKERS processes on one port (above 1 needs REDIS_URL).
 # Behind a proxy that overwrites X-Forwarded-For, add --proxy-headers.
 CMD ["python", "-m", "noumaris.serve", "-b", "0.0.0.0", "-p", "8000"]

@@ -1,10 +1,13 @@
 """Serve the app with daphne: `python -m noumaris.serve -b HOST -p PORT [daphne options]`.
 
 With `WEB_WORKERS=1` (the default) this is daphne itself, replacing this process.
-With more, this process binds the socket once and starts that many daphne processes,
-each serving the shared socket (`daphne --fd`); the kernel hands each new connection
-to one of them. One Python process runs on one core at a time, so the workers are
-what lets the server use more than one.
+With more, this process binds a listening socket for each worker, all on the one
+address with SO_REUSEPORT, and starts that many daphne processes, each serving its
+own (`daphne --fd`); Linux spreads new connections evenly over the sockets. (One
+socket shared by every worker let whichever woke first accept every connection
+waiting: a proxy's kept-alive connections, opened together, could all land on one
+worker while the others idled.) One Python process runs on one core at a time, so the
+workers are what lets the server use more than one.
 
 This process stays as their parent: SIGTERM or SIGINT stops every worker and exits 0.
 If a worker dies on its own, it stops the others and exits 1, so that whatever
@@ -59,14 +62,16 @@ def main(argv: list[str] | None = None) -> int:
     stopping: list[int] = []  # set by SIGTERM or SIGINT, before any worker starts
     signal.signal(signal.SIGTERM, lambda signum, frame: stopping.append(signum))
     signal.signal(signal.SIGINT, lambda signum, frame: stopping.append(signum))
-    listener = socket.create_server((args.bind, args.port), backlog=1024)
-    fd = listener.fileno()
-    os.set_inheritable(fd, True)
-    children = [
-        subprocess.Popen([*daphne, "--fd", str(fd), APPLICATION], pass_fds=(fd,))  # noqa: S603 - our own argv
-        for _ in range(workers)
-    ]
-    listener.close()  # the workers hold it now
+    listeners = bind(args.bind, args.port, workers)
+    children = []
+    for listener in listeners:
+        fd = listener.fileno()
+        os.set_inheritable(fd, True)
+        children.append(
+            subprocess.Popen([*daphne, "--fd", str(fd), APPLICATION], pass_fds=(fd,))  # noqa: S603 - our own argv
+        )
+    for listener in listeners:
+        listener.close()  # the workers hold them now
     say(
         f"{workers} daphne workers on {args.bind}:{args.port} "
         f"(pids {', '.join(str(child.pid) for child in children)})"
@@ -91,6 +96,23 @@ def main(argv: list[str] | None = None) -> int:
             child.kill()
             child.wait()
     return exit_code
+
+
+def bind(host: str, port: int, count: int) -> list[socket.socket]:
+    """`count` listening sockets on (host, port) with SO_REUSEPORT, or, where the
+    platform has none, one socket that every worker shares."""
+    if not hasattr(socket, "SO_REUSEPORT"):
+        return [socket.create_server((host, port), backlog=1024)] * count
+    # SO_REUSEPORT would also let these share the port with a server already on it
+    # (a second `make run`, say): bind plainly first, so a taken port still fails
+    # loudly, as it does with one worker.
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+    return [
+        socket.create_server((host, port), backlog=1024, reuse_port=True)
+        for _ in range(count)
+    ]
 
 
 def say(message: str) -> None:

@@ -1,7 +1,8 @@
-"""`python -m noumaris.serve`: several daphne workers on one socket (WEB_WORKERS)."""
+"""`python -m noumaris.serve`: several daphne workers on one port (WEB_WORKERS)."""
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -70,6 +71,69 @@ def test_two_workers_share_the_socket_and_stop_together(transactional_db, tmp_pa
     assert "2 daphne workers" in stderr
     for pid in workers:
         assert not Path(f"/proc/{pid}").exists() or _zombie(pid)
+
+
+def _connections_held(pid: int, port: int) -> int:
+    """How many established TCP connections to `port` the process holds."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        target = os.readlink(fd) if fd.is_symlink() else ""
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    held = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local_port = int(fields[1].rsplit(":", 1)[1], 16)
+        if local_port == port and fields[3] == "01" and fields[9] in inodes:
+            held += 1
+    return held
+
+
+@pytest.mark.redis
+def test_connections_opened_together_spread_over_the_workers(
+    transactional_db, tmp_path
+):
+    """A proxy opens its kept-alive connections at once: each worker must get some
+    (with one shared socket, the first worker to wake took them all)."""
+    port = free_port()
+    output = (tmp_path / "serve.log").open("w")
+    proc = _serve(2, port, output)
+    clients = []
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/health", proc, 40)
+        workers = _children(proc.pid)
+        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
+        request = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        for client in clients:
+            client.sendall(request)
+        for client in clients:  # every one answered: accepted and kept open
+            assert client.recv(4096).startswith(b"HTTP/1.1 200")
+        held = {pid: _connections_held(pid, port) for pid in workers}
+        assert sum(held.values()) == 16, held
+        assert all(held.values()), held
+    finally:
+        for client in clients:
+            client.close()
+        code, stderr = _stop(proc, output)
+    assert code == 0, stderr
+
+
+def test_a_taken_port_still_stops_several_workers(tmp_path):
+    """Even taken by another server's SO_REUSEPORT socket (as ours are), which the
+    workers' own sockets could otherwise quietly share."""
+    with socket.create_server(("127.0.0.1", 0), reuse_port=True) as taken:
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "noumaris.serve", "-p", str(port), "--workers", "2"],
+            cwd=ROOT,
+            env=live_server_env(),
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    assert done.returncode != 0
+    assert "Address already in use" in done.stderr
 
 
 def _zombie(pid: int) -> bool:
