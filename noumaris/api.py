@@ -85,13 +85,13 @@ from django_ratelimit.core import get_usage
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from noumaris.errors import RateLimitedError
+from noumaris.errors import NotFoundError, RateLimitedError
 from noumaris.net import client_ip
 
 # --- Path converter ------------------------------------------------------------------
@@ -192,6 +192,14 @@ class Pagination(PageNumberPagination):
     max_page_size = 100
     # A 404 that says why: "Invalid page: That page contains no results."
     invalid_page_message = "Invalid page: {message}."
+
+    def paginate_queryset(self, queryset, request, view=None):
+        """DRF's, with its bad-page 404 as one of ours: the reason names no object, so
+        it reaches the client as it is (other 404s of DRF's say only "Not found.")."""
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except exceptions.NotFound as error:
+            raise NotFoundError(str(error.detail)) from None
 
 
 class WindowCountPaginator(Paginator):

@@ -112,8 +112,6 @@ def exception_handler(exc, context):  # noqa: C901 - one table of mappings
         return error_response(422, "Validation failed", errors=validation_errors(exc))
     if isinstance(exc, ApplicationError):
         return error_response(exc.status_code, exc.message, **exc.extra)
-    if isinstance(exc, drf.NotFound) and exc.detail.startswith("Invalid page"):
-        return error_response(404, str(exc.detail))  # the paginator's, no object named
     if isinstance(exc, Http404 | drf.NotFound):
         return error_response(404, "Not found.")
     if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):

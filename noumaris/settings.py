@@ -152,8 +152,8 @@ else:
 
 # --- Serving: daphne worker processes (`python -m noumaris.serve`) --------------------
 # One Python process serves on one core; each worker is one daphne process with its
-# own socket on the one port (SO_REUSEPORT). Rate limits, WebSocket slots and the channel layer are shared only
-# through Redis, so more than one worker needs REDIS_URL.
+# own socket on the one port (SO_REUSEPORT). Rate limits, WebSocket slots and the
+# channel layer are shared only through Redis, so more than one worker needs REDIS_URL.
 WEB_WORKERS = env_int("WEB_WORKERS", 1, minimum=1)
 if WEB_WORKERS > 1 and not REDIS_URL:
     raise ImproperlyConfigured(
