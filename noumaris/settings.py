@@ -422,7 +422,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["noumaris.renderers.FastJSONRenderer"],
     # Adds the error envelope's responses to every operation (noumaris/api.py).
     "DEFAULT_SCHEMA_CLASS": "noumaris.api.AutoSchema",
     "EXCEPTION_HANDLER": "noumaris.errors.exception_handler",
