@@ -109,6 +109,8 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
     # tests a connection before handing it out: the pool heals after a database
     # restart without restarting the process.
     _db["CONN_HEALTH_CHECKS"] = True
+    # Django's backend, reading timestamps with psycopg's C loader (its docstring).
+    _db["ENGINE"] = "noumaris.postgresql"
     _db["OPTIONS"] = {
         "pool": {
             "min_size": env_int("DATABASE_POOL_MIN", 1, minimum=0),

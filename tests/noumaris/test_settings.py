@@ -44,7 +44,7 @@ def test_production_values_come_from_the_environment():
         clean_env(**PRODUCTION, SESSION_IDLE_TIMEOUT="600"),
     )
     db = values["DATABASES"]["default"]
-    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert db["ENGINE"] == "noumaris.postgresql"
     assert (db["HOST"], db["PORT"], db["NAME"], db["USER"]) == (
         "db.example.org",
         5432,
