@@ -70,8 +70,16 @@ def institutions_for_user(user) -> QuerySet[Institution]:
     return _scoped(Institution.objects.all(), user, "pk")
 
 
-def residents_for_user(user) -> QuerySet[ResidentProfile]:
-    return _scoped(ResidentProfile.objects.select_related("user", "institution"), user)
+def residents_for_user(
+    user, queryset: QuerySet[ResidentProfile] | None = None
+) -> QuerySet[ResidentProfile]:
+    """`queryset`: residents already shaped (a list's prebuilt rows), to scope instead
+    of the default."""
+    if queryset is None:
+        queryset = ResidentProfile.objects.select_related("user", "institution")
+    if queryset.model is not ResidentProfile:
+        raise TypeError(f"residents_for_user scopes residents, not {queryset.model}")
+    return _scoped(queryset, user)
 
 
 def admins_for_user(user) -> QuerySet[InstitutionAdmin]:

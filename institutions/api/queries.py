@@ -67,9 +67,6 @@ RESIDENT_VALUES = (
     "user__first_name",
     "user__last_name",
 )
-USER_VALUES = ("username", "email", "first_name", "last_name")
-_PROFILE_VALUES = tuple(key for key in RESIDENT_VALUES if not key.startswith("user"))
-_USER_KEYS = tuple((key, f"user__{key}") for key in USER_VALUES)
 
 
 def _enabled_features() -> Prefetch:
@@ -112,7 +109,7 @@ def resident_list(
     *, user, filters: dict, institution: Institution | None = None
 ) -> QuerySet[dict]:
     """Rows of `RESIDENT_VALUES`; `resident_rows` shapes a page of them."""
-    qs = residents_for_user(user)
+    qs = residents_for_user(user, queryset=RESIDENT_ROWS.all())  # never the shared one
     if institution is not None:
         qs = qs.filter(institution=institution)
     if status := filters.get("status"):
@@ -123,11 +120,7 @@ def resident_list(
         qs = qs.filter(specialty__iexact=specialty)
     if search := filters.get("search"):
         qs = qs.filter(_person_matches(search))
-    return (
-        qs.order_by("user__last_name", "user__first_name", "id")
-        .annotate(granted_codes=GRANTED_CODES)
-        .values(*RESIDENT_VALUES, "granted_codes")
-    )
+    return qs
 
 
 class _CommaList(Aggregate):
@@ -159,21 +152,40 @@ GRANTED_CODES = Subquery(
 )
 
 
+# The residents list's rows, ordered, built once: `values` and `annotate` resolve every
+# lookup and copy the subquery on each call, half of the list's ORM work. Each request
+# clones it and narrows it (its scope first), as DRF's class-level `queryset` is used.
+RESIDENT_ROWS = (
+    ResidentProfile.objects.order_by("user__last_name", "user__first_name", "id")
+    .annotate(granted_codes=GRANTED_CODES)
+    .values(*RESIDENT_VALUES, "granted_codes")
+)
+
+
 def _codes(joined: str | None) -> list[str]:
     return sorted(joined.split(",")) if joined else []
 
 
 def resident_rows(page: list[dict]) -> list[dict]:
-    """A page of `resident_list` as `ResidentSerializer` reads it, with each
+    """A page of `resident_list` as `ResidentSerializer` writes it, with each
     resident's granted features (read in the page's own query)."""
     return [
         {
-            **{key: row[key] for key in _PROFILE_VALUES},
+            "id": row["id"],
             "user": {
                 "id": row["user_id"],
-                **{key: row[col] for key, col in _USER_KEYS},
+                "username": row["user__username"],
+                "email": row["user__email"],
+                "first_name": row["user__first_name"],
+                "last_name": row["user__last_name"],
             },
+            "institution_id": row["institution_id"],
+            "pgy_level": row["pgy_level"],
+            "specialty": row["specialty"],
+            "status": row["status"],
+            "status_changed_at": row["status_changed_at"],
             "features": _codes(row["granted_codes"]),
+            "created_at": row["created_at"],
         }
         for row in page
     ]

@@ -11,7 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.services import audit_record
+from institutions.api import queries
 from institutions.models import Institution, Invitation, ResidentProfile
+from institutions.selectors import residents_for_user
 from institutions.services.features import feature_grant, feature_revoke
 from tests.factories import InvitationFactory, ResidentFactory, UserFactory
 
@@ -270,6 +272,26 @@ def test_a_residents_list_row_is_what_the_detail_route_answers(
         "note_generation",
     ]
     assert mine["status"] == "inactive" and mine["status_changed_at"]
+
+
+def test_the_residents_lists_shared_rows_are_never_read_themselves(
+    api, admin, riverside_admin, demo_hospital, riverside
+):
+    """Each request clones the prebuilt rows and scopes its clone: the shared queryset
+    never holds a result that the next caller could be answered from."""
+    _residents(demo_hospital, 3)
+    _residents(riverside, 2)
+    for user, institution in (
+        (admin, demo_hospital),
+        (riverside_admin, riverside),
+        (admin, demo_hospital),
+    ):
+        api.force_login(user)
+        ids = {row["id"] for row in api.get(INST + "residents").json()["results"]}
+        assert ids == set(institution.residents.values_list("id", flat=True))
+    assert queries.RESIDENT_ROWS._result_cache is None
+    with pytest.raises(TypeError):
+        residents_for_user(admin, queryset=Institution.objects.all())
 
 
 def test_the_invitations_list_costs_the_same_queries_for_5_or_50(
