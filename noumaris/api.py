@@ -74,12 +74,14 @@ The rules:
   `tests/api/test_authorization_matrix.py`): a route without a row fails the suite.
 """
 
+import functools
 import inspect
 import ipaddress
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, Window
+from django.http import QueryDict
 from django.urls import register_converter
 from django_ratelimit.core import get_usage
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -262,7 +264,16 @@ class Api(RateLimitMixin, APIView):
         return serializer.validated_data
 
     def query(self, serializer_class, **context) -> dict:
-        """Validate the query string (filters, search); return the data or raise (422)."""
+        """Validate the query string (filters, search); return the data or raise (422).
+
+        A query string that names none of the serializer's fields (an unfiltered list)
+        gets `{}` without building the serializer, when that is what the serializer
+        answers to no input (`_fields_if_optional`)."""
+        optional = _fields_if_optional(serializer_class)
+        if optional is not None and not any(
+            key.startswith(optional) for key in self.request.query_params
+        ):
+            return {}
         serializer = serializer_class(
             data=self.request.query_params,
             context={"request": self.request, **context},
@@ -278,6 +289,24 @@ class Api(RateLimitMixin, APIView):
             instance, many=many, context={"request": self.request, **context}
         ).data
         return Response(data, status=status)
+
+
+@functools.cache
+def _fields_if_optional(serializer_class) -> tuple[str, ...] | None:
+    """The serializer's field names, if it validates no input to `{}` whoever asks: no
+    field required or with a default, and none of DRF's validation steps its own (they
+    could read the request). Else None.
+
+    A query parameter counts as naming a field when it starts with the field's name
+    (DRF reads `tags[0]` or `tags.0` into a list field `tags`)."""
+    steps = ("validate", "get_fields", "to_internal_value", "run_validation")
+    base = serializers.Serializer
+    if any(getattr(serializer_class, s) is not getattr(base, s) for s in steps):
+        return None
+    serializer = serializer_class(data=QueryDict())
+    if not serializer.is_valid() or serializer.validated_data:
+        return None
+    return tuple(serializer.fields)
 
 
 class ListApi(Api):

@@ -39,8 +39,20 @@ class EchoApi(Api):
         return self.output(self.InputSerializer, data, status=201)
 
 
+class FilterEchoApi(Api):
+    class FilterSerializer(serializers.Serializer):
+        tags = serializers.ListField(child=serializers.CharField(), required=False)
+        pgy_level = serializers.IntegerField(min_value=1, max_value=10, required=False)
+        search = serializers.CharField(required=False)
+
+    @extend_schema(parameters=[FilterSerializer], responses=FilterSerializer)
+    def get(self, request):
+        return self.output(self.FilterSerializer, self.query(self.FilterSerializer))
+
+
 urlpatterns = [
     path("test-api/users", UserListApi.as_view()),
     path("test-api/echo", EchoApi.as_view()),
+    path("test-api/filters", FilterEchoApi.as_view()),
     path("", include("noumaris.urls")),
 ]
