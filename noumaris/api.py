@@ -205,9 +205,10 @@ class Pagination(PageNumberPagination):
 
 
 class WindowCountPaginator(Paginator):
-    """A paginator of `.values()` rows that reads the total from the page's own query
-    (`COUNT(*) OVER ()`), one query where Django's makes two. Only an empty page
-    still counts on its own, to tell an empty list from a page past its end."""
+    """A paginator of `.values_list()` rows (tuples) that reads the total from the
+    page's own query (`COUNT(*) OVER ()`, a last column it takes off again), one query
+    where Django's makes two. Only an empty page still counts on its own, to tell an
+    empty list from a page past its end."""
 
     TOTAL = "_window_total"
     LARGEST_OFFSET = 2**63 - 1  # PostgreSQL's bigint; past it, no row anyway
@@ -223,9 +224,8 @@ class WindowCountPaginator(Paginator):
             ]
         )
         if rows:
-            self.__dict__["count"] = rows[0][self.TOTAL]
-            for row in rows:
-                del row[self.TOTAL]
+            self.__dict__["count"] = rows[0][-1]
+            rows = [row[:-1] for row in rows]
         return self._get_page(rows, self.validate_number(number), self)
 
     def validate_number_format(self, number) -> int:
@@ -242,7 +242,7 @@ class WindowCountPaginator(Paginator):
 
 
 class RowsPagination(Pagination):
-    """`Pagination` over `.values()` rows, counted in the page's query."""
+    """`Pagination` over `.values_list()` rows, counted in the page's query."""
 
     django_paginator_class = WindowCountPaginator
 

@@ -51,8 +51,9 @@ def _active_grants(path: str) -> Prefetch:
     )
 
 
-# The residents list reads plain rows: a page of 50 as models would build 50 profiles,
-# 50 users, and a grant, a feature and a user per grant, for a dozen values each.
+# The residents list reads plain rows (tuples, in this order): a page of 50 as models
+# would build 50 profiles, 50 users, and a grant, a feature and a user per grant, for a
+# dozen values each. `resident_rows` unpacks them.
 RESIDENT_VALUES = (
     "id",
     "institution_id",
@@ -108,7 +109,7 @@ def institution_detail(*, institution: Institution) -> Institution:
 def resident_list(
     *, user, filters: dict, institution: Institution | None = None
 ) -> QuerySet[dict]:
-    """Rows of `RESIDENT_VALUES`; `resident_rows` shapes a page of them."""
+    """Rows of `RESIDENT_VALUES` and the granted codes; `resident_rows` shapes a page."""
     qs = residents_for_user(user, queryset=RESIDENT_ROWS.all())  # never the shared one
     if institution is not None:
         qs = qs.filter(institution=institution)
@@ -158,7 +159,7 @@ GRANTED_CODES = Subquery(
 RESIDENT_ROWS = (
     ResidentProfile.objects.order_by("user__last_name", "user__first_name", "id")
     .annotate(granted_codes=GRANTED_CODES)
-    .values(*RESIDENT_VALUES, "granted_codes")
+    .values_list(*RESIDENT_VALUES, "granted_codes")
 )
 
 
@@ -166,28 +167,42 @@ def _codes(joined: str | None) -> list[str]:
     return sorted(joined.split(",")) if joined else []
 
 
-def resident_rows(page: list[dict]) -> list[dict]:
+def resident_rows(page: list[tuple]) -> list[dict]:
     """A page of `resident_list` as `ResidentSerializer` writes it, with each
     resident's granted features (read in the page's own query)."""
     return [
         {
-            "id": row["id"],
+            "id": pk,
             "user": {
-                "id": row["user_id"],
-                "username": row["user__username"],
-                "email": row["user__email"],
-                "first_name": row["user__first_name"],
-                "last_name": row["user__last_name"],
+                "id": user_id,
+                "username": username,
+                "email": email,
+                "first_name": first_name,
+                "last_name": last_name,
             },
-            "institution_id": row["institution_id"],
-            "pgy_level": row["pgy_level"],
-            "specialty": row["specialty"],
-            "status": row["status"],
-            "status_changed_at": row["status_changed_at"],
-            "features": _codes(row["granted_codes"]),
-            "created_at": row["created_at"],
+            "institution_id": institution_id,
+            "pgy_level": pgy_level,
+            "specialty": specialty,
+            "status": status,
+            "status_changed_at": status_changed_at,
+            "features": _codes(granted_codes),
+            "created_at": created_at,
         }
-        for row in page
+        for (
+            pk,
+            institution_id,
+            pgy_level,
+            specialty,
+            status,
+            status_changed_at,
+            created_at,
+            user_id,
+            username,
+            email,
+            first_name,
+            last_name,
+            granted_codes,
+        ) in page
     ]
 
 
