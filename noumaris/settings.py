@@ -118,6 +118,14 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
             "timeout": env_int("DATABASE_POOL_TIMEOUT", 10, minimum=1),
         },
         "connect_timeout": 5,
+        # Parameters bound by the server, not spliced into the SQL in Python, and a
+        # query run 5 times on a connection prepared there: PostgreSQL stops parsing
+        # and planning it on every request. A transaction-mode PgBouncer without
+        # prepared-statement support in between needs DATABASE_PREPARED_STATEMENTS=0.
+        "server_side_binding": True,
+        "prepare_threshold": 5
+        if env_bool("DATABASE_PREPARED_STATEMENTS", True)
+        else None,
     }
 elif _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}

@@ -87,3 +87,19 @@ def test_without_use_tz_djangos_loader_stays(settings):
     )
     assert issubclass(loader, BaseTzLoader)
     assert loader.timezone is None  # naive datetimes, as Django wants without USE_TZ
+
+
+def test_a_query_run_again_is_prepared_on_the_server(django_user_model):
+    """Parameters bound by the server, and a query's plan kept once it has run
+    `prepare_threshold` times on the connection."""
+    threshold = connection.settings_dict["OPTIONS"]["prepare_threshold"]
+    assert threshold
+    for n in range(threshold + 1):
+        django_user_model.objects.filter(username=f"nobody-{n}").exists()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements "
+            "WHERE statement LIKE %s AND statement LIKE %s",
+            ["%accounts_user%", "%username%"],
+        )
+        assert cursor.fetchone()[0] == 1

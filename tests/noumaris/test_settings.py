@@ -53,6 +53,8 @@ def test_production_values_come_from_the_environment():
     )
     assert db["CONN_MAX_AGE"] == 0
     assert db["OPTIONS"]["pool"]["max_size"] == 10
+    assert db["OPTIONS"]["server_side_binding"] is True
+    assert db["OPTIONS"]["prepare_threshold"] == 5
     assert (
         values["CACHES"]["default"]["BACKEND"]
         == "django.core.cache.backends.redis.RedisCache"
@@ -61,6 +63,13 @@ def test_production_values_come_from_the_environment():
     assert values["ALLOWED_HOSTS"] == ["noumaris.example.org"]
     assert values["SECURE_SSL_REDIRECT"] is True
     assert values["DEBUG"] is False
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler():
+    values = read_settings(
+        ["DATABASES"], clean_env(**PRODUCTION, DATABASE_PREPARED_STATEMENTS="0")
+    )
+    assert values["DATABASES"]["default"]["OPTIONS"]["prepare_threshold"] is None
 
 
 def test_a_missing_secret_key_stops_start_up_with_one_clear_line():
