@@ -298,7 +298,7 @@ def _fields_if_optional(serializer_class) -> tuple[str, ...] | None:
     could read the request). Else None.
 
     A query parameter counts as naming a field when it starts with the field's name
-    (DRF reads `tags[0]` or `tags.0` into a list field `tags`)."""
+    (DRF reads `tags[0]` into a list field `tags`, and `user.name` into a nested one)."""
     steps = ("validate", "get_fields", "to_internal_value", "run_validation")
     base = serializers.Serializer
     if any(getattr(serializer_class, s) is not getattr(base, s) for s in steps):

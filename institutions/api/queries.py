@@ -108,7 +108,7 @@ def institution_detail(*, institution: Institution) -> Institution:
 
 def resident_list(
     *, user, filters: dict, institution: Institution | None = None
-) -> QuerySet[dict]:
+) -> QuerySet[tuple]:
     """Rows of `RESIDENT_VALUES` and the granted codes; `resident_rows` shapes a page."""
     qs = residents_for_user(user, queryset=RESIDENT_ROWS.all())  # never the shared one
     if institution is not None:
