@@ -15,8 +15,8 @@ own CPU, on the same cores as the server, stays small. For each of
 
 it prints requests/s, p50 and p95 latency, and each as a ratio to the constant view,
 all in the same run on the same server; the routes take turns (`--rounds`), so that a
-slower spell of the machine does not fall on one of them. Targets: residents list p95 under 50 ms and at
-least half the constant view's throughput.
+slower spell of the machine does not fall on one of them. Targets: residents list p95
+under 50 ms and at least half the constant view's throughput.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/noumaris_bench \\
         .venv/bin/python bench/api.py --clients 1,2,4,8 --seconds 15

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection, connections
+from django.db.backends.postgresql.base import TIMESTAMPTZ_OID as TIMESTAMPTZ
 from django.db.backends.postgresql.psycopg_any import BaseTzLoader
 from psycopg.pq import Format
 
@@ -13,7 +14,6 @@ from noumaris.postgresql.base import UTCTimestamptzLoader
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
-TIMESTAMPTZ = 1184
 LITERALS = [
     "2026-11-27 08:51:46.123456+00",
     "2026-11-27 08:51:46+00",
@@ -34,11 +34,11 @@ def _loaded(literals):
     sql = "SELECT " + ", ".join("%s::timestamptz" for _ in literals)
     with connection.cursor() as cursor:
         cursor.execute(sql, literals)
-        return cursor.fetchone(), type(cursor.cursor).__name__, cursor.cursor
+        return cursor.fetchone(), cursor.cursor
 
 
 def test_the_session_reads_timestamps_with_psycopgs_loader():
-    values, _, cursor = _loaded(LITERALS)
+    values, cursor = _loaded(LITERALS)
     assert cursor.adapters.get_loader(TIMESTAMPTZ, Format.TEXT) is UTCTimestamptzLoader
     assert connection.connection.info.parameter_status("TimeZone") == "UTC"
     for literal, value in zip(LITERALS, values, strict=True):

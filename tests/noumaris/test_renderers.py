@@ -78,13 +78,12 @@ def test_nothing_renders_as_no_body():
 
 
 def test_the_api_answers_through_it(client, admin, resident):
-    api = client
-    api.force_login(admin)
-    response = api.get("/api/v1/admin/institution/residents")
+    client.force_login(admin)
+    response = client.get("/api/v1/admin/institution/residents")
     assert response.status_code == 200
     assert isinstance(response.accepted_renderer, FastJSONRenderer)
     assert response.content == JSONRenderer().render(response.data)
     assert response["Content-Type"] == "application/json"
-    error = api.get("/api/v1/admin/institution/residents/999999")
+    error = client.get("/api/v1/admin/institution/residents/999999")
     assert error.status_code == 404
     assert error.content == b'{"detail":"Resident not found."}'
