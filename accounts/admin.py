@@ -1,10 +1,14 @@
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.models import AuditLog, User
+from accounts.services import sign_in_unlock
 from institutions.admin.base import ScopedModelAdmin
 from institutions.selectors import audit_log_for_user
 from institutions.services.authority import is_superadmin
+from noumaris.net import client_ip
 
 
 @admin.register(User)
@@ -50,3 +54,30 @@ class AuditLogAdmin(ScopedModelAdmin):
         if is_superadmin(request.user):
             return self.list_display
         return self.list_display[:-1]
+
+
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(AxesAccessAttemptAdmin):
+    """Failed sign-ins (django-axes), for superadmins: unlock a locked-out person."""
+
+    actions = ["unlock"]
+
+    def has_module_permission(self, request):
+        return is_superadmin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_superadmin(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # unlocking is the audited action below
+
+    @admin.action(description="Unlock the selected sign-ins")
+    def unlock(self, request, queryset):
+        count = sign_in_unlock(
+            actor=request.user, attempts=queryset, ip_address=client_ip(request)
+        )
+        noun = "record" if count == 1 else "records"
+        self.message_user(request, f"Unlocked {count} sign-in {noun}.")

@@ -76,6 +76,19 @@ def admin_sign_in(request):
     return admin.site.login(request)
 
 
+def sign_in_locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked-out sign-in: the sign-in page, saying why."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    context = {
+        "locked_out": True,
+        "lockout_minutes": minutes,
+        "next": request.POST.get("next") or request.GET.get("next", ""),
+    }
+    response = render(request, "accounts/login.html", context, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response
+
+
 @require_POST
 def sign_out(request):
     """`/logout`: end our session and, after a provider sign-in, the provider's."""
