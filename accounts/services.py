@@ -218,9 +218,7 @@ def _unique_username(wanted: str) -> str:
 # --- Sign-in throttling (django-axes) -------------------------------------------------
 
 
-def sign_in_lockout_record(
-    *, username: str, ip_address: str | None
-) -> AuditLog | None:
+def sign_in_lockout_record(*, username: str, ip_address: str | None) -> AuditLog | None:
     """Audit the moment a username or address is locked out of sign-in, once per
     lockout (django-axes announces every refused attempt while it lasts)."""
     since = timezone.now() - settings.AXES_COOLOFF_TIME

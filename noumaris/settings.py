@@ -198,9 +198,7 @@ AUTHENTICATION_BACKENDS = [
 # address, sign-in is refused for SIGN_IN_LOCKOUT_MINUTES; a superadmin can unlock it
 # in the admin (Access attempts). A right password resets the count.
 AXES_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5, minimum=1)
-AXES_COOLOFF_TIME = timedelta(
-    minutes=env_int("SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1)
-)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "noumaris.net.client_ip"

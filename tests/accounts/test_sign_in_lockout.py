@@ -35,9 +35,7 @@ def test_the_right_password_is_refused_after_too_many_wrong_ones(
 
 def test_the_admin_sign_in_is_throttled_too(client, alice, password):
     _fail(client, "/admin/login/", "alice", LIMIT)
-    response = client.post(
-        "/admin/login/", {"username": "alice", "password": password}
-    )
+    response = client.post("/admin/login/", {"username": "alice", "password": password})
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
 
@@ -80,9 +78,7 @@ def test_a_superadmin_unlocks_and_it_is_audited(client, alice, superadmin, passw
     )
     assert response.status_code == 302
     assert not AccessAttempt.objects.exists()
-    assert AuditLog.objects.filter(
-        action="SIGN_IN_UNLOCKED", actor=superadmin
-    ).exists()
+    assert AuditLog.objects.filter(action="SIGN_IN_UNLOCKED", actor=superadmin).exists()
     client.logout()
     response = client.post(
         "/login",
