@@ -26,3 +26,6 @@ urlpatterns = [
     path("", include("transcription.urls")),
     path("", include("templates_app.urls")),
 ]
+
+handler404 = "noumaris.views.page_not_found"
+handler500 = "noumaris.views.server_error"

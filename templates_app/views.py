@@ -5,54 +5,22 @@ errors into what a page shows (404, a 403 with the reason, or a message).
 """
 
 import difflib
-import functools
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from institutions.services.permissions import check_feature, require_feature
-from noumaris.errors import ConflictError, ForbiddenError, NotFoundError
 from noumaris.net import client_ip
+from noumaris.pages import page
 from templates_app import selectors, services
 from templates_app.export import note_export_body
 from templates_app.forms import TemplateForm
 from templates_app.models import ClinicalNote
 from templates_app.presentation import note_sections
 from transcription.selectors import transcript_read
-
-
-def page(view):
-    """Login required; a service's refusal becomes a 404, a 403 page or a message."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFoundError as exc:
-            raise Http404(exc.message) from None
-        except ForbiddenError as exc:
-            return render(
-                request,
-                "templates_app/forbidden.html",
-                {"reason": exc.message},
-                status=403,
-            )
-        except (ConflictError, ValidationError) as exc:
-            messages.error(request, _message(exc))
-            return redirect(request.META.get("HTTP_REFERER") or "/")
-
-    return login_required(wrapper)
-
-
-def _message(exc) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return exc.message
-
 
 # --- Templates ----------------------------------------------------------------------
 

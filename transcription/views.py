@@ -2,13 +2,12 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from institutions.services.permissions import check_feature
-from noumaris.errors import NotFoundError
 from noumaris.net import client_ip
+from noumaris.pages import page
 from transcription import selectors
 from transcription.engines import engine_name
 from transcription.services import FEATURE
@@ -29,15 +28,10 @@ def encounter_new(request):
     )
 
 
-@login_required
 @require_GET
+@page
 def encounter_detail(request, session_id: int):
-    try:
-        session = selectors.session_get_for_owner(
-            user=request.user, session_id=session_id
-        )
-    except NotFoundError:
-        raise Http404("No such encounter.") from None
+    session = selectors.session_get_for_owner(user=request.user, session_id=session_id)
     segments = selectors.transcript_read(
         user=request.user, session=session, ip_address=client_ip(request)
     )
