@@ -6,6 +6,7 @@ import time
 import uuid
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.utils.cache import patch_cache_control
 
 from noumaris.logging import request_id_var
 
@@ -102,3 +103,22 @@ class HealthProbeMiddleware:
     def __call__(self, request):
         probe = self.probes.get(request.path_info)
         return self.get_response(request) if probe is None else probe(request)
+
+
+class PrivateResponsesMiddleware:
+    """Every response to a signed-in person (session or bearer token) is
+    `Cache-Control: no-store, private`: notes, transcripts and pages hold PHI, and no
+    browser, proxy or shared cache may keep them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = "HTTP_AUTHORIZATION" in request.META or (
+            user is not None and user.is_authenticated
+        )
+        if signed_in:
+            patch_cache_control(response, no_store=True, private=True)
+        return response
