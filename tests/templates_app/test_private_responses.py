@@ -31,4 +31,3 @@ def test_a_refusal_to_a_signed_in_person_is_private_too(client, resident):
     client.force_login(resident)
     response = client.get("/api/v1/notes/999999")
     assert {"no-store", "private"} <= _directives(response)
-
