@@ -378,11 +378,7 @@ def _parse_batch_csv(csv_text: str | bytes) -> list[BatchRow]:
             raise ValidationError(
                 {"file": ["The file is not UTF-8 text; save it as CSV UTF-8."]}
             ) from None
-    records = [
-        (number, [cell.strip() for cell in record])
-        for number, record in enumerate(csv.reader(io.StringIO(csv_text)), start=1)
-        if any(cell.strip() for cell in record)
-    ]
+    records = _csv_records(csv_text)
     if records and "@" not in records[0][1][0]:
         header = [cell.lower().replace(" ", "_") for cell in records[0][1]]
         if "email" not in header:
@@ -412,6 +408,26 @@ def _parse_batch_csv(csv_text: str | bytes) -> list[BatchRow]:
         )
         for number, cells in records
     ]
+
+
+def _csv_records(csv_text: str) -> list[tuple[int, list[str]]]:
+    """Numbered non-blank lines of cells; any line ending (CRLF, LF, a bare CR from
+    old spreadsheets) is read as one; a line the csv module cannot read is a 422
+    naming it, never a 500."""
+    reader = csv.reader(io.StringIO(csv_text, newline=None))
+    records = []
+    try:
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                records.append((reader.line_num, [cell.strip() for cell in record]))
+    except csv.Error as exc:
+        reason = str(exc)
+        if "field larger than field limit" in reason:
+            reason = f"a cell is longer than {csv.field_size_limit():,} characters"
+        raise ValidationError(
+            {"file": [f"Line {max(reader.line_num, 1)} cannot be read: {reason}."]}
+        ) from None
+    return records
 
 
 def _columns(header: list[str]) -> dict[str, int | None]:

@@ -160,6 +160,32 @@ def test_a_file_that_is_not_csv_text_is_a_422(as_admin):
     assert list(response.json()["errors"]) == ["file"]
 
 
+def test_a_csv_cell_over_the_limit_is_a_422_naming_the_line(as_admin):
+    csv = b"email,pgy,specialty\n" + b"a@example.org,1," + b"x" * 140_000 + b"\n"
+    upload = SimpleUploadedFile("r.csv", csv, "text/csv")
+    response = as_admin.post(
+        INST + "residents/invite/batch", {"file": upload}, format="multipart"
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"]["file"] == [
+        "Line 2 cannot be read: a cell is longer than 131,072 characters."
+    ]
+    assert not Invitation.objects.exists()
+
+
+def test_a_csv_with_bare_cr_line_endings_is_read(as_admin):
+    csv = b"email,pgy,specialty\rone@example.org,1,Surgery\rtwo@example.org,2,\r"
+    upload = SimpleUploadedFile("old-mac.csv", csv, "text/csv")
+    response = as_admin.post(
+        INST + "residents/invite/batch", {"file": upload}, format="multipart"
+    )
+    assert response.status_code == 200, response.content
+    assert [(r["line"], r["ok"]) for r in response.json()["rows"]] == [
+        (2, True),
+        (3, True),
+    ]
+
+
 def test_a_batch_upload_names_each_bad_row_and_invites_the_good_ones(as_admin):
     csv = (
         b"email,pgy,specialty\n"
