@@ -32,5 +32,6 @@ urlpatterns = [
     path("", include("templates_app.urls")),
 ]
 
+handler400 = "noumaris.views.bad_request"
 handler404 = "noumaris.views.page_not_found"
 handler500 = "noumaris.views.server_error"

@@ -81,13 +81,29 @@ def dashboard(request):
     return render(request, "dashboard.html", context)
 
 
+def _is_api(request) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def bad_request(request, exception):
+    """handler400 (a malformed body or header Django refused before any view)."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Malformed request."}, status=400)
+    return render(request, "400.html", status=400)
+
+
 def page_not_found(request, exception):
-    """handler404: the product's page, with navigation and the request id."""
+    """handler404: the API's envelope under /api/, else the product's page, with
+    navigation and the request id."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
     return not_found(request)
 
 
 def server_error(request):
     """handler500: a page that needs nothing that may have failed (no database)."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Internal server error."}, status=500)
     body = loader.get_template("500.html").render(
         {"request_id": getattr(request, "request_id", "-")}
     )

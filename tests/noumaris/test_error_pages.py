@@ -2,6 +2,7 @@
 crash gets a 500 page that names the request id and leaks nothing."""
 
 import pytest
+from django.core.exceptions import SuspiciousOperation
 from django.urls import path
 
 from noumaris.urls import urlpatterns as app_urlpatterns
@@ -13,7 +14,17 @@ def _boom(request):
     raise RuntimeError("secret internal detail")
 
 
-urlpatterns = [path("boom", _boom), *app_urlpatterns]
+def _suspicious(request):
+    raise SuspiciousOperation("bad multipart")
+
+
+urlpatterns = [
+    path("boom", _boom),
+    path("api/v1/boom", _boom),
+    path("api/v1/suspicious", _suspicious),
+    *app_urlpatterns,
+]
+handler400 = "noumaris.views.bad_request"
 handler404 = "noumaris.views.page_not_found"
 handler500 = "noumaris.views.server_error"
 
@@ -44,3 +55,25 @@ def test_a_crash_gets_the_500_page_with_the_request_id(client, settings):
     assert "Something went wrong" in text
     assert "req-500-check" in text
     assert "secret internal detail" not in text
+
+
+def test_api_errors_outside_any_view_keep_the_envelope(client, settings):
+    settings.ROOT_URLCONF = __name__
+    client.raise_request_exception = False
+    assert client.get("/api/v1/suspicious").json() == {"detail": "Malformed request."}
+    assert client.get("/api/v1/no/such/route/\x01").json() == {"detail": "Not found."}
+    crash = client.get("/api/v1/boom")
+    assert crash.status_code == 500
+    assert crash.json() == {"detail": "Internal server error."}
+
+
+def test_a_json_body_that_is_not_an_object_is_a_400(client, admin):
+    client.force_login(admin)
+    for body in ('"text"', "[1, 2]", "42"):
+        response = client.post(
+            "/api/v1/admin/institution/residents/invite",
+            data=body,
+            content_type="application/json",
+        )
+        assert response.status_code == 400, body
+        assert response.json() == {"detail": "The request body must be a JSON object."}
