@@ -123,7 +123,7 @@ def invitation_create(
     member, already pending, no seat left), ForbiddenError or NotFoundError. The
     returned invitation carries the raw link token as `.token` (never stored).
     """
-    require_institution_admin(actor, institution, senior=role == Invitation.Role.ADMIN)
+    _require_inviter(actor, institution, role)
     fields = _clean_invitation_fields(
         email=email, role=role, pgy_level=pgy_level, specialty=specialty
     )
@@ -448,6 +448,12 @@ def _cell(cells: list[str], index: int | None) -> str:
 # --- Resend and revoke ------------------------------------------------------------
 
 
+def _require_inviter(actor, institution, role) -> None:
+    """The one rule for every action on an invitation (create, resend, revoke): an
+    admin of the institution; for an admin invitation, a senior one."""
+    require_institution_admin(actor, institution, senior=role == Invitation.Role.ADMIN)
+
+
 def invitation_resend(
     *, actor, invitation: Invitation, ip_address: str | None = None
 ) -> Invitation:
@@ -456,7 +462,7 @@ def invitation_resend(
     Only pending invitations (expired ones included) can be resent; an expired
     resident invitation needs a free seat again. `.token` holds the new token.
     """
-    require_institution_admin(actor, invitation.institution)
+    _require_inviter(actor, invitation.institution, invitation.role)
     with transaction.atomic():
         locked_institution = institution_lock(invitation.institution)
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
@@ -506,7 +512,7 @@ def invitation_revoke(
     *, actor, invitation: Invitation, ip_address: str | None = None
 ) -> Invitation:
     """Revoke a pending invitation: its link stops working and its seat frees up."""
-    require_institution_admin(actor, invitation.institution)
+    _require_inviter(actor, invitation.institution, invitation.role)
     with transaction.atomic():
         invitation = (
             Invitation.objects.select_for_update()

@@ -279,3 +279,28 @@ def test_a_new_account_with_a_weak_password_or_taken_name_writes_nothing(
     invitation.refresh_from_db()
     assert invitation.status == "pending"
     assert _actions() == ["RESIDENT_INVITED"]
+
+
+def test_only_a_senior_admin_resends_or_revokes_an_admin_invitation(
+    admin, admin2, demo_hospital
+):
+    from institutions.services.invitations import invitation_create
+
+    invitation = invitation_create(
+        actor=admin,
+        institution=demo_hospital,
+        email="new.admin@example.org",
+        role=Invitation.Role.ADMIN,
+    )
+    for action in (invitation_resend, invitation_revoke):
+        with pytest.raises(ForbiddenError, match="Only senior admins"):
+            action(actor=admin2, invitation=invitation)
+    invitation.refresh_from_db()
+    assert invitation.status == "pending" and invitation.sent_count == 1
+    assert invitation_revoke(actor=admin, invitation=invitation).status == "revoked"
+
+
+def test_any_admin_resends_and_revokes_a_resident_invitation(admin2, demo_hospital):
+    invitation = _invite(admin2, demo_hospital)
+    invitation_resend(actor=admin2, invitation=invitation)
+    assert invitation_revoke(actor=admin2, invitation=invitation).status == "revoked"
