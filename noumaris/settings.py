@@ -341,8 +341,26 @@ if EMAIL_URL:
     EMAIL_HOST_PASSWORD = unquote(_email.password or "")
     EMAIL_USE_TLS = _email.scheme in {"smtp+tls", "submission"}
     EMAIL_USE_SSL = _email.scheme == "smtps"
-else:
+    if _email.scheme == "file":
+        # Each message a file in that folder (staging, tests): never the log.
+        EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+        EMAIL_FILE_PATH = unquote(_email.path)
+    elif _email.scheme not in {"smtp", "smtp+tls", "submission", "smtps"}:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL must start smtp://, smtp+tls://, smtps:// or file://, "
+            f"not {_email.scheme}://"
+        )
+elif DEBUG or TESTING:
+    # Development: messages (invitation links included) printed to the console.
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    # The console backend would print every invitation link, a credential, into the
+    # server's log.
+    raise ImproperlyConfigured(
+        "EMAIL_URL is not set: set it to your SMTP server, e.g. "
+        "smtp+tls://user:password@smtp.example.org:587 (DJANGO_DEBUG=1 prints e-mail "
+        "to the console instead)."
+    )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Noumaris <no-reply@noumaris.local>")
 SITE_URL = env_str("SITE_URL", "http://localhost:8000")
 
@@ -410,7 +428,10 @@ LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "noumaris.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "noumaris.logging.RequestIdFilter"},
+        "redact_tokens": {"()": "noumaris.logging.RedactTokensFilter"},
+    },
     "formatters": {
         "json": {
             "()": "noumaris.logging.JsonFormatter",
@@ -424,7 +445,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain" if DEBUG else "json",
-            "filters": ["request_id"],
+            "filters": ["request_id", "redact_tokens"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
