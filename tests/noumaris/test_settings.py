@@ -108,7 +108,7 @@ def test_production_refuses_to_start_without_a_mail_server():
 def test_a_mail_folder_is_a_mail_server_too(tmp_path):
     values = read_settings(
         ["EMAIL_BACKEND", "EMAIL_FILE_PATH"],
-        clean_env(**PRODUCTION, EMAIL_URL=f"file://{tmp_path}"),
+        clean_env(**{**PRODUCTION, "EMAIL_URL": f"file://{tmp_path}"}),
     )
     assert values["EMAIL_BACKEND"].endswith("filebased.EmailBackend")
     assert values["EMAIL_FILE_PATH"] == str(tmp_path)
