@@ -283,3 +283,10 @@ def _monthly_activity(institution: Institution) -> list[MonthActivity]:
         )
         for start in _month_starts(institution, USAGE_MONTHS)
     ]
+
+
+def user_time_zone(*, user) -> str | None:
+    """The IANA zone a person's times are shown in: their institution's (residents,
+    faculty, admins), else None (physicians and superadmins: the browser's)."""
+    institution = user_institution(user=user)
+    return institution.timezone if institution is not None else None
