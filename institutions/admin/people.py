@@ -250,6 +250,7 @@ class ResidentModelAdmin(PersonMixin, ScopedModelAdmin):
                     pgy_level=data["pgy_level"],
                     specialty=data["specialty"],
                     is_senior=data.get("is_senior", False),
+                    feature_codes=data["features"],
                     ip_address=client_ip(request),
                 )
             except SERVICE_ERRORS as exc:

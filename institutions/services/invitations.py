@@ -28,6 +28,7 @@ from institutions.models import (
     FacultyProfile,
     Institution,
     InstitutionAdmin,
+    InstitutionFeature,
     Invitation,
     ResidentProfile,
 )
@@ -37,6 +38,7 @@ from institutions.services.authority import (
     institution_lock,
     require_institution_admin,
 )
+from institutions.services.features import features_grant_on_joining
 from institutions.services.institutions import admin_create, admin_membership_add
 from institutions.tokens import invitation_token_hash, invitation_token_new
 from noumaris.errors import (
@@ -114,9 +116,13 @@ def invitation_create(
     pgy_level: int | None = None,
     specialty: str = "",
     is_senior: bool = False,
+    feature_codes: list[str] | None = None,
     ip_address: str | None = None,
 ) -> Invitation:
     """Invite `email` to `institution` in `role` and e-mail the link (on commit).
+
+    A resident invitation carries the features the resident is granted on accepting:
+    `feature_codes`, or by default every feature the institution has.
 
     Admins invite residents and faculty; only senior admins (or superadmins) invite
     admins. Raises ValidationError (email, role, pgy_level), ConflictError (already a
@@ -133,6 +139,7 @@ def invitation_create(
             actor=actor,
             institution=locked,
             is_senior=is_senior and role == Invitation.Role.ADMIN,
+            feature_codes=feature_codes,
             ip_address=ip_address,
             **fields,
         )
@@ -145,6 +152,7 @@ def resident_invite(
     email: str,
     pgy_level: int,
     specialty: str = "",
+    feature_codes: list[str] | None = None,
     ip_address: str | None = None,
 ) -> Invitation:
     """Invite a resident (PGY 1-10) to `institution`; see `invitation_create`."""
@@ -155,6 +163,7 @@ def resident_invite(
         role=Invitation.Role.RESIDENT,
         pgy_level=pgy_level,
         specialty=specialty,
+        feature_codes=feature_codes,
         ip_address=ip_address,
     )
 
@@ -194,9 +203,19 @@ def _clean_invitation_fields(*, email, role, pgy_level, specialty) -> dict:
 
 
 def _invite_locked(
-    *, actor, institution, email, role, pgy_level, specialty, is_senior, ip_address
+    *,
+    actor,
+    institution,
+    email,
+    role,
+    pgy_level,
+    specialty,
+    is_senior,
+    ip_address,
+    feature_codes=None,
 ) -> Invitation:
     """Invite with the institution's row already locked by the caller's transaction."""
+    codes = _invitation_features(institution, role, feature_codes)
     _refuse_members(institution, email)
     _expire_or_refuse_pending(institution, email)
     _require_seat(institution, role)
@@ -209,6 +228,7 @@ def _invite_locked(
         pgy_level=pgy_level,
         specialty=specialty,
         is_senior=is_senior,
+        feature_codes=codes,
         token_hash=invitation_token_hash(token),
         expires_at=now + INVITATION_LIFETIME,
         invited_by=actor,
@@ -221,11 +241,36 @@ def _invite_locked(
         target=invitation,
         institution=institution,
         ip_address=ip_address,
-        details={"email": email, "role": role, "pgy_level": pgy_level},
+        details={
+            "email": email,
+            "role": role,
+            "pgy_level": pgy_level,
+            "features": codes,
+        },
     )
     _send_on_commit(invitation, token)
     invitation.token = token
     return invitation
+
+
+def _invitation_features(institution, role, wanted) -> list[str]:
+    """The features a resident invitation grants: those asked for, or by default all
+    the institution has; one it does not have is a ValidationError."""
+    if role != Invitation.Role.RESIDENT:
+        return []
+    has = set(
+        InstitutionFeature.objects.filter(
+            institution=institution, is_enabled=True, feature__is_active=True
+        ).values_list("feature__code", flat=True)
+    )
+    if wanted is None:
+        return sorted(has)
+    unknown = sorted(set(wanted) - has)
+    if unknown:
+        raise ValidationError(
+            {"features": [f"{institution} does not include {', '.join(unknown)}."]}
+        )
+    return sorted(set(wanted))
 
 
 def _refuse_members(institution: Institution, email: str) -> None:
@@ -688,11 +733,16 @@ def _locked_by_token(token: str) -> Invitation:
 def _join(invitation: Invitation, user) -> None:
     institution = invitation.institution
     if invitation.role == Invitation.Role.RESIDENT:
-        ResidentProfile.objects.create(
+        resident = ResidentProfile.objects.create(
             user=user,
             institution=institution,
             pgy_level=invitation.pgy_level,
             specialty=invitation.specialty,
+        )
+        features_grant_on_joining(
+            resident=resident,
+            codes=invitation.feature_codes,
+            granted_by=invitation.invited_by,
         )
     elif invitation.role == Invitation.Role.FACULTY:
         FacultyProfile.objects.create(

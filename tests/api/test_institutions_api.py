@@ -491,7 +491,11 @@ def test_the_onboarding_flow_through_the_api(
     with django_capture_on_commit_callbacks(execute=True):
         invite = coordinator.post(
             INST + "residents/invite",
-            {"email": "new.resident@lakeside.example.org", "pgy_level": 1},
+            {
+                "email": "new.resident@lakeside.example.org",
+                "pgy_level": 1,
+                "features": ["note_generation"],
+            },
         )
     assert invite.status_code == 201
     token = _token_from_last_email()
@@ -513,7 +517,12 @@ def test_the_onboarding_flow_through_the_api(
     assert (usage["seats_used"], usage["seats_limit"], usage["admins"]) == (1, 10, 1)
     assert api.get(base + "/usage").json() == usage
     actions = [e["action"] for e in api.get(SUPER + "audit-logs").json()["results"]]
-    assert actions[:3] == ["FEATURE_GRANTED", "INVITATION_ACCEPTED", "RESIDENT_INVITED"]
+    assert actions[:4] == [
+        "FEATURE_GRANTED",  # live transcription, by the coordinator
+        "INVITATION_ACCEPTED",
+        "FEATURE_GRANTED",  # note generation, chosen at invitation
+        "RESIDENT_INVITED",
+    ]
 
 
 def _token_from_last_email() -> str:
@@ -530,3 +539,22 @@ def test_making_an_unknown_account_a_physician_is_a_422_naming_the_field(as_supe
     assert response.status_code == 422
     assert response.json()["errors"] == {"username": ["No such account."]}
     assert not PhysicianProfile.objects.exists()
+
+
+def test_an_invitation_names_the_features_it_grants(as_admin):
+    response = as_admin.post(
+        INST + "residents/invite",
+        {"email": "new@example.org", "pgy_level": 2, "features": ["note_generation"]},
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["features"] == ["note_generation"]
+    default = as_admin.post(
+        INST + "residents/invite", {"email": "other@example.org", "pgy_level": 2}
+    )
+    assert len(default.json()["features"]) == 4
+    refused = as_admin.post(
+        INST + "residents/invite",
+        {"email": "third@example.org", "pgy_level": 2, "features": ["teleport"]},
+    )
+    assert refused.status_code == 422
+    assert list(refused.json()["errors"]) == ["features"]
