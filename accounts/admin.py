@@ -2,6 +2,7 @@ from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
 from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import ngettext
 
 from accounts.models import AuditLog, User
 from accounts.services import sign_in_unlock
@@ -79,5 +80,7 @@ class AccessAttemptAdmin(AxesAccessAttemptAdmin):
         count = sign_in_unlock(
             actor=request.user, attempts=queryset, ip_address=client_ip(request)
         )
-        noun = "record" if count == 1 else "records"
-        self.message_user(request, f"Unlocked {count} sign-in {noun}.")
+        text = ngettext(
+            "Unlocked %d sign-in record.", "Unlocked %d sign-in records.", count
+        )
+        self.message_user(request, text % count)

@@ -290,3 +290,8 @@ def user_time_zone(*, user) -> str | None:
     faculty, admins), else None (physicians and superadmins: the browser's)."""
     institution = user_institution(user=user)
     return institution.timezone if institution is not None else None
+
+
+def user_is_faculty(*, user) -> bool:
+    """Whether the person is active faculty somewhere (they co-sign notes)."""
+    return FacultyProfile.objects.filter(user_id=user.pk, is_active=True).exists()

@@ -77,7 +77,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "noumaris.middleware.PrivateResponsesMiddleware",
-    "institutions.middleware.LocalTimeMiddleware",
+    "institutions.middleware.ViewerMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "noumaris.middleware.AccessLogMiddleware",

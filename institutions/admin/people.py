@@ -7,6 +7,7 @@ from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import ngettext
 
 from institutions.admin.base import (
     SERVICE_ERRORS,
@@ -328,9 +329,8 @@ class ResidentModelAdmin(PersonMixin, ScopedModelAdmin):
             except SERVICE_ERRORS as exc:
                 refusals.append(refusal_text(exc))
         if changed:
-            self.message_user(
-                request, f"{changed} resident(s) {done}.", messages.SUCCESS
-            )
+            text = ngettext("%d resident %s.", "%d residents %s.", changed)
+            self.message_user(request, text % (changed, done), messages.SUCCESS)
         for refusal in refusals:
             self.message_user(request, refusal, messages.WARNING)
 

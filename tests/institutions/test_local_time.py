@@ -42,7 +42,7 @@ def test_a_new_institution_zone_shows_within_the_check_interval(
     assert "15 Jan, 15:00" in client.get("/").content.decode()
     Institution.objects.filter(pk=demo_hospital.pk).update(timezone="Asia/Tokyo")
     session = client.session
-    session[middleware.ZONE_KEY][1] -= middleware.ZONE_CHECK_EVERY
+    session[middleware.VIEWER_KEY]["at"] -= middleware.CHECK_EVERY
     session.save()
     assert "16 Jan, 00:00" in client.get("/").content.decode()
 
