@@ -363,7 +363,9 @@ else:
         "to the console instead)."
     )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Noumaris <no-reply@noumaris.local>")
-SITE_URL = env_str("SITE_URL", "http://localhost:8000")
+# Where links in e-mails point: SITE_URL, or the local server `make run` serves on PORT.
+PORT = env_int("PORT", 8000, minimum=1)
+SITE_URL = env_str("SITE_URL", f"http://localhost:{PORT}")
 
 # --- Internationalisation --------------------------------------------------------
 LANGUAGE_CODE = "en-us"

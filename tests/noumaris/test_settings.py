@@ -112,3 +112,15 @@ def test_a_mail_folder_is_a_mail_server_too(tmp_path):
     )
     assert values["EMAIL_BACKEND"].endswith("filebased.EmailBackend")
     assert values["EMAIL_FILE_PATH"] == str(tmp_path)
+
+
+def test_links_in_e_mails_follow_the_port_of_a_local_run():
+    values = read_settings(["SITE_URL"], clean_env(DJANGO_DEBUG="1", PORT="8123"))
+    assert values["SITE_URL"] == "http://localhost:8123"
+    values = read_settings(
+        ["SITE_URL"],
+        clean_env(
+            DJANGO_DEBUG="1", PORT="8123", SITE_URL="https://noumaris.example.org"
+        ),
+    )
+    assert values["SITE_URL"] == "https://noumaris.example.org"
