@@ -16,7 +16,7 @@ from institutions.services.permissions import check_feature, require_feature
 from noumaris.net import client_ip
 from noumaris.pages import page
 from templates_app import selectors, services
-from templates_app.export import note_export_body
+from templates_app.export import section_texts
 from templates_app.forms import TemplateForm
 from templates_app.models import ClinicalNote
 from templates_app.presentation import note_sections
@@ -210,11 +210,12 @@ def note_print(request, pk):
     note = services.note_export_record(
         user=request.user, note_id=pk, fmt="print", ip_address=client_ip(request)
     )
-    body, _, _ = note_export_body(note, "text")
+    # Paper has no transcript to look up: the print leaves the [S12] codes out,
+    # like the text and Markdown exports.
     return render(
         request,
         "templates_app/note_print.html",
-        {"note": note, "sections": note_sections(note, known=set()), "text": body},
+        {"note": note, "sections": section_texts(note, citations=False)},
     )
 
 
