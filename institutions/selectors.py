@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, QuerySet, Subquery
+from django.db.models import Count, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -70,16 +70,8 @@ def institutions_for_user(user) -> QuerySet[Institution]:
     return _scoped(Institution.objects.all(), user, "pk")
 
 
-def residents_for_user(
-    user, queryset: QuerySet[ResidentProfile] | None = None
-) -> QuerySet[ResidentProfile]:
-    """`queryset`: residents already shaped (a list's prebuilt rows), to scope instead
-    of the default."""
-    if queryset is None:
-        queryset = ResidentProfile.objects.select_related("user", "institution")
-    if queryset.model is not ResidentProfile:
-        raise TypeError(f"residents_for_user scopes residents, not {queryset.model}")
-    return _scoped(queryset, user)
+def residents_for_user(user) -> QuerySet[ResidentProfile]:
+    return _scoped(ResidentProfile.objects.select_related("user", "institution"), user)
 
 
 def admins_for_user(user) -> QuerySet[InstitutionAdmin]:
@@ -283,3 +275,153 @@ def _monthly_activity(institution: Institution) -> list[MonthActivity]:
         )
         for start in _month_starts(institution, USAGE_MONTHS)
     ]
+
+
+# --- Lists: filters, search, a stable order, and what their serializers read -------
+
+
+def _active_grants(path: str) -> Prefetch:
+    """Unrevoked grants with their feature (`granted_codes` reads them)."""
+    return Prefetch(
+        path,
+        queryset=FeatureGrant.objects.filter(revoked_at__isnull=True)
+        .select_related("feature", "granted_by")
+        .only(
+            "user_id",
+            "created_at",
+            "revoked_at",
+            "feature__code",
+            "granted_by__username",
+        ),
+        to_attr="active_grants",
+    )
+
+
+def _enabled_features() -> Prefetch:
+    return Prefetch(
+        "institution_features",
+        queryset=InstitutionFeature.objects.filter(is_enabled=True).select_related(
+            "feature"
+        ),
+        to_attr="enabled_features",
+    )
+
+
+def _person_matches(search: str) -> Q:
+    """Part of a person's first or last name, username or e-mail."""
+    return (
+        Q(user__first_name__icontains=search)
+        | Q(user__last_name__icontains=search)
+        | Q(user__email__icontains=search)
+        | Q(user__username__icontains=search)
+    )
+
+
+def institution_list(*, user, filters: dict) -> QuerySet[Institution]:
+    qs = institutions_for_user(user).prefetch_related(_enabled_features())
+    if status := filters.get("subscription_status"):
+        qs = qs.filter(subscription_status=status)
+    if search := filters.get("search"):
+        qs = qs.filter(Q(name__icontains=search) | Q(slug__icontains=search))
+    return qs.order_by("name", "id")
+
+
+def institution_detail(*, institution: Institution) -> Institution:
+    """The institution again, with its enabled features prefetched."""
+    return Institution.objects.prefetch_related(_enabled_features()).get(
+        pk=institution.pk
+    )
+
+
+def _residents_shaped(queryset: QuerySet[ResidentProfile]) -> QuerySet[ResidentProfile]:
+    """What `ResidentSerializer` reads: the user, and their unrevoked grants."""
+    return queryset.select_related("user").prefetch_related(
+        _active_grants("user__feature_grants")
+    )
+
+
+def resident_list(
+    *, user, filters: dict, institution: Institution | None = None
+) -> QuerySet[ResidentProfile]:
+    """The residents `user` may see, filtered, by last name."""
+    qs = _residents_shaped(residents_for_user(user))
+    if institution is not None:
+        qs = qs.filter(institution=institution)
+    if status := filters.get("status"):
+        qs = qs.filter(status=status)
+    if pgy := filters.get("pgy_level"):
+        qs = qs.filter(pgy_level=pgy)
+    if specialty := filters.get("specialty"):
+        qs = qs.filter(specialty__iexact=specialty)
+    if search := filters.get("search"):
+        qs = qs.filter(_person_matches(search))
+    return qs.order_by("user__last_name", "user__first_name", "id")
+
+
+def resident_detail(*, resident: ResidentProfile) -> ResidentProfile:
+    """The resident again, as `ResidentSerializer` reads it."""
+    return _residents_shaped(ResidentProfile.objects.all()).get(pk=resident.pk)
+
+
+def resident_grants(*, resident: ResidentProfile) -> QuerySet[FeatureGrant]:
+    """The resident's unrevoked grants, newest first."""
+    return (
+        FeatureGrant.objects.filter(user_id=resident.user_id, revoked_at__isnull=True)
+        .select_related("feature", "granted_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def invitation_list(
+    *, user, filters: dict, institution: Institution | None = None
+) -> QuerySet[Invitation]:
+    qs = invitations_for_user(user)
+    if institution is not None:
+        qs = qs.filter(institution=institution)
+    now = timezone.now()
+    status = filters.get("status")
+    if status == Invitation.Status.PENDING:
+        qs = qs.filter(status=status, expires_at__gt=now)
+    elif status == Invitation.Status.EXPIRED:
+        qs = qs.filter(
+            Q(status=status) | Q(status=Invitation.Status.PENDING, expires_at__lte=now)
+        )
+    elif status:
+        qs = qs.filter(status=status)
+    if role := filters.get("role"):
+        qs = qs.filter(role=role)
+    if search := filters.get("search"):
+        qs = qs.filter(email__icontains=search)
+    return qs.order_by("-created_at", "-id")
+
+
+def admin_list(*, user, institution: Institution) -> QuerySet[InstitutionAdmin]:
+    return (
+        admins_for_user(user)
+        .filter(institution=institution)
+        .order_by("user__last_name", "user__first_name", "id")
+    )
+
+
+def physician_list(*, user, filters: dict) -> QuerySet[PhysicianProfile]:
+    qs = physicians_for_user(user).prefetch_related(
+        _active_grants("user__feature_grants")
+    )
+    if search := filters.get("search"):
+        qs = qs.filter(_person_matches(search) | Q(organization__icontains=search))
+    return qs.order_by("user__last_name", "user__first_name", "id")
+
+
+def audit_list(*, user, filters: dict) -> QuerySet[AuditLog]:
+    qs = audit_log_for_user(user)
+    if action := filters.get("action"):
+        qs = qs.filter(action=action)
+    if actor := filters.get("actor"):
+        qs = qs.filter(actor_username=actor)
+    if institution_id := filters.get("institution"):
+        qs = qs.filter(institution_id=institution_id)
+    if since := filters.get("since"):
+        qs = qs.filter(created_at__gte=since)
+    if until := filters.get("until"):
+        qs = qs.filter(created_at__lt=until)
+    return qs.order_by("-id")
