@@ -9,7 +9,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Aggregate,
+    CharField,
+    Count,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -280,19 +289,15 @@ def _monthly_activity(institution: Institution) -> list[MonthActivity]:
 # --- Lists: filters, search, a stable order, and what their serializers read -------
 
 
-def _active_grants(path: str) -> Prefetch:
-    """Unrevoked grants with their feature (`granted_codes` reads them)."""
+def active_grants_prefetch(path: str = "user__feature_grants") -> Prefetch:
+    """A user's unrevoked grants as `user.active_grants`, with their feature's code
+    and name only (the API's `granted_codes`, the admin's feature chips)."""
     return Prefetch(
         path,
         queryset=FeatureGrant.objects.filter(revoked_at__isnull=True)
-        .select_related("feature", "granted_by")
-        .only(
-            "user_id",
-            "created_at",
-            "revoked_at",
-            "feature__code",
-            "granted_by__username",
-        ),
+        .select_related("feature")
+        .only("user_id", "feature__code", "feature__name")
+        .order_by("feature__name"),
         to_attr="active_grants",
     )
 
@@ -333,10 +338,63 @@ def institution_detail(*, institution: Institution) -> Institution:
     )
 
 
+# What `ResidentSerializer` writes, and nothing else: the fewer columns, the fewer
+# values (timestamps above all) psycopg parses and Django sets on each row.
+RESIDENT_FIELDS = (
+    "id",
+    "institution_id",
+    "pgy_level",
+    "specialty",
+    "status",
+    "status_changed_at",
+    "created_at",
+    "user__id",
+    "user__username",
+    "user__email",
+    "user__first_name",
+    "user__last_name",
+)
+
+
+class _CommaList(Aggregate):
+    """A group's values joined with commas: `GROUP_CONCAT` (SQLite's default
+    separator), `STRING_AGG` on PostgreSQL."""
+
+    function = "GROUP_CONCAT"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            function="STRING_AGG",
+            template="%(function)s(%(expressions)s, ',')",
+            **extra_context,
+        )
+
+
+def _granted_codes() -> Subquery:
+    """The row's user's unrevoked feature codes, comma-separated (codes are slugs),
+    as a column of the row's own query: no query, and no grant or feature objects,
+    of their own."""
+    return Subquery(
+        FeatureGrant.objects.filter(
+            user_id=OuterRef("user_id"), revoked_at__isnull=True
+        )
+        .order_by()
+        .values("user_id")
+        .annotate(codes=_CommaList("feature__code"))
+        .values("codes")
+    )
+
+
 def _residents_shaped(queryset: QuerySet[ResidentProfile]) -> QuerySet[ResidentProfile]:
-    """What `ResidentSerializer` reads: the user, and their unrevoked grants."""
-    return queryset.select_related("user").prefetch_related(
-        _active_grants("user__feature_grants")
+    """What `ResidentSerializer` reads: the user, and the granted codes."""
+    return (
+        queryset.select_related(None)
+        .select_related("user")
+        .only(*RESIDENT_FIELDS)
+        .annotate(granted_codes=_granted_codes())
     )
 
 
@@ -404,9 +462,7 @@ def admin_list(*, user, institution: Institution) -> QuerySet[InstitutionAdmin]:
 
 
 def physician_list(*, user, filters: dict) -> QuerySet[PhysicianProfile]:
-    qs = physicians_for_user(user).prefetch_related(
-        _active_grants("user__feature_grants")
-    )
+    qs = physicians_for_user(user).prefetch_related(active_grants_prefetch())
     if search := filters.get("search"):
         qs = qs.filter(_person_matches(search) | Q(organization__icontains=search))
     return qs.order_by("user__last_name", "user__first_name", "id")

@@ -64,7 +64,10 @@ class ResidentSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_features(self, resident) -> list[str]:
-        return granted_codes(resident.user)
+        """From the selectors' `granted_codes` column (comma-separated)."""
+        return (
+            sorted(resident.granted_codes.split(",")) if resident.granted_codes else []
+        )
 
 
 class InvitationSerializer(serializers.Serializer):
