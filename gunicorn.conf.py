@@ -3,11 +3,13 @@
     gunicorn -c gunicorn.conf.py      # what the image's `web` service runs
 
 WebSockets are daphne's (`noumaris.asgi`); a proxy in front sends `/ws/` there and
-the rest here (deploy/nginx.conf). One process per container or unit: scale by
+the rest here (deploy/nginx.conf.template). One process per container or unit: scale by
 replicas, or by WEB_WORKERS processes of WEB_THREADS threads each.
 """
 
-from noumaris.env import env_int
+from django.core.exceptions import ImproperlyConfigured
+
+from noumaris.env import env_int, env_str
 
 wsgi_app = "noumaris.wsgi:application"
 bind = [f"0.0.0.0:{env_int('PORT', 8000, minimum=1)}"]  # `-b` overrides it
@@ -16,7 +18,12 @@ bind = [f"0.0.0.0:{env_int('PORT', 8000, minimum=1)}"]  # `-b` overrides it
 worker_class = "gthread"
 workers = env_int("WEB_WORKERS", 1, minimum=1)
 threads = env_int("WEB_THREADS", 8, minimum=1)
-# Behind the proxy's kept-alive upstream connections (deploy/nginx.conf).
+if workers > 1 and not env_str("REDIS_URL"):
+    raise ImproperlyConfigured(
+        f"WEB_WORKERS={workers} needs REDIS_URL: processes share rate limits only "
+        "through Redis (or set WEB_WORKERS=1)."
+    )
+# Behind the proxy's kept-alive upstream connections (deploy/nginx.conf.template).
 keepalive = 75
 timeout = 60
 graceful_timeout = 30
