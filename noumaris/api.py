@@ -60,8 +60,8 @@ The rules:
 - Every operation has `@extend_schema(...)` naming its request and 2xx response; a
   postprocessing hook (`add_standard_errors` below) adds the standard error responses
   (401, 403, 429 always; 404 with path parameters or pagination; 400 and 422 with a
-  body or query parameters). Add the others with `**errors(409)` etc. `manage.py spectacular
-  --validate --fail-on-warn` must stay clean.
+  body or query parameters). Add the others with `**errors(409)` etc.
+  `manage.py spectacular --validate --fail-on-warn` must stay clean.
 - Rate limits come with the base class: `API_RATE_LIMIT` (e.g. `50/m`) per client IP
   and per signed-in user, per route, counted in the default cache (Redis when
   `REDIS_URL` is set, so every worker shares the count); the 51st request answers 429
