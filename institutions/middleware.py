@@ -7,6 +7,7 @@ the page reports in the `tz` cookie) and whether the navigation offers Supervisi
 import time
 import zoneinfo
 
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from institutions.selectors import user_is_faculty, user_time_zone
@@ -33,7 +34,10 @@ class ViewerMiddleware:
     def __call__(self, request):
         viewer = None
         if not request.path_info.startswith(NOT_PAGES):
-            viewer = self._viewer(request)
+            try:
+                viewer = self._viewer(request)
+            except (OperationalError, InterfaceError):
+                viewer = None  # the view meets the database's state and says so
         request.viewer = viewer or {}
         zone = _zone((viewer or {}).get("zone")) or (
             _zone(request.COOKIES.get("tz")) if viewer is not None else None
