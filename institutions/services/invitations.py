@@ -31,13 +31,13 @@ from institutions.models import (
     Invitation,
     ResidentProfile,
 )
-from institutions.selectors import admin_seats_used, resident_seats_used
 from institutions.services.authority import (
     existing_role,
     institution_lock,
     require_institution_admin,
 )
-from institutions.services.institutions import admin_create, admin_membership_add
+from institutions.services.institutions import admin_membership_add
+from institutions.services.seats import seat_require
 from institutions.tokens import invitation_token_hash, invitation_token_new
 from noumaris.errors import (
     ApplicationError,
@@ -74,35 +74,6 @@ INVITED_ACTION = {
 
 
 # --- Invite ---------------------------------------------------------------------------
-
-
-def admin_add(
-    *,
-    actor,
-    institution: Institution,
-    email: str,
-    is_senior: bool = False,
-    ip_address: str | None = None,
-) -> InstitutionAdmin | Invitation:
-    """Add an admin by e-mail: an existing account becomes one at once
-    (`admin_create`); an address without an account is sent an admin invitation."""
-    user = User.objects.filter(email__iexact=email.strip()).first()
-    if user is not None:
-        return admin_create(
-            actor=actor,
-            institution=institution,
-            user=user,
-            is_senior=is_senior,
-            ip_address=ip_address,
-        )
-    return invitation_create(
-        actor=actor,
-        institution=institution,
-        email=email,
-        role=Invitation.Role.ADMIN,
-        is_senior=is_senior,
-        ip_address=ip_address,
-    )
 
 
 def invitation_create(
@@ -199,7 +170,7 @@ def _invite_locked(
     """Invite with the institution's row already locked by the caller's transaction."""
     _refuse_members(institution, email)
     _expire_or_refuse_pending(institution, email)
-    _require_seat(institution, role)
+    seat_require(institution=institution, role=role)
     token = invitation_token_new()
     now = timezone.now()
     invitation = Invitation.objects.create(
@@ -260,24 +231,6 @@ def _expire_or_refuse_pending(institution: Institution, email: str) -> None:
         raise ConflictError(
             f"An invitation to {email} is already pending; resend it instead."
         )
-
-
-def _require_seat(institution: Institution, role: str) -> None:
-    if role == Invitation.Role.RESIDENT:
-        active, pending = resident_seats_used(institution=institution)
-        if active + pending >= institution.max_residents:
-            raise ConflictError(
-                f"No resident seat left at {institution}: {active} active residents "
-                f"and {pending} pending invitations use all "
-                f"{institution.max_residents} seats."
-            )
-    elif role == Invitation.Role.ADMIN:
-        admins, pending = admin_seats_used(institution=institution)
-        if admins + pending >= institution.max_admins:
-            raise ConflictError(
-                f"No admin seat left at {institution}: {admins} admins and {pending} "
-                f"pending admin invitations use all {institution.max_admins} seats."
-            )
 
 
 def _send_on_commit(invitation: Invitation, token: str) -> None:
@@ -453,7 +406,7 @@ def invitation_resend(
                 "only pending invitations can be resent."
             )
         if invitation.effective_status == Invitation.Status.EXPIRED:
-            _require_seat(locked_institution, invitation.role)
+            seat_require(institution=locked_institution, role=invitation.role)
             if invitation.status == Invitation.Status.EXPIRED:
                 _expire_or_refuse_pending(locked_institution, invitation.email)
         token = invitation_token_new()

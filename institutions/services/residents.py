@@ -5,9 +5,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.services import audit_record
-from institutions.models import PGY_MAX, PGY_MIN, ResidentProfile
-from institutions.selectors import resident_seats_used
+from institutions.models import PGY_MAX, PGY_MIN, Invitation, ResidentProfile
 from institutions.services.authority import institution_lock, require_institution_admin
+from institutions.services.seats import seat_require
 from noumaris.errors import ConflictError
 
 Status = ResidentProfile.Status
@@ -105,12 +105,7 @@ def _set_status(actor, resident, status, action, ip_address) -> ResidentProfile:
                 f"{resident.user} is already {resident.get_status_display().lower()}."
             )
         if status == Status.ACTIVE:
-            active, pending = resident_seats_used(institution=institution)
-            if active + pending >= institution.max_residents:
-                raise ConflictError(
-                    f"No resident seat left at {institution} to reactivate "
-                    f"{resident.user}: all {institution.max_residents} are in use."
-                )
+            seat_require(institution=institution, role=Invitation.Role.RESIDENT)
         resident.status = status
         resident.status_changed_at = timezone.now()
         resident.save(update_fields=["status", "status_changed_at", "updated_at"])

@@ -154,7 +154,9 @@ def test_editing_a_resident_goes_through_the_service(client, admin, resident):
     assert row.details["changes"]["pgy_level"] == [2, 3]
 
 
-def test_only_senior_admins_add_admins(client, admin, admin2):
+def test_only_senior_admins_add_admins_and_adding_one_sends_an_invitation(
+    client, admin, admin2
+):
     add = reverse("admin:institutions_institutionadmin_add")
     client.force_login(admin2)
     assert client.get(add).status_code == 403
@@ -162,10 +164,15 @@ def test_only_senior_admins_add_admins(client, admin, admin2):
     UserFactory(username="coord", email="coord@example.org")
     response = client.post(add, {"email": "COORD@example.org"})
     assert response.status_code == 302
-    assert InstitutionAdmin.objects.filter(user__username="coord").exists()
+    # An existing account is invited like anyone else: nobody becomes an admin
+    # without accepting.
+    assert not InstitutionAdmin.objects.filter(user__username="coord").exists()
     response = client.post(add, {"email": "newcomer@example.org", "is_senior": "on"})
-    assert Invitation.objects.get().role == "admin"
-    assert _actions() == ["ADMIN_CREATED", "ADMIN_INVITED"]
+    assert sorted(Invitation.objects.values_list("email", "role", "is_senior")) == [
+        ("coord@example.org", "admin", False),
+        ("newcomer@example.org", "admin", True),
+    ]
+    assert _actions() == ["ADMIN_INVITED", "ADMIN_INVITED"]
 
 
 def test_a_superadmin_changes_an_institution_through_the_services(
