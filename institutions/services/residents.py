@@ -90,6 +90,43 @@ def resident_reactivate(
     )
 
 
+def resident_change(
+    *,
+    actor,
+    resident: ResidentProfile,
+    pgy_level: int | None = None,
+    specialty: str | None = None,
+    status: str | None = None,
+    ip_address: str | None = None,
+) -> ResidentProfile:
+    """Change PGY, specialty and status in one go: every change, or none.
+
+    Each change is audited by the service that makes it; a status equal to the
+    current one is no change.
+    """
+    with transaction.atomic():
+        if pgy_level is not None or specialty is not None:
+            resident = resident_update(
+                actor=actor,
+                resident=resident,
+                pgy_level=pgy_level,
+                specialty=specialty,
+                ip_address=ip_address,
+            )
+        if status is not None and status != resident.status:
+            resident = STATUS_CHANGES[status](
+                actor=actor, resident=resident, ip_address=ip_address
+            )
+    return resident
+
+
+STATUS_CHANGES = {
+    Status.ACTIVE: resident_reactivate,
+    Status.INACTIVE: resident_deactivate,
+    Status.GRADUATED: resident_graduate,
+}
+
+
 def _set_status(actor, resident, status, action, ip_address) -> ResidentProfile:
     require_institution_admin(actor, resident.institution)
     with transaction.atomic():
