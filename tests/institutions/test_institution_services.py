@@ -142,5 +142,3 @@ def test_features_set_enables_and_disables(superadmin, demo_hospital):
         "note_export",
         "note_generation",
     ]
-
-
