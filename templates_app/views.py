@@ -22,7 +22,7 @@ from templates_app.export import note_export_body
 from templates_app.forms import TemplateForm
 from templates_app.models import ClinicalNote
 from templates_app.presentation import note_sections
-from transcription.selectors import transcript_read
+from transcription.services import transcript_read
 
 
 def page(view):

@@ -7,7 +7,6 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from accounts.services import audit_record
 from institutions.services.authority import (
     admin_membership,
     is_superadmin,
@@ -57,22 +56,6 @@ def segment_list(*, session: TranscriptionSession, after_seq: int = 0) -> QueryS
     return TranscriptSegment.objects.filter(
         session=session, seq__gt=after_seq
     ).order_by("seq")
-
-
-def transcript_read(
-    *, user, session: TranscriptionSession, ip_address=None, after_seq: int = 0
-):
-    """The segments of a session for display; a read by anyone but the author is
-    audited (today only authors can read, so this is the seam for supervisors)."""
-    if session.owner_id != user.pk:
-        audit_record(
-            actor=user,
-            action="TRANSCRIPT_VIEWED",
-            target=session,
-            institution=session.institution,
-            ip_address=ip_address,
-        )
-    return segment_list(session=session, after_seq=after_seq)
 
 
 def _month_start(months: int) -> dt.datetime:
