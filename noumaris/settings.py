@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "institutions",
     "transcription",
     "templates_app",
+    "usage",  # reads the apps above; none of them imports it
 ]
 
 MIDDLEWARE = [

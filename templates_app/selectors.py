@@ -9,9 +9,9 @@ import datetime as dt
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
 
 from institutions.models import FacultyProfile
+from institutions.months import month_of, month_window
 from noumaris.errors import NotFoundError
 from templates_app.models import (
     ClinicalNote,
@@ -177,22 +177,17 @@ def supervisors_for_user(*, user) -> QuerySet[FacultyProfile]:
 
 
 def notes_by_month(*, institution, months: int = 6) -> dict[dt.date, int]:
-    """Clinical notes created per calendar month (first day of month -> count), for the
-    institution's usage panel. Months without activity may be absent."""
-    today = timezone.now().date().replace(day=1)
-    year, month = today.year, today.month - (months - 1)
-    while month <= 0:
-        year, month = year - 1, month + 12
-    since = dt.datetime(year, month, 1, tzinfo=dt.UTC)
+    """Clinical notes created per calendar month of the institution's time zone (first
+    day of month -> count), for its usage panel. Months without activity may be
+    absent."""
+    window = month_window(institution=institution, months=months)
     rows = (
-        ClinicalNote.objects.filter(institution=institution, created_at__gte=since)
-        .annotate(month=TruncMonth("created_at", tzinfo=dt.UTC))
+        ClinicalNote.objects.filter(
+            institution=institution, created_at__gte=window.since
+        )
+        .annotate(month=TruncMonth("created_at", tzinfo=window.zone))
         .values("month")
         .annotate(count=Count("id"))
         .order_by("month")
     )
-    return {_as_date(row["month"]): row["count"] for row in rows}
-
-
-def _as_date(value) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
+    return {month_of(row["month"]): row["count"] for row in rows}

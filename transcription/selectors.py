@@ -5,8 +5,8 @@ import datetime as dt
 from asgiref.sync import sync_to_async
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
 
+from institutions.months import month_of, month_window
 from institutions.services.authority import (
     admin_membership,
     is_superadmin,
@@ -58,30 +58,25 @@ def segment_list(*, session: TranscriptionSession, after_seq: int = 0) -> QueryS
     ).order_by("seq")
 
 
-def _month_start(months: int) -> dt.datetime:
-    today = timezone.now().date().replace(day=1)
-    year, month = today.year, today.month - (months - 1)
-    while month <= 0:
-        month += 12
-        year -= 1
-    return dt.datetime(year, month, 1, tzinfo=dt.UTC)
-
-
 def transcription_minutes_by_month(
     *, institution, months: int = 6
 ) -> dict[dt.date, float]:
-    """Minutes of audio transcribed per calendar month (first day of month -> minutes),
-    for the institution's usage panel. Months without activity may be absent."""
+    """Minutes of audio transcribed per calendar month of the institution's time zone
+    (first day of month -> minutes), for its usage panel. Months without activity
+    may be absent."""
+    window = month_window(institution=institution, months=months)
     rows = (
         TranscriptionSession.objects.filter(
-            institution=institution, started_at__gte=_month_start(months)
+            institution=institution, started_at__gte=window.since
         )
-        .annotate(month=TruncMonth("started_at", tzinfo=dt.UTC))
+        .annotate(month=TruncMonth("started_at", tzinfo=window.zone))
         .values("month")
         .annotate(seconds=Sum("audio_seconds"))
         .order_by("month")
     )
-    return {row["month"].date(): round((row["seconds"] or 0) / 60, 2) for row in rows}
+    return {
+        month_of(row["month"]): round((row["seconds"] or 0) / 60, 2) for row in rows
+    }
 
 
 def session_counts_by_engine() -> dict[str, int]:

@@ -16,7 +16,6 @@ from institutions.api.serializers import (
     GrantSerializer,
     InvitationSerializer,
     ResidentSerializer,
-    UsageSerializer,
 )
 from institutions.api.superadmin import (
     AdminInviteSerializer,
@@ -24,7 +23,7 @@ from institutions.api.superadmin import (
     FeatureCodeSerializer,
 )
 from institutions.models import PGY_MAX, PGY_MIN, Invitation, ResidentProfile
-from institutions.selectors import institution_usage, invitation_get, resident_get
+from institutions.selectors import invitation_get, resident_get
 from institutions.services.features import feature_grant, feature_revoke
 from institutions.services.invitations import (
     BATCH_MAX_BYTES,
@@ -324,14 +323,6 @@ class InvitationRevokeApi(AdminApi):
             ip_address=client_ip(request),
         )
         return self.output(InvitationSerializer, invitation)
-
-
-class UsageApi(AdminApi):
-    @extend_schema(operation_id="institution_usage", responses=UsageSerializer)
-    def get(self, request):
-        """Seats, admins, invitations, residents by status and PGY, monthly activity."""
-        usage = institution_usage(institution=admin_institution(request))
-        return self.output(UsageSerializer, usage)
 
 
 class AuditLogApi(AdminListApi):

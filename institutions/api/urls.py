@@ -21,9 +21,6 @@ urlpatterns = [
     path(
         f"{SUPER}institutions/<id:pk>/admins", superadmin.InstitutionAdminsApi.as_view()
     ),
-    path(
-        f"{SUPER}institutions/<id:pk>/usage", superadmin.InstitutionUsageApi.as_view()
-    ),
     path(f"{SUPER}physicians", superadmin.PhysicianListApi.as_view()),
     path(
         f"{SUPER}physicians/<id:pk>/permissions",
@@ -42,7 +39,6 @@ urlpatterns = [
     path(f"{INST}invitations", admin.InvitationListApi.as_view()),
     path(f"{INST}invitations/<id:pk>/resend", admin.InvitationResendApi.as_view()),
     path(f"{INST}invitations/<id:pk>/revoke", admin.InvitationRevokeApi.as_view()),
-    path(f"{INST}usage", admin.UsageApi.as_view()),
     path(f"{INST}audit-logs", admin.AuditLogApi.as_view()),
     # Invitations and the catalogue
     path("invitations/<str:token>", invitations.InvitationValidateApi.as_view()),
