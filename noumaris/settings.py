@@ -260,7 +260,7 @@ OIDC_FORM_ACTION_ORIGINS = (
     else []
 )
 if OIDC_ENABLED:
-    AUTHENTICATION_BACKENDS = ["accounts.oidc.NoumarisOIDCBackend"]
+    AUTHENTICATION_BACKENDS = ["institutions.oidc.InstitutionsOIDCBackend"]
     MIDDLEWARE.insert(
         MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
         "accounts.oidc.SessionRefresh",

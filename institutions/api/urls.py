@@ -1,7 +1,7 @@
 from django.urls import path
 
 from institutions.api import institution_admin as admin
-from institutions.api import invitations, superadmin
+from institutions.api import invitations, me, superadmin
 
 SUPER = "admin/superadmin/"
 INST = "admin/institution/"
@@ -44,4 +44,5 @@ urlpatterns = [
     path("invitations/<str:token>", invitations.InvitationValidateApi.as_view()),
     path("invitations/<str:token>/accept", invitations.InvitationAcceptApi.as_view()),
     path("features", invitations.FeatureListApi.as_view()),
+    path("me/permissions", me.MePermissionsApi.as_view(), name="api-me-permissions"),
 ]

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import audit_record
+from accounts.services import audit_record, user_create_from_provider
 from institutions.emails import invitation_email_send
 from institutions.models import (
     PGY_MAX,
@@ -31,6 +31,7 @@ from institutions.models import (
     Invitation,
     ResidentProfile,
 )
+from institutions.selectors import invitation_find_by_token
 from institutions.services.authority import (
     existing_role,
     institution_lock,
@@ -50,6 +51,7 @@ __all__ = [
     "BatchResult",
     "BatchRow",
     "invitation_accept",
+    "invitation_account_create",
     "invitation_accept_new_account",
     "invitation_create",
     "invitation_batch_invite",
@@ -581,6 +583,29 @@ def invitation_accept_new_account(
                 {"username": ["That username is taken; choose another."]}
             ) from None
         return invitation_accept(token=token, user=user, ip_address=ip_address), user
+
+
+def invitation_account_create(
+    *, token: str, claims: dict, ip_address: str | None = None
+) -> User | None:
+    """At a first sign-in through the provider: create the account of a pending,
+    unexpired invitation to this verified e-mail, else None.
+
+    The invitation stays pending: `/invite/<token>` accepts it once signed in.
+    """
+    invitation = invitation_find_by_token(token=token)
+    if (
+        invitation is None
+        or invitation.effective_status != Invitation.Status.PENDING
+        or invitation.email.lower() != claims["email"].lower()
+    ):
+        return None
+    return user_create_from_provider(
+        claims=claims,
+        institution=invitation.institution,
+        details={"method": "invitation", "invitation_id": invitation.pk},
+        ip_address=ip_address,
+    )
 
 
 def _validate_new_account(user, password: str) -> None:
