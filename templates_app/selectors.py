@@ -12,6 +12,7 @@ from django.db.models.functions import TruncMonth
 
 from institutions.models import FacultyProfile
 from institutions.months import month_of, month_window
+from institutions.selectors import user_institution
 from noumaris.errors import NotFoundError
 from templates_app.models import (
     ClinicalNote,
@@ -23,9 +24,6 @@ from templates_app.models import (
 
 
 def _user_institution(user):
-    # institutions.selectors imports this module (usage panel): import on use.
-    from institutions.selectors import user_institution
-
     return user_institution(user=user)
 
 
