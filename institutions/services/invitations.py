@@ -23,8 +23,6 @@ from accounts.models import User
 from accounts.services import audit_record, user_create_from_provider
 from institutions.emails import invitation_email_send
 from institutions.models import (
-    PGY_MAX,
-    PGY_MIN,
     FacultyProfile,
     Institution,
     InstitutionAdmin,
@@ -38,6 +36,7 @@ from institutions.services.authority import (
     require_institution_admin,
 )
 from institutions.services.institutions import admin_membership_add
+from institutions.services.residents import pgy_level_clean, specialty_clean
 from institutions.services.seats import seat_require
 from institutions.tokens import invitation_token_hash, invitation_token_new
 from noumaris.errors import (
@@ -144,18 +143,15 @@ def _clean_invitation_fields(*, email, role, pgy_level, specialty) -> dict:
         errors["role"] = ["Choose resident, admin or faculty."]
     if role == Invitation.Role.RESIDENT:
         try:
-            pgy_level = int(pgy_level)
-        except (TypeError, ValueError):
-            pgy_level = None
-        if pgy_level is None or not PGY_MIN <= pgy_level <= PGY_MAX:
-            errors["pgy_level"] = [
-                f"PGY must be a whole number from {PGY_MIN} to {PGY_MAX}."
-            ]
+            pgy_level = pgy_level_clean(pgy_level)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     else:
         pgy_level = None
-    specialty = (specialty or "").strip()
-    if len(specialty) > 120:
-        errors["specialty"] = ["Specialty is at most 120 characters."]
+    try:
+        specialty = specialty_clean(specialty)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     return {

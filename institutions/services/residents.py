@@ -13,6 +13,27 @@ from noumaris.errors import ConflictError
 Status = ResidentProfile.Status
 
 
+def pgy_level_clean(value) -> int:
+    """A PGY level as a whole number from 1 to 10, or ValidationError on pgy_level."""
+    try:
+        level = int(value)
+    except (TypeError, ValueError):
+        level = 0
+    if not PGY_MIN <= level <= PGY_MAX:
+        raise ValidationError(
+            {"pgy_level": [f"PGY must be a whole number from {PGY_MIN} to {PGY_MAX}."]}
+        )
+    return level
+
+
+def specialty_clean(value) -> str:
+    """A specialty stripped, at most 120 characters, or ValidationError on it."""
+    specialty = (value or "").strip()
+    if len(specialty) > 120:
+        raise ValidationError({"specialty": ["Specialty is at most 120 characters."]})
+    return specialty
+
+
 def resident_update(
     *,
     actor,
@@ -25,24 +46,9 @@ def resident_update(
     require_institution_admin(actor, resident.institution)
     changes = {}
     if pgy_level is not None:
-        try:
-            pgy_level = int(pgy_level)
-        except (TypeError, ValueError):
-            pgy_level = 0
-        if not PGY_MIN <= pgy_level <= PGY_MAX:
-            raise ValidationError(
-                {
-                    "pgy_level": [
-                        f"PGY must be a whole number from {PGY_MIN} to {PGY_MAX}."
-                    ]
-                }
-            )
-        changes["pgy_level"] = pgy_level
+        changes["pgy_level"] = pgy_level_clean(pgy_level)
     if specialty is not None:
-        specialty = specialty.strip()
-        if len(specialty) > 120:
-            raise ValidationError({"specialty": ["At most 120 characters."]})
-        changes["specialty"] = specialty
+        changes["specialty"] = specialty_clean(specialty)
     with transaction.atomic():
         resident = ResidentProfile.objects.select_for_update().get(pk=resident.pk)
         before = {name: getattr(resident, name) for name in changes}
