@@ -3,7 +3,7 @@ transcription minutes and notes per month.
 
 The usage read spans three apps, so its page lives here, above them: this module
 registers the institutions app's own `InstitutionModelAdmin` again with the panel
-added (Django's documented way to extend another app's admin).
+added (`AdminSite.unregister`, then `register` the subclass).
 """
 
 from django.contrib import admin
