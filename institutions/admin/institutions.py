@@ -5,7 +5,6 @@ from django.contrib import admin
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.utils.html import format_html
 
 from institutions.admin.base import ScopedModelAdmin, ServiceModelForm
@@ -16,7 +15,7 @@ from institutions.models import (
     Invitation,
     ResidentProfile,
 )
-from institutions.selectors import institutions_for_user
+from institutions.selectors import institutions_for_user, pending_invitations
 from institutions.services.authority import admin_membership, is_superadmin
 from institutions.services.institutions import (
     institution_create,
@@ -98,11 +97,11 @@ class InstitutionForm(ServiceModelForm):
         return institution
 
 
-def _count(model, **filters):
+def _count(queryset):
+    """Per institution row, how many of `queryset` (filtered by OuterRef("pk"))."""
     return Coalesce(
         Subquery(
-            model.objects.filter(institution=OuterRef("pk"), **filters)
-            .order_by()
+            queryset.order_by()
             .values("institution")
             .annotate(n=Count("pk"))
             .values("n"),
@@ -154,13 +153,13 @@ class InstitutionModelAdmin(ScopedModelAdmin):
             .get_queryset(request)
             .annotate(
                 active_residents=_count(
-                    ResidentProfile, status=ResidentProfile.Status.ACTIVE
+                    ResidentProfile.objects.filter(
+                        institution=OuterRef("pk"), status=ResidentProfile.Status.ACTIVE
+                    )
                 ),
+                # the seat-holding invitations, by the selector's one rule
                 pending_residents=_count(
-                    Invitation,
-                    role=Invitation.Role.RESIDENT,
-                    status=Invitation.Status.PENDING,
-                    expires_at__gt=timezone.now(),
+                    pending_invitations(OuterRef("pk"), Invitation.Role.RESIDENT)
                 ),
             )
         )

@@ -2,13 +2,18 @@
 
 Every change goes through a service, so it is checked and audited."""
 
+import datetime as dt
+
 import pytest
+from django.contrib import admin as django_admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AuditLog
 from institutions.models import FeatureGrant, Institution, InstitutionAdmin, Invitation
-from tests.factories import ResidentFactory, UserFactory
+from institutions.selectors import resident_seats_used
+from tests.factories import InvitationFactory, ResidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -256,3 +261,19 @@ def test_a_superadmin_grants_a_physician_a_feature(client, superadmin, physician
     assert FeatureGrant.objects.filter(
         user=physician, feature__code="note_export", revoked_at__isnull=True
     ).exists()
+
+
+def test_the_institution_list_counts_seats_by_the_seat_rule(
+    rf, superadmin, demo_hospital, resident
+):
+    InvitationFactory(institution=demo_hospital)
+    InvitationFactory(
+        institution=demo_hospital, expires_at=timezone.now() - dt.timedelta(days=1)
+    )
+    InvitationFactory(institution=demo_hospital, role="faculty")
+    request = rf.get("/")
+    request.user = superadmin
+    model_admin = django_admin.site._registry[Institution]
+    row = model_admin.get_queryset(request).get(pk=demo_hospital.pk)
+    used = resident_seats_used(institution=demo_hospital)
+    assert (row.active_residents, row.pending_residents) == used == (1, 1)
