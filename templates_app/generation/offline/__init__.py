@@ -67,6 +67,10 @@ FALLBACK: dict[str, tuple[str, ...]] = {
     "complication": ("procedure", "plan"),
 }
 MAX_COMPLAINT = 2
+SUMMARY = re.compile(
+    r"\b\d+[- ]year[- ]old\b.*\b(with|who|here for|presents|presenting|comes in)\b",
+    re.I,
+)
 _FEMALE = re.compile(
     r"\b(she|her|herself|hers|mrs|ms|miss|female|woman|lady|girl|ma'am)\b"
 )
@@ -107,6 +111,7 @@ def file_statements(
             continue
         seen[statement.text.lower()] = statement
         filed[key].append(statement)
+    _summary_as_assessment(filed, owner)
     _number_problems(filed, owner)
     _tidy_medications(filed, owner)
     _tidy_allergies(filed, owner)
@@ -158,6 +163,22 @@ def _section_for(category: str, owner: dict[str, str]) -> str | None:
         if candidate in owner:
             return owner[candidate]
     return None
+
+
+def _summary_as_assessment(
+    filed: dict[str, list[Statement]], owner: dict[str, str]
+) -> None:
+    """No impression said but a plan made: the clinician's own summary line
+    ("a 50-year-old woman with ... who presents for ...") opens the assessment."""
+    key, plan = owner.get("assessment"), owner.get("plan")
+    if key is None or filed[key] or not filed.get(plan or ""):
+        return
+    for statements in filed.values():
+        for statement in statements:
+            if SUMMARY.search(statement.text):
+                copy = Statement(statement.text, statement.seqs, "assessment")
+                filed[key].append(copy)
+                return
 
 
 def _number_problems(filed: dict[str, list[Statement]], owner: dict[str, str]) -> None:

@@ -77,6 +77,18 @@ SPLIT_BEFORE_PAIRS = frozenset(
 )  # fmt: skip
 
 
+# A new subject after these words continues the clause ("and I", "that it").
+JOINERS = frozenset(
+    "and but so that because when if as since than or what where how why like cause "
+    "until think know guess mean said thought whether while before after once do "
+    "did does can could would will should am was were is are have had has".split()
+)
+CLAUSE_VERBS = frozenset(
+    "gets got is was hurts hurt started starts feels felt comes came goes went does "
+    "did has had seems happens happened keeps kept".split()
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Utterance:
     seqs: tuple[int, ...]
@@ -171,11 +183,23 @@ def _split_unpunctuated(words: list[str]) -> list[str]:
             low in SPLIT_BEFORE
             or pair in SPLIT_BEFORE_PAIRS
             or (low,) in SPLIT_BEFORE_PAIRS
+            or _new_clause(words, i)
         )
         if starts and len(pieces[-1]) >= 2 and not _mid_phrase(words, i):
             pieces.append([])
         pieces[-1].append(word)
     return [" ".join(piece) for piece in pieces if piece]
+
+
+def _new_clause(words: list[str], i: int) -> bool:
+    """'... three days it gets worse at night i took ...': a new subject starts here."""
+    low, prev = words[i].lower(), words[i - 1].lower()
+    if prev in JOINERS:
+        return False
+    if low in {"i", "i'm", "i've", "i'd", "i'll"}:
+        return True
+    following = words[i + 1].lower() if i + 1 < len(words) else ""
+    return low in {"it", "it's", "she", "he"} and following in CLAUSE_VERBS
 
 
 def _mid_phrase(words: list[str], i: int) -> bool:

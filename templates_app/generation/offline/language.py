@@ -30,7 +30,9 @@ _MENDS = (
     (re.compile(r"\b(um+|uh+|er+m?|hmm+|mm+)\b[,.]?\s*", re.I), lambda m: ""),
     (re.compile(r"\b([\w']+)(?:,? \1\b)+", re.I), lambda m: m.group(1)),
     (re.compile(r",\s*(you know|i mean)\b(?=[,.?!])|\b(you know|i mean),\s*", re.I), lambda m: ""),
+    (re.compile(r"(?<!\blet )(?<!\bdo )(?<!\bdid )(?<!\bif )(?<!\bto )(?<!\bwhat )\b(you know|i mean)\b ", re.I), lambda m: ""),
     (re.compile(r"\s{2,}"), lambda m: " "),
+    (re.compile(r",(\s*,)+"), lambda m: ","),
     (re.compile(r"(^|[.?!]\s)[,;]\s*"), lambda m: m.group(1)),
 )  # fmt: skip
 
@@ -189,18 +191,18 @@ def third_person(text: str, *, speaker: str, gender: str | None) -> str:
                 continue
             out.extend(words[i + 1 : verb_at])
             if verb_at < len(words):
-                out.append(_agree(words[verb_at]))
+                out.append(agree(words[verb_at]))
             i = verb_at + 1
             continue
         if speaker == "patient" and low in {"me", "my", "mine", "myself"}:
             out.append({"me": forms["obj"], "my": forms["poss"], "mine": forms["own"], "myself": forms["refl"]}[low])  # fmt: skip
         elif speaker == "clinician" and low in {"you", "your", "yours", "yourself"}:
-            if low == "you" and prev in _SUBJECT_BEFORE:
+            if low == "you" and (prev in _SUBJECT_BEFORE or _verb_next(words, i + 1)):
                 verb_at = _skip_adverbs(words, i + 1)
                 out.append(forms["subj"])
                 out.extend(words[i + 1 : verb_at])
                 if verb_at < len(words):
-                    out.append(_agree(words[verb_at]))
+                    out.append(agree(words[verb_at]))
                 i = verb_at + 1
                 continue
             out.append({"you": forms["obj"], "your": forms["poss"], "yours": forms["own"], "yourself": forms["refl"]}[low])  # fmt: skip
@@ -208,6 +210,23 @@ def third_person(text: str, *, speaker: str, gender: str | None) -> str:
             out.append(word)
         i += 1
     return _join(out)
+
+
+_VERBS_AFTER_YOU = frozenset(
+    "are were have had do did can could will would should may might must feel felt "
+    "take took need want go went get got see saw know think said told mentioned "
+    "noticed started stopped tried use used still also just don't didn't haven't "
+    "aren't weren't can't won't wouldn't couldn't shouldn't seem look sound "
+    "hurt fell have been probably".split()
+)
+
+
+def _verb_next(words: list[str], at: int) -> bool:
+    """'I know you were having...': the word after 'you' makes it the subject."""
+    if at >= len(words):
+        return False
+    following = words[at].lower()
+    return following in _VERBS_AFTER_YOU or following.endswith("ed")
 
 
 def _subject_form(low: str, speaker: str) -> str | None:
@@ -227,8 +246,9 @@ def _skip_adverbs(words: list[str], at: int) -> int:
     return at
 
 
-def _agree(verb: str) -> str:
-    """The third-person singular of the verb after a subject pronoun."""
+def agree(verb: str, *, present: bool = False) -> str:
+    """The third-person singular of the verb after a subject pronoun ("present": the
+    verb is known to be in the present tense, so "spread" is not a past)."""
     low = verb.lower()
     if low in _BE:
         return _BE[low]
@@ -246,7 +266,7 @@ def _agree(verb: str) -> str:
         low in _NOT_VERBS
         or not low.isalpha()
         or low in MODALS
-        or low in IRREGULAR_PAST
+        or (low in IRREGULAR_PAST and not present)
         or low.endswith(("ed", "n't", "s"))
         or len(low) <= 1
     ):

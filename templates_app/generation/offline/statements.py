@@ -79,7 +79,8 @@ ASSESS_WORDS = re.compile(
 )
 PROBLEM = re.compile(
     r"^(?:(?:and|so|now|okay|alright|then|next|lastly|finally|also),? )*"
-    r"(?:for|regarding|in terms of|as far as|with regards? to|as for|moving on to) "
+    r"(?:for|from|on|about|regarding|in terms of|as far as|with regards? to|as for|"
+    r"moving on to) "
     r"(?:your|his|her|their|the) (?:(?:first|second|third|next|last|other) "
     r"(?:problem|issue),? (?:your |the |of )?)?"
     r"(?P<name>[a-z0-9' -]{3,40}?)(?=,|\.| i | i'm | we | you | he | she | it | "
@@ -97,6 +98,34 @@ INVERTED = re.compile(
 )
 DECLARATIVE_Q = re.compile(
     r"^(?:and |so |also )*(?P<subj>you|you're|you've|your \w+) (?P<rest>.+)$"
+)
+
+
+VAGUE_TAIL = re.compile(
+    r",?\s*\b(or |and )?(anything|something|things|any) (like that|else|of that sort)\b|"
+    r",?\s*\bor anything\b|\blike that\b"
+)
+GENERIC = frozenset(
+    "symptoms symptom issues issue problems problem things thing other concerns "
+    "changes else that this it like with".split()
+)
+PROCESS = re.compile(
+    r"^(let's|let me|i'm going to|i am going to|i want to|i'd like to|i'm just going|"
+    r"we're going to|we'll|it sounds like we|sounds like we|i'm gonna)\b"
+)
+ANNOUNCEMENT = frozenset(
+    "talk little bit let's go over assessment plan my your her his their about just "
+    "want i to for so now the and a of i'm going some discuss".split()
+)
+
+
+SUBJECT_START = re.compile(
+    r"^(i|i'm|i've|i'd|it|it's|she|he|we|they|that|that's|there|my \w+ (is|was))\b"
+)
+WH_TOPIC = re.compile(
+    r"^(?:when|where|what|how long|how much|how often|how many|how|which)(?: \w+)? "
+    r"(?:was|is|were|are|did|does|do|has|have) (?:your|the|his|her) "
+    r"(?P<topic>[\w' -]{3,40}?)\??$"
 )
 
 
@@ -161,7 +190,8 @@ def phases(items: list[Utterance]) -> list[str]:
                 for i, low, seq in spoken
                 if AP_WEAK.search(low) and (i > exam_at or seq > 0.45 * total)
             ),
-            len(items),
+            # nobody announced it: the last part of a long visit
+            int(0.7 * len(items)) if len(items) >= 40 else len(items),
         )
     return [
         "plan" if i >= plan_at else "exam" if i >= exam_at else "history"
@@ -229,15 +259,33 @@ def _patient(
     if not (_clinical(rest) or _clinical(asked)):
         return []  # small talk: neither the answer nor its question is clinical
     seqs = (*question.seqs, *item.seqs) if question is not None else item.seqs
-    denied = _denial(rest)
-    said = denied or _say(walk, rest, "patient")
-    context = (question.text if question is not None else "") + " " + rest
+    topic = WH_TOPIC.match(strip_discourse(question.text.lower())) if question else None
+    denied = _denial(text)
+    said = denied or _fragment_fold(walk, question, rest) or _say(walk, rest, "patient")
+    if topic and not denied and len(content_words(rest)) <= 5:
+        name = language.third_person(
+            topic.group("topic"), speaker="clinician", gender=walk.gender
+        )
+        said = language.sentence_case(f"{name}: {said[0].lower()}{said[1:]}")
+    context = asked + " " + rest
     return [Statement(said, seqs, _history_category(walk, context))]
 
 
 def _bare_answer(text: str) -> bool:
     """ "not that I've noticed", "nothing like that": a yes or no and no more."""
     return len([w for w in content_words(text) if w not in ANSWER_WORDS]) < 2
+
+
+def _fragment_fold(walk: Walk, question: Utterance | None, rest: str) -> str | None:
+    """ "Does it spread to your arm?" "Sometimes, down my left arm." -> one statement."""
+    if question is None or len(rest.split()) > 7 or SUBJECT_START.match(rest):
+        return None
+    asked = INVERTED.match(strip_discourse(question.text.lower().rstrip("?. ")))
+    if not asked or asked.group("subj") == "you":
+        return None
+    declared = _declare(walk, asked, "yes")
+    answer = language.third_person(rest, speaker="patient", gender=walk.gender)
+    return f"{declared.rstrip('.')}: {answer.strip(' .')}."
 
 
 def _polarity(text: str) -> str | None:
@@ -290,7 +338,8 @@ def _fold(walk: Walk, question: str, polarity: str | None) -> str | None:
             asked.group("what"), speaker="clinician", gender=walk.gender
         )
         what = re.sub(r"^(any|anything) ", "", what).strip(" ,")
-        if len(content_words(what)) >= 1:
+        what = VAGUE_TAIL.sub("", what).strip(" ,")
+        if _specific(what):
             verb = "Denies" if polarity == "no" else "Reports"
             return f"{verb} {what}."
     inverted = INVERTED.match(question)
@@ -307,22 +356,29 @@ def _fold(walk: Walk, question: str, polarity: str | None) -> str | None:
     return None
 
 
-def _declare(walk: Walk, m: re.Match, polarity: str) -> str | None:
-    aux, subj, rest = m.group("aux"), m.group("subj"), m.group("rest")
-    if subj != "you":
-        statement = f"{subj} {aux} {'not ' if polarity == 'no' else ''}{rest}"
-        return language.sentence_case(statement)
-    rest = language.third_person(rest, speaker="clinician", gender=walk.gender)
-    subject = language.third_person("you", speaker="clinician", gender=walk.gender)
+def _specific(what: str) -> bool:
+    """Names something: not just "symptoms", "issues", "like that"."""
+    return any(language.negated_findings(what)) or bool(
+        [w for w in content_words(what) if w not in GENERIC]
+    )
+
+
+def _declare(walk: Walk, m: re.Match, polarity: str) -> str:
+    """ "do you smoke" + no -> "She does not smoke."; "does it spread" + yes -> "It spreads"."""
+    aux, subj = m.group("aux"), m.group("subj")
+    rest = language.third_person(
+        m.group("rest"), speaker="clinician", gender=walk.gender
+    )
+    if subj == "you":
+        subj = language.third_person("you", speaker="clinician", gender=walk.gender)
     verb = {"do": "does", "are": "is", "were": "was", "have": "has"}.get(aux, aux)
-    if polarity == "yes" and aux == "do":
-        words = rest.split(" ", 1)
-        rest = language.third_person(
-            "you " + rest, speaker="clinician", gender=walk.gender
-        ).split(" ", len(subject.split()))[-1]
-        return language.sentence_case(f"{subject} {rest}") if words else None
+    if polarity == "yes" and verb == "does":
+        first, _, after = rest.partition(" ")
+        return language.sentence_case(
+            f"{subj} {language.agree(first, present=True)} {after}".strip()
+        )
     negation = " not" if polarity == "no" else ""
-    return language.sentence_case(f"{subject} {verb}{negation} {rest}")
+    return language.sentence_case(f"{subj} {verb}{negation} {rest}")
 
 
 def _history_category(walk: Walk, context: str) -> str:
@@ -351,7 +407,7 @@ def _clinician_history(walk: Walk, item: Utterance, text: str) -> list[Statement
         and not language.negated_findings(low)[1]
     ):
         return []
-    if len(content_words(low)) < 3:
+    if len(content_words(low)) < 3 or PROCESS.match(strip_discourse(low)):
         return []
     return [
         Statement(
@@ -382,7 +438,7 @@ def _plan(walk: Walk, item: Utterance, text: str) -> list[Statement]:
             )
         )
         out.append(Statement(name, item.seqs, "assessment", walk.problem, heading=True))
-    if len(content_words(low)) < 3:
+    if len(content_words(low)) < 3 or _announcement(low):
         return out
     for part in re.split(
         r",? (?:and|but|so) (?=(?:i|we)(?:'ll| will| want| would| am| are|'m|'re|'d) )",
@@ -396,6 +452,11 @@ def _plan(walk: Walk, item: Utterance, text: str) -> list[Statement]:
                 )
             )
     return out
+
+
+def _announcement(low: str) -> bool:
+    """ "Let's talk about my assessment and plan": a signpost, not content."""
+    return len([w for w in content_words(low) if w not in ANNOUNCEMENT]) < 2
 
 
 def _plan_category(low: str) -> str | None:
