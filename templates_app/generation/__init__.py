@@ -1,8 +1,8 @@
 """Note generation engines behind one interface, chosen by NOTE_ENGINE.
 
 `anthropic`: Claude through the SDK's streaming Messages API. `offline` (the embedded
-default when no ANTHROPIC_API_KEY is set): a deterministic drafter that files each
-transcript sentence under its section. Both yield the events of `base.py`.
+default when no ANTHROPIC_API_KEY is set): a deterministic clinical drafter that
+writes cited third-person statements under the template's sections. Both yield the events of `base.py`.
 """
 
 from django.conf import settings

@@ -132,7 +132,12 @@ def _tidy_medications(filed: dict[str, list[Statement]], owner: dict[str, str]) 
         tidy.extend(
             Statement(line, statement.seqs, statement.category) for line in lines
         )
-    filed[key] = tidy
+    once: dict[str, Statement] = {}
+    for statement in tidy:  # "Tylenol." said three times: one line citing all three
+        twin = once.setdefault(statement.text.lower(), statement)
+        if twin is not statement:
+            twin.seqs = tuple(sorted({*twin.seqs, *statement.seqs}))
+    filed[key] = list(once.values())
 
 
 def _tidy_allergies(filed: dict[str, list[Statement]], owner: dict[str, str]) -> None:

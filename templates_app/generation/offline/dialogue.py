@@ -79,13 +79,80 @@ SPLIT_BEFORE_PAIRS = frozenset(
 
 # A new subject after these words continues the clause ("and I", "that it").
 JOINERS = frozenset(
-    "and but so that because when if as since than or what where how why like cause "
-    "until think know guess mean said thought whether while before after once do "
-    "did does can could would will should am was were is are have had has".split()
+    [
+        "and",
+        "but",
+        "so",
+        "that",
+        "because",
+        "when",
+        "if",
+        "as",
+        "since",
+        "than",
+        "or",
+        "what",
+        "where",
+        "how",
+        "why",
+        "like",
+        "cause",
+        "until",
+        "think",
+        "know",
+        "guess",
+        "mean",
+        "said",
+        "thought",
+        "whether",
+        "while",
+        "before",
+        "after",
+        "once",
+        "do",
+        "did",
+        "does",
+        "can",
+        "could",
+        "would",
+        "will",
+        "should",
+        "am",
+        "was",
+        "were",
+        "is",
+        "are",
+        "have",
+        "had",
+        "has",
+    ]
 )
 CLAUSE_VERBS = frozenset(
-    "gets got is was hurts hurt started starts feels felt comes came goes went does "
-    "did has had seems happens happened keeps kept".split()
+    [
+        "gets",
+        "got",
+        "is",
+        "was",
+        "hurts",
+        "hurt",
+        "started",
+        "starts",
+        "feels",
+        "felt",
+        "comes",
+        "came",
+        "goes",
+        "went",
+        "does",
+        "did",
+        "has",
+        "had",
+        "seems",
+        "happens",
+        "happened",
+        "keeps",
+        "kept",
+    ]
 )
 
 
@@ -188,7 +255,14 @@ def _split_unpunctuated(words: list[str]) -> list[str]:
         if starts and len(pieces[-1]) >= 2 and not _mid_phrase(words, i):
             pieces.append([])
         pieces[-1].append(word)
-    return [" ".join(piece) for piece in pieces if piece]
+    merged: list[list[str]] = []
+    for piece in pieces:
+        short = len(piece) < 4 and piece[0].lower() not in DISCOURSE
+        if merged and short:
+            merged[-1].extend(piece)  # "much pain", "with her shoulder": a tail
+        else:
+            merged.append(piece)
+    return [" ".join(piece) for piece in merged if piece]
 
 
 def _new_clause(words: list[str], i: int) -> bool:

@@ -213,11 +213,66 @@ def third_person(text: str, *, speaker: str, gender: str | None) -> str:
 
 
 _VERBS_AFTER_YOU = frozenset(
-    "are were have had do did can could will would should may might must feel felt "
-    "take took need want go went get got see saw know think said told mentioned "
-    "noticed started stopped tried use used still also just don't didn't haven't "
-    "aren't weren't can't won't wouldn't couldn't shouldn't seem look sound "
-    "hurt fell have been probably".split()
+    [
+        "are",
+        "were",
+        "have",
+        "had",
+        "do",
+        "did",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "may",
+        "might",
+        "must",
+        "feel",
+        "felt",
+        "take",
+        "took",
+        "need",
+        "want",
+        "go",
+        "went",
+        "get",
+        "got",
+        "see",
+        "saw",
+        "know",
+        "think",
+        "said",
+        "told",
+        "mentioned",
+        "noticed",
+        "started",
+        "stopped",
+        "tried",
+        "use",
+        "used",
+        "still",
+        "also",
+        "just",
+        "don't",
+        "didn't",
+        "haven't",
+        "aren't",
+        "weren't",
+        "can't",
+        "won't",
+        "wouldn't",
+        "couldn't",
+        "shouldn't",
+        "seem",
+        "look",
+        "sound",
+        "hurt",
+        "fell",
+        "have",
+        "been",
+        "probably",
+    ]
 )
 
 
@@ -241,9 +296,19 @@ def _subject_form(low: str, speaker: str) -> str | None:
 
 
 def _skip_adverbs(words: list[str], at: int) -> int:
-    while at < len(words) and words[at].lower() in ADVERBS:
+    while at < len(words) and (
+        words[at].lower() in ADVERBS or _adverb_ly(words[at].lower())
+    ):
         at += 1
     return at
+
+
+def _adverb_ly(word: str) -> bool:
+    return (
+        len(word) > 4
+        and word.endswith("ly")
+        and word not in {"apply", "supply", "reply", "fly"}
+    )
 
 
 def agree(verb: str, *, present: bool = False) -> str:
@@ -267,7 +332,8 @@ def agree(verb: str, *, present: bool = False) -> str:
         or not low.isalpha()
         or low in MODALS
         or (low in IRREGULAR_PAST and not present)
-        or low.endswith(("ed", "n't", "s"))
+        or (low.endswith("ed") and not low.endswith("eed"))
+        or low.endswith(("n't", "s"))
         or len(low) <= 1
     ):
         return verb
