@@ -127,6 +127,40 @@ JOINERS = frozenset(
         "has",
     ]
 )
+# A piece ending on these words was cut mid-thought ("based on her exam and from").
+DANGLING = frozenset(
+    [
+        "and",
+        "or",
+        "but",
+        "to",
+        "of",
+        "from",
+        "for",
+        "with",
+        "the",
+        "a",
+        "an",
+        "on",
+        "in",
+        "that",
+        "if",
+        "because",
+        "so",
+        "at",
+        "by",
+        "is",
+        "are",
+        "was",
+        "were",
+        "my",
+        "your",
+        "his",
+        "her",
+        "their",
+        "this",
+    ]
+)
 CLAUSE_VERBS = frozenset(
     [
         "gets",
@@ -258,7 +292,8 @@ def _split_unpunctuated(words: list[str]) -> list[str]:
     merged: list[list[str]] = []
     for piece in pieces:
         short = len(piece) < 4 and piece[0].lower() not in DISCOURSE
-        if merged and short:
+        cut = merged and merged[-1][-1].lower() in DANGLING
+        if merged and (short or cut):
             merged[-1].extend(piece)  # "much pain", "with her shoulder": a tail
         else:
             merged.append(piece)

@@ -281,7 +281,7 @@ def _verb_next(words: list[str], at: int) -> bool:
     if at >= len(words):
         return False
     following = words[at].lower()
-    return following in _VERBS_AFTER_YOU or following.endswith("ed")
+    return following in _VERBS_AFTER_YOU
 
 
 def _subject_form(low: str, speaker: str) -> str | None:
