@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 
 from templates_app.generation.offline.lexicon import (
     ADVERBS,
@@ -45,8 +46,23 @@ def mend(text: str) -> str:
     return text.strip(" ,;-")
 
 
-@functools.cache
+# One load per process, even when the start-up preload and a first draft race.
+_LOADING = threading.RLock()
+
+
+def preload() -> None:
+    """Load spaCy, negspacy's termset and the drug list now (seconds, once)."""
+    nlp()
+    _drug_finder()
+
+
 def nlp():
+    with _LOADING:
+        return _nlp()
+
+
+@functools.cache
+def _nlp():
     """spaCy's blank English with a sentencizer, finding rules and negspacy's Negex."""
     import spacy
     from negspacy import negation  # noqa: F401  (registers the "negex" factory)
@@ -70,8 +86,13 @@ def tokenizer_only(text: str):
     return nlp().make_doc(text)
 
 
-@functools.cache
 def _drug_finder():
+    with _LOADING:
+        return _load_drug_finder()
+
+
+@functools.cache
+def _load_drug_finder():
     from drug_named_entity_recognition import find_drugs
 
     find_drugs(["aspirin"])  # loads the package's drug list once
