@@ -163,9 +163,15 @@ class AnthropicEngine:
                 yield parsed
             yield usage
             raise error_message(exc) from exc
-        for parsed in parser.close(truncated=stop_reason == "max_tokens"):
+        for parsed in parser.close(truncated=stop_reason in (None, "max_tokens")):
             yield parsed
         yield usage
+        if stop_reason is None:
+            raise GenerationError(
+                "Claude's answer ended early. What was drafted so far is kept; "
+                "try again.",
+                retryable=True,
+            )
         if stop_reason == "max_tokens":
             raise GenerationError(
                 "The draft reached the output limit (ANTHROPIC_MAX_TOKENS) before "
