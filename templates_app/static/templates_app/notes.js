@@ -190,6 +190,7 @@
         if (fresh && old) old.replaceWith(fresh);
         else if (old) old.remove();
         else if (fresh && id === "flag-count") document.getElementById("note-engine").after(fresh);
+        else if (fresh && id === "engine-note") document.querySelector(".note-meta").after(fresh);
       });
       doc.querySelectorAll(".note-section").forEach(function (fresh) {
         var sec = section(fresh.dataset.key);
