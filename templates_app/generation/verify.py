@@ -28,6 +28,14 @@ from dataclasses import dataclass
 from templates_app.generation.citations import CITATION, citation_seqs
 
 SUPPORT_THRESHOLD = 0.3
+SCOPE = 8  # words a preceding negation cue reaches in a note's statement
+SPOKEN_SCOPE = 4  # ...and in speech, often unpunctuated, where 8 runs on
+ANSWER_NO = {"no", "nope", "none", "never", "nah"}
+# Phrases that make an unpunctuated stretch of speech a question.
+QUESTION_CUES = re.compile(
+    r"\b(?:any|have you|do you|did you|are you|is there|how about|what about|"
+    r"has there|were you|does it|is it)\b"
+)
 MIN_CONTENT_WORDS = 2
 CITED_WORDS_MAX = 600
 NOT_DISCUSSED = re.compile(r"^\W*not discussed\W*$", re.I)
@@ -57,6 +65,7 @@ TENS = {
 SCALES = {"hundred": 100, "thousand": 1000}
 # How a speaker says a count that a note writes as a number (source side only).
 SPOKEN_COUNTS = {"once": 1, "twice": 2, "thrice": 3, "half": 0.5, "dozen": 12}
+TIME_UNITS = {"day", "week", "month", "year", "hour", "minute"}
 SIDES = {"left": "left", "right": "right", "bilateral": "bilateral"}
 SIDES |= {"bilaterally": "bilateral", "both": "bilateral"}
 AFFIRM = {"yes", "yeah", "yep", "yup", "uh-huh", "mm-hmm", "correct", "sure"}
@@ -135,14 +144,18 @@ def _clean(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(text.lower().replace("-", " "))
+    # "do n't" (tokenised transcripts) is "don't"
+    text = re.sub(r"(\w) n't\b", r"\1n't", text.lower().replace("-", " "))
+    return _WORD.findall(text)
 
 
 def numbers(text: str, *, spoken: bool = False) -> set[float]:
     """Every number in the text, written as digits or as words."""
     out: set[float] = set()
     current: float | None = None
-    for word in words(text):
+    tokens = words(text)
+    for position, word in enumerate(tokens):
+        following = tokens[position + 1] if position + 1 < len(tokens) else ""
         if word[0].isdigit():
             out.add(float(word.replace(",", "")))
             current = None
@@ -153,6 +166,8 @@ def numbers(text: str, *, spoken: bool = False) -> set[float]:
         elif word in SCALES and current is not None:
             current *= SCALES[word]
             out.add(current)
+        elif spoken and word in ("a", "an") and following in TIME_UNITS:
+            out.add(1)
         elif spoken and word in SPOKEN_COUNTS:
             out.add(SPOKEN_COUNTS[word])
             if word == "half" and current is not None:
@@ -199,37 +214,45 @@ def drugs(text: str) -> set[str]:
     return {str(entity["name"]).lower() for entity, *_ in found}
 
 
+# "right" as speech uses it ("all right", "right now", "that's right", "right?"),
+# not as a side.
+_NOT_A_SIDE = re.compile(
+    r"\b(?:all|that's|that is|you're|you are|alright) right\b"
+    r"|\bright(?= ?(?:now|away|here|there|then|after|before|back|so|okay|ok|"
+    r"[?,.]|$))"
+)
+_BOTH_SIDES = re.compile(
+    r"\bboth (?:sides|legs|arms|eyes|ears|knees|feet|hands|lungs|hips|shoulders)\b"
+)
+
+
 def sides(text: str) -> set[str]:
-    return {SIDES[w] for w in words(text) if w in SIDES and w != "both"} | (
-        {"bilateral"}
-        if re.search(
-            r"\bboth (?:sides|legs|arms|eyes|ears|knees|feet|hands)\b", text.lower()
-        )
-        else set()
-    )
+    """left, right, bilateral: the sides the text names."""
+    lowered = _NOT_A_SIDE.sub(" ", text.lower())
+    found = {SIDES[w] for w in words(lowered) if w in SIDES and w != "both"}
+    return found | ({"bilateral"} if _BOTH_SIDES.search(lowered) else set())
 
 
 # --- Negation ------------------------------------------------------------------------
 
 
 @functools.cache
-def _cues() -> tuple[
-    tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...], frozenset
-]:
+def _cues() -> tuple[tuple, tuple, tuple]:
+    """NegEx's clinical cue phrases, from negspacy: preceding, following, and the
+    phrases that end a negation's scope, each as word tuples, longest first."""
     from negspacy.termsets import termset
 
     patterns = termset("en_clinical").get_patterns()
     preceding = set(patterns["preceding_negations"]) | {"none", "nor", "free of"}
-    following = set(patterns["following_negations"])
-    terminate = set(patterns["termination"])
+    preceding |= {"haven't", "hasn't", "won't", "nothing"}
 
     def split(phrases):
         return tuple(sorted((tuple(words(p)) for p in phrases), key=len, reverse=True))
 
     return (
         split(preceding),
-        split(following),
-        frozenset(w for p in terminate for w in words(p)),
+        split(patterns["following_negations"]),
+        split(patterns["termination"]),
     )
 
 
@@ -240,37 +263,43 @@ def _match(tokens: list[str], at: int, phrases) -> int:
     return 0
 
 
-def negation_scopes(sentence: str) -> tuple[set[str], set[str], bool]:
-    """(negated, affirmed, has_cue): content words of one sentence under a NegEx cue."""
+def negation_scopes(
+    sentence: str, *, back: int = 0, scope: int = SCOPE
+) -> tuple[set[str], set[str], bool]:
+    """(negated, affirmed, has_cue): content words of one sentence under a NegEx cue
+    (up to SCOPE words after a preceding cue, 4 before a following one, and `back`
+    words before a preceding one: "my chest doesn't hurt")."""
     preceding, following, terminate = _cues()
     tokens = words(sentence)
-    negated: set[str] = set()
-    cue_words: set[int] = set()
-    has_cue = False
+    negated: set[int] = set()
+    cue_at: set[int] = set()
     i = 0
     while i < len(tokens):
         size = _match(tokens, i, preceding)
         if size:
-            has_cue = True
-            cue_words.update(range(i, i + size))
+            cue_at.update(range(i, i + size))
             j = i + size
-            while j < len(tokens) and j < i + size + 8 and tokens[j] not in terminate:
-                negated.add(tokens[j])
+            while j < len(tokens) and j < i + size + scope:
+                if _match(tokens, j, terminate):
+                    break
+                negated.add(j)
                 j += 1
+            negated.update(range(max(0, i - back), i))
             i += size
             continue
         size = _match(tokens, i, following)
         if size:
-            has_cue = True
-            cue_words.update(range(i, i + size))
-            negated.update(tokens[max(0, i - 4) : i])
-            i += size
+            cue_at.update(range(i, i + size))
+            negated.update(range(max(0, i - 4), i))
+            i += 1  # "was not trying": "not" also negates what follows
             continue
         i += 1
-    kept = {t for k, t in enumerate(tokens) if k not in cue_words}
-    negated = {stem(w) for w in negated if w in kept and _concept(w)}
-    affirmed = {stem(w) for w in kept if _concept(w)} - negated
-    return negated, affirmed, has_cue
+    if back and tokens and tokens[-1] in ANSWER_NO:
+        negated.update(range(len(tokens)))  # "... nausea or vomiting? no"
+    kept = [(k, t) for k, t in enumerate(tokens) if k not in cue_at and _concept(t)]
+    negative = {stem(t) for k, t in kept if k in negated}
+    affirmed = {stem(t) for k, t in kept} - negative
+    return negative, affirmed, bool(cue_at)
 
 
 def _concept(word: str) -> bool:
@@ -288,36 +317,37 @@ def _sentences(text: str) -> list[str]:
 
 @dataclass
 class _Polarity:
-    negated: set[str]  # under a negation cue somewhere
+    negated: set[str]  # under a negation cue's scope somewhere
     affirmed: set[str]  # said plainly somewhere
-    near_negation: set[str]  # in a sentence that carries any negation
+    loosely_negated: set[str]  # within reach of a cue, before or after it
     asked: set[str]  # only in a question nobody answered
 
 
 def polarity(texts: Iterable[str]) -> _Polarity:
     """How the cited segments speak of each word; a question takes its answer's side."""
-    result = _Polarity(set(), set(), set(), set())
+    said = _Polarity(set(), set(), set(), set())
     sentences = [s for text in texts for s in _sentences(text)]
     for position, sentence in enumerate(sentences):
-        negated, affirmed, has_cue = negation_scopes(sentence)
+        negated, affirmed, _ = negation_scopes(sentence, scope=SPOKEN_SCOPE)
+        loose, _, _ = negation_scopes(sentence, back=3)
+        if sentence[-1:] not in ".!?" and QUESTION_CUES.search(sentence.lower()):
+            said.asked |= negated | affirmed  # a question, unpunctuated
         if sentence.endswith("?"):
-            answer = (
-                sentences[position + 1].lower() if position + 1 < len(sentences) else ""
-            )
-            words_asked = negated | affirmed
+            following = sentences[position + 1 : position + 2]
+            answer = following[0].lower() if following else ""
+            asked = negated | affirmed
             if answer.startswith(DENY_START):
-                result.negated |= words_asked
-                result.near_negation |= words_asked
+                said.negated |= asked
+                said.loosely_negated |= asked
             elif answer.split(" ")[0].strip(",.!") in AFFIRM:
-                result.affirmed |= words_asked
+                said.affirmed |= asked
             else:
-                result.asked |= words_asked
+                said.asked |= asked
             continue
-        result.negated |= negated
-        result.affirmed |= affirmed
-        if has_cue:
-            result.near_negation |= negated | affirmed
-    return result
+        said.negated |= negated
+        said.loosely_negated |= loose
+        said.affirmed |= affirmed - loose
+    return said
 
 
 def negation_problem(statement: str, cited: Iterable[str]) -> str:
@@ -327,9 +357,14 @@ def negation_problem(statement: str, cited: Iterable[str]) -> str:
     for sentence in _sentences(statement):
         n, a, _ = negation_scopes(sentence)
         negated, affirmed = negated | n, affirmed | a
-    # Negated here, said plainly there and never near a negation: flipped. A word
-    # only asked about, in a question nobody answered, decides nothing.
-    added = sorted(w for w in negated & said.affirmed if w not in said.near_negation)
+    # Negated here, said (or asked about) there and never within reach of a
+    # negation: the denial is not in what it cites. Affirmed here where every
+    # mention there is negated: a negation dropped.
+    added = sorted(
+        w
+        for w in negated & (said.affirmed | said.asked)
+        if w not in said.loosely_negated
+    )
     if added:
         return f"negates {', '.join(added)}, which the transcript does not negate"
     dropped = sorted(
