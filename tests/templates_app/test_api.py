@@ -149,9 +149,7 @@ def test_draft_generate_edit_sign_cosign_through_the_api(
 
 
 @pytest.mark.django_db
-def test_a_stale_edit_answers_409_with_both_texts_and_saves_nothing(
-    note, resident
-):
+def test_a_stale_edit_answers_409_with_both_texts_and_saves_nothing(note, resident):
     generate(note, resident)
     client = api_for(resident)
     opened = client.get(f"/api/v1/notes/{note.pk}").json()

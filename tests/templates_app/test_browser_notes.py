@@ -167,7 +167,16 @@ def test_with_claude_the_draft_streams_into_the_page_and_an_error_keeps_it(
             expect(page.get_by_text("Draft complete")).to_be_visible(timeout=60_000)
 
             # Claude overloaded mid-stream: the partial draft stays and says so
-            fake.script(Answer(chunk_size=20, fail_after_chunks=6))
+            partial = answer_json(
+                {
+                    "subjective": [("Cough for about five days.", [2])],
+                    "objective": [("Temperature 38.2.", [18]), ("Crackles.", [19])],
+                    "assessment": [("Pneumonia.", [22])],
+                    "plan": [("Doxycycline.", [23])],
+                }
+            )
+            cut = partial.index('"Crackles.') // 20 + 1
+            fake.script(Answer(json=partial, chunk_size=20, fail_after_chunks=cut))
             page.once("dialog", lambda d: d.accept())
             page.get_by_role("button", name="Redraft all").click()
             status = page.locator("#gen-status")
