@@ -28,6 +28,7 @@ from templates_app.generation.base import (
 from templates_app.generation.structured import (
     STYLE_GUIDE,
     TOOL_NAME,
+    ClientEngine,
     StatementParser,
     note_schema,
     template_prompt,
@@ -86,7 +87,7 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-class AnthropicEngine:
+class AnthropicEngine(ClientEngine):
     name = "anthropic"
 
     def __init__(self, *, model: str | None = None, client=None):
@@ -127,14 +128,6 @@ class AnthropicEngine:
             ],
             "messages": [{"role": "user", "content": transcript_prompt(request)}],
         }
-
-    async def stream(self, request: DraftRequest) -> AsyncIterator[DraftEvent]:
-        try:
-            async for event in self._stream(request):
-                yield event
-        finally:
-            if self._owns_client:
-                await self.client.close()
 
     async def _stream(self, request: DraftRequest) -> AsyncIterator[DraftEvent]:
         parser = StatementParser(tuple(spec.key for spec in request.wanted))

@@ -27,6 +27,7 @@ from templates_app.generation.base import (
 )
 from templates_app.generation.structured import (
     STYLE_GUIDE,
+    ClientEngine,
     StatementParser,
     note_schema,
     template_prompt,
@@ -71,7 +72,7 @@ def error_message(exc: Exception) -> GenerationError:
     return GenerationError("The note engine failed." + kept, retryable=True)
 
 
-class OpenAIEngine:
+class OpenAIEngine(ClientEngine):
     name = "openai"
 
     def __init__(self, *, model: str | None = None, client=None):
@@ -103,14 +104,6 @@ class OpenAIEngine:
                 "json_schema": {"name": "clinical_note", "schema": note_schema(keys)},
             },
         }
-
-    async def stream(self, request: DraftRequest) -> AsyncIterator[DraftEvent]:
-        try:
-            async for event in self._stream(request):
-                yield event
-        finally:
-            if self._owns_client:
-                await self.client.close()
 
     async def _stream(self, request: DraftRequest) -> AsyncIterator[DraftEvent]:
         parser = StatementParser(tuple(spec.key for spec in request.wanted))

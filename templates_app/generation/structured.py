@@ -10,6 +10,7 @@ is complete (when the next one starts), so the page fills in as the model writes
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import jiter
@@ -226,3 +227,23 @@ def answer_json(sections: dict[str, list[tuple[str, list[int]]]]) -> str:
             ]
         }
     )
+
+
+class ClientEngine:
+    """An engine over an SDK client: `stream` closes the client it made itself."""
+
+    name = ""
+    model = ""
+    client = None
+    _owns_client = False
+
+    async def stream(self, request: DraftRequest) -> AsyncIterator[DraftEvent]:
+        try:
+            async for event in self._stream(request):
+                yield event
+        finally:
+            if self._owns_client:
+                await self.client.close()
+
+    def _stream(self, request: DraftRequest) -> AsyncIterator[DraftEvent]:
+        raise NotImplementedError

@@ -15,14 +15,14 @@ segments of the transcript). Every request is recorded.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.fakes.serving import serve
 
 
 @dataclass
@@ -272,18 +272,6 @@ def _error(kind: str, message: str) -> dict:
     return {"type": "error", "error": {"type": kind, "message": message}}
 
 
-@contextlib.contextmanager
-def fake_anthropic() -> Iterator[FakeAnthropic]:
+def fake_anthropic():
     """Serve a FakeAnthropic on a free loopback port for the duration."""
-    fake = FakeAnthropic()
-    handler = type("Handler", (_Handler,), {"fake": fake})
-    server = ThreadingHTTPServer((fake.host, 0), handler)
-    server.daemon_threads = True
-    fake.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
+    return serve(FakeAnthropic(), _Handler)

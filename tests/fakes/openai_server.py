@@ -13,14 +13,13 @@ segments). Every request is recorded.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from tests.fakes.anthropic_server import request_outline
+from tests.fakes.serving import serve
 
 
 @dataclass
@@ -161,18 +160,6 @@ def _error(message: str, kind: str) -> dict:
     return {"error": {"message": message, "type": kind, "param": None, "code": None}}
 
 
-@contextlib.contextmanager
-def fake_openai() -> Iterator[FakeOpenAI]:
+def fake_openai():
     """Serve a FakeOpenAI on a free loopback port for the duration."""
-    fake = FakeOpenAI()
-    handler = type("Handler", (_Handler,), {"fake": fake})
-    server = ThreadingHTTPServer((fake.host, 0), handler)
-    server.daemon_threads = True
-    fake.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
+    return serve(FakeOpenAI(), _Handler)

@@ -6,8 +6,6 @@ import pytest
 from django.test import override_settings
 
 from templates_app.generation import (
-    DraftAccumulator,
-    GenerationError,
     TextDelta,
     engine_name,
     get_engine,
@@ -17,7 +15,7 @@ from templates_app.generation.structured import answer_json
 from tests.fakes.openai_server import Answer, fake_openai
 from tests.noumaris.subprocess_env import clean_env, read_settings, run_manage
 from tests.templates_app.helpers import generate
-from tests.templates_app.test_anthropic_engine import NOTE, REQUEST
+from tests.templates_app.test_anthropic_engine import NOTE, run
 
 
 def engine_for(fake, *, retries: int = 0) -> OpenAIEngine:
@@ -25,17 +23,6 @@ def engine_for(fake, *, retries: int = 0) -> OpenAIEngine:
         api_key="local-key", base_url=fake.base_url, max_retries=retries, timeout=5
     )
     return OpenAIEngine(model="llama-test", client=client)
-
-
-async def run(engine, request=REQUEST):
-    draft, events = DraftAccumulator(), []
-    try:
-        async for event in engine.stream(request):
-            draft.add(event)
-            events.append(event)
-    except GenerationError as error:
-        return draft, events, error
-    return draft, events, None
 
 
 async def test_it_streams_chat_completions_with_the_notes_json_schema():

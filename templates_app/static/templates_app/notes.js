@@ -185,21 +185,30 @@
     }).then(function (html) {
       if (!html) return;
       var doc = new DOMParser().parseFromString(html, "text/html");
-      ["review-alerts", "flag-count", "note-engine", "engine-note", "sign"].forEach(function (id) {
+      ["review-alerts", "flag-count", "note-engine", "engine-note", "sign-blocked"].forEach(function (id) {
         var fresh = doc.getElementById(id), old = document.getElementById(id);
         if (fresh && old) old.replaceWith(fresh);
         else if (old) old.remove();
         else if (fresh && id === "flag-count") document.getElementById("note-engine").after(fresh);
         else if (fresh && id === "engine-note") document.querySelector(".note-meta").after(fresh);
+        else if (fresh && id === "sign-blocked" && document.getElementById("sign-confirm-box")) {
+          document.getElementById("sign-confirm-box").closest("label").before(fresh);
+        }
       });
       doc.querySelectorAll(".note-section").forEach(function (fresh) {
         var sec = section(fresh.dataset.key);
         var list = part(sec, "flag-list"), freshList = part(fresh, "flag-list");
         if (list && freshList) list.replaceWith(freshList);
       });
+      // the sign form keeps what was chosen in it; only whether it is blocked changes
+      var button = document.getElementById("sign-button");
+      var freshButton = doc.getElementById("sign-button");
+      if (button && freshButton) {
+        button.dataset.blocked = freshButton.dataset.blocked || "";
+        button.disabled = busy || button.dataset.blocked === "1";
+      }
       var freshConfig = doc.getElementById("note-config");
       if (freshConfig) config.dataset.revision = freshConfig.dataset.revision;
-      wireSign();
     }).catch(function () { /* the page still shows the server's last word */ });
   }
 
@@ -433,13 +442,10 @@
       }
     });
   }
-  function wireSign() {
-    confirmWith("sign-form", "sign-dialog", function (dialog) {
-      var select = document.getElementById("supervisor");
-      var who = dialog.querySelector('[data-role="who"]');
-      if (select && who) who.textContent = select.options[select.selectedIndex].text.split(" \u00b7 ")[0];
-    });
-  }
-  wireSign();
+  confirmWith("sign-form", "sign-dialog", function (dialog) {
+    var select = document.getElementById("supervisor");
+    var who = dialog.querySelector('[data-role="who"]');
+    if (select && who) who.textContent = select.options[select.selectedIndex].text.split(" \u00b7 ")[0];
+  });
   confirmWith("cosign-form", "cosign-dialog");
 })();
