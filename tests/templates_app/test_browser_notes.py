@@ -186,7 +186,9 @@ def test_with_claude_the_draft_streams_into_the_page_and_an_error_keeps_it(
             screenshot(page, "note-claude-error")
             page.reload()
             expect(page.locator("#gen-status")).to_contain_text("stopped early")
-            expect(page.locator("#section-subjective")).to_contain_text("[S1]")
+            expect(page.locator("#section-subjective")).to_contain_text(
+                "Cough for about five days."
+            )
     assert fake.requests[0].body["system"][-1]["cache_control"] == {"type": "ephemeral"}
 
 
