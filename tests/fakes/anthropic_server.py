@@ -70,7 +70,10 @@ class FakeAnthropic:
 
     def next_answer(self) -> Answer:
         with self._lock:
-            return self._queue.pop(0) if self._queue else Answer()
+            return self._queue.pop(0) if self._queue else self.default_answer()
+
+    def default_answer(self):
+        return Answer()
 
 
 def _user_text(body: dict) -> str:

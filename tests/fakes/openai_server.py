@@ -14,11 +14,11 @@ segments). Every request is recorded.
 from __future__ import annotations
 
 import json
-import threading
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 
-from tests.fakes.anthropic_server import request_outline
+from tests.fakes.anthropic_server import FakeAnthropic, Recorded, request_outline
 from tests.fakes.serving import serve
 
 
@@ -32,32 +32,15 @@ class Answer:
     prompt_tokens: int = 211
 
 
-@dataclass
-class Recorded:
-    path: str
-    headers: dict[str, str]
-    body: dict
-
-
-@dataclass
-class FakeOpenAI:
-    host: str = "127.0.0.1"
-    port: int = 0
-    requests: list[Recorded] = field(default_factory=list)
-    _queue: list[Answer] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+class FakeOpenAI(FakeAnthropic):
+    """The same scripted fake, serving /v1/chat/completions."""
 
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}/v1"
 
-    def script(self, *answers: Answer) -> None:
-        with self._lock:
-            self._queue.extend(answers)
-
-    def next_answer(self) -> Answer:
-        with self._lock:
-            return self._queue.pop(0) if self._queue else Answer()
+    def default_answer(self) -> Answer:
+        return Answer()
 
 
 def note_from_request(body: dict) -> str:
@@ -91,7 +74,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}")
         headers = {k.lower(): v for k, v in self.headers.items()}
-        self.fake.requests.append(Recorded(self.path, headers, body))
+        self.fake.requests.append(Recorded(self.path, headers, body, time.monotonic()))
         answer = self.fake.next_answer()
         if self.path.split("?")[0] != "/v1/chat/completions":
             return self._json(404, _error("Not found", "invalid_request_error"))

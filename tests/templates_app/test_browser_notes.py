@@ -38,6 +38,16 @@ def sign_in(page, base, username, password):
     page.wait_for_url(base + "/")
 
 
+def claude_env(fake) -> dict[str, str]:
+    """A live server drafting with Claude, that is the local fake, with no retries."""
+    return {
+        "NOTE_ENGINE": "anthropic",
+        "ANTHROPIC_API_KEY": "sk-test",
+        "ANTHROPIC_BASE_URL": fake.base_url,
+        "ANTHROPIC_MAX_RETRIES": "0",
+    }
+
+
 def draft_from_the_encounter(page, base, encounter):
     page.goto(f"{base}/encounters/{encounter.pk}")
     page.get_by_label("Template").select_option(label="SOAP note · General")
@@ -146,12 +156,7 @@ def test_with_claude_the_draft_streams_into_the_page_and_an_error_keeps_it(
         # slow enough to watch: ~0.6 s per section
         fake.script(Answer(chunk_size=6, chunk_delay=0.03))
         with (
-            live_server(
-                NOTE_ENGINE="anthropic",
-                ANTHROPIC_API_KEY="sk-test",
-                ANTHROPIC_BASE_URL=fake.base_url,
-                ANTHROPIC_MAX_RETRIES="0",
-            ) as base,
+            live_server(**claude_env(fake)) as base,
             chromium() as browser,
         ):
             page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -207,12 +212,7 @@ def test_flagged_statements_block_signing_until_each_is_resolved(
     with fake_anthropic() as fake:
         fake.script(Answer(json=reply))
         with (
-            live_server(
-                NOTE_ENGINE="anthropic",
-                ANTHROPIC_API_KEY="sk-test",
-                ANTHROPIC_BASE_URL=fake.base_url,
-                ANTHROPIC_MAX_RETRIES="0",
-            ) as base,
+            live_server(**claude_env(fake)) as base,
             chromium() as browser,
         ):
             page = browser.new_page(viewport={"width": 1280, "height": 900})
