@@ -7,7 +7,7 @@ are faculty of the note's institution); to anyone else it does not exist (404).
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
 from institutions.models import FacultyProfile
@@ -18,6 +18,7 @@ from templates_app.models import (
     ClinicalNote,
     NoteRevision,
     NoteTemplate,
+    StatementFlag,
     Tag,
     TemplateSection,
 )
@@ -159,6 +160,19 @@ def notes_for_session(*, user, session_id) -> QuerySet[ClinicalNote]:
 
 def note_revisions(*, note: ClinicalNote) -> list[NoteRevision]:
     return list(note.revisions.select_related("author").order_by("number"))
+
+
+def note_flags(*, note: ClinicalNote) -> list[StatementFlag]:
+    """Every flag the verifier raised on the note, open or resolved, in order."""
+    return list(note.flags.select_related("resolved_by").order_by("id"))
+
+
+def note_review_state(*, note: ClinicalNote) -> dict:
+    """The latest revision's number (what an edit names) and the open flags' count."""
+    return {
+        "revision": note.revisions.aggregate(last=Max("number"))["last"] or 0,
+        "open_flags": note.flags.filter(status=StatementFlag.Status.OPEN).count(),
+    }
 
 
 def supervisors_for_user(*, user) -> QuerySet[FacultyProfile]:
