@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from institutions.services.permissions import check_feature
 from noumaris.net import client_ip
 from noumaris.pages import page
-from transcription import selectors
+from transcription import selectors, services
 from transcription.engines import engine_name
 from transcription.services import FEATURE
 
@@ -32,7 +32,7 @@ def encounter_new(request):
 @page
 def encounter_detail(request, session_id: int):
     session = selectors.session_get_for_owner(user=request.user, session_id=session_id)
-    segments = selectors.transcript_read(
+    segments = services.transcript_read(
         user=request.user, session=session, ip_address=client_ip(request)
     )
     return render(
