@@ -1,18 +1,19 @@
-"""What pages need to know about the signed-in viewer, kept in the session and
-checked every few minutes, so a page costs no query for it: the time zone its times
+"""What pages need to know about the signed-in viewer, kept in the cache and
+checked every few minutes, so a page costs no query (and no session write) for it: the time zone its times
 are shown in (the institution's; a physician's or superadmin's browser zone, which
 the page reports in the `tz` cookie) and whether the navigation offers Supervision
 (faculty only)."""
 
-import time
+import contextlib
 import zoneinfo
 
+from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from institutions.selectors import user_is_faculty, user_time_zone
 
-VIEWER_KEY = "_viewer"
 CHECK_EVERY = 300  # seconds: a new zone or faculty role shows within 5 minutes
 NOT_PAGES = ("/api/", "/static/", "/health", "/metrics", "/ws/")
 
@@ -51,13 +52,20 @@ class ViewerMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
-        viewer = request.session.get(VIEWER_KEY)
-        now = int(time.time())
-        if not isinstance(viewer, dict) or now - viewer.get("at", 0) >= CHECK_EVERY:
+        key = viewer_cache_key(user.pk)
+        try:
+            viewer = cache.get(key)
+        except RedisError:
+            viewer = None
+        if not isinstance(viewer, dict):
             viewer = {
                 "zone": user_time_zone(user=user),
                 "faculty": user_is_faculty(user=user),
-                "at": now,
             }
-            request.session[VIEWER_KEY] = viewer
+            with contextlib.suppress(RedisError):  # else the next page looks again
+                cache.set(key, viewer, CHECK_EVERY)
         return viewer
+
+
+def viewer_cache_key(user_id: int) -> str:
+    return f"noumaris:viewer:{user_id}"
