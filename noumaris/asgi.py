@@ -33,18 +33,14 @@ def _http_application():
 
 django_asgi_app = exit_on_bad_configuration(_http_application)
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 
-from noumaris.routing import websocket_urlpatterns  # noqa: E402
-from noumaris.ws_auth import SessionUserMiddleware  # noqa: E402
+from noumaris.routing import websocket_application  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            SessionUserMiddleware(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": websocket_application,
     }
 )
 

@@ -52,6 +52,17 @@ def segment_last_seq(*, session_id: int) -> int:
     )
 
 
+def segment_last_end_ms(*, session_id: int) -> int:
+    """Where the audio of a session's last stored segment ends, 0 when none."""
+    return (
+        TranscriptSegment.objects.filter(session_id=session_id)
+        .order_by("-seq")
+        .values_list("end_ms", flat=True)
+        .first()
+        or 0
+    )
+
+
 def segment_list(*, session: TranscriptionSession, after_seq: int = 0) -> QuerySet:
     """A session's stored segments in order (its owner already checked)."""
     return TranscriptSegment.objects.filter(
