@@ -79,6 +79,8 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
             await self._refuse(error.close_code, error.code, error.message)
         except RecordingError as error:
             await self._refuse(PROTOCOL, error.code, error.message)
+        except EngineError as error:
+            await self._on_failure(error)
         except Exception:
             logger.exception("The recording socket failed on %s", message["type"])
             if message["type"] == "websocket.disconnect":
@@ -399,7 +401,7 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
             self.recording.state = "failed"
             with contextlib.suppress(Exception):
                 await self._save_status(Status.FAILED)
-            await self._refuse(UNAVAILABLE, "engine_failed", str(error))
+        await self._refuse(UNAVAILABLE, "engine_failed", str(error))
 
     # --- output -----------------------------------------------------------------------
     def _session_status(self) -> str:
