@@ -31,7 +31,12 @@ from transcription import connections, metrics, selectors, services
 from transcription.engines import EngineError, Result, engine_for, engine_name
 from transcription.engines.base import BYTES_PER_SECOND
 from transcription.models import TranscriptionSession
-from transcription.recording import RETRY_WINDOW, Recording, RecordingError
+from transcription.recording import (
+    RETRY_WINDOW,
+    SLOW_STORE_SECONDS,
+    Recording,
+    RecordingError,
+)
 from transcription.writer import segment_store
 
 logger = logging.getLogger(__name__)
@@ -342,11 +347,7 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
                     self.wake.clear()
                     continue
                 try:
-                    segment = await segment_store(
-                        session_id=recording.session_id,
-                        result=pending.result,
-                        seq=pending.seq,
-                    )
+                    segment = await self._store(pending)
                 except Exception:
                     if not await self._store_failed():
                         return
@@ -364,6 +365,24 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
         except Exception:
             logger.exception("The finals of a socket could not be handled")
             await self._refuse(SERVER_ERROR, "server_error", "Reconnect to go on.")
+
+    async def _store(self, pending):
+        """Store one final; past `SLOW_STORE_SECONDS` the client hears it is
+        catching up (the database's pool is waiting for a connection)."""
+        store = asyncio.ensure_future(
+            segment_store(
+                session_id=self.recording.session_id,
+                result=pending.result,
+                seq=pending.seq,
+            )
+        )
+        try:
+            done, _ = await asyncio.wait([store], timeout=SLOW_STORE_SECONDS)
+            if not done and self.recording.store_slow(now=time.monotonic()):
+                await self._send_json({"type": "status", "state": "catching_up"})
+            return await store
+        finally:
+            store.cancel()
 
     async def _store_failed(self) -> bool:
         """Wait before the next try (telling the client once); False: give up."""

@@ -28,6 +28,8 @@ OUTBOX_LIMIT = 600  # finals awaiting storage (minutes of speech)
 RETRY_FIRST = 0.25
 RETRY_MAX = 4.0
 RETRY_WINDOW = 45.0  # seconds the database may be away before the socket closes
+SLOW_STORE_SECONDS = 1.0  # a store this slow means catching up (finals reach the page
+# within GATHER_SECONDS of a store otherwise)
 
 
 class RecordingError(Exception):
@@ -179,6 +181,14 @@ class Recording:
     @property
     def catching_up(self) -> bool:
         return self.failing_since is not None
+
+    def store_slow(self, *, now: float) -> bool:
+        """A store is taking long (the database is away, its pool waiting): the
+        client is told the transcript is catching up. True the first time."""
+        if self.failing_since is not None:
+            return False
+        self.failing_since = now
+        return True
 
     def store_failed(self, *, now: float) -> float | None:
         """Seconds to wait before the next try, or None: give up (past the window)."""

@@ -9,6 +9,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from institutions.models import ResidentProfile
+from tests.services import require_postgres
 from tests.transcription.conftest import (
     connected,
     expect_close,
@@ -291,12 +292,17 @@ async def test_recording_keeps_a_short_idle_sign_in_alive(
         messages += await receive_until(ws, "status")
     await expect_close(ws, 1000)
     await ws.disconnect()
-    response = await database_sync_to_async(client.get)("/encounters/new")
-    assert response.status_code == 200  # still signed in: not sent to /login
-    # And without a socket the same sign-in idles out.
-    await asyncio.sleep(2.5)
-    response = await database_sync_to_async(client.get)("/encounters/new")
-    assert response.status_code == 302
+    key = client.cookies["sessionid"].value
+    assert await database_sync_to_async(signed_in)(key)  # not sent to /login
+    await asyncio.sleep(2.5)  # and without a socket the same sign-in idles out
+    assert not await database_sync_to_async(signed_in)(key)
+
+
+def signed_in(session_key: str) -> bool:
+    """Whether the browser's session still signs it in (Django's own test)."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    return "_auth_user_id" in SessionStore(session_key).load()
 
 
 async def test_a_ticket_socket_whose_account_is_disabled_is_closed(
@@ -310,3 +316,75 @@ async def test_a_ticket_socket_whose_account_is_disabled_is_closed(
         messages = await receive_until(ws, "error")
         assert messages[-1]["code"] == "unauthenticated"
         await expect_close(ws, 4401)
+
+
+def database_away(spare: int, seconds: float) -> int:
+    """Take the test database away for `seconds`: new connections refused, every
+    backend but `spare` (the test's own, which tears it down) terminated with
+    `pg_terminate_backend`, as a failover or a restarted pooler does."""
+    import time
+
+    import psycopg
+    from django.db import connection
+
+    params = connection.settings_dict
+    name = params["NAME"]
+    with psycopg.connect(
+        host=params["HOST"] or "127.0.0.1",
+        port=params["PORT"] or 5432,
+        user=params["USER"] or "postgres",
+        dbname="postgres",
+        autocommit=True,
+    ) as admin:
+        admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+        try:
+            killed = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> %s",
+                [name, spare],
+            ).fetchall()
+            time.sleep(seconds)
+        finally:
+            admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
+    return len(killed)
+
+
+@pytest.fixture
+def test_backend_pid():
+    from django.db import connection
+
+    require_postgres()
+    connection.ensure_connection()
+    return connection.connection.info.backend_pid
+
+
+async def test_postgresql_backends_killed_mid_recording_lose_and_repeat_nothing(
+    resident, instant_engine, test_backend_pid
+):
+    async with connected(resident) as ws:
+        await send(ws, start_message())
+        session_id = (await receive(ws))["session_id"]
+        await receive(ws)
+        killed = 0
+        for first in (0, 30):  # the database goes away twice while speech goes on
+            await record(ws, frames(first, 10), pause=0.05)
+            away = asyncio.create_task(
+                asyncio.to_thread(database_away, test_backend_pid, 3)
+            )
+            await record(ws, frames(first + 10, 20), pause=0.1)
+            killed += await away
+        assert killed >= 1
+        await record(ws, frames(60, 30), pause=0.05)
+        await send(ws, {"type": "stop"})
+        messages = await receive_until(ws, "status", wait=60)
+        while messages[-1]["state"] != "stopped":
+            messages += await receive_until(ws, "status", wait=60)
+        await expect_close(ws, 1000)
+    seqs = [m["seq"] for m in messages if m.get("is_final")]
+    states = [m["state"] for m in messages if m["type"] == "status"]
+    assert states.count("catching_up") >= 1 and states[-1] == "stopped"
+    assert seqs == list(range(1, 10))
+    rows = await database_sync_to_async(stored)(session_id)
+    assert [seq for seq, _ in rows] == list(range(1, 10))
+    texts = [text for _, text in rows]
+    assert len(set(texts)) == 9  # each final once

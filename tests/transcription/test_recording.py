@@ -152,3 +152,12 @@ def test_the_outbox_is_bounded(monkeypatch):
     with pytest.raises(RecordingError) as error:
         recording.result(final("3"))
     assert error.value.code == "storage_unavailable"
+
+
+def test_a_slow_store_counts_as_catching_up_once():
+    recording = started()
+    recording.result(final("one"))
+    assert recording.store_slow(now=1.0) is True
+    assert recording.store_slow(now=2.0) is False
+    assert recording.catching_up
+    assert recording.store_failed(now=1.0 + r.RETRY_WINDOW) is None  # same window
