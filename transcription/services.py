@@ -34,9 +34,6 @@ from transcription.models import (
 
 FEATURE = "live_transcription"
 TICKET_SECONDS = 30
-# New recordings one user may open per minute: a clinician opens a few, a script
-# that opens hundreds of empty ones is refused (300 were made in 85 s).
-NEW_SESSIONS_PER_MINUTE = 10
 # A recording session that no socket has touched for this long has no live socket:
 # its server died (sockets touch theirs every `connections.REFRESH_SECONDS`).
 ORPHAN_SECONDS = 90
@@ -51,7 +48,7 @@ class SessionClosed(ForbiddenError):
 
 
 class TooManySessions(ForbiddenError):
-    """More new recordings in a minute than `NEW_SESSIONS_PER_MINUTE`."""
+    """More new recordings in a minute than `TRANSCRIPTION_SESSIONS_PER_MINUTE`."""
 
 
 @transaction.atomic
@@ -74,9 +71,11 @@ def session_start(
     recent = TranscriptionSession.objects.filter(
         owner=user, started_at__gt=now - timedelta(minutes=1)
     )
-    if recent.count() >= NEW_SESSIONS_PER_MINUTE:
+    # A clinician starts a few a minute; a script made 300 empty ones in 85 s.
+    limit = settings.TRANSCRIPTION_SESSIONS_PER_MINUTE
+    if recent.count() >= limit:
         raise TooManySessions(
-            f"You started {NEW_SESSIONS_PER_MINUTE} recordings in the last minute; "
+            f"You started {limit} recordings in the last minute; "
             "wait a minute, or resume one of them."
         )
     institution = user_institution(user=user)
