@@ -431,33 +431,18 @@ FAULTS: list[tuple[float, float]] = []  # (from, to) seconds of the run, perf_co
 
 
 def database_away(database_url: str, seconds: float) -> int:
-    """Refuse new connections and `pg_terminate_backend` every live one of the
-    database for `seconds` (a failover, a restarted pooler); returns how many."""
     from urllib.parse import urlparse
 
-    import psycopg
+    from tests.transcription.faults import database_away as away
 
     url = urlparse(database_url)
-    name = url.path.lstrip("/")
-    with psycopg.connect(
+    return away(
         host=url.hostname,
         port=url.port or 5432,
         user=url.username or "postgres",
-        password=url.password,
-        dbname="postgres",
-        autocommit=True,
-    ) as admin:
-        admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
-        try:
-            killed = admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = %s",
-                [name],
-            ).fetchall()
-            time.sleep(seconds)
-        finally:
-            admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
-    return len(killed)
+        name=url.path.lstrip("/"),
+        seconds=seconds,
+    )
 
 
 async def inject_faults(database_url: str, seconds: float, away: float) -> None:

@@ -254,12 +254,10 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
         engine = engine_for(session.engine)
         audio_ms = int(session.audio_seconds * 1000)
         if resumed:  # the audio the stored segments cover, if a crash lost the count
-            audio_ms = max(
-                audio_ms,
-                await database_sync_to_async(selectors.segment_last_end_ms)(
-                    session_id=session.pk
-                ),
+            _, last_end_ms = await database_sync_to_async(selectors.segment_last)(
+                session_id=session.pk
             )
+            audio_ms = max(audio_ms, last_end_ms)
         try:
             await engine.start(
                 sample_rate=SAMPLE_RATE,
@@ -279,8 +277,8 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
             await self._save_status(Status.RECORDING)
             # Read after the save: a socket that this one replaced may still be
             # storing its last finals.
-            self.recording.last_seq = await database_sync_to_async(
-                selectors.segment_last_seq
+            self.recording.last_seq, _ = await database_sync_to_async(
+                selectors.segment_last
             )(session_id=session.pk)
         self.sender = asyncio.create_task(self._store_finals())
         await self._send_json(

@@ -18,6 +18,16 @@ def sign_in(page, base, username, password):
     page.wait_for_url(base + "/")
 
 
+def start_recording(browser, base: str, password: str):
+    """The resident signed in at `base`, recording a new encounter."""
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    sign_in(page, base, "resident", password)
+    page.goto(base + "/encounters/new")
+    page.get_by_label("The patient agreed to this encounter being recorded.").check()
+    page.get_by_role("button", name="Start recording").click()
+    return page
+
+
 def test_a_resident_records_an_encounter_and_reads_it_back(
     transactional_db, resident, password, speech_wav
 ):
@@ -94,18 +104,10 @@ def test_the_recording_survives_a_network_blip_in_one_session(
         live_server(TRANSCRIPTION_ENGINE="offline") as server,
         chromium(fake_audio) as browser,
     ):
-        port = int(server.rsplit(":", 1)[1])
-        proxy = TcpProxy("127.0.0.1", port)
+        proxy = TcpProxy("127.0.0.1", int(server.rsplit(":", 1)[1]))
         proxy.start()
-        base = f"http://127.0.0.1:{proxy.port}"
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 860})
-            sign_in(page, base, "resident", password)
-            page.goto(base + "/encounters/new")
-            page.get_by_label(
-                "The patient agreed to this encounter being recorded."
-            ).check()
-            page.get_by_role("button", name="Start recording").click()
+            page = start_recording(browser, f"http://127.0.0.1:{proxy.port}", password)
             page.wait_for_selector("#transcript .line", timeout=60000)
 
             proxy.stop()  # the network goes away
@@ -142,7 +144,7 @@ def test_a_recording_across_a_network_cut_and_a_database_blip_keeps_every_word(
 
     from tests.fakes.tcp_proxy import TcpProxy
     from tests.services import require_postgres
-    from tests.transcription.test_consumer_faults import database_away
+    from tests.transcription.faults import take_test_database_away
     from transcription.models import TranscriptionSession
 
     require_postgres()
@@ -157,18 +159,10 @@ def test_a_recording_across_a_network_cut_and_a_database_blip_keeps_every_word(
         live_server(DJANGO_SETTINGS_MODULE="bench.ws_settings") as server,
         chromium(fake_audio) as browser,
     ):
-        port = int(server.rsplit(":", 1)[1])
-        proxy = TcpProxy("127.0.0.1", port)
+        proxy = TcpProxy("127.0.0.1", int(server.rsplit(":", 1)[1]))
         proxy.start()
-        base = f"http://127.0.0.1:{proxy.port}"
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 860})
-            sign_in(page, base, "resident", password)
-            page.goto(base + "/encounters/new")
-            page.get_by_label(
-                "The patient agreed to this encounter being recorded."
-            ).check()
-            page.get_by_role("button", name="Start recording").click()
+            page = start_recording(browser, f"http://127.0.0.1:{proxy.port}", password)
             page.wait_for_selector("#transcript .line.final", timeout=30000)
 
             proxy.stop()  # the network goes away for 2 s
@@ -177,7 +171,7 @@ def test_a_recording_across_a_network_cut_and_a_database_blip_keeps_every_word(
             proxy.start()
             page.wait_for_selector("#rec-state:text('Recording')", timeout=20000)
 
-            database_away(spare, 4)  # and then the database, for 4 s
+            take_test_database_away(spare, 4)  # and then the database, for 4 s
             page.wait_for_selector(
                 "#rec-message:text('Catching up')", state="attached", timeout=10000
             )

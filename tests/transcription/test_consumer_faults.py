@@ -19,6 +19,7 @@ from tests.transcription.conftest import (
     socket_for,
     start_message,
 )
+from tests.transcription.faults import take_test_database_away
 from transcription import connections, consumers, recording
 from transcription.engines import EngineError
 from transcription.engines.instant import InstantEngine
@@ -317,37 +318,6 @@ async def test_a_ticket_socket_whose_account_is_disabled_is_closed(
         await expect_close(ws, 4401)
 
 
-def database_away(spare: int, seconds: float) -> int:
-    """Take the test database away for `seconds`: new connections refused, every
-    backend but `spare` (the test's own, which tears it down) terminated with
-    `pg_terminate_backend`, as a failover or a restarted pooler does."""
-    import time
-
-    import psycopg
-    from django.db import connection
-
-    params = connection.settings_dict
-    name = params["NAME"]
-    with psycopg.connect(
-        host=params["HOST"] or "127.0.0.1",
-        port=params["PORT"] or 5432,
-        user=params["USER"] or "postgres",
-        dbname="postgres",
-        autocommit=True,
-    ) as admin:
-        admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
-        try:
-            killed = admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = %s AND pid <> %s",
-                [name, spare],
-            ).fetchall()
-            time.sleep(seconds)
-        finally:
-            admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
-    return len(killed)
-
-
 @pytest.fixture
 def test_backend_pid():
     from django.db import connection
@@ -368,7 +338,7 @@ async def test_postgresql_backends_killed_mid_recording_lose_and_repeat_nothing(
         for first in (0, 30):  # the database goes away twice while speech goes on
             await record(ws, frames(first, 10), pause=0.05)
             away = asyncio.create_task(
-                asyncio.to_thread(database_away, test_backend_pid, 3)
+                asyncio.to_thread(take_test_database_away, test_backend_pid, 3)
             )
             await record(ws, frames(first + 10, 20), pause=0.1)
             killed += await away

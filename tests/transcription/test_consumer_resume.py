@@ -95,9 +95,10 @@ def test_after_kill_9_the_session_is_paused_with_its_stored_audio_and_resumes(
     client.force_login(resident)
     page = client.get(f"/encounters/{session_id}").content.decode()
     assert f'href="/encounters/new?resume={session_id}"' in page
-    assert "Resume recording" in client.get(
-        f"/encounters/new?resume={session_id}"
-    ).content.decode()
+    assert (
+        "Resume recording"
+        in client.get(f"/encounters/new?resume={session_id}").content.decode()
+    )
 
     server = start_daphne(port)
     try:
@@ -126,9 +127,7 @@ def test_after_kill_9_the_session_is_paused_with_its_stored_audio_and_resumes(
     assert list(session.segments.values_list("seq", flat=True)) == [1, 2, 3, 4]
 
 
-def test_a_live_session_is_not_marked_and_a_stopped_one_offers_no_resume(
-    db, resident
-):
+def test_a_live_session_is_not_marked_and_a_stopped_one_offers_no_resume(db, resident):
     live = session_with_segments(resident, count=2, status="recording")
     stopped = session_with_segments(resident, count=1, status="stopped")
     assert services.session_mark_orphans_paused() == 0  # touched just now
