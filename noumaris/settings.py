@@ -329,6 +329,10 @@ if NOTE_ENGINE == "openai" and not (LLM_BASE_URL and LLM_MODEL):
         "http://llm.hospital.internal:8000/v1) and LLM_MODEL (the model it serves)."
     )
 WS_MAX_CONNECTIONS_PER_USER = env_int("WS_MAX_CONNECTIONS_PER_USER", 3, minimum=1)
+# New recordings one user may start per minute (a script opening hundreds is refused).
+TRANSCRIPTION_SESSIONS_PER_MINUTE = env_int(
+    "TRANSCRIPTION_SESSIONS_PER_MINUTE", 10, minimum=1
+)
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "50/m")
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 

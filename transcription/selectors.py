@@ -43,15 +43,15 @@ def session_get_for_owner(
         raise records_missing(user=user, missing="No such encounter session.") from None
 
 
-def segment_last_seq(*, session_id: int) -> int:
-    """The highest stored `seq` of a session the caller already holds, 0 when none."""
+def segment_last(*, session_id: int) -> tuple[int, int]:
+    """The `seq` of a session's last stored segment and where its audio ends, in a
+    session the caller already holds; (0, 0) when none."""
     return (
         TranscriptSegment.objects.filter(session_id=session_id)
         .order_by("-seq")
-        .values_list("seq", flat=True)
+        .values_list("seq", "end_ms")
         .first()
-        or 0
-    )
+    ) or (0, 0)
 
 
 def segment_list(*, session: TranscriptionSession, after_seq: int = 0) -> QuerySet:

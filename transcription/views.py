@@ -16,7 +16,21 @@ from transcription.services import FEATURE
 @login_required
 @require_GET
 def encounter_new(request):
+    """The recorder; `?resume=<id>` goes on with an interrupted encounter."""
     access = check_feature(request.user, FEATURE)
+    resume, segments = None, []
+    if request.GET.get("resume"):
+        try:
+            resume = selectors.session_get_for_owner(
+                user=request.user, session_id=request.GET["resume"]
+            )
+        except NotFoundError:
+            raise Http404("No such encounter.") from None
+        if not resume.is_open and resume.status != resume.Status.FAILED:
+            raise Http404("This encounter was stopped; start a new one.")
+        segments = selectors.transcript_read(
+            user=request.user, session=resume, ip_address=client_ip(request)
+        )
     return render(
         request,
         "transcription/record.html",
@@ -24,6 +38,8 @@ def encounter_new(request):
             "access": access,
             "engine": engine_name(),
             "max_connections": settings.WS_MAX_CONNECTIONS_PER_USER,
+            "resume": resume,
+            "resume_segments": list(segments),
         },
     )
 
