@@ -358,6 +358,7 @@
 
   /* --- Citation popovers: hover, focus or tap shows the cited words and time --- */
   var pinned = null;
+  var stacked = window.matchMedia("(max-width: 900px)");
   function showPopover(el) {
     var seqs = (el.dataset.seqs || "").split(",").filter(Boolean);
     popover.textContent = "";
@@ -386,7 +387,9 @@
       var li = document.getElementById("seg-" + seq);
       if (!li) return;
       li.classList.add("seg-hit");
-      if (i === 0) li.scrollIntoView({ block: "nearest", behavior: "smooth" });
+      // Beside the note (wide screens) the transcript scrolls to the cited line;
+      // stacked below it (phones) the page stays put: the popover shows the words.
+      if (i === 0 && !stacked.matches) li.scrollIntoView({ block: "nearest", behavior: "smooth" });
     });
   }
   document.addEventListener("mouseover", function (e) {
