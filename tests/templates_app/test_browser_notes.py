@@ -358,3 +358,12 @@ def test_on_a_phone_a_citation_shows_in_place_and_sections_copy_as_plain_text(
         page.get_by_role("button", name="Copy note").click()
         whole = page.evaluate("navigator.clipboard.readText()")
         assert "SUBJECTIVE\n" in whole and "ASSESSMENT\n" in whole and "[S" not in whole
+
+        # an oversize section says so in a sentence, not in raw JSON
+        plan.get_by_role("button", name="Edit").click()
+        plan.get_by_label("Text of Plan").fill("x" * 20_001)
+        plan.get_by_role("button", name="Save section").click()
+        error = plan.locator('[data-role="error"]')
+        expect(error).to_have_text(
+            "Ensure this field has no more than 20000 characters."
+        )
