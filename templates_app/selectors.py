@@ -14,9 +14,9 @@ from django.utils import timezone
 from institutions.models import FacultyProfile
 from noumaris.errors import NotFoundError
 from templates_app.models import (
+    ClinicalNote,
     DraftEvent,
     DraftJob,
-    ClinicalNote,
     NoteRevision,
     NoteTemplate,
     Tag,

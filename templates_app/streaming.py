@@ -98,7 +98,9 @@ def _enqueue(job_id: int) -> None:
     note_draft.enqueue(job_id=job_id)
 
 
-def draft_job_start(*, job_id: int, task_id: str, worker_id: str) -> GenerationJob | None:
+def draft_job_start(
+    *, job_id: int, task_id: str, worker_id: str
+) -> GenerationJob | None:
     """Mark the job running on this worker and gather the engine's input; None if
     the job was cancelled (or taken) before a worker reached it."""
     with transaction.atomic():
@@ -214,9 +216,9 @@ def _append(draft: DraftJob, events: Events) -> None:
 
 
 def _close(draft: DraftJob, status: str, events: Events) -> None:
-    note = ClinicalNote.objects.only(
-        "generation", "input_tokens", "output_tokens"
-    ).get(pk=draft.note_id)
+    note = ClinicalNote.objects.only("generation", "input_tokens", "output_tokens").get(
+        pk=draft.note_id
+    )
     done = {
         "generation": note.generation,
         "input_tokens": note.input_tokens,
@@ -275,7 +277,11 @@ class _Outbox:
 
 
 async def draft_run(
-    *, job_id: int, task_id: str = "", worker_id: str = "", engine: NoteEngine | None = None
+    *,
+    job_id: int,
+    task_id: str = "",
+    worker_id: str = "",
+    engine: NoteEngine | None = None,
 ) -> str:
     """Draft the job's note, storing every event; the job's final status."""
     job = await sync_to_async(draft_job_start)(
@@ -320,7 +326,9 @@ async def _consume(job, engine, draft: DraftAccumulator, out: _Outbox) -> str:
     async for event in engine.stream(job.request):
         draft.add(event)
         if isinstance(event, SectionStarted):
-            await out.emit("section", {"key": event.key, "title": titles.get(event.key)})
+            await out.emit(
+                "section", {"key": event.key, "title": titles.get(event.key)}
+            )
         elif isinstance(event, TextDelta):
             await out.emit("delta", {"key": event.key, "text": event.text})
         elif isinstance(event, SectionFinished):
@@ -357,7 +365,9 @@ def _finish(job, engine, draft, out: _Outbox, error, state: str) -> str:
         error = GenerationError(
             "The draft was cancelled. What was drafted so far is kept.", retryable=True
         )
-    elif error is None and not all(spec.key in draft.finished for spec in job.request.wanted):
+    elif error is None and not all(
+        spec.key in draft.finished for spec in job.request.wanted
+    ):
         error = GenerationError(
             "The draft stopped before every section was written. What was "
             "drafted so far is kept; try again.",
@@ -375,7 +385,10 @@ def _finish(job, engine, draft, out: _Outbox, error, state: str) -> str:
     if error is not None:
         kept = sorted(k for k, v in draft.sections.items() if v.strip())
         events.append(
-            ("error", {"message": error.message, "retryable": error.retryable, "kept": kept})
+            (
+                "error",
+                {"message": error.message, "retryable": error.retryable, "kept": kept},
+            )
         )
     status = (
         DraftJob.Status.COMPLETE
@@ -384,7 +397,9 @@ def _finish(job, engine, draft, out: _Outbox, error, state: str) -> str:
         if state == "cancel"
         else DraftJob.Status.INTERRUPTED
     )
-    draft_job_finish(job_id=out.job_id, worker_id=out.worker_id, status=status, events=events)
+    draft_job_finish(
+        job_id=out.job_id, worker_id=out.worker_id, status=status, events=events
+    )
     return status
 
 

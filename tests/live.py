@@ -87,3 +87,43 @@ def get(url: str, headers: dict | None = None) -> tuple[int, bytes, dict]:
             return response.status, response.read(), dict(response.headers)
     except urllib.error.HTTPError as error:
         return error.code, error.read(), dict(error.headers)
+
+
+@contextlib.contextmanager
+def task_worker(env: dict[str, str], *, timeout: float = 30) -> Iterator:
+    """Start `manage.py run_worker` with `env`; yield the process once it beats."""
+    output = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in `finally`
+        "w+", prefix="worker-", suffix=".log", delete=False
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "run_worker", "-v", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    proc.log_path = output.name
+    try:
+        deadline = time.monotonic() + timeout
+        while "taking queues" not in Path(output.name).read_text():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"the worker did not start:\n{Path(output.name).read_text()[-5000:]}"
+                )
+            time.sleep(0.1)
+        yield proc
+    except BaseException:
+        sys.stderr.write(
+            f"--- worker output ({output.name}) ---\n"
+            f"{Path(output.name).read_text()[-20000:]}\n"
+        )
+        raise
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        output.close()

@@ -38,13 +38,13 @@ from institutions.services.authority import (
 )
 from institutions.services.institutions import admin_create, admin_membership_add
 from institutions.tokens import invitation_token_hash, invitation_token_new
-from noumaris.jobs.email import email_send_on_commit
 from noumaris.errors import (
     ApplicationError,
     ConflictError,
     ForbiddenError,
     NotFoundError,
 )
+from noumaris.jobs.email import email_send_on_commit
 
 __all__ = [
     "BatchResult",

@@ -43,7 +43,9 @@ def email_send_on_commit(*, kind: str, object_id: int, secret: str = "") -> None
 
 def retry_delay(attempt: int) -> dt.timedelta:
     """The wait after failed attempt `attempt` (1-based): 30 s, 2 min, 8 min..."""
-    return dt.timedelta(seconds=settings.EMAIL_RETRY_DELAY * RETRY_FACTOR ** (attempt - 1))
+    return dt.timedelta(
+        seconds=settings.EMAIL_RETRY_DELAY * RETRY_FACTOR ** (attempt - 1)
+    )
 
 
 @task(queue_name="email")
@@ -51,7 +53,9 @@ def email_deliver(*, kind: str, object_id: int, secret: str = "", attempt: int =
     """Send one e-mail; on an SMTP failure enqueue the next attempt, and fail the
     task (kept in the admin, counted in /metrics) after EMAIL_MAX_ATTEMPTS."""
     builder = import_string(EMAILS[kind])
-    message = builder(object_id=object_id, secret=decrypt_text(secret) if secret else "")
+    message = builder(
+        object_id=object_id, secret=decrypt_text(secret) if secret else ""
+    )
     if message is None:
         return "not sent: no longer wanted"
     try:

@@ -43,7 +43,9 @@ class TasksCollector:
         yield depth
         yield failed
         yield GaugeMetricFamily(
-            "noumaris_task_workers_alive", "Task workers with a fresh heartbeat", workers
+            "noumaris_task_workers_alive",
+            "Task workers with a fresh heartbeat",
+            workers,
         )
 
 

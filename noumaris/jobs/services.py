@@ -83,9 +83,9 @@ def periodic_claim(*, entry: Periodic, now: dt.datetime | None = None) -> bool:
     """Claim one due run of `entry` (a compare-and-set, safe across workers)."""
     now = now or timezone.now()
     PeriodicRun.objects.get_or_create(name=entry.name, defaults={"next_run_at": now})
-    claimed = PeriodicRun.objects.filter(
-        name=entry.name, next_run_at__lte=now
-    ).update(next_run_at=now + entry.every, last_run_at=now)
+    claimed = PeriodicRun.objects.filter(name=entry.name, next_run_at__lte=now).update(
+        next_run_at=now + entry.every, last_run_at=now
+    )
     return claimed == 1
 
 

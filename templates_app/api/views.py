@@ -19,11 +19,10 @@ from rest_framework.negotiation import DefaultContentNegotiation
 
 from noumaris.api import Api, ListApi, errors
 from noumaris.net import client_ip
-from templates_app import selectors, services
+from templates_app import selectors, services, streaming
 from templates_app.export import FORMATS, note_export_body
 from templates_app.models import ClinicalNote, Tag
 from templates_app.presentation import note_sections
-from templates_app import streaming
 from transcription.selectors import segment_list
 
 # --- Serializers ---------------------------------------------------------------------

@@ -2,8 +2,8 @@
 periodic clock in the same process (one process per worker; run as many as needed)."""
 
 import os
-import socket
 import secrets
+import socket
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
