@@ -14,6 +14,9 @@ from noumaris.jobs.worker import Clock
 
 class Command(BaseCommand):
     help = "Run a background task worker (db_worker + heartbeat + periodic jobs)."
+    # The web server's start runs the system checks; a worker restarted after a
+    # crash should take tasks again at once.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument(
