@@ -10,13 +10,15 @@ import time
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from templates_app.models import ClinicalNote, DraftJob, NoteRevision
 from templates_app.services import note_create
-from tests.browser import live_server_env
+from tests.browser import chromium, live_server_env, screenshot
 from tests.fakes.anthropic_server import Answer, fake_anthropic
 from tests.live import daphne, task_worker
 from tests.templates_app.test_api import sign_in
+from tests.templates_app.test_browser_notes import sign_in as sign_in_page
 
 pytestmark = pytest.mark.browser  # servers in child processes
 
@@ -173,3 +175,36 @@ def test_an_outsider_cannot_follow_or_cancel_a_draft(
         assert other.get(job["events"]).status_code == 404
         assert other.post(job["cancel"]).status_code == 404
     wait_finished(http, job)
+
+
+def test_in_chromium_a_draft_survives_closing_its_tab(
+    stack, transactional_db, resident, password, claude, draft
+):
+    """Start a draft, close the tab mid-draft, open the note again: the page follows
+    the draft still being written (what was written replays) to its end."""
+    claude.script(Answer(chunk_size=6, chunk_delay=0.03))
+    base, _ = stack
+    with chromium() as browser:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        sign_in_page(page, base, "resident", password)
+        page.goto(f"{base}/notes/{draft.pk}")
+        page.get_by_role("button", name="Draft note").click()
+        expect(page.locator("#section-subjective.streaming")).to_be_visible(
+            timeout=20_000
+        )
+        page.close()  # the tab goes away while the model is writing
+
+        page = context.new_page()
+        page.goto(f"{base}/notes/{draft.pk}")
+        still = page.get_by_role("button", name="Stop drafting")
+        if still.is_visible():  # still streaming: the page has rejoined the draft
+            expect(page.locator("#section-subjective .section-text")).not_to_be_empty()
+            screenshot(page, "note-rejoined-draft")
+            expect(page.get_by_text("Draft complete")).to_be_visible(timeout=30_000)
+            expect(still).to_be_hidden()
+        for key in ("subjective", "objective", "assessment", "plan"):
+            expect(page.locator(f"#section-{key} .section-text")).not_to_be_empty()
+    draft.refresh_from_db()
+    assert draft.generation == ClinicalNote.Generation.COMPLETE
+    assert DraftJob.objects.filter(note=draft).count() == 1
