@@ -90,7 +90,7 @@ def get(url: str, headers: dict | None = None) -> tuple[int, bytes, dict]:
 
 
 @contextlib.contextmanager
-def task_worker(env: dict[str, str], *, timeout: float = 30) -> Iterator:
+def task_worker(env: dict[str, str], *, timeout: float = 90) -> Iterator:
     """Start `manage.py run_worker` with `env`; yield the process once it beats."""
     output = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in `finally`
         "w+", prefix="worker-", suffix=".log", delete=False

@@ -182,7 +182,7 @@ def test_in_chromium_a_draft_survives_closing_its_tab(
 ):
     """Start a draft, close the tab mid-draft, open the note again: the page follows
     the draft still being written (what was written replays) to its end."""
-    claude.script(Answer(chunk_size=6, chunk_delay=0.03))
+    claude.script(Answer(chunk_size=6, chunk_delay=0.05))
     base, _ = stack
     with chromium() as browser:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -190,8 +190,8 @@ def test_in_chromium_a_draft_survives_closing_its_tab(
         sign_in_page(page, base, "resident", password)
         page.goto(f"{base}/notes/{draft.pk}")
         page.get_by_role("button", name="Draft note").click()
-        expect(page.locator("#section-subjective.streaming")).to_be_visible(
-            timeout=20_000
+        expect(page.locator(".note-section.streaming")).to_be_visible(
+            timeout=30_000
         )
         page.close()  # the tab goes away while the model is writing
 
@@ -199,7 +199,7 @@ def test_in_chromium_a_draft_survives_closing_its_tab(
         page.goto(f"{base}/notes/{draft.pk}")
         still = page.get_by_role("button", name="Stop drafting")
         if still.is_visible():  # still streaming: the page has rejoined the draft
-            expect(page.locator("#section-subjective .section-text")).not_to_be_empty()
+            expect(page.locator(".note-section .section-text").first).not_to_be_empty()
             screenshot(page, "note-rejoined-draft")
             expect(page.get_by_text("Draft complete")).to_be_visible(timeout=30_000)
             expect(still).to_be_hidden()
