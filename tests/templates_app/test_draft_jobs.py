@@ -190,9 +190,7 @@ def test_in_chromium_a_draft_survives_closing_its_tab(
         sign_in_page(page, base, "resident", password)
         page.goto(f"{base}/notes/{draft.pk}")
         page.get_by_role("button", name="Draft note").click()
-        expect(page.locator(".note-section.streaming")).to_be_visible(
-            timeout=30_000
-        )
+        expect(page.locator(".note-section.streaming")).to_be_visible(timeout=30_000)
         page.close()  # the tab goes away while the model is writing
 
         page = context.new_page()
