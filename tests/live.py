@@ -34,19 +34,7 @@ def daphne(
     else:
         command = ["-m", "noumaris.serve", "-b", "127.0.0.1", "-p", str(port)]
         command += ["--workers", str(workers)]
-    # The server's output goes to a file (a pipe nobody reads would fill and stall it).
-    output = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in `finally`
-        "w+", prefix="daphne-", suffix=".log", delete=False
-    )
-    proc = subprocess.Popen(
-        [sys.executable, *command],
-        cwd=ROOT,
-        env=env,
-        stdout=output,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    proc.log_path = output.name
+    proc, output = _spawn(command, env, "daphne-")
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_for(base + "/health", proc, timeout)
@@ -64,6 +52,24 @@ def daphne(
         except subprocess.TimeoutExpired:
             proc.kill()
         output.close()
+
+
+def _spawn(command: list[str], env: dict[str, str], prefix: str):
+    """Start `python <command>`; its output goes to a file (a pipe nobody reads would
+    fill and stall it), named by `proc.log_path`."""
+    output = tempfile.NamedTemporaryFile(  # noqa: SIM115 - the caller closes it
+        "w+", prefix=prefix, suffix=".log", delete=False
+    )
+    proc = subprocess.Popen(
+        [sys.executable, *command],
+        cwd=ROOT,
+        env=env,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    proc.log_path = output.name
+    return proc, output
 
 
 def _wait_for(url: str, proc: subprocess.Popen, timeout: float) -> None:
@@ -92,18 +98,7 @@ def get(url: str, headers: dict | None = None) -> tuple[int, bytes, dict]:
 @contextlib.contextmanager
 def task_worker(env: dict[str, str], *, timeout: float = 90) -> Iterator:
     """Start `manage.py run_worker` with `env`; yield the process once it beats."""
-    output = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in `finally`
-        "w+", prefix="worker-", suffix=".log", delete=False
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "run_worker", "-v", "1"],
-        cwd=ROOT,
-        env=env,
-        stdout=output,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    proc.log_path = output.name
+    proc, output = _spawn(["manage.py", "run_worker", "-v", "1"], env, "worker-")
     try:
         deadline = time.monotonic() + timeout
         while "taking queues" not in Path(output.name).read_text():
