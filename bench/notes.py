@@ -179,7 +179,7 @@ def bench_queue():
     session = record_encounter(resident)
     with fake_anthropic() as fake:
         env = server_env(fake)
-        with daphne(env) as base, task_worker(env):
+        with daphne(env, timeout=180) as base, task_worker(env):
             streaming = bench_streaming(fake, base, session, template_id)
             with task_worker(env):
                 batch = bench_batch(fake, base, session, template_id)

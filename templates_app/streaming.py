@@ -113,9 +113,17 @@ def draft_job_start(
         draft.save(
             update_fields=["status", "task_id", "worker_id", "started_at", "updated_at"]
         )
-    return note_generation_input(
-        note_id=draft.note_id, user_id=draft.requested_by_id, section=draft.section
-    )
+    try:
+        return note_generation_input(
+            note_id=draft.note_id, user_id=draft.requested_by_id, section=draft.section
+        )
+    except Exception:  # the note changed under the queue: end the job, free the note
+        logger.exception("draft job %s could not start", job_id)
+        with transaction.atomic():
+            draft = DraftJob.objects.select_for_update().get(pk=job_id)
+            message = "The draft could not start; try again."
+            _abandon(draft, DraftJob.Status.INTERRUPTED, message)
+        return None
 
 
 def draft_events_append(*, job_id: int, worker_id: str, events: Events) -> str:

@@ -16,6 +16,7 @@ from tests.fakes.tcp_proxy import free_port
 from tests.live import daphne, get, task_worker
 
 pytestmark = pytest.mark.browser  # servers in child processes
+STARTUP = 120  # seconds a child server may take to start on a loaded machine
 
 DATABASE_BACKEND = {
     "default": {
@@ -41,7 +42,7 @@ def _ready(base: str) -> tuple[int, dict]:
 
 def test_readiness_fails_with_no_live_worker(transactional_db):
     env = live_server_env()
-    with daphne(env) as base:
+    with daphne(env, timeout=STARTUP) as base:
         status, body = _ready(base)
         assert status == 503
         assert body["checks"]["worker"] == "down" and "worker" in body["detail"]

@@ -17,6 +17,7 @@ from templates_app.services import note_create
 from tests.browser import chromium, live_server_env, screenshot
 from tests.fakes.anthropic_server import Answer, fake_anthropic
 from tests.live import daphne, task_worker
+from tests.noumaris.test_worker import STARTUP
 from tests.templates_app.test_api import sign_in
 from tests.templates_app.test_browser_notes import sign_in as sign_in_page
 
@@ -38,7 +39,7 @@ def stack(django_db_setup, django_db_blocker, claude):
             ANTHROPIC_API_KEY="sk-test",
             ANTHROPIC_BASE_URL=claude.base_url,
         )
-    with daphne(env) as base, task_worker(env) as worker:
+    with daphne(env, timeout=STARTUP) as base, task_worker(env) as worker:
         yield base, worker
 
 

@@ -12,7 +12,7 @@ from templates_app.services import note_create
 from tests.browser import live_server_env
 from tests.fakes.anthropic_server import Answer, fake_anthropic
 from tests.live import daphne, task_worker
-from tests.noumaris.test_worker import eventually
+from tests.noumaris.test_worker import STARTUP, eventually
 from tests.templates_app.conftest import record_encounter
 from tests.templates_app.test_api import sign_in
 from tests.templates_app.test_draft_jobs import follow, start
@@ -35,7 +35,7 @@ def test_a_worker_killed_mid_draft_frees_the_note_with_what_was_kept(
             WORKER_DEAD_AFTER="3",
         )
         with (
-            daphne(env) as base,
+            daphne(env, timeout=STARTUP) as base,
             httpx.Client(base_url=base, timeout=30) as http,
         ):
             csrf = sign_in(http, base, "resident", password)
