@@ -134,8 +134,24 @@ def new_notes(client, base, headers, session, template_id, n) -> list[int]:
     ]
 
 
+def stages(job_id: int) -> tuple[float, float]:
+    """(queued -> a worker claimed the task, claimed -> the draft's `start` stored),
+    in ms, from the rows' own timestamps."""
+    from django_tasks_db.models import DBTaskResult
+
+    from templates_app.models import DraftJob
+
+    job = DraftJob.objects.get(pk=job_id)
+    queued, start = job.events.filter(seq__in=[1, 2]).order_by("seq")
+    claimed = DBTaskResult.objects.get(pk=job.task_id).started_at
+    return (
+        (claimed - queued.created_at).total_seconds() * 1000,
+        (start.created_at - claimed).total_seconds() * 1000,
+    )
+
+
 def bench_streaming(fake, base, session, template_id):
-    added, before_model, relay = [], [], []
+    added, before_model, relay, pickup, setup = [], [], [], [], []
     with httpx.Client(timeout=60) as client:
         headers = signed_in(client, base)
         [note_id] = new_notes(client, base, headers, session, template_id, 1)
@@ -151,6 +167,11 @@ def bench_streaming(fake, base, session, template_id):
                 added.append((first_text - started - model_ttft) * 1000)
                 before_model.append((request.at - started) * 1000)
                 relay.append((first_text - fake.first_token_at[seen]) * 1000)
+                claim, begin = stages(job["id"])
+                pickup.append(claim)
+                setup.append(begin)
+    print(f"  queued -> claimed by the worker: {summary(pickup)}")
+    print(f"  claimed -> the draft's start stored (engine ready): {summary(setup)}")
     return added, before_model, relay
 
 
