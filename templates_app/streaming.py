@@ -11,8 +11,8 @@ Live events travel through the database: every open stream polls the job's next
 events every POLL_SECONDS (one indexed range query). They must be stored anyway for
 a rejoin, the worker is another process (the embedded default's in-memory channel
 layer cannot cross processes), and one source of truth means no gap or duplicate
-between the replay and the live part. The worker writes deltas in batches at most
-FLUSH_SECONDS old.
+between the replay and the live part. The worker writes a delta at once unless it
+wrote within FLUSH_SECONDS; then deltas wait at most that long, batched.
 
 Stated times: a cancel stops the engine within CANCEL_POLL_SECONDS of the request; a
 worker killed mid-draft stops beating, and after WORKER_DEAD_AFTER (10 s) the first
@@ -263,19 +263,24 @@ class _Outbox:
     def __init__(self, job_id: int, worker_id: str):
         self.job_id, self.worker_id = job_id, worker_id
         self.pending: Events = []
-        self.oldest = 0.0
+        self.flushed_at = 0.0
         self.lock = asyncio.Lock()
 
+    @property
+    def due(self) -> bool:
+        return time.monotonic() - self.flushed_at >= FLUSH_SECONDS
+
     async def emit(self, kind: str, data: dict) -> None:
-        if not self.pending:
-            self.oldest = time.monotonic()
+        """Store at once, unless a delta comes within FLUSH_SECONDS of the last
+        write: then it waits for the next write (the first text is never held)."""
         self.pending.append((kind, data))
-        if kind != "delta" or time.monotonic() - self.oldest >= FLUSH_SECONDS:
+        if kind != "delta" or self.due:
             await self.flush()
 
     async def flush(self) -> str:
         async with self.lock:
             events, self.pending = self.pending, []
+            self.flushed_at = time.monotonic()
             state = await sync_to_async(draft_events_append)(
                 job_id=self.job_id, worker_id=self.worker_id, events=events
             )
@@ -357,7 +362,7 @@ async def _watched(consume, out: _Outbox) -> str:
         if finished:
             return consumer.result()  # raises what the engine raised
         now = time.monotonic()
-        if out.pending or now - last_look >= CANCEL_POLL_SECONDS:
+        if (out.pending and out.due) or now - last_look >= CANCEL_POLL_SECONDS:
             last_look = now
             try:
                 await out.flush()
