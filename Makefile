@@ -30,7 +30,7 @@ run: $(VENV)/.runtime
 	@# the background of this shell, which waits: Ctrl-C, or the server's exit,
 	@# stops both.
 	DJANGO_DEBUG=1 $(PY) manage.py run_worker & worker=$$!; \
-	DJANGO_DEBUG=1 $(PY) -m noumaris.serve -b 127.0.0.1 -p $(PORT) & server=$$!; \
+	DJANGO_DEBUG=1 $(PY) -m daphne -v 0 -b 127.0.0.1 -p $(PORT) noumaris.asgi:application & server=$$!; \
 	trap 'kill $$worker $$server 2>/dev/null; wait' INT TERM; \
 	wait $$server; kill $$worker 2>/dev/null; wait
 
