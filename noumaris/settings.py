@@ -9,13 +9,22 @@ import os
 import re
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from noumaris.env import env_bool, env_choice, env_int, env_list, env_map, env_str
+from noumaris.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_map,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -59,10 +68,12 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "noumaris.jobs",
+    "axes",
     "accounts",
     "institutions",
     "transcription",
     "templates_app",
+    "usage",  # reads the apps above; none of them imports it
 ]
 
 MIDDLEWARE = [
@@ -77,11 +88,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "noumaris.middleware.PrivateResponsesMiddleware",
+    "institutions.middleware.ViewerMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "noumaris.middleware.AccessLogMiddleware",
     "noumaris.middleware.DatabaseErrorMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Last, as django-axes documents: turns a locked-out sign-in into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "noumaris.urls"
@@ -180,7 +195,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# django-axes first: it refuses a locked-out username or address before any password
+# is checked (local sign-in and the admin's; OIDC has no passwords here).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# After SIGN_IN_FAILURE_LIMIT wrong passwords for one username, or from one client
+# address, sign-in is refused for SIGN_IN_LOCKOUT_MINUTES; a superadmin can unlock it
+# in the admin (Access attempts). A right password resets the count.
+AXES_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "noumaris.net.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.sign_in_locked_out"
+AXES_SENSITIVE_PARAMETERS = ["password", "csrfmiddlewaretoken"]
 
 # --- OpenID Connect (Keycloak) ----------------------------------------------------
 # Set the Keycloak variables (or the explicit OIDC_OP_* overrides for another
@@ -255,7 +285,7 @@ OIDC_FORM_ACTION_ORIGINS = (
     else []
 )
 if OIDC_ENABLED:
-    AUTHENTICATION_BACKENDS = ["accounts.oidc.NoumarisOIDCBackend"]
+    AUTHENTICATION_BACKENDS = ["institutions.oidc.InstitutionsOIDCBackend"]
     MIDDLEWARE.insert(
         MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
         "accounts.oidc.SessionRefresh",
@@ -289,8 +319,28 @@ ANTHROPIC_MAX_TOKENS = env_int("ANTHROPIC_MAX_TOKENS", 4096, minimum=256)
 TRANSCRIPTION_ENGINE = env_choice(
     "TRANSCRIPTION_ENGINE", "auto", {"auto", "deepgram", "offline"}
 )
-NOTE_ENGINE = env_choice("NOTE_ENGINE", "auto", {"auto", "anthropic", "offline"})
+NOTE_ENGINE = env_choice(
+    "NOTE_ENGINE", "auto", {"auto", "anthropic", "openai", "offline"}
+)
+# NOTE_ENGINE=openai: an on-site OpenAI-compatible server (vLLM, Ollama, llama.cpp's
+# llama-server, LM Studio), its base URL ending in /v1, the model name it serves,
+# and a key if it wants one. Seconds per read, SDK retries, output limit.
+LLM_BASE_URL = env_url("LLM_BASE_URL")
+LLM_MODEL = env_str("LLM_MODEL")
+LLM_API_KEY = env_str("LLM_API_KEY")
+LLM_TIMEOUT = env_int("LLM_TIMEOUT", 120, minimum=1)
+LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2, minimum=0)
+LLM_MAX_TOKENS = env_int("LLM_MAX_TOKENS", 4096, minimum=256)
+if NOTE_ENGINE == "openai" and not (LLM_BASE_URL and LLM_MODEL):
+    raise ImproperlyConfigured(
+        "NOTE_ENGINE=openai needs LLM_BASE_URL (the model server's URL, e.g. "
+        "http://llm.hospital.internal:8000/v1) and LLM_MODEL (the model it serves)."
+    )
 WS_MAX_CONNECTIONS_PER_USER = env_int("WS_MAX_CONNECTIONS_PER_USER", 3, minimum=1)
+# New recordings one user may start per minute (a script opening hundreds is refused).
+TRANSCRIPTION_SESSIONS_PER_MINUTE = env_int(
+    "TRANSCRIPTION_SESSIONS_PER_MINUTE", 10, minimum=1
+)
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "50/m")
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
@@ -317,10 +367,30 @@ if EMAIL_URL:
     EMAIL_HOST_PASSWORD = unquote(_email.password or "")
     EMAIL_USE_TLS = _email.scheme in {"smtp+tls", "submission"}
     EMAIL_USE_SSL = _email.scheme == "smtps"
-else:
+    if _email.scheme == "file":
+        # Each message a file in that folder (staging, tests): never the log.
+        EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+        EMAIL_FILE_PATH = unquote(_email.path)
+    elif _email.scheme not in {"smtp", "smtp+tls", "submission", "smtps"}:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL must start smtp://, smtp+tls://, smtps:// or file://, "
+            f"not {_email.scheme}://"
+        )
+elif DEBUG or TESTING:
+    # Development: messages (invitation links included) printed to the console.
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    # The console backend would print every invitation link, a credential, into the
+    # server's log.
+    raise ImproperlyConfigured(
+        "EMAIL_URL is not set: set it to your SMTP server, e.g. "
+        "smtp+tls://user:password@smtp.example.org:587 (DJANGO_DEBUG=1 prints e-mail "
+        "to the console instead)."
+    )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Noumaris <no-reply@noumaris.local>")
-SITE_URL = env_str("SITE_URL", "http://localhost:8000")
+# Where links in e-mails point: SITE_URL, or the local server `make run` serves on PORT.
+PORT = env_int("PORT", 8000, minimum=1)
+SITE_URL = env_str("SITE_URL", f"http://localhost:{PORT}")
 
 # --- Background tasks (README 'Background jobs') --------------------------------------
 # Django's task framework (the django-tasks backport of Django 6.0's django.tasks) on
@@ -429,7 +499,10 @@ LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "noumaris.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "noumaris.logging.RequestIdFilter"},
+        "redact_tokens": {"()": "noumaris.logging.RedactTokensFilter"},
+    },
     "formatters": {
         "json": {
             "()": "noumaris.logging.JsonFormatter",
@@ -443,7 +516,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain" if DEBUG else "json",
-            "filters": ["request_id"],
+            "filters": ["request_id", "redact_tokens"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

@@ -7,11 +7,13 @@ are faculty of the note's institution); to anyone else it does not exist (404).
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
 
 from institutions.models import FacultyProfile
+from institutions.months import month_of, month_window
+from institutions.selectors import user_institution
+from institutions.services.permissions import records_missing, records_open
 from noumaris.errors import NotFoundError
 from templates_app.models import (
     ClinicalNote,
@@ -19,15 +21,13 @@ from templates_app.models import (
     DraftJob,
     NoteRevision,
     NoteTemplate,
+    StatementFlag,
     Tag,
     TemplateSection,
 )
 
 
 def _user_institution(user):
-    # institutions.selectors imports this module (usage panel): import on use.
-    from institutions.selectors import user_institution
-
     return user_institution(user=user)
 
 
@@ -109,11 +109,14 @@ def notes_for_user(*, user) -> QuerySet[ClinicalNote]:
             )
         )
     )
-    return ClinicalNote.objects.filter(Q(author=user) | supervising)
+    return ClinicalNote.objects.filter(
+        (Q(author=user) & records_open(user)) | supervising
+    )
 
 
 def note_get_for_user(*, user, note_id) -> ClinicalNote:
-    """One note the user may see, with its people and encounter; else 404."""
+    """One note the user may see, with its people and encounter; else 404 (403 with
+    the reason for a resident whose residency ended)."""
     try:
         return (
             notes_for_user(user=user)
@@ -121,7 +124,7 @@ def note_get_for_user(*, user, note_id) -> ClinicalNote:
             .get(pk=int(note_id))
         )
     except (ClinicalNote.DoesNotExist, TypeError, ValueError):
-        raise NotFoundError("No such note.") from None
+        raise records_missing(user=user, missing="No such note.") from None
 
 
 def note_list_for_user(*, user, status: str = "") -> QuerySet[ClinicalNote]:
@@ -147,6 +150,7 @@ def notes_awaiting_signature(*, user) -> QuerySet[ClinicalNote]:
     """The author's drafts (returned ones first), newest first."""
     return (
         ClinicalNote.objects.filter(author=user, status=ClinicalNote.Status.DRAFT)
+        .filter(records_open(user))
         .select_related("session", "supervisor")
         .order_by("-returned_at", "-updated_at", "-id")
     )
@@ -165,6 +169,19 @@ def note_revisions(*, note: ClinicalNote) -> list[NoteRevision]:
     return list(note.revisions.select_related("author").order_by("number"))
 
 
+def note_flags(*, note: ClinicalNote) -> list[StatementFlag]:
+    """Every flag the verifier raised on the note, open or resolved, in order."""
+    return list(note.flags.select_related("resolved_by").order_by("id"))
+
+
+def note_review_state(*, note: ClinicalNote) -> dict:
+    """The latest revision's number (what an edit names) and the open flags' count."""
+    return {
+        "revision": note.revisions.aggregate(last=Max("number"))["last"] or 0,
+        "open_flags": note.flags.filter(status=StatementFlag.Status.OPEN).count(),
+    }
+
+
 def supervisors_for_user(*, user) -> QuerySet[FacultyProfile]:
     """Active faculty of the user's institution, who may be named to co-sign."""
     institution = _user_institution(user)
@@ -179,25 +196,20 @@ def supervisors_for_user(*, user) -> QuerySet[FacultyProfile]:
 
 
 def notes_by_month(*, institution, months: int = 6) -> dict[dt.date, int]:
-    """Clinical notes created per calendar month (first day of month -> count), for the
-    institution's usage panel. Months without activity may be absent."""
-    today = timezone.now().date().replace(day=1)
-    year, month = today.year, today.month - (months - 1)
-    while month <= 0:
-        year, month = year - 1, month + 12
-    since = dt.datetime(year, month, 1, tzinfo=dt.UTC)
+    """Clinical notes created per calendar month of the institution's time zone (first
+    day of month -> count), for its usage panel. Months without activity may be
+    absent."""
+    window = month_window(institution=institution, months=months)
     rows = (
-        ClinicalNote.objects.filter(institution=institution, created_at__gte=since)
-        .annotate(month=TruncMonth("created_at", tzinfo=dt.UTC))
+        ClinicalNote.objects.filter(
+            institution=institution, created_at__gte=window.since
+        )
+        .annotate(month=TruncMonth("created_at", tzinfo=window.zone))
         .values("month")
         .annotate(count=Count("id"))
         .order_by("month")
     )
-    return {_as_date(row["month"]): row["count"] for row in rows}
-
-
-def _as_date(value) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
+    return {month_of(row["month"]): row["count"] for row in rows}
 
 
 # --- Draft jobs (templates_app.streaming) ---------------------------------------------

@@ -50,6 +50,7 @@ from templates_app.models import ClinicalNote, DraftEvent, DraftJob
 from templates_app.selectors import (
     draft_events_after,
     draft_job_get_for_author,
+    note_review_state,
 )
 from templates_app.services import (
     GenerationJob,
@@ -231,6 +232,7 @@ def _close(draft: DraftJob, status: str, events: Events) -> None:
         "generation": note.generation,
         "input_tokens": note.input_tokens,
         "output_tokens": note.output_tokens,
+        **note_review_state(note=note),  # the revision an edit names, open flags
     }
     _append(draft, [*events, ("done", done)])
     draft.status, draft.finished_at = status, timezone.now()

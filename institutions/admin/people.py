@@ -6,6 +6,7 @@ from django.db import models
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import ngettext
 
 from institutions.admin.base import (
     SERVICE_ERRORS,
@@ -25,6 +26,7 @@ from institutions.models import (
     FacultyProfile,
     Feature,
     InstitutionAdmin,
+    Invitation,
     PhysicianProfile,
     ResidentProfile,
 )
@@ -44,7 +46,6 @@ from institutions.services.features import (
     physician_feature_revoke,
 )
 from institutions.services.invitations import (
-    admin_add,
     invitation_batch_invite,
     invitation_create,
 )
@@ -239,6 +240,7 @@ class ResidentModelAdmin(PersonMixin, ScopedModelAdmin):
                     pgy_level=data["pgy_level"],
                     specialty=data["specialty"],
                     is_senior=data.get("is_senior", False),
+                    feature_codes=data["features"],
                     ip_address=client_ip(request),
                 )
             except SERVICE_ERRORS as exc:
@@ -316,9 +318,8 @@ class ResidentModelAdmin(PersonMixin, ScopedModelAdmin):
             except SERVICE_ERRORS as exc:
                 refusals.append(refusal_text(exc))
         if changed:
-            self.message_user(
-                request, f"{changed} resident(s) {done}.", messages.SUCCESS
-            )
+            text = ngettext("%d resident %s.", "%d residents %s.", changed)
+            self.message_user(request, text % (changed, done), messages.SUCCESS)
         for refusal in refusals:
             self.message_user(request, refusal, messages.WARNING)
 
@@ -391,25 +392,23 @@ class AdminMembershipModelAdmin(PersonMixin, ScopedModelAdmin):
 
     def _add_admin(self, request, form):
         data = form.cleaned_data
-        institution = form.institution(request.user)
         try:
-            added = admin_add(
+            invitation = invitation_create(
                 actor=request.user,
-                institution=institution,
+                institution=form.institution(request.user),
                 email=data["email"],
+                role=Invitation.Role.ADMIN,
                 is_senior=data["is_senior"],
                 ip_address=client_ip(request),
             )
         except SERVICE_ERRORS as exc:
             add_service_errors(form, exc)
             return None
-        if isinstance(added, InstitutionAdmin):
-            message = f"{added.user} is now an admin of {institution}."
-        else:
-            message = (
-                f"{data['email']} has no account yet: an admin invitation was sent."
-            )
-        self.message_user(request, message, messages.SUCCESS)
+        self.message_user(
+            request,
+            f"Admin invitation sent to {invitation.email}. It expires in 7 days.",
+            messages.SUCCESS,
+        )
         return redirect("admin:institutions_institutionadmin_changelist")
 
 

@@ -78,6 +78,11 @@ class InvitationSerializer(serializers.Serializer):
     pgy_level = serializers.IntegerField(allow_null=True)
     specialty = serializers.CharField()
     is_senior = serializers.BooleanField()
+    features = serializers.ListField(
+        child=serializers.CharField(),
+        source="feature_codes",
+        help_text="Residents: the features granted on acceptance.",
+    )
     status = serializers.ChoiceField(
         choices=Invitation.Status.choices,
         source="effective_status",
@@ -113,28 +118,6 @@ class AuditEntrySerializer(serializers.Serializer):
     institution_id = serializers.IntegerField(allow_null=True)
     ip_address = serializers.CharField(allow_null=True)
     details = serializers.JSONField()
-
-
-class MonthActivitySerializer(serializers.Serializer):
-    month = serializers.DateField()
-    transcription_minutes = serializers.FloatField()
-    notes = serializers.IntegerField()
-
-
-class UsageSerializer(serializers.Serializer):
-    seats_used = serializers.IntegerField()
-    seats_limit = serializers.IntegerField()
-    seats_free = serializers.IntegerField()
-    active_residents = serializers.IntegerField()
-    pending_resident_invitations = serializers.IntegerField()
-    admins = serializers.IntegerField()
-    admins_limit = serializers.IntegerField()
-    pending_invitations = serializers.IntegerField()
-    residents_by_status = serializers.DictField(child=serializers.IntegerField())
-    residents_by_pgy = serializers.DictField(child=serializers.IntegerField())
-    transcription_minutes_this_month = serializers.FloatField()
-    notes_this_month = serializers.IntegerField()
-    months = MonthActivitySerializer(many=True)
 
 
 class GrantSerializer(serializers.Serializer):

@@ -20,23 +20,25 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import audit_record
+from accounts.services import audit_record, user_create_from_provider
 from institutions.models import (
-    PGY_MAX,
-    PGY_MIN,
     FacultyProfile,
     Institution,
     InstitutionAdmin,
+    InstitutionFeature,
     Invitation,
     ResidentProfile,
 )
-from institutions.selectors import admin_seats_used, resident_seats_used
+from institutions.selectors import invitation_find_by_token
 from institutions.services.authority import (
     existing_role,
     institution_lock,
     require_institution_admin,
 )
-from institutions.services.institutions import admin_create, admin_membership_add
+from institutions.services.features import features_grant_on_joining
+from institutions.services.institutions import admin_membership_add
+from institutions.services.residents import pgy_level_clean, specialty_clean
+from institutions.services.seats import seat_require
 from institutions.tokens import invitation_token_hash, invitation_token_new
 from noumaris.errors import (
     ApplicationError,
@@ -50,6 +52,7 @@ __all__ = [
     "BatchResult",
     "BatchRow",
     "invitation_accept",
+    "invitation_account_create",
     "invitation_accept_new_account",
     "invitation_create",
     "invitation_batch_invite",
@@ -77,35 +80,6 @@ INVITED_ACTION = {
 # --- Invite ---------------------------------------------------------------------------
 
 
-def admin_add(
-    *,
-    actor,
-    institution: Institution,
-    email: str,
-    is_senior: bool = False,
-    ip_address: str | None = None,
-) -> InstitutionAdmin | Invitation:
-    """Add an admin by e-mail: an existing account becomes one at once
-    (`admin_create`); an address without an account is sent an admin invitation."""
-    user = User.objects.filter(email__iexact=email.strip()).first()
-    if user is not None:
-        return admin_create(
-            actor=actor,
-            institution=institution,
-            user=user,
-            is_senior=is_senior,
-            ip_address=ip_address,
-        )
-    return invitation_create(
-        actor=actor,
-        institution=institution,
-        email=email,
-        role=Invitation.Role.ADMIN,
-        is_senior=is_senior,
-        ip_address=ip_address,
-    )
-
-
 def invitation_create(
     *,
     actor,
@@ -115,16 +89,20 @@ def invitation_create(
     pgy_level: int | None = None,
     specialty: str = "",
     is_senior: bool = False,
+    feature_codes: list[str] | None = None,
     ip_address: str | None = None,
 ) -> Invitation:
     """Invite `email` to `institution` in `role` and e-mail the link (on commit).
+
+    A resident invitation carries the features the resident is granted on accepting:
+    `feature_codes`, or by default every feature the institution has.
 
     Admins invite residents and faculty; only senior admins (or superadmins) invite
     admins. Raises ValidationError (email, role, pgy_level), ConflictError (already a
     member, already pending, no seat left), ForbiddenError or NotFoundError. The
     returned invitation carries the raw link token as `.token` (never stored).
     """
-    require_institution_admin(actor, institution, senior=role == Invitation.Role.ADMIN)
+    _require_inviter(actor, institution, role)
     fields = _clean_invitation_fields(
         email=email, role=role, pgy_level=pgy_level, specialty=specialty
     )
@@ -134,6 +112,7 @@ def invitation_create(
             actor=actor,
             institution=locked,
             is_senior=is_senior and role == Invitation.Role.ADMIN,
+            feature_codes=feature_codes,
             ip_address=ip_address,
             **fields,
         )
@@ -146,6 +125,7 @@ def resident_invite(
     email: str,
     pgy_level: int,
     specialty: str = "",
+    feature_codes: list[str] | None = None,
     ip_address: str | None = None,
 ) -> Invitation:
     """Invite a resident (PGY 1-10) to `institution`; see `invitation_create`."""
@@ -156,6 +136,7 @@ def resident_invite(
         role=Invitation.Role.RESIDENT,
         pgy_level=pgy_level,
         specialty=specialty,
+        feature_codes=feature_codes,
         ip_address=ip_address,
     )
 
@@ -172,18 +153,15 @@ def _clean_invitation_fields(*, email, role, pgy_level, specialty) -> dict:
         errors["role"] = ["Choose resident, admin or faculty."]
     if role == Invitation.Role.RESIDENT:
         try:
-            pgy_level = int(pgy_level)
-        except (TypeError, ValueError):
-            pgy_level = None
-        if pgy_level is None or not PGY_MIN <= pgy_level <= PGY_MAX:
-            errors["pgy_level"] = [
-                f"PGY must be a whole number from {PGY_MIN} to {PGY_MAX}."
-            ]
+            pgy_level = pgy_level_clean(pgy_level)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     else:
         pgy_level = None
-    specialty = (specialty or "").strip()
-    if len(specialty) > 120:
-        errors["specialty"] = ["Specialty is at most 120 characters."]
+    try:
+        specialty = specialty_clean(specialty)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     return {
@@ -195,12 +173,22 @@ def _clean_invitation_fields(*, email, role, pgy_level, specialty) -> dict:
 
 
 def _invite_locked(
-    *, actor, institution, email, role, pgy_level, specialty, is_senior, ip_address
+    *,
+    actor,
+    institution,
+    email,
+    role,
+    pgy_level,
+    specialty,
+    is_senior,
+    ip_address,
+    feature_codes=None,
 ) -> Invitation:
     """Invite with the institution's row already locked by the caller's transaction."""
+    codes = _invitation_features(institution, role, feature_codes)
     _refuse_members(institution, email)
     _expire_or_refuse_pending(institution, email)
-    _require_seat(institution, role)
+    seat_require(institution=institution, role=role)
     token = invitation_token_new()
     now = timezone.now()
     invitation = Invitation.objects.create(
@@ -210,6 +198,7 @@ def _invite_locked(
         pgy_level=pgy_level,
         specialty=specialty,
         is_senior=is_senior,
+        feature_codes=codes,
         token_hash=invitation_token_hash(token),
         expires_at=now + INVITATION_LIFETIME,
         invited_by=actor,
@@ -222,11 +211,36 @@ def _invite_locked(
         target=invitation,
         institution=institution,
         ip_address=ip_address,
-        details={"email": email, "role": role, "pgy_level": pgy_level},
+        details={
+            "email": email,
+            "role": role,
+            "pgy_level": pgy_level,
+            "features": codes,
+        },
     )
     _send_on_commit(invitation, token)
     invitation.token = token
     return invitation
+
+
+def _invitation_features(institution, role, wanted) -> list[str]:
+    """The features a resident invitation grants: those asked for, or by default all
+    the institution has; one it does not have is a ValidationError."""
+    if role != Invitation.Role.RESIDENT:
+        return []
+    has = set(
+        InstitutionFeature.objects.filter(
+            institution=institution, is_enabled=True, feature__is_active=True
+        ).values_list("feature__code", flat=True)
+    )
+    if wanted is None:
+        return sorted(has)
+    unknown = sorted(set(wanted) - has)
+    if unknown:
+        raise ValidationError(
+            {"features": [f"{institution} does not include {', '.join(unknown)}."]}
+        )
+    return sorted(set(wanted))
 
 
 def _refuse_members(institution: Institution, email: str) -> None:
@@ -261,24 +275,6 @@ def _expire_or_refuse_pending(institution: Institution, email: str) -> None:
         raise ConflictError(
             f"An invitation to {email} is already pending; resend it instead."
         )
-
-
-def _require_seat(institution: Institution, role: str) -> None:
-    if role == Invitation.Role.RESIDENT:
-        active, pending = resident_seats_used(institution=institution)
-        if active + pending >= institution.max_residents:
-            raise ConflictError(
-                f"No resident seat left at {institution}: {active} active residents "
-                f"and {pending} pending invitations use all "
-                f"{institution.max_residents} seats."
-            )
-    elif role == Invitation.Role.ADMIN:
-        admins, pending = admin_seats_used(institution=institution)
-        if admins + pending >= institution.max_admins:
-            raise ConflictError(
-                f"No admin seat left at {institution}: {admins} admins and {pending} "
-                f"pending admin invitations use all {institution.max_admins} seats."
-            )
 
 
 def _send_on_commit(invitation: Invitation, token: str) -> None:
@@ -386,11 +382,7 @@ def _parse_batch_csv(csv_text: str | bytes) -> list[BatchRow]:
             raise ValidationError(
                 {"file": ["The file is not UTF-8 text; save it as CSV UTF-8."]}
             ) from None
-    records = [
-        (number, [cell.strip() for cell in record])
-        for number, record in enumerate(csv.reader(io.StringIO(csv_text)), start=1)
-        if any(cell.strip() for cell in record)
-    ]
+    records = _csv_records(csv_text)
     if records and "@" not in records[0][1][0]:
         header = [cell.lower().replace(" ", "_") for cell in records[0][1]]
         if "email" not in header:
@@ -422,6 +414,26 @@ def _parse_batch_csv(csv_text: str | bytes) -> list[BatchRow]:
     ]
 
 
+def _csv_records(csv_text: str) -> list[tuple[int, list[str]]]:
+    """Numbered non-blank lines of cells; any line ending (CRLF, LF, a bare CR from
+    old spreadsheets) is read as one; a line the csv module cannot read is a 422
+    naming it, never a 500."""
+    reader = csv.reader(io.StringIO(csv_text, newline=None))
+    records = []
+    try:
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                records.append((reader.line_num, [cell.strip() for cell in record]))
+    except csv.Error as exc:
+        reason = str(exc)
+        if "field larger than field limit" in reason:
+            reason = f"a cell is longer than {csv.field_size_limit():,} characters"
+        raise ValidationError(
+            {"file": [f"Line {max(reader.line_num, 1)} cannot be read: {reason}."]}
+        ) from None
+    return records
+
+
 def _columns(header: list[str]) -> dict[str, int | None]:
     def find(*names):
         return next((header.index(n) for n in names if n in header), None)
@@ -440,6 +452,12 @@ def _cell(cells: list[str], index: int | None) -> str:
 # --- Resend and revoke ------------------------------------------------------------
 
 
+def _require_inviter(actor, institution, role) -> None:
+    """The one rule for every action on an invitation (create, resend, revoke): an
+    admin of the institution; for an admin invitation, a senior one."""
+    require_institution_admin(actor, institution, senior=role == Invitation.Role.ADMIN)
+
+
 def invitation_resend(
     *, actor, invitation: Invitation, ip_address: str | None = None
 ) -> Invitation:
@@ -448,7 +466,7 @@ def invitation_resend(
     Only pending invitations (expired ones included) can be resent; an expired
     resident invitation needs a free seat again. `.token` holds the new token.
     """
-    require_institution_admin(actor, invitation.institution)
+    _require_inviter(actor, invitation.institution, invitation.role)
     with transaction.atomic():
         locked_institution = institution_lock(invitation.institution)
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
@@ -461,7 +479,7 @@ def invitation_resend(
                 "only pending invitations can be resent."
             )
         if invitation.effective_status == Invitation.Status.EXPIRED:
-            _require_seat(locked_institution, invitation.role)
+            seat_require(institution=locked_institution, role=invitation.role)
             if invitation.status == Invitation.Status.EXPIRED:
                 _expire_or_refuse_pending(locked_institution, invitation.email)
         token = invitation_token_new()
@@ -498,7 +516,7 @@ def invitation_revoke(
     *, actor, invitation: Invitation, ip_address: str | None = None
 ) -> Invitation:
     """Revoke a pending invitation: its link stops working and its seat frees up."""
-    require_institution_admin(actor, invitation.institution)
+    _require_inviter(actor, invitation.institution, invitation.role)
     with transaction.atomic():
         invitation = (
             Invitation.objects.select_for_update()
@@ -638,6 +656,29 @@ def invitation_accept_new_account(
         return invitation_accept(token=token, user=user, ip_address=ip_address), user
 
 
+def invitation_account_create(
+    *, token: str, claims: dict, ip_address: str | None = None
+) -> User | None:
+    """At a first sign-in through the provider: create the account of a pending,
+    unexpired invitation to this verified e-mail, else None.
+
+    The invitation stays pending: `/invite/<token>` accepts it once signed in.
+    """
+    invitation = invitation_find_by_token(token=token)
+    if (
+        invitation is None
+        or invitation.effective_status != Invitation.Status.PENDING
+        or invitation.email.lower() != claims["email"].lower()
+    ):
+        return None
+    return user_create_from_provider(
+        claims=claims,
+        institution=invitation.institution,
+        details={"method": "invitation", "invitation_id": invitation.pk},
+        ip_address=ip_address,
+    )
+
+
 def _validate_new_account(user, password: str) -> None:
     errors: dict[str, list[str]] = {}
     try:
@@ -674,11 +715,16 @@ def _locked_by_token(token: str) -> Invitation:
 def _join(invitation: Invitation, user) -> None:
     institution = invitation.institution
     if invitation.role == Invitation.Role.RESIDENT:
-        ResidentProfile.objects.create(
+        resident = ResidentProfile.objects.create(
             user=user,
             institution=institution,
             pgy_level=invitation.pgy_level,
             specialty=invitation.specialty,
+        )
+        features_grant_on_joining(
+            resident=resident,
+            codes=invitation.feature_codes,
+            granted_by=invitation.invited_by,
         )
     elif invitation.role == Invitation.Role.FACULTY:
         FacultyProfile.objects.create(

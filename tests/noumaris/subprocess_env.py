@@ -20,6 +20,8 @@ OURS = (
     "TASKS_",
     "WORKER_",
     "EMAIL_",
+    "SITE_URL",
+    "PORT",
 )
 
 
