@@ -8,8 +8,7 @@ ordinary task, so it shows in the admin, is retried by hand there and counted in
 /metrics. Add an entry here to schedule new work; nothing else needs to change.
 
 Not here yet, by design: audio retention (the speech issue's service does not exist
-on this branch) and marking orphaned recordings paused (the recording issue's
-service, not yet on main). Each becomes one line below once its service exists.
+on main yet); it becomes one line below once its service exists.
 """
 
 import datetime as dt
@@ -56,6 +55,12 @@ PERIODIC: tuple[Periodic, ...] = (
         dt.timedelta(hours=1),
         "transcription.tasks.tickets_purge",
         doc="Delete WebSocket tickets that expired or were spent.",
+    ),
+    Periodic(
+        "transcription.orphans_pause",
+        dt.timedelta(minutes=1),
+        "transcription.tasks.sessions_mark_orphans_paused",
+        doc="Pause recordings whose server died (no socket for 90 s): Resume shows.",
     ),
     Periodic(
         "notes.draft_events_purge",
