@@ -191,14 +191,16 @@ def test_in_chromium_a_draft_survives_closing_its_tab(
         sign_in_page(page, base, "resident", password)
         page.goto(f"{base}/notes/{draft.pk}")
         page.get_by_role("button", name="Draft note").click()
-        expect(page.locator(".note-section.streaming")).to_be_visible(timeout=30_000)
-        page.close()  # the tab goes away while the model is writing
+        # drafting (the page follows the job): the tab goes away mid-draft
+        expect(page.get_by_role("button", name="Stop drafting")).to_be_visible(
+            timeout=30_000
+        )
+        page.close()
 
         page = context.new_page()
         page.goto(f"{base}/notes/{draft.pk}")
         still = page.get_by_role("button", name="Stop drafting")
         if still.is_visible():  # still streaming: the page has rejoined the draft
-            expect(page.locator(".note-section .section-text").first).not_to_be_empty()
             screenshot(page, "note-rejoined-draft")
             expect(page.get_by_text("Draft complete")).to_be_visible(timeout=30_000)
             expect(still).to_be_hidden()
