@@ -26,7 +26,13 @@ run: $(VENV)/.runtime
 	@echo "  Demo sign-ins (password: noumaris-demo): superadmin, admin, admin2, attending,"
 	@echo "  resident, resident2, riverside-admin, riverside-resident, physician"
 	@echo ""
-	DJANGO_DEBUG=1 $(PY) -m daphne -v 0 -b 127.0.0.1 -p $(PORT) noumaris.asgi:application
+	@# A task worker beside the server (drafts, e-mails, periodic jobs). Both run in
+	@# the background of this shell, which waits: Ctrl-C, or the server's exit,
+	@# stops both.
+	DJANGO_DEBUG=1 $(PY) manage.py run_worker & worker=$$!; \
+	DJANGO_DEBUG=1 $(PY) -m daphne -v 0 -b 127.0.0.1 -p $(PORT) noumaris.asgi:application & server=$$!; \
+	trap 'kill $$worker $$server 2>/dev/null; wait' INT TERM; \
+	wait $$server; kill $$worker 2>/dev/null; wait
 
 test: $(VENV)/.dev
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

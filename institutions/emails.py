@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from institutions.models import Invitation
+from institutions.tokens import invitation_token_hash
 
 
 def invitation_accept_url(token: str) -> str:
@@ -15,8 +16,20 @@ def invitation_accept_url(token: str) -> str:
     )
 
 
-def invitation_email_send(*, invitation: Invitation, token: str) -> None:
-    """Send the invitation (text and HTML) to the invited address."""
+def invitation_email_message(*, object_id: int, secret: str):
+    """The invitation e-mail (text and HTML) to send now, or None when the link is
+    no longer the invitation's (resent since, revoked, accepted)."""
+    invitation = (
+        Invitation.objects.select_related("institution", "invited_by")
+        .filter(pk=object_id, status=Invitation.Status.PENDING)
+        .first()
+    )
+    if invitation is None or invitation.token_hash != invitation_token_hash(secret):
+        return None
+    return invitation_email(invitation=invitation, token=secret)
+
+
+def invitation_email(*, invitation: Invitation, token: str) -> EmailMultiAlternatives:
     context = {
         "invitation": invitation,
         "institution": invitation.institution,
@@ -34,4 +47,4 @@ def invitation_email_send(*, invitation: Invitation, token: str) -> None:
     message.attach_alternative(
         render_to_string("institutions/email/invitation.html", context), "text/html"
     )
-    message.send()
+    return message

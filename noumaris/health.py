@@ -33,9 +33,22 @@ def redis_is_up(url: str) -> bool:
         client.close()
 
 
+def worker_is_up() -> bool:
+    """A task worker beat within WORKER_DEAD_AFTER seconds: queued work will run."""
+    from noumaris.jobs.services import workers_alive_count
+
+    try:
+        return workers_alive_count() > 0
+    except Exception:  # noqa: BLE001 - the database check reports why
+        return False
+
+
 def readiness() -> dict[str, str]:
     """Return each dependency's state, "ok" or "down"."""
     checks = {"database": "ok" if database_is_up() else "down"}
     if settings.REDIS_URL:
         checks["redis"] = "ok" if redis_is_up(settings.REDIS_URL) else "down"
+    if settings.TASKS_BACKEND == "database":
+        # A queue with no live worker is a failed readiness (DESIGN 'Background jobs').
+        checks["worker"] = "ok" if worker_is_up() else "down"
     return checks

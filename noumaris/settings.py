@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "django_ratelimit",
     "channels",
     "mozilla_django_oidc",
+    "django_tasks",
+    "django_tasks_db",
+    "noumaris.jobs",
     "axes",
     "accounts",
     "institutions",
@@ -142,7 +145,12 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
         else None,
     }
 elif _db["ENGINE"] == "django.db.backends.sqlite3":
-    _db["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    # WAL: the task worker's polls and writes do not block the server's reads.
+    _db["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL;",
+    }
     # A file, not memory, so a server process started by a test sees the test data.
     # One file per test run (pid), so two runs on one machine do not collide.
     _db["TEST"] = {"NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")}
@@ -383,6 +391,49 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Noumaris <no-reply@noumaris.
 # Where links in e-mails point: SITE_URL, or the local server `make run` serves on PORT.
 PORT = env_int("PORT", 8000, minimum=1)
 SITE_URL = env_str("SITE_URL", f"http://localhost:{PORT}")
+
+# --- Background tasks (README 'Background jobs') --------------------------------------
+# Django's task framework (the django-tasks backport of Django 6.0's django.tasks) on
+# its ORM backend: tasks are rows of this database, taken by `manage.py run_worker`
+# processes (any number, on any machine). TASKS_BACKEND=rq or celery names the
+# backend of a deployment that has outgrown it (its package must be installed). The
+# test process runs tasks in place (`immediate`, as Django's docs advise for tests);
+# the tests of the worker itself start real `run_worker` processes.
+TASKS_BACKEND = env_choice(
+    "TASKS_BACKEND",
+    "immediate" if TESTING else "database",
+    {"database", "immediate", "rq", "celery"},
+)
+TASK_QUEUES = ["default", "email"]
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+            "rq": "django_tasks_rq.RQBackend",
+            "celery": "django_tasks_fennel.CeleryBackend",
+        }[TASKS_BACKEND],
+        "QUEUES": TASK_QUEUES,
+    }
+}
+if TASKS_BACKEND == "rq":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL (RQ's store).")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {name: {"URL": REDIS_URL} for name in TASK_QUEUES}
+elif TASKS_BACKEND == "celery":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=celery needs REDIS_URL (broker).")
+    INSTALLED_APPS += ["django_tasks_fennel"]
+    CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL
+# A worker writes a heartbeat this often and counts as dead (its running tasks
+# failed, a note it was drafting freed with what was kept) after WORKER_DEAD_AFTER.
+WORKER_HEARTBEAT_EVERY = env_int("WORKER_HEARTBEAT_EVERY", 2, minimum=1)
+WORKER_DEAD_AFTER = env_int("WORKER_DEAD_AFTER", 10, minimum=2)
+# A failed e-mail is retried after EMAIL_RETRY_DELAY seconds, then 4x longer each
+# time (30 s, 2 min, 8 min, 32 min), EMAIL_MAX_ATTEMPTS attempts in all.
+EMAIL_RETRY_DELAY = env_int("EMAIL_RETRY_DELAY", 30, minimum=0)
+EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 5, minimum=1)
 
 # --- Internationalisation --------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -253,6 +253,74 @@ class NoteRevision(models.Model):
         return json.loads(self.content or "{}")
 
 
+class DraftJob(TimestampedModel):
+    """One drafting of a note by a task worker, followed by any page through its
+    events; at most one queued or running per note."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Drafting"
+        COMPLETE = "complete", "Complete"
+        INTERRUPTED = "interrupted", "Stopped; what was drafted is kept"
+        CANCELLED = "cancelled", "Cancelled; what was drafted is kept"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    note = models.ForeignKey(
+        ClinicalNote, on_delete=models.CASCADE, related_name="draft_jobs"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    section = models.CharField(max_length=40, blank=True)
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.QUEUED
+    )
+    task_id = models.CharField(max_length=64, blank=True)
+    worker_id = models.CharField(max_length=64, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    last_seq = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["note"],
+                condition=Q(status__in=["queued", "running"]),
+                name="draft_job_one_active_per_note",
+            ),
+        ]
+        indexes = [models.Index(fields=["status"], name="draft_job_status")]
+
+    def __str__(self):
+        return f"Draft job {self.pk} of note {self.note_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+
+class DraftEvent(models.Model):
+    """One server-sent event of a draft job, numbered from 1 (`Last-Event-ID`)."""
+
+    job = models.ForeignKey(DraftJob, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16)
+    data = EncryptedTextField(help_text="The event's JSON; holds note text.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["job", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "seq"], name="draft_event_seq"),
+        ]
+
+    def __str__(self):
+        return f"Event {self.seq} of draft job {self.job_id}"
+
+
 class StatementFlag(models.Model):
     """A statement of a draft that its cited segments do not carry (see
     generation/verify.py); signing waits until each one is resolved."""

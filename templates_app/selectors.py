@@ -17,6 +17,8 @@ from institutions.services.permissions import records_missing, records_open
 from noumaris.errors import NotFoundError
 from templates_app.models import (
     ClinicalNote,
+    DraftEvent,
+    DraftJob,
     NoteRevision,
     NoteTemplate,
     StatementFlag,
@@ -208,3 +210,30 @@ def notes_by_month(*, institution, months: int = 6) -> dict[dt.date, int]:
         .order_by("month")
     )
     return {month_of(row["month"]): row["count"] for row in rows}
+
+
+# --- Draft jobs (templates_app.streaming) ---------------------------------------------
+
+
+def draft_job_get_for_author(*, user, note_id, job_id) -> DraftJob:
+    """A draft job of one of the user's own notes; else 404 (drafts are the author's)."""
+    try:
+        return DraftJob.objects.select_related("note").get(
+            pk=int(job_id), note_id=int(note_id), note__author_id=user.pk
+        )
+    except (DraftJob.DoesNotExist, TypeError, ValueError):
+        raise NotFoundError("No such draft.") from None
+
+
+def draft_job_active(*, note_id) -> DraftJob | None:
+    """The note's queued or running draft job, if any."""
+    return DraftJob.objects.filter(note_id=note_id, status__in=DraftJob.ACTIVE).first()
+
+
+def draft_events_after(*, job_id: int, after: int) -> list[DraftEvent]:
+    """The job's events numbered above `after`, in order (one indexed range query)."""
+    return list(
+        DraftEvent.objects.filter(job_id=job_id, seq__gt=after)
+        .order_by("seq")
+        .only("seq", "kind", "data")
+    )

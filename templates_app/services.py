@@ -538,6 +538,29 @@ def note_generation_begin(*, user, note_id, section: str = "") -> GenerationJob:
     note = _locked_note(user=user, note_id=note_id)
     _require_author(note, user)
     _require_editable(note)
+    request = _draft_request(note, section)
+    note.generation = ClinicalNote.Generation.GENERATING
+    note.generation_started_at = timezone.now()
+    note.generation_error = ""
+    note.save(
+        update_fields=[
+            "generation",
+            "generation_started_at",
+            "generation_error",
+            "updated_at",
+        ]
+    )
+    return GenerationJob(note.pk, user.pk, section, request)
+
+
+def note_generation_input(*, note_id: int, user_id: int, section: str) -> GenerationJob:
+    """The engine's input for a claimed note, gathered where the draft runs (a task
+    worker), from the transcript as it is then."""
+    note = ClinicalNote.objects.select_related("session").get(pk=note_id)
+    return GenerationJob(note.pk, user_id, section, _draft_request(note, section))
+
+
+def _draft_request(note: ClinicalNote, section: str) -> DraftRequest:
     specs = tuple(
         SectionSpec(s["key"], s["title"], s.get("instructions", ""))
         for s in note.section_specs
@@ -552,25 +575,13 @@ def note_generation_begin(*, user, note_id, section: str = "") -> GenerationJob:
         raise ConflictError(
             "The encounter's transcript is empty; record the encounter first."
         )
-    note.generation = ClinicalNote.Generation.GENERATING
-    note.generation_started_at = timezone.now()
-    note.generation_error = ""
-    note.save(
-        update_fields=[
-            "generation",
-            "generation_started_at",
-            "generation_error",
-            "updated_at",
-        ]
-    )
-    request = DraftRequest(
+    return DraftRequest(
         template_name=note.template_snapshot.get("name", "Note"),
         template_instructions=note.template_snapshot.get("instructions", ""),
         sections=specs,
         segments=segments,
         only=(section,) if section else (),
     )
-    return GenerationJob(note.pk, user.pk, section, request)
 
 
 @transaction.atomic
@@ -629,6 +640,20 @@ def note_generation_finish(
             note, keys=list(sections), user=note.author, revision=revision.number
         )
     return note
+
+
+@transaction.atomic
+def note_generation_abandon(*, note_id: int, message: str, kept: bool) -> None:
+    """Free a note whose drafting stopped outside the engine (cancelled, or its
+    worker died): the sections saved as they finished stay; nothing else changes."""
+    note = ClinicalNote.objects.select_for_update().get(pk=note_id)
+    if note.generation != ClinicalNote.Generation.GENERATING:
+        return
+    note.generation = ClinicalNote.Generation.INTERRUPTED
+    note.generation_error = message[:300]
+    note.save(update_fields=["generation", "generation_error", "updated_at"])
+    if kept:
+        _add_revision(note, user=note.author, kind=NoteRevision.Kind.INTERRUPTED)
 
 
 # --- Sign-off -----------------------------------------------------------------------

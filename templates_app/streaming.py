@@ -1,19 +1,42 @@
-"""A note's generation as server-sent events, written to the page as it is drafted.
+"""A note's drafting as a background task, and its events as a rejoinable stream.
 
-`note_generation_events` is an async generator, so Django streams it through daphne
-chunk by chunk (a sync iterator would be buffered whole under ASGI). It saves each
-section as it finishes and, whatever happens (an engine error, the reader leaving),
-keeps what was drafted and frees the note.
+`POST notes/<id>/generate` claims the note (one draft at a time, as before) and, on
+commit, enqueues `templates_app.tasks.note_draft`. A task worker runs the engine and
+appends each event to the job's numbered `DraftEvent` rows (sections are saved on
+the note as each finishes). Any page follows a job with `GET .../jobs/<job>/events`:
+the events after `Last-Event-ID`, then the new ones as they are written, then
+`done`; closing the page changes nothing about the draft.
+
+Live events travel through the database: every open stream polls the job's next
+events every POLL_SECONDS (one indexed range query). They must be stored anyway for
+a rejoin, the worker is another process (the embedded default's in-memory channel
+layer cannot cross processes), and one source of truth means no gap or duplicate
+between the replay and the live part. The worker writes a delta at once unless it
+wrote within FLUSH_SECONDS; then deltas wait at most that long, batched.
+
+Stated times: a cancel stops the engine within CANCEL_POLL_SECONDS of the request; a
+worker killed mid-draft stops beating, and after WORKER_DEAD_AFTER (10 s) the first
+live worker's clock (every 5 s) or any page following the job frees the note with
+the sections it had finished: within 15 s.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import datetime as dt
 import json
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterator
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
+from noumaris.errors import ConflictError
+from noumaris.jobs.services import worker_ids_alive
 from templates_app.generation import (
     DraftAccumulator,
     GenerationError,
@@ -23,60 +46,274 @@ from templates_app.generation import (
     TextDelta,
     get_engine,
 )
-from templates_app.selectors import note_review_state
+from templates_app.models import ClinicalNote, DraftEvent, DraftJob
+from templates_app.selectors import (
+    draft_events_after,
+    draft_job_get_for_author,
+    note_review_state,
+)
 from templates_app.services import (
     GenerationJob,
+    note_generation_abandon,
+    note_generation_begin,
     note_generation_checkpoint,
     note_generation_finish,
+    note_generation_input,
 )
 
 logger = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.1  # a follower's look for new events
+FLUSH_SECONDS = 0.1  # the oldest a written delta waits before it is stored
+CANCEL_POLL_SECONDS = 0.5  # the runner's look for a cancel
+LIVENESS_EVERY = 2.0  # a follower's look at whether the job's worker still beats
+KEEPALIVE_EVERY = 15.0  # a comment line, so proxies keep an idle stream open
+STREAM_MAX_SECONDS = 600  # then the stream ends; EventSource rejoins on its own
 
 SSE_HEADERS = {
     "Cache-Control": "no-cache, no-transform",
     "X-Accel-Buffering": "no",  # tell nginx-like proxies not to buffer the stream
 }
 
-
-def sse(event: str, data: dict) -> bytes:
-    return f"event: {event}\ndata: {json.dumps(data)}\n\n".encode()
+Events = list[tuple[str, dict]]
 
 
-async def note_generation_events(
-    job: GenerationJob, engine: NoteEngine | None = None
-) -> AsyncIterator[bytes]:
-    """`start`, then per section `section`, `delta`..., `section_done`; then
-    `error` (with what was kept) if the engine stopped, and `done` (with the
-    revision an edit names next, and how many statements the verifier flagged)."""
-    engine = engine or get_engine()
-    titles = {spec.key: spec.title for spec in job.request.sections}
+# --- The job's life (writes) ---------------------------------------------------------
+
+
+@transaction.atomic
+def note_draft_enqueue(*, user, note_id, section: str = "") -> DraftJob:
+    """Claim the note for drafting and queue the work; the job answers at once."""
+    job = note_generation_begin(user=user, note_id=note_id, section=section)
+    draft = DraftJob.objects.create(
+        note_id=job.note_id, requested_by=user, section=section
+    )
+    _append(draft, [("queued", {"note": job.note_id, "section": section})])
+    transaction.on_commit(lambda: _enqueue(draft.pk), robust=True)
+    return draft
+
+
+def _enqueue(job_id: int) -> None:
+    from templates_app.tasks import note_draft
+
+    note_draft.enqueue(job_id=job_id)
+
+
+def draft_job_start(
+    *, job_id: int, task_id: str, worker_id: str
+) -> GenerationJob | None:
+    """Mark the job running on this worker and gather the engine's input; None if
+    the job was cancelled (or taken) before a worker reached it."""
+    with transaction.atomic():
+        draft = DraftJob.objects.select_for_update().get(pk=job_id)
+        if draft.status != DraftJob.Status.QUEUED:
+            return None
+        draft.status = DraftJob.Status.RUNNING
+        draft.task_id, draft.worker_id = task_id, worker_id
+        draft.started_at = timezone.now()
+        draft.save(
+            update_fields=["status", "task_id", "worker_id", "started_at", "updated_at"]
+        )
+    try:
+        return note_generation_input(
+            note_id=draft.note_id, user_id=draft.requested_by_id, section=draft.section
+        )
+    except Exception:  # the note changed under the queue: end the job, free the note
+        logger.exception("draft job %s could not start", job_id)
+        with transaction.atomic():
+            draft = DraftJob.objects.select_for_update().get(pk=job_id)
+            message = "The draft could not start; try again."
+            _abandon(draft, DraftJob.Status.INTERRUPTED, message)
+        return None
+
+
+def draft_events_append(*, job_id: int, worker_id: str, events: Events) -> str:
+    """Store events of a running job; the job's state for its runner: `running`,
+    `cancel` (asked to stop) or `gone` (no longer this worker's)."""
+    with transaction.atomic():
+        draft = DraftJob.objects.select_for_update().get(pk=job_id)
+        if draft.status != DraftJob.Status.RUNNING or draft.worker_id != worker_id:
+            return "gone"
+        if events:
+            _append(draft, events)
+        return "cancel" if draft.cancel_requested_at else "running"
+
+
+@transaction.atomic
+def draft_job_finish(
+    *, job_id: int, worker_id: str, status: str, events: Events
+) -> None:
+    """The runner's last write: its remaining events, `done`, the final status."""
+    draft = DraftJob.objects.select_for_update().get(pk=job_id)
+    if draft.status != DraftJob.Status.RUNNING or draft.worker_id != worker_id:
+        return
+    _close(draft, status, events)
+
+
+def draft_job_cancel(*, user, note_id, job_id) -> DraftJob:
+    """Stop a draft: a queued one at once, a running one within CANCEL_POLL_SECONDS;
+    what was drafted is kept either way."""
+    draft = draft_job_get_for_author(user=user, note_id=note_id, job_id=job_id)
+    with transaction.atomic():
+        draft = DraftJob.objects.select_for_update().get(pk=draft.pk)
+        if not draft.is_active:
+            raise ConflictError("This draft has already finished.")
+        if draft.status == DraftJob.Status.QUEUED:
+            _abandon(draft, DraftJob.Status.CANCELLED, "The draft was cancelled.")
+        elif draft.cancel_requested_at is None:
+            draft.cancel_requested_at = timezone.now()
+            draft.save(update_fields=["cancel_requested_at", "updated_at"])
+    return draft
+
+
+def draft_jobs_reap(*, job_id: int | None = None) -> int:
+    """Free every note whose drafting worker stopped beating (or just `job_id`'s),
+    keeping the sections it finished; how many were freed."""
+    dead_before = timezone.now() - dt.timedelta(seconds=settings.WORKER_DEAD_AFTER)
+    running = DraftJob.objects.filter(
+        status=DraftJob.Status.RUNNING, started_at__lt=dead_before
+    )
+    if job_id is not None:
+        running = running.filter(pk=job_id)
+    candidates = list(running.values_list("pk", "worker_id"))
+    if not candidates:
+        return 0
+    alive = worker_ids_alive()
+    freed = 0
+    for pk, worker_id in candidates:
+        if worker_id in alive:
+            continue
+        with transaction.atomic():
+            draft = DraftJob.objects.select_for_update().get(pk=pk)
+            if draft.status != DraftJob.Status.RUNNING or draft.worker_id != worker_id:
+                continue
+            message = (
+                "The drafting stopped (its worker went away). What was drafted so "
+                "far is kept; try again."
+            )
+            _abandon(draft, DraftJob.Status.INTERRUPTED, message)
+        logger.warning("draft job %s freed: worker %s stopped", pk, worker_id)
+        freed += 1
+    return freed
+
+
+def draft_events_purge(*, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
+    """Delete the events of drafts finished long ago (their text is on the note)."""
+    before = timezone.now() - older_than
+    deleted, _ = DraftEvent.objects.filter(
+        job__finished_at__lt=before, job__status__in=_FINISHED
+    ).delete()
+    return deleted
+
+
+_FINISHED = [
+    DraftJob.Status.COMPLETE,
+    DraftJob.Status.INTERRUPTED,
+    DraftJob.Status.CANCELLED,
+]
+
+
+def _append(draft: DraftJob, events: Events) -> None:
+    """Number and store events; `draft` is locked by the caller."""
+    rows = [
+        DraftEvent(job=draft, seq=draft.last_seq + n, kind=kind, data=json.dumps(data))
+        for n, (kind, data) in enumerate(events, start=1)
+    ]
+    DraftEvent.objects.bulk_create(rows)
+    draft.last_seq += len(rows)
+    draft.save(update_fields=["last_seq", "updated_at"])
+
+
+def _close(draft: DraftJob, status: str, events: Events) -> None:
+    note = ClinicalNote.objects.only("generation", "input_tokens", "output_tokens").get(
+        pk=draft.note_id
+    )
+    done = {
+        "generation": note.generation,
+        "input_tokens": note.input_tokens,
+        "output_tokens": note.output_tokens,
+        **note_review_state(note=note),  # the revision an edit names, open flags
+    }
+    _append(draft, [*events, ("done", done)])
+    draft.status, draft.finished_at = status, timezone.now()
+    draft.save(update_fields=["status", "finished_at", "updated_at"])
+
+
+def _abandon(draft: DraftJob, status: str, message: str) -> None:
+    """End a job its runner cannot end (cancelled before a worker took it, or its
+    worker died): the note keeps the sections saved as they finished."""
+    kept = sorted(
+        json.loads(e.data)["key"]
+        for e in draft.events.filter(kind="section_done").only("data")
+    )
+    note_generation_abandon(note_id=draft.note_id, message=message, kept=bool(kept))
+    error = {"message": message, "retryable": True, "kept": kept}
+    _close(draft, status, [("error", error)])
+
+
+# --- The task's body: run the engine, store its events ------------------------------
+
+
+class _Stop(Exception):  # noqa: N818 - control flow inside the runner only
+    def __init__(self, state: str):
+        self.state = state
+
+
+class _Outbox:
+    """The runner's events on their way to the database, deltas batched."""
+
+    def __init__(self, job_id: int, worker_id: str):
+        self.job_id, self.worker_id = job_id, worker_id
+        self.pending: Events = []
+        self.flushed_at = 0.0
+        self.lock = asyncio.Lock()
+
+    @property
+    def due(self) -> bool:
+        return time.monotonic() - self.flushed_at >= FLUSH_SECONDS
+
+    async def emit(self, kind: str, data: dict) -> None:
+        """Store at once, unless a delta comes within FLUSH_SECONDS of the last
+        write: then it waits for the next write (the first text is never held)."""
+        self.pending.append((kind, data))
+        if kind != "delta" or self.due:
+            await self.flush()
+
+    async def flush(self) -> str:
+        async with self.lock:
+            events, self.pending = self.pending, []
+            self.flushed_at = time.monotonic()
+            state = await sync_to_async(draft_events_append)(
+                job_id=self.job_id, worker_id=self.worker_id, events=events
+            )
+        if state != "running":
+            raise _Stop(state)
+        return state
+
+
+async def draft_run(
+    *,
+    job_id: int,
+    task_id: str = "",
+    worker_id: str = "",
+    engine: NoteEngine | None = None,
+) -> str:
+    """Draft the job's note, storing every event; the job's final status."""
+    job = await sync_to_async(draft_job_start)(
+        job_id=job_id, task_id=task_id, worker_id=worker_id
+    )
+    if job is None:
+        return "not started: cancelled or taken"
+    engine = engine or await sync_to_async(get_engine)()
+    out = _Outbox(job_id, worker_id)
     draft = DraftAccumulator()
     error: GenerationError | None = None
-    finished = False
-    yield sse(
-        "start",
-        {
-            "note": job.note_id,
-            "engine": engine.name,
-            "model": engine.model,
-            "sections": [spec.key for spec in job.request.wanted],
-        },
-    )
+    state = "running"
     try:
-        async for event in engine.stream(job.request):
-            draft.add(event)
-            if isinstance(event, SectionStarted):
-                yield sse("section", {"key": event.key, "title": titles.get(event.key)})
-            elif isinstance(event, TextDelta):
-                yield sse("delta", {"key": event.key, "text": event.text})
-            elif isinstance(event, SectionFinished):
-                await sync_to_async(note_generation_checkpoint)(
-                    job=job, sections=dict(draft.sections)
-                )
-                yield sse(
-                    "section_done",
-                    {"key": event.key, "text": draft.sections.get(event.key, "")},
-                )
+        await out.emit("start", _start_event(job, engine))
+        state = await _watched(_consume(job, engine, draft, out), out)
+    except _Stop as stop:
+        state = stop.state
     except GenerationError as exc:
         error = exc
     except Exception:
@@ -85,44 +322,159 @@ async def note_generation_events(
             "The note engine failed. What was drafted so far is kept; try again.",
             retryable=True,
         )
-    finally:
-        if error is None and not _complete(job, draft):
-            error = GenerationError(
-                "The draft stopped before every section was written. What was "
-                "drafted so far is kept; try again.",
-                retryable=True,
+    if state == "gone":
+        return "taken over"  # freed by the reaper (this worker looked dead)
+    return await sync_to_async(_finish)(job, engine, draft, out, error, state)
+
+
+def _start_event(job: GenerationJob, engine: NoteEngine) -> dict:
+    return {
+        "note": job.note_id,
+        "engine": engine.name,
+        "model": engine.model,
+        "sections": [spec.key for spec in job.request.wanted],
+    }
+
+
+async def _consume(job, engine, draft: DraftAccumulator, out: _Outbox) -> str:
+    titles = {spec.key: spec.title for spec in job.request.sections}
+    async for event in engine.stream(job.request):
+        draft.add(event)
+        if isinstance(event, SectionStarted):
+            await out.emit(
+                "section", {"key": event.key, "title": titles.get(event.key)}
             )
-        note = await sync_to_async(note_generation_finish)(
-            job=job,
-            sections=dict(draft.sections),
-            usage=draft.usage,
-            engine=engine.name,
-            model=engine.model,
-            error=error,
+        elif isinstance(event, TextDelta):
+            await out.emit("delta", {"key": event.key, "text": event.text})
+        elif isinstance(event, SectionFinished):
+            await sync_to_async(note_generation_checkpoint)(
+                job=job, sections=dict(draft.sections)
+            )
+            text = draft.sections.get(event.key, "")
+            await out.emit("section_done", {"key": event.key, "text": text})
+    return "done"
+
+
+async def _watched(consume, out: _Outbox) -> str:
+    """Run the engine; meanwhile flush waiting deltas and look for a cancel."""
+    consumer = asyncio.ensure_future(consume)
+    last_look = time.monotonic()
+    while True:
+        finished, _ = await asyncio.wait({consumer}, timeout=FLUSH_SECONDS)
+        if finished:
+            return consumer.result()  # raises what the engine raised
+        now = time.monotonic()
+        if (out.pending and out.due) or now - last_look >= CANCEL_POLL_SECONDS:
+            last_look = now
+            try:
+                await out.flush()
+            except _Stop:
+                consumer.cancel()
+                with contextlib.suppress(asyncio.CancelledError, _Stop):
+                    await consumer
+                raise
+
+
+def _finish(job, engine, draft, out: _Outbox, error, state: str) -> str:
+    if state == "cancel":
+        error = GenerationError(
+            "The draft was cancelled. What was drafted so far is kept.", retryable=True
         )
-        review = await sync_to_async(note_review_state)(note=note)
-        finished = True
+    elif error is None and not all(
+        spec.key in draft.finished for spec in job.request.wanted
+    ):
+        error = GenerationError(
+            "The draft stopped before every section was written. What was "
+            "drafted so far is kept; try again.",
+            retryable=True,
+        )
+    note_generation_finish(
+        job=job,
+        sections=dict(draft.sections),
+        usage=draft.usage,
+        engine=engine.name,
+        model=engine.model,
+        error=error,
+    )
+    events = list(out.pending)
     if error is not None:
-        yield sse(
-            "error",
-            {
-                "message": error.message,
-                "retryable": error.retryable,
-                "kept": sorted(k for k, v in draft.sections.items() if v.strip()),
-            },
+        kept = sorted(k for k, v in draft.sections.items() if v.strip())
+        events.append(
+            (
+                "error",
+                {"message": error.message, "retryable": error.retryable, "kept": kept},
+            )
         )
-    if finished:
-        yield sse(
-            "done",
-            {
-                "generation": note.generation,
-                "input_tokens": note.input_tokens,
-                "output_tokens": note.output_tokens,
-                "revision": review["revision"],
-                "open_flags": review["open_flags"],
-            },
-        )
+    status = (
+        DraftJob.Status.COMPLETE
+        if error is None
+        else DraftJob.Status.CANCELLED
+        if state == "cancel"
+        else DraftJob.Status.INTERRUPTED
+    )
+    draft_job_finish(
+        job_id=out.job_id, worker_id=out.worker_id, status=status, events=events
+    )
+    return status
 
 
-def _complete(job: GenerationJob, draft: DraftAccumulator) -> bool:
-    return all(spec.key in draft.finished for spec in job.request.wanted)
+# --- Following a job: server-sent events, rejoinable --------------------------------
+
+
+def sse_frame(event: DraftEvent) -> bytes:
+    return f"id: {event.seq}\nevent: {event.kind}\ndata: {event.data}\n\n".encode()
+
+
+class _Follower:
+    """One page's view of a job's events: what it has had, and when to look again."""
+
+    def __init__(self, job: DraftJob, after: int):
+        self.job_id, self.last = job.pk, after
+        self.started = self.alive_look = self.sent_at = time.monotonic()
+
+    def poll(self) -> tuple[list[bytes], bool]:
+        """The frames since the last poll, and whether the stream should end."""
+        events = draft_events_after(job_id=self.job_id, after=self.last)
+        now = time.monotonic()
+        frames = [sse_frame(e) for e in events]
+        if events:
+            self.last, self.sent_at = events[-1].seq, now
+            return frames, events[-1].kind == "done"
+        if now - self.alive_look >= LIVENESS_EVERY:
+            self.alive_look = now
+            draft_jobs_reap(job_id=self.job_id)
+        if now - self.sent_at >= KEEPALIVE_EVERY:
+            self.sent_at = now
+            frames.append(b": keepalive\n\n")
+        return frames, now - self.started >= STREAM_MAX_SECONDS
+
+
+def draft_stream_is_over(*, job: DraftJob, after: int) -> bool:
+    """A finished job whose events the page already has all of: nothing to stream."""
+    return not job.is_active and after >= job.last_seq
+
+
+def draft_stream(*, job: DraftJob, after: int) -> Iterator[bytes]:
+    """The events after `after`, then live ones until `done` (under WSGI)."""
+    yield b"retry: 1000\n\n"
+    follower = _Follower(job, after)
+    while True:
+        frames, over = follower.poll()
+        yield from frames
+        if over:
+            return
+        time.sleep(POLL_SECONDS)
+
+
+async def adraft_stream(*, job: DraftJob, after: int) -> AsyncIterator[bytes]:
+    """The same stream for an ASGI server: ORM work off the event loop."""
+    yield b"retry: 1000\n\n"
+    follower = _Follower(job, after)
+    poll = sync_to_async(follower.poll)
+    while True:
+        frames, over = await poll()
+        for frame in frames:
+            yield frame
+        if over:
+            return
+        await asyncio.sleep(POLL_SECONDS)

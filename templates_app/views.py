@@ -165,6 +165,10 @@ def note_page(request, pk):
             and note.generation == ClinicalNote.Generation.IDLE,
             "can_export": check_feature(request.user, services.NOTE_EXPORT),
             "generating": note.generation == ClinicalNote.Generation.GENERATING,
+            # The page rejoins a draft in progress (its events replay, then live).
+            "active_job": selectors.draft_job_active(note_id=note.pk)
+            if is_author
+            else None,
         },
     )
 

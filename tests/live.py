@@ -49,19 +49,7 @@ def serve(
     command: list[str], env: dict[str, str], *, port: int, timeout: float = 30
 ) -> Iterator[str]:
     """Run `python <command>` (a server on `port`) until the block ends."""
-    # The server's output goes to a file (a pipe nobody reads would fill and stall it).
-    output = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in `finally`
-        "w+", prefix="server-", suffix=".log", delete=False
-    )
-    proc = subprocess.Popen(
-        [sys.executable, *command],
-        cwd=ROOT,
-        env=env,
-        stdout=output,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    proc.log_path = output.name
+    proc, output = _spawn(command, env, "server-")
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_for(base + "/health", proc, timeout)
@@ -79,6 +67,24 @@ def serve(
         except subprocess.TimeoutExpired:
             proc.kill()
         output.close()
+
+
+def _spawn(command: list[str], env: dict[str, str], prefix: str):
+    """Start `python <command>`; its output goes to a file (a pipe nobody reads would
+    fill and stall it), named by `proc.log_path`."""
+    output = tempfile.NamedTemporaryFile(  # noqa: SIM115 - the caller closes it
+        "w+", prefix=prefix, suffix=".log", delete=False
+    )
+    proc = subprocess.Popen(
+        [sys.executable, *command],
+        cwd=ROOT,
+        env=env,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    proc.log_path = output.name
+    return proc, output
 
 
 def _wait_for(url: str, proc: subprocess.Popen, timeout: float) -> None:
@@ -102,3 +108,32 @@ def get(url: str, headers: dict | None = None) -> tuple[int, bytes, dict]:
             return response.status, response.read(), dict(response.headers)
     except urllib.error.HTTPError as error:
         return error.code, error.read(), dict(error.headers)
+
+
+@contextlib.contextmanager
+def task_worker(env: dict[str, str], *, timeout: float = 90) -> Iterator:
+    """Start `manage.py run_worker` with `env`; yield the process once it beats."""
+    proc, output = _spawn(["manage.py", "run_worker", "-v", "1"], env, "worker-")
+    try:
+        deadline = time.monotonic() + timeout
+        while "taking queues" not in Path(output.name).read_text():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"the worker did not start:\n{Path(output.name).read_text()[-5000:]}"
+                )
+            time.sleep(0.1)
+        yield proc
+    except BaseException:
+        sys.stderr.write(
+            f"--- worker output ({output.name}) ---\n"
+            f"{Path(output.name).read_text()[-20000:]}\n"
+        )
+        raise
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        output.close()

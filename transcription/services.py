@@ -332,6 +332,14 @@ def ticket_issue(*, user) -> tuple[str, TranscriptionTicket]:
     return token, ticket
 
 
+def tickets_purge() -> int:
+    """Delete tickets that expired or were spent (periodic); how many."""
+    deleted, _ = TranscriptionTicket.objects.filter(
+        expires_at__lte=timezone.now()
+    ).delete()
+    return deleted
+
+
 @transaction.atomic
 def ticket_redeem(*, token: str):
     """The user a fresh, unused ticket names (and spend it), or None."""

@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_record, user_create_from_provider
-from institutions.emails import invitation_email_send
 from institutions.models import (
     FacultyProfile,
     Institution,
@@ -47,6 +46,7 @@ from noumaris.errors import (
     ForbiddenError,
     NotFoundError,
 )
+from noumaris.jobs.email import email_send_on_commit
 
 __all__ = [
     "BatchResult",
@@ -61,6 +61,7 @@ __all__ = [
     "invitation_revoke",
     "invitation_token_hash",
     "invitation_token_new",
+    "invitations_expire",
     "resident_invite",
 ]
 
@@ -277,9 +278,16 @@ def _expire_or_refuse_pending(institution: Institution, email: str) -> None:
 
 
 def _send_on_commit(invitation: Invitation, token: str) -> None:
-    transaction.on_commit(
-        lambda: invitation_email_send(invitation=invitation, token=token), robust=True
-    )
+    """A worker e-mails the link after the commit, retrying if SMTP refuses."""
+    email_send_on_commit(kind="invitation", object_id=invitation.pk, secret=token)
+
+
+def invitations_expire() -> int:
+    """Mark every pending invitation past its expiry expired (periodic); how many."""
+    now = timezone.now()
+    return Invitation.objects.filter(
+        status=Invitation.Status.PENDING, expires_at__lte=now
+    ).update(status=Invitation.Status.EXPIRED, updated_at=now)
 
 
 # --- Batch invite from CSV ----------------------------------------------------------

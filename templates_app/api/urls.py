@@ -13,6 +13,21 @@ urlpatterns = [
         views.NoteGenerateApi.as_view(),
         name="api-note-generate",
     ),
+    path(
+        "notes/<id:pk>/jobs/<id:job>",
+        views.NoteJobDetailApi.as_view(),
+        name="api-note-job",
+    ),
+    path(
+        "notes/<id:pk>/jobs/<id:job>/events",
+        views.NoteJobEventsApi.as_view(),
+        name="api-note-job-events",
+    ),
+    path(
+        "notes/<id:pk>/jobs/<id:job>/cancel",
+        views.NoteJobCancelApi.as_view(),
+        name="api-note-job-cancel",
+    ),
     path("notes/<id:pk>/sign", views.NoteSignApi.as_view(), name="api-note-sign"),
     path(
         "notes/<id:pk>/flags/<id:flag_id>/confirm",

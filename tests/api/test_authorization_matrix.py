@@ -97,6 +97,8 @@ def _call(row, url, data, user):
             **_body(row, data),
         )
         transaction.set_rollback(True)
+    if response.streaming:  # an event stream: its first bytes
+        return response.status_code, b"".join(response.streaming_content)[:200]
     try:
         body = response.json()
     except ValueError:

@@ -14,10 +14,12 @@ OURS = (
     "KEYCLOAK_",
     "OIDC_",
     "FIELD_ENCRYPTION_KEYS",
-    "EMAIL_URL",
     "REQUIRE_SERVICES",
     "PYTEST",
     "METRICS_",
+    "TASKS_",
+    "WORKER_",
+    "EMAIL_",
     "SITE_URL",
     "PORT",
 )

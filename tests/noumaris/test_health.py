@@ -43,6 +43,11 @@ def test_readiness_checks_the_configured_redis(client):
     assert response.json()["checks"]["redis"] == "ok"
 
 
+# These servers test the database check alone: with tasks run in place there is no
+# queue, so no worker to wait for (tests/noumaris/test_worker.py tests that check).
+NO_QUEUE = "immediate"
+
+
 def _ready(base: str) -> tuple[int, dict]:
     status, body, _ = get(base + "/health/ready")
     return status, json.loads(body)
@@ -67,7 +72,8 @@ def test_readiness_fails_while_the_database_is_unreachable_and_heals_after(tmp_p
         proxy.start()
         user = params["USER"] or "postgres"
         url = f"postgres://{user}@127.0.0.1:{proxy.port}/{params['NAME']}"
-        with daphne(clean_env(DJANGO_DEBUG="1", DATABASE_URL=url)) as base:
+        env = clean_env(DJANGO_DEBUG="1", DATABASE_URL=url, TASKS_BACKEND=NO_QUEUE)
+        with daphne(env) as base:
             assert _ready(base)[0] == 200
             proxy.stop()
             body = _eventually(base, 503)
@@ -77,7 +83,8 @@ def test_readiness_fails_while_the_database_is_unreachable_and_heals_after(tmp_p
     else:
         folder = tmp_path / "not-yet"
         url = f"sqlite:///{folder / 'db.sqlite3'}"
-        with daphne(clean_env(DJANGO_DEBUG="1", DATABASE_URL=url)) as base:
+        env = clean_env(DJANGO_DEBUG="1", DATABASE_URL=url, TASKS_BACKEND=NO_QUEUE)
+        with daphne(env) as base:
             body = _eventually(base, 503)
             assert body["checks"]["database"] == "down"
             folder.mkdir()

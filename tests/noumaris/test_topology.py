@@ -1,7 +1,8 @@
 """The production topology on one machine: nginx with the repository's own config in
-front, gunicorn for HTTP and daphne for WebSockets, started with compose.yaml's
-commands, on the test database and Redis. A resident signs in, calls the API, records
-an encounter over the socket (offline engine) and drafts a note, all through nginx."""
+front, gunicorn for HTTP, daphne for WebSockets (and draft streams) and a task worker,
+started with compose.yaml's commands, on the test database and Redis. A resident
+signs in, calls the API, records an encounter over the socket (offline engine) and
+drafts a note (queued, drafted by the worker, followed), all through nginx."""
 
 import asyncio
 import contextlib
@@ -22,7 +23,7 @@ from templates_app.seed_data import TEMPLATES
 from templates_app.services import template_seed_global
 from tests.browser import live_server_env
 from tests.fakes.tcp_proxy import free_port
-from tests.live import ROOT, daphne, gunicorn
+from tests.live import ROOT, daphne, gunicorn, task_worker
 from tests.services import require_executable
 from tests.transcription.conftest import START, speech_wav, wav_pcm
 
@@ -109,6 +110,7 @@ def topology():
     with (
         daphne(env) as ws,
         gunicorn(env) as web,
+        task_worker(env),
         nginx(web=web.removeprefix("http://"), ws=ws.removeprefix("http://")) as base,
     ):
         yield base
@@ -178,14 +180,15 @@ def test_a_resident_records_and_drafts_through_the_proxy(
             headers=headers,
         )
         assert note.status_code == 201, note.text
-        with client.stream(
-            "POST",
-            f"/api/v1/notes/{note.json()['id']}/generate",
-            json={},
-            headers=headers,
-        ) as stream:
+        job = client.post(
+            f"/api/v1/notes/{note.json()['id']}/generate", json={}, headers=headers
+        )
+        assert job.status_code == 202, job.text  # queued: the worker drafts it
+        with client.stream("GET", job.json()["events"]) as stream:
             assert stream.headers["Content-Type"].startswith("text/event-stream")
             events = stream.read().decode()
         assert "event: done" in events, events[-2000:]
+        ready = client.get("/health/ready").json()
+        assert ready["checks"]["worker"] == "ok", ready
         drafted = client.get(f"/api/v1/notes/{note.json()['id']}").json()
         assert any(section["text"].strip() for section in drafted["sections"]), drafted

@@ -1,19 +1,19 @@
-"""Run a note's generation the way the API does, and read its server-sent events."""
+"""Run a note's drafting the way a task worker does, and read its server-sent events."""
 
 import json
 
 from asgiref.sync import async_to_sync
+from django.test import TestCase
 
-from templates_app.generation import get_engine
-from templates_app.services import note_generation_begin
-from templates_app.streaming import note_generation_events
+from templates_app.selectors import draft_events_after
+from templates_app.streaming import draft_run, note_draft_enqueue, sse_frame
 
 
 def parse_sse(raw: bytes | str) -> list[tuple[str, dict]]:
     text = raw.decode() if isinstance(raw, bytes) else raw
     events = []
     for block in text.split("\n\n"):
-        if not block.strip():
+        if not block.strip() or block.startswith((":", "retry:")):
             continue
         name, data = "message", ""
         for line in block.splitlines():
@@ -26,13 +26,10 @@ def parse_sse(raw: bytes | str) -> list[tuple[str, dict]]:
 
 
 def generate(note, user, *, section: str = "", engine=None) -> list[tuple[str, dict]]:
-    """Claim the note and run its whole event stream; return the parsed events."""
-    job = note_generation_begin(user=user, note_id=note.pk, section=section)
-
-    async def collect():
-        chunks = []
-        async for chunk in note_generation_events(job, engine or get_engine()):
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    return parse_sse(async_to_sync(collect)())
+    """Queue the note's draft, run the job here (as the worker would, with `engine`
+    if given) and return its events after `queued`, parsed."""
+    with TestCase.captureOnCommitCallbacks(execute=False):  # the enqueue: not here
+        job = note_draft_enqueue(user=user, note_id=note.pk, section=section)
+    async_to_sync(draft_run)(job_id=job.pk, worker_id="test-worker", engine=engine)
+    frames = b"".join(sse_frame(e) for e in draft_events_after(job_id=job.pk, after=1))
+    return parse_sse(frames)

@@ -113,22 +113,20 @@
       .forEach(function (b) { b.disabled = on || b.dataset.blocked === "1"; });
   }
 
-  /* --- Streaming: POST .../generate and read its server-sent events --- */
-  function parseEvent(raw) {
-    var event = "message", data = "";
-    raw.split("\n").forEach(function (line) {
-      if (line.indexOf("event:") === 0) event = line.slice(6).trim();
-      else if (line.indexOf("data:") === 0) data += line.slice(5).trim();
-    });
-    try { return { event: event, data: data ? JSON.parse(data) : {} }; }
-    catch (e) { return { event: event, data: {} }; }
-  }
+  /* --- Drafting: POST .../generate queues a background job; the page follows the
+     job's server-sent events with EventSource, which rejoins on its own after a drop
+     (Last-Event-ID), so a refresh, a second tab or a lost connection change nothing
+     about the draft: the events replay from the start, then arrive live. --- */
+  var following = null;
+  var cancelButton = document.getElementById("cancel-draft");
 
   var streamed = {};
   var drafter = {};
   function handle(ev, sectionKey) {
     var d = ev.data, sec;
-    if (ev.event === "start") {
+    if (ev.event === "queued") {
+      showStatus("info", "Waiting for a drafting worker\u2026");
+    } else if (ev.event === "start") {
       drafter = { engine: d.engine, model: d.model };
       showStatus("info", "Drafting with " + d.model + "\u2026 sections appear as they are written.");
       d.sections.forEach(function (key) {
@@ -186,6 +184,35 @@
     }
   }
 
+  function follow(job, sectionKey) {
+    if (following) following.close();
+    setBusy(true);
+    streamed = {};
+    if (cancelButton) { cancelButton.hidden = false; cancelButton.dataset.url = job.cancel; }
+    var source = new EventSource(job.events);
+    following = source;
+    ["queued", "start", "section", "delta", "section_done", "error", "done"].forEach(function (name) {
+      source.addEventListener(name, function (e) {
+        var data = {};
+        try { data = JSON.parse(e.data); } catch (err) { data = {}; }
+        handle({ event: name, data: data }, sectionKey);
+        if (name === "done") stopFollowing();
+      });
+    });
+    source.onerror = function () {
+      // A dropped connection reconnects by itself; a refusal (signed out) closes.
+      if (source.readyState === EventSource.CLOSED && following === source) {
+        stopFollowing();
+        showStatus("error", "Lost the draft's progress; reload the page to see it.");
+      }
+    };
+  }
+
+  function stopFollowing() {
+    if (following) following.close();
+    following = null;
+    if (cancelButton) cancelButton.hidden = true;
+    setBusy(false);
   /* Flags, the sign panel and the labels come from the server's page: fetch it
      again and swap those parts in (one rendering, in the Django template). */
   function refreshReview() {
@@ -224,38 +251,41 @@
   function generate(sectionKey) {
     if (busy) return;
     setBusy(true);
-    streamed = {};
     showStatus("info", "Starting the draft\u2026");
     fetch(api + "/generate", {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "text/event-stream", "X-CSRFToken": csrfToken() },
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken() },
       body: JSON.stringify(sectionKey ? { section: sectionKey } : {})
     }).then(function (res) {
-      if (!res.ok) {
-        return res.json().catch(function () { return {}; }).then(function (j) {
+      return res.json().catch(function () { return {}; }).then(function (j) {
+        if (!res.ok) {
           showStatus("error", j.detail || "The draft could not start (" + res.status + ").");
-        });
-      }
-      var reader = res.body.getReader();
-      var decoder = new TextDecoder();
-      var buffer = "";
-      function pump() {
-        return reader.read().then(function (r) {
-          if (r.done) return;
-          buffer += decoder.decode(r.value, { stream: true });
-          var i;
-          while ((i = buffer.indexOf("\n\n")) >= 0) {
-            handle(parseEvent(buffer.slice(0, i)), sectionKey);
-            buffer = buffer.slice(i + 2);
-          }
-          return pump();
-        });
-      }
-      return pump();
+          setBusy(false);
+          return;
+        }
+        follow(j, sectionKey);
+      });
     }).catch(function () {
-      showStatus("error", "The connection was lost while drafting. What was drafted so far is kept; reload the page.");
-    }).then(function () { setBusy(false); });
+      showStatus("error", "The draft could not start: the connection failed. Try again.");
+      setBusy(false);
+    });
+  }
+
+  if (cancelButton) {
+    cancelButton.addEventListener("click", function () {
+      if (!cancelButton.dataset.url) return;
+      cancelButton.disabled = true;
+      fetch(cancelButton.dataset.url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Accept": "application/json", "X-CSRFToken": csrfToken() }
+      }).then(function () { cancelButton.disabled = false; });
+    });
+  }
+  if (config.dataset.job) {
+    var jobUrl = api + "/jobs/" + config.dataset.job;
+    follow({ events: jobUrl + "/events", cancel: jobUrl + "/cancel" }, "");
   }
 
   var generateButton = document.getElementById("generate");

@@ -26,6 +26,13 @@ def note_of(user, *, drafted=True, lines=None):
     return note
 
 
+def job_url(user, suffix: str = "") -> str:
+    """The URL of the (finished) draft job of a note of `user`'s."""
+    note = note_of(user)
+    job = note.draft_jobs.get()
+    return f"/api/v1/notes/{note.pk}/jobs/{job.pk}{suffix}"
+
+
 def signed_note(c):
     note = note_of(c.resident)
     services.note_sign(user=c.resident, note_id=note.pk, supervisor_id=c.attending.pk)
@@ -173,6 +180,23 @@ ROWS = [
             **NO_FEATURE,
             "*": 404,
         },
+    ),
+    Row(
+        route="GET notes/<id:pk>/jobs/<id:job>",
+        url=lambda c: job_url(c.resident),
+        expect={"anonymous": 401, "resident": 200, "*": 404},
+    ),
+    Row(
+        route="GET notes/<id:pk>/jobs/<id:job>/events",
+        label="a finished draft, replayed from the start",
+        url=lambda c: job_url(c.resident, "/events"),
+        expect={"anonymous": 401, "resident": 200, "*": 404},
+    ),
+    Row(
+        route="POST notes/<id:pk>/jobs/<id:job>/cancel",
+        label="a finished draft (409 once allowed)",
+        url=lambda c: job_url(c.resident, "/cancel"),
+        expect={"anonymous": 401, "resident": 409, "*": 404},
     ),
     Row(
         route="POST notes/<id:pk>/sign",

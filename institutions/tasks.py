@@ -1,0 +1,10 @@
+"""Periodic tasks of the institutions app (scheduled in noumaris.jobs.periodic)."""
+
+from django_tasks import task
+
+from institutions.services.invitations import invitations_expire as expire
+
+
+@task()
+def invitations_expire() -> int:
+    return expire()
