@@ -7,6 +7,7 @@ urlpatterns = [
     path("templates/<id:pk>", views.TemplateDetailApi.as_view(), name="api-template"),
     path("tags", views.TagListApi.as_view(), name="api-tags"),
     path("notes", views.NoteListApi.as_view(), name="api-notes"),
+    path("attestations", views.AttestationListApi.as_view(), name="api-attestations"),
     path("notes/<id:pk>", views.NoteDetailApi.as_view(), name="api-note"),
     path(
         "notes/<id:pk>/generate",

@@ -36,3 +36,10 @@ def generate(note, user, *, section: str = "", engine=None) -> list[tuple[str, d
         return b"".join(chunks)
 
     return parse_sse(async_to_sync(collect)())
+
+
+def first_attestation(note) -> int:
+    """The id of the first statement of the note's institution's attestation list."""
+    from templates_app.supervision.services import attestation_list_for_user
+
+    return attestation_list_for_user(user=note.supervisor or note.author)[0].pk

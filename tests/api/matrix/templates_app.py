@@ -8,6 +8,8 @@ reason before the object is looked up.
 from templates_app import services
 from templates_app.models import NoteTemplate
 from templates_app.seed_data import SOAP
+from templates_app.supervision.selectors import attestation_options
+from templates_app.supervision.services import attestation_defaults_ensure
 from tests.api.matrix import Row
 from tests.templates_app.conftest import record_encounter
 from tests.templates_app.helpers import generate
@@ -30,6 +32,11 @@ def signed_note(c):
     note = note_of(c.resident)
     services.note_sign(user=c.resident, note_id=note.pk, supervisor_id=c.attending.pk)
     return note
+
+
+def first_attestation_of(institution) -> int:
+    attestation_defaults_ensure(institution_id=institution.pk)
+    return attestation_options(institution_id=institution.pk)[0].pk
 
 
 def personal_template(user):
@@ -183,6 +190,11 @@ ROWS = [
     Row(
         route="POST notes/<id:pk>/cosign",
         url=lambda c: f"/api/v1/notes/{signed_note(c).pk}/cosign",
+        data=lambda c: {
+            "attestation": first_attestation_of(c.demo_hospital),
+            "scores": {"accurate": 4},
+            "comment": "Good.",
+        },
         expect={"anonymous": 401, "attending": 200, "*": 404},
     ),
     Row(
