@@ -23,6 +23,7 @@ from institutions.models import (
     Invitation,
     PhysicianProfile,
     ResidentProfile,
+    SupervisionPolicy,
 )
 from institutions.services.authority import admin_membership, is_superadmin
 from institutions.tokens import invitation_token_hash
@@ -283,3 +284,9 @@ def _monthly_activity(institution: Institution) -> list[MonthActivity]:
         )
         for start in _month_starts(institution, USAGE_MONTHS)
     ]
+
+
+def supervision_policies_for_user(user) -> QuerySet[SupervisionPolicy]:
+    """Supervision policies the admin may see: their institution's (all for a
+    superadmin)."""
+    return _scoped(SupervisionPolicy.objects.select_related("institution"), user)

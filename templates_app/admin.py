@@ -5,8 +5,17 @@ from django.contrib import admin
 from django.http import Http404
 
 from institutions.services.authority import admin_membership, is_superadmin
-from templates_app.models import NoteTemplate, Tag, TemplateSection
+from templates_app.models import (
+    AttestationStatement,
+    NoteTemplate,
+    Tag,
+    TemplateSection,
+)
 from templates_app.services import template_admin_prepare
+from templates_app.supervision.services import (
+    attestation_admin_prepare,
+    attestation_defaults_ensure,
+)
 
 
 class TemplateSectionInline(admin.TabularInline):
@@ -109,3 +118,61 @@ class TagAdmin(admin.ModelAdmin):
         return is_superadmin(request.user)
 
     has_delete_permission = has_change_permission
+
+
+@admin.register(AttestationStatement)
+class AttestationStatementAdmin(admin.ModelAdmin):
+    """The attestation statements of an institution: its admins edit their own list
+    (seeded with the standard teaching-physician statements)."""
+
+    list_display = ["label", "institution", "position", "is_active"]
+    list_editable = ["position", "is_active"]
+    list_filter = ["is_active"]
+    ordering = ["institution", "position", "id"]
+
+    @staticmethod
+    def may_manage(user, obj=None) -> bool:
+        if is_superadmin(user):
+            return True
+        membership = admin_membership(user)
+        if membership is None or not user.is_active:
+            return False
+        return obj is None or obj.institution_id == membership.institution_id
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("institution")
+        if is_superadmin(request.user):
+            return queryset
+        membership = admin_membership(request.user)
+        if membership is None:
+            return queryset.none()
+        attestation_defaults_ensure(institution_id=membership.institution_id)
+        return queryset.filter(institution_id=membership.institution_id)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("Not found.")  # another institution's looks absent
+        return obj
+
+    def get_fields(self, request, obj=None):
+        fields = ["label", "text", "position", "is_active"]
+        return ["institution", *fields] if is_superadmin(request.user) else fields
+
+    def has_module_permission(self, request):
+        return self.may_manage(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return self.may_manage(request.user, obj)
+
+    has_change_permission = has_view_permission
+
+    def has_add_permission(self, request):
+        return self.may_manage(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # switch a statement off; co-signed notes keep its text
+
+    def save_model(self, request, obj, form, change):
+        attestation_admin_prepare(actor=request.user, statement=obj)
+        super().save_model(request, obj, form, change)

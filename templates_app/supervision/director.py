@@ -75,6 +75,15 @@ class DirectorReport:
     pgy: list[Group]
     residents: list[Group]
 
+    @property
+    def total(self) -> Group:
+        """Every resident of the institution together."""
+        months = {m: MonthFigures(m) for m in self.months}
+        for group in self.pgy:
+            for month, part in group.months.items():
+                _add(months[month], part)
+        return Group("all", "All residents", months)
+
 
 def _months_back(today: dt.date, count: int) -> list[dt.date]:
     year, month, out = today.year, today.month, []
@@ -208,11 +217,11 @@ def director_csv(report: DirectorReport) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    for group in [*report.pgy, *report.residents]:
+    for group in [report.total, *report.pgy, *report.residents]:
         for row in group.rows:
             writer.writerow(
                 [
-                    group.kind, group.name, row.month.strftime("%Y-%m"),
+                    group.kind, _cell(group.name), row.month.strftime("%Y-%m"),
                     row.encounters, row.drafted, row.signed,
                     _blank(row.median_hours_to_sign), row.cosigned,
                     _blank(row.median_cosign_hours), row.returned,
@@ -221,6 +230,11 @@ def director_csv(report: DirectorReport) -> str:
                 ]
             )  # fmt: skip
     return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """A name that a spreadsheet would run as a formula is quoted."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
 def _blank(value) -> str:
