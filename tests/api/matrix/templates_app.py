@@ -63,6 +63,12 @@ NO_FEATURE = {
 
 ROWS = [
     Row(
+        route="GET attestations",
+        label="the caller's institution's list, empty outside one",
+        url=lambda c: "/api/v1/attestations",
+        expect={"anonymous": 401, "*": 200},
+    ),
+    Row(
         route="GET templates",
         url=lambda c: "/api/v1/templates?tag=outpatient",
         expect={"anonymous": 401, "*": 200},
