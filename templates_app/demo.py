@@ -84,8 +84,13 @@ def teaching_demo_seed(*, resident, attending) -> None:
 
     overdue = _drafted(resident, "Bed 9, fever", plan=RESIDENT_PLAN)
     note_sign(user=resident, note_id=overdue.pk, supervisor_id=attending.pk)
+    signed_at = now - dt.timedelta(hours=30)
+    TranscriptionSession.objects.filter(pk=overdue.session_id).update(
+        started_at=signed_at - dt.timedelta(hours=2),
+        ended_at=signed_at - dt.timedelta(hours=1, minutes=30),
+    )
     ClinicalNote.objects.filter(pk=overdue.pk).update(
-        signed_at=now - dt.timedelta(hours=30)
+        created_at=signed_at - dt.timedelta(hours=1, minutes=25), signed_at=signed_at
     )
 
 

@@ -377,12 +377,13 @@ def my_feedback(request):
     """The resident's own feedback: mean scores by item, month by month, and every
     comment with its note."""
     feedback = teaching.feedback_for_resident(user=request.user)
+    months = teaching.feedback_months(feedback)
     return render(
         request,
         "templates_app/feedback.html",
         {
             "feedback": feedback,
-            "months": teaching.feedback_months(feedback),
-            "rubric": PDQI9,
+            "months": months,
+            "items": teaching.feedback_by_item(months),
         },
     )

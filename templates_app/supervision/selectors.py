@@ -179,6 +179,15 @@ def feedback_months(feedback: list[NoteFeedback]) -> list[FeedbackMonth]:
     return months
 
 
+def feedback_by_item(months: list[FeedbackMonth]) -> list[tuple[str, str, list]]:
+    """The same means turned for reading: one row per item, one column per month."""
+    rows = [
+        (label, help_text, [month.scores[index][1] for month in months])
+        for index, (_, label, help_text) in enumerate(PDQI9)
+    ]
+    return rows
+
+
 def rubric_label(key: str) -> str:
     return RUBRIC_LABELS.get(key, key)
 
