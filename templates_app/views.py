@@ -25,6 +25,7 @@ from templates_app.presentation import note_sections
 from templates_app.supervision import selectors as teaching
 from templates_app.supervision import services as teaching_services
 from templates_app.supervision.authorship import note_authorship
+from templates_app.supervision.director import resident_own_figures
 from templates_app.supervision.rubric import PDQI9, SCORE_MAX, SCORE_MIN
 from transcription.selectors import transcript_read
 
@@ -214,7 +215,8 @@ def _teaching_context(request, note, sections, is_author) -> dict:
         teaching_services.attestation_defaults_ensure(
             institution_id=note.institution_id
         )
-    hidden = teaching_services.plan_first_hidden(note) if is_author else set()
+    writes = teaching_services.plan_keys(note) if is_author else set()
+    hidden = teaching_services.plan_first_hidden(note) if writes else set()
     return {
         "feedback": feedback,
         "rubric": PDQI9,
@@ -224,6 +226,7 @@ def _teaching_context(request, note, sections, is_author) -> dict:
         else [],
         "authorship": note_authorship(note) if is_supervisor else None,
         "plan_first_hidden": hidden,
+        "resident_writes": writes - hidden,
     }
 
 
@@ -385,5 +388,6 @@ def my_feedback(request):
             "feedback": feedback,
             "months": months,
             "items": teaching.feedback_by_item(months),
+            "own": resident_own_figures(user=request.user),
         },
     )

@@ -96,15 +96,39 @@ def _months_back(today: dt.date, count: int) -> list[dt.date]:
 def director_report(
     *, actor, institution: Institution, months: int = 6, now=None
 ) -> DirectorReport:
-    """Everything the director's page and its CSV show, in five queries."""
+    """Everything the director's page and its CSV show, in four queries."""
     require_institution_admin(actor, institution)
+    profiles = list(
+        ResidentProfile.objects.filter(institution=institution).select_related("user")
+    )
+    span, figures = _figures(institution, profiles, months, now)
+    residents = [
+        Group("resident", _name(p), figures[p.user_id])
+        for p in sorted(profiles, key=lambda p: (p.pgy_level, _name(p)))
+    ]
+    return DirectorReport(
+        institution, span, _by_pgy(profiles, figures, span), residents
+    )
+
+
+def resident_own_figures(*, user, months: int = 6, now=None) -> Group | None:
+    """The same figures for one resident, for that resident alone to read."""
+    profile = (
+        ResidentProfile.objects.filter(user=user).select_related("institution").first()
+    )
+    if profile is None:
+        return None
+    profile.user = user
+    _, figures = _figures(profile.institution, [profile], months, now)
+    return Group("resident", _name(profile), figures[user.pk])
+
+
+def _figures(institution, profiles, months, now):
+    """{resident user id: {month: MonthFigures}} over the last `months` months."""
     tz = zoneinfo.ZoneInfo(institution.timezone or "UTC")
     now = now or dt.datetime.now(dt.UTC)
     span = _months_back(now.astimezone(tz).date(), months)
     since = dt.datetime.combine(span[0], dt.time(), tzinfo=tz)
-    profiles = list(
-        ResidentProfile.objects.filter(institution=institution).select_related("user")
-    )
     by_user = {p.user_id: p for p in profiles}
     figures: dict[int, dict[dt.date, MonthFigures]] = {
         uid: {m: MonthFigures(m) for m in span} for uid in by_user
@@ -117,14 +141,8 @@ def director_report(
 
     _count_encounters(institution, by_user, since, cell)
     _count_notes(institution, by_user, since, cell)
-    _count_feedback(institution, since, cell)
-    residents = [
-        Group("resident", _name(p), figures[p.user_id])
-        for p in sorted(profiles, key=lambda p: (p.pgy_level, _name(p)))
-    ]
-    return DirectorReport(
-        institution, span, _by_pgy(profiles, figures, span), residents
-    )
+    _count_feedback(institution, since, cell, by_user)
+    return span, figures
 
 
 def _name(profile: ResidentProfile) -> str:
@@ -170,9 +188,9 @@ def _count_notes(institution, by_user, since, cell) -> None:
             c.cosign_hours.append(_hours(note.cosigned_at - note.signed_at))
 
 
-def _count_feedback(institution, since, cell) -> None:
+def _count_feedback(institution, since, cell, by_user) -> None:
     rows = NoteFeedback.objects.filter(
-        institution=institution, created_at__gte=since
+        institution=institution, resident_id__in=by_user, created_at__gte=since
     ).values_list("resident_id", "created_at", "kind", "scores")
     for resident_id, created_at, kind, scores in rows:
         if (c := cell(resident_id, created_at)) is None:

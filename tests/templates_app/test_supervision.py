@@ -193,8 +193,9 @@ def test_the_feedback_page_averages_each_item_by_month(
     assert months[0].overall == 3.0
     client = client_for(resident)
     client.get("/feedback/")
-    # session, user, the resident's feedback with its notes and reviewers (one join)
-    with django_assert_num_queries(3):
+    # session, user, the resident's feedback with its notes and reviewers (one join);
+    # their own figures: profile with institution, encounters, notes, feedback
+    with django_assert_num_queries(7):
         client.get("/feedback/")
 
 

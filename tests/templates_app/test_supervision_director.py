@@ -156,3 +156,19 @@ def test_only_the_institutions_admins_read_it(
         visitor = Client()
         visitor.force_login(user)
         assert visitor.get(url).status_code == 302  # to the admin's sign-in
+
+
+def test_a_resident_reads_their_own_figures_and_nobody_elses(
+    seeded, resident, resident2, admin, demo_hospital
+):
+    from templates_app.supervision.director import resident_own_figures
+
+    report = director_report(actor=admin, institution=demo_hospital, now=NOW)
+    rosa = next(g for g in report.residents if g.name == "Rosa Resident")
+    own = resident_own_figures(user=resident, now=NOW)
+    assert [vars(m) for m in own.rows] == [vars(m) for m in rosa.rows]
+    assert all(m.encounters == 0 for m in resident_own_figures(user=resident2).rows)
+    assert resident_own_figures(user=admin) is None
+    page = Client()
+    page.force_login(resident2)
+    assert "Rosa" not in page.get("/feedback/").content.decode()

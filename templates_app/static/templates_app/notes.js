@@ -117,8 +117,15 @@
 
   var streamed = {};
   var drafter = {};
+  var reloadWhenDone = false;
   function handle(ev, sectionKey) {
     var d = ev.data, sec;
+    var own = d.key && section(d.key);
+    if (own && own.dataset.residentWrites === "1" && ev.event !== "start") {
+      // The resident's own text stays; the machine's lands beside it (policy).
+      if (ev.event === "section_done") reloadWhenDone = true;
+      return;
+    }
     if (ev.event === "start") {
       drafter = { engine: d.engine, model: d.model };
       showStatus("info", "Drafting with " + d.model + "\u2026 sections appear as they are written.");
@@ -167,6 +174,7 @@
       if (d.generation === "complete") {
         showStatus("success", "Draft complete. Check each section against the transcript, then sign.");
       }
+      if (reloadWhenDone) { window.location.reload(); return; }
       var gen = document.getElementById("generate");
       if (gen) gen.textContent = "Redraft all";
     }
