@@ -1,5 +1,6 @@
 """Notes in supervision states, made through the services, with known text."""
 
+from django.test import Client
 from rest_framework.test import APIClient
 
 from institutions.services.supervision import supervision_policy_save
@@ -14,6 +15,12 @@ MACHINE = {
     "assessment": "Likely community pneumonia.",
     "plan": "Start doxycycline today.",
 }
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def api_for(user) -> APIClient:

@@ -9,7 +9,6 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.test import Client
 from django.utils import timezone
 
 from templates_app import services
@@ -21,6 +20,7 @@ from templates_app.supervision.services import attestation_defaults_ensure
 from tests.templates_app.helpers import first_attestation
 from tests.templates_app.supervision_helpers import (
     api_for,
+    client_for,
     cosigned,
     drafted,
     signed,
@@ -28,12 +28,6 @@ from tests.templates_app.supervision_helpers import (
 
 pytestmark = pytest.mark.django_db
 SAW = DEFAULT_ATTESTATIONS[0][1]
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 # --- Attestation --------------------------------------------------------------------

@@ -9,7 +9,6 @@ import json
 
 import pytest
 from django.core import mail
-from django.test import Client
 
 from accounts.models import AuditLog
 from institutions.services.features import (
@@ -25,18 +24,13 @@ from tests.templates_app.conftest import record_encounter
 from tests.templates_app.helpers import first_attestation, generate
 from tests.templates_app.supervision_helpers import (
     api_for,
+    client_for,
     drafted,
     policy,
     signed,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 # --- Which PGY levels may use AI drafting -------------------------------------------
