@@ -489,6 +489,42 @@ class NoteReturnApi(Api):
         return _note_response(self, request, pk)
 
 
+class QueuedNoteSerializer(serializers.Serializer):
+    note = NoteSummarySerializer()
+    age_hours = serializers.IntegerField(help_text="Hours since signing.")
+    overdue = serializers.BooleanField()
+    deadline_hours = serializers.SerializerMethodField()
+
+    def get_deadline_hours(self, queued) -> int:
+        return int(queued.deadline.total_seconds() // 3600)
+
+
+class SupervisionQueueApi(Api):
+    """The caller's co-sign queue: waiting notes, overdue first, with their age; and
+    notes they co-signed or returned in the last two weeks."""
+
+    class OutputSerializer(serializers.Serializer):
+        waiting = QueuedNoteSerializer(many=True)
+        recent = NoteSummarySerializer(many=True)
+
+    @extend_schema(operation_id="supervision_queue", responses=OutputSerializer)
+    def get(self, request):
+        queue = teaching.cosign_queue(user=request.user)
+        return self.output(self.OutputSerializer, queue)
+
+
+class MyFeedbackApi(Api):
+    """The caller's own feedback (rubric and comments), newest first, with its note."""
+
+    class OutputSerializer(FeedbackSerializer):
+        note = serializers.IntegerField(source="note_id")
+
+    @extend_schema(operation_id="me_feedback", responses=OutputSerializer(many=True))
+    def get(self, request):
+        feedback = teaching.feedback_for_resident(user=request.user)
+        return self.output(self.OutputSerializer, feedback, many=True)
+
+
 class AttestationListApi(Api):
     """The attestation statements the caller's institution offers at co-sign."""
 

@@ -73,18 +73,18 @@ def _queued(notes, now) -> list[QueuedNote]:
 
 def cosign_queue(*, user, now: dt.datetime | None = None) -> Queue:
     """The attending's queue, in two queries (waiting, recent); each note comes with
-    its resident, encounter and institution policy."""
+    its people, encounter and (waiting) institution policy."""
     now = now or timezone.now()
     mine = notes_for_user(user=user).filter(supervisor=user)
     waiting = mine.filter(status=ClinicalNote.Status.SIGNED).select_related(
-        "author", "session", "institution__supervision_policy"
+        "author", "supervisor", "session", "institution__supervision_policy"
     )
     recent = (
         mine.filter(
             Q(status=ClinicalNote.Status.COSIGNED, cosigned_at__gte=now - RECENT)
             | Q(status=ClinicalNote.Status.DRAFT, returned_at__gte=now - RECENT)
         )
-        .select_related("author", "session")
+        .select_related("author", "supervisor", "session")
         .order_by("-updated_at", "-id")
     )
     return Queue(waiting=_queued(waiting, now), recent=list(recent[:50]))

@@ -268,3 +268,26 @@ def test_recent_decisions_are_listed_with_an_export(note, resident, attending):
     page = client_for(attending).get("/supervision/").content.decode()
     recent = page[page.index('id="recent"') :]
     assert "Co-signed" in recent and f"/api/v1/notes/{note.pk}/export" in recent
+
+
+def test_the_queue_and_feedback_through_the_api(
+    resident, attending, soap, note, resident2, django_assert_max_num_queries
+):
+    late = _signed_hours_ago(resident, attending, soap, 30)
+    fresh = _signed_hours_ago(resident, attending, soap, 1)
+    client = api_for(attending)
+    client.get("/api/v1/supervision/queue")
+    # session, user, waiting notes with author, encounter and policy, recent ones
+    with django_assert_max_num_queries(4):
+        body = client.get("/api/v1/supervision/queue").json()
+    assert [w["note"]["id"] for w in body["waiting"]] == [late.pk, fresh.pk]
+    assert body["waiting"][0]["overdue"] and body["waiting"][0]["age_hours"] == 30
+    assert body["waiting"][0]["deadline_hours"] == 24
+    services.note_return(
+        user=attending, note_id=late.pk, comment="More detail.", section="plan"
+    )
+    mine = api_for(resident).get("/api/v1/me/feedback").json()
+    assert mine[0]["comment"] == "More detail." and mine[0]["note"] == late.pk
+    assert mine[0]["section"] == "plan"
+    assert api_for(resident2).get("/api/v1/me/feedback").json() == []
+    assert api_for(resident).get("/api/v1/supervision/queue").json()["waiting"] == []

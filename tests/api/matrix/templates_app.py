@@ -63,6 +63,18 @@ NO_FEATURE = {
 
 ROWS = [
     Row(
+        route="GET supervision/queue",
+        label="the caller's own queue (empty for anyone not supervising)",
+        url=lambda c: "/api/v1/supervision/queue",
+        expect={"anonymous": 401, "*": 200},
+    ),
+    Row(
+        route="GET me/feedback",
+        label="the caller's own feedback only",
+        url=lambda c: "/api/v1/me/feedback",
+        expect={"anonymous": 401, "*": 200},
+    ),
+    Row(
         route="GET attestations",
         label="the caller's institution's list, empty outside one",
         url=lambda c: "/api/v1/attestations",
