@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "noumaris.middleware.AccessLogMiddleware",
+    "noumaris.middleware.DatabaseErrorMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -104,13 +105,11 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
 if _db["ENGINE"] == "django.db.backends.postgresql":
-    # Under ASGI Django does not reuse persistent connections, so psycopg's pool
-    # does. With health checks on, Django gives the pool `check_connection`, which
-    # tests a connection before handing it out: the pool heals after a database
-    # restart without restarting the process.
-    _db["CONN_HEALTH_CHECKS"] = True
-    # Django's backend, reading timestamps with psycopg's C loader (its docstring).
-    _db["ENGINE"] = "noumaris.postgresql"
+    # psycopg's pool (Django's OPTIONS "pool"): daphne's requests and a WSGI server's
+    # threads share the process's connections. No check on every checkout (Django's
+    # CONN_HEALTH_CHECKS): psycopg's backs off 1, 2, 4... s per dead connection it
+    # meets, a 10 s stall after PostgreSQL drops them all. A request that meets a
+    # dead one answers 503 and sweeps the pool instead (noumaris.db.pool_sweep).
     _db["OPTIONS"] = {
         "pool": {
             "min_size": env_int("DATABASE_POOL_MIN", 1, minimum=0),
@@ -118,9 +117,9 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
             "timeout": env_int("DATABASE_POOL_TIMEOUT", 10, minimum=1),
         },
         "connect_timeout": 5,
-        # Parameters bound by the server, not spliced into the SQL in Python, and a
-        # query run 5 times on a connection prepared there: PostgreSQL stops parsing
-        # and planning it on every request. A transaction-mode PgBouncer without
+        # Parameters bound by the server, and a query run 5 times on a connection
+        # prepared there (psycopg's prepare_threshold): PostgreSQL stops parsing and
+        # planning it on every request. A transaction-mode PgBouncer without
         # prepared-statement support in between needs DATABASE_PREPARED_STATEMENTS=0.
         "server_side_binding": True,
         "prepare_threshold": 5
@@ -159,17 +158,6 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-# --- Serving: daphne worker processes (`python -m noumaris.serve`) --------------------
-# One Python process serves on one core; each worker is one daphne process with its
-# own socket on the one port (SO_REUSEPORT). Rate limits, WebSocket slots and the
-# channel layer are shared only through Redis, so more than one worker needs REDIS_URL.
-WEB_WORKERS = env_int("WEB_WORKERS", 1, minimum=1)
-if WEB_WORKERS > 1 and not REDIS_URL:
-    raise ImproperlyConfigured(
-        f"WEB_WORKERS={WEB_WORKERS} needs REDIS_URL: several workers share rate "
-        "limits and WebSocket slots only through Redis (or set WEB_WORKERS=1)."
-    )
 
 # --- Authentication -------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -432,8 +420,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["noumaris.renderers.FastJSONRenderer"],
-    # Adds the error envelope's responses to every operation (noumaris/api.py).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Our operation names, descriptions and tags (noumaris/api.py).
     "DEFAULT_SCHEMA_CLASS": "noumaris.api.AutoSchema",
     "EXCEPTION_HANDLER": "noumaris.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -454,6 +442,11 @@ SPECTACULAR_SETTINGS = {
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "minimum": 0, "maximum": 999999999999999999}
     },
+    # The error responses every operation can give (noumaris/api.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "noumaris.api.add_standard_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ResidentStatusEnum": "institutions.models.ResidentProfile.Status",
         "InvitationStatusEnum": "institutions.models.Invitation.Status",

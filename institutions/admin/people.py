@@ -3,7 +3,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.html import format_html, format_html_join
@@ -25,12 +24,12 @@ from institutions.admin.forms import (
 from institutions.models import (
     FacultyProfile,
     Feature,
-    FeatureGrant,
     InstitutionAdmin,
     PhysicianProfile,
     ResidentProfile,
 )
 from institutions.selectors import (
+    active_grants_prefetch,
     admins_for_user,
     faculty_for_user,
     physicians_for_user,
@@ -89,16 +88,6 @@ def feature_chips(grants):
                 for g in grants
             ),
         ),
-    )
-
-
-def active_grants_prefetch(path: str = "user__feature_grants") -> Prefetch:
-    return Prefetch(
-        path,
-        queryset=FeatureGrant.objects.filter(revoked_at__isnull=True)
-        .select_related("feature")
-        .order_by("feature__name"),
-        to_attr="active_grants",
     )
 
 

@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 
-from institutions.api import queries
+from institutions import selectors
 from institutions.api.permissions import IsInstitutionAdmin, admin_institution
 from institutions.api.serializers import (
     AdminSerializer,
@@ -87,8 +87,8 @@ class ResidentListApi(AdminListApi):
     def get(self, request):
         """The institution's residents, by last name."""
         filters = self.query(self.FilterSerializer)
-        residents = queries.resident_list(user=request.user, filters=filters)
-        return self.paginate_rows(residents, queries.resident_rows)
+        residents = selectors.resident_list(user=request.user, filters=filters)
+        return self.paginate(residents, ResidentSerializer)
 
 
 class ResidentDetailApi(AdminApi):
@@ -110,7 +110,7 @@ class ResidentDetailApi(AdminApi):
         operation_id="institution_residents_get", responses=ResidentSerializer
     )
     def get(self, request, pk):
-        resident = queries.resident_detail(resident=self.resident(pk))
+        resident = selectors.resident_detail(resident=self.resident(pk))
         return self.output(ResidentSerializer, resident)
 
     @extend_schema(
@@ -137,7 +137,7 @@ class ResidentDetailApi(AdminApi):
                     actor=request.user, resident=resident, ip_address=ip
                 )
         return self.output(
-            ResidentSerializer, queries.resident_detail(resident=resident)
+            ResidentSerializer, selectors.resident_detail(resident=resident)
         )
 
 
@@ -223,7 +223,7 @@ class ResidentPermissionsApi(AdminApi):
     )
     def get(self, request, pk):
         """The resident's current grants."""
-        grants = queries.resident_grants(resident=self.resident(pk))
+        grants = selectors.resident_grants(resident=self.resident(pk))
         return self.output(GrantSerializer, grants, many=True)
 
     @extend_schema(
@@ -268,7 +268,7 @@ class AdminListCreateApi(AdminListApi):
     )
     def get(self, request):
         """The institution's admins."""
-        admins = queries.admin_list(
+        admins = selectors.admin_list(
             user=request.user, institution=admin_institution(request)
         )
         return self.paginate(admins, AdminSerializer)
@@ -310,7 +310,7 @@ class InvitationListApi(AdminListApi):
     def get(self, request):
         """The institution's invitations, newest first."""
         filters = self.query(self.FilterSerializer)
-        invitations = queries.invitation_list(user=request.user, filters=filters)
+        invitations = selectors.invitation_list(user=request.user, filters=filters)
         return self.paginate(invitations, InvitationSerializer)
 
 
@@ -363,5 +363,5 @@ class AuditLogApi(AdminListApi):
     def get(self, request):
         """The institution's audit log, newest first."""
         filters = self.query(AuditFilterSerializer)
-        entries = queries.audit_list(user=request.user, filters=filters)
+        entries = selectors.audit_list(user=request.user, filters=filters)
         return self.paginate(entries, AuditEntrySerializer)

@@ -1,5 +1,6 @@
 """Output serializers shared by the institutions API views (plain, read-only)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from institutions.models import Institution, Invitation, ResidentProfile
@@ -56,11 +57,17 @@ class ResidentSerializer(serializers.Serializer):
     specialty = serializers.CharField()
     status = serializers.ChoiceField(choices=ResidentProfile.Status.choices)
     status_changed_at = serializers.DateTimeField(allow_null=True)
-    features = serializers.ListField(
-        child=serializers.CharField(),
-        help_text="Codes of the features granted to the resident and not revoked.",
+    features = serializers.SerializerMethodField(
+        help_text="Codes of the features granted to the resident and not revoked."
     )
     created_at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_features(self, resident) -> list[str]:
+        """From the selectors' `granted_codes` column (comma-separated)."""
+        return (
+            sorted(resident.granted_codes.split(",")) if resident.granted_codes else []
+        )
 
 
 class InvitationSerializer(serializers.Serializer):
