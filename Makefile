@@ -21,6 +21,7 @@ run: $(VENV)/.runtime
 	DJANGO_DEBUG=1 $(PY) manage.py seed_features
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
 	DJANGO_DEBUG=1 $(PY) manage.py seed_templates
+	DJANGO_DEBUG=1 $(PY) manage.py seed_teaching_demo
 	@echo ""
 	@echo "  Noumaris is running at http://localhost:$(PORT)"
 	@echo "  Demo sign-ins (password: noumaris-demo): superadmin, admin, admin2, attending,"
@@ -34,6 +35,7 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .

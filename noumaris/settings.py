@@ -15,7 +15,15 @@ from urllib.parse import unquote, urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from noumaris.env import env_bool, env_choice, env_int, env_list, env_map, env_str
+from noumaris.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_map,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -60,6 +68,7 @@ INSTALLED_APPS = [
     "institutions",
     "transcription",
     "templates_app",
+    "usage",  # reads the apps above; none of them imports it
 ]
 
 MIDDLEWARE = [
@@ -247,7 +256,7 @@ OIDC_FORM_ACTION_ORIGINS = (
     else []
 )
 if OIDC_ENABLED:
-    AUTHENTICATION_BACKENDS = ["accounts.oidc.NoumarisOIDCBackend"]
+    AUTHENTICATION_BACKENDS = ["institutions.oidc.InstitutionsOIDCBackend"]
     MIDDLEWARE.insert(
         MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
         "accounts.oidc.SessionRefresh",
@@ -281,7 +290,23 @@ ANTHROPIC_MAX_TOKENS = env_int("ANTHROPIC_MAX_TOKENS", 4096, minimum=256)
 TRANSCRIPTION_ENGINE = env_choice(
     "TRANSCRIPTION_ENGINE", "auto", {"auto", "deepgram", "offline"}
 )
-NOTE_ENGINE = env_choice("NOTE_ENGINE", "auto", {"auto", "anthropic", "offline"})
+NOTE_ENGINE = env_choice(
+    "NOTE_ENGINE", "auto", {"auto", "anthropic", "openai", "offline"}
+)
+# NOTE_ENGINE=openai: an on-site OpenAI-compatible server (vLLM, Ollama, llama.cpp's
+# llama-server, LM Studio), its base URL ending in /v1, the model name it serves,
+# and a key if it wants one. Seconds per read, SDK retries, output limit.
+LLM_BASE_URL = env_url("LLM_BASE_URL")
+LLM_MODEL = env_str("LLM_MODEL")
+LLM_API_KEY = env_str("LLM_API_KEY")
+LLM_TIMEOUT = env_int("LLM_TIMEOUT", 120, minimum=1)
+LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2, minimum=0)
+LLM_MAX_TOKENS = env_int("LLM_MAX_TOKENS", 4096, minimum=256)
+if NOTE_ENGINE == "openai" and not (LLM_BASE_URL and LLM_MODEL):
+    raise ImproperlyConfigured(
+        "NOTE_ENGINE=openai needs LLM_BASE_URL (the model server's URL, e.g. "
+        "http://llm.hospital.internal:8000/v1) and LLM_MODEL (the model it serves)."
+    )
 WS_MAX_CONNECTIONS_PER_USER = env_int("WS_MAX_CONNECTIONS_PER_USER", 3, minimum=1)
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "50/m")
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.http import Http404
 
 from institutions.services.authority import admin_membership, is_superadmin
+from templates_app import admin_supervision  # noqa: F401 - registers the policy
 from templates_app.models import (
     AttestationStatement,
     NoteTemplate,

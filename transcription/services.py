@@ -1,4 +1,5 @@
-"""Writes of the transcription app: sessions, their segments, and tickets."""
+"""Writes of the transcription app: sessions, their segments, tickets, and the
+audited read of a transcript (it writes an audit row, so it is a service)."""
 
 import hashlib
 import secrets
@@ -18,6 +19,7 @@ from transcription.models import (
     TranscriptionTicket,
     TranscriptSegment,
 )
+from transcription.selectors import segment_list
 
 FEATURE = "live_transcription"
 TICKET_SECONDS = 30
@@ -234,3 +236,22 @@ def ticket_redeem(*, token: str):
     ticket.used_at = timezone.now()
     ticket.save(update_fields=["used_at"])
     return ticket.user
+
+
+# --- Reading a transcript (audited) ---------------------------------------------
+
+
+def transcript_read(
+    *, user, session: TranscriptionSession, ip_address=None, after_seq: int = 0
+):
+    """The segments of a session for display; a read by anyone but the author is
+    audited (today only authors can read, so this is the seam for supervisors)."""
+    if session.owner_id != user.pk:
+        audit_record(
+            actor=user,
+            action="TRANSCRIPT_VIEWED",
+            target=session,
+            institution=session.institution,
+            ip_address=ip_address,
+        )
+    return segment_list(session=session, after_seq=after_seq)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from institutions.services.permissions import check_feature
 from noumaris.errors import NotFoundError
 from noumaris.net import client_ip
-from transcription import selectors
+from transcription import selectors, services
 from transcription.engines import engine_name
 from transcription.services import FEATURE
 
@@ -38,7 +38,7 @@ def encounter_detail(request, session_id: int):
         )
     except NotFoundError:
         raise Http404("No such encounter.") from None
-    segments = selectors.transcript_read(
+    segments = services.transcript_read(
         user=request.user, session=session, ip_address=client_ip(request)
     )
     return render(

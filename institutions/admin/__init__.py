@@ -4,8 +4,8 @@ Every queryset comes from the `*_for_user` selectors; every change calls a servi
 """
 
 from institutions.admin import (  # noqa: F401
+    audit,
     institutions,
     invitations,
     people,
-    supervision,
 )

@@ -25,6 +25,7 @@ from institutions.models import (
     FacultyProfile,
     Feature,
     InstitutionAdmin,
+    Invitation,
     PhysicianProfile,
     ResidentProfile,
 )
@@ -44,7 +45,6 @@ from institutions.services.features import (
     physician_feature_revoke,
 )
 from institutions.services.invitations import (
-    admin_add,
     invitation_batch_invite,
     invitation_create,
 )
@@ -391,25 +391,23 @@ class AdminMembershipModelAdmin(PersonMixin, ScopedModelAdmin):
 
     def _add_admin(self, request, form):
         data = form.cleaned_data
-        institution = form.institution(request.user)
         try:
-            added = admin_add(
+            invitation = invitation_create(
                 actor=request.user,
-                institution=institution,
+                institution=form.institution(request.user),
                 email=data["email"],
+                role=Invitation.Role.ADMIN,
                 is_senior=data["is_senior"],
                 ip_address=client_ip(request),
             )
         except SERVICE_ERRORS as exc:
             add_service_errors(form, exc)
             return None
-        if isinstance(added, InstitutionAdmin):
-            message = f"{added.user} is now an admin of {institution}."
-        else:
-            message = (
-                f"{data['email']} has no account yet: an admin invitation was sent."
-            )
-        self.message_user(request, message, messages.SUCCESS)
+        self.message_user(
+            request,
+            f"Admin invitation sent to {invitation.email}. It expires in 7 days.",
+            messages.SUCCESS,
+        )
         return redirect("admin:institutions_institutionadmin_changelist")
 
 

@@ -4,7 +4,6 @@ The institution is the signed-in admin's; another institution's resident or
 invitation is a 404, exactly like a missing one.
 """
 
-from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -17,7 +16,6 @@ from institutions.api.serializers import (
     GrantSerializer,
     InvitationSerializer,
     ResidentSerializer,
-    UsageSerializer,
 )
 from institutions.api.superadmin import (
     AdminInviteSerializer,
@@ -25,7 +23,7 @@ from institutions.api.superadmin import (
     FeatureCodeSerializer,
 )
 from institutions.models import PGY_MAX, PGY_MIN, Invitation, ResidentProfile
-from institutions.selectors import institution_usage, invitation_get, resident_get
+from institutions.selectors import invitation_get, resident_get
 from institutions.services.features import feature_grant, feature_revoke
 from institutions.services.invitations import (
     BATCH_MAX_BYTES,
@@ -35,21 +33,11 @@ from institutions.services.invitations import (
     invitation_revoke,
     resident_invite,
 )
-from institutions.services.residents import (
-    resident_deactivate,
-    resident_graduate,
-    resident_reactivate,
-    resident_update,
-)
+from institutions.services.residents import resident_change
 from noumaris.api import Api, ListApi, errors
 from noumaris.net import client_ip
 
 STATUS = ResidentProfile.Status
-STATUS_SERVICES = {
-    STATUS.ACTIVE: resident_reactivate,
-    STATUS.INACTIVE: resident_deactivate,
-    STATUS.GRADUATED: resident_graduate,
-}
 
 
 class AdminApi(Api):
@@ -121,21 +109,12 @@ class ResidentDetailApi(AdminApi):
     def patch(self, request, pk):
         """Change PGY, specialty or status (each change audited)."""
         data = self.input(self.InputSerializer, partial=True)
-        resident = self.resident(pk)
-        ip = client_ip(request)
-        with transaction.atomic():  # both changes, or neither
-            if "pgy_level" in data or "specialty" in data:
-                resident = resident_update(
-                    actor=request.user,
-                    resident=resident,
-                    pgy_level=data.get("pgy_level"),
-                    specialty=data.get("specialty"),
-                    ip_address=ip,
-                )
-            if "status" in data and data["status"] != resident.status:
-                STATUS_SERVICES[data["status"]](
-                    actor=request.user, resident=resident, ip_address=ip
-                )
+        resident = resident_change(
+            actor=request.user,
+            resident=self.resident(pk),
+            ip_address=client_ip(request),
+            **data,
+        )
         return self.output(
             ResidentSerializer, selectors.resident_detail(resident=resident)
         )
@@ -344,14 +323,6 @@ class InvitationRevokeApi(AdminApi):
             ip_address=client_ip(request),
         )
         return self.output(InvitationSerializer, invitation)
-
-
-class UsageApi(AdminApi):
-    @extend_schema(operation_id="institution_usage", responses=UsageSerializer)
-    def get(self, request):
-        """Seats, admins, invitations, residents by status and PGY, monthly activity."""
-        usage = institution_usage(institution=admin_institution(request))
-        return self.output(UsageSerializer, usage)
 
 
 class AuditLogApi(AdminListApi):

@@ -115,28 +115,6 @@ class AuditEntrySerializer(serializers.Serializer):
     details = serializers.JSONField()
 
 
-class MonthActivitySerializer(serializers.Serializer):
-    month = serializers.DateField()
-    transcription_minutes = serializers.FloatField()
-    notes = serializers.IntegerField()
-
-
-class UsageSerializer(serializers.Serializer):
-    seats_used = serializers.IntegerField()
-    seats_limit = serializers.IntegerField()
-    seats_free = serializers.IntegerField()
-    active_residents = serializers.IntegerField()
-    pending_resident_invitations = serializers.IntegerField()
-    admins = serializers.IntegerField()
-    admins_limit = serializers.IntegerField()
-    pending_invitations = serializers.IntegerField()
-    residents_by_status = serializers.DictField(child=serializers.IntegerField())
-    residents_by_pgy = serializers.DictField(child=serializers.IntegerField())
-    transcription_minutes_this_month = serializers.FloatField()
-    notes_this_month = serializers.IntegerField()
-    months = MonthActivitySerializer(many=True)
-
-
 class GrantSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     feature = serializers.CharField(source="feature.code")

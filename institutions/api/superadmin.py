@@ -14,11 +14,10 @@ from institutions.api.serializers import (
     InstitutionSerializer,
     InstitutionUserSerializer,
     InvitationSerializer,
-    UsageSerializer,
     granted_codes,
 )
 from institutions.models import Institution, Invitation, PhysicianProfile
-from institutions.selectors import institution_get, institution_usage
+from institutions.selectors import institution_get
 from institutions.services.features import (
     physician_create,
     physician_feature_grant,
@@ -230,16 +229,6 @@ class InstitutionAdminsApi(SuperadminListApi):
             ip_address=client_ip(request),
         )
         return self.output(InvitationSerializer, invitation, status=201)
-
-
-class InstitutionUsageApi(SuperadminApi):
-    @extend_schema(
-        operation_id="superadmin_institution_usage", responses=UsageSerializer
-    )
-    def get(self, request, pk):
-        """Seats, admins, invitations, residents by status and PGY, monthly activity."""
-        usage = institution_usage(institution=self.institution(pk))
-        return self.output(UsageSerializer, usage)
 
 
 # --- Physicians ------------------------------------------------------------------

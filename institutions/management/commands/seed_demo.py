@@ -107,9 +107,7 @@ class Command(BaseCommand):
 
 
 def _teaching(institution, users) -> None:
-    """Demo General's supervision policy, and notes in every supervision state."""
-    from templates_app.demo import teaching_demo_seed
-
+    """Demo General's supervision policy (its notes: `seed_teaching_demo`)."""
     supervision_policy_save(
         actor=users["superadmin"],
         institution=institution,
@@ -117,7 +115,6 @@ def _teaching(institution, users) -> None:
         cosign_deadline_hours=24,
         pgy1_cosign_before_export=True,
     )
-    teaching_demo_seed(resident=users["resident"], attending=users["attending"])
 
 
 def _institution(slug, values, features) -> Institution:

@@ -1,5 +1,8 @@
 """Supervision policies and the program director's view, for institution admins.
 
+The policy is an institutions model; its admin lives here, above both apps, because
+the director's view reads notes (templates_app may import institutions, not back).
+
 An institution admin edits their own institution's policy (created on first save) and
 reads the director's figures for their own residents; a superadmin, any institution's.
 """
