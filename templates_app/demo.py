@@ -11,12 +11,13 @@ import datetime as dt
 from django.utils import timezone
 
 from templates_app.generation import Usage
-from templates_app.models import ClinicalNote, NoteFeedback
+from templates_app.models import ClinicalNote, NoteFeedback, StatementFlag
 from templates_app.seed_data import SOAP
 from templates_app.services import (
     note_cosign,
     note_create,
     note_edit,
+    note_flag_confirm,
     note_generation_begin,
     note_generation_finish,
     note_return,
@@ -114,6 +115,8 @@ def _drafted(resident, label: str, *, plan: str = "") -> ClinicalNote:
     )
     if plan:
         note_edit(user=resident, note_id=note.pk, sections={"plan": plan})
+    for flag in StatementFlag.objects.filter(note=note, status="open"):
+        note_flag_confirm(user=resident, note_id=note.pk, flag_id=flag.pk)
     return note
 
 

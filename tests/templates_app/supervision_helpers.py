@@ -44,8 +44,11 @@ def drafted(note, user, sections=None):
 
 
 def signed(note, resident, attending):
+    """Sign (drafting first if need be), each verifier flag confirmed as checked."""
     if not note.machine_sections:
         drafted(note, resident)
+    for flag in note.flags.filter(status="open"):
+        services.note_flag_confirm(user=resident, note_id=note.pk, flag_id=flag.pk)
     services.note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
     note.refresh_from_db()
     return note
