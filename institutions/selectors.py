@@ -379,3 +379,15 @@ def supervision_policies_for_user(user) -> QuerySet[SupervisionPolicy]:
     """Supervision policies the admin may see: their institution's (all for a
     superadmin)."""
     return _scoped(SupervisionPolicy.objects.select_related("institution"), user)
+
+
+def user_time_zone(*, user) -> str | None:
+    """The IANA zone a person's times are shown in: their institution's (residents,
+    faculty, admins), else None (physicians and superadmins: the browser's)."""
+    institution = user_institution(user=user)
+    return institution.timezone if institution is not None else None
+
+
+def user_is_faculty(*, user) -> bool:
+    """Whether the person is active faculty somewhere (they co-sign notes)."""
+    return FacultyProfile.objects.filter(user_id=user.pk, is_active=True).exists()

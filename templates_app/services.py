@@ -21,7 +21,11 @@ from django.utils.text import slugify
 from accounts.services import audit_record
 from institutions.models import FacultyProfile
 from institutions.services.authority import admin_membership, is_superadmin
-from institutions.services.permissions import check_feature, require_feature
+from institutions.services.permissions import (
+    check_feature,
+    records_missing,
+    require_feature,
+)
 from institutions.services.supervision import export_denial
 from noumaris.errors import ConflictError, ForbiddenError, NotFoundError
 from templates_app.generation import (
@@ -287,7 +291,7 @@ def _locked_note(*, user, note_id) -> ClinicalNote:
             .get(pk=int(note_id))
         )
     except (ClinicalNote.DoesNotExist, TypeError, ValueError):
-        raise NotFoundError("No such note.") from None
+        raise records_missing(user=user, missing="No such note.") from None
 
 
 def _add_revision(

@@ -200,7 +200,9 @@ def test_print_view_and_revision_compare(note, resident):
     services.note_edit(user=resident, note_id=note.pk, sections={"plan": "Rest. [S24]"})
     client = client_for(resident)
     printed = client.get(f"/notes/{note.pk}/print").content.decode()
-    assert "DRAFT, not signed" in printed and "Rest. [S24]" in printed
+    # Paper has no transcript: the print carries no [S12] codes.
+    assert "DRAFT, not signed" in printed and "Rest." in printed
+    assert "[S24]" not in printed and "[S" not in printed
     assert AuditLog.objects.filter(action="NOTE_EXPORTED").exists()
     compare = client.get(f"/notes/{note.pk}/revisions?a=1&b=2").content.decode()
     assert '<ins class="diff-ins">Rest. [S24]</ins>' in compare

@@ -22,3 +22,13 @@ def seconds_clock(seconds) -> str:
 @register.filter
 def speaker_label(speaker) -> str:
     return "Speaker" if speaker is None else f"Speaker {int(speaker) + 1}"
+
+
+@register.inclusion_tag("transcription/_record_card.html", takes_context=True)
+def record_card(context):
+    """The dashboard's "Record an encounter" card: the button, or before any click
+    the reason recording is not available to this person."""
+    from institutions.services.permissions import check_feature
+    from transcription.services import FEATURE
+
+    return {"access": check_feature(context["request"].user, FEATURE)}
