@@ -411,7 +411,7 @@ def _check_sections_input(note: ClinicalNote, sections: dict[str, str]) -> None:
                 {
                     "sections": [
                         f"Section '{key}' must be text of at most "
-                        f"{MAX_SECTION_CHARS} characters."
+                        f"{MAX_SECTION_CHARS:,} characters."
                     ]
                 }
             )

@@ -159,6 +159,7 @@ def note_page(request, pk):
             "revision": review["revision"],
             "engine_label": engine_label(note),
             "edited_count": sum(1 for s in sections if s["edited"]),
+            "edited_sections": [s for s in sections if s["edited"]],
             "supervisors": selectors.supervisors_for_user(user=request.user)
             if is_author
             else [],

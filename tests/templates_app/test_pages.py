@@ -227,3 +227,23 @@ def test_the_queue_lists_in_a_constant_number_of_queries(
     # (one join), the recently co-signed or returned ones with theirs
     with django_assert_max_num_queries(4):
         assert client.get("/supervision/").content.decode().count("Review") >= 3
+
+
+def test_the_attending_reads_which_sections_changed_in_a_plain_list(
+    note, resident, attending
+):
+    import re
+
+    generate(note, resident)
+    services.note_edit(
+        user=resident,
+        note_id=note.pk,
+        sections={"assessment": "Pneumonia. [S21]"},
+        base_revision=note.revisions.order_by("-number").first().number,
+    )
+    services.note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
+    text = client_for(attending).get(f"/notes/{note.pk}").content.decode()
+    sentence = re.search(r"changed after the machine draft: (.*?)\. Each", text).group(
+        1
+    )
+    assert re.sub(r"<[^>]+>", "", sentence) == "Assessment"

@@ -61,6 +61,13 @@ def test_a_resident_records_an_encounter_and_reads_it_back(
 
         page.get_by_role("button", name="Pause").click()
         page.wait_for_selector("#rec-state:text('Paused')")
+        # Paused: the meter stands still although the microphone still hears.
+        page.wait_for_timeout(400)
+        levels = set()
+        for _ in range(5):
+            levels.add(page.locator("#rec-meter").evaluate("e => e.style.transform"))
+            page.wait_for_timeout(150)
+        assert levels == {"scaleX(0)"} or levels == {"scaleX(0.000)"}
         page.get_by_role("button", name="Resume").click()
         page.wait_for_selector("#rec-state:text('Recording')")
         page.get_by_role("button", name="Stop and save").click()

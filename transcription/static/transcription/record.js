@@ -276,7 +276,8 @@
     const source = context.createMediaStreamSource(stream);
     const node = new AudioWorkletNode(context, "pcm-16k");
     node.port.onmessage = (event) => {
-      const level = Math.min(1, event.data.level * 4);
+      // The meter shows what is being recorded: still while paused, not the room.
+      const level = state === "recording" ? Math.min(1, event.data.level * 4) : 0;
       ui.meter.style.transform = "scaleX(" + level.toFixed(3) + ")";
       if (state === "paused" || state === "stopped" || stopping) return;
       if (state !== "recording" && state !== "reconnecting") return;
