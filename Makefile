@@ -21,6 +21,7 @@ run: $(VENV)/.runtime
 	DJANGO_DEBUG=1 $(PY) manage.py seed_features
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
 	DJANGO_DEBUG=1 $(PY) manage.py seed_templates
+	DJANGO_DEBUG=1 $(PY) manage.py seed_teaching_demo
 	@echo ""
 	@echo "  Noumaris is running at http://localhost:$(PORT)"
 	@echo "  Demo sign-ins (password: noumaris-demo): superadmin, admin, admin2, attending,"

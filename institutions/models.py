@@ -413,3 +413,47 @@ class FeatureGrant(TimestampedModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class SupervisionPolicy(TimestampedModel):
+    """How an institution supervises its residents (DESIGN 'Supervision').
+
+    Read by the one permission rule (`institutions.services.permissions`) and by the
+    supervision services; an institution without a row has the defaults below.
+    """
+
+    institution = models.OneToOneField(
+        Institution, on_delete=models.CASCADE, related_name="supervision_policy"
+    )
+    ai_drafting_min_pgy = models.PositiveSmallIntegerField(
+        "AI drafting from PGY",
+        default=PGY_MIN,
+        validators=PGY_VALIDATORS,
+        help_text="Residents below this post-graduate year may not have notes "
+        "drafted by the machine (1 = every resident).",
+    )
+    plan_first = models.BooleanField(
+        "resident writes the assessment and plan first",
+        default=False,
+        help_text="The machine's assessment and plan stay hidden until the resident "
+        "has saved their own; then both are shown side by side.",
+    )
+    cosign_deadline_hours = models.PositiveSmallIntegerField(
+        "co-sign deadline (hours)",
+        default=24,
+        help_text="A signed note not co-signed this many hours after signing is "
+        "overdue; its attending gets at most one reminder a day.",
+    )
+    pgy1_cosign_before_export = models.BooleanField(
+        "PGY-1 notes need co-signature before export",
+        default=False,
+        help_text="A PGY-1 resident's note can be exported or printed only once "
+        "the attending has co-signed it.",
+    )
+
+    class Meta:
+        verbose_name = "supervision policy"
+        verbose_name_plural = "supervision policies"
+
+    def __str__(self):
+        return f"Supervision policy of {self.institution}"

@@ -27,6 +27,7 @@ from institutions.models import (
     Invitation,
     PhysicianProfile,
     ResidentProfile,
+    SupervisionPolicy,
 )
 from institutions.services.authority import admin_membership, is_superadmin
 from institutions.tokens import invitation_token_hash
@@ -372,6 +373,12 @@ def admin_seats_used(*, institution: Institution) -> tuple[int, int]:
     admins = InstitutionAdmin.objects.filter(institution=institution).count()
     pending = pending_invitations(institution, Invitation.Role.ADMIN).count()
     return admins, pending
+
+
+def supervision_policies_for_user(user) -> QuerySet[SupervisionPolicy]:
+    """Supervision policies the admin may see: their institution's (all for a
+    superadmin)."""
+    return _scoped(SupervisionPolicy.objects.select_related("institution"), user)
 
 
 def user_time_zone(*, user) -> str | None:

@@ -5,8 +5,18 @@ from django.contrib import admin
 from django.http import Http404
 
 from institutions.services.authority import admin_membership, is_superadmin
-from templates_app.models import NoteTemplate, Tag, TemplateSection
+from templates_app import admin_supervision  # noqa: F401 - registers the policy
+from templates_app.models import (
+    AttestationStatement,
+    NoteTemplate,
+    Tag,
+    TemplateSection,
+)
 from templates_app.services import template_admin_prepare
+from templates_app.supervision.services import (
+    attestation_admin_prepare,
+    attestation_defaults_ensure,
+)
 
 
 class TemplateSectionInline(admin.TabularInline):
@@ -26,25 +36,24 @@ class TemplateSectionInline(admin.TabularInline):
     )
 
 
-@admin.register(NoteTemplate)
-class NoteTemplateAdmin(admin.ModelAdmin):
-    list_display = ["name", "scope", "institution", "specialty", "version", "is_active"]
-    list_filter = ["scope", "is_active", "specialty"]
-    search_fields = ["name", "description", "specialty"]
-    filter_horizontal = ["tags"]
-    readonly_fields = ["version", "created_at", "updated_at"]
-    inlines = [TemplateSectionInline]
+class InstitutionOwnedAdmin(admin.ModelAdmin):
+    """Rows an institution owns: superadmins manage all, an institution admin their
+    own institution's (`owned`); another institution's row by id is a 404."""
 
-    @staticmethod
-    def may_manage(user, obj=None) -> bool:
+    @classmethod
+    def owned(cls, membership) -> dict:
+        """The filter of the rows `membership`'s institution owns."""
+        return {"institution_id": membership.institution_id}
+
+    @classmethod
+    def may_manage(cls, user, obj=None) -> bool:
         if is_superadmin(user):
             return True
         membership = admin_membership(user)
         if membership is None or not user.is_active:
             return False
-        return obj is None or (
-            obj.scope == NoteTemplate.Scope.INSTITUTION
-            and obj.institution_id == membership.institution_id
+        return obj is None or all(
+            getattr(obj, name) == value for name, value in cls.owned(membership).items()
         )
 
     def get_queryset(self, request):
@@ -54,24 +63,13 @@ class NoteTemplateAdmin(admin.ModelAdmin):
         membership = admin_membership(request.user)
         if membership is None:
             return queryset.none()
-        return queryset.filter(
-            scope=NoteTemplate.Scope.INSTITUTION, institution=membership.institution
-        )
+        return queryset.filter(**self.owned(membership))
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
         if obj is None:
             raise Http404("Not found.")  # another institution's looks absent
         return obj
-
-    def get_fields(self, request, obj=None):
-        fields = ["name", "description", "specialty", "instructions", "tags"]
-        if is_superadmin(request.user):
-            fields += ["slug", "scope", "institution", "owner"]
-        return [*fields, "is_active", "version", "created_at", "updated_at"]
-
-    def get_prepopulated_fields(self, request, obj=None):
-        return {"slug": ["name"]} if is_superadmin(request.user) else {}
 
     def has_module_permission(self, request):
         return self.may_manage(request.user)
@@ -83,6 +81,32 @@ class NoteTemplateAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return self.may_manage(request.user)
+
+
+@admin.register(NoteTemplate)
+class NoteTemplateAdmin(InstitutionOwnedAdmin):
+    list_display = ["name", "scope", "institution", "specialty", "version", "is_active"]
+    list_filter = ["scope", "is_active", "specialty"]
+    search_fields = ["name", "description", "specialty"]
+    filter_horizontal = ["tags"]
+    readonly_fields = ["version", "created_at", "updated_at"]
+    inlines = [TemplateSectionInline]
+
+    @classmethod
+    def owned(cls, membership) -> dict:
+        return {
+            "scope": NoteTemplate.Scope.INSTITUTION,
+            "institution_id": membership.institution_id,
+        }
+
+    def get_fields(self, request, obj=None):
+        fields = ["name", "description", "specialty", "instructions", "tags"]
+        if is_superadmin(request.user):
+            fields += ["slug", "scope", "institution", "owner"]
+        return [*fields, "is_active", "version", "created_at", "updated_at"]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {"slug": ["name"]} if is_superadmin(request.user) else {}
 
     def save_model(self, request, obj, form, change):
         template_admin_prepare(actor=request.user, template=obj, change=change)
@@ -109,3 +133,31 @@ class TagAdmin(admin.ModelAdmin):
         return is_superadmin(request.user)
 
     has_delete_permission = has_change_permission
+
+
+@admin.register(AttestationStatement)
+class AttestationStatementAdmin(InstitutionOwnedAdmin):
+    """The attestation statements of an institution: its admins edit their own list
+    (seeded with the standard teaching-physician statements)."""
+
+    list_display = ["label", "institution", "position", "is_active"]
+    list_editable = ["position", "is_active"]
+    list_filter = ["is_active"]
+    ordering = ["institution", "position", "id"]
+
+    def get_queryset(self, request):
+        membership = admin_membership(request.user)
+        if membership is not None and not is_superadmin(request.user):
+            attestation_defaults_ensure(institution_id=membership.institution_id)
+        return super().get_queryset(request)
+
+    def get_fields(self, request, obj=None):
+        fields = ["label", "text", "position", "is_active"]
+        return ["institution", *fields] if is_superadmin(request.user) else fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # switch a statement off; co-signed notes keep its text
+
+    def save_model(self, request, obj, form, change):
+        attestation_admin_prepare(actor=request.user, statement=obj)
+        super().save_model(request, obj, form, change)

@@ -51,10 +51,23 @@ def _status_line(note: ClinicalNote) -> str:
     return line
 
 
+def attestation_lines(note: ClinicalNote) -> list[str]:
+    """The co-signing attending's attestation, addendum and signature, or []."""
+    if note.status != ClinicalNote.Status.COSIGNED or not note.attestation:
+        return []
+    attending = note.supervisor.get_full_name() or note.supervisor.username
+    lines = [note.attestation]
+    if note.attestation_addendum:
+        lines += ["", f"Addendum: {note.attestation_addendum}"]
+    return [*lines, "", f"{attending}, {note.cosigned_at:%Y-%m-%d %H:%M %Z}"]
+
+
 def note_as_text(note: ClinicalNote, *, citations: bool = False) -> str:
     lines = [note.title.upper(), _status_line(note), ""]
     for title, text in section_texts(note, citations=citations):
         lines += [title.upper(), text, ""]
+    if attestation := attestation_lines(note):
+        lines += ["ATTESTATION OF THE TEACHING PHYSICIAN", *attestation, ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -62,6 +75,8 @@ def note_as_markdown(note: ClinicalNote, *, citations: bool = False) -> str:
     lines = [f"# {note.title}", "", f"_{_status_line(note)}_", ""]
     for title, text in section_texts(note, citations=citations):
         lines += [f"## {title}", "", text, ""]
+    if attestation := attestation_lines(note):
+        lines += ["## Attestation of the teaching physician", "", *attestation, ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -75,7 +90,6 @@ def note_as_fhir(note: ClinicalNote, *, citations: bool = False) -> dict:
     """A FHIR R4 DocumentReference, validated by fhir.resources before it leaves."""
     code, display = note.template_snapshot.get("loinc") or ("34109-9", "Note")
     markdown = note_as_markdown(note, citations=citations)
-    author = note.author.get_full_name() or note.author.username
     resource = {
         "resourceType": "DocumentReference",
         "id": f"noumaris-note-{note.pk}",
@@ -89,7 +103,7 @@ def note_as_fhir(note: ClinicalNote, *, citations: bool = False) -> dict:
             "text": note.title,
         },
         "date": (note.signed_at or note.updated_at).isoformat(),
-        "author": [{"display": author}],
+        "author": [_person(note.author)],
         "description": note.title,
         "content": [
             {
@@ -107,11 +121,34 @@ def note_as_fhir(note: ClinicalNote, *, citations: bool = False) -> dict:
         },
     }
     if note.status == ClinicalNote.Status.COSIGNED and note.supervisor_id:
-        attending = note.supervisor.get_full_name() or note.supervisor.username
-        resource["authenticator"] = {"display": attending}
+        resource["authenticator"] = _person(note.supervisor)
+        if note.attestation:
+            resource["content"].append(_attestation_content(note))
     if note.institution_id:
         resource["custodian"] = {"display": note.institution.name}
     return DocumentReference.model_validate(resource).model_dump(mode="json")
+
+
+def _person(user) -> dict:
+    """A FHIR Reference to a Noumaris user: their name and their user id."""
+    return {
+        "display": user.get_full_name() or user.username,
+        "identifier": {"system": "urn:noumaris:user", "value": str(user.pk)},
+    }
+
+
+def _attestation_content(note: ClinicalNote) -> dict:
+    """The attestation again, on its own, for receivers that file it separately."""
+    text = "\n".join(attestation_lines(note)) + "\n"
+    return {
+        "attachment": {
+            "contentType": "text/plain",
+            "language": "en",
+            "data": base64.b64encode(text.encode()).decode(),
+            "title": "Attestation of the teaching physician",
+            "creation": note.cosigned_at.isoformat(),
+        }
+    }
 
 
 def _period(note: ClinicalNote) -> dict:

@@ -3,6 +3,7 @@ import json
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from noumaris.fields import EncryptedTextField
 from noumaris.models import TimestampedModel
@@ -178,6 +179,13 @@ class ClinicalNote(TimestampedModel):
     cosigned_at = models.DateTimeField(null=True, blank=True)
     returned_at = models.DateTimeField(null=True, blank=True)
     return_comment = EncryptedTextField(blank=True, default="")
+    attestation = models.TextField(
+        blank=True,
+        default="",
+        help_text="The attestation statement the attending chose when co-signing, "
+        "as it read then.",
+    )
+    attestation_addendum = EncryptedTextField(blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -319,6 +327,94 @@ class DraftEvent(models.Model):
 
     def __str__(self):
         return f"Event {self.seq} of draft job {self.job_id}"
+
+
+class AttestationStatement(TimestampedModel):
+    """One statement of an institution's list, chosen by the attending at co-sign."""
+
+    institution = models.ForeignKey(
+        "institutions.Institution",
+        on_delete=models.CASCADE,
+        related_name="attestation_statements",
+    )
+    label = models.CharField(max_length=80, help_text="A short name for the menu.")
+    text = models.TextField(help_text="The statement, as the signed note carries it.")
+    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["institution", "position", "id"]
+        indexes = [
+            models.Index(
+                fields=["institution", "is_active", "position"],
+                name="attestation_inst_active",
+            )
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+class NoteFeedback(models.Model):
+    """An attending's rating and comment on a note, given on co-sign or return."""
+
+    class Kind(models.TextChoices):
+        COSIGN = "cosign", "On co-signature"
+        RETURN = "return", "On return"
+
+    note = models.ForeignKey(
+        ClinicalNote, on_delete=models.CASCADE, related_name="feedback"
+    )
+    institution = models.ForeignKey(
+        "institutions.Institution", on_delete=models.CASCADE, related_name="+"
+    )
+    resident = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    scores = models.JSONField(
+        default=dict, blank=True, help_text="{rubric item: 1-5}; items left out."
+    )
+    comment = EncryptedTextField(blank=True, default="")
+    section_key = models.CharField(
+        max_length=40, blank=True, help_text="The section the comment is about."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["note", "created_at", "id"]
+        indexes = [
+            models.Index(fields=["resident", "created_at"], name="feedback_resident"),
+            models.Index(fields=["institution", "created_at"], name="feedback_inst"),
+        ]
+
+    def __str__(self):
+        return f"Feedback on note {self.note_id} ({self.get_kind_display()})"
+
+
+class CosignReminder(models.Model):
+    """One e-mail reminding an attending of overdue co-signatures; one per day."""
+
+    attending = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    sent_on = models.DateField()
+    overdue_count = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attending", "sent_on"], name="cosign_reminder_one_a_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"Reminder to {self.attending} on {self.sent_on}"
 
 
 class StatementFlag(models.Model):

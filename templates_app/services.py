@@ -21,7 +21,12 @@ from django.utils.text import slugify
 from accounts.services import audit_record
 from institutions.models import FacultyProfile
 from institutions.services.authority import admin_membership, is_superadmin
-from institutions.services.permissions import records_missing, require_feature
+from institutions.services.permissions import (
+    check_feature,
+    records_missing,
+    require_feature,
+)
+from institutions.services.supervision import export_denial
 from noumaris.errors import ConflictError, ForbiddenError, NotFoundError
 from templates_app.generation import (
     DraftRequest,
@@ -33,6 +38,7 @@ from templates_app.generation import (
 from templates_app.generation.verify import Flag, verify_sections
 from templates_app.models import (
     ClinicalNote,
+    NoteFeedback,
     NoteRevision,
     NoteTemplate,
     StatementFlag,
@@ -45,6 +51,7 @@ from templates_app.selectors import (
     notes_for_user,
     template_get_for_user,
 )
+from templates_app.supervision import services as supervision
 from transcription.selectors import segment_list, session_get_for_owner
 
 NOTE_GENERATION = "note_generation"
@@ -567,6 +574,7 @@ def _draft_request(note: ClinicalNote, section: str) -> DraftRequest:
     )
     if section and section not in {spec.key for spec in specs}:
         raise ValidationError({"section": [f"This note has no section '{section}'."]})
+    specs = _plan_first(note, specs, section)
     segments = tuple(
         Segment(s.seq, s.text, s.start_ms, s.end_ms, s.speaker)
         for s in segment_list(session=note.session)
@@ -594,10 +602,24 @@ def note_generation_checkpoint(*, job: GenerationJob, sections: dict[str, str]):
     note.save(update_fields=["content", "machine_content", "updated_at"])
 
 
+def _plan_first(note: ClinicalNote, specs: tuple, section: str) -> tuple:
+    """Leave out the assessment and plan the resident must write first (policy)."""
+    hidden = supervision.plan_first_hidden(note)
+    if section in hidden:
+        raise ConflictError(
+            "Your program asks you to write and save your own assessment and plan "
+            "first; the machine's is shown beside yours after that."
+        )
+    return tuple(spec for spec in specs if spec.key not in hidden)
+
+
 def _merge_drafted(note: ClinicalNote, sections: dict[str, str]) -> None:
     content, machine = note.sections, note.machine_sections
+    resident_writes = supervision.plan_keys(note)  # the machine's goes beside it
     for key, text in sections.items():
-        content[key] = machine[key] = text.strip()
+        machine[key] = text.strip()
+        if key not in resident_writes:
+            content[key] = text.strip()
     note.content = json.dumps(content)
     note.machine_content = json.dumps(machine)
 
@@ -738,23 +760,69 @@ def _supervised(*, user, note_id) -> ClinicalNote:
 
 
 @transaction.atomic
-def note_cosign(*, user, note_id, ip_address=None) -> ClinicalNote:
-    """The named attending co-signs a signed note; it is final."""
+def note_cosign(
+    *,
+    user,
+    note_id,
+    attestation_id=None,
+    addendum: str = "",
+    scores: dict | None = None,
+    comment: str = "",
+    section: str = "",
+    ip_address=None,
+) -> ClinicalNote:
+    """The named attending co-signs a signed note with an attestation from the
+    institution's list (and an optional addendum); it is final. A rating and a
+    comment for the resident may come with it."""
     note = _supervised(user=user, note_id=note_id)
     if note.status == ClinicalNote.Status.COSIGNED:
         raise ConflictError("This note is already co-signed.")
     if note.status != ClinicalNote.Status.SIGNED:
         raise ConflictError("The resident must sign the note before it is co-signed.")
+    supervision.attestation_choose(
+        note=note, attestation_id=attestation_id, addendum=addendum
+    )
     note.status = ClinicalNote.Status.COSIGNED
     note.cosigned_at = timezone.now()
-    note.save(update_fields=["status", "cosigned_at", "updated_at"])
-    _audit(note, actor=user, action="NOTE_COSIGNED", ip_address=ip_address)
+    note.save(
+        update_fields=[
+            "status",
+            "cosigned_at",
+            "attestation",
+            "attestation_addendum",
+            "updated_at",
+        ]
+    )
+    feedback = supervision.feedback_record(
+        note=note,
+        reviewer=user,
+        kind=NoteFeedback.Kind.COSIGN,
+        scores=scores,
+        comment=comment,
+        section=section,
+    )
+    _audit(
+        note,
+        actor=user,
+        action="NOTE_COSIGNED",
+        ip_address=ip_address,
+        feedback=feedback is not None,
+    )
     return note
 
 
 @transaction.atomic
-def note_return(*, user, note_id, comment: str, ip_address=None) -> ClinicalNote:
-    """The named attending sends a signed note back to its author with a comment."""
+def note_return(
+    *,
+    user,
+    note_id,
+    comment: str,
+    scores: dict | None = None,
+    section: str = "",
+    ip_address=None,
+) -> ClinicalNote:
+    """The named attending sends a signed note back to its author with a comment,
+    optionally about one section and with a rating; the resident sees both."""
     note = _supervised(user=user, note_id=note_id)
     if note.status != ClinicalNote.Status.SIGNED:
         raise ConflictError("Only a signed note awaiting co-signature can be returned.")
@@ -774,14 +842,62 @@ def note_return(*, user, note_id, comment: str, ip_address=None) -> ClinicalNote
             "updated_at",
         ]
     )
+    supervision.feedback_record(
+        note=note,
+        reviewer=user,
+        kind=NoteFeedback.Kind.RETURN,
+        scores=scores,
+        comment=comment,
+        section=section,
+    )
     _audit(note, actor=user, action="NOTE_RETURNED", ip_address=ip_address)
     return note
 
 
+def note_export_denial(*, user, note: ClinicalNote) -> str:
+    """Why `user` may not export or print `note` now, or "" (one home for the rule).
+
+    The attending who co-signed a note may export it; anyone else needs the feature
+    `note_export`; and the institution's policy may hold a PGY-1 note until it is
+    co-signed.
+    """
+    cosigned = note.status == ClinicalNote.Status.COSIGNED
+    if not (cosigned and note.supervisor_id == user.pk):
+        access = check_feature(user, NOTE_EXPORT)
+        if not access:
+            return access.reason
+    return export_denial(
+        author_id=note.author_id, institution_id=note.institution_id, cosigned=cosigned
+    )
+
+
 @transaction.atomic
 def note_export_record(*, user, note_id, fmt: str, ip_address=None) -> ClinicalNote:
-    """Check export rights (feature `note_export`) and audit the export."""
-    require_feature(user=user, code=NOTE_EXPORT)
-    note = note_get_for_user(user=user, note_id=note_id)
+    """Check export rights (see `note_export_denial`) and audit the export."""
+    access = check_feature(user, NOTE_EXPORT)
+    if access:
+        note = note_get_for_user(user=user, note_id=note_id)
+    else:
+        # Without the feature only the co-signing attending gets further; anyone
+        # else hears why before the note is looked up, as before.
+        note = _cosigned_by(user=user, note_id=note_id)
+        if note is None:
+            raise ForbiddenError(access.reason)
+    denial = note_export_denial(user=user, note=note)
+    if denial:
+        raise ForbiddenError(denial)
     _audit(note, actor=user, action="NOTE_EXPORTED", ip_address=ip_address, format=fmt)
     return note
+
+
+def _cosigned_by(*, user, note_id) -> ClinicalNote | None:
+    try:
+        return (
+            notes_for_user(user=user)
+            .filter(supervisor=user, status=ClinicalNote.Status.COSIGNED)
+            .select_related("author", "supervisor", "session", "institution")
+            .filter(pk=int(note_id))
+            .first()
+        )
+    except (TypeError, ValueError):
+        return None

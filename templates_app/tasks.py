@@ -1,8 +1,9 @@
-"""Background tasks of the notes app (Django's task framework)."""
+"""Background tasks of the notes app (Django's task framework, django-tasks)."""
 
 from django_tasks import TaskContext, task
 
 from templates_app import streaming
+from templates_app.supervision.services import cosign_reminders_send
 
 
 @task(takes_context=True)
@@ -17,3 +18,9 @@ async def note_draft(context: TaskContext, job_id: int) -> str:
 @task()
 def draft_events_purge() -> int:
     return streaming.draft_events_purge()
+
+
+@task()
+def send_cosign_reminders() -> int:
+    """E-mail attendings about overdue co-signatures (at most one a day each)."""
+    return cosign_reminders_send()

@@ -21,4 +21,5 @@ urlpatterns = [
     path("notes/<id:pk>/print", views.note_print, name="note-print"),
     path("notes/<id:pk>/revisions", views.note_revisions, name="note-revisions"),
     path("supervision/", views.supervision, name="supervision"),
+    path("feedback/", views.my_feedback, name="my-feedback"),
 ]

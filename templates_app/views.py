@@ -16,10 +16,15 @@ from institutions.services.permissions import check_feature, require_feature
 from noumaris.net import client_ip
 from noumaris.pages import page
 from templates_app import selectors, services
-from templates_app.export import section_texts
+from templates_app.export import attestation_lines, section_texts
 from templates_app.forms import TemplateForm
 from templates_app.models import ClinicalNote
 from templates_app.presentation import engine_label, note_sections
+from templates_app.supervision import selectors as teaching
+from templates_app.supervision import services as teaching_services
+from templates_app.supervision.authorship import note_authorship
+from templates_app.supervision.director import resident_own_figures
+from templates_app.supervision.rubric import PDQI9, SCORE_MAX, SCORE_MIN
 from transcription.services import transcript_read
 
 # --- Templates ----------------------------------------------------------------------
@@ -163,14 +168,54 @@ def note_page(request, pk):
             and note.is_editable
             and request.GET.get("generate") == "1"
             and note.generation == ClinicalNote.Generation.IDLE,
-            "can_export": check_feature(request.user, services.NOTE_EXPORT),
+            "can_export": not services.note_export_denial(user=request.user, note=note),
             "generating": note.generation == ClinicalNote.Generation.GENERATING,
             # The page rejoins a draft in progress (its events replay, then live).
             "active_job": selectors.draft_job_active(note_id=note.pk)
             if is_author
             else None,
+            **_teaching_context(request, note, sections, is_author),
         },
     )
+
+
+def _teaching_context(request, note, sections, is_author) -> dict:
+    """Attestations and rubric for the attending; feedback for both; plan-first."""
+    is_supervisor = note.supervisor_id == request.user.pk
+    feedback = teaching.note_feedback(note=note)
+    by_section: dict[str, list] = {}
+    for item in feedback:
+        if item.section_key and item.comment:
+            by_section.setdefault(item.section_key, []).append(item)
+    for section in sections:
+        section["feedback"] = by_section.get(section["key"], [])
+    reviewing = is_supervisor and note.status == ClinicalNote.Status.SIGNED
+    if reviewing:
+        teaching_services.attestation_defaults_ensure(
+            institution_id=note.institution_id
+        )
+    writes = teaching_services.plan_keys(note) if is_author else set()
+    hidden = teaching_services.plan_first_hidden(note) if writes else set()
+    return {
+        "feedback": feedback,
+        "rubric": PDQI9,
+        "score_range": range(SCORE_MIN, SCORE_MAX + 1),
+        "attestations": teaching.attestation_options(institution_id=note.institution_id)
+        if reviewing
+        else [],
+        "authorship": note_authorship(note) if is_supervisor else None,
+        "plan_first_hidden": hidden,
+        "resident_writes": writes - hidden,
+    }
+
+
+def _review_input(request) -> dict:
+    """The rating and comment fields of the co-sign and return forms."""
+    return {
+        "scores": {key: request.POST.get(f"score_{key}", "") for key, _, _ in PDQI9},
+        "comment": request.POST.get("comment", ""),
+        "section": request.POST.get("section", ""),
+    }
 
 
 @require_POST
@@ -204,7 +249,12 @@ def note_flag_confirm(request, pk, flag_id):
 @page
 def note_cosign(request, pk):
     note = services.note_cosign(
-        user=request.user, note_id=pk, ip_address=client_ip(request)
+        user=request.user,
+        note_id=pk,
+        attestation_id=request.POST.get("attestation"),
+        addendum=request.POST.get("addendum", ""),
+        ip_address=client_ip(request),
+        **_review_input(request),
     )
     messages.success(request, f"Co-signed {note.title} by {note.author}.")
     return redirect("/supervision/")
@@ -216,8 +266,8 @@ def note_return(request, pk):
     note = services.note_return(
         user=request.user,
         note_id=pk,
-        comment=request.POST.get("comment", ""),
         ip_address=client_ip(request),
+        **_review_input(request),
     )
     messages.success(
         request, f"Returned {note.title} to {note.author} with your comment."
@@ -236,7 +286,11 @@ def note_print(request, pk):
     return render(
         request,
         "templates_app/note_print.html",
-        {"note": note, "sections": section_texts(note, citations=False)},
+        {
+            "note": note,
+            "sections": section_texts(note, citations=False),
+            "attestation": attestation_lines(note),
+        },
     )
 
 
@@ -301,8 +355,28 @@ def word_diff(before: str, after: str) -> list[tuple[str, str]]:
 @require_GET
 @page
 def supervision(request):
+    """The attending's queue: overdue first with their age, then recent decisions."""
     return render(
         request,
         "templates_app/supervision.html",
-        {"queue": selectors.notes_awaiting_cosignature(user=request.user)},
+        {"queue": teaching.cosign_queue(user=request.user)},
+    )
+
+
+@require_GET
+@page
+def my_feedback(request):
+    """The resident's own feedback: mean scores by item, month by month, and every
+    comment with its note."""
+    feedback = teaching.feedback_for_resident(user=request.user)
+    months = teaching.feedback_months(feedback)
+    return render(
+        request,
+        "templates_app/feedback.html",
+        {
+            "feedback": feedback,
+            "months": months,
+            "items": teaching.feedback_by_item(months),
+            "own": resident_own_figures(user=request.user),
+        },
     )

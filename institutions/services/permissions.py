@@ -16,6 +16,7 @@ from institutions.models import (
     PhysicianProfile,
     ResidentProfile,
 )
+from institutions.services.supervision import drafting_denial
 from noumaris.errors import ForbiddenError
 
 
@@ -36,7 +37,8 @@ def check_feature(user, code: str) -> FeatureAccess:
 
     Superadmins may use everything. A resident needs: the feature to exist and be on,
     their institution to have it, its subscription to be trial or active, their own
-    status to be active, and an unrevoked grant. A physician needs the feature on and
+    status to be active, an unrevoked grant, and (for AI drafting) a PGY level the
+    institution's supervision policy allows. A physician needs the feature on and
     an unrevoked direct grant. Everyone else is denied, with the reason.
     """
     denied = _account_denial(user)
@@ -122,7 +124,13 @@ def _resident_access(facts: dict, name: str) -> FeatureAccess:
             False,
             f"{name} has not been granted to you; ask your program administrator.",
         )
-    return ALLOWED
+    policy = drafting_denial(
+        code=facts["feature"].code,
+        pgy_level=facts["pgy_level"],
+        min_pgy=facts["min_pgy"],
+        institution=institution,
+    )
+    return FeatureAccess(False, policy) if policy else ALLOWED
 
 
 def _access_facts(user, codes: list[str] | None = None) -> list[dict]:
@@ -134,6 +142,10 @@ def _access_facts(user, codes: list[str] | None = None) -> list[dict]:
     rows = features.annotate(
         resident_status=Subquery(profile.values("status")[:1]),
         institution_name=Subquery(profile.values("institution__name")[:1]),
+        pgy_level=Subquery(profile.values("pgy_level")[:1]),
+        min_pgy=Subquery(
+            profile.values("institution__supervision_policy__ai_drafting_min_pgy")[:1]
+        ),
         subscription_status=Subquery(
             profile.values("institution__subscription_status")[:1]
         ),
@@ -152,7 +164,7 @@ def _access_facts(user, codes: list[str] | None = None) -> list[dict]:
         ),
     )
     facts = ("resident_status", "institution_name", "subscription_status")
-    facts += ("institution_has", "is_physician", "granted")
+    facts += ("institution_has", "is_physician", "granted", "pgy_level", "min_pgy")
     return [
         {"feature": feature, **{fact: getattr(feature, fact) for fact in facts}}
         for feature in rows

@@ -7,6 +7,13 @@ urlpatterns = [
     path("templates/<id:pk>", views.TemplateDetailApi.as_view(), name="api-template"),
     path("tags", views.TagListApi.as_view(), name="api-tags"),
     path("notes", views.NoteListApi.as_view(), name="api-notes"),
+    path("attestations", views.AttestationListApi.as_view(), name="api-attestations"),
+    path(
+        "supervision/queue",
+        views.SupervisionQueueApi.as_view(),
+        name="api-supervision-queue",
+    ),
+    path("me/feedback", views.MyFeedbackApi.as_view(), name="api-me-feedback"),
     path("notes/<id:pk>", views.NoteDetailApi.as_view(), name="api-note"),
     path(
         "notes/<id:pk>/generate",

@@ -23,6 +23,10 @@ from templates_app import selectors, services, streaming
 from templates_app.export import FORMATS, note_export_body
 from templates_app.models import ClinicalNote, Tag
 from templates_app.presentation import engine_label, note_sections
+from templates_app.supervision import selectors as teaching
+from templates_app.supervision import services as supervision
+from templates_app.supervision.authorship import note_authorship
+from templates_app.supervision.rubric import RUBRIC_KEYS
 from transcription.selectors import segment_list
 
 # --- Serializers ---------------------------------------------------------------------
@@ -119,6 +123,33 @@ class NoteSummarySerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
+class FeedbackSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    reviewer = UserRefSerializer()
+    scores = serializers.DictField(
+        child=serializers.IntegerField(), help_text="{PDQI-9 item: 1-5}"
+    )
+    comment = serializers.CharField()
+    section = serializers.CharField(source="section_key")
+    created_at = serializers.DateTimeField()
+
+
+class SectionAuthorshipSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=["kept", "edited", "rewritten", "written"],
+        help_text="written: no machine draft; rewritten: under half of it kept.",
+    )
+    share = serializers.FloatField(help_text="Share of the words from the machine.")
+
+
+class AuthorshipSerializer(serializers.Serializer):
+    share = serializers.FloatField(
+        help_text="Share of the note's words that came from the machine draft."
+    )
+    sections = SectionAuthorshipSerializer(many=True)
+
+
 class NoteSerializer(NoteSummarySerializer):
     template = serializers.SerializerMethodField()
     engine = serializers.CharField()
@@ -128,6 +159,10 @@ class NoteSerializer(NoteSummarySerializer):
     generation_error = serializers.CharField()
     returned_at = serializers.DateTimeField(allow_null=True)
     return_comment = serializers.CharField()
+    attestation = serializers.CharField(
+        help_text="The co-signing attending's attestation statement."
+    )
+    attestation_addendum = serializers.CharField()
     engine_label = serializers.SerializerMethodField()
     revision = serializers.SerializerMethodField(
         help_text="The latest revision's number: what an edit names."
@@ -135,6 +170,8 @@ class NoteSerializer(NoteSummarySerializer):
     open_flags = serializers.SerializerMethodField()
     flags = serializers.SerializerMethodField()
     sections = serializers.SerializerMethodField()
+    feedback = serializers.SerializerMethodField()
+    authorship = serializers.SerializerMethodField()
 
     @extend_schema_field(EngineLabelSerializer)
     def get_engine_label(self, note) -> dict:
@@ -162,6 +199,14 @@ class NoteSerializer(NoteSummarySerializer):
     @extend_schema_field(NoteSectionSerializer(many=True))
     def get_sections(self, note) -> list[dict]:
         return note_sections(note, known=self.context["known"])
+
+    @extend_schema_field(FeedbackSerializer(many=True))
+    def get_feedback(self, note) -> list[dict]:
+        return FeedbackSerializer(teaching.note_feedback(note=note), many=True).data
+
+    @extend_schema_field(AuthorshipSerializer)
+    def get_authorship(self, note) -> dict:
+        return AuthorshipSerializer(note_authorship(note)).data
 
 
 def _known(note: ClinicalNote) -> set[int]:
@@ -500,6 +545,27 @@ class NoteSignApi(Api):
         return _note_response(self, request, pk)
 
 
+class ReviewSerializer(serializers.Serializer):
+    """What an attending may add to a co-signature or a return."""
+
+    scores = serializers.DictField(
+        child=serializers.IntegerField(min_value=1, max_value=5),
+        required=False,
+        default=dict,
+        help_text="PDQI-9 ratings, 1-5, by item: " + ", ".join(RUBRIC_KEYS) + ".",
+    )
+    comment = serializers.CharField(
+        max_length=4000, required=False, allow_blank=True, default=""
+    )
+    section = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The key of the section the comment is about.",
+    )
+
+
 class NoteFlagConfirmApi(Api):
     """The author confirms a flagged statement as checked (recorded and audited)."""
 
@@ -516,22 +582,46 @@ class NoteFlagConfirmApi(Api):
 
 
 class NoteCosignApi(Api):
-    """The named attending co-signs a signed note."""
+    """The named attending co-signs a signed note with an attestation statement of
+    the institution's list (and an optional addendum), optionally rating it."""
+
+    class InputSerializer(ReviewSerializer):
+        attestation = serializers.IntegerField(
+            min_value=1,
+            required=False,
+            allow_null=True,
+            help_text="The id of one of the institution's attestation statements "
+            "(required for an institution's note).",
+        )
+        addendum = serializers.CharField(
+            max_length=4000, required=False, allow_blank=True, default=""
+        )
 
     @extend_schema(
         operation_id="notes_cosign",
-        request=None,
+        request=InputSerializer,
         responses={200: NoteSerializer, **errors(409)},
     )
     def post(self, request, pk):
-        services.note_cosign(user=request.user, note_id=pk, ip_address=_ip(request))
+        data = self.input(self.InputSerializer)
+        services.note_cosign(
+            user=request.user,
+            note_id=pk,
+            attestation_id=data.get("attestation"),
+            addendum=data["addendum"],
+            scores=data["scores"],
+            comment=data["comment"],
+            section=data["section"],
+            ip_address=_ip(request),
+        )
         return _note_response(self, request, pk)
 
 
 class NoteReturnApi(Api):
-    """The named attending sends a signed note back to the resident with a comment."""
+    """The named attending sends a signed note back to the resident with a comment
+    (optionally about one section), optionally rating it."""
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(ReviewSerializer):
         comment = serializers.CharField(max_length=4000)
 
     @extend_schema(
@@ -545,9 +635,63 @@ class NoteReturnApi(Api):
             user=request.user,
             note_id=pk,
             comment=data["comment"],
+            scores=data["scores"],
+            section=data["section"],
             ip_address=_ip(request),
         )
         return _note_response(self, request, pk)
+
+
+class QueuedNoteSerializer(serializers.Serializer):
+    note = NoteSummarySerializer()
+    age_hours = serializers.IntegerField(help_text="Hours since signing.")
+    overdue = serializers.BooleanField()
+    deadline_hours = serializers.SerializerMethodField()
+
+    def get_deadline_hours(self, queued) -> int:
+        return int(queued.deadline.total_seconds() // 3600)
+
+
+class SupervisionQueueApi(Api):
+    """The caller's co-sign queue: waiting notes, overdue first, with their age; and
+    notes they co-signed or returned in the last two weeks."""
+
+    class OutputSerializer(serializers.Serializer):
+        waiting = QueuedNoteSerializer(many=True)
+        recent = NoteSummarySerializer(many=True)
+
+    @extend_schema(operation_id="supervision_queue", responses=OutputSerializer)
+    def get(self, request):
+        queue = teaching.cosign_queue(user=request.user)
+        return self.output(self.OutputSerializer, queue)
+
+
+class MyFeedbackApi(Api):
+    """The caller's own feedback (rubric and comments), newest first, with its note."""
+
+    class OutputSerializer(FeedbackSerializer):
+        note = serializers.IntegerField(source="note_id")
+
+    @extend_schema(operation_id="me_feedback", responses=OutputSerializer(many=True))
+    def get(self, request):
+        feedback = teaching.feedback_for_resident(user=request.user)
+        return self.output(self.OutputSerializer, feedback, many=True)
+
+
+class AttestationListApi(Api):
+    """The attestation statements the caller's institution offers at co-sign."""
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        label = serializers.CharField()
+        text = serializers.CharField()
+
+    @extend_schema(
+        operation_id="attestations_list", responses=OutputSerializer(many=True)
+    )
+    def get(self, request):
+        statements = supervision.attestation_list_for_user(user=request.user)
+        return self.output(self.OutputSerializer, statements, many=True)
 
 
 class NoteRevisionListApi(Api):

@@ -33,3 +33,10 @@ def generate(note, user, *, section: str = "", engine=None) -> list[tuple[str, d
     async_to_sync(draft_run)(job_id=job.pk, worker_id="test-worker", engine=engine)
     frames = b"".join(sse_frame(e) for e in draft_events_after(job_id=job.pk, after=1))
     return parse_sse(frames)
+
+
+def first_attestation(note) -> int:
+    """The id of the first statement of the note's institution's attestation list."""
+    from templates_app.supervision.services import attestation_list_for_user
+
+    return attestation_list_for_user(user=note.supervisor or note.author)[0].pk

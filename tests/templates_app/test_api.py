@@ -9,8 +9,9 @@ from rest_framework.test import APIClient
 
 from accounts.models import AuditLog
 from templates_app import services
+from templates_app.models import ClinicalNote
 from tests.templates_app.conftest import record_encounter
-from tests.templates_app.helpers import generate, parse_sse
+from tests.templates_app.helpers import first_attestation, generate, parse_sse
 
 
 def api_for(user) -> APIClient:
@@ -151,7 +152,11 @@ def test_draft_generate_edit_sign_cosign_through_the_api(
         "detail": "This note is signed; a signed note cannot be edited."
     }
 
-    cosigned = api_for(attending).post(f"/api/v1/notes/{note_id}/cosign")
+    cosigned = api_for(attending).post(
+        f"/api/v1/notes/{note_id}/cosign",
+        {"attestation": first_attestation(ClinicalNote.objects.get(pk=note_id))},
+        format="json",
+    )
     assert cosigned.json()["status"] == "cosigned"
     revisions = client.get(f"/api/v1/notes/{note_id}/revisions").json()
     assert [r["kind"] for r in revisions] == ["generated", "edited"]
@@ -230,7 +235,9 @@ def test_signing_needs_a_supervisor_of_the_same_institution(
 def test_exports_strip_citations_and_fhir_validates(note, resident, attending):
     generate(note, resident)
     services.note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
-    services.note_cosign(user=attending, note_id=note.pk)
+    services.note_cosign(
+        user=attending, note_id=note.pk, attestation_id=first_attestation(note)
+    )
     client = api_for(resident)
     text = client.get(f"/api/v1/notes/{note.pk}/export?format=text")
     assert text["Content-Type"].startswith("text/plain")

@@ -17,7 +17,7 @@ from templates_app.models import ClinicalNote, NoteRevision, NoteTemplate
 from tests.factories import FacultyFactory, UserFactory
 from tests.fakes.anthropic_server import Answer, fake_anthropic
 from tests.templates_app.conftest import record_encounter
-from tests.templates_app.helpers import generate
+from tests.templates_app.helpers import first_attestation, generate
 
 pytestmark = pytest.mark.django_db
 
@@ -317,7 +317,9 @@ def test_an_empty_note_cannot_be_signed(note, resident, attending):
 def test_the_named_attending_cosigns_and_it_is_audited(note, resident, attending):
     signed(note, resident, attending)
     assert list(selectors.notes_awaiting_cosignature(user=attending)) == [note]
-    services.note_cosign(user=attending, note_id=note.pk)
+    services.note_cosign(
+        user=attending, note_id=note.pk, attestation_id=first_attestation(note)
+    )
     note.refresh_from_db()
     assert note.status == "cosigned" and note.cosigned_at is not None
     assert list(selectors.notes_awaiting_cosignature(user=attending)) == []
@@ -363,7 +365,9 @@ def test_returning_sends_it_back_and_cosigning_needs_the_signature_again(
         user=resident, note_id=note.pk, sections={"objective": "CXR. [S21]"}
     )
     services.note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
-    services.note_cosign(user=attending, note_id=note.pk)
+    services.note_cosign(
+        user=attending, note_id=note.pk, attestation_id=first_attestation(note)
+    )
     returned = AuditLog.objects.get(action="NOTE_RETURNED")
     assert "x-ray" not in json.dumps(returned.details)  # no PHI in the audit log
 

@@ -6,7 +6,7 @@ from django.test import Client
 from accounts.models import AuditLog
 from templates_app import services
 from templates_app.models import ClinicalNote, NoteTemplate
-from tests.templates_app.helpers import generate
+from tests.templates_app.helpers import first_attestation, generate
 
 pytestmark = pytest.mark.django_db
 
@@ -157,7 +157,9 @@ def test_the_attending_cosigns_from_the_queue(note, resident, attending):
     page = client.get(f"/notes/{note.pk}").content.decode()
     assert "Co-sign note" in page and "Return with comment" in page
     assert AuditLog.objects.filter(action="NOTE_VIEWED", actor=attending).exists()
-    response = client.post(f"/notes/{note.pk}/cosign")
+    response = client.post(
+        f"/notes/{note.pk}/cosign", {"attestation": first_attestation(note)}
+    )
     assert response.url == "/supervision/"
     note.refresh_from_db()
     assert note.status == "cosigned"
@@ -221,8 +223,9 @@ def test_the_queue_lists_in_a_constant_number_of_queries(
         services.note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
     client = client_for(attending)
     client.get("/supervision/")
-    # session, user, the queue with its authors and encounters (one join)
-    with django_assert_max_num_queries(3):
+    # session, user, the waiting notes with their authors, encounters and deadline
+    # (one join), the recently co-signed or returned ones with theirs
+    with django_assert_max_num_queries(4):
         assert client.get("/supervision/").content.decode().count("Review") >= 3
 
 

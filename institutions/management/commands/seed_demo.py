@@ -22,6 +22,7 @@ from institutions.services.features import (
     NOTE_GENERATION,
     feature_seed,
 )
+from institutions.services.supervision import supervision_policy_save
 
 DEMO_PASSWORD = "noumaris-demo"  # noqa: S105 - documented demo credential, debug only
 
@@ -97,10 +98,23 @@ class Command(BaseCommand):
                 slug: _institution(slug, values, features)
                 for slug, values in INSTITUTIONS.items()
             }
+            users = {}
             for username, (first, last, role, slug, options) in PEOPLE.items():
-                user = _user(username, first, last, role)
+                user = users[username] = _user(username, first, last, role)
                 _role(user, role, institutions.get(slug), options, features)
+            _teaching(institutions["demo-general-hospital"], users)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
+
+
+def _teaching(institution, users) -> None:
+    """Demo General's supervision policy (its notes: `seed_teaching_demo`)."""
+    supervision_policy_save(
+        actor=users["superadmin"],
+        institution=institution,
+        ai_drafting_min_pgy=1,
+        cosign_deadline_hours=24,
+        pgy1_cosign_before_export=True,
+    )
 
 
 def _institution(slug, values, features) -> Institution:

@@ -122,8 +122,15 @@
 
   var streamed = {};
   var drafter = {};
+  var reloadWhenDone = false;
   function handle(ev, sectionKey) {
     var d = ev.data, sec;
+    var own = d.key && section(d.key);
+    if (own && own.dataset.residentWrites === "1" && ev.event !== "start") {
+      // The resident's own text stays; the machine's lands beside it (policy).
+      if (ev.event === "section_done") reloadWhenDone = true;
+      return;
+    }
     if (ev.event === "queued") {
       showStatus("info", "Waiting for a drafting worker\u2026");
     } else if (ev.event === "start") {
@@ -178,6 +185,7 @@
       } else if (d.generation === "complete") {
         showStatus("success", "Draft complete. Check each section against the transcript, then sign.");
       }
+      if (reloadWhenDone) { window.location.reload(); return; }
       refreshReview();
       var gen = document.getElementById("generate");
       if (gen) gen.textContent = "Redraft all";

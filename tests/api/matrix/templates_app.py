@@ -8,6 +8,8 @@ reason before the object is looked up.
 from templates_app import services
 from templates_app.models import NoteTemplate
 from templates_app.seed_data import SOAP
+from templates_app.supervision.selectors import attestation_options
+from templates_app.supervision.services import attestation_defaults_ensure
 from tests.api.matrix import Row
 from tests.templates_app.conftest import record_encounter
 from tests.templates_app.helpers import generate
@@ -39,6 +41,11 @@ def signed_note(c):
     return note
 
 
+def first_attestation_of(institution) -> int:
+    attestation_defaults_ensure(institution_id=institution.pk)
+    return attestation_options(institution_id=institution.pk)[0].pk
+
+
 def personal_template(user):
     return services.template_create_personal(
         user=user, name="Mine", sections=[{"title": "Only"}]
@@ -62,6 +69,24 @@ NO_FEATURE = {
 }
 
 ROWS = [
+    Row(
+        route="GET supervision/queue",
+        label="the caller's own queue (empty for anyone not supervising)",
+        url=lambda c: "/api/v1/supervision/queue",
+        expect={"anonymous": 401, "*": 200},
+    ),
+    Row(
+        route="GET me/feedback",
+        label="the caller's own feedback only",
+        url=lambda c: "/api/v1/me/feedback",
+        expect={"anonymous": 401, "*": 200},
+    ),
+    Row(
+        route="GET attestations",
+        label="the caller's institution's list, empty outside one",
+        url=lambda c: "/api/v1/attestations",
+        expect={"anonymous": 401, "*": 200},
+    ),
     Row(
         route="GET templates",
         url=lambda c: "/api/v1/templates?tag=outpatient",
@@ -207,6 +232,11 @@ ROWS = [
     Row(
         route="POST notes/<id:pk>/cosign",
         url=lambda c: f"/api/v1/notes/{signed_note(c).pk}/cosign",
+        data=lambda c: {
+            "attestation": first_attestation_of(c.demo_hospital),
+            "scores": {"accurate": 4},
+            "comment": "Good.",
+        },
         expect={"anonymous": 401, "attending": 200, "*": 404},
     ),
     Row(
