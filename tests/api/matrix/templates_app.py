@@ -35,6 +35,26 @@ def job_url(user, suffix: str = "") -> str:
     return f"/api/v1/notes/{note.pk}/jobs/{job.pk}{suffix}"
 
 
+def latest_revision(note) -> int:
+    return note.revisions.order_by("-number").values_list("number", flat=True)[0]
+
+
+def flag_url(user) -> str:
+    """A draft of `user`'s with one open flag, as the verifier stores it."""
+    from templates_app.models import StatementFlag
+
+    note = note_of(user)
+    flag = StatementFlag.objects.create(
+        note=note,
+        section_key="plan",
+        statement="Start doxycycline 200 mg.",
+        kind=StatementFlag.Kind.NUMBER,
+        message="200 is not in the cited words.",
+        seqs=[23],
+    )
+    return f"/api/v1/notes/{note.pk}/flags/{flag.pk}/confirm"
+
+
 def signed_note(c):
     note = note_of(c.resident)
     services.note_sign(user=c.resident, note_id=note.pk, supervisor_id=c.attending.pk)
@@ -180,7 +200,16 @@ ROWS = [
     Row(
         route="PATCH notes/<id:pk>",
         url=lambda c: f"/api/v1/notes/{note_of(c.resident).pk}",
-        data=lambda c: {"sections": {"plan": "Rest. [S24]"}},
+        data=lambda c: {
+            "sections": {"plan": "Rest. [S24]"},
+            "revision": latest_revision(c.resident.notes.latest("id")),
+        },
+        expect={"anonymous": 401, "resident": 200, "*": 404},
+    ),
+    Row(
+        route="POST notes/<id:pk>/flags/<id:flag_id>/confirm",
+        url=lambda c: flag_url(c.resident),
+        data=lambda c: {},
         expect={"anonymous": 401, "resident": 200, "*": 404},
     ),
     Row(
