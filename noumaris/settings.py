@@ -293,6 +293,13 @@ ANTHROPIC_MAX_TOKENS = env_int("ANTHROPIC_MAX_TOKENS", 4096, minimum=256)
 TRANSCRIPTION_ENGINE = env_choice(
     "TRANSCRIPTION_ENGINE", "auto", {"auto", "deepgram", "offline"}
 )
+# The offline engine (faster-whisper): beam width of each final decode, threads one
+# decode uses, decodes run at once per process, and recordings one process takes on
+# (past it a new recording is refused, so the running ones keep their pace).
+WHISPER_BEAM_SIZE = env_int("WHISPER_BEAM_SIZE", 5, minimum=1)
+WHISPER_CPU_THREADS = env_int("WHISPER_CPU_THREADS", 1, minimum=1)
+WHISPER_WORKERS = env_int("WHISPER_WORKERS", min(2, os.cpu_count() or 1), minimum=1)
+WHISPER_MAX_STREAMS = env_int("WHISPER_MAX_STREAMS", 4, minimum=1)
 NOTE_ENGINE = env_choice("NOTE_ENGINE", "auto", {"auto", "anthropic", "offline"})
 WS_MAX_CONNECTIONS_PER_USER = env_int("WS_MAX_CONNECTIONS_PER_USER", 3, minimum=1)
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "50/m")
@@ -421,6 +428,8 @@ LOGGING = {
             "propagate": False,
         },
         "daphne": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # faster-whisper logs every decode's audio length at INFO.
+        "faster_whisper": {"level": "WARNING"},
     },
 }
 
