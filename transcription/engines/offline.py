@@ -285,7 +285,14 @@ class OfflineEngine(Engine):
     name = "offline"
 
     async def start(
-        self, *, sample_rate, language, on_result, on_failure=None, offset_ms=0
+        self,
+        *,
+        sample_rate,
+        language,
+        on_result,
+        on_failure=None,
+        offset_ms=0,
+        keyterms=None,
     ):
         if sample_rate != SAMPLE_RATE:
             raise EngineError("The offline engine takes 16 kHz audio only.")
