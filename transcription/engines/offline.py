@@ -421,3 +421,17 @@ def transcribe_recording(samples: np.ndarray, *, beam_size: int) -> list[Result]
                 )
             )
     return results
+
+
+def real_time_factor(pcm: bytes) -> float:
+    """Seconds of decoding per second of `pcm`, utterance by utterance as a live
+    stream is decoded (bench/ws.py's figure; bench/asr.py measures more)."""
+    endpointer = Endpointer()
+    began = time.perf_counter()
+    step = SAMPLE_RATE // 10 * 2
+    utterances = []
+    for i in range(0, len(pcm), step):
+        utterances += endpointer.feed(pcm[i : i + step], flush=i + step >= len(pcm))
+    for utterance in utterances:
+        transcribe(utterance.audio, settings.WHISPER_BEAM_SIZE)
+    return (time.perf_counter() - began) / (len(pcm) / (2 * SAMPLE_RATE))
