@@ -411,8 +411,11 @@ def note_generation_begin(*, user, note_id, section: str = "") -> GenerationJob:
     )
     if section and section not in {spec.key for spec in specs}:
         raise ValidationError({"section": [f"This note has no section '{section}'."]})
+    roles = note.session.speaker_roles
     segments = tuple(
-        Segment(s.seq, s.text, s.start_ms, s.end_ms, s.speaker)
+        Segment(
+            s.seq, s.text, s.start_ms, s.end_ms, s.speaker, roles.get(str(s.speaker))
+        )
         for s in segment_list(session=note.session)
     )
     if not segments:

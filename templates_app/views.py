@@ -23,6 +23,7 @@ from templates_app.forms import TemplateForm
 from templates_app.models import ClinicalNote
 from templates_app.presentation import note_sections
 from transcription.selectors import transcript_read
+from transcription.speakers import speaker_name
 
 
 def page(view):
@@ -149,6 +150,7 @@ def _segments_context(request, note):
         {
             "seq": s.seq,
             "speaker": s.speaker,
+            "speaker_name": speaker_name(s.speaker, note.session.speaker_roles),
             "start_ms": s.start_ms,
             "text": s.text,
         }

@@ -15,7 +15,11 @@ from institutions.services.authority import (
 )
 from noumaris.errors import NotFoundError
 from transcription import connections
-from transcription.models import TranscriptionSession, TranscriptSegment
+from transcription.models import (
+    TranscriptionSession,
+    TranscriptSegment,
+    TranscriptSegmentRevision,
+)
 
 
 def session_list_for_owner(*, user, limit: int | None = None) -> QuerySet:
@@ -57,6 +61,14 @@ def segment_list(*, session: TranscriptionSession, after_seq: int = 0) -> QueryS
     return TranscriptSegment.objects.filter(
         session=session, seq__gt=after_seq
     ).order_by("seq")
+
+
+def segment_originals(*, session: TranscriptionSession) -> dict[int, str]:
+    """What the engine heard, by `seq`, for the segments the clinician corrected."""
+    rows = TranscriptSegmentRevision.objects.filter(
+        segment__session=session, number=0
+    ).values_list("segment__seq", "text")
+    return dict(rows)
 
 
 def transcript_read(

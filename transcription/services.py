@@ -4,6 +4,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -14,10 +15,13 @@ from institutions.services.permissions import require_feature
 from noumaris.errors import ConflictError, ForbiddenError, NotFoundError
 from transcription.engines import Result
 from transcription.models import (
+    SpeakerRole,
     TranscriptionSession,
     TranscriptionTicket,
     TranscriptSegment,
+    TranscriptSegmentRevision,
 )
+from transcription.transcripts import parse_transcript
 
 FEATURE = "live_transcription"
 TICKET_SECONDS = 30
@@ -29,6 +33,13 @@ class ConsentRequired(ForbiddenError):
 
 class SessionClosed(ForbiddenError):
     """The session was stopped and cannot record again."""
+
+
+def _require_consent(consent) -> None:
+    if consent is not True:
+        raise ConsentRequired(
+            "Confirm that the patient agreed to be recorded before you start."
+        )
 
 
 @transaction.atomic
@@ -43,10 +54,7 @@ def session_start(
 ) -> TranscriptionSession:
     """Open a recording; refuses without the feature or the patient's consent."""
     require_feature(user=user, code=FEATURE)
-    if consent is not True:
-        raise ConsentRequired(
-            "Confirm that the patient agreed to be recorded before you start."
-        )
+    _require_consent(consent)
     now = timezone.now()
     institution = user_institution(user=user)
     session = TranscriptionSession.objects.create(
@@ -234,3 +242,140 @@ def ticket_redeem(*, token: str):
     ticket.used_at = timezone.now()
     ticket.save(update_fields=["used_at"])
     return ticket.user
+
+
+# --- imported transcripts, speakers, corrections -------------------------------------
+@transaction.atomic
+def transcript_import(
+    *, user, text: str, consent: bool, label: str = "", ip_address: str | None = None
+) -> TranscriptionSession:
+    """An encounter made from a transcript recorded elsewhere (plain text with
+    speaker prefixes, or WebVTT): its lines become segments, its labels speakers."""
+    require_feature(user=user, code=FEATURE)
+    _require_consent(consent)
+    transcript = parse_transcript(text)
+    now = timezone.now()
+    numbers = transcript.speakers()
+    last_end = max(line.end_ms for line in transcript.lines)
+    institution = user_institution(user=user)
+    session = TranscriptionSession.objects.create(
+        owner=user,
+        institution=institution,
+        label=label.strip()[:120],
+        engine="import",
+        status=TranscriptionSession.Status.STOPPED,
+        started_at=now,
+        ended_at=now,
+        audio_seconds=last_end / 1000,
+        consent_confirmed_by=user,
+        consent_confirmed_at=now,
+        speaker_roles=transcript.roles(),
+    )
+    TranscriptSegment.objects.bulk_create(
+        TranscriptSegment(
+            session=session,
+            seq=seq,
+            speaker=numbers.get(line.speaker),
+            start_ms=line.start_ms,
+            end_ms=line.end_ms,
+            text=line.text,
+        )
+        for seq, line in enumerate(transcript.lines, start=1)
+    )
+    audit_record(
+        actor=user,
+        action="TRANSCRIPT_IMPORTED",
+        target=session,
+        institution=institution,
+        ip_address=ip_address,
+        details={
+            "format": transcript.format,
+            "segments": len(transcript.lines),
+            "consent_confirmed_at": now.isoformat(),
+        },
+    )
+    return session
+
+
+def _own_session(*, user, session_id) -> TranscriptionSession:
+    try:
+        return TranscriptionSession.objects.select_for_update().get(
+            pk=int(session_id), owner=user
+        )
+    except (TranscriptionSession.DoesNotExist, TypeError, ValueError):
+        raise NotFoundError("No such encounter session.") from None
+
+
+@transaction.atomic
+def speaker_roles_set(
+    *, user, session_id, roles: dict, ip_address: str | None = None
+) -> TranscriptionSession:
+    """Name the role of each of the encounter's speakers ({speaker number: role});
+    an empty role clears it."""
+    session = _own_session(user=user, session_id=session_id)
+    present = set(
+        session.segments.exclude(speaker=None).values_list("speaker", flat=True)
+    )
+    updated = dict(session.speaker_roles)
+    for key, role in roles.items():
+        try:
+            number = int(key)
+        except (TypeError, ValueError):
+            number = -1
+        if number not in present:
+            raise ValidationError({"roles": [f"This encounter has no speaker {key}."]})
+        if role in ("", None):
+            updated.pop(str(number), None)
+        elif role in SpeakerRole.values:
+            updated[str(number)] = role
+        else:
+            raise ValidationError({"roles": [f"'{role}' is not a speaker role."]})
+    session.speaker_roles = updated
+    session.save(update_fields=["speaker_roles", "updated_at"])
+    audit_record(
+        actor=user,
+        action="SPEAKERS_NAMED",
+        target=session,
+        institution=session.institution,
+        ip_address=ip_address,
+        details={"roles": updated},
+    )
+    return session
+
+
+@transaction.atomic
+def segment_correct(
+    *, user, session_id, seq: int, text: str, ip_address: str | None = None
+) -> TranscriptSegment:
+    """Correct a segment's text, keeping every version (the engine's first)."""
+    session = _own_session(user=user, session_id=session_id)
+    if session.is_open:
+        raise ConflictError("Stop the recording before you correct its transcript.")
+    text = " ".join(text.split())
+    if not text:
+        raise ValidationError({"text": ["A segment cannot be empty."]})
+    segment = session.segments.filter(seq=seq).first()
+    if segment is None:
+        raise NotFoundError("No such segment.")
+    if text == segment.text:
+        return segment
+    numbers = list(segment.revisions.values_list("number", flat=True))
+    if not numbers:
+        TranscriptSegmentRevision.objects.create(
+            segment=segment, number=0, text=segment.text, edited_by=None
+        )
+    number = max(numbers, default=0) + 1
+    TranscriptSegmentRevision.objects.create(
+        segment=segment, number=number, text=text, edited_by=user
+    )
+    segment.text = text
+    segment.save(update_fields=["text"])
+    audit_record(
+        actor=user,
+        action="TRANSCRIPT_CORRECTED",
+        target=session,
+        institution=session.institution,
+        ip_address=ip_address,
+        details={"seq": seq, "revision": number},
+    )
+    return segment
