@@ -300,6 +300,11 @@ WHISPER_BEAM_SIZE = env_int("WHISPER_BEAM_SIZE", 5, minimum=1)
 WHISPER_CPU_THREADS = env_int("WHISPER_CPU_THREADS", 1, minimum=1)
 WHISPER_WORKERS = env_int("WHISPER_WORKERS", min(2, os.cpu_count() or 1), minimum=1)
 WHISPER_MAX_STREAMS = env_int("WHISPER_MAX_STREAMS", 4, minimum=1)
+# Uploaded recordings: the largest file and the longest recording taken, and where
+# a file waits for its transcription (it is deleted once transcribed).
+UPLOAD_MAX_MB = env_int("UPLOAD_MAX_MB", 200, minimum=1)
+UPLOAD_MAX_MINUTES = env_int("UPLOAD_MAX_MINUTES", 120, minimum=1)
+UPLOAD_DIR = Path(env_str("UPLOAD_DIR") or BASE_DIR / "var" / "uploads")
 NOTE_ENGINE = env_choice("NOTE_ENGINE", "auto", {"auto", "anthropic", "offline"})
 WS_MAX_CONNECTIONS_PER_USER = env_int("WS_MAX_CONNECTIONS_PER_USER", 3, minimum=1)
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "50/m")

@@ -22,6 +22,7 @@ class TranscriptionSession(TimestampedModel):
         PAUSED = "paused", "Paused"
         STOPPED = "stopped", "Stopped"
         FAILED = "failed", "Failed"
+        TRANSCRIBING = "transcribing", "Transcribing"  # an uploaded recording
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -54,6 +55,9 @@ class TranscriptionSession(TimestampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     consent_confirmed_at = models.DateTimeField()
+    progress = models.PositiveSmallIntegerField(
+        default=0, help_text="Percent of an uploaded recording transcribed so far."
+    )
     speaker_roles = models.JSONField(
         default=dict,
         blank=True,

@@ -1,9 +1,13 @@
 """Writes of the transcription app: sessions, their segments, and tickets."""
 
 import hashlib
+import logging
 import secrets
+import uuid
 from datetime import timedelta
+from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Max
@@ -22,6 +26,8 @@ from transcription.models import (
     TranscriptSegmentRevision,
 )
 from transcription.transcripts import parse_transcript
+
+logger = logging.getLogger(__name__)
 
 FEATURE = "live_transcription"
 TICKET_SECONDS = 30
@@ -85,7 +91,10 @@ def session_resume(*, user, session_id) -> tuple[TranscriptionSession, int]:
         session = TranscriptionSession.objects.get(pk=int(session_id), owner=user)
     except (TranscriptionSession.DoesNotExist, TypeError, ValueError):
         raise NotFoundError("No such encounter session.") from None
-    if session.status == TranscriptionSession.Status.STOPPED:
+    if session.status in {
+        TranscriptionSession.Status.STOPPED,
+        TranscriptionSession.Status.TRANSCRIBING,
+    }:
         raise SessionClosed("This encounter was stopped; start a new one.")
     last = session.segments.aggregate(last=Max("seq"))["last"] or 0
     return session, last
@@ -379,3 +388,125 @@ def segment_correct(
         details={"seq": seq, "revision": number},
     )
     return segment
+
+
+# --- uploaded recordings ----------------------------------------------------------------
+def upload_start(
+    *, user, file, consent: bool, label: str = "", ip_address: str | None = None
+) -> TranscriptionSession:
+    """Take an uploaded recording (checked: size, audio, length) and queue its
+    transcription; the session reads `transcribing` until it is done."""
+    from transcription.audio import audio_seconds
+
+    require_feature(user=user, code=FEATURE)
+    _require_consent(consent)
+    limit_mb = settings.UPLOAD_MAX_MB
+    if file.size > limit_mb * 1024 * 1024:
+        raise ValidationError({"file": [f"The file is larger than {limit_mb} MB."]})
+    folder = Path(settings.UPLOAD_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}{Path(file.name).suffix.lower()[:8]}"
+    with path.open("wb") as out:
+        for chunk in file.chunks():
+            out.write(chunk)
+    try:
+        seconds = audio_seconds(path)
+        if seconds > settings.UPLOAD_MAX_MINUTES * 60:
+            raise ValidationError(
+                {
+                    "file": [
+                        f"The recording is longer than "
+                        f"{settings.UPLOAD_MAX_MINUTES} minutes."
+                    ]
+                }
+            )
+        session = _upload_session(
+            user=user, label=label, seconds=seconds, ip_address=ip_address, path=path
+        )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return session
+
+
+@transaction.atomic
+def _upload_session(*, user, label, seconds, ip_address, path) -> TranscriptionSession:
+    from transcription.tasks import transcribe_upload
+
+    now = timezone.now()
+    institution = user_institution(user=user)
+    session = TranscriptionSession.objects.create(
+        owner=user,
+        institution=institution,
+        label=label.strip()[:120],
+        engine="offline",
+        status=TranscriptionSession.Status.TRANSCRIBING,
+        started_at=now,
+        audio_seconds=round(seconds, 1),
+        consent_confirmed_by=user,
+        consent_confirmed_at=now,
+    )
+    audit_record(
+        actor=user,
+        action="RECORDING_UPLOADED",
+        target=session,
+        institution=institution,
+        ip_address=ip_address,
+        details={"seconds": round(seconds, 1), "consent_confirmed_at": now.isoformat()},
+    )
+    transaction.on_commit(
+        lambda: transcribe_upload.enqueue(session_id=session.pk, path=str(path))
+    )
+    return session
+
+
+def upload_transcribe(*, session_id: int, path: str) -> None:
+    """Decode and transcribe an uploaded recording into the session's segments,
+    then delete the audio (whatever happens)."""
+    from transcription.audio import decode_16k_mono
+    from transcription.engines.offline import transcribe_recording
+
+    session = TranscriptionSession.objects.get(pk=session_id)
+    try:
+        samples = decode_16k_mono(path)
+        seconds = len(samples) / 16000
+
+        def progress(done: float) -> None:
+            percent = min(99, int(100 * done / max(seconds, 1)))
+            TranscriptionSession.objects.filter(
+                pk=session_id, progress__lt=percent
+            ).update(progress=percent)
+
+        results = transcribe_recording(
+            samples, beam_size=settings.WHISPER_BEAM_SIZE, on_progress=progress
+        )
+        _upload_store(session=session, results=results, seconds=seconds)
+    except Exception:
+        logger.exception("An uploaded recording could not be transcribed")
+        TranscriptionSession.objects.filter(pk=session_id).update(
+            status=TranscriptionSession.Status.FAILED, ended_at=timezone.now()
+        )
+    finally:
+        Path(path).unlink(missing_ok=True)
+
+
+@transaction.atomic
+def _upload_store(*, session, results, seconds: float) -> None:
+    TranscriptSegment.objects.bulk_create(
+        _segment(session_id=session.pk, result=result, seq=seq)
+        for seq, result in enumerate(results, start=1)
+    )
+    session.status = TranscriptionSession.Status.STOPPED
+    session.progress = 100
+    session.audio_seconds = round(seconds, 1)
+    session.ended_at = timezone.now()
+    session.save(
+        update_fields=["status", "progress", "audio_seconds", "ended_at", "updated_at"]
+    )
+    audit_record(
+        actor=session.owner,
+        action="RECORDING_TRANSCRIBED",
+        target=session,
+        institution=session.institution,
+        details={"segments": len(results), "audio_deleted": True},
+    )

@@ -101,6 +101,45 @@ def encounter_import(request):
     )
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def encounter_upload(request):
+    access = check_feature(request.user, FEATURE)
+    errors: dict = {}
+    label = ""
+    if request.method == "POST" and access.allowed:
+        label = request.POST.get("label", "")
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise ValidationError({"file": ["Choose the recording to upload."]})
+            session = services.upload_start(
+                user=request.user,
+                file=upload,
+                label=label,
+                consent=request.POST.get("consent") == "on",
+                ip_address=client_ip(request),
+            )
+        except ValidationError as error:
+            errors = error.message_dict
+        except ForbiddenError as error:
+            errors = {"consent": [error.message]}
+        else:
+            return redirect(session.get_absolute_url())
+    return render(
+        request,
+        "transcription/upload.html",
+        {
+            "access": access,
+            "errors": errors,
+            "label": label,
+            "max_mb": settings.UPLOAD_MAX_MB,
+            "max_minutes": settings.UPLOAD_MAX_MINUTES,
+        },
+        status=422 if errors else 200,
+    )
+
+
 def _import_text(typed: str, upload) -> str:
     """The pasted transcript, or the uploaded file's text (UTF-8)."""
     if upload is None:

@@ -24,6 +24,11 @@ urlpatterns: list = [
         name="transcription-import",
     ),
     path(
+        "transcription/sessions/upload",
+        views.RecordingUploadApi.as_view(),
+        name="transcription-upload",
+    ),
+    path(
         "transcription/sessions/<id:pk>/speakers",
         views.SpeakerRolesApi.as_view(),
         name="transcription-speakers",

@@ -3,6 +3,7 @@
 from asgiref.sync import async_to_sync
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.parsers import MultiPartParser
 
 from noumaris.api import Api, ListApi
 from noumaris.net import client_ip
@@ -20,6 +21,10 @@ class SessionOutput(serializers.Serializer):
     audio_seconds = serializers.FloatField()
     segment_count = serializers.IntegerField()
     consent_confirmed_at = serializers.DateTimeField()
+    progress = serializers.IntegerField(
+        help_text="Percent transcribed of an uploaded recording (status "
+        "`transcribing`); 100 once done."
+    )
     speaker_roles = serializers.DictField(
         child=serializers.CharField(),
         help_text="The role named for each speaker number: clinician, patient, "
@@ -121,6 +126,40 @@ class TranscriptImportApi(Api):
             user=request.user, session_id=session.pk, with_counts=True
         )
         return self.output(SessionOutput, session, status=201)
+
+
+class RecordingUploadApi(Api):
+    parser_classes = [MultiPartParser]
+
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField(
+            help_text="WAV, MP3, M4A/AAC, OGG/Opus or WebM; see UPLOAD_MAX_MB and "
+            "UPLOAD_MAX_MINUTES."
+        )
+        label = serializers.CharField(max_length=120, required=False, default="")
+        consent = serializers.BooleanField(
+            help_text="The clinician confirms the patient agreed to be recorded."
+        )
+
+    @extend_schema(
+        operation_id="transcription_upload",
+        request={"multipart/form-data": InputSerializer},
+        responses={202: SessionOutput},
+        summary="Upload a recorded encounter; it is transcribed in the background",
+    )
+    def post(self, request):
+        data = self.input(self.InputSerializer)
+        session = services.upload_start(
+            user=request.user,
+            file=data["file"],
+            label=data["label"],
+            consent=data["consent"],
+            ip_address=client_ip(request),
+        )
+        session = selectors.session_get_for_owner(
+            user=request.user, session_id=session.pk, with_counts=True
+        )
+        return self.output(SessionOutput, session, status=202)
 
 
 class SpeakerRolesApi(Api):

@@ -394,11 +394,14 @@ class OfflineEngine(Engine):
         )
 
 
-def transcribe_recording(samples: np.ndarray, *, beam_size: int) -> list[Result]:
+def transcribe_recording(
+    samples: np.ndarray, *, beam_size: int, on_progress=None
+) -> list[Result]:
     """Transcribe a whole recording (16 kHz mono float samples), blocking.
 
     Whisper's own VAD pass packs the speech into 30-second windows, which is several
-    times faster than decoding it utterance by utterance.
+    times faster than decoding it utterance by utterance. `on_progress(seconds)` is
+    called with how far it has got.
     """
     segments, _ = whisper_model().transcribe(
         samples,
@@ -410,6 +413,8 @@ def transcribe_recording(samples: np.ndarray, *, beam_size: int) -> list[Result]
     )
     results = []
     for segment in segments:
+        if on_progress is not None:
+            on_progress(segment.end)
         text = kept_text([segment])
         if text:
             results.append(
