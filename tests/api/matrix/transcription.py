@@ -1,6 +1,8 @@
 """Transcription: own sessions only (admins see counts in usage, never text),
 tickets need the feature, WebSocket metrics are for superadmins."""
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from tests.api.matrix import Row
 from tests.transcription.factories import session_with_segments
 
@@ -46,6 +48,75 @@ ROWS = [
             f"/api/v1/transcription/sessions/{_session(c, 'riverside_resident').pk}/segments"
         ),
         expect={"anonymous": 401, "riverside_resident": 200, "*": 404},
+    ),
+    Row(
+        route=f"PATCH {OWN}/speakers",
+        label="resident's own session",
+        url=lambda c: (
+            f"/api/v1/transcription/sessions/{_session(c, 'resident').pk}/speakers"
+        ),
+        data=lambda c: {"roles": {"0": "patient"}},
+        expect={"anonymous": 401, "resident": 200, "*": 404},
+    ),
+    Row(
+        route=f"PATCH {OWN}/speakers",
+        label="Riverside's session",
+        url=lambda c: (
+            "/api/v1/transcription/sessions/"
+            f"{_session(c, 'riverside_resident').pk}/speakers"
+        ),
+        data=lambda c: {"roles": {"0": "patient"}},
+        expect={"anonymous": 401, "riverside_resident": 200, "*": 404},
+    ),
+    Row(
+        route=f"PATCH {OWN}/segments/<id:seq>",
+        label="resident's own session",
+        url=lambda c: (
+            f"/api/v1/transcription/sessions/{_session(c, 'resident').pk}/segments/1"
+        ),
+        data=lambda c: {"text": "Corrected words."},
+        expect={"anonymous": 401, "resident": 200, "*": 404},
+    ),
+    Row(
+        route=f"PATCH {OWN}/segments/<id:seq>",
+        label="Riverside's session",
+        url=lambda c: (
+            "/api/v1/transcription/sessions/"
+            f"{_session(c, 'riverside_resident').pk}/segments/1"
+        ),
+        data=lambda c: {"text": "Corrected words."},
+        expect={"anonymous": 401, "riverside_resident": 200, "*": 404},
+    ),
+    Row(
+        route="POST transcription/sessions/import",
+        url=lambda c: "/api/v1/transcription/sessions/import",
+        data=lambda c: {"transcript": "Doctor: Any pain?", "consent": True},
+        expect={
+            "anonymous": 401,
+            "superadmin": 201,
+            "resident": 201,
+            "riverside_resident": 201,
+            "physician": 201,
+            "*": 403,
+        },
+    ),
+    Row(
+        # Not audio: whoever may upload gets past the permission to the check (422).
+        route="POST transcription/sessions/upload",
+        url=lambda c: "/api/v1/transcription/sessions/upload",
+        data=lambda c: {
+            "file": SimpleUploadedFile("a.mp3", b"not audio" * 50),
+            "consent": "true",
+        },
+        format="multipart",
+        expect={
+            "anonymous": 401,
+            "superadmin": 422,
+            "resident": 422,
+            "riverside_resident": 422,
+            "physician": 422,
+            "*": 403,
+        },
     ),
     Row(
         route="POST transcription/tickets",
