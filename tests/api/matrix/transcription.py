@@ -9,6 +9,12 @@ from tests.transcription.factories import session_with_segments
 OWN = "transcription/sessions/<id:pk>"
 
 
+def _granted(status: int) -> dict[str, int]:
+    """`status` for the users granted live transcription, 403 for the others."""
+    granted = ("superadmin", "resident", "riverside_resident", "physician")
+    return {"anonymous": 401, **dict.fromkeys(granted, status), "*": 403}
+
+
 def _session(c, name: str):
     return session_with_segments(getattr(c, name), count=2)
 
@@ -91,14 +97,7 @@ ROWS = [
         route="POST transcription/sessions/import",
         url=lambda c: "/api/v1/transcription/sessions/import",
         data=lambda c: {"transcript": "Doctor: Any pain?", "consent": True},
-        expect={
-            "anonymous": 401,
-            "superadmin": 201,
-            "resident": 201,
-            "riverside_resident": 201,
-            "physician": 201,
-            "*": 403,
-        },
+        expect=_granted(201),
     ),
     Row(
         # Not audio: whoever may upload gets past the permission to the check (422).
@@ -109,26 +108,12 @@ ROWS = [
             "consent": "true",
         },
         format="multipart",
-        expect={
-            "anonymous": 401,
-            "superadmin": 422,
-            "resident": 422,
-            "riverside_resident": 422,
-            "physician": 422,
-            "*": 403,
-        },
+        expect=_granted(422),
     ),
     Row(
         route="POST transcription/tickets",
         url=lambda c: "/api/v1/transcription/tickets",
-        expect={
-            "anonymous": 401,
-            "superadmin": 201,
-            "resident": 201,
-            "riverside_resident": 201,
-            "physician": 201,
-            "*": 403,
-        },
+        expect=_granted(201),
     ),
     Row(
         route="GET admin/superadmin/websocket-metrics",
