@@ -16,7 +16,7 @@ def _open(path):
 
     try:
         container = av.open(str(path))
-    except (av.error.FFmpegError, UnicodeDecodeError, ValueError):
+    except Exception:  # FFmpeg's many ways of saying "not a recording"
         raise ValidationError({"file": [UNREADABLE]}) from None
     if not container.streams.audio:
         container.close()
@@ -48,7 +48,7 @@ def decode_16k_mono(path) -> np.ndarray:
                     chunks.append(out.to_ndarray().reshape(-1))
             for out in resampler.resample(None):  # flush
                 chunks.append(out.to_ndarray().reshape(-1))
-        except av.error.FFmpegError:
+        except (av.error.FFmpegError, ValueError):
             raise ValidationError({"file": [UNREADABLE]}) from None
     if not chunks:
         raise ValidationError({"file": [UNREADABLE]})
