@@ -1,7 +1,13 @@
 # syntax=docker/dockerfile:1
+# One image, two commands (compose.yaml runs them as the `web` and `ws` services):
 # Build:   docker build -t noumaris .
 # Migrate: docker run --rm --env-file prod.env noumaris python manage.py migrate --noinput
-# Serve:   docker run -p 8000:8000 --env-file prod.env noumaris
+# HTTP:    docker run -p 8000:8000 --env-file prod.env noumaris
+#          (gunicorn on noumaris.wsgi; WEB_WORKERS and WEB_THREADS in gunicorn.conf.py)
+# Sockets: docker run -p 8001:8000 --env-file prod.env noumaris \
+#            python -m daphne -v 0 -b 0.0.0.0 -p 8000 noumaris.asgi:application
+# A proxy in front sends /ws/ to the second and the rest to the first
+# (deploy/nginx.conf.template).
 
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -31,8 +37,6 @@ USER noumaris
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD curl -fsS http://127.0.0.1:8000/health || exit 1
-# noumaris.serve runs daphne with `-v 0` (daphne's own access log prints raw paths,
-# which can hold invitation tokens; the app logs each request as JSON with the route
-# pattern instead), as WEB_WORKERS processes on one port (above 1 needs REDIS_URL).
-# Behind a proxy that overwrites X-Forwarded-For, add --proxy-headers.
-CMD ["python", "-m", "noumaris.serve", "-b", "0.0.0.0", "-p", "8000"]
+# Neither server writes an access log of its own (they print raw paths, which can hold
+# invitation tokens); the app logs each request as JSON with the route pattern.
+CMD ["python", "-m", "gunicorn", "-c", "gunicorn.conf.py"]

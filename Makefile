@@ -26,7 +26,7 @@ run: $(VENV)/.runtime
 	@echo "  Demo sign-ins (password: noumaris-demo): superadmin, admin, admin2, attending,"
 	@echo "  resident, resident2, riverside-admin, riverside-resident, physician"
 	@echo ""
-	DJANGO_DEBUG=1 $(PY) -m noumaris.serve -b 127.0.0.1 -p $(PORT)
+	DJANGO_DEBUG=1 $(PY) -m daphne -v 0 -b 127.0.0.1 -p $(PORT) noumaris.asgi:application
 
 test: $(VENV)/.dev
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -34,6 +34,7 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .

@@ -26,8 +26,14 @@ class SessionIdleRenewal:
         response = self.get_response(request)
         session = getattr(request, "session", None)
         # Only a session this request already read (never a load just for this) that
-        # holds something: an anonymous visitor gets no session row.
-        if session is None or not session.accessed or session.is_empty():
+        # holds something: an anonymous visitor gets no session row. Not on a 5xx: a
+        # read that failed (the database down) would only be tried again.
+        if (
+            session is None
+            or response.status_code >= 500
+            or not session.accessed
+            or session.is_empty()
+        ):
             return response
         now = int(time.time())
         renewed_at = session.get(RENEWED_AT)

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, logout
+from django.contrib.auth import BACKEND_SESSION_KEY, load_backend, logout
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
@@ -56,7 +56,20 @@ def realm_roles(claims: dict) -> set[str]:
 
 
 class NoumarisOIDCBackend(OIDCAuthenticationBackend):
-    """The authorization code flow's last step: verify, match, sync roles."""
+    """The authorization code flow's last step: verify, match, sync roles.
+
+    What an account means in an institution is the institutions app's: its
+    subclass (`institutions.oidc.InstitutionsOIDCBackend`, the one settings name)
+    fills the two hooks below.
+    """
+
+    def account_for_new_identity(self, claims: dict, ip_address) -> object | None:
+        """The account to create for a person no account matches, or None."""
+        return None
+
+    def stays_staff(self, user) -> bool:
+        """Whether the account stays staff when its superadmin role goes."""
+        return False
 
     def authenticate(self, request, **kwargs):
         try:
@@ -96,6 +109,7 @@ class NoumarisOIDCBackend(OIDCAuthenticationBackend):
             user=user,
             claims=claims,
             is_superadmin=SUPERADMIN_ROLE in realm_roles(claims),
+            staff_without_superadmin=self.stays_staff(user),
             ip_address=client_ip(self.request),
         )
 
@@ -109,13 +123,9 @@ class NoumarisOIDCBackend(OIDCAuthenticationBackend):
         )
         if linked is not None:
             return linked
-        token = self.request.session.get("invitation_token")
-        if token:
-            created = services.user_create_for_invitation(
-                token=token, claims=claims, ip_address=ip_address
-            )
-            if created is not None:
-                return created
+        created = self.account_for_new_identity(claims, ip_address)
+        if created is not None:
+            return created
         raise SignInRefused(
             "linked-elsewhere"
             if selectors.user_email_linked_to_other_identity(email=claims["email"])
@@ -195,8 +205,10 @@ def sign_in_url(next_url: str | None, *, request) -> str:
 
 def signed_in_with_provider(request) -> bool:
     """Whether this session began with a sign-in at the provider."""
-    backend = f"{NoumarisOIDCBackend.__module__}.{NoumarisOIDCBackend.__qualname__}"
-    return request.session.get(BACKEND_SESSION_KEY) == backend
+    path = request.session.get(BACKEND_SESSION_KEY)
+    return path in settings.AUTHENTICATION_BACKENDS and isinstance(
+        load_backend(path), NoumarisOIDCBackend
+    )
 
 
 def sign_out_everywhere(request) -> HttpResponseRedirect:

@@ -93,10 +93,19 @@ _USERNAME_JUNK = re.compile(r"[^\w.@+-]")
 
 
 def user_sync_from_provider(
-    *, user: User, claims: dict[str, Any], is_superadmin: bool, ip_address=None
+    *,
+    user: User,
+    claims: dict[str, Any],
+    is_superadmin: bool,
+    staff_without_superadmin: bool = False,
+    ip_address=None,
 ) -> User:
     """At each sign-in: take e-mail and name from the provider, and set or clear
-    superadmin (with the Django admin flags it implies) from its realm role."""
+    superadmin (with the Django admin flags it implies) from its realm role.
+
+    `staff_without_superadmin`: whether the account stays staff (an institution
+    admin does) when its superadmin role goes.
+    """
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
         changed = []
@@ -112,7 +121,7 @@ def user_sync_from_provider(
                 changed.append(field)
         if (user.is_superadmin, user.is_superuser) != (is_superadmin, is_superadmin):
             user.is_superadmin = user.is_superuser = is_superadmin
-            user.is_staff = is_superadmin or _is_institution_admin(user)
+            user.is_staff = is_superadmin or staff_without_superadmin
             changed += ["is_superadmin", "is_superuser", "is_staff"]
             audit_record(
                 actor=user,
@@ -124,12 +133,6 @@ def user_sync_from_provider(
         if changed:
             user.save(update_fields=changed)
     return user
-
-
-def _is_institution_admin(user: User) -> bool:
-    from institutions.models import InstitutionAdmin
-
-    return InstitutionAdmin.objects.filter(user=user).exists()
 
 
 def user_link_by_verified_email(
@@ -162,23 +165,18 @@ def user_link_by_verified_email(
         return User.objects.filter(oidc_sub=sub).first()
 
 
-def user_create_for_invitation(
-    *, token: str, claims: dict[str, Any], ip_address=None
+def user_create_from_provider(
+    *,
+    claims: dict[str, Any],
+    institution=None,
+    details: dict[str, Any] | None = None,
+    ip_address=None,
 ) -> User | None:
-    """Create the account of a pending, unexpired invitation for this verified e-mail.
+    """Create the account of a person the provider vouches for, linked to its `sub`.
 
-    The invitation stays pending: `/invite/<token>` accepts it once signed in.
+    The caller decides that the person may have one (`institutions`: a pending
+    invitation to this e-mail); `institution` and `details` go on the audit row.
     """
-    from institutions.models import Invitation
-    from institutions.selectors import invitation_find_by_token
-
-    invitation = invitation_find_by_token(token=token)
-    if (
-        invitation is None
-        or invitation.effective_status != Invitation.Status.PENDING
-        or invitation.email.lower() != claims["email"].lower()
-    ):
-        return None
     try:
         with transaction.atomic():
             user = User(
@@ -196,9 +194,9 @@ def user_create_for_invitation(
                 actor=user,
                 action="IDENTITY_LINKED",
                 target=user,
-                institution=invitation.institution,
+                institution=institution,
                 ip_address=ip_address,
-                details={"method": "invitation", "invitation_id": invitation.pk},
+                details=details,
             )
             return user
     except IntegrityError:  # the same person's other tab created it first

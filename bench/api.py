@@ -1,11 +1,12 @@
-"""Benchmark of the integrators' API (issue 4).
+"""Benchmark of the integrators' API (issues 4 and 14).
 
 Loads 1,000 institutions and 100,000 residents (one grant each) into PostgreSQL,
-serves the app with one daphne process (or `--workers N`, as `noumaris.serve` runs
-them in production; above 1 needs REDIS_URL), and drives it with concurrent keep-alive
-clients signed in as an institution admin, at each number of clients asked for (1, 2,
-4 and 8 by default: latency under load grows with the clients a saturated server
-queues). The clients are wrk's (Debian package `wrk`), so that the load generator's
+serves the app with the WSGI server as production runs it (`--server gunicorn`:
+gunicorn.conf.py, `--workers` processes of `--threads` threads; above 1 worker needs
+REDIS_URL), or with granian (WSGI) or daphne alone to compare, and drives it with
+concurrent keep-alive clients signed in as an institution admin, at each number of
+clients asked for (1, 2, 4 and 8 by default: latency under load grows with the
+clients a saturated server queues). The clients are wrk's (Debian package `wrk`), so that the load generator's
 own CPU, on the same cores as the server, stays small. For each of
 
 - the residents list, a page of 50 (`admin/institution/residents?page_size=50`),
@@ -19,7 +20,8 @@ slower spell of the machine does not fall on one of them. Targets: residents lis
 under 50 ms and at least half the constant view's throughput.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/noumaris_bench \\
-        .venv/bin/python bench/api.py --clients 1,2,4,8 --seconds 15
+        .venv/bin/python bench/api.py --clients 1,2,4,8 --seconds 15 \\
+        [--server gunicorn|granian|daphne] [--workers 2 --threads 8]
 
 The data is loaded once and kept (`--reload` rebuilds it). The rate limit is raised
 for the run (API_RATE_LIMIT=10000000/m) so that it is counted but never refuses.
@@ -84,10 +86,16 @@ def parse_args():
     )
     parser.add_argument("--reload", action="store_true", help="rebuild the data")
     parser.add_argument(
+        "--server", choices=("gunicorn", "granian", "daphne"), default="gunicorn"
+    )
+    parser.add_argument(
         "--workers",
         type=int,
         default=1,
-        help="daphne worker processes (noumaris.serve; above 1 needs REDIS_URL)",
+        help="WSGI server processes (WEB_WORKERS; above 1 needs REDIS_URL)",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=8, help="threads per WSGI process (WEB_THREADS)"
     )
     return parser.parse_args()
 
@@ -261,7 +269,9 @@ def main():
     if not database_url.startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL database (the data is kept there).")
     if args.workers > 1 and not os.environ.get("REDIS_URL"):
-        sys.exit("--workers above 1 needs REDIS_URL, as the app itself does.")
+        sys.exit("--workers above 1 needs REDIS_URL: workers share limits through it.")
+    if args.workers > 1 and args.server == "daphne":
+        sys.exit("daphne is one process here; run more behind the proxy to scale it.")
     setup_django(database_url)
     load(args.reload)
     cookie = session_cookie()
@@ -269,7 +279,7 @@ def main():
     from django.db import connections
 
     connections.close_all()
-    from tests.live import daphne  # the suite's helper: waits for /health
+    from tests.live import daphne, free_port, gunicorn, serve  # wait for /health
 
     with tempfile.TemporaryDirectory() as extra:
         Path(extra, "noumaris_bench_api_settings.py").write_text(SETTINGS)
@@ -290,8 +300,20 @@ def main():
             FIELD_ENCRYPTION_KEYS="bm91bWFyaXMtZGV2LWtleS1ub3Qtc2VjcmV0LTAwMDA=",
             API_RATE_LIMIT="10000000/m",
             LOG_LEVEL="WARNING",
+            WEB_WORKERS=str(args.workers),
+            WEB_THREADS=str(args.threads),
         )
-        with daphne(env, workers=args.workers if args.workers > 1 else None) as base:
+        if args.server == "gunicorn":
+            server = gunicorn(env)
+        elif args.server == "daphne":
+            server = daphne(env)
+        else:
+            port = free_port()
+            command = ["-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1"]
+            command += ["--port", str(port), "--workers", str(args.workers)]
+            command += ["--blocking-threads", str(args.threads), GRANIAN_APP]
+            server = serve(command, env, port=port)
+        with server as base:
             routes = {
                 "constant DRF view": "/bench/constant",
                 "residents list (50)": "/api/v1/admin/institution/residents?page_size=50",
@@ -304,10 +326,13 @@ def main():
         report(results, clients, args)
 
 
+GRANIAN_APP = "noumaris.wsgi:application"
+
+
 def _server(args) -> str:
-    if args.workers == 1:
+    if args.server == "daphne":
         return "one daphne process"
-    return f"{args.workers} daphne workers (noumaris.serve)"
+    return f"{args.server}, {args.workers} worker(s) of {args.threads} threads"
 
 
 def report(results: dict, clients: int, args) -> None:

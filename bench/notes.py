@@ -34,10 +34,8 @@ from django.core.management import call_command  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from templates_app.generation import DraftRequest, SectionSpec, Segment  # noqa: E402
-from templates_app.generation.offline import (  # noqa: E402
-    _word_categories,
-    draft_sections,
-)
+from templates_app.generation.offline import draft_sections  # noqa: E402
+from templates_app.generation.offline.classify import _word_categories  # noqa: E402
 from templates_app.models import NoteTemplate  # noqa: E402
 from templates_app.seed_data import HP  # noqa: E402
 from tests.fakes.anthropic_server import Answer, fake_anthropic  # noqa: E402

@@ -5,11 +5,15 @@ their own institution only, and anyone else sees empty: the admin and the API bu
 on them, so an unscoped list cannot be written by accident.
 """
 
-import datetime as dt
-from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
-
-from django.db.models import Count, QuerySet, Subquery
+from django.db.models import (
+    Aggregate,
+    CharField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -27,10 +31,6 @@ from institutions.models import (
 from institutions.services.authority import admin_membership, is_superadmin
 from institutions.tokens import invitation_token_hash
 from noumaris.errors import NotFoundError
-from templates_app.selectors import notes_by_month
-from transcription.selectors import transcription_minutes_by_month
-
-USAGE_MONTHS = 6
 
 
 def user_institution(*, user) -> Institution | None:
@@ -70,16 +70,8 @@ def institutions_for_user(user) -> QuerySet[Institution]:
     return _scoped(Institution.objects.all(), user, "pk")
 
 
-def residents_for_user(
-    user, queryset: QuerySet[ResidentProfile] | None = None
-) -> QuerySet[ResidentProfile]:
-    """`queryset`: residents already shaped (a list's prebuilt rows), to scope instead
-    of the default."""
-    if queryset is None:
-        queryset = ResidentProfile.objects.select_related("user", "institution")
-    if queryset.model is not ResidentProfile:
-        raise TypeError(f"residents_for_user scopes residents, not {queryset.model}")
-    return _scoped(queryset, user)
+def residents_for_user(user) -> QuerySet[ResidentProfile]:
+    return _scoped(ResidentProfile.objects.select_related("user", "institution"), user)
 
 
 def admins_for_user(user) -> QuerySet[InstitutionAdmin]:
@@ -142,6 +134,203 @@ def institution_get(*, user, institution_id) -> Institution:
         raise NotFoundError("Institution not found.") from None
 
 
+# --- Lists: filters, search, a stable order, and what their serializers read -------
+
+
+def active_grants_prefetch(path: str = "user__feature_grants") -> Prefetch:
+    """A user's unrevoked grants as `user.active_grants`, with their feature's code
+    and name only (the API's `granted_codes`, the admin's feature chips)."""
+    return Prefetch(
+        path,
+        queryset=FeatureGrant.objects.filter(revoked_at__isnull=True)
+        .select_related("feature")
+        .only("user_id", "feature__code", "feature__name")
+        .order_by("feature__name"),
+        to_attr="active_grants",
+    )
+
+
+def _enabled_features() -> Prefetch:
+    return Prefetch(
+        "institution_features",
+        queryset=InstitutionFeature.objects.filter(is_enabled=True).select_related(
+            "feature"
+        ),
+        to_attr="enabled_features",
+    )
+
+
+def _person_matches(search: str) -> Q:
+    """Part of a person's first or last name, username or e-mail."""
+    return (
+        Q(user__first_name__icontains=search)
+        | Q(user__last_name__icontains=search)
+        | Q(user__email__icontains=search)
+        | Q(user__username__icontains=search)
+    )
+
+
+def institution_list(*, user, filters: dict) -> QuerySet[Institution]:
+    qs = institutions_for_user(user).prefetch_related(_enabled_features())
+    if status := filters.get("subscription_status"):
+        qs = qs.filter(subscription_status=status)
+    if search := filters.get("search"):
+        qs = qs.filter(Q(name__icontains=search) | Q(slug__icontains=search))
+    return qs.order_by("name", "id")
+
+
+def institution_detail(*, institution: Institution) -> Institution:
+    """The institution again, with its enabled features prefetched."""
+    return Institution.objects.prefetch_related(_enabled_features()).get(
+        pk=institution.pk
+    )
+
+
+# What `ResidentSerializer` writes, and nothing else: the fewer columns, the fewer
+# values (timestamps above all) psycopg parses and Django sets on each row.
+RESIDENT_FIELDS = (
+    "id",
+    "institution_id",
+    "pgy_level",
+    "specialty",
+    "status",
+    "status_changed_at",
+    "created_at",
+    "user__id",
+    "user__username",
+    "user__email",
+    "user__first_name",
+    "user__last_name",
+)
+
+
+class _CommaList(Aggregate):
+    """A group's values joined with commas: `GROUP_CONCAT` (SQLite's default
+    separator), `STRING_AGG` on PostgreSQL."""
+
+    function = "GROUP_CONCAT"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            function="STRING_AGG",
+            template="%(function)s(%(expressions)s, ',')",
+            **extra_context,
+        )
+
+
+def _granted_codes() -> Subquery:
+    """The row's user's unrevoked feature codes, comma-separated (codes are slugs),
+    as a column of the row's own query: no query, and no grant or feature objects,
+    of their own."""
+    return Subquery(
+        FeatureGrant.objects.filter(
+            user_id=OuterRef("user_id"), revoked_at__isnull=True
+        )
+        .order_by()
+        .values("user_id")
+        .annotate(codes=_CommaList("feature__code"))
+        .values("codes")
+    )
+
+
+def _residents_shaped(queryset: QuerySet[ResidentProfile]) -> QuerySet[ResidentProfile]:
+    """What `ResidentSerializer` reads: the user, and the granted codes."""
+    return (
+        queryset.select_related(None)
+        .select_related("user")
+        .only(*RESIDENT_FIELDS)
+        .annotate(granted_codes=_granted_codes())
+    )
+
+
+def resident_list(
+    *, user, filters: dict, institution: Institution | None = None
+) -> QuerySet[ResidentProfile]:
+    """The residents `user` may see, filtered, by last name."""
+    qs = _residents_shaped(residents_for_user(user))
+    if institution is not None:
+        qs = qs.filter(institution=institution)
+    if status := filters.get("status"):
+        qs = qs.filter(status=status)
+    if pgy := filters.get("pgy_level"):
+        qs = qs.filter(pgy_level=pgy)
+    if specialty := filters.get("specialty"):
+        qs = qs.filter(specialty__iexact=specialty)
+    if search := filters.get("search"):
+        qs = qs.filter(_person_matches(search))
+    return qs.order_by("user__last_name", "user__first_name", "id")
+
+
+def resident_detail(*, resident: ResidentProfile) -> ResidentProfile:
+    """The resident again, as `ResidentSerializer` reads it."""
+    return _residents_shaped(ResidentProfile.objects.all()).get(pk=resident.pk)
+
+
+def resident_grants(*, resident: ResidentProfile) -> QuerySet[FeatureGrant]:
+    """The resident's unrevoked grants, newest first."""
+    return (
+        FeatureGrant.objects.filter(user_id=resident.user_id, revoked_at__isnull=True)
+        .select_related("feature", "granted_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def invitation_list(
+    *, user, filters: dict, institution: Institution | None = None
+) -> QuerySet[Invitation]:
+    qs = invitations_for_user(user)
+    if institution is not None:
+        qs = qs.filter(institution=institution)
+    now = timezone.now()
+    status = filters.get("status")
+    if status == Invitation.Status.PENDING:
+        qs = qs.filter(status=status, expires_at__gt=now)
+    elif status == Invitation.Status.EXPIRED:
+        qs = qs.filter(
+            Q(status=status) | Q(status=Invitation.Status.PENDING, expires_at__lte=now)
+        )
+    elif status:
+        qs = qs.filter(status=status)
+    if role := filters.get("role"):
+        qs = qs.filter(role=role)
+    if search := filters.get("search"):
+        qs = qs.filter(email__icontains=search)
+    return qs.order_by("-created_at", "-id")
+
+
+def admin_list(*, user, institution: Institution) -> QuerySet[InstitutionAdmin]:
+    return (
+        admins_for_user(user)
+        .filter(institution=institution)
+        .order_by("user__last_name", "user__first_name", "id")
+    )
+
+
+def physician_list(*, user, filters: dict) -> QuerySet[PhysicianProfile]:
+    qs = physicians_for_user(user).prefetch_related(active_grants_prefetch())
+    if search := filters.get("search"):
+        qs = qs.filter(_person_matches(search) | Q(organization__icontains=search))
+    return qs.order_by("user__last_name", "user__first_name", "id")
+
+
+def audit_list(*, user, filters: dict) -> QuerySet[AuditLog]:
+    qs = audit_log_for_user(user)
+    if action := filters.get("action"):
+        qs = qs.filter(action=action)
+    if actor := filters.get("actor"):
+        qs = qs.filter(actor_username=actor)
+    if institution_id := filters.get("institution"):
+        qs = qs.filter(institution_id=institution_id)
+    if since := filters.get("since"):
+        qs = qs.filter(created_at__gte=since)
+    if until := filters.get("until"):
+        qs = qs.filter(created_at__lt=until)
+    return qs.order_by("-id")
+
+
 # --- Invitations by token ---------------------------------------------------------
 
 
@@ -183,103 +372,3 @@ def admin_seats_used(*, institution: Institution) -> tuple[int, int]:
     admins = InstitutionAdmin.objects.filter(institution=institution).count()
     pending = pending_invitations(institution, Invitation.Role.ADMIN).count()
     return admins, pending
-
-
-@dataclass(frozen=True)
-class MonthActivity:
-    month: dt.date
-    transcription_minutes: float
-    notes: int
-
-
-@dataclass(frozen=True)
-class InstitutionUsage:
-    seats_used: int
-    seats_limit: int
-    active_residents: int
-    pending_resident_invitations: int
-    admins: int
-    admins_limit: int
-    pending_invitations: int
-    residents_by_status: dict[str, int]
-    residents_by_pgy: dict[int, int]
-    transcription_minutes_this_month: float
-    notes_this_month: int
-    months: list[MonthActivity] = field(default_factory=list)
-
-    @property
-    def seats_free(self) -> int:
-        return max(self.seats_limit - self.seats_used, 0)
-
-
-def institution_usage(*, institution: Institution) -> InstitutionUsage:
-    """Seats, admins, invitations, residents by status and PGY, and monthly activity.
-
-    Transcription minutes and notes come from the transcription and notes apps'
-    selectors (zero until those apps record anything).
-    """
-    by_status = dict.fromkeys(ResidentProfile.Status.values, 0)
-    by_pgy: dict[int, int] = {}
-    rows = (
-        ResidentProfile.objects.filter(institution=institution)
-        .values("status", "pgy_level")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for row in rows:
-        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
-        if row["status"] == ResidentProfile.Status.ACTIVE:
-            by_pgy[row["pgy_level"]] = by_pgy.get(row["pgy_level"], 0) + row["n"]
-    pending = dict(
-        pending_invitations(institution)
-        .values_list("role")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    pending_residents = pending.get(Invitation.Role.RESIDENT, 0)
-    months = _monthly_activity(institution)
-    this_month = months[-1]
-    return InstitutionUsage(
-        seats_used=by_status[ResidentProfile.Status.ACTIVE] + pending_residents,
-        seats_limit=institution.max_residents,
-        active_residents=by_status[ResidentProfile.Status.ACTIVE],
-        pending_resident_invitations=pending_residents,
-        admins=InstitutionAdmin.objects.filter(institution=institution).count(),
-        admins_limit=institution.max_admins,
-        pending_invitations=sum(pending.values()),
-        residents_by_status=by_status,
-        residents_by_pgy=dict(sorted(by_pgy.items())),
-        transcription_minutes_this_month=this_month.transcription_minutes,
-        notes_this_month=this_month.notes,
-        months=months,
-    )
-
-
-def _month_starts(institution: Institution, count: int) -> list[dt.date]:
-    """The first days of the last `count` months in the institution's time zone."""
-    try:
-        zone = ZoneInfo(institution.timezone)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
-    today = timezone.now().astimezone(zone).date()
-    year, month = today.year, today.month
-    starts = []
-    for _ in range(count):
-        starts.append(dt.date(year, month, 1))
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return starts[::-1]
-
-
-def _monthly_activity(institution: Institution) -> list[MonthActivity]:
-    minutes = transcription_minutes_by_month(
-        institution=institution, months=USAGE_MONTHS
-    )
-    notes = notes_by_month(institution=institution, months=USAGE_MONTHS)
-    return [
-        MonthActivity(
-            month=start,
-            transcription_minutes=round(float(minutes.get(start, 0) or 0), 1),
-            notes=int(notes.get(start, 0) or 0),
-        )
-        for start in _month_starts(institution, USAGE_MONTHS)
-    ]

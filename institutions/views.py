@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from institutions.models import Invitation
+from institutions.oidc import INVITATION_SESSION_KEY
 from institutions.selectors import invitation_find_by_token
 from institutions.services.invitations import (
     invitation_accept,
@@ -22,7 +23,7 @@ from institutions.services.invitations import (
 from noumaris.errors import ApplicationError, ForbiddenError
 from noumaris.net import client_ip
 
-SESSION_KEY = "invitation_token"  # read by the OIDC sign-in on return
+SESSION_KEY = INVITATION_SESSION_KEY  # read by the OIDC sign-in on return
 PROBLEM_TITLES = {
     "invalid": "This invitation link is not valid",
     Invitation.Status.ACCEPTED: "This invitation has already been used",

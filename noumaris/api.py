@@ -57,11 +57,11 @@ The rules:
 - A list selector returns a queryset with its `select_related`/`prefetch_related` and
   a stable `order_by` ending on a unique column; `self.paginate` answers
   `{count, next, previous, results}` (`?page=&page_size=`, at most 100).
-- Every operation has `@extend_schema(...)` naming its request and 2xx response; the
-  schema class (`AutoSchema` below) adds the standard error responses by itself (401,
-  403, 429 always; 404 with path parameters or pagination; 400 and 422 with a body or
-  query parameters). Add the others with `**errors(409)` etc. `manage.py spectacular
-  --validate --fail-on-warn` must stay clean.
+- Every operation has `@extend_schema(...)` naming its request and 2xx response; a
+  postprocessing hook (`add_standard_errors` below) adds the standard error responses
+  (401, 403, 429 always; 404 with path parameters or pagination; 400 and 422 with a
+  body or query parameters). Add the others with `**errors(409)` etc.
+  `manage.py spectacular --validate --fail-on-warn` must stay clean.
 - Rate limits come with the base class: `API_RATE_LIMIT` (e.g. `50/m`) per client IP
   and per signed-in user, per route, counted in the default cache (Redis when
   `REDIS_URL` is set, so every worker shares the count); the 51st request answers 429
@@ -74,14 +74,10 @@ The rules:
   `tests/api/test_authorization_matrix.py`): a route without a row fails the suite.
 """
 
-import functools
 import inspect
 import ipaddress
 
 from django.conf import settings
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, Window
-from django.http import QueryDict
 from django.urls import register_converter
 from django_ratelimit.core import get_usage
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -89,7 +85,6 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -204,49 +199,6 @@ class Pagination(PageNumberPagination):
             raise NotFoundError(str(error.detail)) from None
 
 
-class WindowCountPaginator(Paginator):
-    """A paginator of `.values_list()` rows (tuples) that reads the total from the
-    page's own query (`COUNT(*) OVER ()`, a last column it takes off again), one query
-    where Django's makes two. Only an empty page still counts on its own, to tell an
-    empty list from a page past its end."""
-
-    TOTAL = "_window_total"
-    LARGEST_OFFSET = 2**63 - 1  # PostgreSQL's bigint; past it, no row anyway
-
-    def page(self, number):
-        number = self.validate_number_format(number)
-        bottom = (number - 1) * self.per_page
-        if bottom + self.per_page > self.LARGEST_OFFSET:
-            return super().page(number)  # counts, then refuses the page (404)
-        rows = list(
-            self.object_list.annotate(**{self.TOTAL: Window(Count("*"))})[
-                bottom : bottom + self.per_page
-            ]
-        )
-        if rows:
-            self.__dict__["count"] = rows[0][-1]
-            rows = [row[:-1] for row in rows]
-        return self._get_page(rows, self.validate_number(number), self)
-
-    def validate_number_format(self, number) -> int:
-        """`validate_number` without the range check (which needs the count)."""
-        try:
-            if isinstance(number, float) and not number.is_integer():
-                raise ValueError
-            number = int(number)
-        except (TypeError, ValueError):
-            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
-        if number < 1:
-            raise EmptyPage(self.error_messages["min_page"])
-        return number
-
-
-class RowsPagination(Pagination):
-    """`Pagination` over `.values_list()` rows, counted in the page's query."""
-
-    django_paginator_class = WindowCountPaginator
-
-
 # --- Base views -----------------------------------------------------------------------
 
 
@@ -264,16 +216,7 @@ class Api(RateLimitMixin, APIView):
         return serializer.validated_data
 
     def query(self, serializer_class, **context) -> dict:
-        """Validate the query string (filters, search); return the data or raise (422).
-
-        A query string that names none of the serializer's fields (an unfiltered list)
-        gets `{}` without building the serializer, when that is what the serializer
-        answers to no input (`_fields_if_optional`)."""
-        optional = _fields_if_optional(serializer_class)
-        if optional is not None and not any(
-            key.startswith(optional) for key in self.request.query_params
-        ):
-            return {}
+        """Validate the query string (filters, search); return the data or raise (422)."""
         serializer = serializer_class(
             data=self.request.query_params,
             context={"request": self.request, **context},
@@ -291,24 +234,6 @@ class Api(RateLimitMixin, APIView):
         return Response(data, status=status)
 
 
-@functools.cache
-def _fields_if_optional(serializer_class) -> tuple[str, ...] | None:
-    """The serializer's field names, if it validates no input to `{}` whoever asks: no
-    field required or with a default, and none of DRF's validation steps its own (they
-    could read the request). Else None.
-
-    A query parameter counts as naming a field when it starts with the field's name
-    (DRF reads `tags[0]` into a list field `tags`, and `user.name` into a nested one)."""
-    steps = ("validate", "get_fields", "to_internal_value", "run_validation")
-    base = serializers.Serializer
-    if any(getattr(serializer_class, s) is not getattr(base, s) for s in steps):
-        return None
-    serializer = serializer_class(data=QueryDict())
-    if not serializer.is_valid() or serializer.validated_data:
-        return None
-    return tuple(serializer.fields)
-
-
 class ListApi(Api):
     """A paginated list: `self.paginate(queryset, OutputSerializer)`."""
 
@@ -321,14 +246,6 @@ class ListApi(Api):
             page, many=True, context={"request": self.request, **context}
         ).data
         return paginator.get_paginated_response(data)
-
-    def paginate_rows(self, queryset, rows) -> Response:
-        """A page of a hot list whose selector builds the output itself: `rows(page)`
-        returns plain values in exactly the shape of the serializer the schema names
-        (a test holds the two equal), skipping DRF's per-field work."""
-        paginator = RowsPagination()
-        page = paginator.paginate_queryset(queryset, self.request, view=self)
-        return paginator.get_paginated_response(rows(page))
 
 
 # --- OpenAPI: the error envelope, reusable by every view --------------------------------
@@ -413,40 +330,8 @@ def errors(*codes: int, example: str | None = None) -> dict[int, OpenApiResponse
 
 
 class AutoSchema(SpectacularAutoSchema):
-    """drf-spectacular's schema, plus the error responses every operation can give."""
-
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction)
-        if direction != "response":
-            return responses
-        for code, response in errors(*self._standard_error_codes()).items():
-            if str(code) not in responses:
-                responses[str(code)] = self._get_response_for_code(response, str(code))
-        return dict(sorted(responses.items()))
-
-    def _get_response_headers_for_code(self, status_code, direction="response"):
-        headers = super()._get_response_headers_for_code(status_code, direction)
-        if str(status_code) == "429":
-            headers = {
-                **(headers or {}),
-                "Retry-After": {
-                    "schema": {"type": "integer"},
-                    "description": "Seconds until the limit resets.",
-                },
-            }
-        return headers
-
-    def _standard_error_codes(self) -> list[int]:
-        codes = [429]
-        if not all(issubclass(p, AllowAny) for p in self.view.permission_classes):
-            codes += [401, 403]
-        if "{" in self.path or getattr(self.view, "pagination_class", None):
-            codes.append(404)
-        if self.method in {"POST", "PUT", "PATCH"}:
-            codes += [400, 422]
-        elif self.get_override_parameters():
-            codes.append(422)
-        return codes
+    """drf-spectacular's schema, with our names, descriptions and tags (the error
+    responses every operation can give are added by `add_standard_errors`)."""
 
     def get_serializer_name(self, serializer, direction) -> str:
         """Nested serializers are named after their view: `MeApi.OutputSerializer`
@@ -466,12 +351,120 @@ class AutoSchema(SpectacularAutoSchema):
         return inspect.cleandoc((handler and handler.__doc__) or own or "")
 
     def get_tags(self) -> list[str]:
-        parts = self._tokenize_path()
+        prefix = settings.SPECTACULAR_SETTINGS["SCHEMA_PATH_PREFIX"].lstrip("^")
+        path = self.path.removeprefix(prefix.replace("\\", ""))
+        parts = [part for part in path.split("/") if part and "{" not in part]
         if parts[:2] == ["admin", "superadmin"]:
             return ["superadmin"]
         if parts[:2] == ["admin", "institution"]:
             return ["institution admin"]
         return parts[:1]
+
+
+def add_standard_errors(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the error responses every operation can
+    give, in the envelope, where the view did not name them itself: 429 always (with
+    `Retry-After`); 401 and 403 unless anyone may call it; 404 with a path parameter
+    or a page; 400 and 422 with a body, 422 with filters."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    for name, serializer in (
+        ("Error", ErrorSerializer),
+        ("ValidationError", ValidationErrorSerializer),
+    ):
+        schemas.setdefault(name, _component(serializer))
+    result["components"]["schemas"] = dict(sorted(schemas.items()))
+    for path, operations in result["paths"].items():
+        # A list view's every operation (its create too) can answer 404.
+        listed = "{" in path or any(map(_is_a_page, operations.values()))
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            for code in _standard_error_codes(method, operation, listed=listed):
+                responses.setdefault(str(code), _error_response(code))
+            if "429" in responses:
+                responses["429"] = {"headers": RETRY_AFTER, **responses["429"]}
+            operation["responses"] = dict(sorted(responses.items()))
+    return result
+
+
+RETRY_AFTER = {
+    "Retry-After": {
+        "schema": {"type": "integer"},
+        "description": "Seconds until the limit resets.",
+    }
+}
+
+
+def _is_a_page(operation: dict) -> bool:
+    ok = operation["responses"].get("200", {})
+    schema = ok.get("content", {}).get("application/json", {}).get("schema", {})
+    return schema.get("$ref", "").startswith("#/components/schemas/Paginated")
+
+
+def _standard_error_codes(method: str, operation: dict, *, listed: bool) -> list[int]:
+    codes = [429]
+    if {} not in operation.get("security", [{}]):
+        codes += [401, 403]
+    if listed:
+        codes.append(404)
+    filters = [
+        p
+        for p in operation.get("parameters", [])
+        if p["in"] == "query" and p["name"] not in {"page", "page_size"}
+    ]
+    if method in {"post", "put", "patch"}:
+        codes += [400, 422]
+    elif filters:
+        codes.append(422)
+    return codes
+
+
+def _error_response(code: int) -> dict:
+    """What drf-spectacular writes for `errors(code)[code]`."""
+    if code == 422:
+        name, summary = "ValidationError", "Validation failed"
+        description = "Validation failed, with messages per field."
+        value = {
+            "detail": "Validation failed",
+            "errors": {"pgy_level": ["PGY must be between 1 and 10."]},
+        }
+    else:
+        description, example = _ERROR_DOCS[code]
+        name, summary, value = "Error", f"Error {code}", {"detail": example}
+    return {
+        "content": {
+            "application/json": {
+                "schema": {"$ref": f"#/components/schemas/{name}"},
+                "examples": {
+                    summary.title().replace(" ", ""): {
+                        "value": value,
+                        "summary": summary,
+                    }
+                },
+            }
+        },
+        "description": description,
+    }
+
+
+def _component(serializer) -> dict:
+    """The component schema of an envelope serializer (plain fields only)."""
+    fields = serializer().fields
+    properties = {}
+    for name, field in fields.items():
+        if isinstance(field, serializers.DictField):
+            schema = {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {}},
+            }
+        else:
+            schema = {"type": "string"}
+        properties[name] = {**schema, "description": str(field.help_text)}
+    return {
+        "type": "object",
+        "description": inspect.cleandoc(serializer.__doc__),
+        "properties": properties,
+        "required": list(fields),
+    }
 
 
 class BearerJWTScheme(OpenApiAuthenticationExtension):

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("institutions.api.urls")),
     path("", include("transcription.api.urls")),
     path("", include("templates_app.api.urls")),
+    path("", include("usage.urls")),
     # Last: whatever no app claimed.
     re_path(r"^(?P<rest>.*)$", not_found, name="api-not-found"),
 ]

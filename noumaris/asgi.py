@@ -1,37 +1,17 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels."""
+"""ASGI entry point (daphne): HTTP through Django's own handler, WebSockets through
+Channels. In production the HTTP routes are the WSGI server's (`noumaris.wsgi`) and
+daphne serves `/ws/` only; `make run` serves both from here."""
 
-import gc
 import os
 
-import django
+from django.core.asgi import get_asgi_application
 
 from noumaris.env import exit_on_bad_configuration
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "noumaris.settings")
 
-
-def _freeze_startup_heap() -> None:
-    """Import every view now (through the URLconf), then take all the process has
-    built so far out of the garbage collector's walks. Those objects (modules,
-    classes, settings, routes) live as long as the process, and each full collection
-    that walked them stalled every request in flight: on the API benchmark the p95
-    under load halved without those walks."""
-    from django.urls import get_resolver
-
-    get_resolver().url_patterns  # noqa: B018 - the import is the point
-    gc.collect()
-    gc.freeze()
-
-
-def _http_application():
-    """What `get_asgi_application()` does, with the one-hop handler."""
-    django.setup(set_prefix=False)
-    from noumaris.handlers import SyncChainASGIHandler
-
-    return SyncChainASGIHandler()
-
-
-django_asgi_app = exit_on_bad_configuration(_http_application)
+# Before anything imports a model: it sets Django up.
+django_asgi_app = exit_on_bad_configuration(get_asgi_application)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
@@ -47,5 +27,3 @@ application = ProtocolTypeRouter(
         ),
     }
 )
-
-_freeze_startup_heap()

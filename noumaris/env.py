@@ -59,6 +59,16 @@ def env_map(name: str) -> dict[str, str]:
     return result
 
 
+def env_url(name: str, default: str | None = None) -> str | None:
+    """An http(s) URL, or the default when unset."""
+    value = env_str(name, default)
+    if value is not None and not value.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(
+            f"{name} must be an http:// or https:// URL, not {value!r}"
+        )
+    return value
+
+
 def env_choice(name: str, default: str, choices: set[str]) -> str:
     value = env_str(name, default)
     if value not in choices:

@@ -17,6 +17,8 @@ from rest_framework import exceptions as drf
 from rest_framework import status
 from rest_framework.response import Response
 
+from noumaris.db import pool_sweep
+
 logger = logging.getLogger(__name__)
 
 
@@ -153,6 +155,8 @@ def _unexpected(exc) -> Response:
         return error_response(400, "Malformed request.")
     if isinstance(exc, OperationalError | InterfaceError | RedisError):
         logger.exception("dependency error in API view")
+        if not isinstance(exc, RedisError):
+            pool_sweep()
         return error_response(503, "Service unavailable.")
     logger.exception("unhandled error in API view")
     return error_response(500, "Internal server error.")

@@ -6,7 +6,11 @@ import time
 import uuid
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.utils.functional import SimpleLazyObject, empty
 
+from noumaris.db import pool_sweep
 from noumaris.logging import request_id_var
 
 logger = logging.getLogger("noumaris.access")
@@ -67,13 +71,12 @@ class AccessLogMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
-        user = getattr(request, "user", None)
         fields = {
             "method": request.method,
             "route": ("/" + match.route) if match and match.route else "-",
             "status": response.status_code,
             "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-            "user_id": user.pk if user is not None and user.is_authenticated else None,
+            "user_id": _user_id_if_known(request),
         }
         logger.info(
             "%(method)s %(route)s %(status)s %(duration_ms)sms user=%(user_id)s",
@@ -81,6 +84,41 @@ class AccessLogMiddleware:
             extra=fields,
         )
         return response
+
+
+def _user_id_if_known(request) -> int | None:
+    """The user's id if the request has already read its user; never a query of the
+    log's own (after a database error, reading it again would wait on the pool a
+    second time and turn the 503 into a 500)."""
+    user = getattr(request, "user", None)
+    if user is None or (isinstance(user, SimpleLazyObject) and user._wrapped is empty):
+        return None
+    return user.pk if user.is_authenticated else None
+
+
+class DatabaseErrorMiddleware:
+    """A page that meets a database error answers 503 and sweeps the pool
+    (`noumaris.db.pool_sweep`); the API's exception handler does the same for its
+    views, with the error envelope."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logging.getLogger(__name__).warning(
+            "database error on a page: %s", type(exception).__name__
+        )
+        pool_sweep()
+        return HttpResponse(
+            "Service unavailable: please try again in a moment.",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
 
 
 class HealthProbeMiddleware:

@@ -15,7 +15,15 @@ from urllib.parse import unquote, urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from noumaris.env import env_bool, env_choice, env_int, env_list, env_map, env_str
+from noumaris.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_map,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -60,6 +68,7 @@ INSTALLED_APPS = [
     "institutions",
     "transcription",
     "templates_app",
+    "usage",  # reads the apps above; none of them imports it
 ]
 
 MIDDLEWARE = [
@@ -77,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "noumaris.middleware.AccessLogMiddleware",
+    "noumaris.middleware.DatabaseErrorMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -104,13 +114,11 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
 if _db["ENGINE"] == "django.db.backends.postgresql":
-    # Under ASGI Django does not reuse persistent connections, so psycopg's pool
-    # does. With health checks on, Django gives the pool `check_connection`, which
-    # tests a connection before handing it out: the pool heals after a database
-    # restart without restarting the process.
-    _db["CONN_HEALTH_CHECKS"] = True
-    # Django's backend, reading timestamps with psycopg's C loader (its docstring).
-    _db["ENGINE"] = "noumaris.postgresql"
+    # psycopg's pool (Django's OPTIONS "pool"): daphne's requests and a WSGI server's
+    # threads share the process's connections. No check on every checkout (Django's
+    # CONN_HEALTH_CHECKS): psycopg's backs off 1, 2, 4... s per dead connection it
+    # meets, a 10 s stall after PostgreSQL drops them all. A request that meets a
+    # dead one answers 503 and sweeps the pool instead (noumaris.db.pool_sweep).
     _db["OPTIONS"] = {
         "pool": {
             "min_size": env_int("DATABASE_POOL_MIN", 1, minimum=0),
@@ -118,9 +126,9 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
             "timeout": env_int("DATABASE_POOL_TIMEOUT", 10, minimum=1),
         },
         "connect_timeout": 5,
-        # Parameters bound by the server, not spliced into the SQL in Python, and a
-        # query run 5 times on a connection prepared there: PostgreSQL stops parsing
-        # and planning it on every request. A transaction-mode PgBouncer without
+        # Parameters bound by the server, and a query run 5 times on a connection
+        # prepared there (psycopg's prepare_threshold): PostgreSQL stops parsing and
+        # planning it on every request. A transaction-mode PgBouncer without
         # prepared-statement support in between needs DATABASE_PREPARED_STATEMENTS=0.
         "server_side_binding": True,
         "prepare_threshold": 5
@@ -159,17 +167,6 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-# --- Serving: daphne worker processes (`python -m noumaris.serve`) --------------------
-# One Python process serves on one core; each worker is one daphne process with its
-# own socket on the one port (SO_REUSEPORT). Rate limits, WebSocket slots and the
-# channel layer are shared only through Redis, so more than one worker needs REDIS_URL.
-WEB_WORKERS = env_int("WEB_WORKERS", 1, minimum=1)
-if WEB_WORKERS > 1 and not REDIS_URL:
-    raise ImproperlyConfigured(
-        f"WEB_WORKERS={WEB_WORKERS} needs REDIS_URL: several workers share rate "
-        "limits and WebSocket slots only through Redis (or set WEB_WORKERS=1)."
-    )
 
 # --- Authentication -------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -259,7 +256,7 @@ OIDC_FORM_ACTION_ORIGINS = (
     else []
 )
 if OIDC_ENABLED:
-    AUTHENTICATION_BACKENDS = ["accounts.oidc.NoumarisOIDCBackend"]
+    AUTHENTICATION_BACKENDS = ["institutions.oidc.InstitutionsOIDCBackend"]
     MIDDLEWARE.insert(
         MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
         "accounts.oidc.SessionRefresh",
@@ -305,7 +302,23 @@ WHISPER_MAX_STREAMS = env_int("WHISPER_MAX_STREAMS", 4, minimum=1)
 UPLOAD_MAX_MB = env_int("UPLOAD_MAX_MB", 200, minimum=1)
 UPLOAD_MAX_MINUTES = env_int("UPLOAD_MAX_MINUTES", 120, minimum=1)
 UPLOAD_DIR = Path(env_str("UPLOAD_DIR") or BASE_DIR / "var" / "uploads")
-NOTE_ENGINE = env_choice("NOTE_ENGINE", "auto", {"auto", "anthropic", "offline"})
+NOTE_ENGINE = env_choice(
+    "NOTE_ENGINE", "auto", {"auto", "anthropic", "openai", "offline"}
+)
+# NOTE_ENGINE=openai: an on-site OpenAI-compatible server (vLLM, Ollama, llama.cpp's
+# llama-server, LM Studio), its base URL ending in /v1, the model name it serves,
+# and a key if it wants one. Seconds per read, SDK retries, output limit.
+LLM_BASE_URL = env_url("LLM_BASE_URL")
+LLM_MODEL = env_str("LLM_MODEL")
+LLM_API_KEY = env_str("LLM_API_KEY")
+LLM_TIMEOUT = env_int("LLM_TIMEOUT", 120, minimum=1)
+LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2, minimum=0)
+LLM_MAX_TOKENS = env_int("LLM_MAX_TOKENS", 4096, minimum=256)
+if NOTE_ENGINE == "openai" and not (LLM_BASE_URL and LLM_MODEL):
+    raise ImproperlyConfigured(
+        "NOTE_ENGINE=openai needs LLM_BASE_URL (the model server's URL, e.g. "
+        "http://llm.hospital.internal:8000/v1) and LLM_MODEL (the model it serves)."
+    )
 WS_MAX_CONNECTIONS_PER_USER = env_int("WS_MAX_CONNECTIONS_PER_USER", 3, minimum=1)
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "50/m")
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
@@ -446,8 +459,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["noumaris.renderers.FastJSONRenderer"],
-    # Adds the error envelope's responses to every operation (noumaris/api.py).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Our operation names, descriptions and tags (noumaris/api.py).
     "DEFAULT_SCHEMA_CLASS": "noumaris.api.AutoSchema",
     "EXCEPTION_HANDLER": "noumaris.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -468,6 +481,11 @@ SPECTACULAR_SETTINGS = {
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "minimum": 0, "maximum": 999999999999999999}
     },
+    # The error responses every operation can give (noumaris/api.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "noumaris.api.add_standard_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ResidentStatusEnum": "institutions.models.ResidentProfile.Status",
         "InvitationStatusEnum": "institutions.models.Invitation.Status",

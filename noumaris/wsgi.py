@@ -1,3 +1,5 @@
+"""WSGI entry point: the HTTP routes in production (gunicorn, gunicorn.conf.py)."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application

@@ -1,4 +1,7 @@
+import threading
+
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class TemplatesAppConfig(AppConfig):
@@ -14,3 +17,11 @@ class TemplatesAppConfig(AppConfig):
             from templates_app.generation.anthropic_engine import _tls_context
 
             _tls_context()
+        elif not settings.TESTING:
+            # The offline drafter's libraries take seconds to load: in the
+            # background at start-up, not in the first encounter's draft.
+            from templates_app.generation.offline.language import preload
+
+            threading.Thread(
+                target=preload, name="drafter-preload", daemon=True
+            ).start()

@@ -251,3 +251,63 @@ class NoteRevision(models.Model):
     @property
     def sections(self) -> dict[str, str]:
         return json.loads(self.content or "{}")
+
+
+class StatementFlag(models.Model):
+    """A statement of a draft that its cited segments do not carry (see
+    generation/verify.py); signing waits until each one is resolved."""
+
+    class Kind(models.TextChoices):
+        UNCITED = "uncited", "No citation"
+        MISSING_SEGMENT = "missing_segment", "Cites a missing segment"
+        NUMBER = "number", "Number not in the transcript"
+        DRUG = "drug", "Drug not in the transcript"
+        LATERALITY = "laterality", "Side not in the transcript"
+        NEGATION = "negation", "Negation differs from the transcript"
+        WEAK_SUPPORT = "weak_support", "Weakly supported"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CONFIRMED = "confirmed", "Confirmed as checked"
+        EDITED = "edited", "Resolved by an edit"
+
+    note = models.ForeignKey(
+        ClinicalNote, on_delete=models.CASCADE, related_name="flags"
+    )
+    section_key = models.CharField(max_length=40)
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="The statement's place in its section."
+    )
+    statement = EncryptedTextField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    message = EncryptedTextField(help_text="May quote a dose or a drug: PHI.")
+    seqs = models.JSONField(default=list, help_text="The segment numbers it cites.")
+    cited_words = EncryptedTextField(blank=True, default="")
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    raised_at = models.DateTimeField(auto_now_add=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_revision = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The revision whose edit resolved it."
+    )
+
+    class Meta:
+        ordering = ["note", "id"]
+        indexes = [
+            models.Index(fields=["note", "status"], name="flag_note_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} in note {self.note_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN

@@ -1,7 +1,8 @@
 """The global templates `seed_templates` installs: sections in order, with instructions.
 
 Section keys are stable identifiers (notes keep them); the offline drafter files
-sentences by the words in a key (see generation/offline.py SECTION_CATEGORIES).
+statements by the words in a key or title (see generation/offline/lexicon.py
+SECTION_CATEGORIES).
 """
 
 CITE = "Cite the transcript segments for every statement."

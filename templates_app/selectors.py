@@ -7,25 +7,24 @@ are faculty of the note's institution); to anyone else it does not exist (404).
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
 
 from institutions.models import FacultyProfile
+from institutions.months import month_of, month_window
+from institutions.selectors import user_institution
 from noumaris.errors import NotFoundError
 from templates_app.models import (
     ClinicalNote,
     NoteRevision,
     NoteTemplate,
+    StatementFlag,
     Tag,
     TemplateSection,
 )
 
 
 def _user_institution(user):
-    # institutions.selectors imports this module (usage panel): import on use.
-    from institutions.selectors import user_institution
-
     return user_institution(user=user)
 
 
@@ -163,6 +162,19 @@ def note_revisions(*, note: ClinicalNote) -> list[NoteRevision]:
     return list(note.revisions.select_related("author").order_by("number"))
 
 
+def note_flags(*, note: ClinicalNote) -> list[StatementFlag]:
+    """Every flag the verifier raised on the note, open or resolved, in order."""
+    return list(note.flags.select_related("resolved_by").order_by("id"))
+
+
+def note_review_state(*, note: ClinicalNote) -> dict:
+    """The latest revision's number (what an edit names) and the open flags' count."""
+    return {
+        "revision": note.revisions.aggregate(last=Max("number"))["last"] or 0,
+        "open_flags": note.flags.filter(status=StatementFlag.Status.OPEN).count(),
+    }
+
+
 def supervisors_for_user(*, user) -> QuerySet[FacultyProfile]:
     """Active faculty of the user's institution, who may be named to co-sign."""
     institution = _user_institution(user)
@@ -177,22 +189,17 @@ def supervisors_for_user(*, user) -> QuerySet[FacultyProfile]:
 
 
 def notes_by_month(*, institution, months: int = 6) -> dict[dt.date, int]:
-    """Clinical notes created per calendar month (first day of month -> count), for the
-    institution's usage panel. Months without activity may be absent."""
-    today = timezone.now().date().replace(day=1)
-    year, month = today.year, today.month - (months - 1)
-    while month <= 0:
-        year, month = year - 1, month + 12
-    since = dt.datetime(year, month, 1, tzinfo=dt.UTC)
+    """Clinical notes created per calendar month of the institution's time zone (first
+    day of month -> count), for its usage panel. Months without activity may be
+    absent."""
+    window = month_window(institution=institution, months=months)
     rows = (
-        ClinicalNote.objects.filter(institution=institution, created_at__gte=since)
-        .annotate(month=TruncMonth("created_at", tzinfo=dt.UTC))
+        ClinicalNote.objects.filter(
+            institution=institution, created_at__gte=window.since
+        )
+        .annotate(month=TruncMonth("created_at", tzinfo=window.zone))
         .values("month")
         .annotate(count=Count("id"))
         .order_by("month")
     )
-    return {_as_date(row["month"]): row["count"] for row in rows}
-
-
-def _as_date(value) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
+    return {month_of(row["month"]): row["count"] for row in rows}

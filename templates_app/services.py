@@ -30,15 +30,18 @@ from templates_app.generation import (
     Segment,
     Usage,
 )
+from templates_app.generation.verify import Flag, verify_sections
 from templates_app.models import (
     ClinicalNote,
     NoteRevision,
     NoteTemplate,
+    StatementFlag,
     Tag,
     TemplateSection,
 )
 from templates_app.selectors import (
     note_get_for_user,
+    note_review_state,
     notes_for_user,
     template_get_for_user,
 )
@@ -348,11 +351,41 @@ def note_open(*, user, note_id, ip_address=None) -> ClinicalNote:
 
 
 @transaction.atomic
-def note_edit(*, user, note_id, sections: dict[str, str]) -> ClinicalNote:
-    """Replace the text of some sections of a draft; one revision per save."""
+def note_edit(
+    *, user, note_id, sections: dict[str, str], base_revision: int | None = None
+) -> ClinicalNote:
+    """Replace the text of some sections of a draft; one revision per save.
+
+    `base_revision` is the revision the edit was made on: if a section it changes
+    has changed since, nothing is saved and a ConflictError carries both texts.
+    The changed sections are verified again: a flag the edit answers is resolved.
+    """
     note = _locked_note(user=user, note_id=note_id)
     _require_author(note, user)
     _require_editable(note)
+    _check_sections_input(note, sections)
+    content = note.sections
+    if base_revision is not None:
+        _check_not_stale(note, sections, base_revision)
+    changed = {k: v.strip() for k, v in sections.items() if content.get(k) != v.strip()}
+    if not changed:
+        return note
+    content.update(changed)
+    note.content = json.dumps(content)
+    note.save(update_fields=["content", "updated_at"])
+    key = next(iter(changed)) if len(changed) == 1 else ""
+    revision = _add_revision(
+        note, user=user, kind=NoteRevision.Kind.EDITED, section_key=key
+    )
+    resolved = _flags_reconcile(
+        note, keys=list(changed), user=user, revision=revision.number
+    )
+    if resolved:
+        _audit(note, actor=user, action="NOTE_FLAGS_RESOLVED", flags=resolved)
+    return note
+
+
+def _check_sections_input(note: ClinicalNote, sections: dict[str, str]) -> None:
     keys = [spec["key"] for spec in note.section_specs]
     unknown = sorted(set(sections) - set(keys))
     if unknown or not sections:
@@ -375,16 +408,116 @@ def note_edit(*, user, note_id, sections: dict[str, str]) -> ClinicalNote:
                     ]
                 }
             )
+
+
+def _check_not_stale(note: ClinicalNote, sections: dict[str, str], base: int) -> None:
+    latest = note_review_state(note=note)["revision"]
+    if base == latest:
+        return
+    if base > latest or base < 0:
+        raise ValidationError({"revision": [f"This note has no revision {base}."]})
+    then = note.revisions.get(number=base).sections if base else {}
+    now = note.sections
+    conflicts = {
+        key: {"yours": text.strip(), "theirs": now.get(key, "")}
+        for key, text in sections.items()
+        if then.get(key, "") != now.get(key, "")
+    }
+    if conflicts:
+        titles = {spec["key"]: spec["title"] for spec in note.section_specs}
+        names = ", ".join(titles.get(key, key) for key in conflicts)
+        raise ConflictError(
+            f"{names} changed after you opened it (revision {base}; now "
+            f"{latest}). Nothing was saved: compare both texts and save again.",
+            extra={"revision": latest, "conflicts": conflicts},
+        )
+
+
+# --- Statement flags ------------------------------------------------------------------
+
+
+def _flag_identity(section: str, statement: str, kind: str) -> tuple[str, str, str]:
+    return section, " ".join(statement.split()).lower(), kind
+
+
+def _flags_reconcile(note: ClinicalNote, *, keys, user, revision: int) -> list[int]:
+    """Verify these sections again: a new problem opens a flag, a flag whose problem
+    is gone is resolved by this revision, a confirmed one stays confirmed. Returns
+    the ids of the flags resolved."""
+    segments = dict(segment_list(session=note.session).values_list("seq", "text"))
     content = note.sections
-    changed = {k: v.strip() for k, v in sections.items() if content.get(k) != v.strip()}
-    if not changed:
-        return note
-    content.update(changed)
-    note.content = json.dumps(content)
-    note.save(update_fields=["content", "updated_at"])
-    key = next(iter(changed)) if len(changed) == 1 else ""
-    _add_revision(note, user=user, kind=NoteRevision.Kind.EDITED, section_key=key)
-    return note
+    found: dict[tuple, Flag] = {}
+    for flag in verify_sections({k: content.get(k, "") for k in keys}, segments):
+        found.setdefault(_flag_identity(flag.section, flag.statement, flag.kind), flag)
+    resolved = []
+    existing = note.flags.filter(section_key__in=list(keys)).exclude(
+        status=StatementFlag.Status.EDITED
+    )
+    for row in existing:
+        current = found.pop(
+            _flag_identity(row.section_key, row.statement, row.kind), None
+        )
+        if current is not None:
+            if row.position != current.index:
+                row.position = current.index
+                row.save(update_fields=["position"])
+        elif row.is_open:
+            row.status = StatementFlag.Status.EDITED
+            row.resolved_by, row.resolved_at = user, timezone.now()
+            row.resolved_revision = revision
+            row.save(
+                update_fields=[
+                    "status",
+                    "resolved_by",
+                    "resolved_at",
+                    "resolved_revision",
+                ]
+            )
+            resolved.append(row.pk)
+    StatementFlag.objects.bulk_create(
+        StatementFlag(
+            note=note,
+            section_key=flag.section,
+            position=flag.index,
+            statement=flag.statement,
+            kind=flag.kind,
+            message=flag.message,
+            seqs=list(flag.seqs),
+            cited_words=flag.cited_words,
+        )
+        for flag in found.values()
+    )
+    return resolved
+
+
+@transaction.atomic
+def note_flag_confirm(*, user, note_id, flag_id, ip_address=None) -> StatementFlag:
+    """The author confirms a flagged statement as checked against the transcript."""
+    note = _locked_note(user=user, note_id=note_id)
+    _require_author(note, user)
+    _require_editable(note)
+    try:
+        flag = note.flags.select_for_update().get(pk=int(flag_id))
+    except (StatementFlag.DoesNotExist, TypeError, ValueError):
+        raise NotFoundError("No such flag.") from None
+    if not flag.is_open:
+        raise ConflictError("This flag is already resolved.")
+    flag.status = StatementFlag.Status.CONFIRMED
+    flag.resolved_by, flag.resolved_at = user, timezone.now()
+    flag.resolved_revision = note_review_state(note=note)["revision"]
+    flag.save(
+        update_fields=["status", "resolved_by", "resolved_at", "resolved_revision"]
+    )
+    _audit(
+        note,
+        actor=user,
+        action="NOTE_FLAG_CONFIRMED",
+        ip_address=ip_address,
+        flag=flag.pk,
+        kind=flag.kind,
+        section=flag.section_key,
+    )
+    return flag
 
 
 # --- Generation ---------------------------------------------------------------------
@@ -492,7 +625,12 @@ def note_generation_finish(
             if job.section
             else NoteRevision.Kind.GENERATED
         )
-        _add_revision(note, user=note.author, kind=kind, section_key=job.section)
+        revision = _add_revision(
+            note, user=note.author, kind=kind, section_key=job.section
+        )
+        _flags_reconcile(
+            note, keys=list(sections), user=note.author, revision=revision.number
+        )
     return note
 
 
@@ -511,6 +649,7 @@ def note_sign(*, user, note_id, supervisor_id=None, ip_address=None) -> Clinical
     _require_editable(note)
     if not any(text.strip() for text in note.sections.values()):
         raise ConflictError("The note is empty; draft or write it before signing.")
+    _require_no_open_flags(note)
     supervisor = _supervisor(note, supervisor_id)
     note.status = ClinicalNote.Status.SIGNED
     note.supervisor = supervisor
@@ -534,6 +673,17 @@ def note_sign(*, user, note_id, supervisor_id=None, ip_address=None) -> Clinical
         supervisor_id=supervisor.pk if supervisor else None,
     )
     return note
+
+
+def _require_no_open_flags(note: ClinicalNote) -> None:
+    count = note.flags.filter(status=StatementFlag.Status.OPEN).count()
+    if count:
+        raise ConflictError(
+            f"{count} flagged statement{'s' if count != 1 else ''} must be "
+            "resolved before signing: edit each one, or confirm it as checked "
+            "against the transcript.",
+            extra={"open_flags": count},
+        )
 
 
 def _supervisor(note: ClinicalNote, supervisor_id):

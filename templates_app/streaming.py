@@ -23,6 +23,7 @@ from templates_app.generation import (
     TextDelta,
     get_engine,
 )
+from templates_app.selectors import note_review_state
 from templates_app.services import (
     GenerationJob,
     note_generation_checkpoint,
@@ -45,7 +46,8 @@ async def note_generation_events(
     job: GenerationJob, engine: NoteEngine | None = None
 ) -> AsyncIterator[bytes]:
     """`start`, then per section `section`, `delta`..., `section_done`; then
-    `error` (with what was kept) if the engine stopped, and `done`."""
+    `error` (with what was kept) if the engine stopped, and `done` (with the
+    revision an edit names next, and how many statements the verifier flagged)."""
     engine = engine or get_engine()
     titles = {spec.key: spec.title for spec in job.request.sections}
     draft = DraftAccumulator()
@@ -98,6 +100,7 @@ async def note_generation_events(
             model=engine.model,
             error=error,
         )
+        review = await sync_to_async(note_review_state)(note=note)
         finished = True
     if error is not None:
         yield sse(
@@ -115,6 +118,8 @@ async def note_generation_events(
                 "generation": note.generation,
                 "input_tokens": note.input_tokens,
                 "output_tokens": note.output_tokens,
+                "revision": review["revision"],
+                "open_flags": review["open_flags"],
             },
         )
 

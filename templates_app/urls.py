@@ -11,6 +11,11 @@ urlpatterns = [
     path("notes/new", views.note_new, name="note-new"),
     path("notes/<id:pk>", views.note_page, name="note"),
     path("notes/<id:pk>/sign", views.note_sign, name="note-sign"),
+    path(
+        "notes/<id:pk>/flags/<id:flag_id>/confirm",
+        views.note_flag_confirm,
+        name="note-flag-confirm",
+    ),
     path("notes/<id:pk>/cosign", views.note_cosign, name="note-cosign"),
     path("notes/<id:pk>/return", views.note_return, name="note-return"),
     path("notes/<id:pk>/print", views.note_print, name="note-print"),

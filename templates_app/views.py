@@ -21,8 +21,8 @@ from templates_app import selectors, services
 from templates_app.export import note_export_body
 from templates_app.forms import TemplateForm
 from templates_app.models import ClinicalNote
-from templates_app.presentation import note_sections
-from transcription.selectors import transcript_read
+from templates_app.presentation import engine_label, note_sections
+from transcription.services import transcript_read
 from transcription.speakers import speaker_name
 
 
@@ -167,7 +167,9 @@ def note_page(request, pk):
     )
     segments, data = _segments_context(request, note)
     known = {s.seq for s in segments}
-    sections = note_sections(note, known=known)
+    flags = selectors.note_flags(note=note)
+    sections = note_sections(note, known=known, flags=flags)
+    review = selectors.note_review_state(note=note)
     is_author = note.author_id == request.user.pk
     return render(
         request,
@@ -181,6 +183,10 @@ def note_page(request, pk):
             "is_supervisor": note.supervisor_id == request.user.pk,
             "editable": is_author and note.is_editable,
             "unverified": sum(len(s["unverified"]) for s in sections),
+            "open_flags": review["open_flags"],
+            "flag_count": len(flags),
+            "revision": review["revision"],
+            "engine_label": engine_label(note),
             "edited_count": sum(1 for s in sections if s["edited"]),
             "supervisors": selectors.supervisors_for_user(user=request.user)
             if is_author
@@ -211,6 +217,16 @@ def note_sign(request, pk):
     who = f" and sent to {note.supervisor} for co-signature" if note.supervisor else ""
     messages.success(request, f"Signed{who}. The note is locked.")
     return redirect(note.get_absolute_url())
+
+
+@require_POST
+@page
+def note_flag_confirm(request, pk, flag_id):
+    flag = services.note_flag_confirm(
+        user=request.user, note_id=pk, flag_id=flag_id, ip_address=client_ip(request)
+    )
+    messages.success(request, "Confirmed as checked against the transcript.")
+    return redirect(f"/notes/{pk}#section-{flag.section_key}")
 
 
 @require_POST

@@ -1,4 +1,4 @@
-"""Serve the app with daphne in a child process, as production does."""
+"""Serve the app in a child process, as production does: the WSGI server, daphne."""
 
 import contextlib
 import subprocess
@@ -15,28 +15,43 @@ from tests.fakes.tcp_proxy import free_port
 ROOT = Path(__file__).resolve().parents[1]
 
 
+DAPHNE = "noumaris.asgi:application"
+
+
 @contextlib.contextmanager
 def daphne(
-    env: dict[str, str],
-    *,
-    port: int | None = None,
-    timeout: float = 30,
-    workers: int | None = None,
+    env: dict[str, str], *, port: int | None = None, timeout: float = 30
 ) -> Iterator[str]:
-    """Start daphne with `env`; yield its base URL once /health answers. With
-    `workers`, start it as production does with several: `noumaris.serve`."""
+    """Start daphne with `env` as the image's `ws` service runs it (`-v 0`: no
+    access log of daphne's own, ours is the app's); yield its base URL once /health
+    answers. Under `make run` it serves HTTP too."""
     port = port or free_port()
-    if workers is None:
-        # `-v 0` as noumaris.serve runs it: no access log of daphne's own (ours
-        # is the app's); warnings and errors still print.
-        command = ["-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port)]
-        command.append("noumaris.asgi:application")
-    else:
-        command = ["-m", "noumaris.serve", "-b", "127.0.0.1", "-p", str(port)]
-        command += ["--workers", str(workers)]
+    command = ["-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port), DAPHNE]
+    with serve(command, env, port=port, timeout=timeout) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def gunicorn(
+    env: dict[str, str], *, port: int | None = None, timeout: float = 30
+) -> Iterator[str]:
+    """Start the WSGI server as the image's `web` service runs it (gunicorn.conf.py,
+    WEB_WORKERS and WEB_THREADS from `env`), on loopback."""
+    port = port or free_port()
+    command = ["-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")]
+    command += ["-b", f"127.0.0.1:{port}"]
+    with serve(command, env, port=port, timeout=timeout) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def serve(
+    command: list[str], env: dict[str, str], *, port: int, timeout: float = 30
+) -> Iterator[str]:
+    """Run `python <command>` (a server on `port`) until the block ends."""
     # The server's output goes to a file (a pipe nobody reads would fill and stall it).
     output = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in `finally`
-        "w+", prefix="daphne-", suffix=".log", delete=False
+        "w+", prefix="server-", suffix=".log", delete=False
     )
     proc = subprocess.Popen(
         [sys.executable, *command],
@@ -54,7 +69,7 @@ def daphne(
     except BaseException:
         output.seek(0)
         sys.stderr.write(
-            f"--- daphne output ({output.name}) ---\n{output.read()[-20000:]}\n"
+            f"--- {command[1]} output ({output.name}) ---\n{output.read()[-20000:]}\n"
         )
         raise
     finally:
@@ -71,13 +86,13 @@ def _wait_for(url: str, proc: subprocess.Popen, timeout: float) -> None:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             with open(proc.log_path) as log:
-                raise RuntimeError(f"daphne exited early:\n{log.read()[-5000:]}")
+                raise RuntimeError(f"the server exited early:\n{log.read()[-5000:]}")
         try:
             with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback URL
                 return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
-    raise RuntimeError(f"daphne did not answer {url} within {timeout}s")
+    raise RuntimeError(f"the server did not answer {url} within {timeout}s")
 
 
 def get(url: str, headers: dict | None = None) -> tuple[int, bytes, dict]:

@@ -5,9 +5,8 @@ import datetime as dt
 from asgiref.sync import sync_to_async
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
 
-from accounts.services import audit_record
+from institutions.months import month_of, month_window
 from institutions.services.authority import (
     admin_membership,
     is_superadmin,
@@ -71,46 +70,25 @@ def segment_originals(*, session: TranscriptionSession) -> dict[int, str]:
     return dict(rows)
 
 
-def transcript_read(
-    *, user, session: TranscriptionSession, ip_address=None, after_seq: int = 0
-):
-    """The segments of a session for display; a read by anyone but the author is
-    audited (today only authors can read, so this is the seam for supervisors)."""
-    if session.owner_id != user.pk:
-        audit_record(
-            actor=user,
-            action="TRANSCRIPT_VIEWED",
-            target=session,
-            institution=session.institution,
-            ip_address=ip_address,
-        )
-    return segment_list(session=session, after_seq=after_seq)
-
-
-def _month_start(months: int) -> dt.datetime:
-    today = timezone.now().date().replace(day=1)
-    year, month = today.year, today.month - (months - 1)
-    while month <= 0:
-        month += 12
-        year -= 1
-    return dt.datetime(year, month, 1, tzinfo=dt.UTC)
-
-
 def transcription_minutes_by_month(
     *, institution, months: int = 6
 ) -> dict[dt.date, float]:
-    """Minutes of audio transcribed per calendar month (first day of month -> minutes),
-    for the institution's usage panel. Months without activity may be absent."""
+    """Minutes of audio transcribed per calendar month of the institution's time zone
+    (first day of month -> minutes), for its usage panel. Months without activity
+    may be absent."""
+    window = month_window(institution=institution, months=months)
     rows = (
         TranscriptionSession.objects.filter(
-            institution=institution, started_at__gte=_month_start(months)
+            institution=institution, started_at__gte=window.since
         )
-        .annotate(month=TruncMonth("started_at", tzinfo=dt.UTC))
+        .annotate(month=TruncMonth("started_at", tzinfo=window.zone))
         .values("month")
         .annotate(seconds=Sum("audio_seconds"))
         .order_by("month")
     )
-    return {row["month"].date(): round((row["seconds"] or 0) / 60, 2) for row in rows}
+    return {
+        month_of(row["month"]): round((row["seconds"] or 0) / 60, 2) for row in rows
+    }
 
 
 def session_counts_by_engine() -> dict[str, int]:

@@ -1,4 +1,5 @@
-"""Writes of the transcription app: sessions, their segments, and tickets."""
+"""Writes of the transcription app: sessions, their segments, tickets, and the
+audited read of a transcript (it writes an audit row, so it is a service)."""
 
 import hashlib
 import logging
@@ -25,6 +26,7 @@ from transcription.models import (
     TranscriptSegment,
     TranscriptSegmentRevision,
 )
+from transcription.selectors import segment_list
 from transcription.transcripts import parse_transcript
 
 logger = logging.getLogger(__name__)
@@ -510,3 +512,22 @@ def _upload_store(*, session, results, seconds: float) -> None:
         institution=session.institution,
         details={"segments": len(results), "audio_deleted": True},
     )
+
+
+# --- Reading a transcript (audited) ---------------------------------------------
+
+
+def transcript_read(
+    *, user, session: TranscriptionSession, ip_address=None, after_seq: int = 0
+):
+    """The segments of a session for display; a read by anyone but the author is
+    audited (today only authors can read, so this is the seam for supervisors)."""
+    if session.owner_id != user.pk:
+        audit_record(
+            actor=user,
+            action="TRANSCRIPT_VIEWED",
+            target=session,
+            institution=session.institution,
+            ip_address=ip_address,
+        )
+    return segment_list(session=session, after_seq=after_seq)

@@ -45,7 +45,7 @@ def encounter_detail(request, session_id: int):
     except NotFoundError:
         raise Http404("No such encounter.") from None
     segments = list(
-        selectors.transcript_read(
+        services.transcript_read(
             user=request.user, session=session, ip_address=client_ip(request)
         )
     )

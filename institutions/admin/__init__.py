@@ -3,4 +3,9 @@
 Every queryset comes from the `*_for_user` selectors; every change calls a service.
 """
 
-from institutions.admin import institutions, invitations, people  # noqa: F401
+from institutions.admin import (  # noqa: F401
+    audit,
+    institutions,
+    invitations,
+    people,
+)

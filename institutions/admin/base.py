@@ -17,12 +17,12 @@ SERVICE_ERRORS = (ApplicationError, ValidationError)
 
 
 def is_institution_admin(request) -> bool:
-    return request.user.is_active and admin_membership(request.user) is not None
+    return admin_membership(request.user) is not None
 
 
 def is_senior_admin(request) -> bool:
     membership = admin_membership(request.user)
-    return bool(membership and membership.is_senior and request.user.is_active)
+    return bool(membership and membership.is_senior)
 
 
 class ScopedModelAdmin(admin.ModelAdmin):

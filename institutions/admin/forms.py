@@ -70,8 +70,8 @@ class ImportForm(InstitutionChoiceMixin, forms.Form):
 class AddAdminForm(InstitutionChoiceMixin, forms.Form):
     email = forms.EmailField(
         label="E-mail",
-        help_text="Someone with a Noumaris account becomes an admin now; "
-        "anyone else is sent an invitation.",
+        help_text="An admin invitation is sent to this address; they become an "
+        "admin when they accept it.",
     )
     is_senior = forms.BooleanField(
         label="Senior admin",

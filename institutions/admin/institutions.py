@@ -5,21 +5,17 @@ from django.contrib import admin
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from institutions.admin.base import ScopedModelAdmin, ServiceModelForm
-from institutions.charts import bar_chart
 from institutions.models import (
-    PGY_MAX,
     Feature,
     Institution,
     InstitutionFeature,
     Invitation,
     ResidentProfile,
 )
-from institutions.selectors import institution_usage, institutions_for_user
+from institutions.selectors import institutions_for_user, pending_invitations
 from institutions.services.authority import admin_membership, is_superadmin
 from institutions.services.institutions import (
     institution_create,
@@ -101,11 +97,11 @@ class InstitutionForm(ServiceModelForm):
         return institution
 
 
-def _count(model, **filters):
+def _count(queryset):
+    """Per institution row, how many of `queryset` (filtered by OuterRef("pk"))."""
     return Coalesce(
         Subquery(
-            model.objects.filter(institution=OuterRef("pk"), **filters)
-            .order_by()
+            queryset.order_by()
             .values("institution")
             .annotate(n=Count("pk"))
             .values("n"),
@@ -157,13 +153,13 @@ class InstitutionModelAdmin(ScopedModelAdmin):
             .get_queryset(request)
             .annotate(
                 active_residents=_count(
-                    ResidentProfile, status=ResidentProfile.Status.ACTIVE
+                    ResidentProfile.objects.filter(
+                        institution=OuterRef("pk"), status=ResidentProfile.Status.ACTIVE
+                    )
                 ),
+                # the seat-holding invitations, by the selector's one rule
                 pending_residents=_count(
-                    Invitation,
-                    role=Invitation.Role.RESIDENT,
-                    status=Invitation.Status.PENDING,
-                    expires_at__gt=timezone.now(),
+                    pending_invitations(OuterRef("pk"), Invitation.Role.RESIDENT)
                 ),
             )
         )
@@ -231,55 +227,6 @@ class InstitutionModelAdmin(ScopedModelAdmin):
                 "admin:institutions_institution_change", membership.institution_id
             )
         return super().changelist_view(request, extra_context)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        institution = self.get_object(request, object_id)
-        usage = institution_usage(institution=institution)
-        pgy_top = max([5, *usage.residents_by_pgy])
-        extra = {
-            "usage": usage,
-            "seat_percent": min(
-                100, round(100 * usage.seats_used / max(usage.seats_limit, 1))
-            ),
-            "pgy_chart": bar_chart(
-                "Active residents by PGY",
-                [
-                    (f"PGY-{level}", usage.residents_by_pgy.get(level, 0))
-                    for level in range(1, min(pgy_top, PGY_MAX) + 1)
-                ],
-            ),
-            "minutes_chart": bar_chart(
-                "Transcription minutes per month",
-                [
-                    (m.month.strftime("%b"), m.transcription_minutes)
-                    for m in usage.months
-                ],
-            ),
-            "notes_chart": bar_chart(
-                "Notes per month",
-                [(m.month.strftime("%b"), m.notes) for m in usage.months],
-            ),
-            "links": _links(institution, is_superadmin(request.user)),
-            **(extra_context or {}),
-        }
-        return super().change_view(request, object_id, form_url, extra)
-
-
-def _links(institution: Institution, superadmin: bool) -> dict[str, str]:
-    suffix = f"?institution__id__exact={institution.pk}" if superadmin else ""
-    return {
-        "residents": reverse("admin:institutions_residentprofile_changelist") + suffix,
-        "active_residents": reverse("admin:institutions_residentprofile_changelist")
-        + (suffix + "&" if suffix else "?")
-        + "status__exact=active",
-        "invitations": reverse("admin:institutions_invitation_changelist")
-        + (suffix + "&" if suffix else "?")
-        + "status__exact=pending",
-        "admins": reverse("admin:institutions_institutionadmin_changelist") + suffix,
-        "audit": reverse("admin:accounts_auditlog_changelist") + suffix,
-        "invite": reverse("admin:institutions_residentprofile_invite"),
-        "import": reverse("admin:institutions_residentprofile_import"),
-    }
 
 
 @admin.register(Feature)

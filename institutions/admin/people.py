@@ -3,7 +3,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.html import format_html, format_html_join
@@ -25,12 +24,13 @@ from institutions.admin.forms import (
 from institutions.models import (
     FacultyProfile,
     Feature,
-    FeatureGrant,
     InstitutionAdmin,
+    Invitation,
     PhysicianProfile,
     ResidentProfile,
 )
 from institutions.selectors import (
+    active_grants_prefetch,
     admins_for_user,
     faculty_for_user,
     physicians_for_user,
@@ -45,7 +45,6 @@ from institutions.services.features import (
     physician_feature_revoke,
 )
 from institutions.services.invitations import (
-    admin_add,
     invitation_batch_invite,
     invitation_create,
 )
@@ -89,16 +88,6 @@ def feature_chips(grants):
                 for g in grants
             ),
         ),
-    )
-
-
-def active_grants_prefetch(path: str = "user__feature_grants") -> Prefetch:
-    return Prefetch(
-        path,
-        queryset=FeatureGrant.objects.filter(revoked_at__isnull=True)
-        .select_related("feature")
-        .order_by("feature__name"),
-        to_attr="active_grants",
     )
 
 
@@ -402,25 +391,23 @@ class AdminMembershipModelAdmin(PersonMixin, ScopedModelAdmin):
 
     def _add_admin(self, request, form):
         data = form.cleaned_data
-        institution = form.institution(request.user)
         try:
-            added = admin_add(
+            invitation = invitation_create(
                 actor=request.user,
-                institution=institution,
+                institution=form.institution(request.user),
                 email=data["email"],
+                role=Invitation.Role.ADMIN,
                 is_senior=data["is_senior"],
                 ip_address=client_ip(request),
             )
         except SERVICE_ERRORS as exc:
             add_service_errors(form, exc)
             return None
-        if isinstance(added, InstitutionAdmin):
-            message = f"{added.user} is now an admin of {institution}."
-        else:
-            message = (
-                f"{data['email']} has no account yet: an admin invitation was sent."
-            )
-        self.message_user(request, message, messages.SUCCESS)
+        self.message_user(
+            request,
+            f"Admin invitation sent to {invitation.email}. It expires in 7 days.",
+            messages.SUCCESS,
+        )
         return redirect("admin:institutions_institutionadmin_changelist")
 
 

@@ -4,12 +4,11 @@ The institution is the signed-in admin's; another institution's resident or
 invitation is a 404, exactly like a missing one.
 """
 
-from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 
-from institutions.api import queries
+from institutions import selectors
 from institutions.api.permissions import IsInstitutionAdmin, admin_institution
 from institutions.api.serializers import (
     AdminSerializer,
@@ -17,7 +16,6 @@ from institutions.api.serializers import (
     GrantSerializer,
     InvitationSerializer,
     ResidentSerializer,
-    UsageSerializer,
 )
 from institutions.api.superadmin import (
     AdminInviteSerializer,
@@ -25,7 +23,7 @@ from institutions.api.superadmin import (
     FeatureCodeSerializer,
 )
 from institutions.models import PGY_MAX, PGY_MIN, Invitation, ResidentProfile
-from institutions.selectors import institution_usage, invitation_get, resident_get
+from institutions.selectors import invitation_get, resident_get
 from institutions.services.features import feature_grant, feature_revoke
 from institutions.services.invitations import (
     BATCH_MAX_BYTES,
@@ -35,21 +33,11 @@ from institutions.services.invitations import (
     invitation_revoke,
     resident_invite,
 )
-from institutions.services.residents import (
-    resident_deactivate,
-    resident_graduate,
-    resident_reactivate,
-    resident_update,
-)
+from institutions.services.residents import resident_change
 from noumaris.api import Api, ListApi, errors
 from noumaris.net import client_ip
 
 STATUS = ResidentProfile.Status
-STATUS_SERVICES = {
-    STATUS.ACTIVE: resident_reactivate,
-    STATUS.INACTIVE: resident_deactivate,
-    STATUS.GRADUATED: resident_graduate,
-}
 
 
 class AdminApi(Api):
@@ -87,8 +75,8 @@ class ResidentListApi(AdminListApi):
     def get(self, request):
         """The institution's residents, by last name."""
         filters = self.query(self.FilterSerializer)
-        residents = queries.resident_list(user=request.user, filters=filters)
-        return self.paginate_rows(residents, queries.resident_rows)
+        residents = selectors.resident_list(user=request.user, filters=filters)
+        return self.paginate(residents, ResidentSerializer)
 
 
 class ResidentDetailApi(AdminApi):
@@ -110,7 +98,7 @@ class ResidentDetailApi(AdminApi):
         operation_id="institution_residents_get", responses=ResidentSerializer
     )
     def get(self, request, pk):
-        resident = queries.resident_detail(resident=self.resident(pk))
+        resident = selectors.resident_detail(resident=self.resident(pk))
         return self.output(ResidentSerializer, resident)
 
     @extend_schema(
@@ -121,23 +109,14 @@ class ResidentDetailApi(AdminApi):
     def patch(self, request, pk):
         """Change PGY, specialty or status (each change audited)."""
         data = self.input(self.InputSerializer, partial=True)
-        resident = self.resident(pk)
-        ip = client_ip(request)
-        with transaction.atomic():  # both changes, or neither
-            if "pgy_level" in data or "specialty" in data:
-                resident = resident_update(
-                    actor=request.user,
-                    resident=resident,
-                    pgy_level=data.get("pgy_level"),
-                    specialty=data.get("specialty"),
-                    ip_address=ip,
-                )
-            if "status" in data and data["status"] != resident.status:
-                STATUS_SERVICES[data["status"]](
-                    actor=request.user, resident=resident, ip_address=ip
-                )
+        resident = resident_change(
+            actor=request.user,
+            resident=self.resident(pk),
+            ip_address=client_ip(request),
+            **data,
+        )
         return self.output(
-            ResidentSerializer, queries.resident_detail(resident=resident)
+            ResidentSerializer, selectors.resident_detail(resident=resident)
         )
 
 
@@ -223,7 +202,7 @@ class ResidentPermissionsApi(AdminApi):
     )
     def get(self, request, pk):
         """The resident's current grants."""
-        grants = queries.resident_grants(resident=self.resident(pk))
+        grants = selectors.resident_grants(resident=self.resident(pk))
         return self.output(GrantSerializer, grants, many=True)
 
     @extend_schema(
@@ -268,7 +247,7 @@ class AdminListCreateApi(AdminListApi):
     )
     def get(self, request):
         """The institution's admins."""
-        admins = queries.admin_list(
+        admins = selectors.admin_list(
             user=request.user, institution=admin_institution(request)
         )
         return self.paginate(admins, AdminSerializer)
@@ -310,7 +289,7 @@ class InvitationListApi(AdminListApi):
     def get(self, request):
         """The institution's invitations, newest first."""
         filters = self.query(self.FilterSerializer)
-        invitations = queries.invitation_list(user=request.user, filters=filters)
+        invitations = selectors.invitation_list(user=request.user, filters=filters)
         return self.paginate(invitations, InvitationSerializer)
 
 
@@ -346,14 +325,6 @@ class InvitationRevokeApi(AdminApi):
         return self.output(InvitationSerializer, invitation)
 
 
-class UsageApi(AdminApi):
-    @extend_schema(operation_id="institution_usage", responses=UsageSerializer)
-    def get(self, request):
-        """Seats, admins, invitations, residents by status and PGY, monthly activity."""
-        usage = institution_usage(institution=admin_institution(request))
-        return self.output(UsageSerializer, usage)
-
-
 class AuditLogApi(AdminListApi):
     @extend_schema(
         operation_id="institution_audit_logs",
@@ -363,5 +334,5 @@ class AuditLogApi(AdminListApi):
     def get(self, request):
         """The institution's audit log, newest first."""
         filters = self.query(AuditFilterSerializer)
-        entries = queries.audit_list(user=request.user, filters=filters)
+        entries = selectors.audit_list(user=request.user, filters=filters)
         return self.paginate(entries, AuditEntrySerializer)

@@ -19,8 +19,7 @@ class IsInstitutionAdmin(BasePermission):
     message = "Only institution admins can use this; superadmins use admin/superadmin/."
 
     def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user.is_authenticated and user.is_active and admin_membership(user))
+        return admin_membership(request.user) is not None
 
 
 def admin_institution(request):

@@ -1,5 +1,6 @@
 """Output serializers shared by the institutions API views (plain, read-only)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from institutions.models import Institution, Invitation, ResidentProfile
@@ -56,11 +57,17 @@ class ResidentSerializer(serializers.Serializer):
     specialty = serializers.CharField()
     status = serializers.ChoiceField(choices=ResidentProfile.Status.choices)
     status_changed_at = serializers.DateTimeField(allow_null=True)
-    features = serializers.ListField(
-        child=serializers.CharField(),
-        help_text="Codes of the features granted to the resident and not revoked.",
+    features = serializers.SerializerMethodField(
+        help_text="Codes of the features granted to the resident and not revoked."
     )
     created_at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_features(self, resident) -> list[str]:
+        """From the selectors' `granted_codes` column (comma-separated)."""
+        return (
+            sorted(resident.granted_codes.split(",")) if resident.granted_codes else []
+        )
 
 
 class InvitationSerializer(serializers.Serializer):
@@ -106,28 +113,6 @@ class AuditEntrySerializer(serializers.Serializer):
     institution_id = serializers.IntegerField(allow_null=True)
     ip_address = serializers.CharField(allow_null=True)
     details = serializers.JSONField()
-
-
-class MonthActivitySerializer(serializers.Serializer):
-    month = serializers.DateField()
-    transcription_minutes = serializers.FloatField()
-    notes = serializers.IntegerField()
-
-
-class UsageSerializer(serializers.Serializer):
-    seats_used = serializers.IntegerField()
-    seats_limit = serializers.IntegerField()
-    seats_free = serializers.IntegerField()
-    active_residents = serializers.IntegerField()
-    pending_resident_invitations = serializers.IntegerField()
-    admins = serializers.IntegerField()
-    admins_limit = serializers.IntegerField()
-    pending_invitations = serializers.IntegerField()
-    residents_by_status = serializers.DictField(child=serializers.IntegerField())
-    residents_by_pgy = serializers.DictField(child=serializers.IntegerField())
-    transcription_minutes_this_month = serializers.FloatField()
-    notes_this_month = serializers.IntegerField()
-    months = MonthActivitySerializer(many=True)
 
 
 class GrantSerializer(serializers.Serializer):

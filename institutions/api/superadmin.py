@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
-from institutions.api import queries
+from institutions import selectors
 from institutions.api.permissions import IsSuperadmin
 from institutions.api.serializers import (
     AdminSerializer,
@@ -14,11 +14,10 @@ from institutions.api.serializers import (
     InstitutionSerializer,
     InstitutionUserSerializer,
     InvitationSerializer,
-    UsageSerializer,
     granted_codes,
 )
 from institutions.models import Institution, Invitation, PhysicianProfile
-from institutions.selectors import institution_get, institution_usage
+from institutions.selectors import institution_get
 from institutions.services.features import (
     physician_create,
     physician_feature_grant,
@@ -92,7 +91,7 @@ class InstitutionListApi(SuperadminListApi):
     def get(self, request):
         """Every institution, by name."""
         filters = self.query(self.FilterSerializer)
-        institutions = queries.institution_list(user=request.user, filters=filters)
+        institutions = selectors.institution_list(user=request.user, filters=filters)
         return self.paginate(institutions, InstitutionSerializer)
 
     @extend_schema(
@@ -107,7 +106,7 @@ class InstitutionListApi(SuperadminListApi):
         institution = institution_create(
             actor=request.user, ip_address=client_ip(request), **data
         )
-        institution = queries.institution_detail(institution=institution)
+        institution = selectors.institution_detail(institution=institution)
         return self.output(InstitutionSerializer, institution, status=201)
 
 
@@ -119,7 +118,7 @@ class InstitutionDetailApi(SuperadminApi):
         operation_id="superadmin_institutions_get", responses=InstitutionSerializer
     )
     def get(self, request, pk):
-        institution = queries.institution_detail(institution=self.institution(pk))
+        institution = selectors.institution_detail(institution=self.institution(pk))
         return self.output(InstitutionSerializer, institution)
 
     @extend_schema(
@@ -136,7 +135,7 @@ class InstitutionDetailApi(SuperadminApi):
             ip_address=client_ip(request),
             **data,
         )
-        institution = queries.institution_detail(institution=institution)
+        institution = selectors.institution_detail(institution=institution)
         return self.output(InstitutionSerializer, institution)
 
 
@@ -153,7 +152,7 @@ class InstitutionFeaturesApi(SuperadminApi):
     )
     def get(self, request, pk):
         """The features the institution has."""
-        institution = queries.institution_detail(institution=self.institution(pk))
+        institution = selectors.institution_detail(institution=self.institution(pk))
         features = InstitutionSerializer().get_features(institution)
         return self.output(self.FeaturesSerializer, {"features": features})
 
@@ -193,7 +192,7 @@ class InstitutionSubscriptionApi(SuperadminApi):
             status=data["status"],
             ip_address=client_ip(request),
         )
-        institution = queries.institution_detail(institution=institution)
+        institution = selectors.institution_detail(institution=institution)
         return self.output(InstitutionSerializer, institution)
 
 
@@ -210,7 +209,7 @@ class InstitutionAdminsApi(SuperadminListApi):
     def get(self, request, pk):
         """The institution's admins."""
         institution = institution_get(user=request.user, institution_id=pk)
-        admins = queries.admin_list(user=request.user, institution=institution)
+        admins = selectors.admin_list(user=request.user, institution=institution)
         return self.paginate(admins, AdminSerializer)
 
     @extend_schema(
@@ -230,16 +229,6 @@ class InstitutionAdminsApi(SuperadminListApi):
             ip_address=client_ip(request),
         )
         return self.output(InvitationSerializer, invitation, status=201)
-
-
-class InstitutionUsageApi(SuperadminApi):
-    @extend_schema(
-        operation_id="superadmin_institution_usage", responses=UsageSerializer
-    )
-    def get(self, request, pk):
-        """Seats, admins, invitations, residents by status and PGY, monthly activity."""
-        usage = institution_usage(institution=self.institution(pk))
-        return self.output(UsageSerializer, usage)
 
 
 # --- Physicians ------------------------------------------------------------------
@@ -285,7 +274,7 @@ class PhysicianListApi(SuperadminListApi):
     def get(self, request):
         """Individual physicians (no institution)."""
         filters = self.query(self.FilterSerializer)
-        physicians = queries.physician_list(user=request.user, filters=filters)
+        physicians = selectors.physician_list(user=request.user, filters=filters)
         return self.paginate(physicians, PhysicianSerializer)
 
     @extend_schema(
@@ -312,7 +301,7 @@ class FeatureCodeSerializer(serializers.Serializer):
 
 class PhysicianPermissionsApi(SuperadminApi):
     def physician(self, pk) -> PhysicianProfile:
-        physician = queries.physician_list(user=self.request.user, filters={}).filter(
+        physician = selectors.physician_list(user=self.request.user, filters={}).filter(
             pk=pk
         )
         found = physician.first()
@@ -382,5 +371,5 @@ class AuditLogApi(SuperadminListApi):
     def get(self, request):
         """The whole audit log, newest first."""
         filters = self.query(SuperadminAuditFilterSerializer)
-        entries = queries.audit_list(user=request.user, filters=filters)
+        entries = selectors.audit_list(user=request.user, filters=filters)
         return self.paginate(entries, AuditEntrySerializer)

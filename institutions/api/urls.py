@@ -1,7 +1,7 @@
 from django.urls import path
 
 from institutions.api import institution_admin as admin
-from institutions.api import invitations, superadmin
+from institutions.api import invitations, me, superadmin
 
 SUPER = "admin/superadmin/"
 INST = "admin/institution/"
@@ -21,9 +21,6 @@ urlpatterns = [
     path(
         f"{SUPER}institutions/<id:pk>/admins", superadmin.InstitutionAdminsApi.as_view()
     ),
-    path(
-        f"{SUPER}institutions/<id:pk>/usage", superadmin.InstitutionUsageApi.as_view()
-    ),
     path(f"{SUPER}physicians", superadmin.PhysicianListApi.as_view()),
     path(
         f"{SUPER}physicians/<id:pk>/permissions",
@@ -42,10 +39,10 @@ urlpatterns = [
     path(f"{INST}invitations", admin.InvitationListApi.as_view()),
     path(f"{INST}invitations/<id:pk>/resend", admin.InvitationResendApi.as_view()),
     path(f"{INST}invitations/<id:pk>/revoke", admin.InvitationRevokeApi.as_view()),
-    path(f"{INST}usage", admin.UsageApi.as_view()),
     path(f"{INST}audit-logs", admin.AuditLogApi.as_view()),
     # Invitations and the catalogue
     path("invitations/<str:token>", invitations.InvitationValidateApi.as_view()),
     path("invitations/<str:token>/accept", invitations.InvitationAcceptApi.as_view()),
     path("features", invitations.FeatureListApi.as_view()),
+    path("me/permissions", me.MePermissionsApi.as_view(), name="api-me-permissions"),
 ]

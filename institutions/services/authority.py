@@ -20,8 +20,12 @@ def is_superadmin(user) -> bool:
 
 
 def admin_membership(user) -> InstitutionAdmin | None:
-    """The user's InstitutionAdmin row, or None (cached on the user object)."""
-    if user is None or not user.is_authenticated:
+    """The InstitutionAdmin row of an active user, or None (cached on the user).
+
+    The one answer to "is this an institution admin": services, selectors, the API's
+    permissions and the admin site all ask it.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
         return None
     try:
         return user.institution_admin
@@ -43,11 +47,7 @@ def require_institution_admin(actor, institution: Institution, *, senior=False) 
     if is_superadmin(actor):
         return
     membership = admin_membership(actor)
-    if (
-        membership is None
-        or not actor.is_active
-        or membership.institution_id != institution.pk
-    ):
+    if membership is None or membership.institution_id != institution.pk:
         raise NotFoundError("Institution not found.")
     if senior and not membership.is_senior:
         raise ForbiddenError("Only senior admins can add admins to the institution.")

@@ -1,4 +1,8 @@
-"""Institutions (superadmin), their subscription and features, and their admins."""
+"""Institutions (superadmin), their subscription and features, and their admins.
+
+An admin is added one way only, from every interface: an admin invitation
+(`invitation_create(role="admin")`), accepted by the person it names.
+"""
 
 from collections.abc import Iterable
 from zoneinfo import available_timezones
@@ -18,9 +22,7 @@ from institutions.models import (
 )
 from institutions.selectors import admin_seats_used, resident_seats_used
 from institutions.services.authority import (
-    existing_role,
     institution_lock,
-    require_institution_admin,
     require_superadmin,
 )
 from noumaris.errors import ConflictError
@@ -211,52 +213,11 @@ def institution_features_set(
     return sorted(f.code for f in wanted.values())
 
 
-def admin_create(
-    *,
-    actor,
-    institution: Institution,
-    user: User,
-    is_senior: bool = False,
-    ip_address: str | None = None,
-) -> InstitutionAdmin:
-    """Make an existing account an admin of `institution` (and staff, for /admin/).
-
-    Senior admins of the institution and superadmins only; counts against
-    `max_admins` together with pending admin invitations. To add someone without
-    an account, invite them with role "admin" instead.
-    """
-    require_institution_admin(actor, institution, senior=True)
-    with transaction.atomic():
-        locked = institution_lock(institution)
-        role = existing_role(user)
-        if role:
-            raise ConflictError(f"{user} is already {role}; one account has one role.")
-        admins, pending = admin_seats_used(institution=locked)
-        if admins + pending >= locked.max_admins:
-            raise ConflictError(
-                f"No admin seat left at {locked}: {admins} admins and {pending} "
-                f"pending admin invitations use all {locked.max_admins} seats."
-            )
-        membership = admin_membership_add(
-            user=user, institution=locked, is_senior=is_senior, created_by=actor
-        )
-        audit_record(
-            actor=actor,
-            action="ADMIN_CREATED",
-            target=membership,
-            institution=locked,
-            ip_address=ip_address,
-            details={"username": user.username, "is_senior": is_senior},
-        )
-    return membership
-
-
 def admin_membership_add(
     *, user: User, institution: Institution, is_senior: bool, created_by
 ) -> InstitutionAdmin:
     """Write the admin row and make the account staff (inside the caller's
-    transaction; no checks, no audit: `admin_create` and accepting an admin
-    invitation do those)."""
+    transaction; no checks, no audit: accepting an admin invitation does those)."""
     membership = InstitutionAdmin.objects.create(
         user=user, institution=institution, is_senior=is_senior, created_by=created_by
     )

@@ -20,24 +20,24 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import audit_record
+from accounts.services import audit_record, user_create_from_provider
 from institutions.emails import invitation_email_send
 from institutions.models import (
-    PGY_MAX,
-    PGY_MIN,
     FacultyProfile,
     Institution,
     InstitutionAdmin,
     Invitation,
     ResidentProfile,
 )
-from institutions.selectors import admin_seats_used, resident_seats_used
+from institutions.selectors import invitation_find_by_token
 from institutions.services.authority import (
     existing_role,
     institution_lock,
     require_institution_admin,
 )
-from institutions.services.institutions import admin_create, admin_membership_add
+from institutions.services.institutions import admin_membership_add
+from institutions.services.residents import pgy_level_clean, specialty_clean
+from institutions.services.seats import seat_require
 from institutions.tokens import invitation_token_hash, invitation_token_new
 from noumaris.errors import (
     ApplicationError,
@@ -50,6 +50,7 @@ __all__ = [
     "BatchResult",
     "BatchRow",
     "invitation_accept",
+    "invitation_account_create",
     "invitation_accept_new_account",
     "invitation_create",
     "invitation_batch_invite",
@@ -74,35 +75,6 @@ INVITED_ACTION = {
 
 
 # --- Invite ---------------------------------------------------------------------------
-
-
-def admin_add(
-    *,
-    actor,
-    institution: Institution,
-    email: str,
-    is_senior: bool = False,
-    ip_address: str | None = None,
-) -> InstitutionAdmin | Invitation:
-    """Add an admin by e-mail: an existing account becomes one at once
-    (`admin_create`); an address without an account is sent an admin invitation."""
-    user = User.objects.filter(email__iexact=email.strip()).first()
-    if user is not None:
-        return admin_create(
-            actor=actor,
-            institution=institution,
-            user=user,
-            is_senior=is_senior,
-            ip_address=ip_address,
-        )
-    return invitation_create(
-        actor=actor,
-        institution=institution,
-        email=email,
-        role=Invitation.Role.ADMIN,
-        is_senior=is_senior,
-        ip_address=ip_address,
-    )
 
 
 def invitation_create(
@@ -171,18 +143,15 @@ def _clean_invitation_fields(*, email, role, pgy_level, specialty) -> dict:
         errors["role"] = ["Choose resident, admin or faculty."]
     if role == Invitation.Role.RESIDENT:
         try:
-            pgy_level = int(pgy_level)
-        except (TypeError, ValueError):
-            pgy_level = None
-        if pgy_level is None or not PGY_MIN <= pgy_level <= PGY_MAX:
-            errors["pgy_level"] = [
-                f"PGY must be a whole number from {PGY_MIN} to {PGY_MAX}."
-            ]
+            pgy_level = pgy_level_clean(pgy_level)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     else:
         pgy_level = None
-    specialty = (specialty or "").strip()
-    if len(specialty) > 120:
-        errors["specialty"] = ["Specialty is at most 120 characters."]
+    try:
+        specialty = specialty_clean(specialty)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     return {
@@ -199,7 +168,7 @@ def _invite_locked(
     """Invite with the institution's row already locked by the caller's transaction."""
     _refuse_members(institution, email)
     _expire_or_refuse_pending(institution, email)
-    _require_seat(institution, role)
+    seat_require(institution=institution, role=role)
     token = invitation_token_new()
     now = timezone.now()
     invitation = Invitation.objects.create(
@@ -260,24 +229,6 @@ def _expire_or_refuse_pending(institution: Institution, email: str) -> None:
         raise ConflictError(
             f"An invitation to {email} is already pending; resend it instead."
         )
-
-
-def _require_seat(institution: Institution, role: str) -> None:
-    if role == Invitation.Role.RESIDENT:
-        active, pending = resident_seats_used(institution=institution)
-        if active + pending >= institution.max_residents:
-            raise ConflictError(
-                f"No resident seat left at {institution}: {active} active residents "
-                f"and {pending} pending invitations use all "
-                f"{institution.max_residents} seats."
-            )
-    elif role == Invitation.Role.ADMIN:
-        admins, pending = admin_seats_used(institution=institution)
-        if admins + pending >= institution.max_admins:
-            raise ConflictError(
-                f"No admin seat left at {institution}: {admins} admins and {pending} "
-                f"pending admin invitations use all {institution.max_admins} seats."
-            )
 
 
 def _send_on_commit(invitation: Invitation, token: str) -> None:
@@ -453,7 +404,7 @@ def invitation_resend(
                 "only pending invitations can be resent."
             )
         if invitation.effective_status == Invitation.Status.EXPIRED:
-            _require_seat(locked_institution, invitation.role)
+            seat_require(institution=locked_institution, role=invitation.role)
             if invitation.status == Invitation.Status.EXPIRED:
                 _expire_or_refuse_pending(locked_institution, invitation.email)
         token = invitation_token_new()
@@ -628,6 +579,29 @@ def invitation_accept_new_account(
                 {"username": ["That username is taken; choose another."]}
             ) from None
         return invitation_accept(token=token, user=user, ip_address=ip_address), user
+
+
+def invitation_account_create(
+    *, token: str, claims: dict, ip_address: str | None = None
+) -> User | None:
+    """At a first sign-in through the provider: create the account of a pending,
+    unexpired invitation to this verified e-mail, else None.
+
+    The invitation stays pending: `/invite/<token>` accepts it once signed in.
+    """
+    invitation = invitation_find_by_token(token=token)
+    if (
+        invitation is None
+        or invitation.effective_status != Invitation.Status.PENDING
+        or invitation.email.lower() != claims["email"].lower()
+    ):
+        return None
+    return user_create_from_provider(
+        claims=claims,
+        institution=invitation.institution,
+        details={"method": "invitation", "invitation_id": invitation.pk},
+        ip_address=ip_address,
+    )
 
 
 def _validate_new_account(user, password: str) -> None:

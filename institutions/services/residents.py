@@ -5,12 +5,33 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.services import audit_record
-from institutions.models import PGY_MAX, PGY_MIN, ResidentProfile
-from institutions.selectors import resident_seats_used
+from institutions.models import PGY_MAX, PGY_MIN, Invitation, ResidentProfile
 from institutions.services.authority import institution_lock, require_institution_admin
+from institutions.services.seats import seat_require
 from noumaris.errors import ConflictError
 
 Status = ResidentProfile.Status
+
+
+def pgy_level_clean(value) -> int:
+    """A PGY level as a whole number from 1 to 10, or ValidationError on pgy_level."""
+    try:
+        level = int(value)
+    except (TypeError, ValueError):
+        level = 0
+    if not PGY_MIN <= level <= PGY_MAX:
+        raise ValidationError(
+            {"pgy_level": [f"PGY must be a whole number from {PGY_MIN} to {PGY_MAX}."]}
+        )
+    return level
+
+
+def specialty_clean(value) -> str:
+    """A specialty stripped, at most 120 characters, or ValidationError on it."""
+    specialty = (value or "").strip()
+    if len(specialty) > 120:
+        raise ValidationError({"specialty": ["Specialty is at most 120 characters."]})
+    return specialty
 
 
 def resident_update(
@@ -25,24 +46,9 @@ def resident_update(
     require_institution_admin(actor, resident.institution)
     changes = {}
     if pgy_level is not None:
-        try:
-            pgy_level = int(pgy_level)
-        except (TypeError, ValueError):
-            pgy_level = 0
-        if not PGY_MIN <= pgy_level <= PGY_MAX:
-            raise ValidationError(
-                {
-                    "pgy_level": [
-                        f"PGY must be a whole number from {PGY_MIN} to {PGY_MAX}."
-                    ]
-                }
-            )
-        changes["pgy_level"] = pgy_level
+        changes["pgy_level"] = pgy_level_clean(pgy_level)
     if specialty is not None:
-        specialty = specialty.strip()
-        if len(specialty) > 120:
-            raise ValidationError({"specialty": ["At most 120 characters."]})
-        changes["specialty"] = specialty
+        changes["specialty"] = specialty_clean(specialty)
     with transaction.atomic():
         resident = ResidentProfile.objects.select_for_update().get(pk=resident.pk)
         before = {name: getattr(resident, name) for name in changes}
@@ -90,6 +96,43 @@ def resident_reactivate(
     )
 
 
+def resident_change(
+    *,
+    actor,
+    resident: ResidentProfile,
+    pgy_level: int | None = None,
+    specialty: str | None = None,
+    status: str | None = None,
+    ip_address: str | None = None,
+) -> ResidentProfile:
+    """Change PGY, specialty and status in one go: every change, or none.
+
+    Each change is audited by the service that makes it; a status equal to the
+    current one is no change.
+    """
+    with transaction.atomic():
+        if pgy_level is not None or specialty is not None:
+            resident = resident_update(
+                actor=actor,
+                resident=resident,
+                pgy_level=pgy_level,
+                specialty=specialty,
+                ip_address=ip_address,
+            )
+        if status is not None and status != resident.status:
+            resident = STATUS_CHANGES[status](
+                actor=actor, resident=resident, ip_address=ip_address
+            )
+    return resident
+
+
+STATUS_CHANGES = {
+    Status.ACTIVE: resident_reactivate,
+    Status.INACTIVE: resident_deactivate,
+    Status.GRADUATED: resident_graduate,
+}
+
+
 def _set_status(actor, resident, status, action, ip_address) -> ResidentProfile:
     require_institution_admin(actor, resident.institution)
     with transaction.atomic():
@@ -105,12 +148,7 @@ def _set_status(actor, resident, status, action, ip_address) -> ResidentProfile:
                 f"{resident.user} is already {resident.get_status_display().lower()}."
             )
         if status == Status.ACTIVE:
-            active, pending = resident_seats_used(institution=institution)
-            if active + pending >= institution.max_residents:
-                raise ConflictError(
-                    f"No resident seat left at {institution} to reactivate "
-                    f"{resident.user}: all {institution.max_residents} are in use."
-                )
+            seat_require(institution=institution, role=Invitation.Role.RESIDENT)
         resident.status = status
         resident.status_changed_at = timezone.now()
         resident.save(update_fields=["status", "status_changed_at", "updated_at"])

@@ -14,6 +14,11 @@ urlpatterns = [
         name="api-note-generate",
     ),
     path("notes/<id:pk>/sign", views.NoteSignApi.as_view(), name="api-note-sign"),
+    path(
+        "notes/<id:pk>/flags/<id:flag_id>/confirm",
+        views.NoteFlagConfirmApi.as_view(),
+        name="api-note-flag-confirm",
+    ),
     path("notes/<id:pk>/cosign", views.NoteCosignApi.as_view(), name="api-note-cosign"),
     path("notes/<id:pk>/return", views.NoteReturnApi.as_view(), name="api-note-return"),
     path(

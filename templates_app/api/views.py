@@ -20,7 +20,7 @@ from templates_app import selectors, services
 from templates_app.export import FORMATS, note_export_body
 from templates_app.generation import get_engine
 from templates_app.models import ClinicalNote, Tag
-from templates_app.presentation import note_sections
+from templates_app.presentation import engine_label, note_sections
 from templates_app.streaming import SSE_HEADERS, note_generation_events
 from transcription.selectors import segment_list
 
@@ -75,6 +75,29 @@ class NoteSectionSerializer(serializers.Serializer):
     )
 
 
+class FlagSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    section = serializers.CharField(source="section_key")
+    position = serializers.IntegerField(help_text="The statement's place in it.")
+    statement = serializers.CharField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField(source="get_kind_display")
+    message = serializers.CharField()
+    seqs = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The segments it cites."
+    )
+    cited_words = serializers.CharField(help_text="What those segments say.")
+    status = serializers.CharField(help_text="open, confirmed or edited.")
+    resolved_by = UserRefSerializer(allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    resolved_revision = serializers.IntegerField(allow_null=True)
+
+
+class EngineLabelSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    description = serializers.CharField()
+
+
 class TemplateRefSerializer(serializers.Serializer):
     id = serializers.IntegerField(allow_null=True)
     name = serializers.CharField()
@@ -104,7 +127,27 @@ class NoteSerializer(NoteSummarySerializer):
     generation_error = serializers.CharField()
     returned_at = serializers.DateTimeField(allow_null=True)
     return_comment = serializers.CharField()
+    engine_label = serializers.SerializerMethodField()
+    revision = serializers.SerializerMethodField(
+        help_text="The latest revision's number: what an edit names."
+    )
+    open_flags = serializers.SerializerMethodField()
+    flags = serializers.SerializerMethodField()
     sections = serializers.SerializerMethodField()
+
+    @extend_schema_field(EngineLabelSerializer)
+    def get_engine_label(self, note) -> dict:
+        return engine_label(note)
+
+    def get_revision(self, note) -> int:
+        return self.context["review"]["revision"]
+
+    def get_open_flags(self, note) -> int:
+        return self.context["review"]["open_flags"]
+
+    @extend_schema_field(FlagSerializer(many=True))
+    def get_flags(self, note) -> list[dict]:
+        return FlagSerializer(self.context["flags"], many=True).data
 
     @extend_schema_field(TemplateRefSerializer)
     def get_template(self, note) -> dict:
@@ -122,6 +165,14 @@ class NoteSerializer(NoteSummarySerializer):
 
 def _known(note: ClinicalNote) -> set[int]:
     return set(segment_list(session=note.session).values_list("seq", flat=True))
+
+
+def _note_context(note: ClinicalNote) -> dict:
+    return {
+        "known": _known(note),
+        "flags": selectors.note_flags(note=note),
+        "review": selectors.note_review_state(note=note),
+    }
 
 
 def _ip(request) -> str | None:
@@ -258,7 +309,7 @@ class NoteListApi(ListApi):
 
 def _note_response(view, request, note_id, *, status=200):
     note = selectors.note_get_for_user(user=request.user, note_id=note_id)
-    return view.output(NoteSerializer, note, status=status, known=_known(note))
+    return view.output(NoteSerializer, note, status=status, **_note_context(note))
 
 
 class NoteDetailApi(Api):
@@ -269,13 +320,18 @@ class NoteDetailApi(Api):
             child=serializers.CharField(allow_blank=True, max_length=20_000),
             help_text="{section key: new text} for the sections to change.",
         )
+        revision = serializers.IntegerField(
+            min_value=0,
+            help_text="The note's `revision` the edit was made on. If a section it "
+            "changes has changed since, the answer is 409 with both texts.",
+        )
 
     @extend_schema(operation_id="notes_retrieve", responses=NoteSerializer)
     def get(self, request, pk):
         note = services.note_open(
             user=request.user, note_id=pk, ip_address=_ip(request)
         )
-        return self.output(NoteSerializer, note, known=_known(note))
+        return self.output(NoteSerializer, note, **_note_context(note))
 
     @extend_schema(
         operation_id="notes_update",
@@ -284,7 +340,12 @@ class NoteDetailApi(Api):
     )
     def patch(self, request, pk):
         data = self.input(self.InputSerializer)
-        services.note_edit(user=request.user, note_id=pk, sections=data["sections"])
+        services.note_edit(
+            user=request.user,
+            note_id=pk,
+            sections=data["sections"],
+            base_revision=data["revision"],
+        )
         return _note_response(self, request, pk)
 
 
@@ -302,7 +363,7 @@ class NoteGenerateApi(Api):
     Events: `start` {note, engine, model, sections}; per section `section` {key,
     title}, `delta` {key, text}..., `section_done` {key, text}; then `error`
     {message, retryable, kept} if the engine stopped (what streamed is kept), and
-    `done` {generation, input_tokens, output_tokens}.
+    `done` {generation, input_tokens, output_tokens, revision, open_flags}.
     """
 
     content_negotiation_class = OwnResponse
@@ -358,6 +419,21 @@ class NoteSignApi(Api):
             note_id=pk,
             supervisor_id=data.get("supervisor"),
             ip_address=_ip(request),
+        )
+        return _note_response(self, request, pk)
+
+
+class NoteFlagConfirmApi(Api):
+    """The author confirms a flagged statement as checked (recorded and audited)."""
+
+    @extend_schema(
+        operation_id="notes_flag_confirm",
+        request=None,
+        responses={200: NoteSerializer, **errors(409)},
+    )
+    def post(self, request, pk, flag_id):
+        services.note_flag_confirm(
+            user=request.user, note_id=pk, flag_id=flag_id, ip_address=_ip(request)
         )
         return _note_response(self, request, pk)
 

@@ -1,15 +1,17 @@
-"""Claude through the Anthropic SDK's streaming Messages API.
+"""Claude through the Anthropic SDK's streaming Messages API, with tool use.
 
-The template is sent as a cached system prompt (cache_control) so every note drafted
-from the same template reuses it; the transcript goes in the user turn, one line per
-segment with its number. The model writes `## <section key>` before each section;
-the parser turns its text deltas into section events as they arrive.
+The clinical style guide and the template are the system prompt, cached
+(cache_control on its last block, so the tool, the guide and the template are one
+cached prefix reused by every note drafted from that template); the transcript goes
+in the user turn, one line per segment with its number and speaker. Claude must call
+the `write_note` tool, whose input is the note's JSON (structured.py): statements
+with the segments they rest on. Its `input_json_delta` events are parsed as they
+stream, so each statement reaches the page when it is complete.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 import ssl
 from collections.abc import AsyncIterator
 
@@ -21,127 +23,19 @@ from templates_app.generation.base import (
     DraftEvent,
     DraftRequest,
     GenerationError,
-    SectionFinished,
-    SectionStarted,
-    TextDelta,
     Usage,
 )
+from templates_app.generation.structured import (
+    STYLE_GUIDE,
+    TOOL_NAME,
+    ClientEngine,
+    StatementParser,
+    note_schema,
+    template_prompt,
+    transcript_prompt,
+)
 
-RULES = """You are a clinical scribe. You draft a note that a physician will review, \
-correct and sign; it becomes part of the medical record.
-
-Rules:
-- Use only what is said in the transcript. Never add findings, doses, results or \
-diagnoses that were not said.
-- End every statement with the numbers of the transcript segments it comes from, in \
-square brackets: [S12] or [S3, S7]. Cite only segments that say it.
-- If the transcript says nothing for a section, write exactly: Not discussed.
-- Write for a busy clinician: short, plain statements; standard clinical \
-abbreviations only.
-- Output format: for each section asked for, in the order given, a line `## ` \
-followed by the section key, then the section's text. Nothing before the first \
-heading and nothing after the last section."""
-
-_HEADING = re.compile(r"^#{1,3}\s*([A-Za-z0-9_-]+)\s*:?\s*$")
 RETRYABLE_TYPES = {"overloaded_error", "rate_limit_error", "api_error", "timeout_error"}
-
-
-def template_prompt(request: DraftRequest) -> str:
-    """The template as the cached system block: instructions, then each section."""
-    lines = [f"Template: {request.template_name}"]
-    if request.template_instructions:
-        lines += ["", request.template_instructions.strip()]
-    lines += ["", "Sections (key: title, then what belongs there):"]
-    for spec in request.sections:
-        lines.append(f"## {spec.key}: {spec.title}")
-        if spec.instructions:
-            lines.append(spec.instructions.strip())
-    return "\n".join(lines)
-
-
-def format_time(ms: int) -> str:
-    seconds = ms // 1000
-    return f"{seconds // 60:02d}:{seconds % 60:02d}"
-
-
-def transcript_prompt(request: DraftRequest) -> str:
-    """The user turn: the numbered transcript and which sections to write."""
-    lines = ["Transcript of the encounter (segment, time, speaker, words):"]
-    for segment in request.segments:
-        speaker = "" if segment.speaker is None else f" speaker {segment.speaker}"
-        lines.append(
-            f"[S{segment.seq}] {format_time(segment.start_ms)}{speaker}: {segment.text}"
-        )
-    keys = ", ".join(spec.key for spec in request.wanted)
-    lines += ["", f"Write these sections, in this order: {keys}."]
-    return "\n".join(lines)
-
-
-class SectionParser:
-    """Turns the model's streamed text into section events.
-
-    A line is held back only while it could still be a `## key` heading; any other
-    text is passed on as soon as it arrives.
-    """
-
-    def __init__(self, keys: tuple[str, ...]):
-        self.keys = set(keys)
-        self.current: str | None = None
-        self.line = ""
-        self.holding = True  # at the start of a line, until it cannot be a heading
-
-    def feed(self, text: str) -> list[DraftEvent]:
-        events: list[DraftEvent] = []
-        for piece in re.split(r"(\n)", text):
-            if piece == "\n":
-                events += self._end_line()
-            elif piece and self.holding:
-                self.line += piece
-                if not self._may_be_heading(self.line):
-                    events += self._emit(self.line)
-                    self.line, self.holding = "", False
-            elif piece:
-                events += self._emit(piece)
-        return events
-
-    def close(self) -> list[DraftEvent]:
-        events = self._heading_or_text(self.line, newline="") if self.holding else []
-        self.line, self.holding = "", True
-        if self.current is not None:
-            events.append(SectionFinished(self.current))
-            self.current = None
-        return events
-
-    @staticmethod
-    def _may_be_heading(line: str) -> bool:
-        stripped = line.lstrip()
-        return not stripped or stripped.startswith("#")
-
-    def _end_line(self) -> list[DraftEvent]:
-        if self.holding:
-            events = self._heading_or_text(self.line, newline="\n")
-        else:
-            events = self._emit("\n")
-        self.line, self.holding = "", True
-        return events
-
-    def _heading_or_text(self, line: str, *, newline: str) -> list[DraftEvent]:
-        match = _HEADING.match(line.strip())
-        if match and match.group(1).lower() in self.keys:
-            events: list[DraftEvent] = []
-            if self.current is not None:
-                events.append(SectionFinished(self.current))
-            self.current = match.group(1).lower()
-            events.append(SectionStarted(self.current))
-            return events
-        if not line and not newline:
-            return []
-        return self._emit(line + newline)
-
-    def _emit(self, text: str) -> list[DraftEvent]:
-        if self.current is None:
-            return []  # text before the first heading belongs to no section
-        return [TextDelta(self.current, text)]
 
 
 def _busy(what: str) -> GenerationError:
@@ -193,7 +87,7 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-class AnthropicEngine:
+class AnthropicEngine(ClientEngine):
     name = "anthropic"
 
     def __init__(self, *, model: str | None = None, client=None):
@@ -213,8 +107,19 @@ class AnthropicEngine:
         return {
             "model": self.model,
             "max_tokens": settings.ANTHROPIC_MAX_TOKENS,
+            "tools": [
+                {
+                    "name": TOOL_NAME,
+                    "description": "Write the clinical note: per section, its "
+                    "statements, each with the transcript segments it rests on.",
+                    "input_schema": note_schema(
+                        tuple(spec.key for spec in request.sections)
+                    ),
+                }
+            ],
+            "tool_choice": {"type": "tool", "name": TOOL_NAME},
             "system": [
-                {"type": "text", "text": RULES},
+                {"type": "text", "text": STYLE_GUIDE},
                 {
                     "type": "text",
                     "text": template_prompt(request),
@@ -224,17 +129,9 @@ class AnthropicEngine:
             "messages": [{"role": "user", "content": transcript_prompt(request)}],
         }
 
-    async def stream(self, request: DraftRequest) -> AsyncIterator[DraftEvent]:
-        try:
-            async for event in self._stream(request):
-                yield event
-        finally:
-            if self._owns_client:
-                await self.client.close()
-
     async def _stream(self, request: DraftRequest) -> AsyncIterator[DraftEvent]:
-        parser = SectionParser(tuple(spec.key for spec in request.wanted))
-        usage = Usage()
+        parser = StatementParser(tuple(spec.key for spec in request.wanted))
+        usage, stop_reason = Usage(), None
         try:
             async with self.client.messages.stream(
                 **self.message_params(request)
@@ -243,20 +140,33 @@ class AnthropicEngine:
                     if event.type == "message_start":
                         usage = Usage(input_tokens=event.message.usage.input_tokens)
                     elif event.type == "content_block_delta" and (
-                        event.delta.type == "text_delta"
+                        event.delta.type == "input_json_delta"
                     ):
-                        for parsed in parser.feed(event.delta.text):
+                        for parsed in parser.feed(event.delta.partial_json):
                             yield parsed
-                    elif event.type == "message_delta" and event.usage:
-                        usage = Usage(
-                            input_tokens=usage.input_tokens,
-                            output_tokens=event.usage.output_tokens,
-                        )
+                    elif event.type == "message_delta":
+                        stop_reason = event.delta.stop_reason or stop_reason
+                        if event.usage:
+                            usage = Usage(
+                                input_tokens=usage.input_tokens,
+                                output_tokens=event.usage.output_tokens,
+                            )
         except anthropic.APIError as exc:
-            for parsed in parser.close():
+            for parsed in parser.close(truncated=True):
                 yield parsed
             yield usage
             raise error_message(exc) from exc
-        for parsed in parser.close():
+        for parsed in parser.close(truncated=stop_reason in (None, "max_tokens")):
             yield parsed
         yield usage
+        if stop_reason is None:
+            raise GenerationError(
+                "Claude's answer ended early. What was drafted so far is kept; "
+                "try again.",
+                retryable=True,
+            )
+        if stop_reason == "max_tokens":
+            raise GenerationError(
+                "The draft reached the output limit (ANTHROPIC_MAX_TOKENS) before "
+                "every section was written. What was drafted so far is kept."
+            )

@@ -60,7 +60,9 @@ def test_keycloak_variables_derive_every_endpoint_with_safe_defaults():
     assert values["OIDC_RP_SIGN_ALGO"] == "RS256"
     assert values["OIDC_TIMEOUT"] == 10
     assert values["OIDC_USE_PKCE"] is True
-    assert values["AUTHENTICATION_BACKENDS"] == ["accounts.oidc.NoumarisOIDCBackend"]
+    assert values["AUTHENTICATION_BACKENDS"] == [
+        "institutions.oidc.InstitutionsOIDCBackend"
+    ]
     middleware = values["MIDDLEWARE"]
     assert middleware.index("accounts.oidc.SessionRefresh") == (
         middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1

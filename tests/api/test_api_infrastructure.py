@@ -4,9 +4,7 @@ import pytest
 from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
-from rest_framework import serializers
 
-from noumaris.api import _fields_if_optional
 from tests.api.infra_urls import FilterEchoApi
 from tests.factories import UserFactory
 
@@ -59,9 +57,8 @@ def test_a_page_costs_the_same_queries_with_5_or_50_rows(api, alice):
 
 
 def test_a_query_string_is_validated_whatever_names_its_fields(api, alice):
-    """An unfiltered list skips its filter serializer; any parameter that could reach
-    a field (`tags`, `tags[0]`, `tags.0`) still goes through it: the answer is the
-    serializer's own."""
+    """Any parameter that could reach a field (`tags`, `tags[0]`, `tags.0`) goes
+    through the filter serializer: the answer is the serializer's own."""
     api.force_login(alice)
     serializer_class = FilterEchoApi.FilterSerializer
     for query in (
@@ -82,33 +79,6 @@ def test_a_query_string_is_validated_whatever_names_its_fields(api, alice):
     response = api.get("/test-api/filters", {"pgy_level": 42})
     assert response.status_code == 422
     assert list(response.json()["errors"]) == ["pgy_level"]
-
-
-def _filters(**fields):
-    return type("Filters", (serializers.Serializer,), fields)
-
-
-@pytest.mark.parametrize(
-    ("serializer_class", "skips"),
-    [
-        (_filters(q=serializers.CharField(required=False)), True),
-        (_filters(), True),
-        (_filters(q=serializers.CharField()), False),  # required: a 422 to give
-        (_filters(q=serializers.CharField(default="all")), False),
-        (_filters(flag=serializers.BooleanField(required=False)), False),  # False
-        (
-            _filters(
-                q=serializers.CharField(required=False),
-                validate=lambda self, attrs: {**attrs, "user": self.context["u"]},
-            ),
-            False,
-        ),
-    ],
-)
-def test_only_a_serializer_that_answers_nothing_to_no_input_is_skipped(
-    serializer_class, skips
-):
-    assert (_fields_if_optional(serializer_class) is not None) is skips
 
 
 def test_invalid_input_is_a_422_with_messages_per_field(api, alice):

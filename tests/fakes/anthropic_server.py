@@ -1,25 +1,28 @@
 """A local server speaking the Anthropic Messages API's streaming protocol.
 
 `POST /v1/messages` with `"stream": true` answers server-sent events exactly as the
-API does: `message_start`, then per text block `content_block_start`,
-`content_block_delta` (`text_delta`) ... `content_block_stop`, then `message_delta`
-(stop reason and usage) and `message_stop`, with `ping` events. A test queues what
-the next answers do (`FakeAnthropic.script(...)`): a 429 or 529 answer, an `error`
-event in the middle of the stream, a delay before the first token. With nothing
-queued it drafts a note from the request itself (each section asked for, citing the
-first segments of the transcript). Every request is recorded.
+API does: `message_start`, then per block `content_block_start`,
+`content_block_delta` ... `content_block_stop`, then `message_delta` (stop reason
+and usage) and `message_stop`, with `ping` events. A request with `tools` gets a
+`tool_use` block calling the first tool, its input streamed as `input_json_delta`
+pieces (`partial_json`), stop reason `tool_use`; one without gets a `text` block of
+`text_delta`s. A test queues what the next answers do (`FakeAnthropic.script(...)`):
+the tool input's JSON text, a 429 or 529 answer, an `error` event in the middle of
+the stream, a cut-off at max_tokens, a delay before the first token. With nothing
+queued it drafts a note from the request itself (each section asked for, quoting
+segments of the transcript). Every request is recorded.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.fakes.serving import serve
 
 
 @dataclass
@@ -28,6 +31,8 @@ class Answer:
 
     status: int = 200
     text: str | None = None  # None: draft from the request
+    json: str | None = None  # the tool input's JSON text; None: draft from the request
+    stop_reason: str | None = None  # None: tool_use or end_turn
     chunk_size: int = 12
     first_token_delay: float = 0.0  # seconds between message_start and the first text
     chunk_delay: float = 0.0
@@ -65,17 +70,34 @@ class FakeAnthropic:
 
     def next_answer(self) -> Answer:
         with self._lock:
-            return self._queue.pop(0) if self._queue else Answer()
+            return self._queue.pop(0) if self._queue else self.default_answer()
+
+    def default_answer(self):
+        return Answer()
+
+
+def _user_text(body: dict) -> str:
+    user = body["messages"][-1]["content"]
+    if isinstance(user, list):
+        user = "".join(part.get("text", "") for part in user)
+    return user
+
+
+def request_outline(user: str) -> tuple[list[str], dict[int, str]]:
+    """The section keys asked for, and the transcript's segments, from a prompt."""
+    wanted = re.search(r"Write these sections, in this order: (.+?)\.\n", user + "\n")
+    keys = [k.strip() for k in wanted.group(1).split(",")] if wanted else ["note"]
+    segments = {
+        int(seq): text
+        for seq, text in re.findall(r"^\[S(\d+)\] [^:]*:\d\d[^:]*: (.*)$", user, re.M)
+    }
+    return keys, segments or {1: "Something was said."}
 
 
 def draft_from_request(body: dict) -> str:
     """A plausible note for the sections the request asks for, citing segments."""
-    user = body["messages"][-1]["content"]
-    if isinstance(user, list):
-        user = "".join(part.get("text", "") for part in user)
-    wanted = re.search(r"Write these sections, in this order: (.+)\.", user)
-    keys = [k.strip() for k in wanted.group(1).split(",")] if wanted else ["note"]
-    seqs = [int(s) for s in re.findall(r"^\[S(\d+)\]", user, re.M)] or [1]
+    keys, segments = request_outline(_user_text(body))
+    seqs = sorted(segments)
     parts = []
     for index, key in enumerate(keys):
         seq = seqs[index % len(seqs)]
@@ -84,6 +106,20 @@ def draft_from_request(body: dict) -> str:
             f"A second statement. [S{seqs[-1]}]\n"
         )
     return "\n".join(parts)
+
+
+def tool_input_from_request(body: dict) -> str:
+    """The tool input JSON: per section asked for, statements quoting segments."""
+    keys, segments = request_outline(_user_text(body))
+    seqs = sorted(segments)
+    sections = []
+    for index, key in enumerate(keys):
+        first, last = seqs[index % len(seqs)], seqs[-1]
+        statements = [{"text": segments[first], "segments": [first]}]
+        if last != first:
+            statements.append({"text": segments[last], "segments": [last]})
+        sections.append({"key": key, "statements": statements})
+    return json.dumps({"sections": sections})
 
 
 def _event(name: str, data: dict) -> bytes:
@@ -135,7 +171,26 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _stream(self, body: dict, answer: Answer) -> None:
-        text = answer.text if answer.text is not None else draft_from_request(body)
+        tool = (body.get("tools") or [None])[0]
+        if tool is not None:
+            text = (
+                answer.json
+                if answer.json is not None
+                else tool_input_from_request(body)
+            )
+            block = {
+                "type": "tool_use",
+                "id": "toolu_fake",
+                "name": tool["name"],
+                "input": {},
+            }
+            delta_kind, delta_field = "input_json_delta", "partial_json"
+            stop_reason = answer.stop_reason or "tool_use"
+        else:
+            text = answer.text if answer.text is not None else draft_from_request(body)
+            block = {"type": "text", "text": ""}
+            delta_kind, delta_field = "text_delta", "text"
+            stop_reason = answer.stop_reason or "end_turn"
         chunks = [
             text[i : i + answer.chunk_size]
             for i in range(0, len(text), answer.chunk_size)
@@ -169,7 +224,7 @@ class _Handler(BaseHTTPRequestHandler):
                 {
                     "type": "content_block_start",
                     "index": 0,
-                    "content_block": {"type": "text", "text": ""},
+                    "content_block": block,
                 },
             )
         )
@@ -189,7 +244,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if number == 0:
                 self.fake.first_token_at.append(time.monotonic())
-            delta = {"type": "text_delta", "text": chunk}
+            delta = {"type": delta_kind, delta_field: chunk}
             send(
                 _event(
                     "content_block_delta",
@@ -204,7 +259,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "message_delta",
                 {
                     "type": "message_delta",
-                    "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                    "delta": {"stop_reason": stop_reason, "stop_sequence": None},
                     "usage": {"output_tokens": max(1, len(text) // 4)},
                 },
             )
@@ -220,18 +275,6 @@ def _error(kind: str, message: str) -> dict:
     return {"type": "error", "error": {"type": kind, "message": message}}
 
 
-@contextlib.contextmanager
-def fake_anthropic() -> Iterator[FakeAnthropic]:
+def fake_anthropic():
     """Serve a FakeAnthropic on a free loopback port for the duration."""
-    fake = FakeAnthropic()
-    handler = type("Handler", (_Handler,), {"fake": fake})
-    server = ThreadingHTTPServer((fake.host, 0), handler)
-    server.daemon_threads = True
-    fake.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
+    return serve(FakeAnthropic(), _Handler)

@@ -2,13 +2,18 @@
 
 Every change goes through a service, so it is checked and audited."""
 
+import datetime as dt
+
 import pytest
+from django.contrib import admin as django_admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AuditLog
 from institutions.models import FeatureGrant, Institution, InstitutionAdmin, Invitation
-from tests.factories import ResidentFactory, UserFactory
+from institutions.selectors import resident_seats_used
+from tests.factories import InvitationFactory, ResidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -154,7 +159,9 @@ def test_editing_a_resident_goes_through_the_service(client, admin, resident):
     assert row.details["changes"]["pgy_level"] == [2, 3]
 
 
-def test_only_senior_admins_add_admins(client, admin, admin2):
+def test_only_senior_admins_add_admins_and_adding_one_sends_an_invitation(
+    client, admin, admin2
+):
     add = reverse("admin:institutions_institutionadmin_add")
     client.force_login(admin2)
     assert client.get(add).status_code == 403
@@ -162,10 +169,15 @@ def test_only_senior_admins_add_admins(client, admin, admin2):
     UserFactory(username="coord", email="coord@example.org")
     response = client.post(add, {"email": "COORD@example.org"})
     assert response.status_code == 302
-    assert InstitutionAdmin.objects.filter(user__username="coord").exists()
+    # An existing account is invited like anyone else: nobody becomes an admin
+    # without accepting.
+    assert not InstitutionAdmin.objects.filter(user__username="coord").exists()
     response = client.post(add, {"email": "newcomer@example.org", "is_senior": "on"})
-    assert Invitation.objects.get().role == "admin"
-    assert _actions() == ["ADMIN_CREATED", "ADMIN_INVITED"]
+    assert sorted(Invitation.objects.values_list("email", "role", "is_senior")) == [
+        ("coord@example.org", "admin", False),
+        ("newcomer@example.org", "admin", True),
+    ]
+    assert _actions() == ["ADMIN_INVITED", "ADMIN_INVITED"]
 
 
 def test_a_superadmin_changes_an_institution_through_the_services(
@@ -249,3 +261,19 @@ def test_a_superadmin_grants_a_physician_a_feature(client, superadmin, physician
     assert FeatureGrant.objects.filter(
         user=physician, feature__code="note_export", revoked_at__isnull=True
     ).exists()
+
+
+def test_the_institution_list_counts_seats_by_the_seat_rule(
+    rf, superadmin, demo_hospital, resident
+):
+    InvitationFactory(institution=demo_hospital)
+    InvitationFactory(
+        institution=demo_hospital, expires_at=timezone.now() - dt.timedelta(days=1)
+    )
+    InvitationFactory(institution=demo_hospital, role="faculty")
+    request = rf.get("/")
+    request.user = superadmin
+    model_admin = django_admin.site._registry[Institution]
+    row = model_admin.get_queryset(request).get(pk=demo_hospital.pk)
+    used = resident_seats_used(institution=demo_hospital)
+    assert (row.active_residents, row.pending_residents) == used == (1, 1)

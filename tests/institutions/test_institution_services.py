@@ -4,16 +4,15 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import AuditLog
-from institutions.models import Institution, InstitutionAdmin, InstitutionFeature
+from institutions.models import Institution, InstitutionFeature
 from institutions.services.institutions import (
-    admin_create,
     institution_create,
     institution_features_set,
     institution_subscription_change,
     institution_update,
 )
-from noumaris.errors import ConflictError, ForbiddenError, NotFoundError
-from tests.factories import InvitationFactory, UserFactory
+from noumaris.errors import ConflictError, ForbiddenError
+from tests.factories import InvitationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -143,41 +142,3 @@ def test_features_set_enables_and_disables(superadmin, demo_hospital):
         "note_export",
         "note_generation",
     ]
-
-
-def test_a_senior_admin_creates_an_admin(admin, demo_hospital):
-    newcomer = UserFactory(username="coordinator")
-    membership = admin_create(actor=admin, institution=demo_hospital, user=newcomer)
-    newcomer.refresh_from_db()
-    assert newcomer.is_staff and not newcomer.is_superuser
-    assert membership.created_by == admin and not membership.is_senior
-    [row] = _audit("ADMIN_CREATED")
-    assert row.institution == demo_hospital
-
-
-def test_a_plain_admin_cannot_create_admins(admin2, demo_hospital):
-    with pytest.raises(ForbiddenError, match="Only senior admins"):
-        admin_create(actor=admin2, institution=demo_hospital, user=UserFactory())
-    assert not _audit("ADMIN_CREATED")
-
-
-def test_an_admin_of_another_institution_is_told_it_does_not_exist(
-    riverside_admin, demo_hospital
-):
-    with pytest.raises(NotFoundError):
-        admin_create(
-            actor=riverside_admin, institution=demo_hospital, user=UserFactory()
-        )
-
-
-def test_admin_seats_are_limited(admin, demo_hospital):
-    Institution.objects.filter(pk=demo_hospital.pk).update(max_admins=2)
-    InvitationFactory(institution=demo_hospital, role="admin")
-    with pytest.raises(ConflictError, match="No admin seat left"):
-        admin_create(actor=admin, institution=demo_hospital, user=UserFactory())
-    assert InstitutionAdmin.objects.count() == 1
-
-
-def test_one_account_has_one_role(admin, demo_hospital, resident):
-    with pytest.raises(ConflictError, match="already a resident at Demo General"):
-        admin_create(actor=admin, institution=demo_hospital, user=resident)

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from rest_framework.test import APIClient
 
 from accounts.models import AuditLog
 from institutions.models import (
@@ -19,6 +20,7 @@ from institutions.services.features import (
 )
 from institutions.services.permissions import check_feature
 from institutions.services.residents import (
+    resident_change,
     resident_deactivate,
     resident_graduate,
     resident_reactivate,
@@ -143,3 +145,37 @@ def test_superadmins_manage_physicians(superadmin, admin):
     physician_feature_revoke(actor=superadmin, physician=physician, code="note_export")
     assert not check_feature(person, "note_export")
     assert _actions() == ["PHYSICIAN_CREATED", "FEATURE_GRANTED", "FEATURE_REVOKED"]
+
+
+def test_a_change_of_pgy_and_status_is_all_or_nothing(admin, rosa, demo_hospital):
+    resident_deactivate(actor=admin, resident=rosa)
+    Institution.objects.filter(pk=demo_hospital.pk).update(max_residents=1)
+    InvitationFactory(institution=demo_hospital)  # holds the only seat
+    with pytest.raises(ConflictError, match="No resident seat left"):
+        resident_change(actor=admin, resident=rosa, pgy_level=3, status="active")
+    rosa.refresh_from_db()
+    assert (rosa.pgy_level, rosa.status) == (2, "inactive")
+    assert _actions() == ["RESIDENT_DEACTIVATED"]
+    changed = resident_change(
+        actor=admin, resident=rosa, pgy_level=3, status="graduated"
+    )
+    assert (changed.pgy_level, changed.status) == (3, "graduated")
+    assert _actions()[1:] == ["RESIDENT_UPDATED", "RESIDENT_GRADUATED"]
+
+
+def test_the_api_changes_a_resident_through_the_one_service(admin, rosa, demo_hospital):
+    resident_deactivate(actor=admin, resident=rosa)
+    Institution.objects.filter(pk=demo_hospital.pk).update(max_residents=1)
+    InvitationFactory(institution=demo_hospital)
+    api = APIClient()
+    api.force_login(admin)
+    url = f"/api/v1/admin/institution/residents/{rosa.pk}"
+    response = api.patch(url, {"pgy_level": 4, "status": "active"}, format="json")
+    assert response.status_code == 409
+    rosa.refresh_from_db()
+    assert rosa.pgy_level == 2  # the PGY change went back with the refused status
+    response = api.patch(
+        url, {"specialty": "Surgery", "status": "inactive"}, format="json"
+    )
+    assert response.status_code == 200  # already inactive: no status change
+    assert response.json()["specialty"] == "Surgery"

@@ -6,7 +6,7 @@ from django.db import connection
 
 from tests.browser import live_server_env
 from tests.fakes.tcp_proxy import TcpProxy
-from tests.live import daphne, get
+from tests.live import daphne, get, gunicorn
 from tests.noumaris.subprocess_env import clean_env
 
 
@@ -107,9 +107,9 @@ def test_readiness_answers_by_address_too(client, settings):
 @pytest.mark.django_db(transaction=True)
 def test_the_docker_health_check_passes_with_a_production_host_list():
     """What the image's HEALTHCHECK does: curl the loopback address of a server that
-    allows only its public name (served by daphne, as in the image)."""
+    allows only its public name (gunicorn, the image's default command)."""
     env = live_server_env(DJANGO_ALLOWED_HOSTS="noumaris.example.org")
-    with daphne(env) as base:
+    with gunicorn(env) as base:
         status, body, _ = get(base + "/health")
         assert status == 200, body
         assert get(base + "/login")[0] == 400

@@ -53,3 +53,22 @@ def test_invitation_tokens_in_paths_are_not_logged(client, caplog):
         client.get("/no-such-page/SECRET-TOKEN-123")
     record = next(r for r in caplog.records if r.name == "noumaris.access")
     assert "SECRET-TOKEN-123" not in JsonFormatter().format(record)
+
+
+def test_the_access_log_never_reads_a_user_the_request_did_not(rf, caplog):
+    """After a database error the user could not be read; reading it again for the
+    log would wait on the pool a second time and turn the 503 into a 500."""
+    from django.http import HttpResponse
+    from django.utils.functional import SimpleLazyObject
+
+    from noumaris.middleware import AccessLogMiddleware
+
+    def unreadable():
+        raise AssertionError("the log read the user")
+
+    request = rf.get("/api/v1/me")
+    request.user = SimpleLazyObject(unreadable)
+    middleware = AccessLogMiddleware(lambda request: HttpResponse(status=503))
+    with caplog.at_level(logging.INFO, logger="noumaris.access"):
+        assert middleware(request).status_code == 503
+    assert caplog.records[-1].user_id is None

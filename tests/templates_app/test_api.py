@@ -95,22 +95,47 @@ def test_draft_generate_edit_sign_cosign_through_the_api(
     note = client.get(f"/api/v1/notes/{note_id}").json()
     plan = next(s for s in note["sections"] if s["key"] == "plan")
     assert 23 in plan["cited"] and plan["unverified"] == []
+    assert note["engine_label"]["name"] == "Organised by the offline drafter"
+    assert "does not write clinical reasoning" in note["engine_label"]["description"]
 
     patched = client.patch(
         f"/api/v1/notes/{note_id}",
-        {"sections": {"plan": "Doxycycline. [S23] Made up. [S404]"}},
+        {
+            "sections": {"plan": "Doxycycline 100 mg. [S23] Made up. [S404]"},
+            "revision": note["revision"],
+        },
         format="json",
     ).json()
     plan = next(s for s in patched["sections"] if s["key"] == "plan")
     assert plan["cited"] == [23] and plan["unverified"] == [404]
     assert plan["edited"] is True
+    assert patched["revision"] == note["revision"] + 1
+    (flag,) = [f for f in patched["flags"] if f["status"] == "open"]
+    assert flag["kind"] == "missing_segment" and flag["seqs"] == [404]
+    assert patched["open_flags"] == 1
+
+    # an open flag blocks signing, with the reason
+    refused = client.post(
+        f"/api/v1/notes/{note_id}/sign", {"supervisor": attending.pk}, format="json"
+    )
+    assert refused.status_code == 409
+    assert refused.json()["open_flags"] == 1
+    assert "must be resolved before signing" in refused.json()["detail"]
+    confirmed = client.post(f"/api/v1/notes/{note_id}/flags/{flag['id']}/confirm")
+    assert confirmed.json()["open_flags"] == 0
+    assert confirmed.json()["flags"][0]["resolved_by"]["username"] == "resident"
+    assert "NOTE_FLAG_CONFIRMED" in set(
+        AuditLog.objects.values_list("action", flat=True)
+    )
 
     signed = client.post(
         f"/api/v1/notes/{note_id}/sign", {"supervisor": attending.pk}, format="json"
     )
     assert signed.status_code == 200 and signed.json()["status"] == "signed"
     again = client.patch(
-        f"/api/v1/notes/{note_id}", {"sections": {"plan": "x"}}, format="json"
+        f"/api/v1/notes/{note_id}",
+        {"sections": {"plan": "x"}, "revision": signed.json()["revision"]},
+        format="json",
     )
     assert again.status_code == 409
     assert again.json() == {
@@ -121,6 +146,59 @@ def test_draft_generate_edit_sign_cosign_through_the_api(
     assert cosigned.json()["status"] == "cosigned"
     revisions = client.get(f"/api/v1/notes/{note_id}/revisions").json()
     assert [r["kind"] for r in revisions] == ["generated", "edited"]
+
+
+@pytest.mark.django_db
+def test_a_stale_edit_answers_409_with_both_texts_and_saves_nothing(note, resident):
+    generate(note, resident)
+    client = api_for(resident)
+    opened = client.get(f"/api/v1/notes/{note.pk}").json()
+    first = client.patch(
+        f"/api/v1/notes/{note.pk}",
+        {"sections": {"plan": "First tab. [S23]"}, "revision": opened["revision"]},
+        format="json",
+    )
+    assert first.status_code == 200
+    second = client.patch(
+        f"/api/v1/notes/{note.pk}",
+        {"sections": {"plan": "Second tab. [S24]"}, "revision": opened["revision"]},
+        format="json",
+    )
+    assert second.status_code == 409
+    body = second.json()
+    assert body["conflicts"] == {
+        "plan": {"yours": "Second tab. [S24]", "theirs": "First tab. [S23]"}
+    }
+    assert body["revision"] == first.json()["revision"]
+    assert "Plan changed after you opened it" in body["detail"]
+    note.refresh_from_db()
+    assert note.sections["plan"] == "First tab. [S23]"
+    # another section, untouched since that revision, still saves
+    other = client.patch(
+        f"/api/v1/notes/{note.pk}",
+        {"sections": {"subjective": "Cough. [S2]"}, "revision": opened["revision"]},
+        format="json",
+    )
+    assert other.status_code == 200
+    missing = client.patch(
+        f"/api/v1/notes/{note.pk}", {"sections": {"plan": "x"}}, format="json"
+    )
+    assert missing.status_code == 422 and "revision" in missing.json()["errors"]
+
+
+@pytest.mark.django_db
+def test_an_outsider_cannot_confirm_a_flag(note, resident, riverside_resident):
+    generate(note, resident)
+    services.note_edit(
+        user=resident, note_id=note.pk, sections={"plan": "Made up. [S404]"}
+    )
+    flag = note.flags.get()
+    response = api_for(riverside_resident).post(
+        f"/api/v1/notes/{note.pk}/flags/{flag.pk}/confirm"
+    )
+    assert response.status_code == 404
+    flag.refresh_from_db()
+    assert flag.status == "open"
 
 
 @pytest.mark.django_db

@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from accounts.models import AuditLog
+from templates_app.generation.structured import answer_json
 from templates_app.models import ClinicalNote
 from tests.browser import chromium, live_server, screenshot
 from tests.fakes.anthropic_server import Answer, fake_anthropic
@@ -36,6 +38,16 @@ def sign_in(page, base, username, password):
     page.wait_for_url(base + "/")
 
 
+def claude_env(fake) -> dict[str, str]:
+    """A live server drafting with Claude, that is the local fake, with no retries."""
+    return {
+        "NOTE_ENGINE": "anthropic",
+        "ANTHROPIC_API_KEY": "sk-test",
+        "ANTHROPIC_BASE_URL": fake.base_url,
+        "ANTHROPIC_MAX_RETRIES": "0",
+    }
+
+
 def draft_from_the_encounter(page, base, encounter):
     page.goto(f"{base}/encounters/{encounter.pk}")
     page.get_by_label("Template").select_option(label="SOAP note · General")
@@ -54,7 +66,7 @@ def test_resident_drafts_follows_a_citation_edits_signs_and_attending_cosigns(
         draft_from_the_encounter(page, base, encounter)
 
         # the draft streams in, section by section, in the template's order
-        expect(page.get_by_text("Draft complete")).to_be_visible(timeout=15_000)
+        expect(page.get_by_text("Draft complete")).to_be_visible(timeout=60_000)
         stream = page.evaluate("window.__stream")
         started = dict.fromkeys(key for key, state, _ in stream if state == "streaming")
         assert list(started) == ["subjective", "objective", "assessment", "plan"]
@@ -144,12 +156,7 @@ def test_with_claude_the_draft_streams_into_the_page_and_an_error_keeps_it(
         # slow enough to watch: ~0.6 s per section
         fake.script(Answer(chunk_size=6, chunk_delay=0.03))
         with (
-            live_server(
-                NOTE_ENGINE="anthropic",
-                ANTHROPIC_API_KEY="sk-test",
-                ANTHROPIC_BASE_URL=fake.base_url,
-                ANTHROPIC_MAX_RETRIES="0",
-            ) as base,
+            live_server(**claude_env(fake)) as base,
             chromium() as browser,
         ):
             page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -162,10 +169,19 @@ def test_with_claude_the_draft_streams_into_the_page_and_an_error_keeps_it(
             expect(page.locator("#gen-status")).to_contain_text("Drafting with claude")
             assert page.locator("#section-plan.pending").count() == 1
             screenshot(page, "note-streaming-claude")
-            expect(page.get_by_text("Draft complete")).to_be_visible()
+            expect(page.get_by_text("Draft complete")).to_be_visible(timeout=60_000)
 
             # Claude overloaded mid-stream: the partial draft stays and says so
-            fake.script(Answer(chunk_size=20, fail_after_chunks=6))
+            partial = answer_json(
+                {
+                    "subjective": [("Cough for about five days.", [2])],
+                    "objective": [("Temperature 38.2.", [18]), ("Crackles.", [19])],
+                    "assessment": [("Pneumonia.", [22])],
+                    "plan": [("Doxycycline.", [23])],
+                }
+            )
+            cut = partial.index('"Crackles.') // 20 + 1
+            fake.script(Answer(json=partial, chunk_size=20, fail_after_chunks=cut))
             page.once("dialog", lambda d: d.accept())
             page.get_by_role("button", name="Redraft all").click()
             status = page.locator("#gen-status")
@@ -175,8 +191,115 @@ def test_with_claude_the_draft_streams_into_the_page_and_an_error_keeps_it(
             screenshot(page, "note-claude-error")
             page.reload()
             expect(page.locator("#gen-status")).to_contain_text("stopped early")
-            expect(page.locator("#section-subjective")).to_contain_text("Statement")
+            expect(page.locator("#section-subjective")).to_contain_text(
+                "Cough for about five days."
+            )
     assert fake.requests[0].body["system"][-1]["cache_control"] == {"type": "ephemeral"}
+
+
+def test_flagged_statements_block_signing_until_each_is_resolved(
+    transactional_db, resident, attending, password, seeded_templates
+):
+    encounter = record_encounter(resident)
+    reply = answer_json(
+        {
+            "subjective": [("Cough for about five days after a cold.", [2])],
+            "objective": [("Crackles at the right base.", [19]), ("SpO2 99%.", [404])],
+            "assessment": [("Community acquired pneumonia.", [22])],
+            "plan": [("Start doxycycline 200 mg twice a day for 7 days.", [23])],
+        }
+    )
+    with fake_anthropic() as fake:
+        fake.script(Answer(json=reply))
+        with (
+            live_server(**claude_env(fake)) as base,
+            chromium() as browser,
+        ):
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            sign_in(page, base, "resident", password)
+            draft_from_the_encounter(page, base, encounter)
+            status = page.locator("#gen-status")
+            expect(status).to_contain_text("not ready to sign", timeout=60_000)
+            expect(page.locator("#note-engine")).to_contain_text("Drafted by Claude")
+
+            # each flag beside its statement, with the words it cites
+            plan_flag = page.locator("#section-plan .flag")
+            expect(plan_flag).to_contain_text("Number not in the transcript")
+            expect(plan_flag).to_contain_text("200: not said")
+            expect(plan_flag).to_contain_text("doxycycline 100 mg twice a day")
+            objective_flag = page.locator("#section-objective .flag")
+            expect(objective_flag).to_contain_text("S404: no such segment")
+            sign_button = page.get_by_role("button", name="Sign note…")
+            expect(sign_button).to_be_disabled()
+            expect(page.locator("#sign-blocked")).to_contain_text("Resolve the 2")
+            screenshot(page, "note-flags")
+
+            # resolved by an edit: the statement is verified again on save
+            plan = page.locator("#section-plan")
+            plan.get_by_role("button", name="Edit").click()
+            plan.get_by_label("Text of Plan").fill(
+                "Start doxycycline 100 mg twice a day for 7 days. [S23]"
+            )
+            plan.get_by_role("button", name="Save section").click()
+            expect(plan.locator(".flag")).to_contain_text("Resolved by an edit")
+            expect(page.locator("#sign-blocked")).to_contain_text("Resolve the 1")
+            expect(page.get_by_role("button", name="Sign note…")).to_be_disabled()
+
+            # resolved by confirming it as checked
+            objective_flag.get_by_role("button", name="Confirm as checked").click()
+            expect(page.get_by_text("Confirmed as checked against")).to_be_visible()
+            expect(page.locator("#sign-blocked")).to_have_count(0)
+            page.get_by_label("Supervising attending, who co-signs").select_option(
+                label="Alan Attending · Internal Medicine"
+            )
+            page.get_by_label("I reviewed every section").check()
+            page.get_by_role("button", name="Sign note…").click()
+            page.locator("#sign-dialog").get_by_role(
+                "button", name="Sign and lock"
+            ).click()
+            expect(
+                page.get_by_text("Awaiting co-signature by Alan Attending.")
+            ).to_be_visible()
+            screenshot(page, "note-flags-resolved-signed")
+
+    note = ClinicalNote.objects.get()
+    assert note.status == ClinicalNote.Status.SIGNED
+    flags = {f.kind: f for f in note.flags.all()}
+    assert (
+        flags["number"].status == "edited" and flags["number"].resolved_by == resident
+    )
+    assert flags["missing_segment"].status == "confirmed"
+    assert AuditLog.objects.filter(action="NOTE_FLAG_CONFIRMED").count() == 1
+
+
+def test_a_stale_save_in_a_second_tab_shows_both_texts(
+    transactional_db, resident, password, seeded_templates
+):
+    encounter = record_encounter(resident)
+    with live_server(NOTE_ENGINE="offline") as base, chromium() as browser:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        first = context.new_page()
+        sign_in(first, base, "resident", password)
+        draft_from_the_encounter(first, base, encounter)
+        expect(first.get_by_text("Draft complete")).to_be_visible(timeout=60_000)
+        second = context.new_page()
+        second.goto(first.url)
+        for page, words in ((first, "First tab. [S22]"), (second, "Second tab. [S22]")):
+            section = page.locator("#section-assessment")
+            section.get_by_role("button", name="Edit").click()
+            section.get_by_label("Text of Assessment").fill(words)
+            section.get_by_role("button", name="Save section").click()
+        error = second.locator("#section-assessment [data-role=error]")
+        expect(error).to_contain_text("changed after you opened it")
+        expect(error.locator("[data-role=conflict-theirs]")).to_contain_text(
+            "First tab."
+        )
+        expect(error.locator("[data-role=conflict-yours]")).to_contain_text(
+            "Second tab."
+        )
+        screenshot(second, "note-edit-conflict")
+    note = ClinicalNote.objects.get()
+    assert note.sections["assessment"] == "First tab. [S22]"
 
 
 def test_the_template_library_in_chromium(

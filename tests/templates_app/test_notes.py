@@ -12,6 +12,7 @@ from accounts.models import AuditLog
 from noumaris.errors import ConflictError, ForbiddenError, NotFoundError
 from templates_app import selectors, services
 from templates_app.generation.anthropic_engine import AnthropicEngine
+from templates_app.generation.structured import answer_json
 from templates_app.models import ClinicalNote, NoteRevision, NoteTemplate
 from tests.factories import FacultyFactory, UserFactory
 from tests.fakes.anthropic_server import Answer, fake_anthropic
@@ -175,8 +176,21 @@ def test_claude_streams_the_draft_into_the_note(note, resident):
 
 
 def test_an_error_mid_stream_keeps_the_partial_draft_and_says_so(note, resident):
+    reply = (
+        answer_json(
+            {
+                "subjective": [("Cough for about 5 days. [S2]", [2])],
+                "objective": [("Temperature 38.2. [S18]", [18]), ("Crackles.", [19])],
+                "assessment": [("Pneumonia.", [22])],
+                "plan": [("Doxycycline.", [23])],
+            }
+        )
+        .replace(" [S2]", "")
+        .replace(" [S18]", "")
+    )
+    cut = reply.index('"Crackles.')
     with fake_anthropic() as fake:
-        fake.script(Answer(chunk_size=20, fail_after_chunks=6))
+        fake.script(Answer(json=reply, chunk_size=5, fail_after_chunks=cut // 5 + 1))
         events = generate(note, resident, engine=claude(fake))
     note.refresh_from_db()
     error = dict(events)["error"]
@@ -187,10 +201,8 @@ def test_an_error_mid_stream_keeps_the_partial_draft_and_says_so(note, resident)
     assert dict(events)["done"]["generation"] == "interrupted"
     assert note.generation == "interrupted"
     assert "overloaded" in note.generation_error
-    assert note.sections["subjective"].startswith("Statement drafted")
-    assert note.sections["subjective"].endswith("[S27]")
-    assert note.sections["objective"].startswith("Statement")
-    assert not note.sections["objective"].endswith("[S27]")
+    assert note.sections["subjective"] == "Cough for about 5 days. [S2]"
+    assert note.sections["objective"] == "Temperature 38.2. [S18]"
     assert note.sections["plan"] == ""
     assert note.revisions.get().kind == NoteRevision.Kind.INTERRUPTED
     # and the resident may try again at once

@@ -1,6 +1,7 @@
-"""The embedded default engine files every sentence under one section, cited."""
+"""The embedded default engine writes cited third-person statements, not sentences."""
 
 import re
+from dataclasses import dataclass
 
 from templates_app.generation import (
     DraftAccumulator,
@@ -8,18 +9,27 @@ from templates_app.generation import (
     SectionSpec,
     Segment,
 )
-from templates_app.generation.offline import (
-    OfflineEngine,
-    draft_sections,
-    sentences,
+from templates_app.generation.offline import OfflineEngine, draft_sections
+from templates_app.generation.offline.dialogue import infer_roles
+from templates_app.seed_data import HP, PATIENT, PROGRESS, SOAP, TEMPLATES
+from tests.templates_app.transcripts import (
+    CHEST_PAIN,
+    NEGATIONS,
+    UNPUNCTUATED,
+    encounter_segments,
 )
-from templates_app.seed_data import HP, PATIENT, SOAP, TEMPLATES
-from tests.templates_app.transcripts import encounter_segments
 
-CITED_LINE = re.compile(r"^(?P<sentence>.+) \[S(?P<seq>\d+)\]$")
+CITED_LINE = re.compile(r"^(?P<statement>.+) (?P<cite>\[S\d+(?:(?:, |-)S\d+)*\])$")
 
 
-def request_for(spec, only=()):
+def segments_of(lines):
+    return tuple(
+        Segment(seq, text, start, end, speaker)
+        for seq, speaker, start, end, text in encounter_segments(lines)
+    )
+
+
+def request_for(spec, lines=None, *, only=(), segments=None):
     return DraftRequest(
         template_name=spec["name"],
         template_instructions=spec["instructions"],
@@ -27,15 +37,13 @@ def request_for(spec, only=()):
             SectionSpec(s["key"], s["title"], s["instructions"])
             for s in spec["sections"]
         ),
-        segments=tuple(
-            Segment(seq, text, start, end, speaker)
-            for seq, speaker, start, end, text in encounter_segments()
-        ),
+        segments=segments or segments_of(lines or encounter_segments.__defaults__[0]),
         only=only,
     )
 
 
-def filed_lines(drafted: dict[str, str]) -> dict[str, list[tuple[str, int]]]:
+def cited(drafted):
+    """{section key: [(statement, {cited seqs})]}; every line must carry a citation."""
     out = {}
     for key, text in drafted.items():
         out[key] = []
@@ -44,61 +52,121 @@ def filed_lines(drafted: dict[str, str]) -> dict[str, list[tuple[str, int]]]:
                 continue
             match = CITED_LINE.match(line)
             assert match, f"uncited line in {key}: {line!r}"
-            out[key].append((match["sentence"], int(match["seq"])))
+            seqs = set()
+            for part in re.findall(r"S(\d+)(?:-S(\d+))?", match["cite"]):
+                first, last = int(part[0]), int(part[1] or part[0])
+                seqs.update(range(first, last + 1))
+            out[key].append((match["statement"], seqs))
     return out
 
 
-def test_every_sentence_lands_in_exactly_one_section_with_its_citation():
+def statements(drafted, key=None):
+    return [
+        s for k, lines in cited(drafted).items() if key in (None, k) for s, _ in lines
+    ]
+
+
+def test_a_question_and_its_answer_become_one_third_person_statement():
+    drafted = cited(draft_sections(request_for(SOAP, CHEST_PAIN)))
+    lines = dict(drafted["subjective"])
+    assert lines["He has had chest pain for two days."] == {1, 2}
+    assert lines["It spreads to his arm: sometimes down his left arm."] == {3, 4}
+    assert lines["He does not smoke."] == {7, 8}
+
+
+def test_negated_findings_are_written_as_denials():
+    drafted = draft_sections(request_for(SOAP, CHEST_PAIN))
+    assert "Denies fever or cough. [S5-S6]" in drafted["subjective"]
+    negations = draft_sections(request_for(SOAP, NEGATIONS))["subjective"]
+    assert negations.splitlines() == [
+        "Denies fever and cough. [S1-S2]",
+        "Denies nausea or vomiting. [S3-S4]",
+    ]
+
+
+def test_medications_keep_dose_and_frequency_and_allergies_their_reaction():
+    drafted = draft_sections(request_for(HP, CHEST_PAIN))
+    assert drafted["medications"] == "Metformin 500 mg twice a day. [S11-S12]"
+    assert drafted["allergies"] == "Allergic to sulfa (reaction: rash). [S13-S14]"
+
+
+def test_dictated_vitals_and_exam_findings_are_objective():
+    objective = statements(draft_sections(request_for(SOAP, CHEST_PAIN)), "objective")
+    assert objective == [
+        "His blood pressure is 150 over 90 and his pulse is 88.",
+        "His lungs are clear and I hear no murmurs.",
+    ]
+
+
+def test_the_dictated_assessment_and_plan_is_kept_by_problem():
+    drafted = cited(draft_sections(request_for(SOAP, CHEST_PAIN)))
+    assert drafted["assessment"] == [
+        ("1. Chest pain.", {18}),
+        ("For his chest pain, I think this is likely angina.", {18}),
+        ("2. Diabetes.", {20}),
+    ]
+    plan = [s for s, _ in drafted["plan"]]
+    assert plan == [
+        "I'm going to order an ECG and start aspirin 81 mg daily.",
+        "For his diabetes, I want him to continue the metformin.",
+        "I'll see him back in two weeks.",
+    ]
+
+
+def test_a_template_with_one_assessment_and_plan_section_numbers_its_problems():
+    drafted = statements(draft_sections(request_for(PROGRESS, CHEST_PAIN)))
+    assert "1. Chest pain." in drafted and "2. Diabetes." in drafted
+
+
+def test_greetings_fillers_and_questions_are_dropped():
     for spec in TEMPLATES:
-        filed = filed_lines(draft_sections(request_for(spec)))
-        expected = [
-            (sentence, seq)
-            for seq, _, _, _, text in encounter_segments()
-            for sentence in sentences(text)
-        ]
-        got = [item for lines in filed.values() for item in lines]
-        assert sorted(got) == sorted(expected), spec["name"]
+        for lines in (CHEST_PAIN, NEGATIONS, UNPUNCTUATED, None):
+            for statement in statements(draft_sections(request_for(spec, lines))):
+                low = statement.lower()
+                assert not statement.endswith("?"), statement
+                assert not re.match(r"(okay|mm-hmm|thank you|good morning)\b", low)
+                assert "does that sound good" not in low
 
 
-def test_soap_files_history_findings_assessment_and_plan_where_they_belong():
-    filed = filed_lines(draft_sections(request_for(SOAP)))
-    where = {seq: key for key, lines in filed.items() for _, seq in lines}
-    assert where[2] == "subjective"  # cough for five days
-    assert where[13] == "subjective"  # penicillin allergy
-    assert where[18] == "objective"  # temperature and saturation
-    assert where[21] == "objective"  # chest x-ray
-    assert where[22] == "assessment"  # likely pneumonia
-    assert where[23] == "plan"  # doxycycline
-    assert where[26] == "plan"  # follow-up in one week
+def test_unpunctuated_speech_is_split_into_statements():
+    lines = cited(draft_sections(request_for(SOAP, UNPUNCTUATED)))["subjective"]
+    assert ("About three days.", {1, 2}) in lines
+    assert ("It gets worse at night.", {2}) in lines
+    assert ("The patient took some tylenol but it did not help.", {2}) in lines
+    assert ("Denies vision changes.", {3, 4}) in lines
 
 
-def test_history_and_physical_separates_the_history_it_heard():
-    filed = filed_lines(draft_sections(request_for(HP)))
-    where = {sentence: key for key, lines in filed.items() for sentence, _ in lines}
-    assert where["Hi, I'm Dr. Patel."] == "hpi"  # no clue: the default section
-    assert where["What brings you in today?"] == "chief_complaint"
-    assert where["I've had this cough for about five days."] == "hpi"
-    assert where["I have a history of asthma since childhood."] == "past_history"
-    assert (
-        where[
-            "I take lisinopril 10 mg once a day and an albuterol inhaler when I need it."
-        ]
-        == "medications"
+def test_every_citation_points_at_a_segment_that_says_it():
+    segments = {s.seq: s.text.lower() for s in segments_of(CHEST_PAIN)}
+    for spec in TEMPLATES:
+        for _, lines in cited(draft_sections(request_for(spec, CHEST_PAIN))).items():
+            for statement, seqs in lines:
+                assert seqs and seqs <= set(segments), statement
+                said = " ".join(segments[seq] for seq in seqs)
+                for number in re.findall(r"\d+", statement.split(". ", 1)[-1]):
+                    assert number in said, (statement, seqs)
+
+
+def test_the_longer_encounter_files_its_findings_where_they_belong():
+    drafted = draft_sections(request_for(HP))
+    assert drafted["chief_complaint"].startswith(
+        "The patient has had this cough for about five days. [S1-S2]"
     )
-    assert where["I'm allergic to penicillin."] == "allergies"
-    assert where["I got hives with it."] == "allergies"  # follows the sentence before
-    assert where["I quit smoking ten years ago."] == "social_history"
-    assert where["My father had COPD."] == "family_history"
-    assert (
-        where["The chest x-ray we did shows a right lower lobe opacity."] == "results"
-    )
+    assert "Lisinopril 10 mg once a day. [S10-S11]" in drafted["medications"]
+    assert "Albuterol inhaler as needed. [S10-S11]" in drafted["medications"]
+    assert drafted["allergies"] == "Allergic to penicillin (reaction: hives). [S12-S13]"
+    assert "quit smoking ten years ago" in drafted["social_history"]
+    assert "father had copd" in drafted["family_history"].lower()
+    assert "crackles at the right base. [S19]" in drafted["exam"]
+    assert "right lower lobe opacity. [S21]" in drafted["results"]
+    assert "community acquired pneumonia. [S22]" in drafted["assessment"]
+    assert "doxycycline 100 mg twice a day for seven days. [S23]" in drafted["plan"]
 
 
 def test_patient_instructions_put_warning_signs_and_follow_up_apart():
-    filed = filed_lines(draft_sections(request_for(PATIENT)))
-    by_seq = {seq: key for key, lines in filed.items() for _, seq in lines}
-    assert by_seq[25] == "when_to_get_help"
-    assert by_seq[26] == "follow_up"
+    drafted = draft_sections(request_for(PATIENT))
+    assert "[S25]" in drafted["when_to_get_help"]
+    assert "[S26]" in drafted["follow_up"]
 
 
 def test_a_section_with_nothing_said_reads_not_discussed():
@@ -112,10 +180,28 @@ def test_a_section_with_nothing_said_reads_not_discussed():
     assert draft_sections(request_for(spec))["procedure"] == "Not discussed."
 
 
-def test_regenerating_one_section_drafts_only_that_section():
-    drafted = draft_sections(request_for(SOAP, only=("plan",)))
-    assert list(drafted) == ["plan"]
-    assert drafted["plan"] == draft_sections(request_for(SOAP))["plan"]
+@dataclass(frozen=True)
+class RoledSegment(Segment):
+    role: str | None = None
+
+
+def test_a_given_role_wins_over_the_guess():
+    # speaker 1 asks the questions here, yet the transcript says speaker 0 is the doctor
+    lines = [(1, "Do you have pain? Where?"), (0, "Your knee is swollen.")]
+    plain = segments_of(lines)
+    assert infer_roles(plain) == {1: "clinician", 2: "patient"}
+    roled = tuple(
+        RoledSegment(s.seq, s.text, s.start_ms, s.end_ms, s.speaker, role)
+        for s, role in zip(plain, ("patient", "clinician"), strict=True)
+    )
+    assert infer_roles(roled) == {1: "patient", 2: "clinician"}
+
+
+def test_drafting_is_deterministic_and_one_section_can_be_redrafted():
+    first = draft_sections(request_for(HP, CHEST_PAIN))
+    assert draft_sections(request_for(HP, CHEST_PAIN)) == first
+    plan = draft_sections(request_for(HP, CHEST_PAIN, only=("plan",)))
+    assert plan == {"plan": first["plan"]}
 
 
 async def test_the_engine_streams_sections_in_template_order():

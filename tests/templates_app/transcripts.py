@@ -58,3 +58,48 @@ def long_encounter(minutes: int = 30):
     per_round = len(ENCOUNTER) * 4  # seconds
     rounds = max(1, minutes * 60 // per_round)
     return encounter_segments(ENCOUNTER * rounds)
+
+
+# Small dialogues for the offline drafter's tests, (speaker, text) as above.
+CHEST_PAIN = [
+    (0, "Good morning, Mr. Jones. What brings you in today?"),
+    (1, "I've had chest pain for two days."),
+    (0, "Does it spread to your arm?"),
+    (1, "Sometimes down my left arm."),
+    (0, "Any fever or cough?"),
+    (1, "No."),
+    (0, "Do you smoke?"),
+    (1, "No, never."),
+    (0, "Okay."),
+    (1, "Mm-hmm."),
+    (0, "What medications do you take?"),
+    (1, "I take metformin 500 mg twice a day."),
+    (0, "Any allergies to medications?"),
+    (1, "I'm allergic to sulfa. I get a rash with it."),
+    (0, "Let me examine you. Your blood pressure is 150 over 90 and your pulse is 88."),
+    (0, "Your lungs are clear and I hear no murmurs."),
+    (0, "So let's talk about my assessment and plan."),
+    (0, "For your chest pain, I think this is likely angina."),
+    (0, "I'm going to order an ECG and start aspirin 81 mg daily."),
+    (0, "For his diabetes, I want him to continue the metformin."),
+    (0, "I'll see you back in two weeks. Does that sound good?"),
+    (1, "Okay, thank you, doctor."),
+]
+
+NEGATIONS = [
+    (0, "Any other symptoms?"),
+    (1, "No fever, no cough."),
+    (0, "Any nausea or vomiting?"),
+    (1, "No, not that I've noticed."),
+]
+
+# Speech recognition without punctuation, as in ACI-Bench's `aci` subset.
+UNPUNCTUATED = [
+    (0, "okay so how long have you had the headache"),
+    (
+        1,
+        "about three days it gets worse at night i took some tylenol but it did not help",
+    ),
+    (0, "okay any vision changes"),
+    (1, "no"),
+]

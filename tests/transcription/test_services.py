@@ -1,7 +1,11 @@
 """Writes of the transcription app."""
 
+import importlib
+import inspect
+
 import pytest
 
+from accounts.models import AuditLog
 from noumaris.errors import ForbiddenError
 from transcription import services
 from transcription.engines import Result
@@ -81,3 +85,34 @@ def test_no_session_without_consent_or_the_feature(resident, resident2):
 def test_a_physician_records_without_an_institution(physician):
     session = services.session_start(user=physician, engine="offline", consent=True)
     assert session.institution is None and session.consent_confirmed_by == physician
+
+
+def test_reading_someone_elses_transcript_is_an_audited_service(resident, attending):
+    session = services.session_start(user=resident, engine="offline", consent=True)
+    services.segment_append(session_id=session.pk, result=final("a"), seq=1)
+    own = services.transcript_read(user=resident, session=session)
+    assert [s.text for s in own] == ["a"]
+    assert not AuditLog.objects.filter(action="TRANSCRIPT_VIEWED").exists()
+    services.transcript_read(user=attending, session=session, ip_address="10.0.0.9")
+    [row] = AuditLog.objects.filter(action="TRANSCRIPT_VIEWED")
+    assert (row.actor, row.target_id, row.ip_address) == (
+        attending,
+        str(session.pk),
+        "10.0.0.9",
+    )
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "accounts.selectors",
+        "institutions.selectors",
+        "transcription.selectors",
+        "templates_app.selectors",
+    ],
+)
+def test_selectors_only_read(module):
+    """A read that writes (an audit row, a row) is a service, not a selector."""
+    source = inspect.getsource(importlib.import_module(module))
+    assert "audit_record" not in source
+    assert ".save(" not in source and ".create(" not in source

@@ -86,7 +86,7 @@ class SegmentListApi(ListApi):
     def get(self, request, pk: int):
         filters = self.query(self.FilterSerializer)
         session = selectors.session_get_for_owner(user=request.user, session_id=pk)
-        segments = selectors.transcript_read(
+        segments = services.transcript_read(
             user=request.user,
             session=session,
             ip_address=client_ip(request),

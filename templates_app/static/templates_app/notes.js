@@ -101,7 +101,7 @@
   function setBusy(on) {
     busy = on;
     document.querySelectorAll('#generate, [data-action="regenerate"], [data-action="edit"], #sign-button')
-      .forEach(function (b) { b.disabled = on; });
+      .forEach(function (b) { b.disabled = on || b.dataset.blocked === "1"; });
   }
 
   /* --- Streaming: POST .../generate and read its server-sent events --- */
@@ -164,12 +164,52 @@
         var tokens = d.input_tokens || d.output_tokens ? " \u00b7 " + d.input_tokens + " in / " + d.output_tokens + " out tokens" : "";
         engine.textContent = drafter.engine + " \u00b7 " + drafter.model + tokens;
       }
-      if (d.generation === "complete") {
+      if (d.revision !== undefined) config.dataset.revision = d.revision;
+      if (d.generation === "complete" && d.open_flags) {
+        showStatus("warning", "Draft complete, not ready to sign: " + d.open_flags + " statement" + (d.open_flags === 1 ? " is" : "s are") +
+          " flagged against the transcript. Edit each one, or confirm it as checked.");
+      } else if (d.generation === "complete") {
         showStatus("success", "Draft complete. Check each section against the transcript, then sign.");
       }
+      refreshReview();
       var gen = document.getElementById("generate");
       if (gen) gen.textContent = "Redraft all";
     }
+  }
+
+  /* Flags, the sign panel and the labels come from the server's page: fetch it
+     again and swap those parts in (one rendering, in the Django template). */
+  function refreshReview() {
+    return fetch(location.pathname, { credentials: "same-origin" }).then(function (res) {
+      return res.ok ? res.text() : null;
+    }).then(function (html) {
+      if (!html) return;
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      ["review-alerts", "flag-count", "note-engine", "engine-note", "sign-blocked"].forEach(function (id) {
+        var fresh = doc.getElementById(id), old = document.getElementById(id);
+        if (fresh && old) old.replaceWith(fresh);
+        else if (old) old.remove();
+        else if (fresh && id === "flag-count") document.getElementById("note-engine").after(fresh);
+        else if (fresh && id === "engine-note") document.querySelector(".note-meta").after(fresh);
+        else if (fresh && id === "sign-blocked" && document.getElementById("sign-confirm-box")) {
+          document.getElementById("sign-confirm-box").closest("label").before(fresh);
+        }
+      });
+      doc.querySelectorAll(".note-section").forEach(function (fresh) {
+        var sec = section(fresh.dataset.key);
+        var list = part(sec, "flag-list"), freshList = part(fresh, "flag-list");
+        if (list && freshList) list.replaceWith(freshList);
+      });
+      // the sign form keeps what was chosen in it; only whether it is blocked changes
+      var button = document.getElementById("sign-button");
+      var freshButton = doc.getElementById("sign-button");
+      if (button && freshButton) {
+        button.dataset.blocked = freshButton.dataset.blocked || "";
+        button.disabled = busy || button.dataset.blocked === "1";
+      }
+      var freshConfig = doc.getElementById("note-config");
+      if (freshConfig) config.dataset.revision = freshConfig.dataset.revision;
+    }).catch(function () { /* the page still shows the server's last word */ });
   }
 
   function generate(sectionKey) {
@@ -255,16 +295,22 @@
         method: "PATCH",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-        body: JSON.stringify({ sections: sections })
+        body: JSON.stringify({ sections: sections, revision: +config.dataset.revision })
       }).then(function (res) {
-        return res.json().then(function (j) { return { ok: res.ok, body: j }; });
+        return res.json().then(function (j) { return { ok: res.ok, status: res.status, body: j }; });
       }).then(function (r) {
+        if (r.status === 409 && r.body.conflicts && r.body.conflicts[key]) {
+          showConflict(error, r.body, key);
+          return;
+        }
         if (!r.ok) {
           error.hidden = false;
           error.textContent = r.body.detail + (r.body.errors ? ": " + JSON.stringify(r.body.errors) : "");
           return;
         }
         error.hidden = true;
+        error.textContent = "";
+        config.dataset.revision = r.body.revision;
         var saved = r.body.sections.filter(function (s) { return s.key === key; })[0];
         renderText(body, saved ? saved.text : text);
         form.hidden = true;
@@ -276,12 +322,39 @@
           b.textContent = "Edited";
           sec.querySelector(".section-badges").appendChild(b);
         }
+        refreshReview();
       }).catch(function () {
         error.hidden = false;
         error.textContent = "Not saved: the connection failed. Try again.";
       });
     });
   });
+
+  /* A stale save: nothing was saved; show what is saved now beside the text typed.
+     Saving again (on the revision now shown) replaces it deliberately. */
+  function showConflict(box, body, key) {
+    var c = body.conflicts[key];
+    box.hidden = false;
+    box.textContent = "";
+    var p = document.createElement("p");
+    p.textContent = body.detail;
+    box.appendChild(p);
+    var cols = document.createElement("div");
+    cols.className = "conflict-cols";
+    [["Saved by the other edit", c.theirs, "theirs"], ["Your text (not saved)", c.yours, "yours"]].forEach(function (col) {
+      var div = document.createElement("div");
+      div.dataset.role = "conflict-" + col[2];
+      var h = document.createElement("h3");
+      h.textContent = col[0];
+      var pre = document.createElement("pre");
+      pre.textContent = col[1] || "(empty)";
+      div.appendChild(h);
+      div.appendChild(pre);
+      cols.appendChild(div);
+    });
+    box.appendChild(cols);
+    config.dataset.revision = body.revision;
+  }
 
   /* --- Citation popovers: hover, focus or tap shows the cited words and time --- */
   var pinned = null;

@@ -105,7 +105,7 @@ class FakeProvider:
             "OIDC_RP_CLIENT_ID": WEB_CLIENT_ID,
             "OIDC_RP_CLIENT_SECRET": WEB_CLIENT_SECRET,
             "OIDC_API_AUDIENCE": WEB_CLIENT_ID,
-            "AUTHENTICATION_BACKENDS": ["accounts.oidc.NoumarisOIDCBackend"],
+            "AUTHENTICATION_BACKENDS": ["institutions.oidc.InstitutionsOIDCBackend"],
             **extra,
         }
         for name, value in values.items():

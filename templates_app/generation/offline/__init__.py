@@ -1,0 +1,236 @@
+"""The embedded default engine: a deterministic clinical drafter.
+
+It organises what was said into statements; it does not write clinical reasoning.
+The transcript is split into utterances (dialogue.py), turned into third-person
+statements with their categories and citations (statements.py), and each statement
+is filed under the template section that takes its category (classify.py): one
+statement a line, each citing the segments it came from (`[S12]`, `[S3, S7]`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+
+from templates_app.generation.base import (
+    DraftEvent,
+    DraftRequest,
+    SectionFinished,
+    SectionSpec,
+    SectionStarted,
+    Segment,
+    TextDelta,
+    Usage,
+)
+from templates_app.generation.offline.classify import (
+    classify,
+    section_categories,
+    section_owners,
+)
+from templates_app.generation.offline.dialogue import infer_roles, utterances
+from templates_app.generation.offline.statements import Statement, draft_statements
+from templates_app.generation.offline.structure import (
+    allergy_with_reaction,
+    medication_lines,
+)
+
+__all__ = [
+    "NOT_DISCUSSED",
+    "OfflineEngine",
+    "classify",
+    "draft_sections",
+    "file_statements",
+    "section_categories",
+]
+
+NOT_DISCUSSED = "Not discussed."
+# Where a category goes when the template has no section of its own for it.
+FALLBACK: dict[str, tuple[str, ...]] = {
+    "complaint": ("history",),
+    "review": ("history",),
+    "past_history": ("history",),
+    "medications": ("past_history", "history"),
+    "allergies": ("medications", "past_history", "history"),
+    "social": ("past_history", "history"),
+    "family": ("past_history", "history"),
+    "mental": ("history",),
+    "risk": ("mental", "history"),
+    "course": ("history",),
+    "exam": ("results",),
+    "results": ("exam",),
+    "assessment": ("plan",),
+    "plan": ("assessment",),
+    "followup": ("plan",),
+    "warnings": ("followup", "plan"),
+    "disposition": ("plan", "followup"),
+    "procedure": ("plan",),
+    "complication": ("procedure", "plan"),
+}
+MAX_COMPLAINT = 2
+SUMMARY = re.compile(
+    r"\b\d+[- ]year[- ]old\b.*\b(with|who|here for|presents|presenting|comes in)\b",
+    re.I,
+)
+_FEMALE = re.compile(
+    r"\b(she|her|herself|hers|mrs|ms|miss|female|woman|lady|girl|ma'am)\b"
+)
+_MALE = re.compile(r"\b(he|him|his|himself|mr|male|man|gentleman|guy|boy|sir)\b")
+
+
+def patient_gender(segments: tuple[Segment, ...]) -> str | None:
+    """'female' or 'male' if the clinician's words say so clearly, else None."""
+    roles = infer_roles(segments)
+    text = " ".join(s.text.lower() for s in segments if roles[s.seq] != "patient")
+    female, male = len(_FEMALE.findall(text)), len(_MALE.findall(text))
+    if female >= 2 and female >= 2 * male:
+        return "female"
+    if male >= 2 and male >= 2 * female:
+        return "male"
+    return None
+
+
+def file_statements(
+    sections: tuple[SectionSpec, ...], segments: tuple[Segment, ...]
+) -> dict[str, list[Statement]]:
+    """Every statement of the transcript under the section that takes it."""
+    filed: dict[str, list[Statement]] = {spec.key: [] for spec in sections}
+    if not sections:
+        return filed
+    owner = section_owners(sections)
+    made = draft_statements(utterances(segments), gender=patient_gender(segments))
+    seen: dict[str, Statement] = {}
+    for statement in made:
+        key = _section_for(statement.category, owner)
+        if key is None:
+            continue
+        if _complaint_full(key, owner, filed):
+            key = _section_for("history", owner) or key
+        twin = seen.get(statement.text.lower())
+        if twin is not None and not statement.heading:
+            twin.seqs = tuple(sorted({*twin.seqs, *statement.seqs}))
+            continue
+        seen[statement.text.lower()] = statement
+        filed[key].append(statement)
+    _summary_as_assessment(filed, owner)
+    _number_problems(filed, owner)
+    _tidy_medications(filed, owner)
+    _tidy_allergies(filed, owner)
+    return filed
+
+
+def _tidy_medications(filed: dict[str, list[Statement]], owner: dict[str, str]) -> None:
+    """In a section of their own, medications as a list: drug, dose, frequency."""
+    key = owner.get("medications")
+    if key is None or key == owner.get("history"):
+        return
+    tidy: list[Statement] = []
+    for statement in filed[key]:
+        lines = medication_lines(statement.text)
+        if not lines:
+            tidy.append(statement)
+            continue
+        tidy.extend(
+            Statement(line, statement.seqs, statement.category) for line in lines
+        )
+    once: dict[str, Statement] = {}
+    for statement in tidy:  # "Tylenol." said three times: one line citing all three
+        twin = once.setdefault(statement.text.lower(), statement)
+        if twin is not statement:
+            twin.seqs = tuple(sorted({*twin.seqs, *statement.seqs}))
+    filed[key] = list(once.values())
+
+
+def _tidy_allergies(filed: dict[str, list[Statement]], owner: dict[str, str]) -> None:
+    """An allergy and the reaction said right after it, as one statement."""
+    key = owner.get("allergies")
+    if key is None:
+        return
+    lines = filed[key]
+    for i in range(len(lines) - 1):
+        first, second = lines[i], lines[i + 1]
+        if first.category != "allergies" or not set(first.seqs) & set(second.seqs):
+            continue
+        merged = allergy_with_reaction(first.text, second.text)
+        if merged:
+            first.text, first.seqs = merged, tuple(sorted({*first.seqs, *second.seqs}))
+            second.text = ""
+    filed[key] = [s for s in lines if s.text]
+
+
+def _complaint_full(key: str, owner: dict[str, str], filed: dict) -> bool:
+    """The chief complaint takes a line or two; the rest of it is history."""
+    own = key == owner.get("complaint") and key != owner.get("history")
+    return own and len(filed[key]) >= MAX_COMPLAINT
+
+
+def _section_for(category: str, owner: dict[str, str]) -> str | None:
+    for candidate in (category, *FALLBACK.get(category, ())):
+        if candidate in owner:
+            return owner[candidate]
+    return None
+
+
+def _summary_as_assessment(
+    filed: dict[str, list[Statement]], owner: dict[str, str]
+) -> None:
+    """No impression said but a plan made: the clinician's own summary line
+    ("a 50-year-old woman with ... who presents for ...") opens the assessment."""
+    key, plan = owner.get("assessment"), owner.get("plan")
+    if key is None or filed[key] or not filed.get(plan or ""):
+        return
+    for statements in filed.values():
+        for statement in statements:
+            if SUMMARY.search(statement.text):
+                copy = Statement(statement.text, statement.seqs, "assessment")
+                filed[key].append(copy)
+                return
+
+
+def _number_problems(filed: dict[str, list[Statement]], owner: dict[str, str]) -> None:
+    """Number the problems the clinician named, in the order they were named."""
+    number = 0
+    for statement in filed.get(owner.get("assessment", ""), []):
+        if statement.heading:
+            number += 1
+            statement.text = f"{number}. {statement.text}"
+
+
+def cite(seqs: tuple[int, ...]) -> str:
+    ordered = sorted(set(seqs))
+    parts: list[str] = []
+    start = prev = ordered[0]
+    for seq in [*ordered[1:], None]:
+        if seq is not None and seq == prev + 1:
+            prev = seq
+            continue
+        parts.append(f"S{start}" if prev == start else f"S{start}-S{prev}")
+        if seq is not None:
+            start = prev = seq
+    return "[" + ", ".join(parts) + "]"
+
+
+def draft_sections(request: DraftRequest) -> dict[str, str]:
+    """The whole draft at once: {section key: text}, for the wanted sections."""
+    filed = file_statements(request.sections, request.segments)
+    return {
+        spec.key: "\n".join(f"{s.text} {cite(s.seqs)}" for s in filed.get(spec.key, []))
+        or NOT_DISCUSSED
+        for spec in request.wanted
+    }
+
+
+class OfflineEngine:
+    name = "offline"
+    model = "offline-drafter-2"
+
+    async def stream(self, request: DraftRequest) -> AsyncIterator[DraftEvent]:
+        # Tenths of a second of CPU (seconds on a process's first draft): off the
+        # event loop.
+        drafted = await asyncio.to_thread(draft_sections, request)
+        for key, text in drafted.items():
+            yield SectionStarted(key)
+            for number, line in enumerate(text.split("\n")):
+                yield TextDelta(key, ("\n" if number else "") + line)
+            yield SectionFinished(key)
+        yield Usage(input_tokens=0, output_tokens=0)

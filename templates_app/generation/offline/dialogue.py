@@ -1,0 +1,347 @@
+"""From transcript segments to utterances: who spoke, sentences, questions.
+
+A segment's speaker role comes from `segment.role` when the transcript has one;
+otherwise the speaker who asks most of the questions is taken for the clinician.
+Each segment is split into sentences (spaCy's sentencizer; unpunctuated speech at the
+words that open a new thought), spoken artefacts mended, and each sentence marked as a
+question or not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from templates_app.generation.base import Segment
+from templates_app.generation.offline import language
+from templates_app.generation.offline.lexicon import DISCOURSE, FILLER_WORDS
+
+CLINICIAN_ROLES = frozenset(
+    [
+        "clinician",
+        "doctor",
+        "physician",
+        "provider",
+        "nurse",
+        "attending",
+        "resident",
+        "np",
+        "pa",
+    ]
+)
+PATIENT_ROLES = frozenset(
+    ["patient", "caregiver", "parent", "family", "relative", "guardian"]
+)
+QUESTION_START = re.compile(
+    r"^(do|does|did|are|is|was|were|have|has|had|can|could|would|will|should|any|"
+    r"anything|how|what|when|where|which|who|why|what's|how's|where's|tell me|"
+    r"describe|you're|you've|you have|you are|you were)\b"
+)
+NOT_A_QUESTION = re.compile(r"^(what|how|when|where|why) (i|we|i'm|we're|i've|they)\b")
+TAG_QUESTION = re.compile(
+    r",?\s*\b(okay|ok|right|alright|all right|yeah|sound good|does that sound good|"
+    r"does that make sense|how does that sound|is that okay|you know|correct)\s*\?$"
+)
+# Where unpunctuated speech starts a new thought.
+SPLIT_BEFORE = frozenset(
+    [
+        "okay",
+        "alright",
+        "so",
+        "now",
+        "um",
+        "well",
+        "great",
+        "good",
+        "yeah",
+        "any",
+        "anything",
+        "how",
+        "what",
+        "when",
+        "where",
+        "which",
+        "why",
+        "tell",
+        "let's",
+        "lets",
+    ]
+)
+SPLIT_BEFORE_PAIRS = frozenset(
+    {("and", "then"), ("do", "you"), ("did", "you"), ("are", "you"), ("have", "you"),
+     ("does", "it"), ("is", "it"), ("is", "there"), ("can", "you"), ("i'm", "going"),
+     ("i", "want"), ("i'd", "like"), ("i", "would"), ("we're", "going"), ("i", "think"),
+     ("how", "about"), ("were", "you"), ("has", "it"), ("i'm", "gonna"), ("if", "you"),
+     ("we", "will"), ("i", "will"), ("i'll",), ("you", "have")}
+)  # fmt: skip
+
+
+# A new subject after these words continues the clause ("and I", "that it").
+JOINERS = frozenset(
+    [
+        "and",
+        "but",
+        "so",
+        "that",
+        "because",
+        "when",
+        "if",
+        "as",
+        "since",
+        "than",
+        "or",
+        "what",
+        "where",
+        "how",
+        "why",
+        "like",
+        "cause",
+        "until",
+        "think",
+        "know",
+        "guess",
+        "mean",
+        "said",
+        "thought",
+        "whether",
+        "while",
+        "before",
+        "after",
+        "once",
+        "do",
+        "did",
+        "does",
+        "can",
+        "could",
+        "would",
+        "will",
+        "should",
+        "am",
+        "was",
+        "were",
+        "is",
+        "are",
+        "have",
+        "had",
+        "has",
+    ]
+)
+# A piece ending on these words was cut mid-thought ("based on her exam and from").
+DANGLING = frozenset(
+    [
+        "and",
+        "or",
+        "but",
+        "to",
+        "of",
+        "from",
+        "for",
+        "with",
+        "the",
+        "a",
+        "an",
+        "on",
+        "in",
+        "that",
+        "if",
+        "because",
+        "so",
+        "at",
+        "by",
+        "is",
+        "are",
+        "was",
+        "were",
+        "my",
+        "your",
+        "his",
+        "her",
+        "their",
+        "this",
+    ]
+)
+CLAUSE_VERBS = frozenset(
+    [
+        "gets",
+        "got",
+        "is",
+        "was",
+        "hurts",
+        "hurt",
+        "started",
+        "starts",
+        "feels",
+        "felt",
+        "comes",
+        "came",
+        "goes",
+        "went",
+        "does",
+        "did",
+        "has",
+        "had",
+        "seems",
+        "happens",
+        "happened",
+        "keeps",
+        "kept",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Utterance:
+    seqs: tuple[int, ...]
+    role: str | None  # "clinician", "patient" or None when nobody can tell
+    text: str  # mended, still in the speaker's own person
+    question: bool
+
+
+def role_of(segment: Segment) -> str | None:
+    given = str(getattr(segment, "role", None) or "").lower()
+    if given in CLINICIAN_ROLES:
+        return "clinician"
+    if given in PATIENT_ROLES:
+        return "patient"
+    return None
+
+
+def infer_roles(segments: tuple[Segment, ...]) -> dict[int, str | None]:
+    """Each segment's role: given, else the speaker asking most questions is the clinician."""
+    roles = {s.seq: role_of(s) for s in segments}
+    unknown = [s for s in segments if roles[s.seq] is None and s.speaker is not None]
+    speakers = {s.speaker for s in unknown}
+    if not speakers:
+        return roles
+    asked: Counter = Counter()
+    for segment in unknown:
+        text = segment.text.lower()
+        asked[segment.speaker] += text.count("?") + len(re.findall(r"\byour?\b", text))
+    clinician = max(sorted(speakers), key=lambda sp: asked[sp])
+    for segment in unknown:
+        roles[segment.seq] = "clinician" if segment.speaker == clinician else "patient"
+    return roles
+
+
+def utterances(segments: tuple[Segment, ...]) -> list[Utterance]:
+    """Sentences of the transcript in order, each with its segment, role and kind."""
+    roles = infer_roles(segments)
+    punctuated = sum(bool(re.search(r"[.?!]", s.text)) for s in segments) >= 0.3 * len(
+        segments
+    )
+    out: list[Utterance] = []
+    for segment in segments:
+        role = roles[segment.seq]
+        text = segment.text.strip()
+        if out and _continues(out[-1], role, text):
+            previous = out.pop()  # a sentence cut by the other speaker's "mm-hmm"
+            text = previous.text.rstrip("-. ") + " " + text.lstrip(".- ")
+            seqs = (*previous.seqs, segment.seq)
+        else:
+            seqs = (segment.seq,)
+        for sentence in split(text, punctuated=punctuated):
+            out.append(_utterance(seqs, role, sentence))
+    return out
+
+
+def _continues(last: Utterance, role: str | None, text: str) -> bool:
+    return last.role == role and (
+        text.startswith((".", "-")) or last.text.endswith("-")
+    )
+
+
+def _utterance(seqs: tuple[int, ...], role: str | None, sentence: str) -> Utterance:
+    low = sentence.lower()
+    question = low.endswith("?") and not TAG_QUESTION.search(low)
+    if not question and role != "patient" and not re.search(r"[.!]$", low):
+        core = strip_discourse(low)
+        question = bool(QUESTION_START.match(core)) and not NOT_A_QUESTION.match(core)
+    if role is None and question:
+        role = "clinician"
+    return Utterance(seqs, role, sentence, question)
+
+
+def split(text: str, *, punctuated: bool = True) -> list[str]:
+    """Sentences of a segment's text; unpunctuated speech split at new thoughts."""
+    mended = language.mend(text)
+    out: list[str] = []
+    for sentence in language.sentences(mended):
+        words = sentence.split()
+        if not punctuated and len(words) > 10:
+            out.extend(_split_unpunctuated(words))
+        else:
+            out.append(sentence)
+    return [s for s in out if s.strip(" .,?!")]
+
+
+def _split_unpunctuated(words: list[str]) -> list[str]:
+    pieces: list[list[str]] = [[]]
+    for i, word in enumerate(words):
+        low = word.lower()
+        pair = (low, words[i + 1].lower() if i + 1 < len(words) else "")
+        starts = (
+            low in SPLIT_BEFORE
+            or pair in SPLIT_BEFORE_PAIRS
+            or (low,) in SPLIT_BEFORE_PAIRS
+            or _new_clause(words, i)
+        )
+        if starts and len(pieces[-1]) >= 2 and not _mid_phrase(words, i):
+            pieces.append([])
+        pieces[-1].append(word)
+    merged: list[list[str]] = []
+    for piece in pieces:
+        short = len(piece) < 4 and piece[0].lower() not in DISCOURSE
+        cut = merged and merged[-1][-1].lower() in DANGLING
+        if merged and (short or cut):
+            merged[-1].extend(piece)  # "much pain", "with her shoulder": a tail
+        else:
+            merged.append(piece)
+    return [" ".join(piece) for piece in merged if piece]
+
+
+def _new_clause(words: list[str], i: int) -> bool:
+    """'... three days it gets worse at night i took ...': a new subject starts here."""
+    low, prev = words[i].lower(), words[i - 1].lower()
+    if prev in JOINERS:
+        return False
+    if low in {"i", "i'm", "i've", "i'd", "i'll"}:
+        return True
+    following = words[i + 1].lower() if i + 1 < len(words) else ""
+    return low in {"it", "it's", "she", "he"} and following in CLAUSE_VERBS
+
+
+def _mid_phrase(words: list[str], i: int) -> bool:
+    """'know what', 'so far', 'and when': the cue word is inside a phrase here."""
+    prev = words[i - 1].lower()
+    return prev in {
+        "know",
+        "about",
+        "is",
+        "that",
+        "not",
+        "as",
+        "feel",
+        "looks",
+        "very",
+        "pretty",
+        "and",
+    }
+
+
+def strip_discourse(text: str) -> str:
+    """Drop leading 'okay, so, well, and' and the like."""
+    words = text.split()
+    while words and words[0].strip(",.").lower() in DISCOURSE and len(words) > 1:
+        words = words[1:]
+    return " ".join(words).lstrip(", ")
+
+
+def content_words(text: str) -> list[str]:
+    words = re.findall(r"[a-z0-9']+", text.lower())
+    return [w for w in words if w not in FILLER_WORDS]
+
+
+def is_filler(text: str) -> bool:
+    """An acknowledgement, thanks or back-channel: nothing for the record."""
+    return len(content_words(text)) == 0

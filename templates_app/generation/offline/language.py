@@ -1,0 +1,384 @@
+"""The language side of the offline drafter: tokens, sentences, negation, drugs, person.
+
+spaCy's blank English pipeline tokenises and splits sentences; negspacy's clinical
+termset marks negated findings; `drug-named-entity-recognition` (its list ships in
+the package) finds drug names. Nothing is fetched: everything loads from installed
+packages on first use and is kept for the process.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+
+from templates_app.generation.offline.lexicon import (
+    ADVERBS,
+    FINDINGS,
+    IRREGULAR_PAST,
+    MODALS,
+)
+
+# Spoken-text artefacts of speech recognition and transcribers, mended before anything.
+_MENDS = (
+    (re.compile(r"\b(gon|wan|got) na\b"), lambda m: {"gon": "going to", "wan": "want to", "got": "got to"}[m.group(1)]),
+    (re.compile(r"\b(\w+) n't\b"), lambda m: m.group(1) + "n't"),
+    (re.compile(r" (['’](?:s|re|ve|ll|d|m))\b"), lambda m: m.group(1)),
+    (re.compile(r"\b(\w+)-\s+(?=\w)"), lambda m: "" if len(m.group(1)) <= 3 else m.group(0)),
+    (re.compile(r"\s+([,.?!;:%])"), lambda m: m.group(1)),
+    (re.compile(r"\$\s+(\d)"), lambda m: "$" + m.group(1)),
+    (re.compile(r"(?:\.\s*){2,}|…"), lambda m: ", "),
+    (re.compile(r"\b(um+|uh+|er+m?|hmm+|mm+)\b[,.]?\s*", re.I), lambda m: ""),
+    (re.compile(r"\b([\w']+)(?:,? \1\b)+", re.I), lambda m: m.group(1)),
+    (re.compile(r",\s*(you know|i mean)\b(?=[,.?!])|\b(you know|i mean),\s*", re.I), lambda m: ""),
+    (re.compile(r"(?<!\blet )(?<!\bdo )(?<!\bdid )(?<!\bif )(?<!\bto )(?<!\bwhat )\b(you know|i mean)\b ", re.I), lambda m: ""),
+    (re.compile(r"\s{2,}"), lambda m: " "),
+    (re.compile(r",(\s*,)+"), lambda m: ","),
+    (re.compile(r"(^|[.?!]\s)[,;]\s*"), lambda m: m.group(1)),
+)  # fmt: skip
+
+
+def mend(text: str) -> str:
+    """Undo tokenised contractions, stutters, fillers and doubled words."""
+    text = " " + text.strip() + " "
+    for pattern, replace in _MENDS:
+        text = pattern.sub(replace, text)
+    return text.strip(" ,;-")
+
+
+# One load per process, even when the start-up preload and a first draft race.
+_LOADING = threading.RLock()
+
+
+def preload() -> None:
+    """Load spaCy, negspacy's termset and the drug list now (seconds, once)."""
+    nlp()
+    _drug_finder()
+
+
+def nlp():
+    with _LOADING:
+        return _nlp()
+
+
+@functools.cache
+def _nlp():
+    """spaCy's blank English with a sentencizer, finding rules and negspacy's Negex."""
+    import spacy
+    from negspacy import negation  # noqa: F401  (registers the "negex" factory)
+    from negspacy.termsets import termset
+
+    pipeline = spacy.blank("en")
+    pipeline.add_pipe("sentencizer")
+    ruler = pipeline.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    ruler.add_patterns([{"label": "FINDING", "pattern": term} for term in FINDINGS])
+    pipeline.add_pipe(
+        "negex",
+        config={
+            "neg_termset": termset("en_clinical").get_patterns(),
+            "ent_types": ["FINDING"],
+        },
+    )
+    return pipeline
+
+
+def tokenizer_only(text: str):
+    return nlp().make_doc(text)
+
+
+def _drug_finder():
+    with _LOADING:
+        return _load_drug_finder()
+
+
+@functools.cache
+def _load_drug_finder():
+    from drug_named_entity_recognition import find_drugs
+
+    find_drugs(["aspirin"])  # loads the package's drug list once
+    return find_drugs
+
+
+def drugs(text: str) -> list[str]:
+    """Drug names in `text`, as the package's list spells them."""
+    words = re.findall(r"[a-z][a-z0-9-]+", text.lower())
+    if not words:
+        return []
+    found = _drug_finder()(words)
+    return [match[0]["name"] for match in found if len(match[0]["name"]) > 3]
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of one segment's text, by spaCy's sentencizer."""
+    doc = nlp().get_pipe("sentencizer")(tokenizer_only(text))
+    return [s.text.strip() for s in doc.sents if s.text.strip()]
+
+
+def negated_findings(text: str) -> tuple[list[str], list[str]]:
+    """(negated, affirmed) findings named in `text`, by negspacy."""
+    doc = nlp()(text)
+    negated = [e.text.lower() for e in doc.ents if e._.negex]
+    affirmed = [e.text.lower() for e in doc.ents if not e._.negex]
+    return negated, affirmed
+
+
+# Person: the patient's "I" and the clinician's "you" both become the patient.
+_PRONOUNS = {
+    "female": {"subj": "she", "obj": "her", "poss": "her", "refl": "herself", "own": "hers"},
+    "male": {"subj": "he", "obj": "him", "poss": "his", "refl": "himself", "own": "his"},
+    None: {"subj": "the patient", "obj": "them", "poss": "their", "refl": "themselves", "own": "theirs"},
+}  # fmt: skip
+_SUBJECT_BEFORE = {
+    "", "and", "but", "so", "if", "when", "that", "because", "since", "as", "then",
+    "until", "or", "where", "while", "before", "after", "once", "unless", "whether",
+    "how", "what", "why", "though", "although", "than", "whenever", "okay", "yes",
+    "no", "now", "also", "maybe", "think", "guess", "said", "sure", "like",
+}  # fmt: skip
+_BE = {"am": "is", "are": "is", "'m": "is", "'re": "is", "were": "was", "was": "was"}
+_WORD = re.compile(r"['’]?[A-Za-z\d]+(?:['’./:,-][A-Za-z\d]+)*%?|[^\sA-Za-z\d]")
+_NOT_VERBS = frozenset(
+    [
+        "and",
+        "or",
+        "but",
+        "to",
+        "the",
+        "a",
+        "an",
+        "at",
+        "in",
+        "on",
+        "for",
+        "with",
+        "of",
+        "from",
+        "by",
+        "about",
+        "as",
+        "that",
+        "this",
+        "these",
+        "those",
+        "my",
+        "your",
+        "his",
+        "her",
+        "their",
+        "our",
+        "its",
+        "and",
+        "i",
+        "you",
+        "he",
+        "she",
+        "we",
+        "they",
+        "it",
+        "me",
+        "him",
+        "them",
+        "us",
+        "so",
+        "if",
+        "when",
+        "then",
+        "because,",
+        "know",
+        "okay",
+    ]
+)
+
+
+def third_person(text: str, *, speaker: str, gender: str | None) -> str:
+    """Rewrite the patient's first person (or the clinician's second) as third person."""
+    forms = _PRONOUNS[gender]
+    words = _WORD.findall(text.replace("’", "'"))
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        low = word.lower()
+        prev = out[-1].lower() if out else ""
+        if prev in {",", ";", ":"}:
+            prev = ""
+        subject = _subject_form(low, speaker)
+        if subject is not None:
+            verb_at = _skip_adverbs(words, i + 1)
+            out.append(forms["subj"])
+            if subject:  # a contraction carried the verb
+                out.extend(words[i + 1 : verb_at])
+                out.append(subject)
+                i = verb_at
+                continue
+            out.extend(words[i + 1 : verb_at])
+            if verb_at < len(words):
+                out.append(agree(words[verb_at]))
+            i = verb_at + 1
+            continue
+        if speaker == "patient" and low in {"me", "my", "mine", "myself"}:
+            out.append({"me": forms["obj"], "my": forms["poss"], "mine": forms["own"], "myself": forms["refl"]}[low])  # fmt: skip
+        elif speaker == "clinician" and low in {"you", "your", "yours", "yourself"}:
+            if low == "you" and (prev in _SUBJECT_BEFORE or _verb_next(words, i + 1)):
+                verb_at = _skip_adverbs(words, i + 1)
+                out.append(forms["subj"])
+                out.extend(words[i + 1 : verb_at])
+                if verb_at < len(words):
+                    out.append(agree(words[verb_at]))
+                i = verb_at + 1
+                continue
+            out.append({"you": forms["obj"], "your": forms["poss"], "yours": forms["own"], "yourself": forms["refl"]}[low])  # fmt: skip
+        else:
+            out.append(word)
+        i += 1
+    return _join(out)
+
+
+_VERBS_AFTER_YOU = frozenset(
+    [
+        "are",
+        "were",
+        "have",
+        "had",
+        "do",
+        "did",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "may",
+        "might",
+        "must",
+        "feel",
+        "felt",
+        "take",
+        "took",
+        "need",
+        "want",
+        "go",
+        "went",
+        "get",
+        "got",
+        "see",
+        "saw",
+        "know",
+        "think",
+        "said",
+        "told",
+        "mentioned",
+        "noticed",
+        "started",
+        "stopped",
+        "tried",
+        "use",
+        "used",
+        "still",
+        "also",
+        "just",
+        "don't",
+        "didn't",
+        "haven't",
+        "aren't",
+        "weren't",
+        "can't",
+        "won't",
+        "wouldn't",
+        "couldn't",
+        "shouldn't",
+        "seem",
+        "look",
+        "sound",
+        "hurt",
+        "fell",
+        "have",
+        "been",
+        "probably",
+    ]
+)
+
+
+def _verb_next(words: list[str], at: int) -> bool:
+    """'I know you were having...': the word after 'you' makes it the subject."""
+    if at >= len(words):
+        return False
+    following = words[at].lower()
+    return following in _VERBS_AFTER_YOU
+
+
+def _subject_form(low: str, speaker: str) -> str | None:
+    """None if not the speaker's subject pronoun; else '' or the verb its contraction held."""
+    if speaker == "patient":
+        table = {"i": "", "i'm": "is", "i've": "has", "i'd": "would", "i'll": "will"}
+    elif speaker == "clinician":
+        table = {"you're": "is", "you've": "has", "you'd": "would", "you'll": "will"}
+    else:
+        return None
+    return table.get(low)
+
+
+def _skip_adverbs(words: list[str], at: int) -> int:
+    while at < len(words) and (
+        words[at].lower() in ADVERBS or _adverb_ly(words[at].lower())
+    ):
+        at += 1
+    return at
+
+
+def _adverb_ly(word: str) -> bool:
+    return (
+        len(word) > 4
+        and word.endswith("ly")
+        and word not in {"apply", "supply", "reply", "fly"}
+    )
+
+
+def agree(verb: str, *, present: bool = False) -> str:
+    """The third-person singular of the verb after a subject pronoun ("present": the
+    verb is known to be in the present tense, so "spread" is not a past)."""
+    low = verb.lower()
+    if low in _BE:
+        return _BE[low]
+    if low in {"have", "'ve"}:
+        return "has"
+    if low == "do":
+        return "does"
+    if low in {"don't", "dont"}:
+        return "doesn't"
+    if low in {"haven't"}:
+        return "hasn't"
+    if low in {"aren't"}:
+        return "isn't"
+    if (
+        low in _NOT_VERBS
+        or not low.isalpha()
+        or low in MODALS
+        or (low in IRREGULAR_PAST and not present)
+        or (low.endswith("ed") and not low.endswith("eed"))
+        or low.endswith(("n't", "s"))
+        or len(low) <= 1
+    ):
+        return verb
+    if re.search(r"[^aeiou]y$", low):
+        return low[:-1] + "ies"
+    if low.endswith(("sh", "ch", "x", "z", "o")):
+        return low + "es"
+    return low + "s"
+
+
+def _join(words: list[str]) -> str:
+    text = " ".join(words)
+    text = re.sub(r"\s+([,.?!;:%)])", r"\1", text)
+    text = re.sub(r"([($])\s+", r"\1", text)
+    return re.sub(r"\s+(['’](?:s|re|ve|ll|d|m|t))\b", r"\1", text)
+
+
+def sentence_case(text: str) -> str:
+    text = text.strip(" ,;-")
+    if not text:
+        return text
+    text = re.sub(r"\bi\b", "I", text)
+    text = re.sub(r"\bi'(m|ve|d|ll)\b", r"I'\1", text)
+    text = text[0].upper() + text[1:]
+    if text[-1] not in ".?!":
+        text += "."
+    return text

@@ -1,0 +1,518 @@
+"""From utterances to third-person statements, each with its category and citations.
+
+The encounter is walked once, in order, through three phases the clinician's own words
+announce: the history (questions and answers), the examination (findings and results
+dictated), the assessment and plan (what the clinician concluded and will do).
+Greetings, fillers, small talk and questions are dropped; a question is folded into its
+answer; a patient's negated findings become "Denies ...".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from templates_app.generation.offline import language
+from templates_app.generation.offline.classify import classify
+from templates_app.generation.offline.dialogue import (
+    TAG_QUESTION,
+    Utterance,
+    content_words,
+    is_filler,
+    strip_discourse,
+)
+from templates_app.generation.offline.lexicon import (
+    ANSWER_WORDS,
+    ASSISTANT,
+    EXAM_CATEGORIES,
+    GREETING,
+    HISTORY_CATEGORIES,
+    NO,
+    PLAN_CATEGORIES,
+    YES,
+)
+
+EXAM_CUE = re.compile(
+    r"\b(physical exam(ination)?|examine (you|your|him|her|the)|do (a|an|my|your|the) "
+    r"(quick |brief |physical )?exam|take a (quick )?look at|let me (take a )?look|"
+    r"listen to (your|his|her) (heart|lungs|chest)|vital signs|vitals|on (your |his |"
+    r"her )?exam|check (you|your) out|feel your|press on)\b"
+)
+RESULTS_CUE = re.compile(
+    r"\b(x-?rays?|labs?|lab work|blood work|bloodwork|results?|mri|ct scan|cat scan|"
+    r"ultrasound|echo(cardiogram)?|ekg|ecg|a1c|lipid panel|urinalysis|biopsy|imaging|"
+    r"showed|shows|came back)\b"
+)
+AP_STRONG = re.compile(
+    r"\b(assessment|impression|my plan|the plan|treatment plan|plan for you|"
+    r"talk about (the|your|my|a|our) plan|what i think is going on|diagnosis)\b"
+)
+AP_WEAK = re.compile(
+    r"\b(i think (you|this|it|that|he|she)|i'm (concerned|worried)|for your (first|next|"
+    r"last|other) (problem|issue)|going to (prescribe|order|refer|start|put you)|"
+    r"i want you to|i would like (you )?to|i'd like (you )?to|we're going to|"
+    r"let's (go ahead|start|get|talk)|recommend|sounds like you have|you have an?)\b"
+)
+VITALS = re.compile(
+    r"\b(blood pressure|heart rate|pulse|temperature|oxygen|saturation|sats|"
+    r"respiratory rate|bmi)\b.{0,20}\b(\d|normal|elevated|high|low)"
+)
+EXAM_FINDING = re.compile(
+    r"\b(normal|abnormal|clear|positive|negative|tender|tenderness|swelling|swollen|"
+    r"range of motion|decreased|elevated|murmur|gallop|rub|edema|crackles|wheez|rales|"
+    r"bruit|palpation|pain|reflex|strength|intact|appreciate|noted|bilateral|lesion|"
+    r"rash|redness|erythema|warm|effusion|lymph|soft|distended|pulse|pupils|sounds|"
+    r"looks|see|ecchymosis|laceration|wound|mass|nodule|\d)"
+)
+PLAN_WORDS = re.compile(
+    r"\b(going to|gonna|will|'ll|want (you|him|her|them)? ?to|would like|'d like|"
+    r"prescrib|order|refer|start|continue|increase|decrease|stop|schedule|follow[- ]?up|"
+    r"come back|see (you|him|her|them) (back|again|in)|recommend|take|check|repeat|"
+    r"monitor|send|give|put (you|him|her)|let's|need to|should|plan|therapy|"
+    r"physical therapy|surgery|mri|x-?ray|labs?|blood work|referral|medication)\b"
+)
+ASSESS_WORDS = re.compile(
+    r"\b(i think|likely|probably|consistent with|diagnos|suspect|concern|worried|"
+    r"looks like|sounds like|(you|he|she|the patient) (has|have) an?|impression|"
+    r"assessment|stable|improv|well controlled|controlled|doing well|due to|caused|"
+    r"strain|sprain|fracture|infection|itis\b|disease|syndrome|disorder)"
+)
+PROBLEM = re.compile(
+    r"^(?:(?:and|so|now|okay|alright|then|next|lastly|finally|also),? )*"
+    r"(?:for|from|on|about|regarding|in terms of|as far as|with regards? to|as for|"
+    r"moving on to) "
+    r"(?:your|his|her|their|the) (?:(?:first|second|third|next|last|other) "
+    r"(?:problem|issue),? (?:your |the |of )?)?"
+    r"(?P<name>[a-z0-9' -]{3,40}?)(?=,|\.| i | i'm | we | you | he | she | it | "
+    r"that | is | are | let's | what | my | there | so | which |$)"
+)
+DENY_QUESTION = re.compile(
+    r"^(?:and |so |also )*(?:any(?:thing)?|(?:do|did) (?:you|he|she) (?:have|get|notice|"
+    r"experience|feel)|(?:have|has) (?:you|he|she) (?:had|noticed|experienced|been having|"
+    r"felt|had any)|(?:are|were) (?:you|he|she) (?:having|experiencing|getting|feeling)|"
+    r"how about|what about|no)\b\s*(?:other |any |symptoms like |symptoms of )*(?P<what>.+)$"
+)
+INVERTED = re.compile(
+    r"^(?:and |so |also )*(?P<aux>do|does|did|are|is|were|was|have|has|can|could|will|"
+    r"would)(?P<neg>n't)? (?P<subj>you|it|that|this|the \w+) (?P<rest>.+)$"
+)
+DECLARATIVE_Q = re.compile(
+    r"^(?:and |so |also )*(?P<subj>you|you're|you've|your \w+) (?P<rest>.+)$"
+)
+
+
+VAGUE_TAIL = re.compile(
+    r",?\s*\b(or |and )?(anything|something|things|any) (like that|else|of that sort)\b|"
+    r",?\s*\bor anything\b|\blike that\b"
+)
+GENERIC = frozenset(
+    [
+        "symptoms",
+        "symptom",
+        "issues",
+        "issue",
+        "problems",
+        "problem",
+        "things",
+        "thing",
+        "other",
+        "concerns",
+        "changes",
+        "else",
+        "that",
+        "this",
+        "it",
+        "like",
+        "with",
+    ]
+)
+PROCESS = re.compile(
+    r"^(let's|let me|i'm going to|i am going to|i want to|i'd like to|i'm just going|"
+    r"we're going to|we'll|it sounds like we|sounds like we|i'm gonna)\b"
+)
+ANNOUNCEMENT = frozenset(
+    [
+        "talk",
+        "little",
+        "bit",
+        "let's",
+        "go",
+        "over",
+        "assessment",
+        "plan",
+        "my",
+        "your",
+        "her",
+        "his",
+        "their",
+        "about",
+        "just",
+        "want",
+        "i",
+        "to",
+        "for",
+        "so",
+        "now",
+        "the",
+        "and",
+        "a",
+        "of",
+        "i'm",
+        "going",
+        "some",
+        "discuss",
+    ]
+)
+
+
+SUBJECT_START = re.compile(
+    r"^(i|i'm|i've|i'd|it|it's|she|he|we|they|that|that's|there|my \w+ (is|was))\b"
+)
+WH_TOPIC = re.compile(
+    r"^(?:when|where|what|how long|how much|how often|how many|how|which)(?: \w+)? "
+    r"(?:was|is|were|are|did|does|do|has|have) (?:your|the|his|her) "
+    r"(?P<topic>[\w' -]{3,40}?)\??$"
+)
+
+
+@dataclass(slots=True)
+class Statement:
+    text: str
+    seqs: tuple[int, ...]
+    category: str
+    problem: int = 0  # the assessment-and-plan problem it belongs to, 0 for none
+    heading: bool = False  # the name of a problem, opening its lines
+
+
+@dataclass(slots=True)
+class Walk:
+    gender: str | None
+    total: int
+    phase: str = "history"
+    last_history: str = "history"
+    question: Utterance | None = None
+    answered: Utterance | None = None  # the question the current answer is to
+    answer_seq: int = 0
+    problem: int = 0
+
+
+def draft_statements(items: list[Utterance], *, gender: str | None) -> list[Statement]:
+    """Every statement the transcript supports, in order."""
+    walk = Walk(gender=gender, total=max((u.seqs[-1] for u in items), default=1))
+    out: list[Statement] = []
+    for item, phase in zip(items, phases(items), strict=True):
+        walk.phase = phase
+        if ASSISTANT.match(strip_discourse(item.text.lower())):
+            continue
+        if item.question:
+            walk.question = item if item.role != "patient" else walk.question
+            continue
+        out.extend(_statements_of(walk, item))
+    return [s for s in out if s.text]
+
+
+def phases(items: list[Utterance]) -> list[str]:
+    """history, exam or plan for each utterance, from where the clinician moves on.
+
+    The plan starts at the first clear announcement ("my assessment", "the plan")
+    past the opening third of the visit, else at the first "I think you have",
+    "I want you to" after the examination began or past the middle of the visit.
+    """
+    total = max((u.seqs[-1] for u in items), default=1)
+    spoken = [
+        (i, u.text.lower(), u.seqs[0])
+        for i, u in enumerate(items)
+        if u.role != "patient"
+    ]
+    exam_at = next((i for i, low, _ in spoken if EXAM_CUE.search(low)), len(items))
+    plan_at = next(
+        (i for i, low, seq in spoken if AP_STRONG.search(low) and seq > 0.3 * total),
+        None,
+    )
+    if plan_at is None:
+        plan_at = next(
+            (
+                i
+                for i, low, seq in spoken
+                if AP_WEAK.search(low) and (i > exam_at or seq > 0.45 * total)
+            ),
+            # nobody announced it: the last part of a long visit
+            int(0.7 * len(items)) if len(items) >= 40 else len(items),
+        )
+    return [
+        "plan" if i >= plan_at else "exam" if i >= exam_at else "history"
+        for i in range(len(items))
+    ]
+
+
+def _statements_of(walk: Walk, item: Utterance) -> list[Statement]:
+    question, walk.question = walk.question, None
+    if question is not None:
+        walk.answered, walk.answer_seq = question, item.seqs[-1]
+    if item.role == "patient":
+        if walk.phase == "plan":
+            return []
+        return _patient(walk, item, question)
+    text = TAG_QUESTION.sub(".", item.text).strip()
+    if is_filler(text) or _chatter(text):
+        return []
+    if walk.phase == "plan":
+        return _plan(walk, item, text)
+    if walk.phase == "exam" or VITALS.search(text.lower()):
+        return _exam(walk, item, text)
+    return _clinician_history(walk, item, text)
+
+
+def _chatter(text: str) -> bool:
+    low = text.lower()
+    return bool(GREETING.search(low)) and len(content_words(low)) <= 6
+
+
+def _say(walk: Walk, text: str, role: str | None) -> str:
+    text = strip_discourse(text)
+    if role in {"patient", "clinician"}:
+        text = language.third_person(text, speaker=role, gender=walk.gender)
+    return language.sentence_case(text)
+
+
+def _patient(
+    walk: Walk, item: Utterance, question: Utterance | None
+) -> list[Statement]:
+    text = strip_discourse(item.text.lower())
+    first = re.findall(r"[a-z'-]+", text)[:1]
+    polarity = (
+        "yes"
+        if first and first[0] in YES
+        else "no"
+        if first and first[0] in NO
+        else None
+    )
+    rest = re.sub(
+        r"^(yes|yeah|yep|yup|no|nope|nah|mm-hmm|uh-huh|sure|right)\b[,.]?\s*", "", text
+    )
+    if question is not None and _bare_answer(rest) and walk.phase == "history":
+        folded = _fold(walk, question.text.lower(), polarity or _polarity(rest))
+        if folded:
+            category = _history_category(walk, question.text + " " + folded)
+            return [Statement(folded, (*question.seqs, *item.seqs), category)]
+        return []
+    if len(content_words(rest)) < 2 or _chatter(rest):
+        return []
+    if question is None and walk.answer_seq == item.seqs[-1] and walk.answered:
+        asked = walk.answered.text.lower()  # a later sentence of the same answer
+    else:
+        asked = question.text.lower() if question is not None else ""
+    if not (_clinical(rest) or _clinical(asked)):
+        return []  # small talk: neither the answer nor its question is clinical
+    seqs = (*question.seqs, *item.seqs) if question is not None else item.seqs
+    topic = WH_TOPIC.match(strip_discourse(question.text.lower())) if question else None
+    denied = _denial(text)
+    said = denied or _fragment_fold(walk, question, rest) or _say(walk, rest, "patient")
+    if topic and not denied and len(content_words(rest)) <= 5:
+        name = language.third_person(
+            topic.group("topic"), speaker="clinician", gender=walk.gender
+        )
+        said = language.sentence_case(f"{name}: {said[0].lower()}{said[1:]}")
+    context = asked + " " + rest
+    return [Statement(said, seqs, _history_category(walk, context))]
+
+
+def _bare_answer(text: str) -> bool:
+    """ "not that I've noticed", "nothing like that": a yes or no and no more."""
+    return len([w for w in content_words(text) if w not in ANSWER_WORDS]) < 2
+
+
+def _fragment_fold(walk: Walk, question: Utterance | None, rest: str) -> str | None:
+    """ "Does it spread to your arm?" "Sometimes, down my left arm." -> one statement."""
+    if question is None or len(rest.split()) > 7 or SUBJECT_START.match(rest):
+        return None
+    asked = INVERTED.match(strip_discourse(question.text.lower().rstrip("?. ")))
+    if not asked or asked.group("subj") == "you":
+        return None
+    declared = _declare(walk, asked, "yes")
+    answer = language.third_person(rest, speaker="patient", gender=walk.gender)
+    return f"{declared.rstrip('.')}: {answer.strip(' .')}."
+
+
+def _polarity(text: str) -> str | None:
+    words = re.findall(r"[a-z'-]+", text)
+    if any(w in NO or w.endswith("n't") for w in words):
+        return "no"
+    return "yes" if any(w in YES for w in words) else None
+
+
+def _denial(text: str) -> str | None:
+    """ "no fever, no cough" -> "Denies fever and cough." when nothing else is said."""
+    negated, affirmed = language.negated_findings(text)
+    if not negated or affirmed:
+        return None
+    leftover = content_words(text)
+    cues = {
+        "no",
+        "not",
+        "any",
+        "don't",
+        "haven't",
+        "didn't",
+        "never",
+        "or",
+        "have",
+        "had",
+        "i",
+    }
+    words_of_findings = {w for f in negated for w in f.split()}
+    if len([w for w in leftover if w not in cues and w not in words_of_findings]) > 2:
+        return None
+    return "Denies " + _listing(negated) + "."
+
+
+def _listing(items: list[str]) -> str:
+    unique = list(dict.fromkeys(items))
+    if len(unique) == 1:
+        return unique[0]
+    return ", ".join(unique[:-1]) + " and " + unique[-1]
+
+
+def _fold(walk: Walk, question: str, polarity: str | None) -> str | None:
+    """A yes/no question and its answer as one third-person statement."""
+    if polarity is None:
+        return None
+    question = strip_discourse(question.rstrip("?. ")).lower()
+    asked = DENY_QUESTION.match(question)
+    if asked:
+        what = language.third_person(
+            asked.group("what"), speaker="clinician", gender=walk.gender
+        )
+        what = re.sub(r"^(any|anything) ", "", what).strip(" ,")
+        what = VAGUE_TAIL.sub("", what).strip(" ,")
+        if _specific(what):
+            verb = "Denies" if polarity == "no" else "Reports"
+            return f"{verb} {what}."
+    inverted = INVERTED.match(question)
+    if inverted:
+        return _declare(walk, inverted, polarity)
+    declared = DECLARATIVE_Q.match(question)
+    if declared:
+        said = language.third_person(question, speaker="clinician", gender=walk.gender)
+        if polarity == "no":
+            said = re.sub(
+                r"\b(is|has|was|does|can|will|would)\b", r"\1 not", said, count=1
+            )
+        return language.sentence_case(strip_discourse(said))
+    return None
+
+
+def _specific(what: str) -> bool:
+    """Names something: not just "symptoms", "issues", "like that"."""
+    return any(language.negated_findings(what)) or bool(
+        [w for w in content_words(what) if w not in GENERIC]
+    )
+
+
+def _declare(walk: Walk, m: re.Match, polarity: str) -> str:
+    """ "do you smoke" + no -> "She does not smoke."; "does it spread" + yes -> "It spreads"."""
+    aux, subj = m.group("aux"), m.group("subj")
+    rest = language.third_person(
+        m.group("rest"), speaker="clinician", gender=walk.gender
+    )
+    if subj == "you":
+        subj = language.third_person("you", speaker="clinician", gender=walk.gender)
+    verb = {"do": "does", "are": "is", "were": "was", "have": "has"}.get(aux, aux)
+    if polarity == "yes" and verb == "does":
+        first, _, after = rest.partition(" ")
+        return language.sentence_case(
+            f"{subj} {language.agree(first, present=True)} {after}".strip()
+        )
+    negation = " not" if polarity == "no" else ""
+    return language.sentence_case(f"{subj} {verb}{negation} {rest}")
+
+
+def _history_category(walk: Walk, context: str) -> str:
+    ranked = [c for c in classify(context) if c in HISTORY_CATEGORIES]
+    generic = not ranked or ranked[0] in {"history", "review"}
+    if generic and language.drugs(context):
+        ranked.insert(0, "medications")
+    if ranked:
+        walk.last_history = ranked[0]
+    return walk.last_history
+
+
+def _clinical(low: str) -> bool:
+    return bool(
+        classify(low) or language.drugs(low) or any(language.negated_findings(low))
+    )
+
+
+def _clinician_history(walk: Walk, item: Utterance, text: str) -> list[Statement]:
+    """The clinician's own words before the examination: dictation or summary."""
+    low = text.lower()
+    clinical = [c for c in classify(low) if c in HISTORY_CATEGORIES]
+    if (
+        not clinical
+        and not language.drugs(low)
+        and not language.negated_findings(low)[1]
+    ):
+        return []
+    if len(content_words(low)) < 3 or PROCESS.match(strip_discourse(low)):
+        return []
+    return [
+        Statement(
+            _say(walk, text, "clinician"), item.seqs, _history_category(walk, low)
+        )
+    ]
+
+
+def _exam(walk: Walk, item: Utterance, text: str) -> list[Statement]:
+    low = text.lower()
+    category = "results" if RESULTS_CUE.search(low) else "exam"
+    if category == "exam" and not EXAM_FINDING.search(low):
+        return []
+    if len(content_words(low)) < 2:
+        return []
+    return [Statement(_say(walk, text, "clinician"), item.seqs, category)]
+
+
+def _plan(walk: Walk, item: Utterance, text: str) -> list[Statement]:
+    out: list[Statement] = []
+    low = strip_discourse(text.lower())
+    named = PROBLEM.match(low)
+    if named and len(content_words(named.group("name"))) >= 1:
+        walk.problem += 1
+        name = language.sentence_case(
+            language.third_person(
+                named.group("name"), speaker="clinician", gender=walk.gender
+            )
+        )
+        out.append(Statement(name, item.seqs, "assessment", walk.problem, heading=True))
+    if len(content_words(low)) < 3 or _announcement(low):
+        return out
+    for part in re.split(
+        r",? (?:and|but|so) (?=(?:i|we)(?:'ll| will| want| would| am| are|'m|'re|'d) )",
+        text,
+    ):
+        category = _plan_category(part.lower())
+        if category:
+            out.append(
+                Statement(
+                    _say(walk, part, "clinician"), item.seqs, category, walk.problem
+                )
+            )
+    return out
+
+
+def _announcement(low: str) -> bool:
+    """ "Let's talk about my assessment and plan": a signpost, not content."""
+    return len([w for w in content_words(low) if w not in ANNOUNCEMENT]) < 2
+
+
+def _plan_category(low: str) -> str | None:
+    ranked = [c for c in classify(low) if c in PLAN_CATEGORIES]
+    if ranked and ranked[0] in {"followup", "warnings", "disposition", "procedure"}:
+        return ranked[0]
+    if ASSESS_WORDS.search(low) and not PLAN_WORDS.search(low):
+        return "assessment"
+    if PLAN_WORDS.search(low) or ranked:
+        return ranked[0] if ranked and ranked[0] != "assessment" else "plan"
+    if EXAM_CATEGORIES & set(classify(low)) or len(content_words(low)) >= 4:
+        return "assessment"
+    return None

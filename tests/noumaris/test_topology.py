@@ -1,0 +1,191 @@
+"""The production topology on one machine: nginx with the repository's own config in
+front, gunicorn for HTTP and daphne for WebSockets, started with compose.yaml's
+commands, on the test database and Redis. A resident signs in, calls the API, records
+an encounter over the socket (offline engine) and drafts a note, all through nginx."""
+
+import asyncio
+import contextlib
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import websockets
+
+from templates_app.seed_data import TEMPLATES
+from templates_app.services import template_seed_global
+from tests.browser import live_server_env
+from tests.fakes.tcp_proxy import free_port
+from tests.live import ROOT, daphne, gunicorn
+from tests.services import require_executable
+from tests.transcription.conftest import START, speech_wav, wav_pcm
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.django_db(transaction=True),
+]
+__all__ = ["speech_wav"]  # the fixture, shared with the transcription tests
+
+TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
+FRAME = 3200  # 100 ms of 16 kHz 16-bit mono
+
+
+def render(template: str, values: dict[str, str]) -> str:
+    """What the nginx image's envsubst does: only these `${NAME}`s, not nginx's own
+    `$variables`."""
+    return re.sub(r"\$\{(\w+)\}", lambda m: values.get(m[1], m[0]), template)
+
+
+@contextlib.contextmanager
+def nginx(*, web: str, ws: str) -> Iterator[str]:
+    """Debian's nginx with deploy/nginx.conf.template, its own prefix and port (never
+    the system's nginx)."""
+    binary = require_executable(shutil.which("nginx") or "/usr/sbin/nginx", "the proxy")
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="nginx-") as prefix:
+        server = render(
+            TEMPLATE.read_text(),
+            {
+                "NOUMARIS_LISTEN": f"127.0.0.1:{port}",
+                "NOUMARIS_WEB": web,
+                "NOUMARIS_WS": ws,
+            },
+        )
+        Path(prefix, "noumaris.conf").write_text(server)
+        Path(prefix, "logs").mkdir()
+        Path(prefix, "nginx.conf").write_text(
+            "daemon off; worker_processes 1; pid nginx.pid;\n"
+            "error_log logs/error.log warn;\n"
+            "events { worker_connections 256; }\n"
+            "http {\n"
+            "  access_log off;\n"
+            f"  client_body_temp_path {prefix}/body; proxy_temp_path {prefix}/proxy;\n"
+            f"  fastcgi_temp_path {prefix}/fcgi; uwsgi_temp_path {prefix}/uwsgi;\n"
+            f"  scgi_temp_path {prefix}/scgi;\n"
+            "  include noumaris.conf;\n"
+            "}\n"
+        )
+        proc = subprocess.Popen(
+            [binary, "-p", prefix, "-c", f"{prefix}/nginx.conf"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_for(base, proc)
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def _wait_for(base: str, proc: subprocess.Popen, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"nginx exited: {proc.stderr.read().decode()}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(base + "/health", timeout=2).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise RuntimeError("nginx did not answer /health")
+
+
+@pytest.fixture
+def topology():
+    env = live_server_env(
+        TRUSTED_PROXY_COUNT="1",
+        TRANSCRIPTION_ENGINE="offline",
+        NOTE_ENGINE="offline",
+        WEB_THREADS="4",
+    )
+    with (
+        daphne(env) as ws,
+        gunicorn(env) as web,
+        nginx(web=web.removeprefix("http://"), ws=ws.removeprefix("http://")) as base,
+    ):
+        yield base
+
+
+def sign_in(client: httpx.Client, username: str, password: str) -> None:
+    """The sign-in form, as a browser posts it (with its Origin)."""
+    client.get("/login")
+    response = client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": password,
+            "csrfmiddlewaretoken": client.cookies["csrftoken"],
+        },
+        headers={"Origin": str(client.base_url).rstrip("/")},
+    )
+    assert response.status_code == 302, response.text
+    assert response.headers["Location"] == "/"
+
+
+async def record(base: str, cookie: str, pcm: bytes) -> tuple[int, list[dict]]:
+    """A recording over the socket: start, the audio (paced by the server), stop."""
+    url = base.replace("http://", "ws://") + "/ws/transcribe/"
+    async with websockets.connect(
+        url, origin=base, additional_headers={"Cookie": cookie}
+    ) as socket:
+        await socket.send(json.dumps({**START, "consent": True}))
+        ready = json.loads(await asyncio.wait_for(socket.recv(), 10))
+        assert ready["type"] == "ready", ready
+        for start in range(0, len(pcm), FRAME):
+            await socket.send(pcm[start : start + FRAME])
+        await socket.send(json.dumps({"type": "stop"}))
+        messages = []
+        while not messages or messages[-1] != {"type": "status", "state": "stopped"}:
+            messages.append(json.loads(await asyncio.wait_for(socket.recv(), 30)))
+    return ready["session_id"], messages
+
+
+def test_a_resident_records_and_drafts_through_the_proxy(
+    topology, resident, password, speech_wav, django_user_model
+):
+    soap = next(
+        template_seed_global(spec=spec)[0]
+        for spec in TEMPLATES
+        if spec["slug"] == "soap"
+    )
+    with httpx.Client(base_url=topology, timeout=30) as client:
+        sign_in(client, resident.username, password)
+        headers = {
+            "X-CSRFToken": client.cookies["csrftoken"],
+            "Origin": topology,
+        }
+        me = client.get("/api/v1/me", headers=headers)
+        assert me.status_code == 200 and me.json()["username"] == resident.username
+
+        cookie = f"sessionid={client.cookies['sessionid']}"
+        session_id, messages = asyncio.run(
+            record(topology, cookie, wav_pcm(speech_wav))
+        )
+        finals = [m for m in messages if m["type"] == "transcript" and m["is_final"]]
+        assert finals and any(m["text"].strip() for m in finals), messages
+
+        note = client.post(
+            "/api/v1/notes",
+            json={"session": session_id, "template": soap.pk},
+            headers=headers,
+        )
+        assert note.status_code == 201, note.text
+        with client.stream(
+            "POST",
+            f"/api/v1/notes/{note.json()['id']}/generate",
+            json={},
+            headers=headers,
+        ) as stream:
+            assert stream.headers["Content-Type"].startswith("text/event-stream")
+            events = stream.read().decode()
+        assert "event: done" in events, events[-2000:]
+        drafted = client.get(f"/api/v1/notes/{note.json()['id']}").json()
+        assert any(section["text"].strip() for section in drafted["sections"]), drafted

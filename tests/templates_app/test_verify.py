@@ -1,0 +1,81 @@
+"""The verifier: every statement checked against the segments it cites."""
+
+import pytest
+
+from templates_app.generation.verify import statements, support, verify_sections
+from tests.templates_app.transcripts import ENCOUNTER
+
+SEGMENTS = {seq: text for seq, (_, text) in enumerate(ENCOUNTER, start=1)}
+
+
+def kinds(text: str) -> list[str]:
+    return [flag.kind for flag in verify_sections({"s": text}, SEGMENTS)]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "Cough for 5 days, started after a cold. [S2]",
+        "Tmax 38.6 at home with chills. [S4, S5]",
+        "Sharp right-sided chest pain with cough. [S7]",
+        "Lisinopril 10 mg daily; albuterol inhaler as needed. [S11]",
+        "Allergic to penicillin (hives). [S13]",
+        "Start doxycycline 100 mg twice daily for 7 days. [S23]",
+        "Former smoker, quit 10 years ago. [S15]",
+        "HR 104, BP 132/84. [S20]",
+        "Follow up in 1 week. [S26]",
+        "Not discussed.",
+    ],
+)
+def test_a_statement_its_segments_carry_is_not_flagged(statement):
+    assert kinds(statement) == []
+
+
+@pytest.mark.parametrize(
+    ("statement", "kind", "words"),
+    [
+        ("Start doxycycline 200 mg twice daily. [S23]", "number", "200"),
+        ("Crackles at the left base. [S19]", "laterality", "left"),
+        ("Lisinopril 10 mg daily and metformin. [S11]", "drug", "metformin"),
+        ("Denies chills. [S4, S5]", "negation", "chill"),
+        ("Denies fever. [S3]", "negation", "fever"),
+        ("Follow up in 1 week. [S99]", "missing_segment", "S99"),
+        ("Follow up in one week.", "uncited", "cites no"),
+        ("Blood cultures were drawn and are pending. [S26]", "weak_support", "0%"),
+    ],
+)
+def test_what_its_segments_do_not_carry_is_flagged(statement, kind, words):
+    (flag,) = verify_sections({"plan": statement}, SEGMENTS)
+    assert flag.kind == kind and words in flag.message
+    assert flag.section == "plan"
+    if kind not in ("uncited", "missing_segment"):
+        assert flag.cited_words == " ".join(SEGMENTS[s] for s in flag.seqs)
+
+
+def test_brand_and_generic_names_are_one_drug():
+    segments = {1: "I take Tylenol for the pain."}
+    assert verify_sections({"s": "Takes acetaminophen for pain. [S1]"}, segments) == []
+
+
+def test_a_question_answered_no_is_a_denial():
+    segments = {1: "Any chest pain?", 2: "No."}
+    assert verify_sections({"s": "Denies chest pain. [S1, S2]"}, segments) == []
+    (flag,) = verify_sections({"s": "Reports chest pain. [S1, S2]"}, segments)
+    assert flag.kind == "negation"
+
+
+def test_statements_split_at_their_citations():
+    text = "Cough. [S1] [S2]\nFever 38.6 [S3].\n- Uncited line\nLast one. Not cited."
+    found = [(s.text, s.seqs) for s in statements("s", text)]
+    assert found == [
+        ("Cough.", (1, 2)),
+        ("Fever 38.6", (3,)),
+        ("Uncited line", ()),
+        ("Last one.", ()),
+        ("Not cited.", ()),
+    ]
+
+
+def test_support_is_the_share_of_content_words_in_the_cited_text():
+    assert support("Cough for five days.", "I've had a cough for 5 days.") == 1.0
+    assert support("Cough.", "anything") is None  # too short to measure
