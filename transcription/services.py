@@ -50,6 +50,21 @@ def _require_consent(consent) -> None:
         )
 
 
+def _session_create(*, user, label: str, engine: str, **fields) -> TranscriptionSession:
+    """A new encounter of `user`, in their institution, with consent confirmed now."""
+    now = timezone.now()
+    return TranscriptionSession.objects.create(
+        owner=user,
+        institution=user_institution(user=user),
+        label=label.strip()[:120],
+        engine=engine,
+        started_at=now,
+        consent_confirmed_by=user,
+        consent_confirmed_at=now,
+        **fields,
+    )
+
+
 @transaction.atomic
 def session_start(
     *,
@@ -63,18 +78,8 @@ def session_start(
     """Open a recording; refuses without the feature or the patient's consent."""
     require_feature(user=user, code=FEATURE)
     _require_consent(consent)
-    now = timezone.now()
-    institution = user_institution(user=user)
-    session = TranscriptionSession.objects.create(
-        owner=user,
-        institution=institution,
-        label=label.strip()[:120],
-        engine=engine,
-        language=language,
-        started_at=now,
-        consent_confirmed_by=user,
-        consent_confirmed_at=now,
-    )
+    session = _session_create(user=user, label=label, engine=engine, language=language)
+    institution, now = session.institution, session.consent_confirmed_at
     audit_record(
         actor=user,
         action="TRANSCRIPTION_STARTED",
@@ -265,23 +270,18 @@ def transcript_import(
     require_feature(user=user, code=FEATURE)
     _require_consent(consent)
     transcript = parse_transcript(text)
-    now = timezone.now()
     numbers = transcript.speakers()
     last_end = max(line.end_ms for line in transcript.lines)
-    institution = user_institution(user=user)
-    session = TranscriptionSession.objects.create(
-        owner=user,
-        institution=institution,
-        label=label.strip()[:120],
+    session = _session_create(
+        user=user,
+        label=label,
         engine="import",
         status=TranscriptionSession.Status.STOPPED,
-        started_at=now,
-        ended_at=now,
+        ended_at=timezone.now(),
         audio_seconds=last_end / 1000,
-        consent_confirmed_by=user,
-        consent_confirmed_at=now,
         speaker_roles=transcript.roles(),
     )
+    institution, now = session.institution, session.consent_confirmed_at
     TranscriptSegment.objects.bulk_create(
         TranscriptSegment(
             session=session,
@@ -435,19 +435,14 @@ def upload_start(
 def _upload_session(*, user, label, seconds, ip_address, path) -> TranscriptionSession:
     from transcription.tasks import transcribe_upload
 
-    now = timezone.now()
-    institution = user_institution(user=user)
-    session = TranscriptionSession.objects.create(
-        owner=user,
-        institution=institution,
-        label=label.strip()[:120],
+    session = _session_create(
+        user=user,
+        label=label,
         engine="offline",
         status=TranscriptionSession.Status.TRANSCRIBING,
-        started_at=now,
         audio_seconds=round(seconds, 1),
-        consent_confirmed_by=user,
-        consent_confirmed_at=now,
     )
+    institution, now = session.institution, session.consent_confirmed_at
     audit_record(
         actor=user,
         action="RECORDING_UPLOADED",
