@@ -321,6 +321,8 @@ class OfflineEngine(Engine):
         self.queue: asyncio.Queue = asyncio.Queue()
         self.last_interim = 0.0  # monotonic time of the last interim decode
         self.interim_upto = 0  # stream samples the last interim covered
+        # Interim decodes run beside the worker, so a final never waits for one.
+        self.interim_task: asyncio.Task | None = None
         self.worker = asyncio.create_task(self._work())
 
     async def send_audio(self, pcm: bytes) -> None:
@@ -334,13 +336,21 @@ class OfflineEngine(Engine):
         try:
             await self.worker
         finally:
+            await self._stop_interim()
             self._release()
 
     async def abort(self) -> None:
         self.worker.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self.worker
+        await self._stop_interim()
         self._release()
+
+    async def _stop_interim(self) -> None:
+        if self.interim_task is not None:
+            self.interim_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, EngineError):
+                await self.interim_task
 
     def _release(self) -> None:
         if not self.released:
@@ -374,10 +384,10 @@ class OfflineEngine(Engine):
                 await self.on_result(self._result(utterance, text, is_final=True))
         if marker is FINISH:
             return False
-        await self._interim()
+        self._interim()
         return True
 
-    async def _interim(self) -> None:
+    def _interim(self) -> None:
         utterance = self.endpointer.open_utterance
         now = time.monotonic()
         if (
@@ -386,11 +396,23 @@ class OfflineEngine(Engine):
             or now - self.last_interim < INTERIM_EVERY_S
             or utterance.end - self.interim_upto < INTERIM_MIN_NEW_S * SAMPLE_RATE
             or not self.queue.empty()  # behind: catch up first
+            or (self.interim_task is not None and not self.interim_task.done())
         ):
             return
         self.last_interim, self.interim_upto = now, utterance.end
-        text = await decoders().decode(utterance.audio, beam_size=1, only_if_idle=True)
-        if text:
+        self.interim_task = asyncio.create_task(self._interim_decode(utterance))
+
+    async def _interim_decode(self, utterance: Utterance) -> None:
+        """Interim text of the open utterance, sent only while it is still open (so
+        never after its final)."""
+        try:
+            text = await decoders().decode(
+                utterance.audio, beam_size=1, only_if_idle=True
+            )
+        except Exception:
+            logger.exception("An interim decode failed")
+            return
+        if text and self.endpointer.start == utterance.start:
             await self.on_result(self._result(utterance, text, is_final=False))
 
     def _result(self, utterance: Utterance, text: str, *, is_final: bool) -> Result:
