@@ -3,6 +3,8 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.apps import apps
+
 from accounts.models import AuditLog, User
 from accounts.services import GENESIS_HASH, audit_hash, audit_row_fields
 
@@ -47,3 +49,24 @@ def _audit_rows(batch_size: int) -> Iterator[AuditLog]:
 def user_email_linked_to_other_identity(*, email: str) -> bool:
     """Whether an account with this e-mail is already linked to a provider identity."""
     return User.objects.filter(email__iexact=email, oidc_sub__isnull=False).exists()
+
+
+def audit_action_label(action: str) -> str:
+    """`RESIDENT_INVITED` -> 'Resident invited'."""
+    return action.replace("_", " ").capitalize()
+
+
+def audit_target_label(entry: AuditLog) -> str:
+    """What a row is about, in words: the model's name and id, and the person's
+    username where the row names one (`details` never holds PHI)."""
+    if not entry.target_type:
+        return "—"
+    try:
+        app_label, model_name = entry.target_type.split(".", 1)
+        model = apps.get_model(app_label, model_name)
+        kind = str(model._meta.verbose_name).capitalize()
+    except (LookupError, ValueError):
+        kind = entry.target_type
+    who = (entry.details or {}).get("username") or (entry.details or {}).get("email")
+    label = f"{kind} #{entry.target_id}" if entry.target_id else kind
+    return f"{label} ({who})" if who else label

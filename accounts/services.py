@@ -5,6 +5,7 @@ import json
 import re
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -210,3 +211,46 @@ def _unique_username(wanted: str) -> str:
         n += 1
         username = f"{base}-{n}"
     return username
+
+
+# --- Sign-in throttling (django-axes) -------------------------------------------------
+
+
+def sign_in_lockout_record(*, username: str, ip_address: str | None) -> AuditLog | None:
+    """Audit the moment a username or address is locked out of sign-in, once per
+    lockout (django-axes announces every refused attempt while it lasts)."""
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    already = AuditLog.objects.filter(
+        action="SIGN_IN_LOCKED_OUT",
+        created_at__gte=since,
+        ip_address=ip_address or None,
+        details__username=username or "",
+    )
+    if already.exists():
+        return None
+    user = User.objects.filter(username=username).first() if username else None
+    return audit_record(
+        actor=None,
+        action="SIGN_IN_LOCKED_OUT",
+        target=user,
+        target_type="accounts.User",
+        ip_address=ip_address,
+        details={"username": username or ""},
+    )
+
+
+def sign_in_unlock(*, actor: User, attempts, ip_address: str | None = None) -> int:
+    """Clear the given failed-sign-in records (axes' AccessAttempt rows), audited."""
+    with transaction.atomic():
+        unlocked = list(attempts.values_list("username", "ip_address"))
+        for username, address in unlocked:
+            audit_record(
+                actor=actor,
+                action="SIGN_IN_UNLOCKED",
+                target_type="accounts.User",
+                target_id=username or "",
+                ip_address=ip_address,
+                details={"username": username or "", "locked_address": address},
+            )
+        attempts.delete()
+    return len(unlocked)

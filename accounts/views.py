@@ -2,8 +2,11 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.contenttypes import views as contenttype_views
+from django.contrib.contenttypes.models import ContentType
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -76,6 +79,19 @@ def admin_sign_in(request):
     return admin.site.login(request)
 
 
+def sign_in_locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked-out sign-in: the sign-in page, saying why."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    context = {
+        "locked_out": True,
+        "lockout_minutes": minutes,
+        "next": request.POST.get("next") or request.GET.get("next", ""),
+    }
+    response = render(request, "accounts/login.html", context, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response
+
+
 @require_POST
 def sign_out(request):
     """`/logout`: end our session and, after a provider sign-in, the provider's."""
@@ -107,3 +123,19 @@ def sign_in_refused(request, reason):
         ),
     }
     return render(request, "accounts/sign_in_refused.html", context, status=403)
+
+
+def admin_view_on_site(request, content_type_id, object_id):
+    """`/admin/r/<ct>/<id>/` ("View on site"), scoped: the object must be one the
+    person's admin page for that model shows, or it is a 404 exactly like a missing
+    one (Django's own shortcut resolves any id, confirming other tenants' rows)."""
+    try:
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        model_admin = admin.site.get_model_admin(model)
+    except (ContentType.DoesNotExist, NotRegistered):
+        raise Http404 from None
+    if not model_admin.has_view_permission(request):
+        raise Http404
+    if not model_admin.get_queryset(request).filter(pk=object_id).exists():
+        raise Http404
+    return contenttype_views.shortcut(request, content_type_id, object_id)

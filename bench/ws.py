@@ -1,4 +1,4 @@
-"""Benchmark of the live-transcription socket (issue 6).
+"""Benchmark of the live-transcription socket (issues 6, 14, 15).
 
 One daphne process serves the app with the benchmark-only `instant` engine (an
 interim result per audio frame, a final every 10 frames, stored like any other).
@@ -14,6 +14,13 @@ or database): what daphne itself costs, apart from the app. Last, the offline
 engine's real-time factor on this machine.
 
     .venv/bin/python bench/ws.py --sessions 200 --seconds 60
+    DATABASE_URL=postgres://... .venv/bin/python bench/ws.py --fault \
+        --sessions 50 --seconds 60 --skip-relay --skip-rtf
+
+`--fault` takes the database away twice (new connections refused and every backend
+killed with `pg_terminate_backend`, `--away` seconds each, at 1/3 and 2/3 of the
+run) and reports finals sent, stored, lost and duplicated, and the p99 relay latency
+outside the fault windows (a window: from the kill to 5 s after the database is back).
 
 DATABASE_URL (and REDIS_URL) are used when set; otherwise a temporary SQLite file.
 """
@@ -55,6 +62,15 @@ def parse_args():
         help="also run the relay as a bare ASGI app under daphne (daphne's own cost)",
     )
     parser.add_argument("--skip-rtf", action="store_true")
+    parser.add_argument(
+        "--fault",
+        action="store_true",
+        help="kill the database's connections twice mid-run (PostgreSQL only): "
+        "finals sent, stored, lost, duplicated, and p99 outside the fault windows",
+    )
+    parser.add_argument(
+        "--away", type=float, default=3, help="seconds the database stays away"
+    )
     return parser.parse_args()
 
 
@@ -78,6 +94,7 @@ def server_env(database_url: str) -> dict[str, str]:
             "FIELD_ENCRYPTION_KEYS", "YmVuY2gtb25seS1rZXktbm90LXNlY3JldC0wMDAwMDA="
         ),
         WS_MAX_CONNECTIONS_PER_USER="100000",
+        TRANSCRIPTION_SESSIONS_PER_MINUTE="100000",
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
     )
@@ -254,6 +271,8 @@ class Client:
         self.frames = 0
         self.session_id = None
         self.error = None
+        self.timed: list[tuple[float, float]] = []  # (sent, latency ms) per frame
+        self.catching_up = 0
 
 
 async def run_client(client, url, headers, seconds, start_delay, done):
@@ -313,25 +332,27 @@ async def receive(client, ws):
                 if sent is not None:
                     latency = (time.perf_counter() - sent) * 1000
                     client.latencies.append(latency)
+                    client.timed.append((sent, latency))
                     if latency > SLOW_MS:
                         client.slow_sent.append(sent)
+        elif message["type"] == "status" and message["state"] == "catching_up":
+            client.catching_up += 1
         elif message["type"] == "status" and message["state"] == "stopped":
             return
 
 
-async def load(url, headers, sessions, seconds, ramp):
+async def load(url, headers, sessions, seconds, ramp, fault_database=None, away=3):
     global STARTED
     STARTED = time.perf_counter()
     done: list[Client] = []
     clients = [Client(i) for i in range(sessions)]
-    await asyncio.gather(
-        *(
-            run_client(
-                c, url, headers, seconds, ramp * c.number / max(1, sessions), done
-            )
-            for c in clients
-        )
-    )
+    runs = [
+        run_client(c, url, headers, seconds, ramp * c.number / max(1, sessions), done)
+        for c in clients
+    ]
+    if fault_database:
+        runs.append(inject_faults(fault_database, ramp + seconds, away))
+    await asyncio.gather(*runs)
     return clients
 
 
@@ -398,8 +419,72 @@ def check_stored(env, clients) -> dict:
         duplicated += max(0, n - expected) + (0 if top == n else 1)
     result = {
         "sessions_checked": len(ids),
+        "finals_stored": sum(n for n, _ in stored.values()),
         "finals_lost": lost,
         "finals_duplicated": duplicated,
+    }
+    print(json.dumps(result))
+    return result
+
+
+FAULTS: list[tuple[float, float]] = []  # (from, to) seconds of the run, perf_counter
+
+
+def database_away(database_url: str, seconds: float) -> int:
+    from urllib.parse import urlparse
+
+    from tests.transcription.faults import database_away as away
+
+    url = urlparse(database_url)
+    return away(
+        host=url.hostname,
+        port=url.port or 5432,
+        user=url.username or "postgres",
+        name=url.path.lstrip("/"),
+        seconds=seconds,
+    )
+
+
+async def inject_faults(database_url: str, seconds: float, away: float) -> None:
+    """Take the database away at 1/3 and 2/3 of the run."""
+    for at in (seconds / 3, 2 * seconds / 3):
+        await asyncio.sleep(max(0, STARTED + at - time.perf_counter()))
+        began = time.perf_counter()
+        killed = await asyncio.to_thread(database_away, database_url, away)
+        FAULTS.append((began, time.perf_counter()))
+        print(json.dumps({"fault_at_s": round(at, 1), "backends_killed": killed}))
+
+
+def summarise_fault(clients, stored: dict) -> dict:
+    """Finals and latency of the fault run; latency outside each fault window
+    (from the kill to 5 s after the database is back) and inside it."""
+    outside, inside = [], []
+    for c in clients:
+        for sent, latency in c.timed:
+            in_fault = any(a <= sent <= b + 5 for a, b in FAULTS)
+            (inside if in_fault else outside).append(latency)
+
+    def p99(values):
+        values = sorted(values)
+        return (
+            round(statistics.quantiles(values, n=100)[98], 2)
+            if len(values) > 1
+            else None
+        )
+
+    result = {
+        "name": "fault run",
+        "sessions": len(clients),
+        "finals_sent": sum(len(c.final_seqs) for c in clients),
+        "finals_expected": sum(
+            c.frames // FINAL_EVERY for c in clients if c.session_id
+        ),
+        **stored,
+        "p99_ms_outside_faults": p99(outside),
+        "p99_ms_inside_faults": p99(inside),
+        "catching_up_told": sum(c.catching_up for c in clients),
+        "client_errors": sum(1 for c in clients if c.error),
+        "first_error": next((c.error for c in clients if c.error), None),
     }
     print(json.dumps(result))
     return result
@@ -448,6 +533,8 @@ def main():
         )
         env = server_env(database_url)
         cookie = prepare_database(env)
+        if args.fault and not database_url.startswith("postgres"):
+            sys.exit("--fault needs DATABASE_URL=postgres://...")
         with daphne(env) as base:
             clients = asyncio.run(
                 load(
@@ -456,10 +543,15 @@ def main():
                     args.sessions,
                     args.seconds,
                     args.ramp,
+                    fault_database=database_url if args.fault else None,
+                    away=args.away,
                 )
             )
         app = summarise("daphne+consumer+instant engine", clients)
-        check_stored(env, clients)
+        stored = check_stored(env, clients)
+        if args.fault:
+            summarise_fault(clients, stored)
+            return
     if not args.skip_relay:
         baseline(app, "bare websockets relay", relay_command, "", args)
     if args.daphne_echo:

@@ -229,6 +229,11 @@ class Invitation(TimestampedModel):
     is_senior = models.BooleanField(
         default=False, help_text="For admin invitations: a senior admin."
     )
+    feature_codes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="For resident invitations: the features granted on acceptance.",
+    )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.PENDING

@@ -372,3 +372,15 @@ def admin_seats_used(*, institution: Institution) -> tuple[int, int]:
     admins = InstitutionAdmin.objects.filter(institution=institution).count()
     pending = pending_invitations(institution, Invitation.Role.ADMIN).count()
     return admins, pending
+
+
+def user_time_zone(*, user) -> str | None:
+    """The IANA zone a person's times are shown in: their institution's (residents,
+    faculty, admins), else None (physicians and superadmins: the browser's)."""
+    institution = user_institution(user=user)
+    return institution.timezone if institution is not None else None
+
+
+def user_is_faculty(*, user) -> bool:
+    """Whether the person is active faculty somewhere (they co-sign notes)."""
+    return FacultyProfile.objects.filter(user_id=user.pk, is_active=True).exists()

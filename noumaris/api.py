@@ -192,11 +192,25 @@ class Pagination(PageNumberPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         """DRF's, with its bad-page 404 as one of ours: the reason names no object, so
-        it reaches the client as it is (other 404s of DRF's say only "Not found.")."""
+        it reaches the client as it is (other 404s of DRF's say only "Not found.").
+        A `page` or `page_size` that is not a positive whole number is a 422 naming
+        it, never silently replaced by the default."""
+        self._check_numbers(request)
         try:
             return super().paginate_queryset(queryset, request, view)
         except exceptions.NotFound as error:
             raise NotFoundError(str(error.detail)) from None
+
+    def _check_numbers(self, request) -> None:
+        errors = {}
+        for name in (self.page_query_param, self.page_size_query_param):
+            value = request.query_params.get(name)
+            if value is None or (name == "page" and value in self.last_page_strings):
+                continue
+            if not (value.isascii() and value.isdigit() and int(value) >= 1):
+                errors[name] = [f"{name} must be a whole number of 1 or more."]
+        if errors:
+            raise exceptions.ValidationError(errors)
 
 
 # --- Base views -----------------------------------------------------------------------

@@ -13,17 +13,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "noumaris.settings")
 # Before anything imports a model: it sets Django up.
 django_asgi_app = exit_on_bad_configuration(get_asgi_application)
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 
-from noumaris.routing import websocket_urlpatterns  # noqa: E402
-from noumaris.ws_auth import SessionUserMiddleware  # noqa: E402
+from noumaris.routing import websocket_application  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            SessionUserMiddleware(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": websocket_application,
     }
 )

@@ -110,6 +110,8 @@ def error_response(
 
 def exception_handler(exc, context):  # noqa: C901 - one table of mappings
     """DRF's EXCEPTION_HANDLER: map every error to DESIGN's envelope."""
+    if _not_an_object(exc):
+        return error_response(400, "The request body must be a JSON object.")
     if isinstance(exc, drf.ValidationError | DjangoValidationError):
         return error_response(422, "Validation failed", errors=validation_errors(exc))
     if isinstance(exc, ApplicationError):
@@ -138,6 +140,16 @@ def exception_handler(exc, context):  # noqa: C901 - one table of mappings
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         return error_response(exc.status_code, detail, headers=_auth_headers(exc))
     return _unexpected(exc)
+
+
+def _not_an_object(exc) -> bool:
+    """A serializer given a list, string or number where an object belongs: the
+    request is malformed (400), not a form with wrong fields (422)."""
+    return (
+        isinstance(exc, drf.ValidationError)
+        and isinstance(exc.detail, dict)
+        and exc.get_codes() == {"non_field_errors": ["invalid"]}
+    )
 
 
 def _unexpected(exc) -> Response:

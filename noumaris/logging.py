@@ -2,6 +2,7 @@
 
 import contextvars
 import logging
+import re
 
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
@@ -39,3 +40,20 @@ class JsonFormatter(_JsonFormatter):
     def add_fields(self, log_record, record, message_dict):
         super().add_fields(log_record, record, message_dict)
         log_record["request_id"] = getattr(record, "request_id", "-")
+
+
+# Invitation links and WebSocket tickets are credentials: a path or query that
+# carries one (a 500's "Internal Server Error: /invite/...", a library's debug line)
+# is logged with the token replaced.
+_TOKENS = re.compile(r"(/invite/|/invitations/|[?&]ticket=)[A-Za-z0-9_\-]{16,}")
+
+
+class RedactTokensFilter(logging.Filter):
+    """Replace invitation tokens and socket tickets in a record's message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if _TOKENS.search(message):
+            record.msg = _TOKENS.sub(r"\1<token>", message)
+            record.args = None
+        return True

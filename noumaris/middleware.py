@@ -6,8 +6,10 @@ import time
 import uuid
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.utils.cache import patch_cache_control
 from django.utils.functional import SimpleLazyObject, empty
 
 from noumaris.db import pool_sweep
@@ -140,3 +142,23 @@ class HealthProbeMiddleware:
     def __call__(self, request):
         probe = self.probes.get(request.path_info)
         return self.get_response(request) if probe is None else probe(request)
+
+
+class PrivateResponsesMiddleware:
+    """Every response to a signed-in person (session or bearer token) is
+    `Cache-Control: no-store, private`: notes, transcripts and pages hold PHI, and no
+    browser, proxy or shared cache may keep them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # Judged by the credentials the request carries, so it never reads the user
+        # (or the database) itself.
+        if (
+            "HTTP_AUTHORIZATION" in request.META
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+        ):
+            patch_cache_control(response, no_store=True, private=True)
+        return response

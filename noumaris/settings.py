@@ -9,6 +9,7 @@ import os
 import re
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "django_ratelimit",
     "channels",
     "mozilla_django_oidc",
+    "axes",
     "accounts",
     "institutions",
     "transcription",
@@ -83,11 +85,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "noumaris.middleware.PrivateResponsesMiddleware",
+    "institutions.middleware.ViewerMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "noumaris.middleware.AccessLogMiddleware",
     "noumaris.middleware.DatabaseErrorMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Last, as django-axes documents: turns a locked-out sign-in into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "noumaris.urls"
@@ -181,7 +187,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# django-axes first: it refuses a locked-out username or address before any password
+# is checked (local sign-in and the admin's; OIDC has no passwords here).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# After SIGN_IN_FAILURE_LIMIT wrong passwords for one username, or from one client
+# address, sign-in is refused for SIGN_IN_LOCKOUT_MINUTES; a superadmin can unlock it
+# in the admin (Access attempts). A right password resets the count.
+AXES_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "noumaris.net.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.sign_in_locked_out"
+AXES_SENSITIVE_PARAMETERS = ["password", "csrfmiddlewaretoken"]
 
 # --- OpenID Connect (Keycloak) ----------------------------------------------------
 # Set the Keycloak variables (or the explicit OIDC_OP_* overrides for another
@@ -320,6 +341,10 @@ if NOTE_ENGINE == "openai" and not (LLM_BASE_URL and LLM_MODEL):
         "http://llm.hospital.internal:8000/v1) and LLM_MODEL (the model it serves)."
     )
 WS_MAX_CONNECTIONS_PER_USER = env_int("WS_MAX_CONNECTIONS_PER_USER", 3, minimum=1)
+# New recordings one user may start per minute (a script opening hundreds is refused).
+TRANSCRIPTION_SESSIONS_PER_MINUTE = env_int(
+    "TRANSCRIPTION_SESSIONS_PER_MINUTE", 10, minimum=1
+)
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "50/m")
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
@@ -346,10 +371,30 @@ if EMAIL_URL:
     EMAIL_HOST_PASSWORD = unquote(_email.password or "")
     EMAIL_USE_TLS = _email.scheme in {"smtp+tls", "submission"}
     EMAIL_USE_SSL = _email.scheme == "smtps"
-else:
+    if _email.scheme == "file":
+        # Each message a file in that folder (staging, tests): never the log.
+        EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+        EMAIL_FILE_PATH = unquote(_email.path)
+    elif _email.scheme not in {"smtp", "smtp+tls", "submission", "smtps"}:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL must start smtp://, smtp+tls://, smtps:// or file://, "
+            f"not {_email.scheme}://"
+        )
+elif DEBUG or TESTING:
+    # Development: messages (invitation links included) printed to the console.
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    # The console backend would print every invitation link, a credential, into the
+    # server's log.
+    raise ImproperlyConfigured(
+        "EMAIL_URL is not set: set it to your SMTP server, e.g. "
+        "smtp+tls://user:password@smtp.example.org:587 (DJANGO_DEBUG=1 prints e-mail "
+        "to the console instead)."
+    )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Noumaris <no-reply@noumaris.local>")
-SITE_URL = env_str("SITE_URL", "http://localhost:8000")
+# Where links in e-mails point: SITE_URL, or the local server `make run` serves on PORT.
+PORT = env_int("PORT", 8000, minimum=1)
+SITE_URL = env_str("SITE_URL", f"http://localhost:{PORT}")
 
 # --- Internationalisation --------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -415,7 +460,10 @@ LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "noumaris.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "noumaris.logging.RequestIdFilter"},
+        "redact_tokens": {"()": "noumaris.logging.RedactTokensFilter"},
+    },
     "formatters": {
         "json": {
             "()": "noumaris.logging.JsonFormatter",
@@ -429,7 +477,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain" if DEBUG else "json",
-            "filters": ["request_id"],
+            "filters": ["request_id", "redact_tokens"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from accounts.views import admin_sign_in
+from accounts.views import admin_sign_in, admin_view_on_site
 from noumaris import views
 from noumaris.api_docs import SwaggerView
 
@@ -17,6 +17,11 @@ urlpatterns = [
     path("metrics", views.metrics, name="metrics"),
     # With OIDC on, the admin's password form would be a way around the provider.
     path("admin/login/", admin_sign_in, name="admin-sign-in"),
+    path(
+        "admin/r/<int:content_type_id>/<path:object_id>/",
+        admin.site.admin_view(admin_view_on_site),
+        name="admin-view-on-site",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include("noumaris.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -26,3 +31,7 @@ urlpatterns = [
     path("", include("transcription.urls")),
     path("", include("templates_app.urls")),
 ]
+
+handler400 = "noumaris.views.bad_request"
+handler404 = "noumaris.views.page_not_found"
+handler500 = "noumaris.views.server_error"

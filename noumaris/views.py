@@ -3,13 +3,16 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseForbidden, JsonResponse
+from django.http import HttpResponseForbidden, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_prometheus.exports import ExportToDjangoView
 
 from noumaris.health import readiness
+from noumaris.net import client_ip
+from noumaris.pages import not_found
 
 
 @never_cache
@@ -45,7 +48,9 @@ def _metrics_allowed(request) -> bool:
     if token and secrets.compare_digest(auth, f"Bearer {token}"):
         return True
     try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+        # The one client-address rule (noumaris.net): behind TRUSTED_PROXY_COUNT
+        # proxies the address the nearest trusted proxy saw, never a forged one.
+        address = ipaddress.ip_address(client_ip(request) or "")
     except ValueError:
         return False
     return any(
@@ -74,3 +79,32 @@ def dashboard(request):
         "encounters": list(session_list_for_owner(user=request.user, limit=8)),
     }
     return render(request, "dashboard.html", context)
+
+
+def _is_api(request) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def bad_request(request, exception):
+    """handler400 (a malformed body or header Django refused before any view)."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Malformed request."}, status=400)
+    return render(request, "400.html", status=400)
+
+
+def page_not_found(request, exception):
+    """handler404: the API's envelope under /api/, else the product's page, with
+    navigation and the request id."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return not_found(request)
+
+
+def server_error(request):
+    """handler500: a page that needs nothing that may have failed (no database)."""
+    if _is_api(request):
+        return JsonResponse({"detail": "Internal server error."}, status=500)
+    body = loader.get_template("500.html").render(
+        {"request_id": getattr(request, "request_id", "-")}
+    )
+    return HttpResponseServerError(body)

@@ -1,38 +1,49 @@
-"""Who is on a WebSocket: the browser's session cookie, read once at the handshake.
+"""Who is on a WebSocket.
 
-Channels' `AuthMiddlewareStack` does the same, and also wraps every message the
-consumer sends, to save a changed session. Our sockets never change the session, and
-a recording sends ten messages a second, so this reads it and wraps nothing.
+A browser signs in with its session cookie, read by Channels' stock
+`AuthMiddlewareStack` behind `AllowedHostsOriginValidator` (a cookie is an ambient
+credential, so another site's page must not be able to use it). An integrator signs
+in with `?ticket=` (DESIGN 'Live transcription WebSocket'): a single-use secret it
+fetched with its own bearer token, which no other site can hold, so that handshake
+needs no `Origin` (a plain `websockets` client sends none) and reads no cookie.
 """
 
-from channels.auth import get_user
-from django.conf import settings
+from urllib.parse import parse_qs
+
+from channels.auth import AuthMiddlewareStack
+from channels.db import database_sync_to_async
+from channels.middleware import BaseMiddleware
+from channels.security.websocket import AllowedHostsOriginValidator
 from django.contrib.auth.models import AnonymousUser
-from django.http.cookie import parse_cookie
-from django.utils.module_loading import import_string
 
 
-class SessionUserMiddleware:
-    """Sets `scope["user"]` from the session cookie (anonymous without one)."""
+def ticket_of(scope) -> str | None:
+    """The `ticket` query parameter of a handshake, if it names one."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    tickets = query.get("ticket")
+    return tickets[0] if tickets else None
 
-    def __init__(self, inner):
-        self.inner = inner
+
+class TicketAuthMiddleware(BaseMiddleware):
+    """Sets `scope["user"]` from a `?ticket=` (spent here), else anonymous."""
 
     async def __call__(self, scope, receive, send):
-        scope = dict(scope)
-        scope["user"] = await _user(scope)
-        return await self.inner(scope, receive, send)
+        from transcription.services import ticket_redeem
+
+        user = await database_sync_to_async(ticket_redeem)(token=ticket_of(scope))
+        scope = dict(scope, user=user or AnonymousUser(), ws_ticket=True)
+        return await super().__call__(scope, receive, send)
 
 
-async def _user(scope):
-    cookies = {}
-    for name, value in scope.get("headers", ()):
-        if name == b"cookie":
-            cookies = parse_cookie(value.decode("latin-1"))
-            break
-    session_key = cookies.get(settings.SESSION_COOKIE_NAME)
-    if not session_key:
-        return AnonymousUser()
-    store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
-    # channels.auth.get_user: the session's user, if its auth hash still holds.
-    return await get_user({"session": store(session_key)})
+class TicketOrCookieAuth:
+    """A handshake with `?ticket=` signs in by the ticket alone; any other by the
+    session cookie, from an allowed Origin only."""
+
+    def __init__(self, inner):
+        self.ticket = TicketAuthMiddleware(inner)
+        self.cookie = AllowedHostsOriginValidator(AuthMiddlewareStack(inner))
+
+    async def __call__(self, scope, receive, send):
+        if ticket_of(scope) is not None:
+            return await self.ticket(scope, receive, send)
+        return await self.cookie(scope, receive, send)

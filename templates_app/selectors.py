@@ -13,6 +13,7 @@ from django.db.models.functions import TruncMonth
 from institutions.models import FacultyProfile
 from institutions.months import month_of, month_window
 from institutions.selectors import user_institution
+from institutions.services.permissions import records_missing, records_open
 from noumaris.errors import NotFoundError
 from templates_app.models import (
     ClinicalNote,
@@ -106,11 +107,14 @@ def notes_for_user(*, user) -> QuerySet[ClinicalNote]:
             )
         )
     )
-    return ClinicalNote.objects.filter(Q(author=user) | supervising)
+    return ClinicalNote.objects.filter(
+        (Q(author=user) & records_open(user)) | supervising
+    )
 
 
 def note_get_for_user(*, user, note_id) -> ClinicalNote:
-    """One note the user may see, with its people and encounter; else 404."""
+    """One note the user may see, with its people and encounter; else 404 (403 with
+    the reason for a resident whose residency ended)."""
     try:
         return (
             notes_for_user(user=user)
@@ -118,7 +122,7 @@ def note_get_for_user(*, user, note_id) -> ClinicalNote:
             .get(pk=int(note_id))
         )
     except (ClinicalNote.DoesNotExist, TypeError, ValueError):
-        raise NotFoundError("No such note.") from None
+        raise records_missing(user=user, missing="No such note.") from None
 
 
 def note_list_for_user(*, user, status: str = "") -> QuerySet[ClinicalNote]:
@@ -144,6 +148,7 @@ def notes_awaiting_signature(*, user) -> QuerySet[ClinicalNote]:
     """The author's drafts (returned ones first), newest first."""
     return (
         ClinicalNote.objects.filter(author=user, status=ClinicalNote.Status.DRAFT)
+        .filter(records_open(user))
         .select_related("session", "supervisor")
         .order_by("-returned_at", "-updated_at", "-id")
     )

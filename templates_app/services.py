@@ -21,7 +21,7 @@ from django.utils.text import slugify
 from accounts.services import audit_record
 from institutions.models import FacultyProfile
 from institutions.services.authority import admin_membership, is_superadmin
-from institutions.services.permissions import require_feature
+from institutions.services.permissions import records_missing, require_feature
 from noumaris.errors import ConflictError, ForbiddenError, NotFoundError
 from templates_app.generation import (
     DraftRequest,
@@ -284,7 +284,7 @@ def _locked_note(*, user, note_id) -> ClinicalNote:
             .get(pk=int(note_id))
         )
     except (ClinicalNote.DoesNotExist, TypeError, ValueError):
-        raise NotFoundError("No such note.") from None
+        raise records_missing(user=user, missing="No such note.") from None
 
 
 def _add_revision(
@@ -404,7 +404,7 @@ def _check_sections_input(note: ClinicalNote, sections: dict[str, str]) -> None:
                 {
                     "sections": [
                         f"Section '{key}' must be text of at most "
-                        f"{MAX_SECTION_CHARS} characters."
+                        f"{MAX_SECTION_CHARS:,} characters."
                     ]
                 }
             )

@@ -5,55 +5,23 @@ errors into what a page shows (404, a 403 with the reason, or a message).
 """
 
 import difflib
-import functools
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from institutions.services.permissions import check_feature, require_feature
-from noumaris.errors import ConflictError, ForbiddenError, NotFoundError
 from noumaris.net import client_ip
+from noumaris.pages import page
 from templates_app import selectors, services
-from templates_app.export import note_export_body
+from templates_app.export import section_texts
 from templates_app.forms import TemplateForm
 from templates_app.models import ClinicalNote
 from templates_app.presentation import engine_label, note_sections
 from transcription.services import transcript_read
 from transcription.speakers import speaker_name
-
-
-def page(view):
-    """Login required; a service's refusal becomes a 404, a 403 page or a message."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFoundError as exc:
-            raise Http404(exc.message) from None
-        except ForbiddenError as exc:
-            return render(
-                request,
-                "templates_app/forbidden.html",
-                {"reason": exc.message},
-                status=403,
-            )
-        except (ConflictError, ValidationError) as exc:
-            messages.error(request, _message(exc))
-            return redirect(request.META.get("HTTP_REFERER") or "/")
-
-    return login_required(wrapper)
-
-
-def _message(exc) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return exc.message
-
 
 # --- Templates ----------------------------------------------------------------------
 
@@ -188,6 +156,7 @@ def note_page(request, pk):
             "revision": review["revision"],
             "engine_label": engine_label(note),
             "edited_count": sum(1 for s in sections if s["edited"]),
+            "edited_sections": [s for s in sections if s["edited"]],
             "supervisors": selectors.supervisors_for_user(user=request.user)
             if is_author
             else [],
@@ -260,11 +229,12 @@ def note_print(request, pk):
     note = services.note_export_record(
         user=request.user, note_id=pk, fmt="print", ip_address=client_ip(request)
     )
-    body, _, _ = note_export_body(note, "text")
+    # Paper has no transcript to look up: the print leaves the [S12] codes out,
+    # like the text and Markdown exports.
     return render(
         request,
         "templates_app/note_print.html",
-        {"note": note, "sections": note_sections(note, known=set()), "text": body},
+        {"note": note, "sections": section_texts(note, citations=False)},
     )
 
 

@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from tests.noumaris.subprocess_env import clean_env
 from tests.services import CHROMIUM, require_executable
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+MAIL_DIR = Path(tempfile.gettempdir()) / f"noumaris-test-mail-{os.getpid()}"
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -42,6 +44,8 @@ def live_server_env(**overrides: str) -> dict[str, str]:
         DJANGO_STATIC_MANIFEST="0",
         FIELD_ENCRYPTION_KEYS=",".join(settings.FIELD_ENCRYPTION_KEYS),
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        # A production-like server: e-mail to files, never to its log.
+        EMAIL_URL=f"file://{MAIL_DIR}",
     )
     if settings.REDIS_URL:
         env["REDIS_URL"] = settings.REDIS_URL

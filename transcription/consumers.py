@@ -1,8 +1,16 @@
 """`/ws/transcribe/`: the live-transcription socket (DESIGN 'Live transcription').
 
-A thin adapter: it authenticates, asks `check_feature`, holds a connection slot,
-relays audio to the engine and results to the client, and stores final segments
-through services, all off the event loop.
+A thin adapter on Channels' stock `AsyncWebsocketConsumer`: it authenticates, asks
+`check_feature`, holds a connection slot, relays audio to the engine and results to
+the client, and closes with a code the client can act on. What a message means and
+what to store next is `transcription.recording.Recording`; writes go through
+services, off the event loop.
+
+Whatever ends the socket (the client, a refusal, a crash anywhere), one `finally`
+releases its slot, stops its heartbeat and closes its engine. daphne accepts only
+1000 and 3000-4999 as close codes (autobahn refuses 1011 with "invalid close code"),
+so a server fault closes 4500 and a dependency away 4503: the page reconnects and
+resumes on both.
 """
 
 import asyncio
@@ -10,9 +18,8 @@ import contextlib
 import json
 import logging
 import re
-from urllib.parse import parse_qs
+import time
 
-from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -24,6 +31,12 @@ from transcription import connections, metrics, selectors, services
 from transcription.engines import EngineError, Result, engine_for, engine_name
 from transcription.engines.base import BYTES_PER_SECOND
 from transcription.models import TranscriptionSession
+from transcription.recording import (
+    RETRY_WINDOW,
+    SLOW_STORE_SECONDS,
+    Recording,
+    RecordingError,
+)
 from transcription.writer import segment_store
 
 logger = logging.getLogger(__name__)
@@ -31,9 +44,11 @@ logger = logging.getLogger(__name__)
 MAX_FRAME_BYTES = 64 * 1024
 SAMPLE_RATE = 16000
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, PROTOCOL, TOO_MANY = 4401, 4403, 4404, 4400, 4429
-ENGINE_FAILED = 1011
+SERVER_ERROR, UNAVAILABLE = 4500, 4503
+CLOSE_FOR = {"unauthenticated": UNAUTHENTICATED, "forbidden": FORBIDDEN}
 
 Status = TranscriptionSession.Status
 
@@ -45,44 +60,46 @@ class ProtocolError(Exception):
 
 
 class TranscribeConsumer(AsyncWebsocketConsumer):
+    # No channel layer: nothing is sent to these sockets from elsewhere, and each
+    # would hold a Redis read open (Channels skips the layer for an unknown alias).
+    channel_layer_alias = None
+
     async def __call__(self, scope, receive, send):
-        """Channels' consumer loop without a channel layer (nothing is sent to these
-        sockets from elsewhere, and each would hold a Redis read open): each message
-        is awaited and dispatched in turn, without the task and `asyncio.wait` that
-        Channels spends per message to listen to a layer too."""
-        self.scope = scope
-        self.channel_layer = None
-        self.base_send = send
-        with contextlib.suppress(StopConsumer):
-            while True:
-                await self.dispatch(await receive())
+        self.user = self.slot = self.engine = self.heartbeat = self.sender = None
+        self.recording = Recording(now=time.monotonic())
+        self.closed = False
+        self.wake, self.drained = asyncio.Event(), asyncio.Event()
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._release()
 
     async def dispatch(self, message):
-        """Dispatch without Channels' per-message `close_old_connections` hop to a
-        thread (10 audio frames a second each); ORM work goes through
-        `database_sync_to_async`, which does that itself."""
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        """Channels' dispatch, with every failure answered by a close code."""
+        try:
+            await super().dispatch(message)
+        except (StopConsumer, asyncio.CancelledError):
+            raise
+        except ProtocolError as error:
+            await self._refuse(error.close_code, error.code, error.message)
+        except RecordingError as error:
+            await self._refuse(PROTOCOL, error.code, error.message)
+        except EngineError as error:
+            await self._on_failure(error)
+        except Exception:
+            logger.exception("The recording socket failed on %s", message["type"])
+            if message["type"] == "websocket.disconnect":
+                raise StopConsumer from None
+            await self._refuse(
+                SERVER_ERROR,
+                "server_error",
+                "Something went wrong on our side; reconnect to go on recording.",
+            )
 
     async def connect(self):
-        self.user = None
-        self.slot = None
-        self.engine = None
-        self.session_id = None
-        self.state = "idle"
-        self.closed = False
-        self.audio_bytes = 0  # received by this socket
-        self.saved_bytes = 0  # of which already added to the session
-        self.heartbeat = None
-        self.last_seq = 0
-        self.outbox: asyncio.Queue = asyncio.Queue()
-        self.sender = None
-        self.sending = False  # the sender holds a result (a final being stored)
         await self.accept()
-        user = await self._authenticate()
-        if user is None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
             await self._refuse(UNAUTHENTICATED, "unauthenticated", "Sign in to record.")
             return
         access = await database_sync_to_async(check_feature)(user, services.FEATURE)
@@ -94,9 +111,7 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
         except Exception:  # Redis is down: say so rather than fail with a traceback
             logger.exception("Could not count the user's sockets")
             await self._refuse(
-                ENGINE_FAILED,
-                "unavailable",
-                "Recording is unavailable; try again soon.",
+                UNAVAILABLE, "unavailable", "Recording is unavailable; try again soon."
             )
             return
         if self.slot is None:
@@ -109,74 +124,81 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
             return
         self.user = user
         metrics.OPEN_CONNECTIONS.inc()
-        self.heartbeat = asyncio.create_task(self._refresh_slot())
-
-    async def _authenticate(self):
-        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
-        if "ticket" in query:
-            return await database_sync_to_async(services.ticket_redeem)(
-                token=query["ticket"][0]
-            )
-        user = self.scope.get("user")
-        return user if user is not None and user.is_authenticated else None
-
-    async def _refresh_slot(self):
-        while True:
-            await asyncio.sleep(connections.REFRESH_SECONDS)
-            with contextlib.suppress(Exception):
-                await connections.slot_refresh(user_id=self.user.pk, slot=self.slot)
+        self.heartbeat = asyncio.create_task(self._beat())
 
     async def disconnect(self, code):
         self.closed = True
-        if self.heartbeat is not None:
-            self.heartbeat.cancel()
-        if self.engine is not None and self.state in {"recording", "paused"}:
-            # Whatever the engine still holds becomes final and is stored; the
-            # session waits, paused, for a socket that resumes it.
-            # Save first (fast), so a socket that resumes at once sees this one's
-            # audio; then the engine's last words become final and are stored.
-            await self._save_status(Status.PAUSED)
+        if self.engine is not None and self.recording.is_live:
+            # The session waits, paused, for a socket that resumes it. Save first
+            # (fast), so a socket that resumes at once sees this one's audio; then
+            # the engine's last words become final and are stored.
+            with contextlib.suppress(Exception):
+                await self._save_status(Status.PAUSED)
             with contextlib.suppress(Exception):
                 await self.engine.finish()
-            await self._drain_outbox()
-        elif self.engine is not None:
+            await self._drain()
+
+    async def _release(self):
+        """The one place a socket gives back what it holds, however it ended."""
+        self.closed = True
+        for task in (self.heartbeat, self.sender):
+            if task is not None:
+                task.cancel()
+        engine, self.engine = self.engine, None
+        if engine is not None:
             with contextlib.suppress(Exception):
-                await self.engine.abort()
-            await self._drain_outbox()
-        if self.slot is not None:
+                await engine.abort()
+        slot, self.slot = self.slot, None
+        if slot is not None:
             metrics.OPEN_CONNECTIONS.dec()
-            with contextlib.suppress(Exception):
-                await connections.slot_release(user_id=self.user.pk, slot=self.slot)
+            try:
+                await connections.slot_release(user_id=self.user.pk, slot=slot)
+            except Exception:
+                logger.exception("Could not release a socket's slot (it expires)")
+
+    async def _beat(self):
+        """Keep the slot, renew the sign-in, re-check access; close when it ends."""
+        session = self.scope.get("session")
+        session_key = session.session_key if session is not None else None
+        while True:
+            await asyncio.sleep(connections.REFRESH_SECONDS)
+            try:
+                await connections.slot_refresh(user_id=self.user.pk, slot=self.slot)
+                denial = await database_sync_to_async(services.socket_access)(
+                    user_id=self.user.pk, session_key=session_key
+                )
+                if self.recording.is_live and denial is None:
+                    await self._save_status(self._session_status())
+            except Exception:
+                logger.warning("A socket's heartbeat failed", exc_info=True)
+                continue
+            if denial is not None:
+                code, reason = denial
+                await self._refuse(CLOSE_FOR[code], code, reason)
+                return
 
     # --- input ------------------------------------------------------------------------
     async def receive(self, text_data=None, bytes_data=None):
         if self.closed or self.user is None:
             return
-        try:
-            if bytes_data is not None:
-                await self._audio(bytes_data)
-            else:
-                await self._message(text_data)
-        except ProtocolError as error:
-            await self._refuse(error.close_code, error.code, error.message)
+        if bytes_data is not None:
+            await self._audio(bytes_data)
+        else:
+            await self._message(text_data)
 
     async def _audio(self, data: bytes):
         if len(data) > MAX_FRAME_BYTES:
             raise ProtocolError(
                 "frame_too_large", "Audio frames must be at most 64 KiB."
             )
-        if self.state == "idle":
-            raise ProtocolError("not_started", "Send a start message before audio.")
-        if self.state != "recording":
-            return  # paused or stopping: the audio is not part of the encounter
-        self.audio_bytes += len(data)
-        self.audio_metric.inc(len(data) / BYTES_PER_SECOND)
-        await self.engine.send_audio(data)
+        if self.recording.audio(len(data), now=time.monotonic()):
+            self.audio_metric.inc(len(data) / BYTES_PER_SECOND)
+            await self.engine.send_audio(data)
 
     async def _message(self, text: str):
         try:
             message = json.loads(text)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):
             raise ProtocolError("malformed", "Messages must be JSON.") from None
         kind = message.get("type") if isinstance(message, dict) else None
         handler = {
@@ -193,192 +215,231 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
 
     # --- the protocol -----------------------------------------------------------------
     async def _start(self, message: dict):
-        if self.state != "idle":
+        if self.recording.state != "idle":
             raise ProtocolError("already_started", "This socket is already recording.")
-        language = self._validate_start(message)
-        name = engine_name()
-        resume = message.get("session_id") is not None
+        fields = validate_start(message)
         try:
-            if resume:
-                session, _ = await database_sync_to_async(services.session_resume)(
-                    user=self.user, session_id=message["session_id"]
-                )
+            if fields["session_id"] is not None:
+                session, last_seq = await database_sync_to_async(
+                    services.session_resume
+                )(user=self.user, session_id=fields["session_id"])
             else:
                 session = await database_sync_to_async(services.session_start)(
                     user=self.user,
-                    engine=name,
-                    language=language,
+                    engine=engine_name(),
+                    language=fields["language"],
                     consent=message.get("consent"),
-                    label=str(message.get("label") or ""),
+                    label=fields["label"],
                     ip_address=self._client_ip(),
                 )
+                last_seq = 0
         except services.ConsentRequired as error:
             await self._send_error("consent_required", error.message)
             return
+        except services.TooManySessions as error:
+            raise ProtocolError("too_many_sessions", error.message, TOO_MANY) from None
         except services.SessionClosed as error:
             raise ProtocolError("session_stopped", error.message) from None
         except NotFoundError as error:
             raise ProtocolError("unknown_session", error.message, NOT_FOUND) from None
         except ForbiddenError as error:
             raise ProtocolError("forbidden", error.message, FORBIDDEN) from None
-        await self._open_engine(session, resume=resume)
+        await self._open_engine(
+            session, last_seq=last_seq, resumed=fields["session_id"] is not None
+        )
 
-    def _validate_start(self, message: dict) -> str:
-        if message.get("sample_rate") != SAMPLE_RATE:
-            raise ProtocolError(
-                "unsupported_sample_rate", "Send 16000 Hz audio (sample_rate 16000)."
-            )
-        if message.get("encoding", "linear16") != "linear16":
-            raise ProtocolError(
-                "unsupported_encoding", "Send 16-bit PCM audio (encoding linear16)."
-            )
-        language = message.get("language", "en")
-        if not isinstance(language, str) or not LANGUAGE.match(language):
-            raise ProtocolError("bad_language", "language must be a code such as en.")
-        return language
-
-    async def _open_engine(self, session: TranscriptionSession, *, resume: bool):
-        self.session_id = session.pk
+    async def _open_engine(
+        self, session: TranscriptionSession, *, last_seq: int, resumed: bool
+    ):
         engine = engine_for(session.engine)
+        audio_ms = int(session.audio_seconds * 1000)
+        if resumed:  # the audio the stored segments cover, if a crash lost the count
+            _, last_end_ms = await database_sync_to_async(selectors.segment_last)(
+                session_id=session.pk
+            )
+            audio_ms = max(audio_ms, last_end_ms)
         try:
             await engine.start(
                 sample_rate=SAMPLE_RATE,
                 language=session.language,
                 on_result=self._on_result,
                 on_failure=self._on_failure,
-                offset_ms=int(session.audio_seconds * 1000),
+                offset_ms=audio_ms,
             )
         except EngineError as error:
-            await self._save_status(Status.FAILED)
-            await self._refuse(ENGINE_FAILED, "engine_unavailable", str(error))
+            await self._refuse(UNAVAILABLE, "engine_unavailable", str(error))
             return
         self.engine = engine
         self.audio_metric = metrics.AUDIO_SECONDS.labels(engine.name)
-        self.state = "recording"
         metrics.SESSIONS.labels(engine.name).inc()
-        if resume:  # a new session is recording already and has no segments yet
+        self.recording.start(session_id=session.pk, last_seq=last_seq)
+        if resumed:
             await self._save_status(Status.RECORDING)
             # Read after the save: a socket that this one replaced may still be
             # storing its last finals.
-            self.last_seq = await database_sync_to_async(selectors.segment_last_seq)(
-                session_id=self.session_id
-            )
-        self.sender = asyncio.create_task(self._send_results())
+            self.recording.last_seq, _ = await database_sync_to_async(
+                selectors.segment_last
+            )(session_id=session.pk)
+        self.sender = asyncio.create_task(self._store_finals())
         await self._send_json(
-            {"type": "ready", "session_id": session.pk, "last_seq": self.last_seq}
+            {
+                "type": "ready",
+                "session_id": session.pk,
+                "last_seq": self.recording.last_seq,
+                "audio_ms": audio_ms,
+            }
         )
         await self._send_json({"type": "status", "state": "recording"})
 
     async def _pause(self, message: dict):
-        await self._require_session()
-        if self.state == "recording":
-            self.state = "paused"
+        if self.recording.pause():
             await self.engine.pause()
             await self._save_status(Status.PAUSED)
-        await self._send_json({"type": "status", "state": "paused"})
+        await self._send_json({"type": "status", "state": self._client_state()})
 
     async def _resume(self, message: dict):
-        await self._require_session()
-        if self.state == "paused":
-            self.state = "recording"
+        if self.recording.resume():
             await self.engine.resume()
             await self._save_status(Status.RECORDING)
-        await self._send_json({"type": "status", "state": "recording"})
+        await self._send_json({"type": "status", "state": self._client_state()})
 
     async def _stop(self, message: dict):
-        await self._require_session()
-        self.state = "stopping"
+        self.recording.stop()
         with contextlib.suppress(EngineError):
             await self.engine.finish()
-        await self._drain_outbox()
+        if not await self._drain():
+            return  # refused already: the storage stayed away
         await database_sync_to_async(services.session_stop)(
             user=self.user,
-            session_id=self.session_id,
-            add_audio_seconds=self._unsaved_seconds(),
+            session_id=self.recording.session_id,
+            add_audio_seconds=self.recording.unsaved_seconds(),
         )
-        self.state = "stopped"
+        self.recording.state = "stopped"
         await self._send_json({"type": "status", "state": "stopped"})
         self.closed = True
         await self.close(code=1000)
 
-    async def _require_session(self):
-        if self.state == "idle":
-            raise ProtocolError("not_started", "Send a start message first.")
-
-    # --- engine callbacks ---------------------------------------------------------------
+    # --- results: relayed at once, finals stored first --------------------------------
     async def _on_result(self, result: Result):
-        """An interim with nothing ahead of it goes out at once; anything else waits
-        its turn behind the finals being stored (the relay of audio never waits for
-        a database write)."""
-        if not result.is_final and not self.sending and self.outbox.empty():
-            await self._send_json(self._transcript(result, seq=None))
+        try:
+            interim = self.recording.result(result)
+        except RecordingError as error:  # the outbox is full: the storage is away
+            await self._refuse(UNAVAILABLE, error.code, error.message)
+            return
+        if interim is not None:
+            await self._send_json(transcript(interim, seq=None))
         else:
-            self.outbox.put_nowait(result)
+            self.drained.clear()
+            self.wake.set()
 
-    async def _send_results(self):
-        """Store each final (in order, batched with other sockets') and send every
-        result."""
-        while (result := await self.outbox.get()) is not None:
-            self.sending = True
-            seq = None
-            if result.is_final:
+    async def _store_finals(self):
+        """Store the outbox's finals in order, each retried with backoff while the
+        database is away, and send each once stored."""
+        recording = self.recording
+        try:
+            while True:
+                pending = recording.next_final()
+                if pending is None:
+                    self.drained.set()
+                    await self.wake.wait()
+                    self.wake.clear()
+                    continue
                 try:
-                    segment = await segment_store(
-                        session_id=self.session_id,
-                        result=result,
-                        seq=self.last_seq + 1,
-                    )
+                    segment = await self._store(pending)
                 except Exception:
-                    logger.exception("A final segment could not be stored")
-                    await self._refuse(
-                        ENGINE_FAILED,
-                        "storage_failed",
-                        "The transcript could not be saved.",
-                    )
-                    return
-                self.last_seq = seq = segment.seq
+                    if not await self._store_failed():
+                        return
+                    continue
+                was_catching_up = recording.catching_up
+                interim = recording.stored(segment.seq)
                 metrics.SEGMENTS.inc()
-            await self._send_json(self._transcript(result, seq=seq))
-            self.sending = False
+                await self._send_json(transcript(pending.result, seq=segment.seq))
+                if was_catching_up:
+                    await self._send_json(
+                        {"type": "status", "state": self._client_state()}
+                    )
+                if interim is not None:
+                    await self._send_json(transcript(interim, seq=None))
+        except Exception:
+            logger.exception("The finals of a socket could not be handled")
+            await self._refuse(SERVER_ERROR, "server_error", "Reconnect to go on.")
 
-    @staticmethod
-    def _transcript(result: Result, *, seq: int | None) -> dict:
-        return {
-            "type": "transcript",
-            "seq": seq,
-            "text": result.text,
-            "is_final": result.is_final,
-            "speaker": result.speaker,
-            "start_ms": result.start_ms,
-            "end_ms": result.end_ms,
-        }
+    async def _store(self, pending):
+        """Store one final; past `SLOW_STORE_SECONDS` the client hears it is
+        catching up (the database's pool is waiting for a connection)."""
+        store = asyncio.ensure_future(
+            segment_store(
+                session_id=self.recording.session_id,
+                result=pending.result,
+                seq=pending.seq,
+            )
+        )
+        try:
+            done, _ = await asyncio.wait([store], timeout=SLOW_STORE_SECONDS)
+            if not done and self.recording.store_slow(now=time.monotonic()):
+                await self._send_json({"type": "status", "state": "catching_up"})
+            return await store
+        finally:
+            store.cancel()
 
-    async def _drain_outbox(self):
-        """Wait until every queued final is stored (and sent, while connected)."""
-        if self.sender is not None and not self.sender.done():
-            self.outbox.put_nowait(None)
-            await self.sender
+    async def _store_failed(self) -> bool:
+        """Wait before the next try (telling the client once); False: give up."""
+        logger.warning("A final segment could not be stored; retrying", exc_info=True)
+        first = not self.recording.catching_up
+        delay = self.recording.store_failed(now=time.monotonic())
+        if delay is None:
+            await self._refuse(
+                UNAVAILABLE,
+                "storage_unavailable",
+                f"The transcript could not be saved for {RETRY_WINDOW:.0f} s. "
+                "Your page keeps what was not saved and sends it when it reconnects.",
+            )
+            return False
+        if first:
+            await self._send_json({"type": "status", "state": "catching_up"})
+        await asyncio.sleep(delay)
+        return True
+
+    async def _drain(self) -> bool:
+        """Wait until every queued final is stored; False when they could not be."""
+        if self.sender is None:
+            return True
+        waiting = asyncio.ensure_future(self.drained.wait())
+        await asyncio.wait(
+            [waiting, self.sender],
+            timeout=RETRY_WINDOW + 5,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        waiting.cancel()
+        return self.recording.next_final() is None
 
     async def _on_failure(self, error: EngineError):
-        if self.state in {"recording", "paused"}:
-            self.state = "failed"
-            await self._save_status(Status.FAILED)
-            await self._refuse(ENGINE_FAILED, "engine_failed", str(error))
+        if self.recording.is_live:
+            self.recording.state = "failed"
+            with contextlib.suppress(Exception):
+                await self._save_status(Status.FAILED)
+        await self._refuse(UNAVAILABLE, "engine_failed", str(error))
 
     # --- output -----------------------------------------------------------------------
-    async def _save_status(self, status: str):
-        await database_sync_to_async(services.session_set_status)(
-            session_id=self.session_id,
-            status=status,
-            add_audio_seconds=self._unsaved_seconds(),
-        )
+    def _session_status(self) -> str:
+        return Status.PAUSED if self.recording.state == "paused" else Status.RECORDING
 
-    def _unsaved_seconds(self) -> float:
-        unsaved, self.saved_bytes = (
-            self.audio_bytes - self.saved_bytes,
-            self.audio_bytes,
-        )
-        return unsaved / BYTES_PER_SECOND
+    def _client_state(self) -> str:
+        if self.recording.catching_up:
+            return "catching_up"
+        return "paused" if self.recording.state == "paused" else "recording"
+
+    async def _save_status(self, status: str):
+        seconds = self.recording.unsaved_seconds()
+        try:
+            await database_sync_to_async(services.session_set_status)(
+                session_id=self.recording.session_id,
+                status=status,
+                add_audio_seconds=seconds,
+            )
+        except Exception:
+            self.recording.unsaved_restore(seconds)  # added by a later save
+            raise
 
     async def _send_json(self, payload: dict):
         if self.closed:
@@ -393,10 +454,51 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
         await self._send_json({"type": "error", "code": code, "message": message})
 
     async def _refuse(self, close_code: int, code: str, message: str):
+        if self.closed:
+            return
         await self._send_error(code, message)
         self.closed = True
-        await self.close(code=close_code)
+        with contextlib.suppress(Exception):
+            await self.close(code=close_code)
 
     def _client_ip(self) -> str | None:
         client = self.scope.get("client")
         return client[0] if client else None
+
+
+def validate_start(message: dict) -> dict:
+    """The fields of a `start`, checked; a bad one is a 4400 that names it."""
+    if message.get("sample_rate") != SAMPLE_RATE:
+        raise ProtocolError(
+            "unsupported_sample_rate", "Send 16000 Hz audio (sample_rate 16000)."
+        )
+    if message.get("encoding", "linear16") != "linear16":
+        raise ProtocolError(
+            "unsupported_encoding", "Send 16-bit PCM audio (encoding linear16)."
+        )
+    language = message.get("language", "en")
+    if not isinstance(language, str) or not LANGUAGE.match(language):
+        raise ProtocolError("bad_language", "language must be a code such as en.")
+    label = message.get("label") or ""
+    if not isinstance(label, str) or len(label) > 120 or CONTROL.search(label):
+        raise ProtocolError(
+            "bad_label", "label must be text of at most 120 characters."
+        )
+    # A session_id that names no session of the caller's is a 4404 (resume).
+    return {
+        "language": language,
+        "label": label,
+        "session_id": message.get("session_id"),
+    }
+
+
+def transcript(result: Result, *, seq: int | None) -> dict:
+    return {
+        "type": "transcript",
+        "seq": seq,
+        "text": result.text,
+        "is_final": result.is_final,
+        "speaker": result.speaker,
+        "start_ms": result.start_ms,
+        "end_ms": result.end_ms,
+    }

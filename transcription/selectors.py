@@ -12,7 +12,7 @@ from institutions.services.authority import (
     is_superadmin,
     require_superadmin,
 )
-from noumaris.errors import NotFoundError
+from institutions.services.permissions import records_missing, records_open
 from transcription import connections
 from transcription.models import (
     TranscriptionSession,
@@ -24,7 +24,7 @@ from transcription.models import (
 def session_list_for_owner(*, user, limit: int | None = None) -> QuerySet:
     """The caller's own sessions, newest first, with their segment counts."""
     qs = (
-        TranscriptionSession.objects.filter(owner=user)
+        TranscriptionSession.objects.filter(records_open(user), owner=user)
         .annotate(segment_count=Count("segments"))
         .order_by("-started_at", "-id")
     )
@@ -34,25 +34,28 @@ def session_list_for_owner(*, user, limit: int | None = None) -> QuerySet:
 def session_get_for_owner(
     *, user, session_id, with_counts: bool = False
 ) -> TranscriptionSession:
-    """The caller's own session; 404 for anyone else's (it does not exist for them)."""
-    qs = TranscriptionSession.objects.select_related("consent_confirmed_by")
+    """The caller's own session; 404 for anyone else's (it does not exist for them),
+    403 with the reason for a resident whose residency ended."""
+    qs = TranscriptionSession.objects.filter(records_open(user)).select_related(
+        "consent_confirmed_by"
+    )
     if with_counts:
         qs = qs.annotate(segment_count=Count("segments"))
     try:
         return qs.get(pk=int(session_id), owner=user)
     except (TranscriptionSession.DoesNotExist, TypeError, ValueError):
-        raise NotFoundError("No such encounter session.") from None
+        raise records_missing(user=user, missing="No such encounter session.") from None
 
 
-def segment_last_seq(*, session_id: int) -> int:
-    """The highest stored `seq` of a session the caller already holds, 0 when none."""
+def segment_last(*, session_id: int) -> tuple[int, int]:
+    """The `seq` of a session's last stored segment and where its audio ends, in a
+    session the caller already holds; (0, 0) when none."""
     return (
         TranscriptSegment.objects.filter(session_id=session_id)
         .order_by("-seq")
-        .values_list("seq", flat=True)
+        .values_list("seq", "end_ms")
         .first()
-        or 0
-    )
+    ) or (0, 0)
 
 
 def segment_list(*, session: TranscriptionSession, after_seq: int = 0) -> QuerySet:

@@ -4,19 +4,31 @@ audited read of a transcript (it writes an audit row, so it is a service)."""
 import hashlib
 import logging
 import secrets
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import (
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Max,
+    OuterRef,
+    Subquery,
+)
+from django.db.models.functions import Cast, Coalesce, Greatest
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
+from accounts.middleware import RENEWED_AT
 from accounts.services import audit_record
 from institutions.selectors import user_institution
-from institutions.services.permissions import require_feature
+from institutions.services.permissions import check_feature, require_feature
 from noumaris.errors import ConflictError, ForbiddenError, NotFoundError
 from transcription.engines import Result
 from transcription.models import (
@@ -33,6 +45,9 @@ logger = logging.getLogger(__name__)
 
 FEATURE = "live_transcription"
 TICKET_SECONDS = 30
+# A recording session that no socket has touched for this long has no live socket:
+# its server died (sockets touch theirs every `connections.REFRESH_SECONDS`).
+ORPHAN_SECONDS = 90
 
 
 class ConsentRequired(ForbiddenError):
@@ -65,6 +80,10 @@ def _session_create(*, user, label: str, engine: str, **fields) -> Transcription
     )
 
 
+class TooManySessions(ForbiddenError):
+    """More new recordings in a minute than `TRANSCRIPTION_SESSIONS_PER_MINUTE`."""
+
+
 @transaction.atomic
 def session_start(
     *,
@@ -78,6 +97,17 @@ def session_start(
     """Open a recording; refuses without the feature or the patient's consent."""
     require_feature(user=user, code=FEATURE)
     _require_consent(consent)
+    now = timezone.now()
+    recent = TranscriptionSession.objects.filter(
+        owner=user, started_at__gt=now - timedelta(minutes=1)
+    )
+    # A clinician starts a few a minute; a script made 300 empty ones in 85 s.
+    limit = settings.TRANSCRIPTION_SESSIONS_PER_MINUTE
+    if recent.count() >= limit:
+        raise TooManySessions(
+            f"You started {limit} recordings in the last minute; "
+            "wait a minute, or resume one of them."
+        )
     session = _session_create(user=user, label=label, engine=engine, language=language)
     institution, now = session.institution, session.consent_confirmed_at
     audit_record(
@@ -147,8 +177,27 @@ def segment_append(
                 segment.save(force_insert=True)
                 return segment
         except IntegrityError:
+            stored = _segment_stored(session_id=session_id, seq=seq, result=result)
+            if stored is not None:
+                return stored
             seq = None
     raise ConflictError("Could not number the transcript segment; try again.")
+
+
+def _segment_stored(
+    *, session_id: int, seq: int, result: Result
+) -> TranscriptSegment | None:
+    """The segment `seq` when it already holds `result`: a retry of a store whose
+    commit went through while its answer was lost (a database blip), not a number
+    taken by another socket."""
+    segment = TranscriptSegment.objects.filter(session_id=session_id, seq=seq).first()
+    if segment is not None and (segment.start_ms, segment.end_ms, segment.text) == (
+        max(0, result.start_ms),
+        max(0, result.end_ms),
+        result.text,
+    ):
+        return segment
+    return None
 
 
 def segments_append(
@@ -222,6 +271,70 @@ def session_stop(
         institution=session.institution,
         details={"audio_seconds": round(audio_seconds, 1)},
     )
+
+
+def session_mark_orphans_paused(*, idle_seconds: float = ORPHAN_SECONDS) -> int:
+    """Pause every recording session no socket has touched for `idle_seconds` (its
+    server was killed), its seconds set to at least the audio its segments cover, so
+    its page offers Resume; returns how many."""
+    now = timezone.now()
+    last_end = Subquery(
+        TranscriptSegment.objects.filter(session=OuterRef("pk"))
+        .order_by("-seq")
+        .values("end_ms")[:1]
+    )
+    stored_seconds = ExpressionWrapper(
+        Cast(Coalesce(last_end, 0), FloatField()) / 1000.0, output_field=FloatField()
+    )
+    return TranscriptionSession.objects.filter(
+        status=TranscriptionSession.Status.RECORDING,
+        updated_at__lt=now - timedelta(seconds=idle_seconds),
+    ).update(
+        status=TranscriptionSession.Status.PAUSED,
+        audio_seconds=Greatest(F("audio_seconds"), stored_seconds),
+        updated_at=now,
+    )
+
+
+def socket_access(*, user_id: int, session_key: str | None) -> tuple[str, str] | None:
+    """Whether an open socket may go on recording: None, or the denial's code
+    (`unauthenticated`, `forbidden`) and reason. A browser socket's sign-in must still
+    hold (not logged out, expired or its password changed) and is renewed, since
+    recording is activity (`SESSION_IDLE_TIMEOUT`); a ticket socket's account must
+    still be active; either needs the feature still."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return "unauthenticated", "Your account is no longer active."
+    if session_key is not None and not session_idle_renew(
+        session_key=session_key, user_id=user_id
+    ):
+        return "unauthenticated", "Your sign-in has ended. Sign in again to record."
+    access = check_feature(user, FEATURE)
+    if not access.allowed:
+        return "forbidden", access.reason
+    return None
+
+
+def session_idle_renew(*, session_key: str, user_id: int) -> bool:
+    """Renew a browser session's idle deadline, as a page request would
+    (`accounts.middleware.SessionIdleRenewal`); False when it no longer signs
+    `user_id` in."""
+    from django.contrib.auth import get_user
+
+    store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")(session_key)
+    user = get_user(SimpleNamespace(session=store))
+    if not user.is_authenticated or user.pk != user_id:
+        return False
+    now = int(time.time())
+    renewed_at = store.get(RENEWED_AT)
+    if not isinstance(renewed_at, int) or not (
+        0 <= now - renewed_at < settings.SESSION_IDLE_RENEW_EVERY
+    ):
+        store[RENEWED_AT] = now
+        store.save()
+    return True
 
 
 def _ticket_hash(token: str) -> str:

@@ -8,11 +8,13 @@ per segment, whatever the number of sockets.
 """
 
 import asyncio
+import contextlib
 import logging
 import weakref
 
 from channels.db import database_sync_to_async
 
+from noumaris.db import pool_sweep
 from transcription import services
 from transcription.engines import Result
 from transcription.models import TranscriptSegment
@@ -30,6 +32,7 @@ GATHER_SECONDS = 0.02
 _segments_append = database_sync_to_async(
     services.segments_append, thread_sensitive=False
 )
+_pool_sweep = database_sync_to_async(pool_sweep, thread_sensitive=False)
 
 
 class SegmentWriter:
@@ -58,6 +61,9 @@ class SegmentWriter:
                 except Exception as error:  # e.g. no database connection at all
                     logger.exception("A batch of final segments could not be stored")
                     outcomes = [error] * len(batch)
+                    # Replace the pool's dead connections now, not one per retry.
+                    with contextlib.suppress(Exception):
+                        await _pool_sweep()
                 for (_, future), outcome in zip(batch, outcomes, strict=True):
                     if future.done():  # its socket has gone
                         continue

@@ -1,8 +1,11 @@
-"""The audit log (an accounts model), read-only and scoped by institution."""
+"""The audit log (an accounts model), read-only and scoped by institution, in words:
+the action as a phrase, the target by name, the time in the viewer's zone."""
 
 from django.contrib import admin
+from django.utils import timezone
 
 from accounts.models import AuditLog
+from accounts.selectors import audit_action_label, audit_target_label
 from institutions.admin.base import ScopedModelAdmin
 from institutions.selectors import audit_log_for_user
 from institutions.services.authority import is_superadmin
@@ -14,20 +17,29 @@ class AuditLogAdmin(ScopedModelAdmin):
     rows of their own institution (another institution's row by id is a 404)."""
 
     scope = audit_log_for_user
-    list_display = (
-        "created_at",
-        "action",
-        "actor_username",
-        "target_type",
-        "target_id",
-        "ip_address",
-        "institution",
-    )
+    list_display = ("when", "what", "who", "target", "ip_address", "institution")
     list_filter = ("action",)
     search_fields = ("action", "actor_username", "target_id")
     date_hierarchy = "created_at"
     ordering = ("-id",)
     readonly_fields = [f.name for f in AuditLog._meta.fields]
+
+    @admin.display(description="When", ordering="created_at")
+    def when(self, entry):
+        local = timezone.localtime(entry.created_at)
+        return f"{local:%Y-%m-%d %H:%M:%S} {local.tzname()}"
+
+    @admin.display(description="What", ordering="action")
+    def what(self, entry):
+        return audit_action_label(entry.action)
+
+    @admin.display(description="Who", ordering="actor_username")
+    def who(self, entry):
+        return entry.actor_username or "system"
+
+    @admin.display(description="On")
+    def target(self, entry):
+        return audit_target_label(entry)
 
     def get_list_display(self, request):
         if is_superadmin(request.user):

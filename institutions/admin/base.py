@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.template.response import TemplateResponse
+from django.utils.translation import ngettext
 
 from institutions.admin.forms import FeatureChoiceForm
 from institutions.services.authority import admin_membership, is_superadmin
@@ -139,7 +140,8 @@ class ScopedModelAdmin(admin.ModelAdmin):
         verb = "granted" if grant else "revoked"
         self.message_user(
             request,
-            f"{done} feature grant(s) {verb}."
+            ngettext("%d feature grant %s.", "%d feature grants %s.", done)
+            % (done, verb)
             + (f" {len(refusals)} skipped." if refusals else ""),
             messages.SUCCESS if done else messages.WARNING,
         )

@@ -44,9 +44,17 @@ class InviteForm(InstitutionChoiceMixin, forms.Form):
         required=False,
         help_text="Admins only: senior admins can add other admins.",
     )
+    features = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Residents only: granted when they accept the invitation.",
+    )
 
     def __init__(self, *args, user, may_invite_admins: bool, **kwargs):
         super().__init__(*args, **kwargs)
+        catalogue = [(f.code, f.name) for f in Feature.objects.order_by("name")]
+        self.fields["features"].choices = catalogue
+        self.fields["features"].initial = [code for code, _ in catalogue]
         if not may_invite_admins:
             self.fields["role"].choices = [
                 c for c in Invitation.Role.choices if c[0] != Invitation.Role.ADMIN

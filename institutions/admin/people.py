@@ -6,6 +6,7 @@ from django.db import models
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import ngettext
 
 from institutions.admin.base import (
     SERVICE_ERRORS,
@@ -239,6 +240,7 @@ class ResidentModelAdmin(PersonMixin, ScopedModelAdmin):
                     pgy_level=data["pgy_level"],
                     specialty=data["specialty"],
                     is_senior=data.get("is_senior", False),
+                    feature_codes=data["features"],
                     ip_address=client_ip(request),
                 )
             except SERVICE_ERRORS as exc:
@@ -316,9 +318,8 @@ class ResidentModelAdmin(PersonMixin, ScopedModelAdmin):
             except SERVICE_ERRORS as exc:
                 refusals.append(refusal_text(exc))
         if changed:
-            self.message_user(
-                request, f"{changed} resident(s) {done}.", messages.SUCCESS
-            )
+            text = ngettext("%d resident %s.", "%d residents %s.", changed)
+            self.message_user(request, text % (changed, done), messages.SUCCESS)
         for refusal in refusals:
             self.message_user(request, refusal, messages.WARNING)
 

@@ -127,6 +127,13 @@ class ResidentInviteApi(AdminApi):
         specialty = serializers.CharField(
             max_length=120, required=False, allow_blank=True
         )
+        features = serializers.ListField(
+            child=serializers.CharField(max_length=60),
+            required=False,
+            source="feature_codes",
+            help_text="Feature codes granted on acceptance; default: every feature "
+            "the institution has.",
+        )
 
     @extend_schema(
         operation_id="institution_residents_invite",

@@ -78,6 +78,11 @@ class InvitationSerializer(serializers.Serializer):
     pgy_level = serializers.IntegerField(allow_null=True)
     specialty = serializers.CharField()
     is_senior = serializers.BooleanField()
+    features = serializers.ListField(
+        child=serializers.CharField(),
+        source="feature_codes",
+        help_text="Residents: the features granted on acceptance.",
+    )
     status = serializers.ChoiceField(
         choices=Invitation.Status.choices,
         source="effective_status",

@@ -99,6 +99,39 @@ def feature_grant(
     return grant
 
 
+def features_grant_on_joining(
+    *, resident: ResidentProfile, codes: list[str], granted_by
+) -> list[FeatureGrant]:
+    """On accepting an invitation: grant the features it carries that the
+    institution still has (one FEATURE_GRANTED each, by the inviting admin)."""
+    features = Feature.objects.filter(
+        code__in=codes,
+        institution_features__institution_id=resident.institution_id,
+        institution_features__is_enabled=True,
+    )
+    grants = []
+    held = set(
+        FeatureGrant.objects.filter(
+            user=resident.user, revoked_at__isnull=True
+        ).values_list("feature_id", flat=True)
+    )
+    for feature in features.exclude(pk__in=held):
+        grant = _grant(granted_by, resident.user, feature, resident.institution)
+        audit_record(
+            actor=granted_by,
+            action="FEATURE_GRANTED",
+            target=grant,
+            institution=resident.institution,
+            details={
+                "feature": feature.code,
+                "username": resident.user.username,
+                "source": "invitation",
+            },
+        )
+        grants.append(grant)
+    return grants
+
+
 def feature_revoke(
     *, actor, resident: ResidentProfile, code: str, ip_address: str | None = None
 ) -> FeatureGrant:

@@ -26,6 +26,7 @@ from institutions.models import (
     FacultyProfile,
     Institution,
     InstitutionAdmin,
+    InstitutionFeature,
     Invitation,
     ResidentProfile,
 )
@@ -35,6 +36,7 @@ from institutions.services.authority import (
     institution_lock,
     require_institution_admin,
 )
+from institutions.services.features import features_grant_on_joining
 from institutions.services.institutions import admin_membership_add
 from institutions.services.residents import pgy_level_clean, specialty_clean
 from institutions.services.seats import seat_require
@@ -86,16 +88,20 @@ def invitation_create(
     pgy_level: int | None = None,
     specialty: str = "",
     is_senior: bool = False,
+    feature_codes: list[str] | None = None,
     ip_address: str | None = None,
 ) -> Invitation:
     """Invite `email` to `institution` in `role` and e-mail the link (on commit).
+
+    A resident invitation carries the features the resident is granted on accepting:
+    `feature_codes`, or by default every feature the institution has.
 
     Admins invite residents and faculty; only senior admins (or superadmins) invite
     admins. Raises ValidationError (email, role, pgy_level), ConflictError (already a
     member, already pending, no seat left), ForbiddenError or NotFoundError. The
     returned invitation carries the raw link token as `.token` (never stored).
     """
-    require_institution_admin(actor, institution, senior=role == Invitation.Role.ADMIN)
+    _require_inviter(actor, institution, role)
     fields = _clean_invitation_fields(
         email=email, role=role, pgy_level=pgy_level, specialty=specialty
     )
@@ -105,6 +111,7 @@ def invitation_create(
             actor=actor,
             institution=locked,
             is_senior=is_senior and role == Invitation.Role.ADMIN,
+            feature_codes=feature_codes,
             ip_address=ip_address,
             **fields,
         )
@@ -117,6 +124,7 @@ def resident_invite(
     email: str,
     pgy_level: int,
     specialty: str = "",
+    feature_codes: list[str] | None = None,
     ip_address: str | None = None,
 ) -> Invitation:
     """Invite a resident (PGY 1-10) to `institution`; see `invitation_create`."""
@@ -127,6 +135,7 @@ def resident_invite(
         role=Invitation.Role.RESIDENT,
         pgy_level=pgy_level,
         specialty=specialty,
+        feature_codes=feature_codes,
         ip_address=ip_address,
     )
 
@@ -163,9 +172,19 @@ def _clean_invitation_fields(*, email, role, pgy_level, specialty) -> dict:
 
 
 def _invite_locked(
-    *, actor, institution, email, role, pgy_level, specialty, is_senior, ip_address
+    *,
+    actor,
+    institution,
+    email,
+    role,
+    pgy_level,
+    specialty,
+    is_senior,
+    ip_address,
+    feature_codes=None,
 ) -> Invitation:
     """Invite with the institution's row already locked by the caller's transaction."""
+    codes = _invitation_features(institution, role, feature_codes)
     _refuse_members(institution, email)
     _expire_or_refuse_pending(institution, email)
     seat_require(institution=institution, role=role)
@@ -178,6 +197,7 @@ def _invite_locked(
         pgy_level=pgy_level,
         specialty=specialty,
         is_senior=is_senior,
+        feature_codes=codes,
         token_hash=invitation_token_hash(token),
         expires_at=now + INVITATION_LIFETIME,
         invited_by=actor,
@@ -190,11 +210,36 @@ def _invite_locked(
         target=invitation,
         institution=institution,
         ip_address=ip_address,
-        details={"email": email, "role": role, "pgy_level": pgy_level},
+        details={
+            "email": email,
+            "role": role,
+            "pgy_level": pgy_level,
+            "features": codes,
+        },
     )
     _send_on_commit(invitation, token)
     invitation.token = token
     return invitation
+
+
+def _invitation_features(institution, role, wanted) -> list[str]:
+    """The features a resident invitation grants: those asked for, or by default all
+    the institution has; one it does not have is a ValidationError."""
+    if role != Invitation.Role.RESIDENT:
+        return []
+    has = set(
+        InstitutionFeature.objects.filter(
+            institution=institution, is_enabled=True, feature__is_active=True
+        ).values_list("feature__code", flat=True)
+    )
+    if wanted is None:
+        return sorted(has)
+    unknown = sorted(set(wanted) - has)
+    if unknown:
+        raise ValidationError(
+            {"features": [f"{institution} does not include {', '.join(unknown)}."]}
+        )
+    return sorted(set(wanted))
 
 
 def _refuse_members(institution: Institution, email: str) -> None:
@@ -329,11 +374,7 @@ def _parse_batch_csv(csv_text: str | bytes) -> list[BatchRow]:
             raise ValidationError(
                 {"file": ["The file is not UTF-8 text; save it as CSV UTF-8."]}
             ) from None
-    records = [
-        (number, [cell.strip() for cell in record])
-        for number, record in enumerate(csv.reader(io.StringIO(csv_text)), start=1)
-        if any(cell.strip() for cell in record)
-    ]
+    records = _csv_records(csv_text)
     if records and "@" not in records[0][1][0]:
         header = [cell.lower().replace(" ", "_") for cell in records[0][1]]
         if "email" not in header:
@@ -365,6 +406,26 @@ def _parse_batch_csv(csv_text: str | bytes) -> list[BatchRow]:
     ]
 
 
+def _csv_records(csv_text: str) -> list[tuple[int, list[str]]]:
+    """Numbered non-blank lines of cells; any line ending (CRLF, LF, a bare CR from
+    old spreadsheets) is read as one; a line the csv module cannot read is a 422
+    naming it, never a 500."""
+    reader = csv.reader(io.StringIO(csv_text, newline=None))
+    records = []
+    try:
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                records.append((reader.line_num, [cell.strip() for cell in record]))
+    except csv.Error as exc:
+        reason = str(exc)
+        if "field larger than field limit" in reason:
+            reason = f"a cell is longer than {csv.field_size_limit():,} characters"
+        raise ValidationError(
+            {"file": [f"Line {max(reader.line_num, 1)} cannot be read: {reason}."]}
+        ) from None
+    return records
+
+
 def _columns(header: list[str]) -> dict[str, int | None]:
     def find(*names):
         return next((header.index(n) for n in names if n in header), None)
@@ -383,6 +444,12 @@ def _cell(cells: list[str], index: int | None) -> str:
 # --- Resend and revoke ------------------------------------------------------------
 
 
+def _require_inviter(actor, institution, role) -> None:
+    """The one rule for every action on an invitation (create, resend, revoke): an
+    admin of the institution; for an admin invitation, a senior one."""
+    require_institution_admin(actor, institution, senior=role == Invitation.Role.ADMIN)
+
+
 def invitation_resend(
     *, actor, invitation: Invitation, ip_address: str | None = None
 ) -> Invitation:
@@ -391,7 +458,7 @@ def invitation_resend(
     Only pending invitations (expired ones included) can be resent; an expired
     resident invitation needs a free seat again. `.token` holds the new token.
     """
-    require_institution_admin(actor, invitation.institution)
+    _require_inviter(actor, invitation.institution, invitation.role)
     with transaction.atomic():
         locked_institution = institution_lock(invitation.institution)
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
@@ -441,7 +508,7 @@ def invitation_revoke(
     *, actor, invitation: Invitation, ip_address: str | None = None
 ) -> Invitation:
     """Revoke a pending invitation: its link stops working and its seat frees up."""
-    require_institution_admin(actor, invitation.institution)
+    _require_inviter(actor, invitation.institution, invitation.role)
     with transaction.atomic():
         invitation = (
             Invitation.objects.select_for_update()
@@ -640,11 +707,16 @@ def _locked_by_token(token: str) -> Invitation:
 def _join(invitation: Invitation, user) -> None:
     institution = invitation.institution
     if invitation.role == Invitation.Role.RESIDENT:
-        ResidentProfile.objects.create(
+        resident = ResidentProfile.objects.create(
             user=user,
             institution=institution,
             pgy_level=invitation.pgy_level,
             specialty=invitation.specialty,
+        )
+        features_grant_on_joining(
+            resident=resident,
+            codes=invitation.feature_codes,
+            granted_by=invitation.invited_by,
         )
     elif invitation.role == Invitation.Role.FACULTY:
         FacultyProfile.objects.create(

@@ -91,9 +91,8 @@ def require_feature(*, user, code: str) -> None:
         raise ForbiddenError(access.reason)
 
 
-def _resident_access(facts: dict, name: str) -> FeatureAccess:
-    status = facts["resident_status"]
-    institution = facts["institution_name"]
+def _residency_ended(status: str, institution: str) -> FeatureAccess | None:
+    """The denial for a resident who is no longer active, else None."""
     if status == ResidentProfile.Status.GRADUATED:
         return FeatureAccess(
             False, f"You have graduated from {institution}; your access has ended."
@@ -104,6 +103,14 @@ def _resident_access(facts: dict, name: str) -> FeatureAccess:
             f"Your resident account at {institution} is inactive; "
             "ask your program administrator.",
         )
+    return None
+
+
+def _resident_access(facts: dict, name: str) -> FeatureAccess:
+    ended = _residency_ended(facts["resident_status"], facts["institution_name"])
+    if ended is not None:
+        return ended
+    institution = facts["institution_name"]
     subscription = facts["subscription_status"]
     if subscription not in Institution.USABLE_STATUSES:
         label = Institution.SubscriptionStatus(subscription).label.lower()
@@ -150,3 +157,38 @@ def _access_facts(user, codes: list[str] | None = None) -> list[dict]:
         {"feature": feature, **{fact: getattr(feature, fact) for fact in facts}}
         for feature in rows
     ]
+
+
+# --- Clinical records of a residency that ended (DESIGN 'Roles') -----------------------
+# A graduated or deactivated resident keeps their sign-in but no longer reads, edits,
+# signs or exports any encounter, transcript or note, their own included: the records
+# stay with the institution (the attending still co-signs what was signed).
+
+
+def records_open(user) -> Exists:
+    """True where `user` may still hold their own clinical records, for a filter."""
+    return ~Exists(
+        ResidentProfile.objects.filter(user_id=user.pk).exclude(
+            status=ResidentProfile.Status.ACTIVE
+        )
+    )
+
+
+def records_closed_reason(user) -> str | None:
+    """Why `user`'s own clinical records are closed to them, or None if they are not."""
+    row = (
+        ResidentProfile.objects.filter(user_id=user.pk)
+        .values_list("status", "institution__name")
+        .first()
+    )
+    ended = _residency_ended(*row) if row else None
+    return ended.reason if ended is not None else None
+
+
+def records_missing(*, user, missing: str) -> Exception:
+    """The error for a record the user's scope does not hold: 403 with the reason
+    when their residency ended, else the 404 a missing record gets."""
+    from noumaris.errors import NotFoundError
+
+    reason = records_closed_reason(user)
+    return ForbiddenError(reason) if reason else NotFoundError(missing)

@@ -526,6 +526,7 @@ class NoteExportApi(Api):
             note, query["format"], citations=query["citations"]
         )
         response = HttpResponse(body, content_type=content_type)
-        response["Content-Disposition"] = f'inline; filename="{filename}"'
+        # A download, not a page that replaces the note in the browser.
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["Cache-Control"] = "no-store"
         return response

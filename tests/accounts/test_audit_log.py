@@ -143,3 +143,24 @@ def test_concurrent_appends_keep_one_chain(alice):
         t.join()
     call_command("verify_audit_log")
     assert AuditLog.objects.count() == 8
+
+
+@pytest.mark.django_db
+def test_the_admin_audit_log_reads_in_words_and_local_time(
+    client, admin, demo_hospital
+):
+    from institutions.models import Institution
+    from institutions.services.invitations import resident_invite
+
+    Institution.objects.filter(pk=demo_hospital.pk).update(timezone="America/New_York")
+    invitation = resident_invite(
+        actor=admin, institution=demo_hospital, email="new@example.org", pgy_level=1
+    )
+    client.force_login(admin)
+    text = client.get("/admin/accounts/auditlog/").content.decode()
+    assert "Resident invited" in text
+    assert "RESIDENT_INVITED</td>" not in text
+    assert f"Invitation #{invitation.pk} (new@example.org)" in text
+    import re
+
+    assert re.search(r"\d\d:\d\d:\d\d E[SD]T<", text)

@@ -36,10 +36,11 @@ def test_a_page_past_the_end_is_a_404_in_the_envelope(api, alice):
     response = api.get("/test-api/users", {"page": 9})
     assert response.status_code == 404
     assert response.json() == {"detail": "Invalid page: That page contains no results."}
+    # Not a number at all is a malformed query, named like any invalid field.
     response = api.get("/test-api/users", {"page": "two"})
-    assert response.status_code == 404
-    assert response.json() == {
-        "detail": "Invalid page: That page number is not an integer."
+    assert response.status_code == 422
+    assert response.json()["errors"] == {
+        "page": ["page must be a whole number of 1 or more."]
     }
 
 
@@ -151,3 +152,19 @@ def test_an_id_too_large_for_the_database_is_a_404(api, alice):
     response = api.get("/api/v1/admin/institution/residents/" + "9" * 30)
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("page=abc", "page"),
+        ("page_size=abc", "page_size"),
+        ("page_size=-3", "page_size"),
+    ],
+)
+def test_a_malformed_page_or_page_size_is_a_422_naming_it(client, admin, query, field):
+    client.force_login(admin)
+    response = client.get(f"/api/v1/admin/institution/residents?{query}")
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == [field]

@@ -158,6 +158,32 @@ def test_a_file_that_is_not_csv_text_is_a_422(as_admin):
     assert list(response.json()["errors"]) == ["file"]
 
 
+def test_a_csv_cell_over_the_limit_is_a_422_naming_the_line(as_admin):
+    csv = b"email,pgy,specialty\n" + b"a@example.org,1," + b"x" * 140_000 + b"\n"
+    upload = SimpleUploadedFile("r.csv", csv, "text/csv")
+    response = as_admin.post(
+        INST + "residents/invite/batch", {"file": upload}, format="multipart"
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"]["file"] == [
+        "Line 2 cannot be read: a cell is longer than 131,072 characters."
+    ]
+    assert not Invitation.objects.exists()
+
+
+def test_a_csv_with_bare_cr_line_endings_is_read(as_admin):
+    csv = b"email,pgy,specialty\rone@example.org,1,Surgery\rtwo@example.org,2,\r"
+    upload = SimpleUploadedFile("old-mac.csv", csv, "text/csv")
+    response = as_admin.post(
+        INST + "residents/invite/batch", {"file": upload}, format="multipart"
+    )
+    assert response.status_code == 200, response.content
+    assert [(r["line"], r["ok"]) for r in response.json()["rows"]] == [
+        (2, True),
+        (3, True),
+    ]
+
+
 def test_a_batch_upload_names_each_bad_row_and_invites_the_good_ones(as_admin):
     csv = (
         b"email,pgy,specialty\n"
@@ -440,7 +466,11 @@ def test_the_onboarding_flow_through_the_api(
     with django_capture_on_commit_callbacks(execute=True):
         invite = coordinator.post(
             INST + "residents/invite",
-            {"email": "new.resident@lakeside.example.org", "pgy_level": 1},
+            {
+                "email": "new.resident@lakeside.example.org",
+                "pgy_level": 1,
+                "features": ["note_generation"],
+            },
         )
     assert invite.status_code == 201
     token = _token_from_last_email()
@@ -462,7 +492,12 @@ def test_the_onboarding_flow_through_the_api(
     assert (usage["seats_used"], usage["seats_limit"], usage["admins"]) == (1, 10, 1)
     assert api.get(base + "/usage").json() == usage
     actions = [e["action"] for e in api.get(SUPER + "audit-logs").json()["results"]]
-    assert actions[:3] == ["FEATURE_GRANTED", "INVITATION_ACCEPTED", "RESIDENT_INVITED"]
+    assert actions[:4] == [
+        "FEATURE_GRANTED",  # live transcription, by the coordinator
+        "INVITATION_ACCEPTED",
+        "FEATURE_GRANTED",  # note generation, chosen at invitation
+        "RESIDENT_INVITED",
+    ]
 
 
 def _token_from_last_email() -> str:
@@ -479,3 +514,22 @@ def test_making_an_unknown_account_a_physician_is_a_422_naming_the_field(as_supe
     assert response.status_code == 422
     assert response.json()["errors"] == {"username": ["No such account."]}
     assert not PhysicianProfile.objects.exists()
+
+
+def test_an_invitation_names_the_features_it_grants(as_admin):
+    response = as_admin.post(
+        INST + "residents/invite",
+        {"email": "new@example.org", "pgy_level": 2, "features": ["note_generation"]},
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["features"] == ["note_generation"]
+    default = as_admin.post(
+        INST + "residents/invite", {"email": "other@example.org", "pgy_level": 2}
+    )
+    assert len(default.json()["features"]) == 4
+    refused = as_admin.post(
+        INST + "residents/invite",
+        {"email": "third@example.org", "pgy_level": 2, "features": ["teleport"]},
+    )
+    assert refused.status_code == 422
+    assert list(refused.json()["errors"]) == ["features"]

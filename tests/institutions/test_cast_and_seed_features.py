@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import call_command
+from django.http import HttpRequest
 
 from institutions.models import Feature
 from institutions.selectors import user_institution
@@ -45,7 +46,7 @@ def test_user_institution_names_the_tenant_of_each_role(
 
 
 def test_the_cast_signs_in_with_the_password(client, admin, resident, password):
-    assert client.login(username="admin", password=password)
+    assert client.login(request=HttpRequest(), username="admin", password=password)
     assert admin.is_staff and not admin.is_superuser
     assert admin.institution_admin.is_senior
     assert resident.resident_profile.pgy_level == 2

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.http import HttpRequest
 from django.utils import timezone
 
 from institutions.models import Invitation, ResidentProfile
@@ -69,7 +70,7 @@ def test_form_errors_are_shown_next_to_the_fields(client, invitation):
 
 def test_a_signed_in_matching_user_accepts(client, invitation, password):
     UserFactory(username="newbie", email="NEWBIE@example.org")
-    client.login(username="newbie", password=password)
+    client.login(request=HttpRequest(), username="newbie", password=password)
     assert "Accept the invitation" in _text(client.get("/invite/tok-valid"))
     response = client.post("/invite/tok-valid")
     assert response.status_code == 302
@@ -78,7 +79,7 @@ def test_a_signed_in_matching_user_accepts(client, invitation, password):
 
 def test_a_signed_in_user_with_another_email_is_refused(client, invitation, password):
     UserFactory(username="someone", email="someone@example.org")
-    client.login(username="someone", password=password)
+    client.login(request=HttpRequest(), username="someone", password=password)
     for response in (client.get("/invite/tok-valid"), client.post("/invite/tok-valid")):
         assert response.status_code == 403
         assert "This invitation is for someone else" in _text(response)

@@ -193,7 +193,10 @@ def test_accepting_makes_the_resident_once(admin, demo_hospital):
     assert invitation.status == "accepted" and invitation.accepted_by == person
     with pytest.raises(ConflictError, match="already been used"):
         invitation_accept(token=invitation.token, user=person)
-    assert _actions() == ["RESIDENT_INVITED", "INVITATION_ACCEPTED"]
+    # The institution's four features, granted by the inviting admin.
+    assert _actions() == ["RESIDENT_INVITED"] + ["FEATURE_GRANTED"] * 4 + [
+        "INVITATION_ACCEPTED"
+    ]
 
 
 def test_an_admin_invitation_makes_a_staff_admin(admin, demo_hospital):
@@ -279,3 +282,62 @@ def test_a_new_account_with_a_weak_password_or_taken_name_writes_nothing(
     invitation.refresh_from_db()
     assert invitation.status == "pending"
     assert _actions() == ["RESIDENT_INVITED"]
+
+
+def test_only_a_senior_admin_resends_or_revokes_an_admin_invitation(
+    admin, admin2, demo_hospital
+):
+    from institutions.services.invitations import invitation_create
+
+    invitation = invitation_create(
+        actor=admin,
+        institution=demo_hospital,
+        email="new.admin@example.org",
+        role=Invitation.Role.ADMIN,
+    )
+    for action in (invitation_resend, invitation_revoke):
+        with pytest.raises(ForbiddenError, match="Only senior admins"):
+            action(actor=admin2, invitation=invitation)
+    invitation.refresh_from_db()
+    assert invitation.status == "pending" and invitation.sent_count == 1
+    assert invitation_revoke(actor=admin, invitation=invitation).status == "revoked"
+
+
+def test_any_admin_resends_and_revokes_a_resident_invitation(admin2, demo_hospital):
+    invitation = _invite(admin2, demo_hospital)
+    invitation_resend(actor=admin2, invitation=invitation)
+    assert invitation_revoke(actor=admin2, invitation=invitation).status == "revoked"
+
+
+def test_a_new_resident_gets_the_features_the_admin_chose(admin, demo_hospital):
+    from institutions.services.permissions import check_feature
+
+    invitation = _invite(
+        admin, demo_hospital, feature_codes=["live_transcription", "note_generation"]
+    )
+    person = UserFactory(email="new.resident@example.org")
+    invitation_accept(token=invitation.token, user=person)
+    assert check_feature(person, "live_transcription")
+    assert check_feature(person, "note_generation")
+    assert not check_feature(person, "note_export")
+
+
+def test_by_default_a_new_resident_gets_what_the_institution_has(admin, demo_hospital):
+    from institutions.services.permissions import check_features
+
+    invitation = _invite(admin, demo_hospital)
+    person = UserFactory(email="new.resident@example.org")
+    invitation_accept(token=invitation.token, user=person)
+    assert all(access for _, access in check_features(person))
+
+
+def test_a_feature_the_institution_lacks_cannot_be_promised(admin, demo_hospital):
+    from institutions.models import InstitutionFeature
+
+    InstitutionFeature.objects.filter(
+        institution=demo_hospital, feature__code="note_export"
+    ).update(is_enabled=False)
+    with pytest.raises(ValidationError) as refused:
+        _invite(admin, demo_hospital, feature_codes=["note_export"])
+    assert "does not include note_export" in str(refused.value)
+    assert not Invitation.objects.exists()

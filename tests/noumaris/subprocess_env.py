@@ -18,6 +18,8 @@ OURS = (
     "REQUIRE_SERVICES",
     "PYTEST",
     "METRICS_",
+    "SITE_URL",
+    "PORT",
 )
 
 

@@ -21,3 +21,19 @@ def test_metrics_accept_the_token_from_anywhere(client, settings):
         "/metrics", REMOTE_ADDR="203.0.113.9", headers={"Authorization": "Bearer nope"}
     )
     assert wrong.status_code == 403
+
+
+def test_behind_a_proxy_metrics_judge_the_client_not_the_proxy(client, settings):
+    """The proxy (on loopback) appends the address it saw; a forged entry to its
+    left is not believed, by /metrics as by the audit log (noumaris.net)."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    outsider = client.get(
+        "/metrics",
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR="127.0.0.1, 203.0.113.9",
+    )
+    assert outsider.status_code == 403
+    inside = client.get(
+        "/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="127.0.0.5"
+    )
+    assert inside.status_code == 200

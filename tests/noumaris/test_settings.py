@@ -6,6 +6,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://noumaris@db.example.org:5432/noumaris",
     "REDIS_URL": "redis://cache.example.org:6379/0",
     "FIELD_ENCRYPTION_KEYS": "bm91bWFyaXMtZGV2LWtleS1ub3Qtc2VjcmV0LTAwMDA=",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.org:587",
 }
 
 
@@ -97,3 +98,31 @@ def test_check_deploy_is_clean_with_production_values():
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "System check identified no issues" in done.stdout
+
+
+def test_production_refuses_to_start_without_a_mail_server():
+    env = clean_env(**{k: v for k, v in PRODUCTION.items() if k != "EMAIL_URL"})
+    done = run_manage("check", env=env)
+    assert done.returncode != 0
+    assert "EMAIL_URL is not set: set it to your SMTP server" in done.stderr
+
+
+def test_a_mail_folder_is_a_mail_server_too(tmp_path):
+    values = read_settings(
+        ["EMAIL_BACKEND", "EMAIL_FILE_PATH"],
+        clean_env(**{**PRODUCTION, "EMAIL_URL": f"file://{tmp_path}"}),
+    )
+    assert values["EMAIL_BACKEND"].endswith("filebased.EmailBackend")
+    assert values["EMAIL_FILE_PATH"] == str(tmp_path)
+
+
+def test_links_in_e_mails_follow_the_port_of_a_local_run():
+    values = read_settings(["SITE_URL"], clean_env(DJANGO_DEBUG="1", PORT="8123"))
+    assert values["SITE_URL"] == "http://localhost:8123"
+    values = read_settings(
+        ["SITE_URL"],
+        clean_env(
+            DJANGO_DEBUG="1", PORT="8123", SITE_URL="https://noumaris.example.org"
+        ),
+    )
+    assert values["SITE_URL"] == "https://noumaris.example.org"

@@ -225,6 +225,8 @@ def test_exports_strip_citations_and_fhir_validates(note, resident, attending):
     client = api_for(resident)
     text = client.get(f"/api/v1/notes/{note.pk}/export?format=text")
     assert text["Content-Type"].startswith("text/plain")
+    # A download, not a page that replaces the note in the browser.
+    assert text["Content-Disposition"] == f'attachment; filename="note-{note.pk}.txt"'
     body = text.content.decode()
     assert body.startswith("SOAP NOTE\nSigned by Rosa Resident")
     assert "Co-signed by Alan Attending" in body

@@ -318,3 +318,52 @@ def test_the_template_library_in_chromium(
         page.get_by_role("link", name="Psychiatry intake").click()
         expect(page.get_by_role("heading", name="Risk assessment")).to_be_visible()
         screenshot(page, "template-detail")
+
+
+def test_on_a_phone_a_citation_shows_in_place_and_sections_copy_as_plain_text(
+    transactional_db, resident, password, seeded_templates
+):
+    from templates_app.services import note_create
+    from tests.templates_app.helpers import generate
+
+    encounter = record_encounter(resident)
+    note = note_create(
+        user=resident, session_id=encounter.pk, template_id=seeded_templates["soap"].pk
+    )
+    generate(note, resident)
+    with live_server(NOTE_ENGINE="offline") as base, chromium() as browser:
+        context = browser.new_context(viewport={"width": 390, "height": 844})
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+        page = context.new_page()
+        sign_in(page, base, "resident", password)
+        page.goto(f"{base}/notes/{note.pk}")
+        plan = page.locator("#section-plan")
+        citation = plan.locator("button.cite").first
+        citation.scroll_into_view_if_needed()
+        before = page.evaluate("window.scrollY")
+        citation.click()
+        popover = page.locator("#cite-popover")
+        expect(popover).to_be_visible()
+        page.wait_for_timeout(600)  # a smooth scroll would have moved by now
+        assert abs(page.evaluate("window.scrollY") - before) < 50
+        box = popover.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        screenshot(page, "note-phone-citation")
+
+        plan.get_by_role("button", name="Copy Plan").click()
+        expect(plan.get_by_role("button", name="Copy Plan")).to_have_text("Copied")
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied.startswith("PLAN\n") and "doxycycline" in copied
+        assert "[S" not in copied and "S23" not in copied
+        page.get_by_role("button", name="Copy note").click()
+        whole = page.evaluate("navigator.clipboard.readText()")
+        assert "SUBJECTIVE\n" in whole and "ASSESSMENT\n" in whole and "[S" not in whole
+
+        # an oversize section says so in a sentence, not in raw JSON
+        plan.get_by_role("button", name="Edit").click()
+        plan.get_by_label("Text of Plan").fill("x" * 20_001)
+        plan.get_by_role("button", name="Save section").click()
+        error = plan.locator('[data-role="error"]')
+        expect(error).to_have_text(
+            "Ensure this field has no more than 20000 characters."
+        )

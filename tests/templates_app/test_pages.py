@@ -198,7 +198,9 @@ def test_print_view_and_revision_compare(note, resident):
     services.note_edit(user=resident, note_id=note.pk, sections={"plan": "Rest. [S24]"})
     client = client_for(resident)
     printed = client.get(f"/notes/{note.pk}/print").content.decode()
-    assert "DRAFT, not signed" in printed and "Rest. [S24]" in printed
+    # Paper has no transcript: the print carries no [S12] codes.
+    assert "DRAFT, not signed" in printed and "Rest." in printed
+    assert "[S24]" not in printed and "[S" not in printed
     assert AuditLog.objects.filter(action="NOTE_EXPORTED").exists()
     compare = client.get(f"/notes/{note.pk}/revisions?a=1&b=2").content.decode()
     assert '<ins class="diff-ins">Rest. [S24]</ins>' in compare
@@ -222,3 +224,23 @@ def test_the_queue_lists_in_a_constant_number_of_queries(
     # session, user, the queue with its authors and encounters (one join)
     with django_assert_max_num_queries(3):
         assert client.get("/supervision/").content.decode().count("Review") >= 3
+
+
+def test_the_attending_reads_which_sections_changed_in_a_plain_list(
+    note, resident, attending
+):
+    import re
+
+    generate(note, resident)
+    services.note_edit(
+        user=resident,
+        note_id=note.pk,
+        sections={"assessment": "Pneumonia. [S21]"},
+        base_revision=note.revisions.order_by("-number").first().number,
+    )
+    services.note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
+    text = client_for(attending).get(f"/notes/{note.pk}").content.decode()
+    sentence = re.search(r"changed after the machine draft: (.*?)\. Each", text).group(
+        1
+    )
+    assert re.sub(r"<[^>]+>", "", sentence) == "Assessment"

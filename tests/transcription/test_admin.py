@@ -31,3 +31,21 @@ def test_a_superadmin_sees_every_session(
     client.force_login(superadmin)
     body = client.get(URL).content.decode()
     assert f"{URL}{a.pk}/change/" in body and f"{URL}{b.pk}/change/" in body
+
+
+def test_view_on_site_does_not_confirm_another_institutions_ids(
+    client, admin, resident, riverside_resident
+):
+    from django.contrib.contenttypes.models import ContentType
+
+    from transcription.models import TranscriptionSession
+
+    mine = session_with_segments(resident, count=1)
+    theirs = session_with_segments(riverside_resident, count=1)
+    ct = ContentType.objects.get_for_model(TranscriptionSession).pk
+    client.force_login(admin)
+    assert client.get(f"/admin/r/{ct}/{mine.pk}/").status_code == 302
+    elsewhere = client.get(f"/admin/r/{ct}/{theirs.pk}/")
+    missing = client.get(f"/admin/r/{ct}/99999999/")
+    assert elsewhere.status_code == missing.status_code == 404
+    assert client.get("/admin/r/99999/1/").status_code == 404

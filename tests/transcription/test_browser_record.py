@@ -18,6 +18,16 @@ def sign_in(page, base, username, password):
     page.wait_for_url(base + "/")
 
 
+def start_recording(browser, base: str, password: str):
+    """The resident signed in at `base`, recording a new encounter."""
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    sign_in(page, base, "resident", password)
+    page.goto(base + "/encounters/new")
+    page.get_by_label("The patient agreed to this encounter being recorded.").check()
+    page.get_by_role("button", name="Start recording").click()
+    return page
+
+
 def test_a_resident_records_an_encounter_and_reads_it_back(
     transactional_db, resident, password, speech_wav
 ):
@@ -51,6 +61,13 @@ def test_a_resident_records_an_encounter_and_reads_it_back(
 
         page.get_by_role("button", name="Pause").click()
         page.wait_for_selector("#rec-state:text('Paused')")
+        # Paused: the meter stands still although the microphone still hears.
+        page.wait_for_timeout(400)
+        levels = set()
+        for _ in range(5):
+            levels.add(page.locator("#rec-meter").evaluate("e => e.style.transform"))
+            page.wait_for_timeout(150)
+        assert levels == {"scaleX(0)"} or levels == {"scaleX(0.000)"}
         page.get_by_role("button", name="Resume").click()
         page.wait_for_selector("#rec-state:text('Recording')")
         page.get_by_role("button", name="Stop and save").click()
@@ -94,18 +111,10 @@ def test_the_recording_survives_a_network_blip_in_one_session(
         live_server(TRANSCRIPTION_ENGINE="offline") as server,
         chromium(fake_audio) as browser,
     ):
-        port = int(server.rsplit(":", 1)[1])
-        proxy = TcpProxy("127.0.0.1", port)
+        proxy = TcpProxy("127.0.0.1", int(server.rsplit(":", 1)[1]))
         proxy.start()
-        base = f"http://127.0.0.1:{proxy.port}"
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 860})
-            sign_in(page, base, "resident", password)
-            page.goto(base + "/encounters/new")
-            page.get_by_label(
-                "The patient agreed to this encounter being recorded."
-            ).check()
-            page.get_by_role("button", name="Start recording").click()
+            page = start_recording(browser, f"http://127.0.0.1:{proxy.port}", password)
             page.wait_for_selector("#transcript .line", timeout=60000)
 
             proxy.stop()  # the network goes away
@@ -131,3 +140,67 @@ def test_the_recording_survives_a_network_blip_in_one_session(
     assert session.audio_seconds > resumed_at + 4
     last_end = session.segments.order_by("-seq").first().end_ms
     assert last_end > resumed_at * 1000
+
+
+def test_a_recording_across_a_network_cut_and_a_database_blip_keeps_every_word(
+    transactional_db, resident, password, speech_wav
+):
+    """The page keeps what was not acknowledged through a cut network, shows
+    "Catching up" while PostgreSQL is away, and ends with every final once."""
+    from django.db import connection
+
+    from tests.fakes.tcp_proxy import TcpProxy
+    from tests.services import require_postgres
+    from tests.transcription.faults import take_test_database_away
+    from transcription.models import TranscriptionSession
+
+    require_postgres()
+    connection.ensure_connection()
+    spare = connection.connection.info.backend_pid
+    fake_audio = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={speech_wav}",
+    ]
+    with (
+        live_server(DJANGO_SETTINGS_MODULE="bench.ws_settings") as server,
+        chromium(fake_audio) as browser,
+    ):
+        proxy = TcpProxy("127.0.0.1", int(server.rsplit(":", 1)[1]))
+        proxy.start()
+        try:
+            page = start_recording(browser, f"http://127.0.0.1:{proxy.port}", password)
+            page.wait_for_selector("#transcript .line.final", timeout=30000)
+
+            proxy.stop()  # the network goes away for 2 s
+            page.wait_for_selector("#rec-state:text('Reconnecting')", timeout=10000)
+            page.wait_for_timeout(2000)
+            proxy.start()
+            page.wait_for_selector("#rec-state:text('Recording')", timeout=20000)
+
+            take_test_database_away(spare, 4)  # and then the database, for 4 s
+            page.wait_for_selector(
+                "#rec-message:text('Catching up')", state="attached", timeout=10000
+            )
+            screenshot(page, "transcription-catching-up")
+            page.wait_for_selector("#recorder:not([data-catching-up])", timeout=30000)
+            page.wait_for_timeout(2000)
+            shown = page.locator("#transcript .line.final").count()
+            page.get_by_role("button", name="Stop and save").click()
+            page.wait_for_url(re.compile(r".*/encounters/\d+$"), timeout=60000)
+        finally:
+            proxy.stop()
+    (session,) = TranscriptionSession.objects.filter(owner=resident)
+    assert session.status == "stopped"
+    rows = list(session.segments.values_list("seq", "start_ms", "end_ms", "text"))
+    assert [seq for seq, *_ in rows] == list(range(1, len(rows) + 1))
+    assert len(rows) >= shown >= 8
+    # The test engine ends a final every 10 frames (1 s) a socket receives: the
+    # finals follow each other through the cut and the blip, none twice, no
+    # stretch of audio without one, up to the end of the audio counted.
+    # (Their times may not rise with `seq` across a resume: a socket the cut left
+    # open on the server adds its audio late; known, see the closing note.)
+    ends = sorted(end for _, _, end, _ in rows)
+    assert len(set(ends)) == len(ends)
+    assert all(b - a <= 2000 for a, b in zip([0, *ends], ends, strict=False))
+    assert ends[-1] >= session.audio_seconds * 1000 - 1000

@@ -147,7 +147,7 @@ async def test_a_wrong_key_is_an_engine_error_not_a_traceback(
             "code": "engine_unavailable",
             "message": "The speech service is unreachable.",
         }
-        await expect_close(ws, 1011)
+        await expect_close(ws, 4503)
 
 
 async def test_when_upstream_stays_down_the_client_is_told(resident, fake_deepgram):
@@ -165,4 +165,4 @@ async def test_when_upstream_stays_down_the_client_is_told(resident, fake_deepgr
         finally:
             DeepgramEngine.reconnect_delays = (0.1, 0.5, 1.0, 2.0, 4.0)
         assert message[-1]["code"] == "engine_failed"
-        await expect_close(ws, 1011)
+        await expect_close(ws, 4503)

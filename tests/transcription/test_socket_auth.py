@@ -7,7 +7,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from noumaris.asgi import application
+from noumaris.routing import websocket_application as application
 from tests.transcription.conftest import expect_close, receive, send, start_message
 from transcription import services
 from transcription.models import TranscriptionTicket
@@ -99,3 +99,61 @@ def test_tickets_are_stored_hashed_and_need_the_feature(resident, resident2):
 
     with pytest.raises(ForbiddenError):
         services.ticket_issue(user=resident2)
+
+
+async def test_a_ticket_needs_no_origin(resident, fake_deepgram):
+    token, _ = await database_sync_to_async(services.ticket_issue)(user=resident)
+    ws = WebsocketCommunicator(application, f"/ws/transcribe/?ticket={token}")
+    assert (await ws.connect())[0]
+    await send(ws, start_message())
+    assert (await receive(ws))["type"] == "ready"
+    await ws.disconnect()
+
+
+async def test_a_bad_ticket_from_another_site_does_not_fall_back_to_the_cookie(
+    resident, password
+):
+    client = Client()
+    await database_sync_to_async(client.login)(username="resident", password=password)
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+    ws = WebsocketCommunicator(
+        application,
+        "/ws/transcribe/?ticket=forged",
+        headers=[(b"origin", b"https://evil.example"), (b"cookie", cookie)],
+    )
+    assert (await ws.connect())[0]
+    assert (await receive(ws))["code"] == "unauthenticated"
+    await expect_close(ws, 4401)
+    await ws.disconnect()
+
+
+def test_a_plain_websockets_client_records_with_a_ticket_and_no_origin(
+    transactional_db, resident
+):
+    """Through daphne, as an integrator's script connects: no Origin header."""
+    import asyncio
+    import json
+
+    from websockets.asyncio.client import connect
+
+    from tests.browser import live_server
+
+    token, _ = services.ticket_issue(user=resident)
+
+    async def session(base):
+        url = base.replace("http://", "ws://") + f"/ws/transcribe/?ticket={token}"
+        async with connect(url, origin=None) as ws:
+            await ws.send(json.dumps(start_message()))
+            ready = json.loads(await ws.recv())
+            for n in range(10):
+                await ws.send(n.to_bytes(8, "little") + bytes(3192))
+                await asyncio.sleep(0.05)
+            await ws.send(json.dumps({"type": "stop"}))
+            messages = [json.loads(m) async for m in ws]
+            return ready, messages, ws.close_code
+
+    with live_server(DJANGO_SETTINGS_MODULE="bench.ws_settings") as base:
+        ready, messages, code = asyncio.run(session(base))
+    assert ready["type"] == "ready"
+    assert [m["seq"] for m in messages if m.get("is_final")] == [1]
+    assert messages[-1] == {"type": "status", "state": "stopped"} and code == 1000

@@ -5,9 +5,9 @@ import asyncio
 import pytest
 from channels.db import database_sync_to_async
 
-from transcription import services
+from tests.transcription.factories import SessionFactory
 from transcription.engines import Result
-from transcription.models import TranscriptSegment
+from transcription.models import TranscriptionSession, TranscriptSegment
 from transcription.writer import segment_store
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,7 +20,7 @@ def final(text: str) -> Result:
 @database_sync_to_async
 def start_sessions(user, n):
     return [
-        services.session_start(user=user, engine="offline", consent=True).pk
+        SessionFactory(owner=user, status=TranscriptionSession.Status.RECORDING).pk
         for _ in range(n)
     ]
 

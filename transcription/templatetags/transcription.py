@@ -26,3 +26,13 @@ def speaker_label(speaker, roles=None) -> str:
     """`{{ segment.speaker|speaker_label:session.speaker_roles }}`: one naming on
     every page (transcription.speakers)."""
     return speaker_name(speaker, roles) or "Speaker"
+
+
+@register.inclusion_tag("transcription/_record_card.html", takes_context=True)
+def record_card(context):
+    """The dashboard's "Record an encounter" card: the button, or before any click
+    the reason recording is not available to this person."""
+    from institutions.services.permissions import check_feature
+    from transcription.services import FEATURE
+
+    return {"access": check_feature(context["request"].user, FEATURE)}

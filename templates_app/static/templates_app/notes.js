@@ -21,6 +21,15 @@
     catch (e) { return ""; }
   }
 
+  /* The readable sentences of a 422's `errors` (any nesting), for the page. */
+  function messagesOf(errors) {
+    if (!errors) return [];
+    if (typeof errors === "string") return [errors];
+    var out = [];
+    Object.keys(errors).forEach(function (k) { out = out.concat(messagesOf(errors[k])); });
+    return out;
+  }
+
   function mmss(ms) {
     var s = Math.floor((ms || 0) / 1000);
     return String(Math.floor(s / 60)).padStart(2, "0") + ":" + String(s % 60).padStart(2, "0");
@@ -305,7 +314,7 @@
         }
         if (!r.ok) {
           error.hidden = false;
-          error.textContent = r.body.detail + (r.body.errors ? ": " + JSON.stringify(r.body.errors) : "");
+          error.textContent = messagesOf(r.body.errors).join(" ") || r.body.detail;
           return;
         }
         error.hidden = true;
@@ -358,6 +367,7 @@
 
   /* --- Citation popovers: hover, focus or tap shows the cited words and time --- */
   var pinned = null;
+  var stacked = window.matchMedia("(max-width: 900px)");
   function showPopover(el) {
     var seqs = (el.dataset.seqs || "").split(",").filter(Boolean);
     popover.textContent = "";
@@ -386,7 +396,9 @@
       var li = document.getElementById("seg-" + seq);
       if (!li) return;
       li.classList.add("seg-hit");
-      if (i === 0) li.scrollIntoView({ block: "nearest", behavior: "smooth" });
+      // Beside the note (wide screens) the transcript scrolls to the cited line;
+      // stacked below it (phones) the page stays put: the popover shows the words.
+      if (i === 0 && !stacked.matches) li.scrollIntoView({ block: "nearest", behavior: "smooth" });
     });
   }
   document.addEventListener("mouseover", function (e) {

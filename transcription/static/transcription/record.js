@@ -1,6 +1,9 @@
 /* The record page: microphone -> AudioWorklet (16 kHz PCM, 100 ms frames) ->
    /ws/transcribe/ -> live transcript. Reconnects and resumes the same session when
-   the network blips; audio captured meanwhile is queued and sent on resume. */
+   the network or the server blips. Every frame is kept until a stored final covers
+   it (the server acknowledges a final only once stored); on resume the server says
+   where its audio ends (`audio_ms`) and the page resends what it kept past that,
+   paced under the server's limit (1.5x real time, 10 s burst). */
 (function () {
   "use strict";
   const root = document.getElementById("recorder");
@@ -14,10 +17,17 @@
     message: $("rec-message"), transcript: $("transcript"), empty: $("transcript-empty"),
   };
   const FINAL_CLOSE = { 4400: true, 4401: true, 4403: true, 4404: true, 4429: true };
-  const MAX_QUEUE = 600; // 60 s of audio kept while reconnecting
+  const FRAME_MS = 100;
+  const MAX_KEPT = 3000; // 5 min of audio kept until a stored final covers it
+  const SEND_RATE = 1.3, SEND_BURST_MS = 3000; // under the server's 1.5x, 10 s
 
-  let socket = null, sessionId = null, state = "idle", stopping = false;
-  let audio = null, queue = [], retries = 0, retryTimer = null;
+  let socket = null, sessionId = null, state = "idle", stopping = false, ready = false;
+  let audio = null, retries = 0, retryTimer = null;
+  // kept: frames not yet covered by a stored final, {pcm, ms} with ms the frame's
+  // start on this page's clock; base maps it to the session's (first ready).
+  let kept = [], queue = [], capturedMs = 0, base = null, tokens = SEND_BURST_MS;
+  let pumpAt = performance.now(), catching = false;
+  if (root.dataset.resumeSession) sessionId = Number(root.dataset.resumeSession);
   let elapsedMs = 0, tickFrom = null, clock = null, interimEl = null;
 
   function show(kind, text) {
@@ -74,6 +84,7 @@
     } else {
       if (m.seq <= lastSeq) return; // already shown
       lastSeq = m.seq;
+      forgetUpTo(m.end_ms);
       const line = document.createElement("p");
       line.className = "line final";
       line.id = "S" + m.seq;
@@ -91,7 +102,33 @@
     ui.transcript.scrollTop = ui.transcript.scrollHeight;
   }
 
-  let lastSeq = 0;
+  let lastSeq = 0; // the last final shown (a resumed page renders the stored ones)
+  ui.transcript.querySelectorAll(".line.final").forEach((el) => {
+    lastSeq = Math.max(lastSeq, Number(el.id.slice(1)));
+  });
+
+  function forgetUpTo(sessionMs) {
+    if (base === null || typeof sessionMs !== "number") return;
+    while (kept.length && base + kept[0].ms + FRAME_MS <= sessionMs) kept.shift();
+  }
+
+  /* Send what is queued while the socket is ready, at most SEND_RATE times real
+     time after a burst: live audio goes at once, a resend drains steadily. */
+  function pump() {
+    const now = performance.now();
+    tokens = Math.min(SEND_BURST_MS, tokens + (now - pumpAt) * SEND_RATE);
+    pumpAt = now;
+    while (queue.length && tokens >= FRAME_MS && socket && ready &&
+           socket.readyState === WebSocket.OPEN) {
+      socket.send(queue.shift().pcm);
+      tokens -= FRAME_MS;
+    }
+    if (stopping && !queue.length && socket && ready && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify({ type: "stop" }));
+      stopping = "sent";
+    }
+  }
+  setInterval(pump, 25);
 
   /* After a reconnection, show the finals stored while this page was cut off (what
      the engine still held when the socket dropped), in place of the stale interim. */
@@ -125,7 +162,7 @@
   const MESSAGES = {
     too_many_connections: (m) => m.message + " Recordings open in other tabs count too.",
     forbidden: (m) => "Recording is not available to you. " + m.message,
-    unauthenticated: () => "Your session has ended. Sign in again to record.",
+    unauthenticated: () => "Your sign-in has ended. The transcript so far is kept.",
   };
 
   function onMessage(event) {
@@ -133,12 +170,23 @@
     if (m.type === "ready") {
       const resumed = sessionId !== null;
       sessionId = m.session_id;
+      if (base === null) base = m.audio_ms; // where this page's first frame falls
+      // Resend, in order, every kept frame the server's audio does not reach.
+      queue = kept.filter((f) => base + f.ms + FRAME_MS > m.audio_ms);
       if (resumed) catchUp(m.last_seq);
       retries = 0;
+      ready = true;
       show("info", "");
-      while (queue.length && socket.readyState === WebSocket.OPEN) socket.send(queue.shift());
-      if (stopping) socket.send(JSON.stringify({ type: "stop" }));
+      if (stopping === "sent") stopping = true;
+      pump();
     } else if (m.type === "status") {
+      if (m.state === "catching_up") {
+        catching = true;
+        root.dataset.catchingUp = "1";
+        show("warning", "Catching up: the transcript is being saved. Keep talking, nothing is lost.");
+        return;
+      }
+      if (catching) { catching = false; delete root.dataset.catchingUp; show("info", ""); }
       if (m.state === "recording") setState("recording", "Recording", "danger");
       else if (m.state === "paused") setState("paused", "Paused", "warning");
       else if (m.state === "stopped") {
@@ -171,7 +219,9 @@
     socket.onmessage = onMessage;
     socket.onclose = (event) => {
       socket = null;
+      ready = false;
       if (state === "stopped") return;
+      if (event.code === 4401 && sessionId) { askToSignIn(); return; }
       if (FINAL_CLOSE[event.code] || (stopping && event.code === 1000)) {
         releaseAudio();
         setState("idle", "Not recording", "");
@@ -180,6 +230,32 @@
       }
       reconnectSoon();
     };
+  }
+
+  /* The sign-in ended mid-recording: keep the page (its transcript and the audio
+     not yet saved), ask to sign in again in another tab, then go on in place. */
+  function askToSignIn() {
+    const wasPaused = state === "paused";
+    setState("reconnecting", "Signed out", "warning");
+    if (wasPaused) { state = "paused"; stopClock(); }
+    ui.message.replaceChildren();
+    ui.message.className = "alert alert-warning";
+    ui.message.hidden = false;
+    const text = document.createElement("p");
+    text.textContent = "Your sign-in has ended. The transcript and the audio not yet saved are kept on this page. ";
+    const link = document.createElement("a");
+    link.href = "/login?next=/encounters/" + sessionId;
+    link.target = "_blank";
+    link.rel = "opener";
+    link.textContent = "Sign in again (opens a new tab)";
+    text.appendChild(link);
+    const again = document.createElement("button");
+    again.type = "button";
+    again.className = "btn btn-primary";
+    again.id = "rec-reconnect";
+    again.textContent = "Continue recording";
+    again.addEventListener("click", () => { show("info", ""); connect(); });
+    ui.message.append(text, again);
   }
 
   function reconnectSoon() {
@@ -200,15 +276,17 @@
     const source = context.createMediaStreamSource(stream);
     const node = new AudioWorkletNode(context, "pcm-16k");
     node.port.onmessage = (event) => {
-      const level = Math.min(1, event.data.level * 4);
+      // The meter shows what is being recorded: still while paused, not the room.
+      const level = state === "recording" ? Math.min(1, event.data.level * 4) : 0;
       ui.meter.style.transform = "scaleX(" + level.toFixed(3) + ")";
       if (state === "paused" || state === "stopped" || stopping) return;
-      if (socket && socket.readyState === WebSocket.OPEN && sessionId && state === "recording") {
-        socket.send(event.data.pcm);
-      } else if (state === "reconnecting" || (state === "recording" && !sessionId)) {
-        queue.push(event.data.pcm);
-        if (queue.length > MAX_QUEUE) queue.shift();
-      }
+      if (state !== "recording" && state !== "reconnecting") return;
+      const frame = { pcm: event.data.pcm, ms: capturedMs };
+      capturedMs += FRAME_MS;
+      kept.push(frame);
+      if (kept.length > MAX_KEPT) kept.shift();
+      queue.push(frame);
+      pump();
     };
     source.connect(node);
     audio = { stream, context, node };
@@ -222,10 +300,10 @@
     ui.meter.style.transform = "scaleX(0)";
   }
 
-  ui.consent.addEventListener("change", () => { ui.start.disabled = !ui.consent.checked; });
+  if (ui.consent) ui.consent.addEventListener("change", () => { ui.start.disabled = !ui.consent.checked; });
 
   ui.start.addEventListener("click", async () => {
-    if (!ui.consent.checked) {
+    if (!sessionId && !ui.consent.checked) {
       show("warning", "Confirm that the patient agreed to be recorded first.");
       return;
     }
@@ -256,12 +334,8 @@
     stopping = true;
     setState("stopping", "Saving…", "info");
     if (retryTimer) clearTimeout(retryTimer);
-    if (socket && socket.readyState === WebSocket.OPEN) {
-      while (queue.length) socket.send(queue.shift());
-      socket.send(JSON.stringify({ type: "stop" }));
-    } else if (sessionId) {
-      connect(); // resume just to flush what is queued and stop
-    }
+    if (!socket && sessionId) connect(); // resume just to flush what is kept and stop
+    pump(); // sends the stop once what is queued has gone
     releaseAudio();
   });
 

@@ -1,0 +1,201 @@
+"""One socket's recording, as plain state: no socket, no database, no clock of its own.
+
+The consumer (`transcription.consumers`) owns authentication, close codes and the
+relay; it asks this class what a message means and what to store next. The rules
+written here, each with the limit it states:
+
+- states: idle -> recording <-> paused -> stopping -> stopped (or failed);
+- audio intake is paced at about real time: a token bucket filled at
+  `AUDIO_RATE` times real time, holding at most `AUDIO_BURST_SECONDS` of audio, so a
+  page that resends what it kept through a network cut may burst, and a flood is
+  refused after a few seconds of audio (DESIGN: "paced at about real time");
+- the outbox keeps the finals not yet stored, in order, at most `OUTBOX_LIMIT`;
+  each is acknowledged (given its `seq`) only once stored;
+- while the database is away the head of the outbox is retried with backoff
+  (`RETRY_FIRST` doubling to `RETRY_MAX` seconds); past `RETRY_WINDOW` seconds
+  without a store the recording gives up, and the page resends what was not
+  acknowledged after it resumes.
+"""
+
+from collections import deque
+from dataclasses import dataclass
+
+from transcription.engines.base import BYTES_PER_SECOND, Result
+
+AUDIO_RATE = 1.5  # times real time, sustained
+AUDIO_BURST_SECONDS = 10.0  # of audio above the sustained rate
+OUTBOX_LIMIT = 600  # finals awaiting storage (minutes of speech)
+RETRY_FIRST = 0.25
+RETRY_MAX = 4.0
+RETRY_WINDOW = 45.0  # seconds the database may be away before the socket closes
+SLOW_STORE_SECONDS = 1.0  # a store this slow means catching up (finals reach the page
+# within GATHER_SECONDS of a store otherwise)
+
+
+class RecordingError(Exception):
+    """The client did something the protocol refuses; `code` names it."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+class AudioPacer:
+    """A token bucket over audio bytes: `rate` times real time, `burst` seconds deep."""
+
+    def __init__(self, *, now: float, rate: float, burst_seconds: float):
+        self.rate = rate * BYTES_PER_SECOND
+        self.capacity = burst_seconds * BYTES_PER_SECOND
+        self.tokens = self.capacity
+        self.at = now
+
+    def take(self, nbytes: int, *, now: float) -> bool:
+        """Spend `nbytes` of audio if the bucket holds them; False when too fast."""
+        self.tokens = min(self.capacity, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if nbytes > self.tokens:
+            return False
+        self.tokens -= nbytes
+        return True
+
+
+@dataclass(slots=True)
+class Pending:
+    result: Result
+    seq: int
+
+
+class Recording:
+    """The state of one socket's recording of one session."""
+
+    def __init__(self, *, now: float) -> None:
+        self.state = "idle"
+        self.session_id: int | None = None
+        self.last_seq = 0  # the last stored (acknowledged) segment
+        self.received_bytes = 0
+        self.saved_bytes = 0  # of which already added to the session's seconds
+        self.pacer = AudioPacer(
+            now=now, rate=AUDIO_RATE, burst_seconds=AUDIO_BURST_SECONDS
+        )
+        self.outbox: deque[Pending] = deque()
+        self.interim: Result | None = None  # the newest, held behind the finals
+        self.failing_since: float | None = None
+        self.attempts = 0
+
+    # --- the protocol -----------------------------------------------------------------
+    @property
+    def is_live(self) -> bool:
+        return self.state in {"recording", "paused"}
+
+    def start(self, *, session_id: int, last_seq: int) -> None:
+        if self.state != "idle":
+            raise RecordingError("already_started", "This socket is already recording.")
+        self.session_id, self.last_seq, self.state = session_id, last_seq, "recording"
+
+    def require_started(self) -> None:
+        if self.state == "idle":
+            raise RecordingError("not_started", "Send a start message first.")
+
+    def pause(self) -> bool:
+        """True when this pauses a recording (False: nothing changes)."""
+        self.require_started()
+        if self.state != "recording":
+            return False
+        self.state = "paused"
+        return True
+
+    def resume(self) -> bool:
+        self.require_started()
+        if self.state != "paused":
+            return False
+        self.state = "recording"
+        return True
+
+    def stop(self) -> None:
+        self.require_started()
+        self.state = "stopping"
+
+    def audio(self, nbytes: int, *, now: float) -> bool:
+        """True when the frame goes to the engine; raises when the client must stop."""
+        if self.state == "idle":
+            raise RecordingError("not_started", "Send a start message before audio.")
+        if not self.pacer.take(nbytes, now=now):
+            raise RecordingError(
+                "audio_too_fast",
+                "Audio arrived faster than it can be spoken: send it as it is "
+                "recorded (about 100 ms every 100 ms).",
+            )
+        if self.state != "recording":
+            return False  # paused or stopping: not part of the encounter
+        self.received_bytes += nbytes
+        return True
+
+    def unsaved_seconds(self) -> float:
+        """The audio received since the last call (to be added to the session)."""
+        unsaved, self.saved_bytes = (
+            self.received_bytes - self.saved_bytes,
+            self.received_bytes,
+        )
+        return unsaved / BYTES_PER_SECOND
+
+    def unsaved_restore(self, seconds: float) -> None:
+        """A save of `unsaved_seconds()` failed: count them as unsaved again."""
+        self.saved_bytes -= round(seconds * BYTES_PER_SECOND)
+
+    # --- the outbox of finals ---------------------------------------------------------
+    def result(self, result: Result) -> Result | None:
+        """Take an engine result; returns an interim to send at once, else None
+        (a final is queued; an interim behind queued finals waits, newest only)."""
+        if not result.is_final:
+            if not self.outbox:
+                return result
+            self.interim = result
+            return None
+        if len(self.outbox) >= OUTBOX_LIMIT:
+            raise RecordingError(
+                "storage_unavailable",
+                "The transcript cannot be saved right now; the recording will "
+                "resume when it can.",
+            )
+        seq = (self.outbox[-1].seq if self.outbox else self.last_seq) + 1
+        self.outbox.append(Pending(result=result, seq=seq))
+        self.interim = None  # the final supersedes what was heard before it
+        return None
+
+    def next_final(self) -> Pending | None:
+        return self.outbox[0] if self.outbox else None
+
+    def stored(self, seq: int) -> Result | None:
+        """The head was stored as `seq`; returns the held interim once caught up."""
+        pending = self.outbox.popleft()
+        self.last_seq = seq
+        if seq != pending.seq:  # a resume racing an old socket took the number
+            for later in self.outbox:
+                later.seq += seq - pending.seq
+        self.failing_since, self.attempts = None, 0
+        if not self.outbox and self.interim is not None:
+            interim, self.interim = self.interim, None
+            return interim
+        return None
+
+    @property
+    def catching_up(self) -> bool:
+        return self.failing_since is not None
+
+    def store_slow(self, *, now: float) -> bool:
+        """A store is taking long (the database is away, its pool waiting): the
+        client is told the transcript is catching up. True the first time."""
+        if self.failing_since is not None:
+            return False
+        self.failing_since = now
+        return True
+
+    def store_failed(self, *, now: float) -> float | None:
+        """Seconds to wait before the next try, or None: give up (past the window)."""
+        if self.failing_since is None:
+            self.failing_since = now
+        if now - self.failing_since >= RETRY_WINDOW:
+            return None
+        delay = min(RETRY_MAX, RETRY_FIRST * 2**self.attempts)
+        self.attempts += 1
+        return min(delay, self.failing_since + RETRY_WINDOW - now)
