@@ -319,6 +319,18 @@ ANTHROPIC_MAX_TOKENS = env_int("ANTHROPIC_MAX_TOKENS", 4096, minimum=256)
 TRANSCRIPTION_ENGINE = env_choice(
     "TRANSCRIPTION_ENGINE", "auto", {"auto", "deepgram", "offline"}
 )
+# The offline engine (faster-whisper): beam width of each final decode, threads one
+# decode uses, decodes run at once per process, and recordings one process takes on
+# (past it a new recording is refused, so the running ones keep their pace).
+WHISPER_BEAM_SIZE = env_int("WHISPER_BEAM_SIZE", 5, minimum=1)
+WHISPER_CPU_THREADS = env_int("WHISPER_CPU_THREADS", 1, minimum=1)
+WHISPER_WORKERS = env_int("WHISPER_WORKERS", min(2, os.cpu_count() or 1), minimum=1)
+WHISPER_MAX_STREAMS = env_int("WHISPER_MAX_STREAMS", 4, minimum=1)
+# Uploaded recordings: the largest file and the longest recording taken, and where
+# a file waits for its transcription (it is deleted once transcribed).
+UPLOAD_MAX_MB = env_int("UPLOAD_MAX_MB", 200, minimum=1)
+UPLOAD_MAX_MINUTES = env_int("UPLOAD_MAX_MINUTES", 120, minimum=1)
+UPLOAD_DIR = Path(env_str("UPLOAD_DIR") or BASE_DIR / "var" / "uploads")
 NOTE_ENGINE = env_choice(
     "NOTE_ENGINE", "auto", {"auto", "anthropic", "openai", "offline"}
 )
@@ -533,6 +545,8 @@ LOGGING = {
             "propagate": False,
         },
         "daphne": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # faster-whisper logs every decode's audio length at INFO.
+        "faster_whisper": {"level": "WARNING"},
     },
 }
 

@@ -575,8 +575,11 @@ def _draft_request(note: ClinicalNote, section: str) -> DraftRequest:
     if section and section not in {spec.key for spec in specs}:
         raise ValidationError({"section": [f"This note has no section '{section}'."]})
     specs = _plan_first(note, specs, section)
+    roles = note.session.speaker_roles
     segments = tuple(
-        Segment(s.seq, s.text, s.start_ms, s.end_ms, s.speaker)
+        Segment(
+            s.seq, s.text, s.start_ms, s.end_ms, s.speaker, roles.get(str(s.speaker))
+        )
         for s in segment_list(session=note.session)
     )
     if not segments:

@@ -26,6 +26,7 @@ from templates_app.supervision.authorship import note_authorship
 from templates_app.supervision.director import resident_own_figures
 from templates_app.supervision.rubric import PDQI9, SCORE_MAX, SCORE_MIN
 from transcription.services import transcript_read
+from transcription.speakers import speaker_name
 
 # --- Templates ----------------------------------------------------------------------
 
@@ -122,6 +123,7 @@ def _segments_context(request, note):
         {
             "seq": s.seq,
             "speaker": s.speaker,
+            "speaker_name": speaker_name(s.speaker, note.session.speaker_roles),
             "start_ms": s.start_ms,
             "text": s.text,
         }

@@ -6,6 +6,14 @@ from noumaris.fields import EncryptedTextField
 from noumaris.models import TimestampedModel
 
 
+class SpeakerRole(models.TextChoices):
+    CLINICIAN = "clinician", "Clinician"
+    PATIENT = "patient", "Patient"
+    FAMILY = "family", "Family member"
+    INTERPRETER = "interpreter", "Interpreter"
+    OTHER = "other", "Other"
+
+
 class TranscriptionSession(TimestampedModel):
     """One recorded encounter: who recorded it, with which engine, and its state."""
 
@@ -14,6 +22,7 @@ class TranscriptionSession(TimestampedModel):
         PAUSED = "paused", "Paused"
         STOPPED = "stopped", "Stopped"
         FAILED = "failed", "Failed"
+        TRANSCRIBING = "transcribing", "Transcribing"  # an uploaded recording
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -46,6 +55,14 @@ class TranscriptionSession(TimestampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     consent_confirmed_at = models.DateTimeField()
+    progress = models.PositiveSmallIntegerField(
+        default=0, help_text="Percent of an uploaded recording transcribed so far."
+    )
+    speaker_roles = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The role the clinician gave each speaker: {'0': 'patient', ...}.",
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -92,6 +109,37 @@ class TranscriptSegment(models.Model):
 
     def __str__(self):
         return f"S{self.seq} of encounter {self.session_id}"
+
+
+class TranscriptSegmentRevision(models.Model):
+    """A version of a segment's text: number 0 is what the engine heard (kept when
+    the clinician first corrects it), each later number one correction."""
+
+    segment = models.ForeignKey(
+        TranscriptSegment, on_delete=models.CASCADE, related_name="revisions"
+    )
+    number = models.PositiveIntegerField()
+    text = EncryptedTextField()
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Empty for the engine's original text.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["segment", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["segment", "number"], name="tsegrev_segment_number_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Revision {self.number} of segment {self.segment_id}"
 
 
 class TranscriptionTicket(models.Model):

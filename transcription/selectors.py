@@ -14,7 +14,11 @@ from institutions.services.authority import (
 )
 from institutions.services.permissions import records_missing, records_open
 from transcription import connections
-from transcription.models import TranscriptionSession, TranscriptSegment
+from transcription.models import (
+    TranscriptionSession,
+    TranscriptSegment,
+    TranscriptSegmentRevision,
+)
 
 
 def session_list_for_owner(*, user, limit: int | None = None) -> QuerySet:
@@ -59,6 +63,14 @@ def segment_list(*, session: TranscriptionSession, after_seq: int = 0) -> QueryS
     return TranscriptSegment.objects.filter(
         session=session, seq__gt=after_seq
     ).order_by("seq")
+
+
+def segment_originals(*, session: TranscriptionSession) -> dict[int, str]:
+    """What the engine heard, by `seq`, for the segments the clinician corrected."""
+    rows = TranscriptSegmentRevision.objects.filter(
+        segment__session=session, number=0
+    ).values_list("segment__seq", "text")
+    return dict(rows)
 
 
 def transcription_minutes_by_month(

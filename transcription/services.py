@@ -2,12 +2,16 @@
 audited read of a transcript (it writes an audit row, so it is a service)."""
 
 import hashlib
+import logging
 import secrets
 import time
+import uuid
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import (
     ExpressionWrapper,
@@ -28,11 +32,16 @@ from institutions.services.permissions import check_feature, require_feature
 from noumaris.errors import ConflictError, ForbiddenError, NotFoundError
 from transcription.engines import Result
 from transcription.models import (
+    SpeakerRole,
     TranscriptionSession,
     TranscriptionTicket,
     TranscriptSegment,
+    TranscriptSegmentRevision,
 )
 from transcription.selectors import segment_list
+from transcription.transcripts import parse_transcript
+
+logger = logging.getLogger(__name__)
 
 FEATURE = "live_transcription"
 TICKET_SECONDS = 30
@@ -47,6 +56,28 @@ class ConsentRequired(ForbiddenError):
 
 class SessionClosed(ForbiddenError):
     """The session was stopped and cannot record again."""
+
+
+def _require_consent(consent) -> None:
+    if consent is not True:
+        raise ConsentRequired(
+            "Confirm that the patient agreed to be recorded before you start."
+        )
+
+
+def _session_create(*, user, label: str, engine: str, **fields) -> TranscriptionSession:
+    """A new encounter of `user`, in their institution, with consent confirmed now."""
+    now = timezone.now()
+    return TranscriptionSession.objects.create(
+        owner=user,
+        institution=user_institution(user=user),
+        label=label.strip()[:120],
+        engine=engine,
+        started_at=now,
+        consent_confirmed_by=user,
+        consent_confirmed_at=now,
+        **fields,
+    )
 
 
 class TooManySessions(ForbiddenError):
@@ -65,10 +96,7 @@ def session_start(
 ) -> TranscriptionSession:
     """Open a recording; refuses without the feature or the patient's consent."""
     require_feature(user=user, code=FEATURE)
-    if consent is not True:
-        raise ConsentRequired(
-            "Confirm that the patient agreed to be recorded before you start."
-        )
+    _require_consent(consent)
     now = timezone.now()
     recent = TranscriptionSession.objects.filter(
         owner=user, started_at__gt=now - timedelta(minutes=1)
@@ -80,17 +108,8 @@ def session_start(
             f"You started {limit} recordings in the last minute; "
             "wait a minute, or resume one of them."
         )
-    institution = user_institution(user=user)
-    session = TranscriptionSession.objects.create(
-        owner=user,
-        institution=institution,
-        label=label.strip()[:120],
-        engine=engine,
-        language=language,
-        started_at=now,
-        consent_confirmed_by=user,
-        consent_confirmed_at=now,
-    )
+    session = _session_create(user=user, label=label, engine=engine, language=language)
+    institution, now = session.institution, session.consent_confirmed_at
     audit_record(
         actor=user,
         action="TRANSCRIPTION_STARTED",
@@ -109,7 +128,10 @@ def session_resume(*, user, session_id) -> tuple[TranscriptionSession, int]:
         session = TranscriptionSession.objects.get(pk=int(session_id), owner=user)
     except (TranscriptionSession.DoesNotExist, TypeError, ValueError):
         raise NotFoundError("No such encounter session.") from None
-    if session.status == TranscriptionSession.Status.STOPPED:
+    if session.status in {
+        TranscriptionSession.Status.STOPPED,
+        TranscriptionSession.Status.TRANSCRIBING,
+    }:
         raise SessionClosed("This encounter was stopped; start a new one.")
     last = session.segments.aggregate(last=Max("seq"))["last"] or 0
     return session, last
@@ -357,6 +379,255 @@ def ticket_redeem(*, token: str):
     ticket.used_at = timezone.now()
     ticket.save(update_fields=["used_at"])
     return ticket.user
+
+
+# --- imported transcripts, speakers, corrections -------------------------------------
+@transaction.atomic
+def transcript_import(
+    *, user, text: str, consent: bool, label: str = "", ip_address: str | None = None
+) -> TranscriptionSession:
+    """An encounter made from a transcript recorded elsewhere (plain text with
+    speaker prefixes, or WebVTT): its lines become segments, its labels speakers."""
+    require_feature(user=user, code=FEATURE)
+    _require_consent(consent)
+    transcript = parse_transcript(text)
+    numbers = transcript.speakers()
+    last_end = max(line.end_ms for line in transcript.lines)
+    session = _session_create(
+        user=user,
+        label=label,
+        engine="import",
+        status=TranscriptionSession.Status.STOPPED,
+        ended_at=timezone.now(),
+        audio_seconds=last_end / 1000,
+        speaker_roles=transcript.roles(),
+    )
+    institution, now = session.institution, session.consent_confirmed_at
+    TranscriptSegment.objects.bulk_create(
+        TranscriptSegment(
+            session=session,
+            seq=seq,
+            speaker=numbers.get(line.speaker),
+            start_ms=line.start_ms,
+            end_ms=line.end_ms,
+            text=line.text,
+        )
+        for seq, line in enumerate(transcript.lines, start=1)
+    )
+    audit_record(
+        actor=user,
+        action="TRANSCRIPT_IMPORTED",
+        target=session,
+        institution=institution,
+        ip_address=ip_address,
+        details={
+            "format": transcript.format,
+            "segments": len(transcript.lines),
+            "consent_confirmed_at": now.isoformat(),
+        },
+    )
+    return session
+
+
+def _own_session(*, user, session_id) -> TranscriptionSession:
+    try:
+        return TranscriptionSession.objects.select_for_update().get(
+            pk=int(session_id), owner=user
+        )
+    except (TranscriptionSession.DoesNotExist, TypeError, ValueError):
+        raise NotFoundError("No such encounter session.") from None
+
+
+@transaction.atomic
+def speaker_roles_set(
+    *, user, session_id, roles: dict, ip_address: str | None = None
+) -> TranscriptionSession:
+    """Name the role of each of the encounter's speakers ({speaker number: role});
+    an empty role clears it."""
+    session = _own_session(user=user, session_id=session_id)
+    present = set(
+        session.segments.exclude(speaker=None).values_list("speaker", flat=True)
+    )
+    updated = dict(session.speaker_roles)
+    for key, role in roles.items():
+        try:
+            number = int(key)
+        except (TypeError, ValueError):
+            number = -1
+        if number not in present:
+            raise ValidationError({"roles": [f"This encounter has no speaker {key}."]})
+        if role in ("", None):
+            updated.pop(str(number), None)
+        elif role in SpeakerRole.values:
+            updated[str(number)] = role
+        else:
+            raise ValidationError({"roles": [f"'{role}' is not a speaker role."]})
+    session.speaker_roles = updated
+    session.save(update_fields=["speaker_roles", "updated_at"])
+    audit_record(
+        actor=user,
+        action="SPEAKERS_NAMED",
+        target=session,
+        institution=session.institution,
+        ip_address=ip_address,
+        details={"roles": updated},
+    )
+    return session
+
+
+@transaction.atomic
+def segment_correct(
+    *, user, session_id, seq: int, text: str, ip_address: str | None = None
+) -> TranscriptSegment:
+    """Correct a segment's text, keeping every version (the engine's first)."""
+    session = _own_session(user=user, session_id=session_id)
+    if session.is_open:
+        raise ConflictError("Stop the recording before you correct its transcript.")
+    text = " ".join(text.split())
+    if not text:
+        raise ValidationError({"text": ["A segment cannot be empty."]})
+    segment = session.segments.filter(seq=seq).first()
+    if segment is None:
+        raise NotFoundError("No such segment.")
+    if text == segment.text:
+        return segment
+    numbers = list(segment.revisions.values_list("number", flat=True))
+    if not numbers:
+        TranscriptSegmentRevision.objects.create(
+            segment=segment, number=0, text=segment.text, edited_by=None
+        )
+    number = max(numbers, default=0) + 1
+    TranscriptSegmentRevision.objects.create(
+        segment=segment, number=number, text=text, edited_by=user
+    )
+    segment.text = text
+    segment.save(update_fields=["text"])
+    audit_record(
+        actor=user,
+        action="TRANSCRIPT_CORRECTED",
+        target=session,
+        institution=session.institution,
+        ip_address=ip_address,
+        details={"seq": seq, "revision": number},
+    )
+    return segment
+
+
+# --- uploaded recordings ----------------------------------------------------------------
+def upload_start(
+    *, user, file, consent: bool, label: str = "", ip_address: str | None = None
+) -> TranscriptionSession:
+    """Take an uploaded recording (checked: size, audio, length) and queue its
+    transcription; the session reads `transcribing` until it is done."""
+    from transcription.audio import audio_seconds
+
+    require_feature(user=user, code=FEATURE)
+    _require_consent(consent)
+    limit_mb = settings.UPLOAD_MAX_MB
+    if file.size > limit_mb * 1024 * 1024:
+        raise ValidationError({"file": [f"The file is larger than {limit_mb} MB."]})
+    folder = Path(settings.UPLOAD_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}{Path(file.name).suffix.lower()[:8]}"
+    with path.open("wb") as out:
+        for chunk in file.chunks():
+            out.write(chunk)
+    try:
+        seconds = audio_seconds(path)
+        if seconds > settings.UPLOAD_MAX_MINUTES * 60:
+            raise ValidationError(
+                {
+                    "file": [
+                        f"The recording is longer than "
+                        f"{settings.UPLOAD_MAX_MINUTES} minutes."
+                    ]
+                }
+            )
+        session = _upload_session(
+            user=user, label=label, seconds=seconds, ip_address=ip_address, path=path
+        )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return session
+
+
+@transaction.atomic
+def _upload_session(*, user, label, seconds, ip_address, path) -> TranscriptionSession:
+    from transcription.tasks import transcribe_upload
+
+    session = _session_create(
+        user=user,
+        label=label,
+        engine="offline",
+        status=TranscriptionSession.Status.TRANSCRIBING,
+        audio_seconds=round(seconds, 1),
+    )
+    institution, now = session.institution, session.consent_confirmed_at
+    audit_record(
+        actor=user,
+        action="RECORDING_UPLOADED",
+        target=session,
+        institution=institution,
+        ip_address=ip_address,
+        details={"seconds": round(seconds, 1), "consent_confirmed_at": now.isoformat()},
+    )
+    transaction.on_commit(
+        lambda: transcribe_upload.enqueue(session_id=session.pk, path=str(path))
+    )
+    return session
+
+
+def upload_transcribe(*, session_id: int, path: str) -> None:
+    """Decode and transcribe an uploaded recording into the session's segments,
+    then delete the audio (whatever happens)."""
+    from transcription.audio import decode_16k_mono
+    from transcription.engines.offline import transcribe_recording
+
+    session = TranscriptionSession.objects.get(pk=session_id)
+    try:
+        samples = decode_16k_mono(path)
+        seconds = len(samples) / 16000
+
+        def progress(done: float) -> None:
+            percent = min(99, int(100 * done / max(seconds, 1)))
+            TranscriptionSession.objects.filter(
+                pk=session_id, progress__lt=percent
+            ).update(progress=percent)
+
+        results = transcribe_recording(
+            samples, beam_size=settings.WHISPER_BEAM_SIZE, on_progress=progress
+        )
+        _upload_store(session=session, results=results, seconds=seconds)
+    except Exception:
+        logger.exception("An uploaded recording could not be transcribed")
+        TranscriptionSession.objects.filter(pk=session_id).update(
+            status=TranscriptionSession.Status.FAILED, ended_at=timezone.now()
+        )
+    finally:
+        Path(path).unlink(missing_ok=True)
+
+
+@transaction.atomic
+def _upload_store(*, session, results, seconds: float) -> None:
+    TranscriptSegment.objects.bulk_create(
+        _segment(session_id=session.pk, result=result, seq=seq)
+        for seq, result in enumerate(results, start=1)
+    )
+    session.status = TranscriptionSession.Status.STOPPED
+    session.progress = 100
+    session.audio_seconds = round(seconds, 1)
+    session.ended_at = timezone.now()
+    session.save(
+        update_fields=["status", "progress", "audio_seconds", "ended_at", "updated_at"]
+    )
+    audit_record(
+        actor=session.owner,
+        action="RECORDING_TRANSCRIBED",
+        target=session,
+        institution=session.institution,
+        details={"segments": len(results), "audio_deleted": True},
+    )
 
 
 # --- Reading a transcript (audited) ---------------------------------------------

@@ -1,17 +1,23 @@
-"""Periodic tasks of the transcription app (scheduled in noumaris.jobs.periodic)."""
+"""Background and periodic tasks of the transcription app (Django's task framework,
+through the django-tasks backport; periodic ones scheduled in noumaris.jobs.periodic);
+each calls a service."""
 
 from django_tasks import task
 
-from transcription.services import session_mark_orphans_paused
-from transcription.services import tickets_purge as purge
+from transcription import services
 
 
 @task()
 def tickets_purge() -> int:
-    return purge()
+    return services.tickets_purge()
 
 
 @task()
 def sessions_mark_orphans_paused() -> int:
     """Recordings no socket touched for 90 s (their server died) become paused."""
-    return session_mark_orphans_paused()
+    return services.session_mark_orphans_paused()
+
+
+@task()
+def transcribe_upload(session_id: int, path: str) -> None:
+    services.upload_transcribe(session_id=session_id, path=path)

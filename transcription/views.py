@@ -1,16 +1,24 @@
-"""Pages of live transcription: record an encounter, read one back."""
+"""Pages of transcription: record or import an encounter, read it back, name its
+speakers and correct its text."""
 
 from django.conf import settings
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from institutions.services.permissions import check_feature
-from noumaris.errors import NotFoundError
+from noumaris.errors import ApplicationError, ForbiddenError, NotFoundError
 from noumaris.net import client_ip
 from noumaris.pages import page
 from transcription import selectors, services
 from transcription.engines import engine_name
+from transcription.models import SpeakerRole
 from transcription.services import FEATURE
+
+MAX_IMPORT_FILE_BYTES = 1_000_000
 
 
 @require_GET
@@ -45,11 +53,156 @@ def encounter_new(request):
 @page
 def encounter_detail(request, session_id: int):
     session = selectors.session_get_for_owner(user=request.user, session_id=session_id)
-    segments = services.transcript_read(
-        user=request.user, session=session, ip_address=client_ip(request)
+    segments = list(
+        services.transcript_read(
+            user=request.user, session=session, ip_address=client_ip(request)
+        )
     )
+    originals = selectors.segment_originals(session=session)
+    for segment in segments:
+        segment.original_text = originals.get(segment.seq)
+    speakers = sorted({s.speaker for s in segments if s.speaker is not None})
     return render(
         request,
         "transcription/encounter.html",
-        {"session": session, "segments": list(segments)},
+        {
+            "session": session,
+            "segments": segments,
+            "speakers": [(n, session.speaker_roles.get(str(n), "")) for n in speakers],
+            "roles": SpeakerRole.choices,
+        },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def encounter_import(request):
+    access = check_feature(request.user, FEATURE)
+    errors: dict = {}
+    form = {"label": "", "transcript": ""}
+    if request.method == "POST" and access.allowed:
+        form = {
+            "label": request.POST.get("label", ""),
+            "transcript": request.POST.get("transcript", ""),
+        }
+        upload = request.FILES.get("file")
+        try:
+            text = _import_text(form["transcript"], upload)
+            session = services.transcript_import(
+                user=request.user,
+                text=text,
+                label=form["label"],
+                consent=request.POST.get("consent") == "on",
+                ip_address=client_ip(request),
+            )
+        except ValidationError as error:
+            errors = error.message_dict
+        except ForbiddenError as error:
+            errors = {"consent": [error.message]}
+        else:
+            messages.success(request, "The transcript was imported.")
+            return redirect(session.get_absolute_url())
+    return render(
+        request,
+        "transcription/import.html",
+        {"access": access, "errors": errors, "form": form},
+        status=422 if errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def encounter_upload(request):
+    access = check_feature(request.user, FEATURE)
+    errors: dict = {}
+    label = ""
+    if request.method == "POST" and access.allowed:
+        label = request.POST.get("label", "")
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise ValidationError({"file": ["Choose the recording to upload."]})
+            session = services.upload_start(
+                user=request.user,
+                file=upload,
+                label=label,
+                consent=request.POST.get("consent") == "on",
+                ip_address=client_ip(request),
+            )
+        except ValidationError as error:
+            errors = error.message_dict
+        except ForbiddenError as error:
+            errors = {"consent": [error.message]}
+        else:
+            return redirect(session.get_absolute_url())
+    return render(
+        request,
+        "transcription/upload.html",
+        {
+            "access": access,
+            "errors": errors,
+            "label": label,
+            "max_mb": settings.UPLOAD_MAX_MB,
+            "max_minutes": settings.UPLOAD_MAX_MINUTES,
+        },
+        status=422 if errors else 200,
+    )
+
+
+def _import_text(typed: str, upload) -> str:
+    """The pasted transcript, or the uploaded file's text (UTF-8)."""
+    if upload is None:
+        return typed
+    if upload.size > MAX_IMPORT_FILE_BYTES:
+        raise ValidationError({"file": ["The file is larger than 1 MB."]})
+    try:
+        return upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError(
+            {"file": ["The file is not text (UTF-8): use .txt or .vtt."]}
+        ) from None
+
+
+@login_required
+@require_POST
+def encounter_speakers(request, session_id: int):
+    numbers = [
+        k.removeprefix("speaker-") for k in request.POST if k.startswith("speaker-")
+    ]
+    roles = {n: request.POST[f"speaker-{n}"] for n in numbers}
+    try:
+        services.speaker_roles_set(
+            user=request.user,
+            session_id=session_id,
+            roles=roles,
+            ip_address=client_ip(request),
+        )
+    except NotFoundError:
+        raise Http404("No such encounter.") from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Speakers saved.")
+    return redirect(f"/encounters/{session_id}#speakers")
+
+
+@login_required
+@require_POST
+def segment_correct(request, session_id: int, seq: int):
+    try:
+        services.segment_correct(
+            user=request.user,
+            session_id=session_id,
+            seq=seq,
+            text=request.POST.get("text", ""),
+            ip_address=client_ip(request),
+        )
+    except NotFoundError:
+        raise Http404("No such segment.") from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Segment S{seq} corrected.")
+    return redirect(f"/encounters/{session_id}#S{seq}")

@@ -16,6 +16,9 @@ class Segment:
     start_ms: int = 0
     end_ms: int = 0
     speaker: int | None = None
+    # The role the clinician named for the speaker: clinician, patient, family,
+    # interpreter or other (transcription.models.SpeakerRole); None when unnamed.
+    speaker_role: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ class FakeDeepgram:
         self.idle_timeout = idle_timeout
         self.drop_after_frames = drop_after_frames
         self.connections: list[dict] = []  # the query of each accepted connection
+        self.queries: list[dict[str, list[str]]] = []  # the same, repeated keys kept
         self.keepalives = 0
         self.finalizes = 0
         self.close_streams = 0
@@ -92,8 +93,9 @@ class FakeDeepgram:
 
     # --- one connection ------------------------------------------------------------
     async def _handle(self, ws) -> None:
-        query = {k: v[0] for k, v in parse_qs(urlsplit(ws.request.path).query).items()}
-        self.connections.append(query)
+        full = parse_qs(urlsplit(ws.request.path).query)
+        self.queries.append(full)
+        self.connections.append({k: v[0] for k, v in full.items()})
         stream = _Stream(self, ws)
         while True:
             try:

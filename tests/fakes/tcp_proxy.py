@@ -46,6 +46,9 @@ class TcpProxy:
             except OSError:
                 client.close()
                 continue
+            # The 5 s was for connecting: a quiet server (an engine between two
+            # results) is no reason to cut a connection.
+            upstream.settimeout(None)
             with self._lock:
                 self._conns += [client, upstream]
             for a, b in ((client, upstream), (upstream, client)):

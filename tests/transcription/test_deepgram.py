@@ -14,6 +14,7 @@ from tests.transcription.conftest import (
     send,
     start_message,
 )
+from transcription.engines.keyterms import DEFAULT_KEYTERMS, keyterms_for_request
 from transcription.models import TranscriptSegment
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -72,7 +73,50 @@ async def test_every_connection_opts_out_of_model_training(resident, fake_deepgr
         assert query["sample_rate"] == "16000"
         assert query["interim_results"] == "true"
         assert query["smart_format"] == "true"
-        assert query["diarize"] == "true"
+        assert query["punctuate"] == "true"
+        assert query["diarize_model"] == "latest"  # `diarize` is deprecated
+        assert "diarize" not in query
+    # The clinical vocabulary, one keyterm each (a phrase is one keyterm).
+    keyterms = fake_deepgram.queries[0]["keyterm"]
+    assert "methotrexate" in keyterms and "atrial fibrillation" in keyterms
+    assert len(keyterms) == len(set(keyterms)) == len(DEFAULT_KEYTERMS)
+    assert fake_deepgram.queries[1]["keyterm"] == keyterms  # the reconnection too
+
+
+async def test_the_callers_vocabulary_is_sent_as_keyterms(fake_deepgram):
+    from transcription.engines.deepgram import DeepgramEngine
+
+    async def on_result(result):
+        return None
+
+    engine = DeepgramEngine()
+    terms = ["  adalimumab ", "Crohn disease", "adalimumab", ""]
+    await engine.start(
+        sample_rate=16000, language="en", on_result=on_result, keyterms=terms
+    )
+    await engine.finish()
+    assert fake_deepgram.queries[0]["keyterm"] == ["adalimumab", "Crohn disease"]
+
+
+async def test_models_without_keyterm_prompts_are_sent_none(fake_deepgram, settings):
+    from transcription.engines.deepgram import DeepgramEngine
+
+    async def on_result(result):
+        return None
+
+    settings.DEEPGRAM_MODEL = "nova-2-medical"
+    engine = DeepgramEngine()
+    await engine.start(sample_rate=16000, language="en", on_result=on_result)
+    await engine.finish()
+    assert fake_deepgram.queries[0]["model"] == ["nova-2-medical"]
+    assert "keyterm" not in fake_deepgram.queries[0]
+
+
+def test_keyterms_stay_within_deepgrams_limits():
+    many = [f"term{n}" for n in range(150)]
+    assert len(keyterms_for_request(many)) == 100
+    long_phrases = [f"{'x ' * 40}{n}" for n in range(20)]
+    assert sum(len(t.split()) for t in keyterms_for_request(long_phrases)) <= 300
 
 
 async def test_stop_finalizes_and_closes_the_stream_cleanly(resident, fake_deepgram):

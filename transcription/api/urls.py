@@ -19,6 +19,26 @@ urlpatterns: list = [
         name="transcription-segment-list",
     ),
     path(
+        "transcription/sessions/import",
+        views.TranscriptImportApi.as_view(),
+        name="transcription-import",
+    ),
+    path(
+        "transcription/sessions/upload",
+        views.RecordingUploadApi.as_view(),
+        name="transcription-upload",
+    ),
+    path(
+        "transcription/sessions/<id:pk>/speakers",
+        views.SpeakerRolesApi.as_view(),
+        name="transcription-speakers",
+    ),
+    path(
+        "transcription/sessions/<id:pk>/segments/<id:seq>",
+        views.SegmentCorrectApi.as_view(),
+        name="transcription-segment-correct",
+    ),
+    path(
         "transcription/tickets",
         views.TicketCreateApi.as_view(),
         name="transcription-ticket-create",

@@ -3,6 +3,7 @@
 from asgiref.sync import async_to_sync
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.parsers import MultiPartParser
 
 from noumaris.api import Api, ListApi
 from noumaris.net import client_ip
@@ -20,6 +21,15 @@ class SessionOutput(serializers.Serializer):
     audio_seconds = serializers.FloatField()
     segment_count = serializers.IntegerField()
     consent_confirmed_at = serializers.DateTimeField()
+    progress = serializers.IntegerField(
+        help_text="Percent transcribed of an uploaded recording (status "
+        "`transcribing`); 100 once done."
+    )
+    speaker_roles = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="The role named for each speaker number: clinician, patient, "
+        "family, interpreter or other.",
+    )
 
 
 class SessionListApi(ListApi):
@@ -48,11 +58,17 @@ class SessionDetailApi(Api):
 
 class SegmentOutput(serializers.Serializer):
     seq = serializers.IntegerField()
-    speaker = serializers.IntegerField(allow_null=True)
+    speaker = serializers.IntegerField(
+        allow_null=True, help_text="Speaker number from 0; pages show 'Speaker 1'."
+    )
+    speaker_role = serializers.SerializerMethodField()
     start_ms = serializers.IntegerField()
     end_ms = serializers.IntegerField()
     text = serializers.CharField()
     confidence = serializers.FloatField(allow_null=True)
+
+    def get_speaker_role(self, segment) -> str | None:
+        return self.context.get("roles", {}).get(str(segment.speaker))
 
 
 class SegmentListApi(ListApi):
@@ -76,7 +92,123 @@ class SegmentListApi(ListApi):
             ip_address=client_ip(request),
             after_seq=filters.get("after_seq", 0),
         )
-        return self.paginate(segments, SegmentOutput)
+        return self.paginate(segments, SegmentOutput, roles=session.speaker_roles)
+
+
+class TranscriptImportApi(Api):
+    class InputSerializer(serializers.Serializer):
+        transcript = serializers.CharField(
+            trim_whitespace=False,
+            help_text="Plain text with speaker prefixes (`Doctor: ...`, "
+            "`[patient] ...`), or WebVTT.",
+        )
+        label = serializers.CharField(max_length=120, required=False, default="")
+        consent = serializers.BooleanField(
+            help_text="The clinician confirms the patient agreed to be recorded."
+        )
+
+    @extend_schema(
+        operation_id="transcription_import",
+        request=InputSerializer,
+        responses={201: SessionOutput},
+        summary="Make an encounter from a transcript recorded elsewhere",
+    )
+    def post(self, request):
+        data = self.input(self.InputSerializer)
+        session = services.transcript_import(
+            user=request.user,
+            text=data["transcript"],
+            label=data["label"],
+            consent=data["consent"],
+            ip_address=client_ip(request),
+        )
+        session = selectors.session_get_for_owner(
+            user=request.user, session_id=session.pk, with_counts=True
+        )
+        return self.output(SessionOutput, session, status=201)
+
+
+class RecordingUploadApi(Api):
+    parser_classes = [MultiPartParser]
+
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField(
+            help_text="WAV, MP3, M4A/AAC, OGG/Opus or WebM; see UPLOAD_MAX_MB and "
+            "UPLOAD_MAX_MINUTES."
+        )
+        label = serializers.CharField(max_length=120, required=False, default="")
+        consent = serializers.BooleanField(
+            help_text="The clinician confirms the patient agreed to be recorded."
+        )
+
+    @extend_schema(
+        operation_id="transcription_upload",
+        request={"multipart/form-data": InputSerializer},
+        responses={202: SessionOutput},
+        summary="Upload a recorded encounter; it is transcribed in the background",
+    )
+    def post(self, request):
+        data = self.input(self.InputSerializer)
+        session = services.upload_start(
+            user=request.user,
+            file=data["file"],
+            label=data["label"],
+            consent=data["consent"],
+            ip_address=client_ip(request),
+        )
+        session = selectors.session_get_for_owner(
+            user=request.user, session_id=session.pk, with_counts=True
+        )
+        return self.output(SessionOutput, session, status=202)
+
+
+class SpeakerRolesApi(Api):
+    class InputSerializer(serializers.Serializer):
+        roles = serializers.DictField(
+            child=serializers.CharField(allow_blank=True),
+            help_text="{speaker number: role}; an empty role clears it.",
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        speaker_roles = serializers.DictField(child=serializers.CharField())
+
+    @extend_schema(
+        operation_id="transcription_speakers_update",
+        request=InputSerializer,
+        responses=OutputSerializer,
+        summary="Name the role of each speaker of one of your encounters",
+    )
+    def patch(self, request, pk: int):
+        data = self.input(self.InputSerializer)
+        session = services.speaker_roles_set(
+            user=request.user,
+            session_id=pk,
+            roles=data["roles"],
+            ip_address=client_ip(request),
+        )
+        return self.output(self.OutputSerializer, session)
+
+
+class SegmentCorrectApi(Api):
+    class InputSerializer(serializers.Serializer):
+        text = serializers.CharField(max_length=20000)
+
+    @extend_schema(
+        operation_id="transcription_segment_correct",
+        request=InputSerializer,
+        responses=SegmentOutput,
+        summary="Correct a segment's text (every version is kept, and audited)",
+    )
+    def patch(self, request, pk: int, seq: int):
+        data = self.input(self.InputSerializer)
+        segment = services.segment_correct(
+            user=request.user,
+            session_id=pk,
+            seq=seq,
+            text=data["text"],
+            ip_address=client_ip(request),
+        )
+        return self.output(SegmentOutput, segment, roles=segment.session.speaker_roles)
 
 
 class TicketOutput(serializers.Serializer):

@@ -1,7 +1,7 @@
 """The engine interface and the choice of engine (TRANSCRIPTION_ENGINE)."""
 
 import abc
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -44,8 +44,10 @@ class Engine(abc.ABC):
         on_result: ResultCallback,
         on_failure: FailureCallback | None = None,
         offset_ms: int = 0,
+        keyterms: Sequence[str] | None = None,
     ) -> None:
-        """Open the engine; `offset_ms` shifts result times (a resumed session)."""
+        """Open the engine; `offset_ms` shifts result times (a resumed session);
+        `keyterms` is vocabulary to favour (engines that take prompts use it)."""
 
     @abc.abstractmethod
     async def send_audio(self, pcm: bytes) -> None: ...

@@ -1,7 +1,8 @@
 """Deepgram through the deepgram-sdk's async live client.
 
-Every connection asks for `mip_opt_out=true`, so patient audio is never kept for
-model training. Audio sent but not yet covered by a final result is kept; when the
+Every connection asks for nova-3-medical (DEEPGRAM_MODEL) with punctuation, smart
+formatting and diarization, the clinical vocabulary as keyterm prompts, and
+`mip_opt_out=true`, so patient audio is never kept for model training. Audio sent but not yet covered by a final result is kept; when the
 upstream connection drops mid-encounter the engine reconnects and sends that audio
 again, so no final words are lost and none arrive twice (the new connection's
 results start after the last final one).
@@ -15,6 +16,7 @@ from collections import Counter
 from django.conf import settings
 
 from transcription.engines.base import BYTES_PER_SECOND, Engine, EngineError, Result
+from transcription.engines.keyterms import keyterms_for_request
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +45,14 @@ class DeepgramEngine(Engine):
     close_timeout = 10.0
 
     async def start(
-        self, *, sample_rate, language, on_result, on_failure=None, offset_ms=0
+        self,
+        *,
+        sample_rate,
+        language,
+        on_result,
+        on_failure=None,
+        offset_ms=0,
+        keyterms=None,
     ):
         self.on_result, self.on_failure = on_result, on_failure
         self.offset_ms = offset_ms
@@ -56,10 +65,14 @@ class DeepgramEngine(Engine):
             "interim_results": True,
             "smart_format": True,
             "punctuate": True,
-            "diarize": True,
+            # `diarize` is deprecated: `diarize_model` turns diarization on and picks
+            # the streaming diarizer (`latest` resolves to v1 on streams).
+            "diarize_model": "latest",
             "utterance_end_ms": 1000,
             "mip_opt_out": True,
         }
+        if settings.DEEPGRAM_MODEL.startswith("nova-3"):  # keyterms are Nova-3 only
+            self.options["keyterm"] = keyterms_for_request(keyterms)
         self.client = deepgram_client()
         self.unacked = bytearray()  # audio from `acked` to `total`, not yet final
         self.acked = 0  # bytes of the stream covered by final results

@@ -14,7 +14,14 @@ class InstantEngine(Engine):
     name = "instant"
 
     async def start(
-        self, *, sample_rate, language, on_result, on_failure=None, offset_ms=0
+        self,
+        *,
+        sample_rate,
+        language,
+        on_result,
+        on_failure=None,
+        offset_ms=0,
+        keyterms=None,
     ):
         self.on_result = on_result
         self.offset_ms = offset_ms

@@ -1,5 +1,7 @@
 from django import template
 
+from transcription.speakers import speaker_name
+
 register = template.Library()
 
 
@@ -20,8 +22,10 @@ def seconds_clock(seconds) -> str:
 
 
 @register.filter
-def speaker_label(speaker) -> str:
-    return "Speaker" if speaker is None else f"Speaker {int(speaker) + 1}"
+def speaker_label(speaker, roles=None) -> str:
+    """`{{ segment.speaker|speaker_label:session.speaker_roles }}`: one naming on
+    every page (transcription.speakers)."""
+    return speaker_name(speaker, roles) or "Speaker"
 
 
 @register.inclusion_tag("transcription/_record_card.html", takes_context=True)

@@ -1,10 +1,18 @@
 """Transcription: own sessions only (admins see counts in usage, never text),
 tickets need the feature, WebSocket metrics are for superadmins."""
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from tests.api.matrix import Row
 from tests.transcription.factories import session_with_segments
 
 OWN = "transcription/sessions/<id:pk>"
+
+
+def _granted(status: int) -> dict[str, int]:
+    """`status` for the users granted live transcription, 403 for the others."""
+    granted = ("superadmin", "resident", "riverside_resident", "physician")
+    return {"anonymous": 401, **dict.fromkeys(granted, status), "*": 403}
 
 
 def _session(c, name: str):
@@ -48,16 +56,64 @@ ROWS = [
         expect={"anonymous": 401, "riverside_resident": 200, "*": 404},
     ),
     Row(
+        route=f"PATCH {OWN}/speakers",
+        label="resident's own session",
+        url=lambda c: (
+            f"/api/v1/transcription/sessions/{_session(c, 'resident').pk}/speakers"
+        ),
+        data=lambda c: {"roles": {"0": "patient"}},
+        expect={"anonymous": 401, "resident": 200, "*": 404},
+    ),
+    Row(
+        route=f"PATCH {OWN}/speakers",
+        label="Riverside's session",
+        url=lambda c: (
+            "/api/v1/transcription/sessions/"
+            f"{_session(c, 'riverside_resident').pk}/speakers"
+        ),
+        data=lambda c: {"roles": {"0": "patient"}},
+        expect={"anonymous": 401, "riverside_resident": 200, "*": 404},
+    ),
+    Row(
+        route=f"PATCH {OWN}/segments/<id:seq>",
+        label="resident's own session",
+        url=lambda c: (
+            f"/api/v1/transcription/sessions/{_session(c, 'resident').pk}/segments/1"
+        ),
+        data=lambda c: {"text": "Corrected words."},
+        expect={"anonymous": 401, "resident": 200, "*": 404},
+    ),
+    Row(
+        route=f"PATCH {OWN}/segments/<id:seq>",
+        label="Riverside's session",
+        url=lambda c: (
+            "/api/v1/transcription/sessions/"
+            f"{_session(c, 'riverside_resident').pk}/segments/1"
+        ),
+        data=lambda c: {"text": "Corrected words."},
+        expect={"anonymous": 401, "riverside_resident": 200, "*": 404},
+    ),
+    Row(
+        route="POST transcription/sessions/import",
+        url=lambda c: "/api/v1/transcription/sessions/import",
+        data=lambda c: {"transcript": "Doctor: Any pain?", "consent": True},
+        expect=_granted(201),
+    ),
+    Row(
+        # Not audio: whoever may upload gets past the permission to the check (422).
+        route="POST transcription/sessions/upload",
+        url=lambda c: "/api/v1/transcription/sessions/upload",
+        data=lambda c: {
+            "file": SimpleUploadedFile("a.mp3", b"not audio" * 50),
+            "consent": "true",
+        },
+        format="multipart",
+        expect=_granted(422),
+    ),
+    Row(
         route="POST transcription/tickets",
         url=lambda c: "/api/v1/transcription/tickets",
-        expect={
-            "anonymous": 401,
-            "superadmin": 201,
-            "resident": 201,
-            "riverside_resident": 201,
-            "physician": 201,
-            "*": 403,
-        },
+        expect=_granted(201),
     ),
     Row(
         route="GET admin/superadmin/websocket-metrics",

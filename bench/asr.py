@@ -1,0 +1,358 @@
+"""Benchmark of the speech engines (issue 16) on synthetic clinical dialogues.
+
+The development set is made from ACI-Bench's TRAIN dialogues only
+(../shared/data/aci-bench/train.csv, CC BY 4.0; its test splits are held out for
+acceptance and never read here): each line is spoken by espeak-ng, the doctor in
+one voice and the patient in another, 16 kHz mono, lines 0.8 s apart. The audio
+is cached outside the repository (~/.cache/noumaris-asr, or NOUMARIS_ASR_CACHE).
+
+Per engine it reports:
+- WER: every utterance final of a dialogue against its lines, case and punctuation
+  normalised and numbers spelled out on both sides (num2words), with jiwer;
+- RTF: decoding seconds per second of audio, audio fed as fast as it is taken, in
+  wall time and in CPU time (the process's, all threads), and from the CPU time the
+  real-time streams one core sustains (finals; interims yield to them);
+- interim and final latency, p50/p95, from the end of each spoken line to the first
+  result covering it, with the audio streamed in real time through the engine
+  interface (one stream);
+- the most concurrent real-time streams the machine sustains with final p95 <= 3 s
+  (streams added one at a time until the p95 goes past it);
+- a 20-minute recording transcribed as an upload: seconds to the transcript.
+
+    .venv/bin/python bench/asr.py --quick
+    .venv/bin/python bench/asr.py --dialogues 5 --max-streams 8
+
+Other work on the machine skews every figure: note `uptime` beside them (printed).
+"""
+
+import argparse
+import asyncio
+import csv
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "noumaris.settings")
+os.environ.setdefault("DJANGO_DEBUG", "1")
+
+TRAIN = ROOT.parent / "shared" / "data" / "aci-bench" / "train.csv"
+CACHE = Path(os.environ.get("NOUMARIS_ASR_CACHE", "~/.cache/noumaris-asr")).expanduser()
+VOICES = {"doctor": "en-us", "patient": "en-gb"}  # everyone else: the patient's
+RATE = 16000
+GAP_S = 0.8
+FRAME = 3200  # 100 ms of 16-bit PCM
+FINAL_P95_LIMIT_S = 3.0
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dialogues", type=int, default=5, help="train dialogues")
+    parser.add_argument(
+        "--wer-seconds", type=float, default=0, help="audio per dialogue (0: all)"
+    )
+    parser.add_argument("--latency-seconds", type=float, default=120)
+    parser.add_argument("--stream-seconds", type=float, default=60)
+    parser.add_argument("--max-streams", type=int, default=8)
+    parser.add_argument("--upload-minutes", type=float, default=20)
+    parser.add_argument("--skip-upload", action="store_true")
+    parser.add_argument("--skip-streams", action="store_true")
+    parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument(
+        "--quick", action="store_true", help="2 dialogues, 3 min each, short runs"
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.dialogues, args.wer_seconds = 2, 180
+        args.latency_seconds, args.stream_seconds = 60, 45
+    return args
+
+
+# --- the development set ---------------------------------------------------------------
+LINE = re.compile(r"^\[(\w+)\]\s*(.*)$")
+
+
+def train_dialogues(count: int) -> list[tuple[str, list[tuple[str, str]]]]:
+    csv.field_size_limit(10**8)
+    with TRAIN.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    dialogues = []
+    for row in rows[:count]:
+        lines = []
+        for raw in row["dialogue"].splitlines():
+            match = LINE.match(raw.strip())
+            if match and match.group(2).strip():
+                lines.append((match.group(1).lower(), match.group(2).strip()))
+        dialogues.append((row["encounter_id"], lines))
+    return dialogues
+
+
+def spoken(text: str) -> str:
+    """ACI-Bench's tokenised text (`i'm doing okay .`) as a speaker would say it."""
+    text = re.sub(r"\s+([.,?!;:])", r"\1", text)
+    return re.sub(r"\s+'", "'", text)
+
+
+def synthesise(encounter: str, lines: list[tuple[str, str]]) -> dict:
+    """The dialogue's audio (cached) and each line's text and span in samples."""
+    key = hashlib.sha256(json.dumps([VOICES, lines]).encode()).hexdigest()[:12]
+    wav, meta = CACHE / f"{encounter}-{key}.wav", CACHE / f"{encounter}-{key}.json"
+    if wav.exists() and meta.exists():
+        return {"wav": wav, **json.loads(meta.read_text())}
+    CACHE.mkdir(parents=True, exist_ok=True)
+    spans, pcm = [], bytearray()
+    gap = bytes(int(GAP_S * RATE) * 2)
+    with tempfile.TemporaryDirectory() as folder:
+        for n, (speaker, text) in enumerate(lines):
+            raw, out = Path(folder) / f"{n}.wav", Path(folder) / f"{n}-16k.wav"
+            voice = VOICES.get(speaker, VOICES["patient"])
+            subprocess.run(
+                ["espeak-ng", "-v", voice, "-s", "165", "-w", str(raw), spoken(text)],
+                check=True,
+            )
+            subprocess.run(
+                ["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(out)],
+                check=True,
+            )
+            with wave.open(str(out)) as handle:
+                audio = handle.readframes(handle.getnframes())
+            pcm += gap
+            start = len(pcm) // 2
+            pcm += audio
+            spans.append([speaker, spoken(text), start, len(pcm) // 2])
+    pcm += gap
+    with wave.open(str(wav), "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(RATE)
+        handle.writeframes(bytes(pcm))
+    meta.write_text(json.dumps({"lines": spans}))
+    return {"wav": wav, "lines": spans}
+
+
+def read_pcm(path: Path) -> bytes:
+    with wave.open(str(path)) as handle:
+        return handle.readframes(handle.getnframes())
+
+
+def clip(item: dict, seconds: float) -> tuple[bytes, list]:
+    """The dialogue's first `seconds` (0: all), cut after a whole line."""
+    pcm, lines = read_pcm(item["wav"]), item["lines"]
+    if seconds:
+        lines = [line for line in lines if line[3] <= seconds * RATE] or lines[:1]
+        pcm = pcm[: (lines[-1][3] + int(GAP_S * RATE)) * 2]
+    return pcm, lines
+
+
+# --- word error rate ---------------------------------------------------------------------
+def normalised(text: str) -> str:
+    from num2words import num2words
+
+    text = text.lower().replace("%", " percent")
+    text = re.sub(r"(\d),(\d{3})", r"\1\2", text)
+    text = re.sub(r"\d+(\.\d+)?", lambda m: " " + num2words(m.group(0)) + " ", text)
+    text = re.sub(r"[^a-z' ]+", " ", text.replace("-", " "))
+    text = re.sub(r"'(?![a-z])|(?<![a-z])'", " ", text)
+    return " ".join(text.split())
+
+
+def wer(references: list[str], hypotheses: list[str]) -> float:
+    import jiwer
+
+    pairs = [
+        (normalised(r), normalised(h))
+        for r, h in zip(references, hypotheses, strict=True)
+        if normalised(r)
+    ]
+    return jiwer.wer([r for r, _ in pairs], [h or "<empty>" for _, h in pairs])
+
+
+# --- driving an engine ----------------------------------------------------------------------
+class Collector:
+    def __init__(self) -> None:
+        self.results: list[tuple[float, object]] = []
+
+    async def __call__(self, result) -> None:
+        self.results.append((time.perf_counter(), result))
+
+
+async def stream(engine_name: str, pcm: bytes, *, real_time: bool):
+    """Push `pcm` through a fresh engine; the results and when the stream began."""
+    from transcription.engines import engine_for
+
+    engine = engine_for(engine_name)
+    collector = Collector()
+    await engine.start(sample_rate=RATE, language="en", on_result=collector)
+    began = time.perf_counter()
+    for n, i in enumerate(range(0, len(pcm), FRAME)):
+        await engine.send_audio(pcm[i : i + FRAME])
+        if real_time:
+            await asyncio.sleep(max(0.0, began + (n + 1) * 0.1 - time.perf_counter()))
+    await engine.finish()
+    return collector.results, began, time.perf_counter() - began
+
+
+def latencies(results, began: float, lines) -> tuple[list[float], list[float]]:
+    """Per line: seconds from its end to the first interim and final covering it."""
+    interim, final = [], []
+    for _, _, _, end in lines:
+        end_ms, spoken_at = end * 1000 // RATE, began + end / RATE
+        for kind, wanted in ((interim, None), (final, True)):
+            arrivals = [
+                at
+                for at, r in results
+                if r.end_ms >= end_ms - 300 and (wanted is None or r.is_final)
+            ]
+            if arrivals:
+                kind.append(max(0.0, min(arrivals) - spoken_at))
+    return interim, final
+
+
+def p(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+
+def bench_accuracy(engine_name: str, items: list[dict], seconds: float) -> dict:
+    refs, hyps, audio, spent = [], [], 0.0, 0.0
+    cpu = time.process_time()  # every thread's: robust to other work on the machine
+    for item in items:
+        pcm, lines = clip(item, seconds)
+        results, _, took = asyncio.run(stream(engine_name, pcm, real_time=False))
+        finals = " ".join(r.text for _, r in results if r.is_final)
+        refs.append(" ".join(line[1] for line in lines))
+        hyps.append(finals)
+        audio += len(pcm) / (2 * RATE)
+        spent += took
+    cpu_rtf = (time.process_time() - cpu) / audio
+    return {
+        "wer": round(wer(refs, hyps), 3),
+        "rtf": round(spent / audio, 3),
+        "cpu_rtf": round(cpu_rtf, 3),
+        # Finals only: interims are decoded only while a decoder is idle.
+        "streams_one_core_sustains": round(1 / cpu_rtf, 1),
+        "audio_seconds": round(audio),
+    }
+
+
+def bench_latency(engine_name: str, items: list[dict], seconds: float) -> dict:
+    pcm, lines = clip(items[0], seconds)
+    results, began, _ = asyncio.run(stream(engine_name, pcm, real_time=True))
+    interim, final = latencies(results, began, lines)
+    return {
+        "lines": len(lines),
+        "interim_p50": p(interim, 0.5),
+        "interim_p95": p(interim, 0.95),
+        "final_p50": p(final, 0.5),
+        "final_p95": p(final, 0.95),
+    }
+
+
+async def concurrent(engine_name: str, items: list[dict], count: int, seconds: float):
+    jobs = []
+    for n in range(count):
+        item = items[n % len(items)]
+        pcm, lines = read_pcm(item["wav"]), item["lines"]
+        skip = (n // len(items)) * int(seconds * RATE)  # another stretch of it
+        lines = [
+            [s, t, a - skip, b - skip]
+            for s, t, a, b in lines
+            if a >= skip and b - skip <= seconds * RATE
+        ]
+        chunk = pcm[skip * 2 : (skip + int(seconds * RATE)) * 2]
+        jobs.append((chunk, lines))
+
+    async def one(n, chunk, lines):
+        await asyncio.sleep(n * 0.37)  # streams do not speak in step
+        results, began, _ = await stream(engine_name, chunk, real_time=True)
+        return latencies(results, began, lines)[1]
+
+    outcomes = await asyncio.gather(*(one(n, *job) for n, job in enumerate(jobs)))
+    return [value for finals in outcomes for value in finals]
+
+
+def bench_streams(engine_name: str, items: list[dict], seconds: float, most: int):
+    from django.conf import settings
+
+    settings.WHISPER_MAX_STREAMS = most
+    sustained, runs = 0, []
+    for count in range(1, most + 1):
+        finals = asyncio.run(concurrent(engine_name, items, count, seconds))
+        p95 = p(finals, 0.95)
+        runs.append({"streams": count, "final_p50": p(finals, 0.5), "final_p95": p95})
+        print(json.dumps({"concurrency": runs[-1], "load": load()}), flush=True)
+        if p95 is None or p95 > FINAL_P95_LIMIT_S:
+            break
+        sustained = count
+    return {"sustained_streams": sustained, "runs": runs}
+
+
+def bench_upload(items: list[dict], minutes: float) -> dict:
+    import numpy as np
+    from django.conf import settings
+
+    from transcription.engines.offline import transcribe_recording, whisper_model
+
+    pcm = b""
+    while len(pcm) < minutes * 60 * RATE * 2:
+        for item in items:
+            pcm += read_pcm(item["wav"])
+    pcm = pcm[: int(minutes * 60 * RATE) * 2]
+    whisper_model()
+    began, cpu = time.perf_counter(), time.process_time()
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+    results = transcribe_recording(samples, beam_size=settings.WHISPER_BEAM_SIZE)
+    took = time.perf_counter() - began
+    return {
+        "audio_minutes": minutes,
+        "seconds_to_transcript": round(took, 1),
+        "rtf": round(took / (minutes * 60), 3),
+        "cpu_rtf": round((time.process_time() - cpu) / (minutes * 60), 3),
+        "segments": len(results),
+    }
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main() -> None:
+    args = parse_args()
+    import django
+
+    django.setup()
+    from transcription.engines.offline import whisper_model
+
+    whisper_model()  # loaded once, as a server process does
+    items = [synthesise(e, lines) for e, lines in train_dialogues(args.dialogues)]
+    report = {"engine": "offline", "cpus": os.cpu_count(), "load_before": load()}
+    report["accuracy"] = bench_accuracy("offline", items, args.wer_seconds)
+    report["accuracy"]["load"] = load()
+    print(json.dumps(report), flush=True)
+    if not args.skip_latency:
+        latency = bench_latency("offline", items, args.latency_seconds)
+        report["latency_one_stream"] = {**latency, "load": load()}
+        print(json.dumps(report["latency_one_stream"]), flush=True)
+    if not args.skip_streams:
+        report["concurrency"] = bench_streams(
+            "offline", items, args.stream_seconds, args.max_streams
+        )
+    if not args.skip_upload:
+        report["upload"] = bench_upload(items, args.upload_minutes)
+        report["upload"]["load"] = load()
+    report["load_after"] = load()
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
