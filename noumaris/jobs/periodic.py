@@ -63,6 +63,12 @@ PERIODIC: tuple[Periodic, ...] = (
         doc="Pause recordings whose server died (no socket for 90 s): Resume shows.",
     ),
     Periodic(
+        "notes.cosign_reminders",
+        dt.timedelta(hours=1),
+        "templates_app.tasks.send_cosign_reminders",
+        doc="E-mail attendings with overdue co-signatures (at most once a day each).",
+    ),
+    Periodic(
         "notes.draft_events_purge",
         dt.timedelta(hours=1),
         "templates_app.tasks.draft_events_purge",
