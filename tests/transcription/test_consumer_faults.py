@@ -6,6 +6,7 @@ import asyncio
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.http import HttpRequest
 from django.test import Client
 
 from institutions.models import ResidentProfile
@@ -248,7 +249,9 @@ async def browser_socket(password, **client_kwargs):
     from noumaris.routing import websocket_application
 
     client = Client()
-    await database_sync_to_async(client.login)(username="resident", password=password)
+    await database_sync_to_async(client.login)(
+        request=HttpRequest(), username="resident", password=password
+    )
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
     ws = WebsocketCommunicator(
         websocket_application, "/ws/transcribe/", headers=[ORIGIN, (b"cookie", cookie)]

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.http import HttpRequest
 from django.test import Client
 
 from noumaris.routing import websocket_application as application
@@ -24,7 +25,9 @@ async def test_the_browser_session_cookie_signs_the_socket_in(
     resident, password, fake_deepgram
 ):
     client = Client()
-    await database_sync_to_async(client.login)(username="resident", password=password)
+    await database_sync_to_async(client.login)(
+        request=HttpRequest(), username="resident", password=password
+    )
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
     ws = app_socket("/ws/transcribe/", [(b"cookie", cookie)])
     assert (await ws.connect())[0]
@@ -38,7 +41,9 @@ async def test_a_socket_without_a_valid_session_is_refused_4401(
     case, resident, password
 ):
     client = Client()
-    await database_sync_to_async(client.login)(username="resident", password=password)
+    await database_sync_to_async(client.login)(
+        request=HttpRequest(), username="resident", password=password
+    )
     headers = []
     if case == "unknown session":
         headers = [(b"cookie", b"sessionid=not-a-session-we-know; other=1")]
@@ -114,7 +119,9 @@ async def test_a_bad_ticket_from_another_site_does_not_fall_back_to_the_cookie(
     resident, password
 ):
     client = Client()
-    await database_sync_to_async(client.login)(username="resident", password=password)
+    await database_sync_to_async(client.login)(
+        request=HttpRequest(), username="resident", password=password
+    )
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
     ws = WebsocketCommunicator(
         application,
