@@ -221,6 +221,8 @@
     following = null;
     if (cancelButton) cancelButton.hidden = true;
     setBusy(false);
+  }
+
   /* Flags, the sign panel and the labels come from the server's page: fetch it
      again and swap those parts in (one rendering, in the Django template). */
   function refreshReview() {
