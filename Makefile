@@ -22,17 +22,21 @@ run: $(VENV)/.runtime
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
 	DJANGO_DEBUG=1 $(PY) manage.py seed_templates
 	DJANGO_DEBUG=1 $(PY) manage.py seed_teaching_demo
-	@echo ""
-	@echo "  Noumaris is running at http://localhost:$(PORT)"
-	@echo "  Demo sign-ins (password: noumaris-demo): superadmin, admin, admin2, attending,"
-	@echo "  resident, resident2, riverside-admin, riverside-resident, physician"
-	@echo ""
 	@# A task worker beside the server (drafts, e-mails, periodic jobs). Both run in
 	@# the background of this shell, which waits: Ctrl-C, or the server's exit,
-	@# stops both.
-	DJANGO_DEBUG=1 $(PY) manage.py run_worker & worker=$$!; \
-	DJANGO_DEBUG=1 $(PY) -m daphne -v 0 -b 127.0.0.1 -p $(PORT) noumaris.asgi:application & server=$$!; \
+	@# stops both. The sign-ins are printed once the server answers.
+	PORT=$(PORT) DJANGO_DEBUG=1 $(PY) manage.py run_worker & worker=$$!; \
+	PORT=$(PORT) DJANGO_DEBUG=1 $(PY) -m daphne -v 0 -b 127.0.0.1 -p $(PORT) noumaris.asgi:application & server=$$!; \
 	trap 'kill $$worker $$server 2>/dev/null; wait' INT TERM; \
+	for _ in $$(seq 1 120); do \
+	  $(PY) -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$(PORT)/health', timeout=1)" 2>/dev/null && break; \
+	  kill -0 $$server 2>/dev/null || break; sleep 0.5; \
+	done; \
+	echo ""; \
+	echo "  Noumaris is running at http://localhost:$(PORT)"; \
+	echo "  Demo sign-ins (password: noumaris-demo): superadmin, admin, admin2, attending,"; \
+	echo "  resident, resident2, riverside-admin, riverside-resident, physician"; \
+	echo ""; \
 	wait $$server; kill $$worker 2>/dev/null; wait
 
 test: $(VENV)/.dev
