@@ -11,6 +11,25 @@ from institutions.selectors import audit_log_for_user
 from institutions.services.authority import is_superadmin
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """The actions the person's rows hold, in words."""
+
+    title = "action"
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        actions = (
+            model_admin.get_queryset(request)
+            .order_by("action")
+            .values_list("action", flat=True)
+            .distinct()
+        )
+        return [(action, audit_action_label(action)) for action in actions]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditLog)
 class AuditLogAdmin(ScopedModelAdmin):
     """Read-only, for everyone: superadmins see every row, institution admins the
@@ -18,7 +37,7 @@ class AuditLogAdmin(ScopedModelAdmin):
 
     scope = audit_log_for_user
     list_display = ("when", "what", "who", "target", "ip_address", "institution")
-    list_filter = ("action",)
+    list_filter = (ActionFilter,)
     search_fields = ("action", "actor_username", "target_id")
     date_hierarchy = "created_at"
     ordering = ("-id",)

@@ -248,7 +248,8 @@ def test_the_residents_change_list_costs_the_same_for_5_or_40_residents(
     assert count() == few
     # session; user; admin membership; its institution (the title); count; the
     # user's and groups' permissions
-    # (the sidebar asks the auth app's admins); the residents page; their active
-    # grants (one prefetch); distinct PGYs and specialties (filters)
-    with django_assert_max_num_queries(11):
+    # (the sidebar asks the auth app's admins); whether the institution has its
+    # supervision policy (the sidebar's Supervision policies); the residents page;
+    # their active grants (one prefetch); distinct PGYs and specialties (filters)
+    with django_assert_max_num_queries(12):
         client.get(url)
