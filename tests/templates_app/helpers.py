@@ -3,7 +3,7 @@
 import json
 
 from asgiref.sync import async_to_sync
-from django.test import TestCase
+from django.test import override_settings
 
 from templates_app.selectors import draft_events_after
 from templates_app.streaming import draft_run, note_draft_enqueue, sse_frame
@@ -28,7 +28,10 @@ def parse_sse(raw: bytes | str) -> list[tuple[str, dict]]:
 def generate(note, user, *, section: str = "", engine=None) -> list[tuple[str, dict]]:
     """Queue the note's draft, run the job here (as the worker would, with `engine`
     if given) and return its events after `queued`, parsed."""
-    with TestCase.captureOnCommitCallbacks(execute=False):  # the enqueue: not here
+    # The enqueue goes to a backend that keeps it (in a transactional test the
+    # commit is at once, and the suite's immediate backend would run it itself).
+    keep = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    with override_settings(TASKS=keep):
         job = note_draft_enqueue(user=user, note_id=note.pk, section=section)
     async_to_sync(draft_run)(job_id=job.pk, worker_id="test-worker", engine=engine)
     frames = b"".join(sse_frame(e) for e in draft_events_after(job_id=job.pk, after=1))
