@@ -143,6 +143,8 @@ async def record(base: str, cookie: str, pcm: bytes) -> tuple[int, list[dict]]:
         assert ready["type"] == "ready", ready
         for start in range(0, len(pcm), FRAME):
             await socket.send(pcm[start : start + FRAME])
+            # Just above real time: the server refuses audio far faster than speech.
+            await asyncio.sleep(FRAME / 32000 / 1.4)
         await socket.send(json.dumps({"type": "stop"}))
         messages = []
         while not messages or messages[-1] != {"type": "status", "state": "stopped"}:
