@@ -201,6 +201,13 @@ class Pagination(PageNumberPagination):
         except exceptions.NotFound as error:
             raise NotFoundError(str(error.detail)) from None
 
+    def get_schema_operation_parameters(self, view):
+        """DRF's `page` and `page_size`, documented as whole numbers of 1 or more."""
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"] = {**parameter["schema"], "minimum": 1}
+        return parameters
+
     def _check_numbers(self, request) -> None:
         errors = {}
         for name in (self.page_query_param, self.page_size_query_param):
@@ -392,7 +399,10 @@ def add_standard_errors(result, generator, request, public):
         listed = "{" in path or any(map(_is_a_page, operations.values()))
         for method, operation in operations.items():
             responses = operation["responses"]
-            for code in _standard_error_codes(method, operation, listed=listed):
+            codes = _standard_error_codes(method, operation, listed=listed)
+            if _is_a_page(operation) and 422 not in codes:
+                codes.append(422)  # a page or page_size that is not a whole number
+            for code in codes:
                 responses.setdefault(str(code), _error_response(code))
             if "429" in responses:
                 responses["429"] = {"headers": RETRY_AFTER, **responses["429"]}
