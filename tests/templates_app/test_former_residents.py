@@ -28,7 +28,7 @@ def test_the_api_refuses_every_record_with_the_reason(client, resident, note, st
         client.get(f"/api/v1/transcription/sessions/{session_id}/segments"),
         client.patch(
             f"/api/v1/notes/{note.pk}",
-            {"sections": {"subjective": "x"}},
+            {"sections": {"subjective": "x"}, "revision": 1},
             content_type="application/json",
         ),
         client.post(
