@@ -113,7 +113,7 @@ def test_a_coordinators_first_day_in_the_admin(
         expect(page.get_by_text("59").first).to_be_visible()
         screenshot(page, "admin-institution-usage")
         page.goto(base + "/admin/accounts/auditlog/")
-        expect(page.get_by_text("RESIDENT_GRADUATED").first).to_be_visible()
+        expect(page.get_by_text("Resident graduated").first).to_be_visible()
         assert "Riverside" not in page.content()
         screenshot(page, "admin-audit")
         riverside = riverside_resident.resident_profile
