@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, connections
 
-from tests.live import daphne
+from tests.live import daphne, task_worker
 from tests.noumaris.subprocess_env import clean_env
 from tests.services import CHROMIUM, require_executable
 
@@ -54,9 +54,14 @@ def live_server_env(**overrides: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def live_server(**env_overrides: str) -> Iterator[str]:
-    """daphne serving the app on the test database; needs `transactional_db`."""
-    with daphne(live_server_env(**env_overrides)) as base:
+def live_server(*, worker: bool = False, **env_overrides: str) -> Iterator[str]:
+    """daphne serving the app on the test database; needs `transactional_db`.
+    `worker`: a task worker beside it, as `make run` has (notes draft in one)."""
+    env = live_server_env(**env_overrides)
+    with contextlib.ExitStack() as stack:
+        base = stack.enter_context(daphne(env))
+        if worker:
+            stack.enter_context(task_worker(env))
         yield base
 
 

@@ -59,7 +59,7 @@ def test_resident_drafts_follows_a_citation_edits_signs_and_attending_cosigns(
     transactional_db, resident, attending, password, seeded_templates
 ):
     encounter = record_encounter(resident)
-    with live_server(NOTE_ENGINE="offline") as base, chromium() as browser:
+    with live_server(worker=True, NOTE_ENGINE="offline") as base, chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.add_init_script(WATCH_STREAM)
         sign_in(page, base, "resident", password)
@@ -79,7 +79,7 @@ def test_resident_drafts_follows_a_citation_edits_signs_and_attending_cosigns(
         citation.hover()
         popover = page.locator("#cite-popover")
         expect(popover).to_be_visible()
-        expect(popover).to_contain_text("S23 · 01:28 · Speaker 0")
+        expect(popover).to_contain_text("S23 · 01:28 · Speaker 1")
         expect(popover).to_contain_text("start doxycycline")
         citation.click()
         expect(page.locator("#seg-23")).to_have_class(re.compile("seg-hit"))
@@ -156,7 +156,7 @@ def test_with_claude_the_draft_streams_into_the_page_and_an_error_keeps_it(
         # slow enough to watch: ~0.6 s per section
         fake.script(Answer(chunk_size=6, chunk_delay=0.03))
         with (
-            live_server(**claude_env(fake)) as base,
+            live_server(worker=True, **claude_env(fake)) as base,
             chromium() as browser,
         ):
             page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -212,7 +212,7 @@ def test_flagged_statements_block_signing_until_each_is_resolved(
     with fake_anthropic() as fake:
         fake.script(Answer(json=reply))
         with (
-            live_server(**claude_env(fake)) as base,
+            live_server(worker=True, **claude_env(fake)) as base,
             chromium() as browser,
         ):
             page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -276,7 +276,7 @@ def test_a_stale_save_in_a_second_tab_shows_both_texts(
     transactional_db, resident, password, seeded_templates
 ):
     encounter = record_encounter(resident)
-    with live_server(NOTE_ENGINE="offline") as base, chromium() as browser:
+    with live_server(worker=True, NOTE_ENGINE="offline") as base, chromium() as browser:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         first = context.new_page()
         sign_in(first, base, "resident", password)
@@ -331,7 +331,7 @@ def test_on_a_phone_a_citation_shows_in_place_and_sections_copy_as_plain_text(
         user=resident, session_id=encounter.pk, template_id=seeded_templates["soap"].pk
     )
     generate(note, resident)
-    with live_server(NOTE_ENGINE="offline") as base, chromium() as browser:
+    with live_server(worker=True, NOTE_ENGINE="offline") as base, chromium() as browser:
         context = browser.new_context(viewport={"width": 390, "height": 844})
         context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
         page = context.new_page()

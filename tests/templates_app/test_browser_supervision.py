@@ -19,7 +19,7 @@ def test_queue_cosign_feedback_and_director_in_the_browser(
 ):
     teaching_demo_seed(resident=resident, attending=attending)
     overdue = ClinicalNote.objects.get(status="signed")
-    with live_server(NOTE_ENGINE="offline") as base, chromium() as browser:
+    with live_server(worker=True, NOTE_ENGINE="offline") as base, chromium() as browser:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         sign_in(page, base, "attending", password)
