@@ -1,7 +1,7 @@
 """The embedded default engine writes cited third-person statements, not sentences."""
 
 import re
-from dataclasses import dataclass
+import dataclasses
 
 from templates_app.generation import (
     DraftAccumulator,
@@ -180,21 +180,20 @@ def test_a_section_with_nothing_said_reads_not_discussed():
     assert draft_sections(request_for(spec))["procedure"] == "Not discussed."
 
 
-@dataclass(frozen=True)
-class RoledSegment(Segment):
-    role: str | None = None
-
-
 def test_a_given_role_wins_over_the_guess():
     # speaker 1 asks the questions here, yet the transcript says speaker 0 is the doctor
     lines = [(1, "Do you have pain? Where?"), (0, "Your knee is swollen.")]
     plain = segments_of(lines)
     assert infer_roles(plain) == {1: "clinician", 2: "patient"}
+    # ...as the session's speaker roles name them (transcription's SpeakerRole)
     roled = tuple(
-        RoledSegment(s.seq, s.text, s.start_ms, s.end_ms, s.speaker, role)
+        dataclasses.replace(s, speaker_role=role)
         for s, role in zip(plain, ("patient", "clinician"), strict=True)
     )
     assert infer_roles(roled) == {1: "patient", 2: "clinician"}
+    # a speaker named "other" (a visitor) is neither, and the rest is still guessed
+    visitor = (dataclasses.replace(plain[0], speaker_role="other"), plain[1])
+    assert infer_roles(visitor) == {1: None, 2: "clinician"}
 
 
 def test_drafting_is_deterministic_and_one_section_can_be_redrafted():

@@ -31,7 +31,8 @@ CLINICIAN_ROLES = frozenset(
     ]
 )
 PATIENT_ROLES = frozenset(
-    ["patient", "caregiver", "parent", "family", "relative", "guardian"]
+    # An interpreter speaks the patient's words (in the first person, as trained).
+    ["patient", "caregiver", "parent", "family", "relative", "guardian", "interpreter"]
 )
 QUESTION_START = re.compile(
     r"^(do|does|did|are|is|was|were|have|has|had|can|could|would|will|should|any|"
@@ -199,7 +200,8 @@ class Utterance:
 
 
 def role_of(segment: Segment) -> str | None:
-    given = str(getattr(segment, "role", None) or "").lower()
+    """The role the clinician named for the segment's speaker, as the drafter reads it."""
+    given = str(segment.speaker_role or "").lower()
     if given in CLINICIAN_ROLES:
         return "clinician"
     if given in PATIENT_ROLES:
@@ -210,7 +212,12 @@ def role_of(segment: Segment) -> str | None:
 def infer_roles(segments: tuple[Segment, ...]) -> dict[int, str | None]:
     """Each segment's role: given, else the speaker asking most questions is the clinician."""
     roles = {s.seq: role_of(s) for s in segments}
-    unknown = [s for s in segments if roles[s.seq] is None and s.speaker is not None]
+    # A speaker named as someone else (role "other") is neither, and not guessed.
+    unknown = [
+        s
+        for s in segments
+        if roles[s.seq] is None and s.speaker is not None and not s.speaker_role
+    ]
     speakers = {s.speaker for s in unknown}
     if not speakers:
         return roles
