@@ -101,8 +101,10 @@ def test_explicit_overrides_serve_any_other_provider():
 def test_without_the_variables_the_local_sign_in_stays():
     values = read_settings(NAMES, clean_env(**BASE))
     assert values["OIDC_ENABLED"] is False
+    # Passwords, with django-axes counting the failures in front of them.
     assert values["AUTHENTICATION_BACKENDS"] == [
-        "django.contrib.auth.backends.ModelBackend"
+        "axes.backends.AxesStandaloneBackend",
+        "django.contrib.auth.backends.ModelBackend",
     ]
     assert "accounts.oidc.SessionRefresh" not in values["MIDDLEWARE"]
 
