@@ -225,11 +225,15 @@
 
   /* Flags, the sign panel and the labels come from the server's page: fetch it
      again and swap those parts in (one rendering, in the Django template). */
+  var refreshes = 0;
   function refreshReview() {
+    // Answers can arrive out of order (a draft's end and an edit refresh at once):
+    // only the last one asked for is applied, never an older page over a newer one.
+    var asked = ++refreshes;
     return fetch(location.pathname, { credentials: "same-origin" }).then(function (res) {
       return res.ok ? res.text() : null;
     }).then(function (html) {
-      if (!html) return;
+      if (!html || asked !== refreshes) return;
       var doc = new DOMParser().parseFromString(html, "text/html");
       ["review-alerts", "flag-count", "note-engine", "engine-note", "sign-blocked"].forEach(function (id) {
         var fresh = doc.getElementById(id), old = document.getElementById(id);
