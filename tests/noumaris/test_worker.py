@@ -104,3 +104,51 @@ def test_an_invitation_is_resent_after_the_smtp_server_refuses_once(
         "sent on attempt 2",
     ]
     assert invitation.token not in str(attempts.values_list("args_kwargs"))
+
+
+class Slow(RefuseOnce):
+    """An SMTP server that takes its time over each message (never refuses)."""
+
+    refused = 1
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        import asyncio
+
+        await asyncio.sleep(2)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_task_row_deleted_while_it_runs_does_not_stop_the_worker(
+    transactional_db, settings, admin, demo_hospital
+):
+    # db_worker stops on the database error of saving a result whose row is gone
+    # (an admin's delete, a restore, a test's flush); run_worker takes tasks again.
+    handler = Slow()
+    smtp = Controller(handler, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    settings.TASKS = DATABASE_BACKEND
+    env = live_server_env(EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}")
+    deliveries = DBTaskResult.objects.filter(task_path__endswith="email_deliver")
+    try:
+        with task_worker(env) as worker:
+            resident_invite(
+                actor=admin,
+                institution=demo_hospital,
+                email="a@example.org",
+                pgy_level=1,
+            )
+            assert eventually(lambda: deliveries.filter(status="RUNNING").exists())
+            deliveries.delete()  # while the worker waits on the SMTP server
+            resident_invite(
+                actor=admin,
+                institution=demo_hospital,
+                email="b@example.org",
+                pgy_level=1,
+            )
+            assert eventually(
+                lambda: deliveries.filter(status="SUCCESSFUL").exists(), seconds=30
+            )
+            assert worker.poll() is None
+    finally:
+        smtp.stop()
+    assert len(handler.messages) == 2

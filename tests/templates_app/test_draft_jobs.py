@@ -68,11 +68,13 @@ def follow(http, job, *, last_event_id=None, stop=None) -> list[tuple[int, str]]
     is true: then the client goes away mid-stream, as a closed tab does."""
     headers = {} if last_event_id is None else {"Last-Event-ID": str(last_event_id)}
     events, frame = [], {}
+    deadline = time.monotonic() + 60  # the stream's keep-alives never time out a read
     with http.stream("GET", job["events"], headers=headers) as response:
         if response.status_code == 204:
             return events
         assert response.status_code == 200
         for line in response.iter_lines():
+            assert time.monotonic() < deadline, f"the draft did not finish: {events}"
             if line.startswith("id: "):
                 frame["id"] = int(line[4:])
             elif line.startswith("event: "):
