@@ -59,6 +59,20 @@ class Institution(TimestampedModel):
     max_admins = models.PositiveIntegerField(
         "admin seats", default=5, help_text="How many program administrators."
     )
+    recording_retention_days = models.PositiveSmallIntegerField(
+        "keep uploaded recordings (days)",
+        default=0,
+        validators=[MaxValueValidator(365)],
+        help_text="0 (the default): an uploaded recording is deleted once "
+        "transcribed. Otherwise it is kept, encrypted, for this many days (at most "
+        "365), then deleted.",
+    )
+    vocabulary = models.TextField(
+        "clinical vocabulary",
+        blank=True,
+        help_text="Drug, condition and procedure names your clinicians say, one per "
+        "line (up to 100): the speech service listens for them (Deepgram keyterms).",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -391,3 +391,14 @@ def user_time_zone(*, user) -> str | None:
 def user_is_faculty(*, user) -> bool:
     """Whether the person is active faculty somewhere (they co-sign notes)."""
     return FacultyProfile.objects.filter(user_id=user.pk, is_active=True).exists()
+
+
+def vocabulary_terms(text: str) -> list[str]:
+    """The institution's vocabulary as terms: one per line, blanks and repeats dropped."""
+    terms, seen = [], set()
+    for line in text.splitlines():
+        term = " ".join(line.split())
+        if term and term.lower() not in seen:
+            seen.add(term.lower())
+            terms.append(term)
+    return terms

@@ -258,6 +258,9 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
                 session_id=session.pk
             )
             audio_ms = max(audio_ms, last_end_ms)
+        keyterms = await database_sync_to_async(selectors.recording_keyterms)(
+            session=session
+        )
         try:
             await engine.start(
                 sample_rate=SAMPLE_RATE,
@@ -265,6 +268,7 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
                 on_result=self._on_result,
                 on_failure=self._on_failure,
                 offset_ms=audio_ms,
+                keyterms=keyterms,
             )
         except EngineError as error:
             await self._refuse(UNAVAILABLE, "engine_unavailable", str(error))

@@ -58,6 +58,10 @@ class TranscriptionSession(TimestampedModel):
     progress = models.PositiveSmallIntegerField(
         default=0, help_text="Percent of an uploaded recording transcribed so far."
     )
+    # An uploaded recording kept under the institution's retention (encrypted with
+    # FIELD_ENCRYPTION_KEYS, like the text); "" once deleted or never kept.
+    retained_audio = models.CharField(max_length=300, blank=True, default="")
+    retained_until = models.DateTimeField(null=True, blank=True)
     speaker_roles = models.JSONField(
         default=dict,
         blank=True,

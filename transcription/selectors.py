@@ -7,6 +7,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from institutions.months import month_of, month_window
+from institutions.selectors import user_institution, vocabulary_terms
 from institutions.services.authority import (
     admin_membership,
     is_superadmin,
@@ -14,6 +15,7 @@ from institutions.services.authority import (
 )
 from institutions.services.permissions import records_missing, records_open
 from transcription import connections
+from transcription.engines.keyterms import DEFAULT_KEYTERMS
 from transcription.models import (
     TranscriptionSession,
     TranscriptSegment,
@@ -147,3 +149,17 @@ def session_list_for_admin(*, user) -> QuerySet:
     if membership is None:
         return qs.none()
     return qs.filter(institution_id=membership.institution_id)
+
+
+def recording_retention_days(*, user) -> int:
+    """How many days the user's institution keeps uploaded recordings (0: none)."""
+    institution = user_institution(user=user)
+    return institution.recording_retention_days if institution else 0
+
+
+def recording_keyterms(*, session: TranscriptionSession) -> list[str]:
+    """What the speech service should listen for in this encounter: its
+    institution's vocabulary first, then the default clinical list."""
+    institution = session.institution
+    own = vocabulary_terms(institution.vocabulary) if institution else []
+    return [*own, *DEFAULT_KEYTERMS]

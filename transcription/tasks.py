@@ -21,3 +21,9 @@ def sessions_mark_orphans_paused() -> int:
 @task()
 def transcribe_upload(session_id: int, path: str) -> None:
     services.upload_transcribe(session_id=session_id, path=path)
+
+
+@task()
+def retained_audio_purge() -> int:
+    """Delete kept recordings whose institution's retention ran out."""
+    return services.retained_audio_purge()

@@ -144,6 +144,7 @@ def encounter_upload(request):
             "label": label,
             "max_mb": settings.UPLOAD_MAX_MB,
             "max_minutes": settings.UPLOAD_MAX_MINUTES,
+            "retention_days": selectors.recording_retention_days(user=request.user),
         },
         status=422 if errors else 200,
     )

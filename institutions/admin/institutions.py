@@ -20,11 +20,15 @@ from institutions.services.authority import admin_membership, is_superadmin
 from institutions.services.institutions import (
     institution_create,
     institution_features_set,
+    institution_recordings_set,
     institution_subscription_change,
     institution_update,
 )
 
 CHANGEABLE = ("name", "contact_email", "timezone", "max_residents", "max_admins")
+# What the institution decides about its recordings: its senior admins, or a superadmin.
+RECORDING_FIELDS = ("recording_retention_days", "vocabulary")
+RECORDINGS = ("Recordings", {"fields": RECORDING_FIELDS})
 
 
 class InstitutionForm(ServiceModelForm):
@@ -45,6 +49,7 @@ class InstitutionForm(ServiceModelForm):
             "subscription_status",
             "max_residents",
             "max_admins",
+            *RECORDING_FIELDS,
         )
 
     def __init__(self, *args, **kwargs):
@@ -62,16 +67,22 @@ class InstitutionForm(ServiceModelForm):
 
     def perform(self):
         data = self.cleaned_data
-        codes = [feature.code for feature in data["features"]]
+        codes = [feature.code for feature in data.get("features", ())]
         if self.instance.pk is None:
-            return institution_create(
+            institution = institution_create(
                 actor=self.actor,
                 ip_address=self.ip_address,
                 subscription_status=data["subscription_status"],
                 feature_codes=codes,
                 **{name: data[name] for name in CHANGEABLE},
             )
+            return self._recordings(institution, RECORDING_FIELDS)
         institution = Institution.objects.get(pk=self.instance.pk)
+        institution = self._recordings(
+            institution, [f for f in RECORDING_FIELDS if f in self.changed_data]
+        )
+        if not is_superadmin(self.actor):
+            return institution  # its senior admins change only its recordings
         changes = {name: data[name] for name in CHANGEABLE if name in self.changed_data}
         if changes:
             institution = institution_update(
@@ -95,6 +106,16 @@ class InstitutionForm(ServiceModelForm):
                 ip_address=self.ip_address,
             )
         return institution
+
+    def _recordings(self, institution, changed):
+        if not changed:
+            return institution
+        return institution_recordings_set(
+            actor=self.actor,
+            institution=institution,
+            ip_address=self.ip_address,
+            **{name: self.cleaned_data[name] for name in changed},
+        )
 
 
 def _count(queryset):
@@ -141,6 +162,7 @@ class InstitutionModelAdmin(ScopedModelAdmin):
                 )
             },
         ),
+        RECORDINGS,
         ("Record", {"fields": ("slug", "created_at", "updated_at")}),
     )
 
@@ -166,7 +188,7 @@ class InstitutionModelAdmin(ScopedModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:  # adding: no record yet
-            return self.fieldsets[:2]
+            return self.fieldsets[:3]
         if not is_superadmin(request.user):
             return (
                 (None, {"fields": ("name", "contact_email", "timezone")}),
@@ -181,19 +203,31 @@ class InstitutionModelAdmin(ScopedModelAdmin):
                         )
                     },
                 ),
+                RECORDINGS,
             )
         return self.fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         if is_superadmin(request.user):
             return self.readonly_fields
-        return (*CHANGEABLE, "subscription_status", "feature_list")
+        readonly = (*CHANGEABLE, "subscription_status", "feature_list")
+        membership = admin_membership(request.user)
+        if membership is not None and membership.is_senior:
+            return readonly  # the recordings settings stay editable
+        return (*readonly, *RECORDING_FIELDS)
 
     def has_add_permission(self, request):
         return is_superadmin(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return is_superadmin(request.user)
+        """Superadmins change everything; an institution's senior admins only its
+        recordings settings (the queryset already holds only their institution)."""
+        if is_superadmin(request.user):
+            return True
+        membership = admin_membership(request.user)
+        return bool(membership and membership.is_senior) and (
+            obj is None or obj.pk == membership.institution_id
+        )
 
     @admin.display(description="Subscription", ordering="subscription_status")
     def subscription(self, obj):

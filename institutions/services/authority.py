@@ -39,8 +39,11 @@ def require_superadmin(actor, *, to: str) -> None:
         raise ForbiddenError(f"Only superadmins can {to}.")
 
 
-def require_institution_admin(actor, institution: Institution, *, senior=False) -> None:
-    """Allow superadmins and (senior, if asked) admins of `institution`.
+def require_institution_admin(
+    actor, institution: Institution, *, senior=False, to="add admins to the institution"
+) -> None:
+    """Allow superadmins and (senior, if asked: "Only senior admins can {to}.")
+    admins of `institution`.
 
     An admin of another institution gets NotFoundError, as for a missing one.
     """
@@ -50,7 +53,7 @@ def require_institution_admin(actor, institution: Institution, *, senior=False) 
     if membership is None or membership.institution_id != institution.pk:
         raise NotFoundError("Institution not found.")
     if senior and not membership.is_senior:
-        raise ForbiddenError("Only senior admins can add admins to the institution.")
+        raise ForbiddenError(f"Only senior admins can {to}.")
 
 
 def institution_lock(institution: Institution) -> Institution:

@@ -20,9 +20,14 @@ from institutions.models import (
     InstitutionAdmin,
     InstitutionFeature,
 )
-from institutions.selectors import admin_seats_used, resident_seats_used
+from institutions.selectors import (
+    admin_seats_used,
+    resident_seats_used,
+    vocabulary_terms,
+)
 from institutions.services.authority import (
     institution_lock,
+    require_institution_admin,
     require_superadmin,
 )
 from noumaris.errors import ConflictError
@@ -319,3 +324,72 @@ def _features(codes: Iterable[str]) -> list[Feature]:
             {"features": [f"Unknown feature: {code}." for code in sorted(missing)]}
         )
     return found
+
+
+MAX_VOCABULARY_TERMS = 100  # Deepgram's keyterm limit
+
+
+def institution_recordings_set(
+    *,
+    actor,
+    institution: Institution,
+    recording_retention_days=None,
+    vocabulary=None,
+    ip_address: str | None = None,
+) -> Institution:
+    """What the institution decides about its recordings (its senior admins, or a
+    superadmin): how many days uploaded audio is kept (0-365; 0 deletes it once
+    transcribed) and the clinical vocabulary its speech recognition listens for
+    (one term per line). Writes INSTITUTION_RECORDINGS_CHANGED (never the terms)."""
+    require_institution_admin(
+        actor, institution, senior=True, to="change how recordings are kept"
+    )
+    changes: dict = {}
+    errors: dict[str, list[str]] = {}
+    if recording_retention_days is not None:
+        try:
+            days = int(recording_retention_days)
+            if not 0 <= days <= 365:
+                raise ValueError
+            changes["recording_retention_days"] = days
+        except (TypeError, ValueError):
+            errors["recording_retention_days"] = [
+                "A whole number of days from 0 (delete once transcribed) to 365."
+            ]
+    if vocabulary is not None:
+        terms = vocabulary_terms(str(vocabulary))
+        if len(terms) > MAX_VOCABULARY_TERMS:
+            errors["vocabulary"] = [
+                f"At most {MAX_VOCABULARY_TERMS} terms ({len(terms)} given)."
+            ]
+        elif any(len(term) > 60 for term in terms):
+            errors["vocabulary"] = ["One term per line, each at most 60 characters."]
+        changes["vocabulary"] = "\n".join(terms)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = institution_lock(institution)
+        changed = {f: v for f, v in changes.items() if getattr(locked, f) != v}
+        if not changed:
+            return locked
+        before = {f: getattr(locked, f) for f in changed}
+        for name, value in changed.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=[*changed, "updated_at"])
+        details: dict = {}
+        if "recording_retention_days" in changed:
+            details["recording_retention_days"] = [
+                before["recording_retention_days"],
+                changed["recording_retention_days"],
+            ]
+        if "vocabulary" in changed:
+            details["vocabulary_terms"] = len(vocabulary_terms(changed["vocabulary"]))
+        audit_record(
+            actor=actor,
+            action="INSTITUTION_RECORDINGS_CHANGED",
+            target=locked,
+            institution=locked,
+            ip_address=ip_address,
+            details=details,
+        )
+    return locked

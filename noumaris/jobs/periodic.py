@@ -6,9 +6,6 @@ one worker (a compare-and-set on its `PeriodicRun` row) and then either run ther
 (`inline`: short liveness work that must not wait behind a queue) or enqueued as an
 ordinary task, so it shows in the admin, is retried by hand there and counted in
 /metrics. Add an entry here to schedule new work; nothing else needs to change.
-
-Not here yet, by design: audio retention (the speech issue's service does not exist
-on main yet); it becomes one line below once its service exists.
 """
 
 import datetime as dt
@@ -61,6 +58,12 @@ PERIODIC: tuple[Periodic, ...] = (
         dt.timedelta(minutes=1),
         "transcription.tasks.sessions_mark_orphans_paused",
         doc="Pause recordings whose server died (no socket for 90 s): Resume shows.",
+    ),
+    Periodic(
+        "transcription.retained_audio_purge",
+        dt.timedelta(hours=1),
+        "transcription.tasks.retained_audio_purge",
+        doc="Delete kept upload recordings whose institution's retention ran out.",
     ),
     Periodic(
         "notes.cosign_reminders",

@@ -194,6 +194,7 @@ def test_a_superadmin_changes_an_institution_through_the_services(
             "subscription_status": "suspended",
             "max_residents": "60",
             "max_admins": "5",
+            "recording_retention_days": "0",
             "features": ["live_transcription", "note_generation"],
         },
     )
@@ -217,6 +218,7 @@ def test_a_duplicate_institution_name_is_said_on_the_form(
             "subscription_status": "trial",
             "max_residents": "10",
             "max_admins": "2",
+            "recording_retention_days": "0",
         },
     )
     assert response.status_code == 200
@@ -227,8 +229,8 @@ def test_a_duplicate_institution_name_is_said_on_the_form(
     assert Institution.objects.count() == 1
 
 
-def test_institution_admins_read_their_institution_but_cannot_change_it(
-    client, admin, demo_hospital, resident, resident2
+def test_institution_admins_read_their_institution_and_change_only_its_recordings(
+    client, admin, admin2, demo_hospital, riverside, resident, resident2
 ):
     client.force_login(admin)
     url = reverse("admin:institutions_institution_change", args=[demo_hospital.pk])
@@ -236,10 +238,40 @@ def test_institution_admins_read_their_institution_but_cannot_change_it(
     assert "Resident seats" in text and "2 <small>of 50 used" in text
     assert "Active residents by PGY" in text and "<svg" in text
     assert "PGY-2: 1" in text
-    response = client.post(url, {"name": "Renamed", "max_residents": "500"})
+    # name and seats are the subscription's (read-only); the recordings are theirs
+    response = client.post(
+        url,
+        {
+            "name": "Renamed",
+            "max_residents": "500",
+            "recording_retention_days": "14",
+            "vocabulary": "ustekinumab\nCrohn disease",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    demo_hospital.refresh_from_db()
+    assert (demo_hospital.name, demo_hospital.max_residents) == (
+        "Demo General Hospital",
+        50,
+    )
+    assert demo_hospital.recording_retention_days == 14
+    assert demo_hospital.vocabulary == "ustekinumab\nCrohn disease"
+    assert _actions() == ["INSTITUTION_RECORDINGS_CHANGED"]
+    # another institution's page stays out of reach
+    other = reverse("admin:institutions_institution_change", args=[riverside.pk])
+    assert client.post(other, {"recording_retention_days": "30"}).status_code in (
+        302,
+        403,
+        404,
+    )
+    riverside.refresh_from_db()
+    assert riverside.recording_retention_days == 0
+    # a non-senior admin reads them only
+    client.force_login(admin2)
+    response = client.post(url, {"recording_retention_days": "90"})
     assert response.status_code == 403
     demo_hospital.refresh_from_db()
-    assert demo_hospital.max_residents == 50
+    assert demo_hospital.recording_retention_days == 14
 
 
 def test_a_superadmin_grants_a_physician_a_feature(client, superadmin, physician):

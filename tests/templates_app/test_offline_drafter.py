@@ -1,7 +1,7 @@
 """The embedded default engine writes cited third-person statements, not sentences."""
 
-import re
 import dataclasses
+import re
 
 from templates_app.generation import (
     DraftAccumulator,

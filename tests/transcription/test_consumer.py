@@ -245,6 +245,28 @@ async def test_another_users_session_answers_4404(
         await ws.disconnect()
 
 
+async def test_the_institutions_vocabulary_is_listened_for_first(
+    resident, admin, demo_hospital, fake_deepgram
+):
+    from institutions.services.institutions import institution_recordings_set
+    from transcription.engines.keyterms import DEFAULT_KEYTERMS
+
+    await database_sync_to_async(institution_recordings_set)(
+        actor=admin,
+        institution=demo_hospital,
+        vocabulary="ustekinumab\n  Crohn   disease \n\nmetformin\n",
+    )
+    async with connected(resident) as ws:
+        await send(ws, start_message())
+        assert (await receive(ws))["type"] == "ready"
+        await send(ws, {"type": "stop"})
+        await receive_until(ws, "status")
+    keyterms = fake_deepgram.queries[0]["keyterm"]
+    assert keyterms[:3] == ["ustekinumab", "Crohn disease", "metformin"]
+    assert keyterms.count("metformin") == 1  # the default list, without repeats
+    assert len(keyterms) == 2 + len(DEFAULT_KEYTERMS)
+
+
 async def test_a_stopped_session_cannot_record_again(resident, fake_deepgram):
     async with connected(resident) as ws:
         await send(ws, start_message())

@@ -160,3 +160,200 @@ def test_the_page_refuses_without_consent(client, resident, recordings):
     response = client.post("/encounters/upload", {"file": as_upload(recordings["wav"])})
     assert response.status_code == 422
     assert "agreed to be recorded" in response.content.decode()
+
+
+# --- Deepgram's pre-recorded API, when keyed --------------------------------------
+
+
+@pytest.fixture
+def deepgram_rest(settings):
+    """A local Deepgram pre-recorded API; uploads go to it (the key is set)."""
+    from tests.fakes.deepgram_rest import FakeDeepgramRest, Utterance
+
+    fake = FakeDeepgramRest(
+        utterances=[
+            Utterance(0.4, 3.1, "What brings you in today?", speaker=0),
+            Utterance(3.5, 7.9, "Chest pain since last night, and a fever.", speaker=1),
+        ]
+    )
+    with fake.running():
+        settings.TRANSCRIPTION_ENGINE = "auto"
+        settings.DEEPGRAM_API_KEY = fake.api_key
+        settings.DEEPGRAM_URL = fake.url
+        yield fake
+
+
+def _upload(api, user, path, django_capture_on_commit_callbacks):
+    api.force_login(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            "/api/v1/transcription/sessions/upload",
+            {"file": as_upload(path), "consent": True},
+            format="multipart",
+        )
+    assert response.status_code == 202, response.json()
+    return TranscriptionSession.objects.get(pk=response.json()["id"])
+
+
+def test_with_deepgram_keyed_an_upload_goes_to_its_prerecorded_api(
+    api,
+    resident,
+    recordings,
+    upload_dir,
+    deepgram_rest,
+    django_capture_on_commit_callbacks,
+):
+    session = _upload(
+        api, resident, recordings["mp3"], django_capture_on_commit_callbacks
+    )
+    assert (session.engine, session.status, session.progress) == (
+        "deepgram",
+        "stopped",
+        100,
+    )
+    stored = list(
+        session.segments.values_list("seq", "speaker", "start_ms", "end_ms", "text")
+    )
+    assert stored == [
+        (1, 0, 400, 3100, "What brings you in today?"),
+        (2, 1, 3500, 7900, "Chest pain since last night, and a fever."),
+    ]
+    [sent] = deepgram_rest.requests
+    assert sent["audio"] == recordings["mp3"].read_bytes()  # the file as uploaded
+    query = sent["query"]
+    assert {k: v for k, v in query.items() if k != "keyterm"} == {
+        "model": ["nova-3-medical"],
+        "smart_format": ["true"],
+        "punctuate": ["true"],
+        "diarize_model": ["latest"],
+        "utterances": ["true"],
+        "mip_opt_out": ["true"],
+    }
+    assert {"metformin", "atrial fibrillation"} <= set(query["keyterm"])
+    assert list(upload_dir.iterdir()) == []
+
+
+def test_an_overloaded_deepgram_is_asked_again_and_a_refusal_fails_the_upload(
+    api,
+    resident,
+    recordings,
+    upload_dir,
+    deepgram_rest,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    from transcription.engines import deepgram
+
+    monkeypatch.setattr(deepgram, "UPLOAD_RETRY_DELAYS", (0.05, 0.05))
+    deepgram_rest.fail_first, deepgram_rest.fail_status = 2, 503
+    session = _upload(
+        api, resident, recordings["wav"], django_capture_on_commit_callbacks
+    )
+    assert len(deepgram_rest.requests) == 3 and session.status == "stopped"
+    assert session.segments.count() == 2
+
+    deepgram_rest.requests.clear()
+    deepgram_rest.fail_first, deepgram_rest.fail_status = 10, 400  # not retried
+    session = _upload(
+        api, resident, recordings["wav"], django_capture_on_commit_callbacks
+    )
+    assert len(deepgram_rest.requests) == 1
+    assert (session.status, session.segments.count()) == ("failed", 0)
+    assert AuditLog.objects.filter(
+        action="RECORDING_FAILED", target_id=str(session.pk)
+    ).exists()
+    assert list(upload_dir.iterdir()) == []
+
+
+# --- Retention: off by default; when the institution keeps recordings ---------------
+
+
+def test_a_retaining_institution_keeps_the_recording_encrypted_until_its_days_run_out(
+    api,
+    resident,
+    demo_hospital,
+    recordings,
+    upload_dir,
+    deepgram_rest,
+    django_capture_on_commit_callbacks,
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from noumaris.fields import fernet
+    from transcription.services import retained_audio_purge
+
+    demo_hospital.recording_retention_days = 7
+    demo_hospital.save()
+    session = _upload(
+        api, resident, recordings["m4a"], django_capture_on_commit_callbacks
+    )
+    kept = upload_dir / "retained"
+    [file] = list(kept.iterdir())
+    assert session.retained_audio == str(file)
+    original = recordings["m4a"].read_bytes()
+    assert original not in file.read_bytes()  # encrypted at rest...
+    assert fernet().decrypt(file.read_bytes()) == original  # ...with the field keys
+    assert session.retained_until - session.ended_at == dt.timedelta(days=7)
+    transcribed = AuditLog.objects.get(action="RECORDING_TRANSCRIBED")
+    assert transcribed.details["audio_deleted"] is False
+
+    assert retained_audio_purge(now=timezone.now() + dt.timedelta(days=6)) == 0
+    assert file.exists()
+    assert retained_audio_purge(now=timezone.now() + dt.timedelta(days=7, hours=1)) == 1
+    assert not file.exists()
+    session.refresh_from_db()
+    assert (session.retained_audio, session.retained_until) == ("", None)
+    assert AuditLog.objects.filter(action="RECORDING_AUDIO_DELETED").count() == 1
+    assert session.segments.count() == 2  # the transcript stays
+
+
+def test_the_recordings_settings_are_checked_and_only_senior_admins_change_them(
+    admin, admin2, riverside_admin, demo_hospital
+):
+    from django.core.exceptions import ValidationError
+
+    from institutions.services.institutions import institution_recordings_set
+    from noumaris.errors import ForbiddenError, NotFoundError
+
+    for bad, field in [
+        (400, "recording_retention_days"),
+        ("x", "recording_retention_days"),
+    ]:
+        with pytest.raises(ValidationError) as refused:
+            institution_recordings_set(
+                actor=admin, institution=demo_hospital, recording_retention_days=bad
+            )
+        assert field in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        institution_recordings_set(
+            actor=admin,
+            institution=demo_hospital,
+            vocabulary="\n".join(f"drug{n}" for n in range(101)),
+        )
+    assert "At most 100 terms (101 given)." in refused.value.message_dict["vocabulary"]
+    with pytest.raises(ForbiddenError):  # a non-senior admin
+        institution_recordings_set(
+            actor=admin2, institution=demo_hospital, recording_retention_days=30
+        )
+    with pytest.raises(NotFoundError):  # another institution's admin
+        institution_recordings_set(
+            actor=riverside_admin,
+            institution=demo_hospital,
+            recording_retention_days=30,
+        )
+    assert not AuditLog.objects.filter(action="INSTITUTION_RECORDINGS_CHANGED").exists()
+    institution_recordings_set(
+        actor=admin,
+        institution=demo_hospital,
+        recording_retention_days=30,
+        vocabulary="ustekinumab\nustekinumab\n",
+    )
+    demo_hospital.refresh_from_db()
+    assert (demo_hospital.recording_retention_days, demo_hospital.vocabulary) == (
+        30,
+        "ustekinumab",
+    )
+    [entry] = AuditLog.objects.filter(action="INSTITUTION_RECORDINGS_CHANGED")
+    assert entry.details == {"recording_retention_days": [0, 30], "vocabulary_terms": 1}

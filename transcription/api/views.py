@@ -95,16 +95,47 @@ class SegmentListApi(ListApi):
         return self.paginate(segments, SegmentOutput, roles=session.speaker_roles)
 
 
-class TranscriptImportApi(Api):
-    class InputSerializer(serializers.Serializer):
+class _NewEncounterInput(serializers.Serializer):
+    """What every way of making an encounter asks besides its content."""
+
+    label = serializers.CharField(max_length=120, required=False, default="")
+    consent = serializers.BooleanField(
+        help_text="The clinician confirms the patient agreed to be recorded."
+    )
+
+
+class _NewEncounterApi(Api):
+    """Import and upload: the input read, the service called, the session answered."""
+
+    status = 201
+
+    def make(self, request, data) -> object:
+        raise NotImplementedError
+
+    def post(self, request):
+        data = self.input(self.InputSerializer)
+        session = self.make(request, data)
+        session = selectors.session_get_for_owner(
+            user=request.user, session_id=session.pk, with_counts=True
+        )
+        return self.output(SessionOutput, session, status=self.status)
+
+
+class TranscriptImportApi(_NewEncounterApi):
+    class InputSerializer(_NewEncounterInput):
         transcript = serializers.CharField(
             trim_whitespace=False,
             help_text="Plain text with speaker prefixes (`Doctor: ...`, "
             "`[patient] ...`), or WebVTT.",
         )
-        label = serializers.CharField(max_length=120, required=False, default="")
-        consent = serializers.BooleanField(
-            help_text="The clinician confirms the patient agreed to be recorded."
+
+    def make(self, request, data):
+        return services.transcript_import(
+            user=request.user,
+            text=data["transcript"],
+            label=data["label"],
+            consent=data["consent"],
+            ip_address=client_ip(request),
         )
 
     @extend_schema(
@@ -114,31 +145,26 @@ class TranscriptImportApi(Api):
         summary="Make an encounter from a transcript recorded elsewhere",
     )
     def post(self, request):
-        data = self.input(self.InputSerializer)
-        session = services.transcript_import(
-            user=request.user,
-            text=data["transcript"],
-            label=data["label"],
-            consent=data["consent"],
-            ip_address=client_ip(request),
-        )
-        session = selectors.session_get_for_owner(
-            user=request.user, session_id=session.pk, with_counts=True
-        )
-        return self.output(SessionOutput, session, status=201)
+        return super().post(request)
 
 
-class RecordingUploadApi(Api):
+class RecordingUploadApi(_NewEncounterApi):
     parser_classes = [MultiPartParser]
+    status = 202
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(_NewEncounterInput):
         file = serializers.FileField(
             help_text="WAV, MP3, M4A/AAC, OGG/Opus or WebM; see UPLOAD_MAX_MB and "
             "UPLOAD_MAX_MINUTES."
         )
-        label = serializers.CharField(max_length=120, required=False, default="")
-        consent = serializers.BooleanField(
-            help_text="The clinician confirms the patient agreed to be recorded."
+
+    def make(self, request, data):
+        return services.upload_start(
+            user=request.user,
+            file=data["file"],
+            label=data["label"],
+            consent=data["consent"],
+            ip_address=client_ip(request),
         )
 
     @extend_schema(
@@ -148,18 +174,7 @@ class RecordingUploadApi(Api):
         summary="Upload a recorded encounter; it is transcribed in the background",
     )
     def post(self, request):
-        data = self.input(self.InputSerializer)
-        session = services.upload_start(
-            user=request.user,
-            file=data["file"],
-            label=data["label"],
-            consent=data["consent"],
-            ip_address=client_ip(request),
-        )
-        session = selectors.session_get_for_owner(
-            user=request.user, session_id=session.pk, with_counts=True
-        )
-        return self.output(SessionOutput, session, status=202)
+        return super().post(request)
 
 
 class SpeakerRolesApi(Api):

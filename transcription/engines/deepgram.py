@@ -1,4 +1,5 @@
-"""Deepgram through the deepgram-sdk's async live client.
+"""Deepgram through the deepgram-sdk: its async live client for recordings, its
+pre-recorded API for uploads (`transcribe_file`).
 
 Every connection asks for nova-3-medical (DEEPGRAM_MODEL) with punctuation, smart
 formatting and diarization, the clinical vocabulary as keyterm prompts, and
@@ -11,7 +12,9 @@ results start after the last final one).
 import asyncio
 import contextlib
 import logging
+import time
 from collections import Counter
+from pathlib import Path
 
 from django.conf import settings
 
@@ -23,19 +26,87 @@ logger = logging.getLogger(__name__)
 RESEND_CHUNK = BYTES_PER_SECOND // 2
 
 
-def deepgram_client():
-    from deepgram import AsyncDeepgramClient, DeepgramClientEnvironment
+def deepgram_client(*, asynchronous: bool = True):
+    """The SDK's client, at DEEPGRAM_URL when set (a proxy, or a test's server)."""
+    from deepgram import AsyncDeepgramClient, DeepgramClient, DeepgramClientEnvironment
 
+    client = AsyncDeepgramClient if asynchronous else DeepgramClient
     url = (settings.DEEPGRAM_URL or "").rstrip("/")
     if not url:
-        return AsyncDeepgramClient(api_key=settings.DEEPGRAM_API_KEY)
+        return client(api_key=settings.DEEPGRAM_API_KEY)
     http = url.replace("wss://", "https://", 1).replace("ws://", "http://", 1)
+    socket = http.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
     environment = DeepgramClientEnvironment(
-        base=http, production=url, agent=url, agent_rest=http
+        base=http, production=socket, agent=socket, agent_rest=http
     )
-    return AsyncDeepgramClient(
-        api_key=settings.DEEPGRAM_API_KEY, environment=environment
-    )
+    return client(api_key=settings.DEEPGRAM_API_KEY, environment=environment)
+
+
+# Pre-recorded audio (uploads): one request, answered when the whole file is done.
+# `latest` diarization is the batch diarizer (v2 today); `utterances` cuts the
+# transcript where the speaker changes or pauses, one segment each.
+UPLOAD_TIMEOUT_SECONDS = 600
+UPLOAD_RETRY_DELAYS = (2.0, 8.0)  # after a 429, a 5xx or a lost connection
+
+
+def _transient(exc: Exception) -> bool:
+    import httpx
+    from deepgram.core.api_error import ApiError
+
+    if isinstance(exc, ApiError):
+        return (
+            exc.status_code is None or exc.status_code == 429 or exc.status_code >= 500
+        )
+    return isinstance(exc, httpx.TransportError)
+
+
+def transcribe_file(path, *, keyterms=None, sleep=time.sleep) -> list[Result]:
+    """An uploaded recording (any format Deepgram reads) through the pre-recorded
+    API, blocking; transient failures are retried with backoff. Raises EngineError
+    with a message for the user when Deepgram refuses or stays away."""
+    options = {
+        "model": settings.DEEPGRAM_MODEL,
+        "smart_format": True,
+        "punctuate": True,
+        "diarize_model": "latest",
+        "utterances": True,
+        "mip_opt_out": True,
+    }
+    if settings.DEEPGRAM_MODEL.startswith("nova-3"):
+        options["keyterm"] = keyterms_for_request(keyterms)
+    audio = Path(path).read_bytes()
+    client = deepgram_client(asynchronous=False)
+    for attempt in range(len(UPLOAD_RETRY_DELAYS) + 1):
+        try:
+            response = client.listen.v1.media.transcribe_file(
+                request=audio,
+                **options,
+                request_options={
+                    "timeout_in_seconds": UPLOAD_TIMEOUT_SECONDS,
+                    "max_retries": 0,  # ours, with backoff, below
+                },
+            )
+            break
+        except Exception as exc:
+            if not _transient(exc) or attempt == len(UPLOAD_RETRY_DELAYS):
+                logger.warning("Deepgram could not transcribe an upload: %s", exc)
+                raise EngineError(
+                    "The speech service could not transcribe this recording."
+                ) from exc
+            sleep(UPLOAD_RETRY_DELAYS[attempt])
+    utterances = getattr(response.results, "utterances", None) or []
+    return [
+        Result(
+            text=u.transcript.strip(),
+            is_final=True,
+            start_ms=int((u.start or 0) * 1000),
+            end_ms=int((u.end or 0) * 1000),
+            speaker=u.speaker,
+            confidence=u.confidence,
+        )
+        for u in utterances
+        if (u.transcript or "").strip()
+    ]
 
 
 class DeepgramEngine(Engine):

@@ -1,0 +1,45 @@
+"""In Chromium: a resident uploads a recording made elsewhere and watches it being
+transcribed by the task worker (Whisper), as `make run` serves it."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import chromium, live_server, screenshot
+from tests.transcription.test_browser_record import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_resident_uploads_a_recording_and_reads_its_transcript(
+    transactional_db, resident, password, speech_wav, tmp_path
+):
+    waiting = tmp_path / "uploads"
+    with (
+        live_server(worker=True, UPLOAD_DIR=str(waiting)) as base,
+        chromium() as browser,
+    ):
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        sign_in(page, base, "resident", password)
+        page.get_by_role("link", name="Upload a recording").click()
+        expect(page.locator(".lede")).to_contain_text("deleted once it is transcribed")
+        page.get_by_label("Encounter label").fill("Clinic 4, chest pain")
+        page.get_by_label("Recording").set_input_files(str(speech_wav))
+        page.get_by_role("button", name="Upload and transcribe").click()
+        # nothing is uploaded until the patient's consent is confirmed
+        expect(page.locator(".field-error")).to_contain_text("agreed to be recorded")
+        page.get_by_label("Recording").set_input_files(str(speech_wav))
+        page.get_by_label(
+            "The patient agreed to this encounter being recorded."
+        ).check()
+        page.get_by_role("button", name="Upload and transcribe").click()
+        page.wait_for_url(re.compile(r".*/encounters/\d+$"))
+        expect(page.get_by_role("heading", name="Clinic 4, chest pain")).to_be_visible()
+        # the page follows the worker until the transcript is there
+        expect(page.locator(".segment").first).to_be_visible(timeout=90_000)
+        text = page.locator(".segments").inner_text().lower()
+        assert "chest pain" in text and "fever" in text
+        expect(page.locator("#upload-progress")).to_have_count(0)
+        screenshot(page, "transcription-uploaded")
+    assert list(waiting.iterdir()) == []  # the audio is gone
