@@ -114,7 +114,7 @@ class Slow(RefuseOnce):
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         import asyncio
 
-        await asyncio.sleep(2)
+        await asyncio.sleep(1)
         return await super().handle_DATA(server, session, envelope)
 
 
@@ -151,4 +151,4 @@ def test_a_task_row_deleted_while_it_runs_does_not_stop_the_worker(
             assert worker.poll() is None
     finally:
         smtp.stop()
-    assert len(handler.messages) == 2
+    assert any(b"To: b@example.org" in message for message in handler.messages)
