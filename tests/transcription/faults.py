@@ -29,15 +29,24 @@ def database_away(
 
 
 def take_test_database_away(spare: int, seconds: float) -> int:
-    """`database_away` on the test database (Django's connection settings)."""
+    """`database_away` on the test database (Django's connection settings).
+
+    The kill reaches this process's own pool too: its idle connections are dead once
+    the database is back, and the tests after this one would be handed them. So the
+    pool is swept here, as the app sweeps its own after a fault (noumaris.db)."""
     from django.db import connection
 
+    from noumaris.db import pool_sweep
+
     params = connection.settings_dict
-    return database_away(
-        host=params["HOST"] or "127.0.0.1",
-        port=int(params["PORT"] or 5432),
-        user=params["USER"] or "postgres",
-        name=params["NAME"],
-        seconds=seconds,
-        spare=spare,
-    )
+    try:
+        return database_away(
+            host=params["HOST"] or "127.0.0.1",
+            port=int(params["PORT"] or 5432),
+            user=params["USER"] or "postgres",
+            name=params["NAME"],
+            seconds=seconds,
+            spare=spare,
+        )
+    finally:
+        pool_sweep()
