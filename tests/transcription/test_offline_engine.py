@@ -113,6 +113,9 @@ def test_whispers_failure_modes_are_filtered():
     assert kept_text([segment(loop, compression=3.1)]) == ""
     assert kept_text([segment(" Blood", no_speech=0.8, logprob=-1.4)]) == ""
     assert kept_text([segment(" you", no_speech=0.4)]) == ""
+    assert kept_text([segment(" Okay.", no_speech=0.25, logprob=-0.9)]) == ""
+    # A patient's short "Okay." as Whisper decodes it: kept (it was lost before).
+    assert kept_text([segment(" Okay.", no_speech=0.25, logprob=-0.36)]) == "Okay."
     # Said in a clinic, and Whisper is sure it heard speech: kept.
     assert kept_text([segment(" Thank you.", no_speech=0.02)]) == "Thank you."
     assert (
