@@ -299,6 +299,8 @@ def main():
             DATABASE_URL=database_url,
             FIELD_ENCRYPTION_KEYS="bm91bWFyaXMtZGV2LWtleS1ub3Qtc2VjcmV0LTAwMDA=",
             API_RATE_LIMIT="10000000/m",
+            # A production-like server needs EMAIL_URL; the bench sends none.
+            EMAIL_URL=f"file://{tempfile.gettempdir()}/noumaris-bench-mail",
             LOG_LEVEL="WARNING",
             WEB_WORKERS=str(args.workers),
             WEB_THREADS=str(args.threads),

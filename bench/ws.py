@@ -94,6 +94,8 @@ def server_env(database_url: str) -> dict[str, str]:
             "FIELD_ENCRYPTION_KEYS", "YmVuY2gtb25seS1rZXktbm90LXNlY3JldC0wMDAwMDA="
         ),
         WS_MAX_CONNECTIONS_PER_USER="100000",
+        # A production-like server needs EMAIL_URL; the bench sends none.
+        EMAIL_URL=f"file://{tempfile.gettempdir()}/noumaris-bench-mail",
         TRANSCRIPTION_SESSIONS_PER_MINUTE="100000",
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
