@@ -38,7 +38,11 @@ from transcription.models import (
     TranscriptSegment,
     TranscriptSegmentRevision,
 )
-from transcription.selectors import recording_keyterms, segment_list
+from transcription.selectors import (
+    recording_keyterms,
+    segment_list,
+    session_get_for_owner,
+)
 from transcription.transcripts import parse_transcript
 
 logger = logging.getLogger(__name__)
@@ -690,6 +694,35 @@ def _audio_keep(*, session: TranscriptionSession, path: str) -> Path | None:
     kept = folder / f"{uuid.uuid4().hex}{Path(path).suffix[:8]}.enc"
     kept.write_bytes(fernet().encrypt(Path(path).read_bytes()))
     return kept
+
+
+def retained_audio_read(
+    *, user, session_id, ip_address: str | None = None
+) -> tuple[bytes, str]:
+    """The kept recording of the caller's own encounter, decrypted, and its file
+    suffix (`.m4a`); each listen is audited. 404 when none is kept (any more)."""
+    from noumaris.fields import fernet
+
+    session = session_get_for_owner(user=user, session_id=session_id)
+    if not session.retained_audio or session.retained_until <= timezone.now():
+        raise NotFoundError(
+            "This encounter's recording was not kept, or its time ran out."
+        )
+    kept = Path(session.retained_audio)
+    try:
+        audio = fernet().decrypt(kept.read_bytes())
+    except FileNotFoundError:
+        raise NotFoundError(
+            "This encounter's recording was not kept, or its time ran out."
+        ) from None
+    audit_record(
+        actor=user,
+        action="RECORDING_AUDIO_PLAYED",
+        target=session,
+        institution=session.institution,
+        ip_address=ip_address,
+    )
+    return audio, Path(kept.stem).suffix
 
 
 def retained_audio_purge(*, now=None) -> int:

@@ -17,6 +17,11 @@ urlpatterns: list = [
         name="segment-correct",
     ),
     path(
+        "encounters/<int:session_id>/recording",
+        views.encounter_recording,
+        name="encounter-recording",
+    ),
+    path(
         "encounters/<int:session_id>", views.encounter_detail, name="encounter-detail"
     ),
 ]

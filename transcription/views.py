@@ -1,11 +1,13 @@
 """Pages of transcription: record or import an encounter, read it back, name its
 speakers and correct its text."""
 
+import mimetypes
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -207,3 +209,18 @@ def segment_correct(request, session_id: int, seq: int):
     else:
         messages.success(request, f"Segment S{seq} corrected.")
     return redirect(f"/encounters/{session_id}#S{seq}")
+
+
+@require_GET
+@page
+def encounter_recording(request, session_id: int):
+    """The kept recording of an uploaded encounter, for its owner to listen to."""
+    audio, suffix = services.retained_audio_read(
+        user=request.user, session_id=session_id, ip_address=client_ip(request)
+    )
+    kind = mimetypes.guess_type(f"recording{suffix}")[0] or "application/octet-stream"
+    response = HttpResponse(audio, content_type=kind)
+    response["Content-Disposition"] = (
+        f'inline; filename="encounter-{session_id}{suffix}"'
+    )
+    return response

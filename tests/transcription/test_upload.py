@@ -270,7 +270,9 @@ def test_an_overloaded_deepgram_is_asked_again_and_a_refusal_fails_the_upload(
 
 def test_a_retaining_institution_keeps_the_recording_encrypted_until_its_days_run_out(
     api,
+    client,
     resident,
+    resident2,
     demo_hospital,
     recordings,
     upload_dir,
@@ -299,6 +301,20 @@ def test_a_retaining_institution_keeps_the_recording_encrypted_until_its_days_ru
     transcribed = AuditLog.objects.get(action="RECORDING_TRANSCRIBED")
     assert transcribed.details["audio_deleted"] is False
 
+    # its owner listens to it on the encounter page; nobody else can
+    client.force_login(resident)
+    page = client.get(f"/encounters/{session.pk}")
+    assert "Kept, encrypted, until" in page.content.decode()
+    url = f"/encounters/{session.pk}/recording"
+    assert f'src="{url}"' in page.content.decode()
+    played = client.get(url)
+    assert played.status_code == 200 and played.content == original
+    assert played["Content-Type"] == "audio/mp4"
+    assert "no-store" in played["Cache-Control"]
+    assert AuditLog.objects.filter(action="RECORDING_AUDIO_PLAYED").count() == 1
+    client.force_login(resident2)
+    assert client.get(url).status_code == 404
+
     assert retained_audio_purge(now=timezone.now() + dt.timedelta(days=6)) == 0
     assert file.exists()
     assert retained_audio_purge(now=timezone.now() + dt.timedelta(days=7, hours=1)) == 1
@@ -307,6 +323,12 @@ def test_a_retaining_institution_keeps_the_recording_encrypted_until_its_days_ru
     assert (session.retained_audio, session.retained_until) == ("", None)
     assert AuditLog.objects.filter(action="RECORDING_AUDIO_DELETED").count() == 1
     assert session.segments.count() == 2  # the transcript stays
+    client.force_login(resident)
+    assert client.get(url).status_code == 404
+    assert (
+        "Kept, encrypted"
+        not in client.get(f"/encounters/{session.pk}").content.decode()
+    )
 
 
 def test_the_recordings_settings_are_checked_and_only_senior_admins_change_them(
