@@ -13,8 +13,10 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_resident_uploads_a_recording_and_reads_its_transcript(
-    transactional_db, resident, password, speech_wav, tmp_path
+    transactional_db, resident, demo_hospital, password, speech_wav, tmp_path
 ):
+    demo_hospital.recording_retention_days = 7  # the institution keeps recordings
+    demo_hospital.save()
     waiting = tmp_path / "uploads"
     with (
         live_server(worker=True, UPLOAD_DIR=str(waiting)) as base,
@@ -23,7 +25,7 @@ def test_a_resident_uploads_a_recording_and_reads_its_transcript(
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         sign_in(page, base, "resident", password)
         page.get_by_role("link", name="Upload a recording").click()
-        expect(page.locator(".lede")).to_contain_text("deleted once it is transcribed")
+        expect(page.locator(".lede")).to_contain_text("encrypted, for 7 days")
         page.get_by_label("Encounter label").fill("Clinic 4, chest pain")
         page.get_by_label("Recording").set_input_files(str(speech_wav))
         page.get_by_role("button", name="Upload and transcribe").click()
@@ -41,5 +43,12 @@ def test_a_resident_uploads_a_recording_and_reads_its_transcript(
         text = page.locator(".segments").inner_text().lower()
         assert "chest pain" in text and "fever" in text
         expect(page.locator("#upload-progress")).to_have_count(0)
+        # kept for the institution's 7 days, and its owner can listen to it
+        expect(page.get_by_text("Kept, encrypted, until")).to_be_visible()
+        player = page.get_by_label("The uploaded recording")
+        expect(player).to_be_visible()
+        played = page.request.get(base + player.get_attribute("src"))
+        assert played.status == 200 and played.body() == speech_wav.read_bytes()
         screenshot(page, "transcription-uploaded")
-    assert list(waiting.iterdir()) == []  # the audio is gone
+    # the upload waits no more; only the encrypted copy is left
+    assert [p.name for p in waiting.iterdir()] == ["retained"]
