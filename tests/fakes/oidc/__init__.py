@@ -1,13 +1,16 @@
 """Start the Keycloak-shaped OpenID provider of server.mjs (npm `oidc-provider`).
 
-`oidc_provider()` installs its npm package into the ignored node_modules folder
-when missing (`npm ci`), starts it on loopback and yields a `FakeProvider` that
+`oidc_provider()` installs its npm package into a cache outside the repository
+(`~/.cache/noumaris-tests`, or NOUMARIS_TEST_CACHE) when missing (`npm ci`), starts it on loopback and yields a `FakeProvider` that
 knows the realm's users and clients, and can sign a person in with plain HTTP.
 """
 
 import contextlib
+import hashlib
 import json
+import os
 import re
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -174,28 +177,49 @@ def _form_action(html: str) -> str:
 
 
 _install_lock = threading.Lock()
+# The provider's npm packages live in a cache outside the repository (downloaded data
+# is never kept in the clone), one folder per version of the package lock.
+CACHE = Path(
+    os.environ.get("NOUMARIS_TEST_CACHE", "~/.cache/noumaris-tests")
+).expanduser()
+FILES = ("package.json", "package-lock.json", "server.mjs")
 
 
-def ensure_installed() -> None:
-    """`npm ci` the provider into tests/fakes/oidc/node_modules when missing."""
+def ensure_installed() -> Path:
+    """`npm ci` the provider into the cache when missing; the folder it runs from."""
     require_executable("node", "the fake OpenID provider runs on Node.js")
+    digest = hashlib.sha256(b"".join((HERE / f).read_bytes() for f in FILES))
+    home = CACHE / f"fake-oidc-{digest.hexdigest()[:16]}"
     with _install_lock:
-        if (HERE / "node_modules" / "oidc-provider" / "package.json").exists():
-            return
+        if (home / "node_modules" / "oidc-provider" / "package.json").exists():
+            return home
         npm = require_executable("npm", "installs the fake OpenID provider")
+        building = Path(tempfile.mkdtemp(prefix="fake-oidc-", dir=_cache()))
+        for name in FILES:
+            shutil.copy2(HERE / name, building / name)
         subprocess.run(  # noqa: S603 - fixed command
             [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=HERE,
+            cwd=building,
             check=True,
             capture_output=True,
             timeout=300,
         )
+        if home.exists():  # another run finished first
+            shutil.rmtree(building, ignore_errors=True)
+        else:
+            building.rename(home)
+        return home
+
+
+def _cache() -> Path:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    return CACHE
 
 
 @contextlib.contextmanager
 def oidc_provider(users: dict | None = None) -> Iterator[FakeProvider]:
     """Run the fake provider for the duration of the block."""
-    ensure_installed()
+    home = ensure_installed()
     users = users or USERS
     config = {
         "realm": REALM,
@@ -215,8 +239,8 @@ def oidc_provider(users: dict | None = None) -> Iterator[FakeProvider]:
         log_path = Path(tmp) / "provider.log"
         with open(log_path, "w+") as log:
             proc = subprocess.Popen(  # noqa: S603 - fixed command
-                ["node", str(HERE / "server.mjs"), str(config_path)],  # noqa: S607
-                cwd=HERE,
+                ["node", str(home / "server.mjs"), str(config_path)],  # noqa: S607
+                cwd=home,
                 stdout=subprocess.PIPE,
                 stderr=log,
                 text=True,
