@@ -16,7 +16,11 @@ from institutions.models import (
     ResidentProfile,
 )
 from institutions.selectors import institutions_for_user, pending_invitations
-from institutions.services.authority import admin_membership, is_superadmin
+from institutions.services.authority import (
+    admin_membership,
+    is_superadmin,
+    may_change_recordings,
+)
 from institutions.services.institutions import (
     institution_create,
     institution_features_set,
@@ -211,8 +215,7 @@ class InstitutionModelAdmin(ScopedModelAdmin):
         if is_superadmin(request.user):
             return self.readonly_fields
         readonly = (*CHANGEABLE, "subscription_status", "feature_list")
-        membership = admin_membership(request.user)
-        if membership is not None and membership.is_senior:
+        if may_change_recordings(request.user, obj.pk if obj else None):
             return readonly  # the recordings settings stay editable
         return (*readonly, *RECORDING_FIELDS)
 
@@ -222,12 +225,7 @@ class InstitutionModelAdmin(ScopedModelAdmin):
     def has_change_permission(self, request, obj=None):
         """Superadmins change everything; an institution's senior admins only its
         recordings settings (the queryset already holds only their institution)."""
-        if is_superadmin(request.user):
-            return True
-        membership = admin_membership(request.user)
-        return bool(membership and membership.is_senior) and (
-            obj is None or obj.pk == membership.institution_id
-        )
+        return may_change_recordings(request.user, obj.pk if obj else None)
 
     @admin.display(description="Subscription", ordering="subscription_status")
     def subscription(self, obj):

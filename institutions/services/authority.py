@@ -56,6 +56,19 @@ def require_institution_admin(
         raise ForbiddenError(f"Only senior admins can {to}.")
 
 
+def may_change_recordings(user, institution_id) -> bool:
+    """Who decides how an institution keeps its recordings: a superadmin, or one of
+    its senior admins (`institution_recordings_set` enforces the same rule)."""
+    if is_superadmin(user):
+        return True
+    membership = admin_membership(user)
+    return bool(
+        membership
+        and membership.is_senior
+        and (institution_id is None or membership.institution_id == institution_id)
+    )
+
+
 def institution_lock(institution: Institution) -> Institution:
     """Lock the institution's row until the transaction ends (seat counting).
 
