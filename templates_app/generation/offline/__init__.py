@@ -23,12 +23,18 @@ from templates_app.generation.base import (
     TextDelta,
     Usage,
 )
+from templates_app.generation.offline import placement, voice
 from templates_app.generation.offline.classify import (
     classify,
     section_categories,
     section_owners,
 )
 from templates_app.generation.offline.dialogue import infer_roles, utterances
+from templates_app.generation.offline.lexicon import (
+    EXAM_CATEGORIES,
+    HISTORY_CATEGORIES,
+    PLAN_CATEGORIES,
+)
 from templates_app.generation.offline.statements import Statement, draft_statements
 from templates_app.generation.offline.structure import (
     allergy_with_reaction,
@@ -100,7 +106,16 @@ def file_statements(
     owner = section_owners(sections)
     made = draft_statements(utterances(segments), gender=patient_gender(segments))
     seen: dict[str, Statement] = {}
+    said = {s.seq: s.text for s in segments}
+    roles = infer_roles(segments)
+    last = max(said, default=1)
     for statement in made:
+        if not statement.heading:
+            polished = voice.polish(statement.text)
+            if polished is None:
+                continue
+            statement.text = polished
+            statement.category = _placed(statement, said, roles, last)
         key = _section_for(statement.category, owner)
         if key is None:
             continue
@@ -117,6 +132,23 @@ def file_statements(
     _tidy_medications(filed, owner)
     _tidy_allergies(filed, owner)
     return filed
+
+
+PART = {**{c: "history" for c in HISTORY_CATEGORIES},
+        **{c: "exam" for c in EXAM_CATEGORIES}, **{c: "plan" for c in PLAN_CATEGORIES}}  # fmt: skip
+
+
+def _placed(statement: Statement, said: dict[int, str], roles: dict, last: int) -> str:
+    """The learned placement of a statement (placement.category), from its words."""
+    first = statement.seqs[0]
+    return placement.category(
+        statement.category,
+        PART.get(statement.category, "history"),
+        " ".join(said.get(seq, "") for seq in statement.seqs),
+        said.get(first - 1, ""),
+        roles.get(statement.seqs[-1]),
+        (first - 1) / last,
+    )
 
 
 def _tidy_medications(filed: dict[str, list[Statement]], owner: dict[str, str]) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from templates_app.generation.offline import language
+from templates_app.generation.offline import language, voice
 from templates_app.generation.offline.classify import classify
 from templates_app.generation.offline.dialogue import (
     TAG_QUESTION,
@@ -476,7 +476,11 @@ def _plan(walk: Walk, item: Utterance, text: str) -> list[Statement]:
     out: list[Statement] = []
     low = strip_discourse(text.lower())
     named = PROBLEM.match(low)
-    if named and len(content_words(named.group("name"))) >= 1:
+    if (
+        named
+        and len(content_words(named.group("name"))) >= 1
+        and voice.is_finding(named.group("name"))
+    ):
         walk.problem += 1
         name = language.sentence_case(
             language.third_person(
