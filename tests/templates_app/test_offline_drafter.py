@@ -108,8 +108,8 @@ def test_the_dictated_assessment_and_plan_is_kept_by_problem():
     plan = [s for s, _ in drafted["plan"]]
     assert plan == [
         "Will order an ECG and start aspirin 81 mg daily.",
-        "For his diabetes, I want him to continue the metformin.",
-        "I'll see him back in two weeks.",
+        "For his diabetes, advised to continue the metformin.",
+        "Will see him back in two weeks.",
     ]
 
 

@@ -104,7 +104,7 @@ def is_finding(text: str) -> bool:
 
 CLAUSE = re.compile(
     r",\s+|;\s+|\s+(?:and|but|so|because|which|since|however)\s+"
-    r"|\s+(?=(?:i|i'm|i've|his|her|their|on (?:his|her|their|exam))\s)"
+    r"|\s+(?=(?:i|i'm|i've|on (?:his|her|their|exam))\s)"
 )
 
 
@@ -122,7 +122,7 @@ def _salvage(text: str, person: re.Pattern) -> str:
         return ""
     if len(kept) < len(clauses) and not any(is_finding(c) for c in kept):
         return ""  # what is left without the spoken words says nothing clinical
-    return ", ".join(kept)
+    return ", ".join([kept[0], *(c[0].lower() + c[1:] for c in kept[1:])])
 
 
 def _rewrite(text: str) -> str:
