@@ -75,7 +75,9 @@ UNIT_FACT = re.compile(
     re.I,
 )
 SIDE_FACT = re.compile(
-    r"\b(left|right|bilateral)\s+(?:\w+\s+){0,1}?([a-z]{3,})\b", re.I
+    r"\b(left|right|bilateral)\s+(?:(?:lower|upper|medial|lateral|distal|proximal|"
+    r"anterior|posterior|palpable|non|side|sided|greater|inner|outer)\W+)*([a-z]{3,})\b",
+    re.I,
 )
 ALLERGY_WORDS = re.compile(
     r"\b(allerg\w*|reaction|hives|anaphyla\w*|intoleran\w*|nkda|no known|sensitiv\w*|"
@@ -162,8 +164,11 @@ def fact_found(fact: tuple[str, object], draft: str) -> bool:
     if kind == "drug":
         return value in verify.drugs(draft)
     side, what = value
+    low = draft.lower().replace("bilaterally", "bilateral")
+    near = r"(?:\W+\w+){0,4}?\W+"
     return bool(
-        re.search(rf"\b{side}\b(?:\W+\w+){{0,3}}?\W+{re.escape(what)}", draft.lower())
+        re.search(rf"\b{side}\b{near}{re.escape(what)}", low)
+        or re.search(rf"\b{re.escape(what)}\w*{near}{side}\b", low)
     )
 
 

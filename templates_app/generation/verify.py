@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from templates_app.generation.citations import CITATION, citation_seqs
+from templates_app.generation.offline import facts
 
 SUPPORT_THRESHOLD = 0.3
 SCOPE = 8  # words a preceding negation cue reaches in a note's statement
@@ -174,6 +175,12 @@ def numbers(text: str, *, spoken: bool = False) -> set[float]:
                 out.add(current + 0.5)
         elif word != "and":
             current = None
+    if spoken:  # "one twenty eight over seventy two", "ninety eight point six"
+        for run in facts.RUN.finditer(text.lower()):
+            for part in re.split(r"(?<!hundred)(?<!thousand)\s+and\s+", run.group(0)):
+                said = facts.value(re.split(r"[\s-]+", part))
+                if said is not None:
+                    out.add(said)
     return out
 
 

@@ -93,7 +93,7 @@ def test_medications_keep_dose_and_frequency_and_allergies_their_reaction():
 def test_dictated_vitals_and_exam_findings_are_objective():
     objective = statements(draft_sections(request_for(SOAP, CHEST_PAIN)), "objective")
     assert objective == [
-        "His blood pressure is 150 over 90 and his pulse is 88.",
+        "BP 150/90 and HR 88.",
         "His lungs are clear and no murmurs.",
     ]
 

@@ -23,7 +23,7 @@ from templates_app.generation.base import (
     TextDelta,
     Usage,
 )
-from templates_app.generation.offline import placement, voice
+from templates_app.generation.offline import facts, placement, voice
 from templates_app.generation.offline.classify import (
     classify,
     section_categories,
@@ -127,6 +127,7 @@ def file_statements(
             continue
         seen[statement.text.lower()] = statement
         filed[key].append(statement)
+    _vitals_kept(filed, owner, segments, roles)
     _summary_as_assessment(filed, owner)
     _number_problems(filed, owner)
     _tidy_medications(filed, owner)
@@ -149,6 +150,19 @@ def _placed(statement: Statement, said: dict[int, str], roles: dict, last: int) 
         roles.get(statement.seqs[-1]),
         (first - 1) / last,
     )
+
+
+def _vitals_kept(
+    filed: dict[str, list[Statement]], owner: dict, segments, roles: dict
+) -> None:
+    """A vital the clinician stated that no statement holds, as one of the exam's."""
+    key = _section_for("exam", owner)
+    if key is None:
+        return
+    said = [(s.seq, s.text) for s in segments if roles.get(s.seq) != "patient"]
+    drafted = [s.text for statements in filed.values() for s in statements]
+    for text, seq in facts.vitals_missed(said, drafted):
+        filed[key].insert(0, Statement(text, (seq,), "exam"))
 
 
 def _tidy_medications(filed: dict[str, list[Statement]], owner: dict[str, str]) -> None:

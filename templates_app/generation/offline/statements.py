@@ -202,8 +202,12 @@ def draft_statements(items: list[Utterance], *, gender: str | None) -> list[Stat
     out: list[Statement] = []
     for item, phase in zip(items, phases(items), strict=True):
         walk.phase = phase
-        if ASSISTANT.match(strip_discourse(item.text.lower())):
+        command = ASSISTANT.match(strip_discourse(item.text.lower()))
+        if command and command.group(2).lower() != "order":
             continue
+        if command:  # "hey dragon, order a refill of prozac": the order is the plan
+            said = strip_discourse(item.text)[command.start(2) :]
+            item = Utterance(item.seqs, item.role, said, False)
         if item.question:
             walk.question = item if item.role != "patient" else walk.question
             continue

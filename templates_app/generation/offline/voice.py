@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from templates_app.generation.offline import language
+from templates_app.generation.offline import facts, language
 from templates_app.generation.offline.lexicon import FINDINGS
 
 _SUBJ = r"(?:him|her|them|the patient)"
@@ -31,6 +31,10 @@ REWRITES = tuple(
         (r"\b(?:i|we)(?: do| did)?(?: also| still)? (?:appreciate|hear|see|feel|recognize|"
          r"identify|note|notice|find)d?\s+", "there is "),
         (r"\b(?:i|we)(?: did| have)? review(?:ed)?\s+", "reviewed "),
+        (r"^(?:i|we) know(?: that)?\s+", ""),
+        (r"^(?:let me|let's|i'm going to|i'll|i want to)\s+(?:do|perform|take)\s+"
+         r"(?:a |an |my )?(?:quick |brief )?(?:physical )?(?:exam|examination|look)\b"
+         r"[,.]?\s*", ""),
         (r"\b(?:i|we) (?:do )?(?:think|believe)(?: that)?\s+", ""),
         (r"\bmy (?:concern|worry) is(?: that)?\s+", "concern that "),
         (r"\b(?:i'm|i am) (?:seeing|looking at|reviewing)(?: here)?\s+", ""),
@@ -104,7 +108,8 @@ def is_finding(text: str) -> bool:
 
 CLAUSE = re.compile(
     r",\s+|;\s+|\s+(?:and|but|so|because|which|since|however)\s+"
-    r"|\s+(?=(?:i|i'm|i've|on (?:his|her|their|exam))\s)"
+    r"|\s+(?=(?:i|i'm|i've|on (?:his|her|their|exam))\s)",
+    re.I,
 )
 
 
@@ -135,7 +140,7 @@ def _rewrite(text: str) -> str:
 def polish(text: str, *, patient_facing: bool = False) -> str | None:
     """The statement in the note's voice, or None when it is not for the record."""
     person = FIRST_PERSON if patient_facing else PERSON
-    out = _rewrite(text)
+    out = facts.standard_form(_rewrite(text))
     if NOT_FOR_THE_RECORD.search(out) or person.search(out.replace("’", "'")):
         out = _salvage(out, person)
     out = re.sub(r"^there (?:is|are) (?=\w)", "", out or "", flags=re.I)
