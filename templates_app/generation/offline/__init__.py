@@ -23,7 +23,7 @@ from templates_app.generation.base import (
     TextDelta,
     Usage,
 )
-from templates_app.generation.offline import facts, placement, voice
+from templates_app.generation.offline import facts, language, placement, voice
 from templates_app.generation.offline.classify import (
     classify,
     section_categories,
@@ -130,9 +130,18 @@ def file_statements(
     _vitals_kept(filed, owner, segments, roles)
     _summary_as_assessment(filed, owner)
     _number_problems(filed, owner)
-    _tidy_medications(filed, owner)
+    _tidy_medications(filed, owner, _allergens(segments))
     _tidy_allergies(filed, owner)
     return filed
+
+
+def _allergens(segments: tuple[Segment, ...]) -> set[str]:
+    """Drugs named where the transcript speaks of allergy: never a medication."""
+    out: set[str] = set()
+    for segment in segments:
+        if placement.ALLERGY_CONTEXT.search(segment.text):
+            out.update(d.lower() for d in language.drugs(segment.text))
+    return out
 
 
 PART = {**{c: "history" for c in HISTORY_CATEGORIES},
@@ -165,13 +174,23 @@ def _vitals_kept(
         filed[key].insert(0, Statement(text, (seq,), "exam"))
 
 
-def _tidy_medications(filed: dict[str, list[Statement]], owner: dict[str, str]) -> None:
-    """In a section of their own, medications as a list: drug, dose, frequency."""
+def _tidy_medications(
+    filed: dict[str, list[Statement]], owner: dict[str, str], allergens: set[str]
+) -> None:
+    """In a section of their own, medications as a list: drug, dose, frequency; an
+    allergen is never listed as a medication (said with its allergy, it moves to
+    the allergies)."""
     key = owner.get("medications")
     if key is None or key == owner.get("history"):
         return
     tidy: list[Statement] = []
+    allergy_key = owner.get("allergies")
     for statement in filed[key]:
+        named = {d.lower() for d in language.drugs(statement.text)}
+        if named & allergens:
+            if allergy_key and placement.ALLERGY_CONTEXT.search(statement.text):
+                filed[allergy_key].append(statement)
+            continue
         lines = medication_lines(statement.text)
         if not lines:
             tidy.append(statement)
@@ -192,6 +211,11 @@ def _tidy_allergies(filed: dict[str, list[Statement]], owner: dict[str, str]) ->
     key = owner.get("allergies")
     if key is None:
         return
+    elsewhere = _section_for("history", owner)
+    if elsewhere and elsewhere != key:  # allergies only from words of allergy
+        strays = [s for s in filed[key] if not placement.ALLERGY_CONTEXT.search(s.text)]
+        filed[elsewhere].extend(strays)
+        filed[key] = [s for s in filed[key] if s not in strays]
     lines = filed[key]
     for i in range(len(lines) - 1):
         first, second = lines[i], lines[i + 1]

@@ -107,62 +107,21 @@ VAGUE_TAIL = re.compile(
 )
 GENERIC = frozenset(
     [
-        "symptoms",
-        "symptom",
-        "issues",
-        "issue",
-        "problems",
-        "problem",
-        "things",
-        "thing",
-        "other",
-        "concerns",
-        "changes",
-        "else",
-        "that",
-        "this",
-        "it",
-        "like",
-        "with",
+        "symptoms", "symptom", "issues", "issue", "problems", "problem", "things", "thing",
+        "other", "concerns", "changes", "else", "that", "this", "it", "like", "with",
     ]
-)
+)  # fmt: skip
 PROCESS = re.compile(
     r"^(let's|let me|i'm going to|i am going to|i want to|i'd like to|i'm just going|"
     r"we're going to|we'll|it sounds like we|sounds like we|i'm gonna)\b"
 )
 ANNOUNCEMENT = frozenset(
     [
-        "talk",
-        "little",
-        "bit",
-        "let's",
-        "go",
-        "over",
-        "assessment",
-        "plan",
-        "my",
-        "your",
-        "her",
-        "his",
-        "their",
-        "about",
-        "just",
-        "want",
-        "i",
-        "to",
-        "for",
-        "so",
-        "now",
-        "the",
-        "and",
-        "a",
-        "of",
-        "i'm",
-        "going",
-        "some",
-        "discuss",
+        "talk", "little", "bit", "let's", "go", "over", "assessment", "plan", "my", "your",
+        "her", "his", "their", "about", "just", "want", "i", "to", "for", "so", "now",
+        "the", "and", "a", "of", "i'm", "going", "some", "discuss",
     ]
-)
+)  # fmt: skip
 
 
 SUBJECT_START = re.compile(
