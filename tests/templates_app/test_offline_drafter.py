@@ -107,8 +107,8 @@ def test_the_dictated_assessment_and_plan_is_kept_by_problem():
     ]
     plan = [s for s, _ in drafted["plan"]]
     assert plan == [
-        "Will order an ECG and start aspirin 81 mg daily.",
-        "For his diabetes, advised to continue the metformin.",
+        "Chest pain: will order an ECG and start aspirin 81 mg daily.",
+        "Diabetes: advised to continue the metformin.",
         "Will see him back in two weeks.",
     ]
 

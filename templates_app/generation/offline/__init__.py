@@ -23,7 +23,13 @@ from templates_app.generation.base import (
     TextDelta,
     Usage,
 )
-from templates_app.generation.offline import facts, language, placement, voice
+from templates_app.generation.offline import (
+    facts,
+    language,
+    placement,
+    structure,
+    voice,
+)
 from templates_app.generation.offline.classify import (
     classify,
     section_categories,
@@ -74,6 +80,14 @@ FALLBACK: dict[str, tuple[str, ...]] = {
     "complication": ("procedure", "plan"),
 }
 MAX_COMPLAINT = 2
+FOR_PROBLEM = re.compile(
+    r"^(?:for|regarding|as for) (?:his|her|their|the patient's|the) [^,]{3,60}, ", re.I
+)
+INTRODUCED = re.compile(
+    r"^(?:for|regarding|as for) (?:his|her|their|the patient's|the) (?:(?:first|second|"
+    r"third|fourth|next|last|other) )?(?:problem|issue),? [^,]{3,60}, ",
+    re.I,
+)
 SUMMARY = re.compile(
     r"\b\d+[- ]year[- ]old\b.*\b(with|who|here for|presents|presenting|comes in)\b",
     re.I,
@@ -185,10 +199,12 @@ def _tidy_medications(
         return
     tidy: list[Statement] = []
     allergy_key = owner.get("allergies")
-    for statement in filed[key]:
+    for statement in list(filed[key]):
         named = {d.lower() for d in language.drugs(statement.text)}
-        if named & allergens:
-            if allergy_key and placement.ALLERGY_CONTEXT.search(statement.text):
+        if named & allergens or _about_allergy(statement.text):
+            if _about_allergy(statement.text) and allergy_key == key:
+                tidy.append(statement)  # one section takes both: as it was said
+            elif _about_allergy(statement.text) and allergy_key:
                 filed[allergy_key].append(statement)
             continue
         lines = medication_lines(statement.text)
@@ -211,11 +227,6 @@ def _tidy_allergies(filed: dict[str, list[Statement]], owner: dict[str, str]) ->
     key = owner.get("allergies")
     if key is None:
         return
-    elsewhere = _section_for("history", owner)
-    if elsewhere and elsewhere != key:  # allergies only from words of allergy
-        strays = [s for s in filed[key] if not placement.ALLERGY_CONTEXT.search(s.text)]
-        filed[elsewhere].extend(strays)
-        filed[key] = [s for s in filed[key] if s not in strays]
     lines = filed[key]
     for i in range(len(lines) - 1):
         first, second = lines[i], lines[i + 1]
@@ -226,6 +237,17 @@ def _tidy_allergies(filed: dict[str, list[Statement]], owner: dict[str, str]) ->
             first.text, first.seqs = merged, tuple(sorted({*first.seqs, *second.seqs}))
             second.text = ""
     filed[key] = [s for s in lines if s.text]
+    elsewhere = _section_for("history", owner)
+    if elsewhere and elsewhere != key:  # allergies only from words of allergy
+        strays = [s for s in filed[key] if not _about_allergy(s.text)]
+        filed[elsewhere].extend(strays)
+        filed[key] = [s for s in filed[key] if s not in strays]
+
+
+def _about_allergy(text: str) -> bool:
+    return bool(
+        placement.ALLERGY_CONTEXT.search(text) or structure.REACTION_SAID.search(text)
+    )
 
 
 def _complaint_full(key: str, owner: dict[str, str], filed: dict) -> bool:
@@ -259,11 +281,22 @@ def _summary_as_assessment(
 
 def _number_problems(filed: dict[str, list[Statement]], owner: dict[str, str]) -> None:
     """Number the problems the clinician named, in the order they were named."""
-    number = 0
+    number, names = 0, {}
     for statement in filed.get(owner.get("assessment", ""), []):
         if statement.heading:
             number += 1
+            names[statement.problem] = statement.text.rstrip(".")
             statement.text = f"{number}. {statement.text}"
+        elif statement.problem in names:  # "For her first problem, X, ..." after X
+            statement.text = language.sentence_case(INTRODUCED.sub("", statement.text))
+    plan = owner.get("plan")
+    if plan is None or plan == owner.get("assessment"):
+        return
+    for statement in filed[plan]:  # the plan by problem: its name on its first item
+        name = names.pop(statement.problem, None)
+        if name and not statement.text.lower().startswith(name.lower()):
+            text = FOR_PROBLEM.sub("", statement.text)
+            statement.text = f"{name}: {text[0].lower()}{text[1:]}"
 
 
 def cite(seqs: tuple[int, ...]) -> str:

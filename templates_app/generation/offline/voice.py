@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from templates_app.generation.offline import facts, language
-from templates_app.generation.offline.lexicon import FINDINGS
+from templates_app.generation.offline.lexicon import DIAGNOSES, FINDINGS
 
 _SUBJ = r"(?:him|her|them|the patient)"
 # (pattern, replacement), applied in order, case-insensitive, at the statement's start
@@ -35,7 +35,8 @@ REWRITES = tuple(
         (r"^(?:let me|let's|i'm going to|i'll|i want to)\s+(?:do|perform|take)\s+"
          r"(?:a |an |my )?(?:quick |brief )?(?:physical )?(?:exam|examination|look)\b"
          r"[,.]?\s*", ""),
-        (r"\b(?:i|we) (?:do )?(?:think|believe)(?: that)?\s+", ""),
+        (r"\b(?:i|we) (?:do )?(?:think|believe)\s+(?:that\s+(?=(?:he|she|it|this|they|"
+         r"the|his|her|their|you|there)\b))?", ""),
         (r"\bmy (?:concern|worry) is(?: that)?\s+", "concern that "),
         (r"\b(?:i'm|i am) (?:seeing|looking at|reviewing)(?: here)?\s+", ""),
         (rf"^(?:i|we)(?: would|'d| do)? (?:like|want|need) {_SUBJ} to\s+", "Advised to "),
@@ -102,6 +103,7 @@ def is_finding(text: str) -> bool:
         or NEGATED.match(low)
         or DIAGNOSIS_WORD.search(low)
         or any(f in low for f in FINDINGS)
+        or any(re.search(rf"\b{d}", low) for d in DIAGNOSES)
         or language.drugs(low)
     )
 
