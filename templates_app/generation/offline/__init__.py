@@ -285,7 +285,7 @@ def _number_problems(filed: dict[str, list[Statement]], owner: dict[str, str]) -
     for statement in filed.get(owner.get("assessment", ""), []):
         if statement.heading:
             number += 1
-            names[statement.problem] = statement.text.rstrip(".")
+            names[statement.problem] = (statement.text.rstrip("."), statement.seqs)
             statement.text = f"{number}. {statement.text}"
         elif statement.problem in names:  # "For her first problem, X, ..." after X
             statement.text = language.sentence_case(INTRODUCED.sub("", statement.text))
@@ -293,10 +293,11 @@ def _number_problems(filed: dict[str, list[Statement]], owner: dict[str, str]) -
     if plan is None or plan == owner.get("assessment"):
         return
     for statement in filed[plan]:  # the plan by problem: its name on its first item
-        name = names.pop(statement.problem, None)
+        name, seqs = names.pop(statement.problem, ("", ()))
         if name and not statement.text.lower().startswith(name.lower()):
             text = FOR_PROBLEM.sub("", statement.text)
             statement.text = f"{name}: {text[0].lower()}{text[1:]}"
+            statement.seqs = tuple(sorted({*statement.seqs, *seqs}))  # where named
 
 
 def cite(seqs: tuple[int, ...]) -> str:
