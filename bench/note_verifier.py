@@ -131,32 +131,9 @@ def reference_sentences(note: str) -> list[str]:
     return out
 
 
-def align(
-    sentence: str, words_of: dict[int, set[str]]
-) -> tuple[tuple[int, ...], float]:
-    """The 1-3 consecutive turns holding most of the sentence's content words."""
-    mine = verify.content_words(sentence)
-    best: tuple[tuple[int, ...], float] = ((), 0.0)
-    seqs = sorted(words_of)
-    for start in seqs:
-        window: set[str] = set()
-        for size in range(MAX_WINDOW):
-            seq = start + size
-            if seq not in words_of:
-                break
-            window |= words_of[seq]
-            score = len(mine & window) / len(mine)
-            if score > best[1] + 1e-9:
-                best = (tuple(range(start, seq + 1)), score)
-    return best
-
-
-def _words_of(segments: dict[int, str]) -> dict[int, set[str]]:
-    out = {}
-    for seq, text in segments.items():
-        numbers = {verify._number(n) for n in verify.numbers(text, spoken=True)}
-        out[seq] = verify.content_words(text) | numbers
-    return out
+# The alignment the section classifier is built on (reference.py).
+align = reference.align
+_words_of = reference.turn_words
 
 
 # --- Injections ----------------------------------------------------------------------
