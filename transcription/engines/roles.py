@@ -1,0 +1,206 @@
+"""Speaker turns and roles from what was said, for recordings without diarization
+(the offline engine, live and uploaded).
+
+Each utterance's sentences are scored by a logistic regression over word unigrams and
+bigrams (`roles_model/roles.npz`, built by `roles_build.py` from ACI-Bench train and
+MTS-Dialog, CC BY 4.0: see `roles_model/README.md`): how much more like a clinician's
+words than a patient's they read. A two-state hidden Markov model then decodes the
+turns, with one probability that the speaker changes between the sentences of one
+utterance (rare: the VAD cut no pause there) and another between utterances
+(common: questions and answers alternate). An upload is decoded whole (Viterbi); a
+live recording one final at a time, from what came before it (forward filtering),
+since a stored final is not relabelled.
+
+A final whose sentences decode to both roles is split there into two results, its
+time shared by the length of the text. The speaker number is the role's:
+0 for the clinician's voice, 1 for the patient's (`SPEAKER_ROLES`, which the
+session starts with, so the encounter page names them and the clinician can rename
+either).
+"""
+
+import dataclasses
+import functools
+import math
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from transcription.engines.base import Result
+
+ARTIFACT = Path(__file__).with_name("roles_model") / "roles.npz"
+ROLES = ("clinician", "patient")
+SPEAKER_ROLES = {"0": "clinician", "1": "patient"}  # speaker number -> role
+
+TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:[.,]\d+)?|\?")
+SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=\S)")
+
+
+def features(text: str) -> list[str]:
+    """The words, numbers as `<n>`, and `?`, as unigrams and bigrams with the
+    utterance's edges, and a length bucket (a bare 'okay' reads differently from
+    a long account)."""
+    words = [
+        "<n>" if w[0].isdigit() else w
+        for w in TOKEN.findall(text.lower().replace("\u2019", "'"))
+    ]
+    if not words:
+        return []
+    edged = ["<s>", *words, "</s>"]
+    out = words + [f"{a} {b}" for a, b in zip(edged, edged[1:], strict=False)]
+    size = len(words)
+    out.append(
+        "<len:1>"
+        if size <= 2
+        else "<len:2>"
+        if size <= 8
+        else "<len:3>"
+        if size <= 25
+        else "<len:4>"
+    )
+    return out
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of an utterance, as Whisper punctuates them."""
+    return [s for s in SENTENCE_END.split(text.strip()) if s]
+
+
+class RoleModel:
+    """The shipped classifier and the decoder's probabilities."""
+
+    def __init__(self, path: Path = ARTIFACT) -> None:
+        with np.load(path, allow_pickle=False) as data:
+            vocabulary = str(data["vocabulary"]).split("\n")
+            self.weights = data["weights"].astype(np.float64)
+            self.bias = float(data["bias"])
+            self.scale = float(data["scale"])
+            self.stay_within = float(data["stay_within"])
+            self.stay_between = float(data["stay_between"])
+        self.index = {feature: n for n, feature in enumerate(vocabulary)}
+
+    def score(self, text: str) -> float:
+        """Log-odds that `text` is the clinician's (0: no telling)."""
+        present = set(features(text))
+        if not present:
+            return 0.0
+        rows = [self.index[f] for f in present if f in self.index]
+        total = self.weights[rows].sum() if rows else 0.0
+        return float(total / math.sqrt(len(present)) + self.bias)
+
+    def emission(self, text: str) -> np.ndarray:
+        """Log-likelihood of `text` under each role (clinician, patient)."""
+        half = self.scale * self.score(text) / 2
+        return np.array([half, -half])
+
+
+@functools.cache
+def model() -> RoleModel:
+    return RoleModel()
+
+
+def transition(stay: float) -> np.ndarray:
+    """Log-probabilities from role to role when the speaker stays with `stay`."""
+    switch = math.log(1 - stay)
+    return np.array([[math.log(stay), switch], [switch, math.log(stay)]])
+
+
+def viterbi(
+    emissions: Sequence[np.ndarray],
+    stays: Sequence[float],
+    start: np.ndarray | None = None,
+) -> list[int]:
+    """The likeliest roles of a sequence; `stays[i]` is the probability that unit i
+    has the speaker of unit i - 1 (stays[0] is unused)."""
+    if not emissions:
+        return []
+    score = (np.log([0.5, 0.5]) if start is None else start) + emissions[0]
+    back = []
+    for emission, stay in zip(emissions[1:], stays[1:], strict=True):
+        options = score[:, None] + transition(stay)
+        back.append(options.argmax(axis=0))
+        score = options.max(axis=0) + emission
+    path = [int(score.argmax())]
+    for pointers in reversed(back):
+        path.append(int(pointers[path[-1]]))
+    return path[::-1]
+
+
+def _forward(belief: np.ndarray, emissions, stays) -> np.ndarray:
+    """The log-probability of each role at the last unit, given everything so far."""
+    for emission, stay in zip(emissions, stays, strict=True):
+        belief = np.logaddexp.reduce(belief[:, None] + transition(stay), axis=0)
+        belief = belief + emission
+        belief = belief - np.logaddexp.reduce(belief)
+    return belief
+
+
+def _units(result: Result) -> tuple[list[str], list[np.ndarray]]:
+    parts = sentences(result.text) or [result.text]
+    return parts, [model().emission(part) for part in parts]
+
+
+def _pieces(result: Result, parts: list[str], labels: list[int]) -> list[Result]:
+    """`result` with a speaker, cut where the decoded role changes."""
+    runs: list[tuple[int, list[str]]] = []
+    for part, label in zip(parts, labels, strict=True):
+        if runs and runs[-1][0] == label:
+            runs[-1][1].append(part)
+        else:
+            runs.append((label, [part]))
+    if len(runs) == 1:
+        return [dataclasses.replace(result, speaker=labels[0])]
+    total = sum(len(p) for p in parts)
+    span, start, done, out = result.end_ms - result.start_ms, result.start_ms, 0, []
+    for label, texts in runs:
+        done += sum(len(t) for t in texts)
+        end = result.start_ms + span * done // total
+        text = " ".join(texts)
+        out.append(
+            dataclasses.replace(
+                result, text=text, start_ms=start, end_ms=end, speaker=label
+            )
+        )
+        start = end
+    return out
+
+
+def assign(results: Iterable[Result]) -> list[Result]:
+    """A whole recording's finals with speakers (0 clinician, 1 patient), each cut
+    where the role changes within it (Viterbi over every sentence)."""
+    results = list(results)
+    if not results:
+        return []
+    roles = model()
+    units, emissions, stays = [], [], []
+    for result in results:
+        parts, scores = _units(result)
+        units.append(parts)
+        emissions += scores
+        stays += [roles.stay_between] + [roles.stay_within] * (len(parts) - 1)
+    labels = viterbi(emissions, stays)
+    out, at = [], 0
+    for result, parts in zip(results, units, strict=True):
+        out += _pieces(result, parts, labels[at : at + len(parts)])
+        at += len(parts)
+    return out
+
+
+class Turns:
+    """A live recording's speakers, one final at a time."""
+
+    def __init__(self) -> None:
+        self.belief = np.log([0.5, 0.5])  # the role of the last sentence so far
+
+    def assign(self, result: Result) -> list[Result]:
+        """The final with its speaker, or cut in two where the role changes."""
+        roles = model()
+        parts, emissions = _units(result)
+        stays = [roles.stay_between] + [roles.stay_within] * (len(parts) - 1)
+        entry = np.logaddexp.reduce(
+            self.belief[:, None] + transition(roles.stay_between), axis=0
+        )
+        labels = viterbi(emissions, stays, start=entry)
+        self.belief = _forward(self.belief, emissions, stays)
+        return _pieces(result, parts, labels)
