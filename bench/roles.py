@@ -11,9 +11,11 @@ set (`Doctor:` / `Patient:` turns) train it; ACI-Bench valid and MTS-Dialog's va
 set measure it. `build` needs scikit-learn (requirements-dev.txt); the product does not.
 
 The model: each sentence of an utterance becomes word unigrams and bigrams (present or
-not, scaled by 1/sqrt(how many)); a logistic regression gives the log-odds that a clinician
-said it. The decoder's constants (how far to trust that score, and how likely the
-speaker stays the same within an utterance and between utterances) are chosen on the
+not, scaled by 1/sqrt(how many)); a logistic regression gives the log-odds that a
+clinician said it, and another, over two consecutive sentences, the log-odds that the
+speaker changed between them (a question, then its answer). The decoder's constants
+(how far to trust each score, and how likely the speaker stays the same within an
+utterance and between utterances) are chosen on the
 training dialogues' out-of-fold scores, cut into utterances as a VAD would cut them
 (`vad_cut`): sentences of a turn often apart, two speakers' lines sometimes together.
 """
@@ -21,6 +23,7 @@ training dialogues' out-of-fold scores, cut into utterances as a VAD would cut t
 import argparse
 import asyncio
 import csv
+import itertools
 import json
 import os
 import random
@@ -111,92 +114,110 @@ def vad_cut(lines, rng: random.Random, *, apart=0.4, together=0.15):
 
 # --- building ---------------------------------------------------------------------------
 def examples(dialogues):
+    """Each sentence (its role: 1 clinician) and each pair of consecutive sentences
+    (`a\tb`; 1 when the speaker changes), as the two classifiers learn them."""
     from transcription.engines.roles import sentences
 
-    texts, labels, groups = [], [], []
-    for g, lines in enumerate(dialogues):
-        for role, text in lines:
-            for sentence in sentences(text) or [text]:
-                texts.append(sentence)
-                labels.append(role)
-                groups.append(g)
-    return texts, np.array(labels), np.array(groups)
+    said, roles, pairs, changes = [], [], [], []
+    for lines in dialogues:
+        units = [(r, s) for r, text in lines for s in sentences(text) or [text]]
+        for n, (role, sentence) in enumerate(units):
+            said.append(sentence)
+            roles.append(int(role == CLINICIAN))
+            if n:
+                pairs.append(f"{units[n - 1][1]}\t{sentence}")
+                changes.append(int(units[n - 1][0] != role))
+    return (said, np.array(roles)), (pairs, np.array(changes))
 
 
-def fit(texts, labels, c: float):
+def _pair_features(pair: str) -> list[str]:
+    from transcription.engines.roles import pair_features
+
+    return pair_features(*pair.split("\t"))
+
+
+def fit(texts, labels, c: float, analyzer):
+    """A logistic regression over present features scaled by 1/sqrt(how many),
+    every feature of the text counted, known or not (as roles.Linear reads it)."""
     from scipy.sparse import diags
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    from transcription.engines.roles import features
-
-    vectorizer = CountVectorizer(analyzer=features, binary=True, min_df=2)
-    # Scaled by every feature the sentence has, known or not (as RoleModel.score).
-    sizes = np.array([max(1, len(set(features(t)))) for t in texts])
+    vectorizer = CountVectorizer(analyzer=analyzer, binary=True, min_df=2)
+    sizes = np.array([max(1, len(set(analyzer(t)))) for t in texts])
     x = diags(1 / np.sqrt(sizes)) @ vectorizer.fit_transform(texts)
-    # Label 1 = clinician, so the coefficients are the clinician's log-odds.
-    classifier = LogisticRegression(C=c, max_iter=2000)
-    classifier.fit(x, (labels == CLINICIAN).astype(int))
+    classifier = LogisticRegression(C=c, max_iter=2000).fit(x, labels)
     return vectorizer, classifier
 
 
-def save(vectorizer, classifier, params: dict, folder: Path) -> Path:
-    """The artifact: vocabulary, float16 weights, bias, and the decoder's constants."""
-    vocabulary = vectorizer.get_feature_names_out()
-    weights = classifier.coef_[0]
-    keep = np.abs(weights) >= params.pop("prune")
+def fit_both(dialogues, c: float) -> dict:
+    from transcription.engines.roles import features
+
+    (said, roles), (pairs, changes) = examples(dialogues)
+    return {
+        "": fit(said, roles, c, features),
+        "pair_": fit(pairs, changes, c, _pair_features),
+    }
+
+
+def save(models: dict, params: dict, folder: Path, prune: float = 0.0) -> Path:
+    """The artifact: per classifier its vocabulary, float16 weights and bias (weights
+    under `prune` dropped), and the decoder's constants."""
+    arrays = {k: np.float64(v) for k, v in params.items()}
+    for prefix, (vectorizer, classifier) in models.items():
+        vocabulary = vectorizer.get_feature_names_out()
+        weights = classifier.coef_[0]
+        keep = np.abs(weights) >= prune
+        arrays[f"{prefix}vocabulary"] = np.array("\n".join(vocabulary[keep]))
+        arrays[f"{prefix}weights"] = weights[keep].astype(np.float16)
+        arrays[f"{prefix}bias"] = np.float64(classifier.intercept_[0])
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "roles.npz"
-    np.savez_compressed(
-        path,
-        vocabulary=np.array("\n".join(vocabulary[keep])),
-        weights=weights[keep].astype(np.float16),
-        bias=np.float64(classifier.intercept_[0]),
-        **{k: np.float64(v) for k, v in params.items()},
-    )
+    np.savez_compressed(path, **arrays)
     return path
 
 
-def out_of_fold(dialogues, extra, c: float, folds: int = 5) -> list[dict]:
-    """Each training sentence's clinician score from a model that never saw its
-    dialogue (ACI-Bench train in folds; MTS-Dialog always in the training part)."""
+DEFAULTS = {"scale": 1.0, "pair_weight": 1.0, "stay_within": 0.9, "stay_between": 0.3}
+
+
+def out_of_fold(dialogues, extra, c: float, folds: int = 5):
+    """Each training sentence's clinician score, and each consecutive pair's change
+    score, from models that never saw its dialogue (ACI-Bench train in folds;
+    MTS-Dialog always in the training part)."""
     from transcription.engines import roles
 
     scores: dict[str, float] = {}
+    changes: dict[str, float] = {}
     folder = Path(tempfile.mkdtemp(prefix="roles-oof-"))
     for fold in range(folds):
         held = [d for n, d in enumerate(dialogues) if n % folds == fold]
         kept = [d for n, d in enumerate(dialogues) if n % folds != fold] + extra
-        texts, labels, _ = examples(kept)
-        vectorizer, classifier = fit(texts, labels, c)
-        path = save(vectorizer, classifier, default_params(), folder)
-        model = roles.RoleModel(path)
-        for lines in held:
-            for _, text in lines:
-                for sentence in roles.sentences(text) or [text]:
-                    scores[sentence] = model.score(sentence)
-    return scores
+        model = roles.RoleModel(save(fit_both(kept, c), DEFAULTS, folder))
+        (said, _), (pairs, _) = examples(held)
+        scores |= {s: model.score(s) for s in said}
+        changes |= {p: model.change(set(_pair_features(p))) for p in pairs}
+    return scores, changes
 
 
-def default_params() -> dict:
-    return {"scale": 1.0, "stay_within": 0.9, "stay_between": 0.3, "prune": 0.0}
-
-
-def decode_accuracy(dialogues, scores, scale, within, between, seed=7) -> float:
+def decode_accuracy(dialogues, scores, changes, params, seed=7) -> float:
     """Sentence accuracy of the whole-recording decode on VAD-cut dialogues."""
     from transcription.engines.roles import viterbi
 
     rng = random.Random(seed)
     right = total = 0
     for lines in dialogues:
-        utterances = vad_cut(lines, rng)
-        emissions, stays, truth = [], [], []
-        for utterance in utterances:
+        emissions, stays, truth, previous = [], [], [], None
+        for utterance in vad_cut(lines, rng):
             for m, (role, sentence) in enumerate(utterance):
-                half = scale * scores[sentence] / 2
+                half = params["scale"] * scores[sentence] / 2
                 emissions.append(np.array([half, -half]))
-                stays.append(within if m else between)
+                base = params["stay_within"] if m else params["stay_between"]
+                odds = np.log(base / (1 - base))
+                if previous is not None:
+                    odds -= params["pair_weight"] * changes[f"{previous}\t{sentence}"]
+                stays.append(1 / (1 + np.exp(-odds)))
                 truth.append(role)
+                previous = sentence
         labels = viterbi(emissions, stays)
         right += sum(int(a == b) for a, b in zip(labels, truth, strict=True))
         total += len(truth)
@@ -205,26 +226,24 @@ def decode_accuracy(dialogues, scores, scale, within, between, seed=7) -> float:
 
 def build(args) -> None:
     train, extra = aci(ACI_TRAIN), mts(MTS_TRAIN)
-    scores = out_of_fold(train, extra, args.c)
+    scores, changes = out_of_fold(train, extra, args.c)
     best = None
-    for scale in (0.5, 1.0, 1.5, 2.0, 3.0):
-        for within in (0.8, 0.9, 0.95, 0.98):
-            for between in (0.2, 0.3, 0.4, 0.5):
-                accuracy = decode_accuracy(train, scores, scale, within, between)
-                if best is None or accuracy > best[0]:
-                    best = (accuracy, scale, within, between)
-    accuracy, scale, within, between = best
+    for scale, weight, within, between in itertools.product(
+        (1.0, 1.5, 2.0, 3.0), (0.0, 0.5, 1.0, 1.5), (0.7, 0.8, 0.9), (0.1, 0.2, 0.3)
+    ):
+        params = {
+            "scale": scale,
+            "pair_weight": weight,
+            "stay_within": within,
+            "stay_between": between,
+        }
+        accuracy = decode_accuracy(train, scores, changes, params)
+        if best is None or accuracy > best[0]:
+            best = (accuracy, params)
+    accuracy, params = best
     print(f"out-of-fold sentence accuracy on VAD-cut train dialogues: {accuracy:.3f}")
-    print(f"scale {scale}, stay within {within}, stay between {between}")
-    texts, labels, _ = examples(train + extra)
-    vectorizer, classifier = fit(texts, labels, args.c)
-    params = {
-        "scale": scale,
-        "stay_within": within,
-        "stay_between": between,
-        "prune": args.prune,
-    }
-    path = save(vectorizer, classifier, params, FOLDER)
+    print(params)
+    path = save(fit_both(train + extra, args.c), params, FOLDER, prune=args.prune)
     print(f"{path.relative_to(ROOT)}: {path.stat().st_size / 1024:.0f} KB")
 
 
@@ -368,7 +387,7 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build")
     b.add_argument("--c", type=float, default=4.0, help="inverse regularisation")
-    b.add_argument("--prune", type=float, default=0.05, help="drop smaller weights")
+    b.add_argument("--prune", type=float, default=0.3, help="drop smaller weights")
     sub.add_parser("measure")
     a = sub.add_parser("audio")
     a.add_argument("--dialogues", type=int, default=3)

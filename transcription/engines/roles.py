@@ -62,37 +62,66 @@ def features(text: str) -> list[str]:
     return out
 
 
+def pair_features(previous: str, text: str) -> list[str]:
+    """Two consecutive sentences' features, told apart (`a:` the first)."""
+    return [f"a:{f}" for f in features(previous)] + [f"b:{f}" for f in features(text)]
+
+
 def sentences(text: str) -> list[str]:
     """The sentences of an utterance, as Whisper punctuates them."""
     return [s for s in SENTENCE_END.split(text.strip()) if s]
 
 
-class RoleModel:
-    """The shipped classifier and the decoder's probabilities."""
+class Linear:
+    """A logistic regression over present features, scaled by 1/sqrt(how many)."""
 
-    def __init__(self, path: Path = ARTIFACT) -> None:
-        with np.load(path, allow_pickle=False) as data:
-            vocabulary = str(data["vocabulary"]).split("\n")
-            self.weights = data["weights"].astype(np.float64)
-            self.bias = float(data["bias"])
-            self.scale = float(data["scale"])
-            self.stay_within = float(data["stay_within"])
-            self.stay_between = float(data["stay_between"])
+    def __init__(self, data, prefix: str) -> None:
+        vocabulary = str(data[f"{prefix}vocabulary"]).split("\n")
         self.index = {feature: n for n, feature in enumerate(vocabulary)}
+        self.weights = data[f"{prefix}weights"].astype(np.float64)
+        self.bias = float(data[f"{prefix}bias"])
 
-    def score(self, text: str) -> float:
-        """Log-odds that `text` is the clinician's (0: no telling)."""
-        present = set(features(text))
+    def __call__(self, present: set[str]) -> float:
         if not present:
             return 0.0
         rows = [self.index[f] for f in present if f in self.index]
         total = self.weights[rows].sum() if rows else 0.0
         return float(total / math.sqrt(len(present)) + self.bias)
 
+
+class RoleModel:
+    """The shipped classifiers and the decoder's constants: the log-odds that a
+    sentence is the clinician's, the log-odds that the speaker changes from one
+    sentence to the next (a question, then its answer), and how far to trust each."""
+
+    def __init__(self, path: Path = ARTIFACT) -> None:
+        with np.load(path, allow_pickle=False) as data:
+            self.role = Linear(data, "")
+            self.change = Linear(data, "pair_")
+            self.scale = float(data["scale"])
+            self.pair_weight = float(data["pair_weight"])
+            self.stay_within = float(data["stay_within"])
+            self.stay_between = float(data["stay_between"])
+
+    def score(self, text: str) -> float:
+        """Log-odds that `text` is the clinician's (0: no telling)."""
+        return self.role(set(features(text)))
+
     def emission(self, text: str) -> np.ndarray:
         """Log-likelihood of `text` under each role (clinician, patient)."""
         half = self.scale * self.score(text) / 2
         return np.array([half, -half])
+
+    def stay(self, previous: str | None, text: str, *, within: bool) -> float:
+        """The probability that `text` has the speaker of the sentence before it,
+        said in the same utterance (`within`) or after a pause."""
+        base = self.stay_within if within else self.stay_between
+        if previous is None:
+            return base
+        odds = math.log(base / (1 - base)) - self.pair_weight * self.change(
+            set(pair_features(previous, text))
+        )
+        return 1 / (1 + math.exp(-min(30.0, max(-30.0, odds))))
 
 
 @functools.cache
@@ -136,9 +165,18 @@ def _forward(belief: np.ndarray, emissions, stays) -> np.ndarray:
     return belief
 
 
-def _units(result: Result) -> tuple[list[str], list[np.ndarray]]:
+def _units(result: Result, previous: str | None):
+    """The final's sentences, their emissions, and the chance each keeps the
+    speaker of the sentence before it (`previous` ends the final before)."""
+    roles = model()
     parts = sentences(result.text) or [result.text]
-    return parts, [model().emission(part) for part in parts]
+    stays = [
+        roles.stay(before, part, within=n > 0)
+        for n, (before, part) in enumerate(
+            zip([previous, *parts[:-1]], parts, strict=True)
+        )
+    ]
+    return parts, [roles.emission(part) for part in parts], stays
 
 
 def _pieces(result: Result, parts: list[str], labels: list[int]) -> list[Result]:
@@ -170,15 +208,13 @@ def assign(results: Iterable[Result]) -> list[Result]:
     """A whole recording's finals with speakers (0 clinician, 1 patient), each cut
     where the role changes within it (Viterbi over every sentence)."""
     results = list(results)
-    if not results:
-        return []
-    roles = model()
-    units, emissions, stays = [], [], []
+    units, emissions, stays, previous = [], [], [], None
     for result in results:
-        parts, scores = _units(result)
+        parts, scores, chances = _units(result, previous)
         units.append(parts)
         emissions += scores
-        stays += [roles.stay_between] + [roles.stay_within] * (len(parts) - 1)
+        stays += chances
+        previous = parts[-1]
     labels = viterbi(emissions, stays)
     out, at = [], 0
     for result, parts in zip(results, units, strict=True):
@@ -192,15 +228,13 @@ class Turns:
 
     def __init__(self) -> None:
         self.belief = np.log([0.5, 0.5])  # the role of the last sentence so far
+        self.previous: str | None = None  # and its text
 
     def assign(self, result: Result) -> list[Result]:
         """The final with its speaker, or cut in two where the role changes."""
-        roles = model()
-        parts, emissions = _units(result)
-        stays = [roles.stay_between] + [roles.stay_within] * (len(parts) - 1)
-        entry = np.logaddexp.reduce(
-            self.belief[:, None] + transition(roles.stay_between), axis=0
-        )
+        parts, emissions, stays = _units(result, self.previous)
+        entry = np.logaddexp.reduce(self.belief[:, None] + transition(stays[0]), axis=0)
         labels = viterbi(emissions, stays, start=entry)
         self.belief = _forward(self.belief, emissions, stays)
+        self.previous = parts[-1]
         return _pieces(result, parts, labels)

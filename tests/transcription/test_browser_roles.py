@@ -1,0 +1,47 @@
+"""In Chromium: an uploaded two-voice recording, transcribed by Whisper in the task
+worker, shows each turn's speaker by role, and the clinician renames one."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import chromium, live_server, screenshot
+from tests.transcription.test_browser_record import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_uploaded_dialogue_shows_clinician_and_patient_and_they_can_be_renamed(
+    transactional_db, resident, password, dialogue_wav, tmp_path
+):
+    path, _ = dialogue_wav
+    with (
+        live_server(worker=True, UPLOAD_DIR=str(tmp_path / "uploads")) as base,
+        chromium() as browser,
+    ):
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        sign_in(page, base, "resident", password)
+        page.get_by_role("link", name="Upload a recording").click()
+        page.get_by_label("Encounter label").fill("Clinic 2, cough")
+        page.get_by_label("Recording").set_input_files(str(path))
+        page.get_by_label(
+            "The patient agreed to this encounter being recorded."
+        ).check()
+        page.get_by_role("button", name="Upload and transcribe").click()
+        page.wait_for_url(re.compile(r".*/encounters/\d+$"))
+        expect(page.locator(".segment").first).to_be_visible(timeout=300_000)
+        first = page.locator(".segment").first
+        expect(first.locator(".segment-speaker")).to_have_text("Clinician")
+        expect(first).to_contain_text("What brings you in today")
+        labels = page.locator(".segment-speaker").all_inner_texts()
+        assert {"Clinician", "Patient"} == set(labels), labels
+        # each speaker's role is named, and the clinician can change it
+        expect(page.get_by_label("Speaker 1")).to_have_value("clinician")
+        expect(page.get_by_label("Speaker 2")).to_have_value("patient")
+        screenshot(page, "transcription-upload-roles")
+        page.get_by_label("Speaker 2").select_option("family")
+        page.get_by_role("button", name="Save speakers").click()
+        expect(page.get_by_label("Speaker 2")).to_have_value("family")
+        labels = page.locator(".segment-speaker").all_inner_texts()
+        assert {"Clinician", "Family member"} == set(labels), labels
