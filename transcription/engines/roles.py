@@ -2,12 +2,13 @@
 (the offline engine, live and uploaded).
 
 Each utterance's sentences are scored by a logistic regression over word unigrams and
-bigrams (`roles_model/roles.npz`, built by `roles_build.py` from ACI-Bench train and
+bigrams (`roles_model/roles.npz`, built by `bench/roles.py build` from ACI-Bench train and
 MTS-Dialog, CC BY 4.0: see `roles_model/README.md`): how much more like a clinician's
-words than a patient's they read. A two-state hidden Markov model then decodes the
-turns, with one probability that the speaker changes between the sentences of one
-utterance (rare: the VAD cut no pause there) and another between utterances
-(common: questions and answers alternate). An upload is decoded whole (Viterbi); a
+words than a patient's they read; a second one scores each pair of consecutive
+sentences for a change of speaker (a question, then its answer). A two-state hidden
+Markov model then decodes the turns: the chance that the speaker stays is one prior
+within an utterance (high: the VAD cut no pause there) and another between
+utterances, moved by the pair's score. An upload is decoded whole (Viterbi); a
 live recording one final at a time, from what came before it (forward filtering),
 since a stored final is not relabelled.
 
