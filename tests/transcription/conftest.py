@@ -3,6 +3,7 @@
 import contextlib
 import faulthandler
 import json
+import re
 import subprocess
 import sys
 import wave
@@ -181,6 +182,16 @@ def dialogue_wav(tmp_path_factory):
     return path, spans
 
 
-def role_heard(start_ms: int, end_ms: int, spans) -> str:
-    """The role of the spoken line a segment overlaps most."""
-    return max(spans, key=lambda s: min(end_ms, s[2]) - max(start_ms, s[1]))[0]
+def role_heard(text: str, start_ms: int, end_ms: int, spans) -> str:
+    """The role of the spoken line whose words a segment shares most (of those it
+    overlaps in time, the nearest when none)."""
+
+    def words(said: str) -> set[str]:
+        return set(re.findall(r"[a-z]+", said.lower()))
+
+    def overlap(n: int) -> int:
+        return min(end_ms, spans[n][2]) - max(start_ms, spans[n][1])
+
+    shared = [len(words(text) & words(line)) for _, line in DIALOGUE]
+    best = max(range(len(spans)), key=lambda n: (overlap(n) > 0, shared[n], overlap(n)))
+    return spans[best][0]
