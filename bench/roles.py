@@ -52,9 +52,14 @@ CLINICIAN, PATIENT = 0, 1
 
 
 def spoken(text: str) -> str:
-    """ACI-Bench's tokenised text (`i'm doing okay .`) as Whisper would write it."""
+    """ACI-Bench's tokenised, lower-case text (`i'm doing okay .`) as Whisper would
+    write it: `I'm doing okay.` (a capital first letter, closing punctuation)."""
     text = re.sub(r"\s+([.,?!;:])", r"\1", text)
-    return re.sub(r"\s+'", "'", text)
+    text = re.sub(r"\s+'", "'", text).strip()
+    text = re.sub(r"\bi\b", "I", text)
+    if not text.endswith((".", "?", "!")):
+        text += "."
+    return text[:1].upper() + text[1:]
 
 
 def role_of(label: str) -> int:

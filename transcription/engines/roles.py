@@ -35,6 +35,7 @@ ROLES = ("clinician", "patient")
 SPEAKER_ROLES = {"0": "clinician", "1": "patient"}  # speaker number -> role
 
 TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:[.,]\d+)?|\?")
+ENDS = (".", "?", "!")
 SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=\S)")
 
 
@@ -168,11 +169,19 @@ def _forward(belief: np.ndarray, emissions, stays) -> np.ndarray:
 
 def _units(result: Result, previous: str | None):
     """The final's sentences, their emissions, and the chance each keeps the
-    speaker of the sentence before it (`previous` ends the final before)."""
+    speaker of the sentence before it (`previous` ends the final before). A final
+    that goes on, in lower case, with a sentence the one before left open (Whisper
+    cuts an upload into segments mid-sentence; the VAD cuts a long one) counts as
+    the same utterance."""
     roles = model()
     parts = sentences(result.text) or [result.text]
+    open_before = (
+        previous is not None
+        and not previous.rstrip().endswith(ENDS)
+        and result.text.lstrip()[:1].islower()
+    )
     stays = [
-        roles.stay(before, part, within=n > 0)
+        roles.stay(before, part, within=n > 0 or open_before)
         for n, (before, part) in enumerate(
             zip([previous, *parts[:-1]], parts, strict=True)
         )
