@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import chromium, live_server, screenshot
-from tests.transcription.test_browser_record import sign_in
+from tests.transcription.test_browser_record import sign_in, start_recording
 
 pytestmark = pytest.mark.browser
 
@@ -45,3 +45,31 @@ def test_an_uploaded_dialogue_shows_clinician_and_patient_and_they_can_be_rename
         expect(page.get_by_label("Speaker 2")).to_have_value("family")
         labels = page.locator(".segment-speaker").all_text_contents()
         assert {"Clinician", "Family member"} == set(labels), labels
+
+
+def test_a_live_recording_of_a_dialogue_shows_clinician_and_patient(
+    transactional_db, resident, password, dialogue_wav
+):
+    path, _ = dialogue_wav
+    fake_audio = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={path}",
+        "--autoplay-policy=no-user-gesture-required",
+    ]
+    with (
+        live_server(TRANSCRIPTION_ENGINE="offline") as base,
+        chromium(fake_audio) as browser,
+    ):
+        page = start_recording(browser, base, password)
+        # the microphone plays the dialogue; stop once most of its lines are in
+        expect(page.locator("#transcript .line.final").nth(5)).to_be_visible(
+            timeout=180_000
+        )
+        page.get_by_role("button", name="Stop and save").click()
+        page.wait_for_url(re.compile(r".*/encounters/\d+$"), timeout=90_000)
+        labels = page.locator(".segment-speaker").all_text_contents()
+        assert {"Clinician", "Patient"} == set(labels), labels
+        first = page.locator(".segment").first
+        expect(first.locator(".segment-speaker")).to_have_text("Clinician")
+        screenshot(page, "transcription-live-roles")
