@@ -66,6 +66,11 @@ def test_a_live_recording_of_a_dialogue_shows_clinician_and_patient(
         expect(page.locator("#transcript .line.final").nth(5)).to_be_visible(
             timeout=180_000
         )
+        # named by role as they arrive
+        live = page.locator("#transcript .line.final .line-speaker")
+        expect(live.first).to_have_text("Clinician")
+        assert "Patient" in live.all_text_contents()
+        screenshot(page, "transcription-recording-roles")
         page.get_by_role("button", name="Stop and save").click()
         page.wait_for_url(re.compile(r".*/encounters/\d+$"), timeout=90_000)
         labels = page.locator(".segment-speaker").all_text_contents()

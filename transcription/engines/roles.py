@@ -39,6 +39,12 @@ ENDS = (".", "?", "!")
 SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=\S)")
 
 
+def initial_roles(engine: str) -> dict[str, str]:
+    """The speaker roles a new recording on `engine` starts with: the offline engine
+    numbers its speakers by role; others' are named by the clinician."""
+    return dict(SPEAKER_ROLES) if engine == "offline" else {}
+
+
 def features(text: str) -> list[str]:
     """The words, numbers as `<n>`, and `?`, as unigrams and bigrams with the
     utterance's edges, and a length bucket (a bare 'okay' reads differently from
