@@ -7,7 +7,11 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import chromium, live_server, screenshot
-from tests.transcription.test_browser_record import sign_in, start_recording
+from tests.transcription.test_browser_record import (
+    fake_microphone,
+    sign_in,
+    start_recording,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -51,12 +55,7 @@ def test_a_live_recording_of_a_dialogue_shows_clinician_and_patient(
     transactional_db, resident, password, dialogue_wav
 ):
     path, _ = dialogue_wav
-    fake_audio = [
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-audio-capture={path}",
-        "--autoplay-policy=no-user-gesture-required",
-    ]
+    fake_audio = fake_microphone(path)
     with (
         live_server(TRANSCRIPTION_ENGINE="offline") as base,
         chromium(fake_audio) as browser,
