@@ -84,6 +84,25 @@ def test_a_spoken_decimal_is_kept_only_where_a_measure_is_named():
     assert mend("I turned fifty . two weeks ago") == "I turned fifty. two weeks ago"
 
 
+def test_a_finding_said_after_the_plan_began_goes_to_the_exam():
+    lines = [
+        *TWO_PROBLEMS[:10],
+        (0, "So my assessment is that you have community acquired pneumonia."),
+        (0, "On exam I hear crackles at the right lung base."),
+        (0, "Your physical exam is otherwise normal."),
+        *TWO_PROBLEMS[14:],
+    ]  # fmt: skip
+    drafted = draft_sections(request_for(HP, lines))
+    exam = " ".join(statements(drafted, "exam"))
+    assert "crackles at the right lung base" in exam.lower(), exam
+    assert "otherwise normal" in exam, exam
+    elsewhere = " ".join(
+        s for key in ("assessment", "plan") for s in statements(drafted, key)
+    ).lower()
+    assert "crackles" not in elsewhere and "otherwise normal" not in elsewhere
+    assert "azithromycin" in elsewhere  # the plan itself stays where it was
+
+
 def test_the_allergy_is_under_allergies_and_never_a_medication():
     for spec, medications in ((HP, "medications"), (PATIENT, "medicines")):
         drafted = draft_sections(request_for(spec, TWO_PROBLEMS))
