@@ -37,7 +37,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic(
         "notes.drafts_of_dead_workers",
         dt.timedelta(seconds=5),
-        "templates_app.streaming.draft_jobs_reap",
+        "templates_app.drafting.jobs.draft_jobs_reap",
         inline=True,
         doc="Free a note whose drafting worker died, keeping what was drafted.",
     ),

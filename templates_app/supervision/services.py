@@ -1,6 +1,6 @@
 """Writes of teaching: attestation lists, feedback, plan-first, overdue reminders.
 
-`templates_app.services.note_cosign` / `note_return` call `attestation_choose` and
+`templates_app.notes.signoff.note_cosign` / `note_return` call `attestation_choose` and
 `feedback_record` inside their own transaction; generation asks `plan_first_*`.
 """
 

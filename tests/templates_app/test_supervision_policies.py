@@ -17,8 +17,9 @@ from institutions.services.features import (
     NOTE_GENERATION,
 )
 from institutions.services.permissions import check_feature
-from templates_app import services
 from templates_app.models import ClinicalNote, CosignReminder
+from templates_app.notes.services import note_create, note_edit
+from templates_app.notes.signoff import note_cosign
 from tests.factories import FeatureGrantFactory, features
 from tests.templates_app.conftest import record_encounter
 from tests.templates_app.helpers import first_attestation, generate
@@ -99,7 +100,7 @@ def test_the_machines_plan_stays_hidden_until_the_residents_is_saved(
     page = client_for(resident).get(f"/notes/{note.pk}").content.decode()
     assert page.count('data-role="plan-first"') == 2
 
-    services.note_edit(
+    note_edit(
         user=resident,
         note_id=note.pk,
         sections={"assessment": "My read: pneumonia.", "plan": "My plan: doxy."},
@@ -139,7 +140,7 @@ def pgy1(resident2):
 
 
 def test_a_pgy1_note_leaves_only_once_cosigned(pgy1, soap, attending, demo_hospital):
-    note = services.note_create(
+    note = note_create(
         user=pgy1, session_id=record_encounter(pgy1).pk, template_id=soap.pk
     )
     signed(note, pgy1, attending)
@@ -150,9 +151,7 @@ def test_a_pgy1_note_leaves_only_once_cosigned(pgy1, soap, attending, demo_hospi
     assert refused.status_code == 403 and "PGY-1" in refused.json()["detail"]
     assert pages.get(f"/notes/{note.pk}/print").status_code == 403
     assert "Print view" not in pages.get(f"/notes/{note.pk}").content.decode()
-    services.note_cosign(
-        user=attending, note_id=note.pk, attestation_id=first_attestation(note)
-    )
+    note_cosign(user=attending, note_id=note.pk, attestation_id=first_attestation(note))
     assert api.get(f"/api/v1/notes/{note.pk}/export?format=fhir").status_code == 200
     assert pages.get(f"/notes/{note.pk}/print").status_code == 200
 
