@@ -559,8 +559,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # Our operation names, descriptions and tags (noumaris/api.py).
-    "DEFAULT_SCHEMA_CLASS": "noumaris.api.AutoSchema",
+    # Our operation names, descriptions and tags (noumaris/api_schema.py).
+    "DEFAULT_SCHEMA_CLASS": "noumaris.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "noumaris.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -580,10 +580,10 @@ SPECTACULAR_SETTINGS = {
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "minimum": 0, "maximum": 999999999999999999}
     },
-    # The error responses every operation can give (noumaris/api.py).
+    # The error responses every operation can give (noumaris/api_schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "noumaris.api.add_standard_errors",
+        "noumaris.api_schema.add_standard_errors",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ResidentStatusEnum": "institutions.models.ResidentProfile.Status",

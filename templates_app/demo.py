@@ -21,7 +21,8 @@ from templates_app.seed_data import SOAP
 from templates_app.supervision.services import attestation_list_for_user
 from transcription.engines import Result
 from transcription.models import TranscriptionSession
-from transcription.services import segment_append, session_start, session_stop
+from transcription.services.segments import segment_append
+from transcription.services.sessions import session_start, session_stop
 
 LINES = (
     (0, "What brings you in today?"),

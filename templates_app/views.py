@@ -29,7 +29,7 @@ from templates_app.supervision import services as teaching_services
 from templates_app.supervision.authorship import note_authorship
 from templates_app.supervision.director import resident_own_figures
 from templates_app.supervision.rubric import PDQI9, SCORE_MAX, SCORE_MIN
-from transcription.services import transcript_read
+from transcription.services.transcripts import transcript_read
 from transcription.speakers import speaker_name
 
 # --- Templates ----------------------------------------------------------------------

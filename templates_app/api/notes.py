@@ -3,7 +3,8 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
-from noumaris.api import Api, ListApi, errors
+from noumaris.api import Api, ListApi
+from noumaris.api_schema import errors
 from noumaris.net import client_ip
 from templates_app import selectors
 from templates_app.api.serializers import (

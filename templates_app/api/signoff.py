@@ -3,7 +3,8 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
-from noumaris.api import Api, errors
+from noumaris.api import Api
+from noumaris.api_schema import errors
 from noumaris.net import client_ip
 from templates_app.api.serializers import NoteSerializer, note_response
 from templates_app.notes.signoff import note_cosign, note_return, note_sign

@@ -14,6 +14,7 @@ import re
 from django.db import transaction
 from fhir.resources.R4B.documentreference import DocumentReference
 
+from accounts.models import AuditLog
 from institutions.models import Feature
 from institutions.services.permissions import check_feature
 from institutions.services.supervision import export_denial
@@ -66,7 +67,7 @@ def note_export_record(*, user, note_id, fmt: str, ip_address=None) -> ClinicalN
     note_audit(
         note,
         actor=user,
-        action="NOTE_EXPORTED",
+        action=AuditLog.Action.NOTE_EXPORTED,
         ip_address=ip_address,
         format=fmt,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import AuditLog
 from noumaris.errors import ConflictError, NotFoundError
 from templates_app.generation.verify import Flag, verify_sections
 from templates_app.models import ClinicalNote, StatementFlag
@@ -98,7 +99,7 @@ def note_flag_confirm(*, user, note_id, flag_id, ip_address=None) -> StatementFl
     note_audit(
         note,
         actor=user,
-        action="NOTE_FLAG_CONFIRMED",
+        action=AuditLog.Action.NOTE_FLAG_CONFIRMED,
         ip_address=ip_address,
         flag=flag.pk,
         kind=flag.kind,

@@ -12,6 +12,7 @@ import json
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.models import AuditLog
 from institutions.models import Feature
 from institutions.services.permissions import require_feature
 from noumaris.errors import ConflictError, NotFoundError
@@ -60,7 +61,12 @@ def note_open(*, user, note_id, ip_address=None) -> ClinicalNote:
     note = note_get_for_user(user=user, note_id=note_id)
     if note.author_id != user.pk:
         with transaction.atomic():
-            note_audit(note, actor=user, action="NOTE_VIEWED", ip_address=ip_address)
+            note_audit(
+                note,
+                actor=user,
+                action=AuditLog.Action.NOTE_VIEWED,
+                ip_address=ip_address,
+            )
     return note
 
 
@@ -95,7 +101,9 @@ def note_edit(
         note, keys=list(changed), user=user, revision=revision.number
     )
     if resolved:
-        note_audit(note, actor=user, action="NOTE_FLAGS_RESOLVED", flags=resolved)
+        note_audit(
+            note, actor=user, action=AuditLog.Action.NOTE_FLAGS_RESOLVED, flags=resolved
+        )
     return note
 
 

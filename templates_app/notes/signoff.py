@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import AuditLog
 from institutions.models import FacultyProfile
 from noumaris.errors import ConflictError, NotFoundError
 from templates_app.models import ClinicalNote, NoteFeedback, StatementFlag
@@ -52,7 +53,7 @@ def note_sign(*, user, note_id, supervisor_id=None, ip_address=None) -> Clinical
     note_audit(
         note,
         actor=user,
-        action="NOTE_SIGNED",
+        action=AuditLog.Action.NOTE_SIGNED,
         ip_address=ip_address,
         supervisor_id=supervisor.pk if supervisor else None,
     )
@@ -144,7 +145,7 @@ def note_cosign(
     note_audit(
         note,
         actor=user,
-        action="NOTE_COSIGNED",
+        action=AuditLog.Action.NOTE_COSIGNED,
         ip_address=ip_address,
         feedback=feedback is not None,
     )
@@ -190,5 +191,7 @@ def note_return(
         comment=comment,
         section=section,
     )
-    note_audit(note, actor=user, action="NOTE_RETURNED", ip_address=ip_address)
+    note_audit(
+        note, actor=user, action=AuditLog.Action.NOTE_RETURNED, ip_address=ip_address
+    )
     return note

@@ -11,11 +11,7 @@ import pytest
 from django.core import mail
 
 from accounts.models import AuditLog
-from institutions.services.features import (
-    LIVE_TRANSCRIPTION,
-    NOTE_EXPORT,
-    NOTE_GENERATION,
-)
+from institutions.models import Feature
 from institutions.services.permissions import check_feature
 from templates_app.models import ClinicalNote, CosignReminder
 from templates_app.notes.services import note_create, note_edit
@@ -41,10 +37,14 @@ def test_ai_drafting_below_the_programs_pgy_is_refused_everywhere(
     resident, riverside_resident, demo_hospital, encounter, note, soap
 ):
     policy(demo_hospital, ai_drafting_min_pgy=3)
-    access = check_feature(resident, NOTE_GENERATION)
+    access = check_feature(resident, Feature.Code.NOTE_GENERATION)
     assert not access and "starts at PGY-3; you are PGY-2" in access.reason
-    assert check_feature(riverside_resident, NOTE_GENERATION)  # other program
-    assert check_feature(resident, NOTE_EXPORT)  # only drafting is held back
+    assert check_feature(
+        riverside_resident, Feature.Code.NOTE_GENERATION
+    )  # other program
+    assert check_feature(
+        resident, Feature.Code.NOTE_EXPORT
+    )  # only drafting is held back
     api = api_for(resident)
     made = api.post(
         "/api/v1/notes", {"session": encounter.pk, "template": soap.pk}, format="json"
@@ -67,7 +67,7 @@ def test_the_policy_is_one_query_inside_the_rule(
     policy(demo_hospital, ai_drafting_min_pgy=2)
     # the feature with the resident's profile, grant and policy (one query)
     with django_assert_num_queries(1):
-        assert check_feature(resident, NOTE_GENERATION)
+        assert check_feature(resident, Feature.Code.NOTE_GENERATION)
 
 
 # --- The resident writes the assessment and plan first ------------------------------
@@ -130,7 +130,13 @@ def test_without_the_policy_the_machine_drafts_every_section(note, resident):
 
 @pytest.fixture
 def pgy1(resident2):
-    for feature in features((LIVE_TRANSCRIPTION, NOTE_GENERATION, NOTE_EXPORT)):
+    for feature in features(
+        (
+            Feature.Code.LIVE_TRANSCRIPTION,
+            Feature.Code.NOTE_GENERATION,
+            Feature.Code.NOTE_EXPORT,
+        )
+    ):
         FeatureGrantFactory(
             user=resident2,
             feature=feature,
@@ -230,7 +236,7 @@ def test_an_institution_admin_turns_the_policies_on_in_the_admin(
     assert (saved.ai_drafting_min_pgy, saved.plan_first) == (3, True)
     assert saved.cosign_deadline_hours == 12 and saved.pgy1_cosign_before_export
     assert AuditLog.objects.filter(action="SUPERVISION_POLICY_CHANGED").exists()
-    assert not check_feature(resident, NOTE_GENERATION)
+    assert not check_feature(resident, Feature.Code.NOTE_GENERATION)
     outsider = client_for(riverside_admin)
     change = f"/admin/institutions/supervisionpolicy/{saved.pk}/change/"
     assert outsider.get(change).status_code == 404

@@ -128,7 +128,7 @@ async def test_a_crash_while_starting_frees_the_slot(
     def crash(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(consumers.services, "session_start", crash)
+    monkeypatch.setattr(consumers.sessions, "session_start", crash)
     for _ in range(3):
         ws = socket_for(resident)
         await ws.connect()
