@@ -319,6 +319,10 @@ ANTHROPIC_MAX_TOKENS = env_int("ANTHROPIC_MAX_TOKENS", 4096, minimum=256)
 TRANSCRIPTION_ENGINE = env_choice(
     "TRANSCRIPTION_ENGINE", "auto", {"auto", "deepgram", "offline"}
 )
+# Engines beyond the shipped ones, {name: dotted path of an Engine class}: set by a
+# benchmark's or a test's settings (bench/ws_settings.py: the `instant` engine in
+# bench/instant_engine.py), never from the environment.
+TRANSCRIPTION_ENGINE_CLASSES: dict[str, str] = {}
 # The offline engine (faster-whisper): beam width of each final decode, threads one
 # decode uses, decodes run at once per process, and recordings one process takes on
 # (past it a new recording is refused, so the running ones keep their pace).
