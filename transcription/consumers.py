@@ -6,8 +6,8 @@ the client, and closes with a code the client can act on. What a message means a
 what to store next is `transcription.recording.Recording`; writes go through
 services, off the event loop.
 
-Whatever ends the socket (the client, a refusal, a crash anywhere), one `finally`
-releases its slot, stops its heartbeat and closes its engine. The close codes and
+Whatever ends the socket (the client, a refusal, a crash anywhere), Channels'
+`websocket_disconnect` releases its slot, stops its heartbeat and closes its engine. The close codes and
 the messages' shapes are `transcription.protocol`.
 """
 
@@ -24,7 +24,7 @@ from django.conf import settings
 
 from institutions.models import Feature
 from institutions.services.permissions import check_feature
-from noumaris.errors import ForbiddenError, NotFoundError
+from noumaris.errors import ApplicationError
 from transcription import connections, metrics, selectors
 from transcription.engines import EngineError, Result, engine_for, engine_name
 from transcription.engines.base import BYTES_PER_SECOND
@@ -33,7 +33,6 @@ from transcription.protocol import (
     CLOSE_FOR,
     FORBIDDEN,
     MAX_FRAME_BYTES,
-    NOT_FOUND,
     PROTOCOL,
     SAMPLE_RATE,
     SERVER_ERROR,
@@ -41,6 +40,7 @@ from transcription.protocol import (
     UNAUTHENTICATED,
     UNAVAILABLE,
     ProtocolError,
+    refusal_for,
     transcript,
     validate_start,
 )
@@ -64,21 +64,36 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
     # would hold a Redis read open (Channels skips the layer for an unknown alias).
     channel_layer_alias = None
 
-    async def __call__(self, scope, receive, send):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.user = self.slot = self.engine = self.heartbeat = self.sender = None
         self.recording = Recording(now=time.monotonic())
         self.closed = False
         self.wake, self.drained = asyncio.Event(), asyncio.Event()
+
+    # --- Channels' handlers: every failure answered by a close code -----------------
+    async def websocket_connect(self, message):
+        await self._answering(super().websocket_connect(message), message)
+
+    async def websocket_receive(self, message):
+        await self._answering(super().websocket_receive(message), message)
+
+    async def websocket_disconnect(self, message):
+        """However the socket ended, give back what it holds (`_release`)."""
         try:
-            await super().__call__(scope, receive, send)
+            await super().websocket_disconnect(message)
+        except StopConsumer:
+            raise
+        except Exception:
+            logger.exception("The recording socket failed while closing")
+            raise StopConsumer from None
         finally:
             await self._release()
 
-    async def dispatch(self, message):
-        """Channels' dispatch, with every failure answered by a close code."""
+    async def _answering(self, handling, message):
         try:
-            await super().dispatch(message)
-        except (StopConsumer, asyncio.CancelledError):
+            await handling
+        except StopConsumer:
             raise
         except ProtocolError as error:
             await self._refuse(error.close_code, error.code, error.message)
@@ -86,10 +101,11 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
             await self._refuse(PROTOCOL, error.code, error.message)
         except EngineError as error:
             await self._on_failure(error)
+        except ApplicationError as error:  # a service's refusal: its close code
+            code, close_code = refusal_for(error)
+            await self._refuse(close_code, code, error.message)
         except Exception:
             logger.exception("The recording socket failed on %s", message["type"])
-            if message["type"] == "websocket.disconnect":
-                raise StopConsumer from None
             await self._refuse(
                 SERVER_ERROR,
                 "server_error",
@@ -235,17 +251,9 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
                     ip_address=self._client_ip(),
                 )
                 last_seq = 0
-        except sessions.ConsentRequired as error:
+        except sessions.ConsentRequired as error:  # answered; the socket stays open
             await self._send_error("consent_required", error.message)
             return
-        except sessions.TooManySessions as error:
-            raise ProtocolError("too_many_sessions", error.message, TOO_MANY) from None
-        except sessions.SessionClosed as error:
-            raise ProtocolError("session_stopped", error.message) from None
-        except NotFoundError as error:
-            raise ProtocolError("unknown_session", error.message, NOT_FOUND) from None
-        except ForbiddenError as error:
-            raise ProtocolError("forbidden", error.message, FORBIDDEN) from None
         await self._open_engine(
             session, last_seq=last_seq, resumed=fields["session_id"] is not None
         )

@@ -8,7 +8,9 @@ page reconnects and resumes on both.
 
 import re
 
+from noumaris.errors import ApplicationError, ForbiddenError, NotFoundError
 from transcription.engines import Result
+from transcription.services.sessions import SessionClosed, TooManySessions
 
 MAX_FRAME_BYTES = 64 * 1024
 SAMPLE_RATE = 16000
@@ -18,6 +20,24 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, PROTOCOL, TOO_MANY = 4401, 4403, 4404, 4400, 4429
 SERVER_ERROR, UNAVAILABLE = 4500, 4503
 CLOSE_FOR = {"unauthenticated": UNAUTHENTICATED, "forbidden": FORBIDDEN}
+
+
+# A service's refusal as the socket answers it: (error, code, close code), the first
+# that matches; any other is a 4500.
+REFUSALS = (
+    (TooManySessions, "too_many_sessions", TOO_MANY),
+    (SessionClosed, "session_stopped", PROTOCOL),
+    (NotFoundError, "unknown_session", NOT_FOUND),
+    (ForbiddenError, "forbidden", FORBIDDEN),
+)
+
+
+def refusal_for(error: ApplicationError) -> tuple[str, int]:
+    """The error code and close code the socket answers a service's refusal with."""
+    for kind, code, close_code in REFUSALS:
+        if isinstance(error, kind):
+            return code, close_code
+    return "server_error", SERVER_ERROR
 
 
 class ProtocolError(Exception):
