@@ -79,7 +79,7 @@ def test_resident_drafts_follows_a_citation_edits_signs_and_attending_cosigns(
         citation.hover()
         popover = page.locator("#cite-popover")
         expect(popover).to_be_visible()
-        expect(popover).to_contain_text("S23 · 01:28 · Speaker 1")
+        expect(popover).to_contain_text("S23 · 01:28 · Clinician")
         expect(popover).to_contain_text("start doxycycline")
         citation.click()
         expect(page.locator("#seg-23")).to_have_class(re.compile("seg-hit"))

@@ -22,6 +22,7 @@ from institutions.models import Feature
 from institutions.selectors import user_institution
 from institutions.services.permissions import require_feature
 from noumaris.errors import ForbiddenError, NotFoundError
+from transcription.engines.roles import initial_roles
 from transcription.models import TranscriptionSession, TranscriptSegment
 
 # A recording session that no socket has touched for this long has no live socket:
@@ -47,6 +48,7 @@ def require_consent(consent) -> None:
 def session_create(*, user, label: str, engine: str, **fields) -> TranscriptionSession:
     """A new encounter of `user`, in their institution, with consent confirmed now."""
     now = timezone.now()
+    fields.setdefault("speaker_roles", initial_roles(engine))
     return TranscriptionSession.objects.create(
         owner=user,
         institution=user_institution(user=user),
