@@ -323,7 +323,7 @@ def test_the_template_library_in_chromium(
 def test_on_a_phone_a_citation_shows_in_place_and_sections_copy_as_plain_text(
     transactional_db, resident, password, seeded_templates
 ):
-    from templates_app.services import note_create
+    from templates_app.notes.services import note_create
     from tests.templates_app.helpers import generate
 
     encounter = record_encounter(resident)
