@@ -111,8 +111,10 @@ def prepare_database(env: dict[str, str]) -> str:
         "from accounts.models import User\n"
         "u, _ = User.objects.get_or_create(username='bench-clinician', "
         "defaults={'is_superadmin': True})\n"
-        "u.is_superadmin = True; u.set_password('bench-pass-123'); u.save()\n"
-        "c = Client(); assert c.login(username='bench-clinician', password='bench-pass-123')\n"
+        "u.is_superadmin = True; u.set_unusable_password(); u.save()\n"
+        # force_login: a session made without the password check, which django-axes
+        # refuses outside a request (AxesBackendRequestParameterRequired).
+        "c = Client(); c.force_login(u)\n"
         "print(c.cookies['sessionid'].value)\n"
     )
     subprocess.run(
