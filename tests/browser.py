@@ -12,6 +12,7 @@ from django.db import connection, connections
 from tests.live import daphne, task_worker
 from tests.noumaris.subprocess_env import clean_env
 from tests.services import CHROMIUM, require_executable
+from tests.waiting import DEADLINE_MS
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 MAIL_DIR = Path(tempfile.gettempdir()) / f"noumaris-test-mail-{os.getpid()}"
@@ -69,7 +70,11 @@ def live_server(*, worker: bool = False, **env_overrides: str) -> Iterator[str]:
 def chromium(extra_args: list[str] | None = None) -> Iterator:
     """A headless Chromium browser (Playwright's sync API)."""
     require_executable(CHROMIUM, "browser tests; apt-get install chromium")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # Every wait on a page (an action, a navigation, an `expect`) ends at the
+    # suite's one deadline: for a hang, not for the work (tests/waiting.py).
+    expect.set_options(timeout=DEADLINE_MS)
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls a test
     # makes between page actions are still synchronous and safe. Only for this
@@ -84,7 +89,7 @@ def chromium(extra_args: list[str] | None = None) -> Iterator:
                 args=CHROMIUM_ARGS + (extra_args or []),
             )
             try:
-                yield browser
+                yield _Browser(browser)
             finally:
                 # Queries made while Playwright's loop runs open their own connection;
                 # give it back, or PostgreSQL cannot drop the test database.
@@ -95,6 +100,26 @@ def chromium(extra_args: list[str] | None = None) -> Iterator:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+class _Browser:
+    """Playwright's browser, whose pages wait up to the suite's deadline."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.set_default_timeout(DEADLINE_MS)
+        return context
+
+    def new_page(self, **options):
+        page = self._browser.new_page(**options)
+        page.set_default_timeout(DEADLINE_MS)
+        return page
 
 
 def screenshot(page, name: str) -> Path:

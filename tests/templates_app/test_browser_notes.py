@@ -66,7 +66,7 @@ def test_resident_drafts_follows_a_citation_edits_signs_and_attending_cosigns(
         draft_from_the_encounter(page, base, encounter)
 
         # the draft streams in, section by section, in the template's order
-        expect(page.get_by_text("Draft complete")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Draft complete")).to_be_visible()
         stream = page.evaluate("window.__stream")
         started = dict.fromkeys(key for key, state, _ in stream if state == "streaming")
         assert list(started) == ["subjective", "objective", "assessment", "plan"]
@@ -163,13 +163,11 @@ def test_with_claude_the_draft_streams_into_the_page_and_an_error_keeps_it(
             sign_in(page, base, "resident", password)
             draft_from_the_encounter(page, base, encounter)
             # the first section is on the page while Claude is still writing
-            expect(page.locator("#section-subjective .cite").first).to_be_visible(
-                timeout=15_000
-            )
+            expect(page.locator("#section-subjective .cite").first).to_be_visible()
             expect(page.locator("#gen-status")).to_contain_text("Drafting with claude")
             assert page.locator("#section-plan.pending").count() == 1
             screenshot(page, "note-streaming-claude")
-            expect(page.get_by_text("Draft complete")).to_be_visible(timeout=60_000)
+            expect(page.get_by_text("Draft complete")).to_be_visible()
 
             # Claude overloaded mid-stream: the partial draft stays and says so
             partial = answer_json(
@@ -219,7 +217,7 @@ def test_flagged_statements_block_signing_until_each_is_resolved(
             sign_in(page, base, "resident", password)
             draft_from_the_encounter(page, base, encounter)
             status = page.locator("#gen-status")
-            expect(status).to_contain_text("not ready to sign", timeout=60_000)
+            expect(status).to_contain_text("not ready to sign")
             expect(page.locator("#note-engine")).to_contain_text("Drafted by Claude")
 
             # each flag beside its statement, with the words it cites
@@ -281,7 +279,7 @@ def test_a_stale_save_in_a_second_tab_shows_both_texts(
         first = context.new_page()
         sign_in(first, base, "resident", password)
         draft_from_the_encounter(first, base, encounter)
-        expect(first.get_by_text("Draft complete")).to_be_visible(timeout=60_000)
+        expect(first.get_by_text("Draft complete")).to_be_visible()
         second = context.new_page()
         second.goto(first.url)
         for page, words in ((first, "First tab. [S22]"), (second, "Second tab. [S22]")):

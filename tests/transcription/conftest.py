@@ -12,6 +12,7 @@ from channels.testing import WebsocketCommunicator
 
 from tests.fakes.deepgram_server import FakeDeepgram
 from tests.services import require_executable
+from tests.waiting import DEADLINE
 from transcription.consumers import TranscribeConsumer
 
 
@@ -55,7 +56,7 @@ async def send(communicator, payload: dict) -> None:
     await communicator.send_to(text_data=json.dumps(payload))
 
 
-async def receive(communicator, wait: float = 5) -> dict:
+async def receive(communicator, wait: float = DEADLINE) -> dict:
     try:
         return json.loads(await communicator.receive_from(wait))
     except TimeoutError:
@@ -66,7 +67,7 @@ async def receive(communicator, wait: float = 5) -> dict:
         raise
 
 
-async def receive_until(communicator, kind: str, wait: float = 10) -> list[dict]:
+async def receive_until(communicator, kind: str, wait: float = DEADLINE) -> list[dict]:
     """Every message up to and including the first of type `kind`."""
     messages = []
     while True:
@@ -76,7 +77,7 @@ async def receive_until(communicator, kind: str, wait: float = 10) -> list[dict]
             return messages
 
 
-async def expect_close(communicator, code: int, wait: float = 5) -> None:
+async def expect_close(communicator, code: int, wait: float = DEADLINE) -> None:
     output = await communicator.receive_output(wait)
     assert output == {"type": "websocket.close", "code": code}
 

@@ -8,6 +8,7 @@ import websockets
 from channels.db import database_sync_to_async
 
 from tests.browser import live_server
+from tests.waiting import within
 from transcription import connections, services
 
 pytestmark = pytest.mark.redis
@@ -32,9 +33,9 @@ async def _open(base: str, user) -> websockets.ClientConnection:
 
 
 async def _closed_with(ws) -> tuple[int, dict]:
-    message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    message = json.loads(await within(ws.recv()))
     with pytest.raises(websockets.ConnectionClosed):
-        await asyncio.wait_for(ws.recv(), 10)
+        await within(ws.recv())
     return ws.close_code, message
 
 

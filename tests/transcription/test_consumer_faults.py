@@ -348,9 +348,9 @@ async def test_postgresql_backends_killed_mid_recording_lose_and_repeat_nothing(
         assert killed >= 1
         await record(ws, frames(60, 30), pause=0.05)
         await send(ws, {"type": "stop"})
-        messages = await receive_until(ws, "status", wait=60)
+        messages = await receive_until(ws, "status")
         while messages[-1]["state"] != "stopped":
-            messages += await receive_until(ws, "status", wait=60)
+            messages += await receive_until(ws, "status")
         await expect_close(ws, 1000)
     seqs = [m["seq"] for m in messages if m.get("is_final")]
     states = [m["state"] for m in messages if m["type"] == "status"]

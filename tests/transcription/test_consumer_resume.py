@@ -19,6 +19,7 @@ from tests.fakes.tcp_proxy import free_port
 from tests.live import ROOT, _wait_for
 from tests.transcription.conftest import start_message
 from tests.transcription.factories import session_with_segments
+from tests.waiting import DEADLINE
 from transcription import services
 from transcription.models import TranscriptionSession
 
@@ -41,7 +42,7 @@ def start_daphne(port: int) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
     )
     proc.log_path = log.name
-    _wait_for(f"http://127.0.0.1:{port}/health", proc, 30)
+    _wait_for(f"http://127.0.0.1:{port}/health", proc, DEADLINE)
     return proc
 
 
