@@ -14,6 +14,7 @@ from institutions.services.features import (
     LIVE_TRANSCRIPTION,
     NOTE_GENERATION,
 )
+from tests import hashers
 from tests.factories import (
     PASSWORD,
     FacultyFactory,
@@ -23,7 +24,11 @@ from tests.factories import (
     ResidentFactory,
     UserFactory,
 )
+from tests.parallel import own_redis_database
 from tests.services import require_postgres, require_redis
+
+own_redis_database()  # under pytest-xdist, before any test makes a cache
+hashers.install()  # before any test hashes a password
 
 
 @pytest.fixture(autouse=True)
