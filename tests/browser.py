@@ -66,6 +66,34 @@ def live_server(*, worker: bool = False, **env_overrides: str) -> Iterator[str]:
         yield base
 
 
+class SharedServer:
+    """One live server (`live_server`'s arguments) at a time for a module's tests:
+    kept while the next test asks for the same one, replaced when it asks for
+    another. Never two at once: two task workers on one test database would take
+    each other's jobs."""
+
+    def __init__(self):
+        self._stack: contextlib.ExitStack | None = None
+        self._key = None
+        self._base = ""
+
+    def __call__(self, *, worker: bool = False, **env_overrides: str) -> str:
+        key = (worker, sorted(env_overrides.items()))
+        if key != self._key:
+            self.close()
+            self._stack = contextlib.ExitStack()
+            self._base = self._stack.enter_context(
+                live_server(worker=worker, **env_overrides)
+            )
+            self._key = key
+        return self._base
+
+    def close(self) -> None:
+        if self._stack is not None:
+            self._stack.close()
+        self._stack, self._key = None, None
+
+
 @contextlib.contextmanager
 def chromium(extra_args: list[str] | None = None) -> Iterator:
     """A headless Chromium browser (Playwright's sync API)."""

@@ -206,3 +206,14 @@ def physician(db):
         ),
         granted=(LIVE_TRANSCRIPTION, NOTE_GENERATION),
     ).user
+
+
+@pytest.fixture(scope="module")
+def module_browser():
+    """One headless Chromium for a module's tests: each test opens its own pages, in
+    contexts of their own (no cookie or storage crosses tests). A module that shares
+    it marks itself `xdist_group`, so that one worker runs it whole."""
+    from tests.browser import chromium
+
+    with chromium() as browser:
+        yield browser

@@ -117,7 +117,7 @@ class FakeProvider:
 
     def update_user(self, username: str, **changes) -> None:
         response = requests.patch(
-            f"{self.base_url}/_fake/users/{username}", json=changes, timeout=5
+            f"{self.base_url}/_fake/users/{username}", json=changes, timeout=DEADLINE
         )
         response.raise_for_status()
 
