@@ -137,7 +137,7 @@ async def record(base: str, cookie: str, pcm: bytes) -> tuple[int, list[dict]]:
     """A recording over the socket: start, the audio (paced by the server), stop."""
     url = base.replace("http://", "ws://") + "/ws/transcribe/"
     async with websockets.connect(
-        url, origin=base, additional_headers={"Cookie": cookie}
+        url, origin=base, additional_headers={"Cookie": cookie}, open_timeout=DEADLINE
     ) as socket:
         await socket.send(json.dumps({**START, "consent": True}))
         ready = json.loads(await within(socket.recv()))

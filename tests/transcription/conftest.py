@@ -33,9 +33,29 @@ def offline_engine(settings):
     settings.DEEPGRAM_API_KEY = ""
 
 
-def socket_for(user, path: str = "/ws/transcribe/") -> WebsocketCommunicator:
+class Communicator(WebsocketCommunicator):
+    """Channels' test client, whose waits end at the suite's deadline (a hang), not
+    at Channels' 1 s: on a busy machine a consumer's connect alone can take that."""
+
+    async def connect(self, timeout=DEADLINE):  # noqa: ASYNC109
+        return await super().connect(timeout)
+
+    async def receive_from(self, timeout=DEADLINE):  # noqa: ASYNC109
+        return await super().receive_from(timeout)
+
+    async def receive_json_from(self, timeout=DEADLINE):  # noqa: ASYNC109
+        return await super().receive_json_from(timeout)
+
+    async def receive_output(self, timeout=DEADLINE):  # noqa: ASYNC109
+        return await super().receive_output(timeout)
+
+    async def disconnect(self, code=1000, timeout=DEADLINE):  # noqa: ASYNC109
+        return await super().disconnect(code, timeout)
+
+
+def socket_for(user, path: str = "/ws/transcribe/") -> Communicator:
     """A communicator straight to the consumer, with `user` signed in."""
-    communicator = WebsocketCommunicator(TranscribeConsumer.as_asgi(), path)
+    communicator = Communicator(TranscribeConsumer.as_asgi(), path)
     communicator.scope["user"] = user
     return communicator
 

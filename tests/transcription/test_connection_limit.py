@@ -8,7 +8,7 @@ import websockets
 from channels.db import database_sync_to_async
 
 from tests.browser import live_server
-from tests.waiting import within
+from tests.waiting import DEADLINE, within
 from transcription import connections, services
 
 pytestmark = pytest.mark.redis
@@ -29,7 +29,9 @@ def clean_redis(settings):
 async def _open(base: str, user) -> websockets.ClientConnection:
     token, _ = await database_sync_to_async(services.ticket_issue)(user=user)
     url = base.replace("http://", "ws://") + f"/ws/transcribe/?ticket={token}"
-    return await websockets.connect(url, origin="http://127.0.0.1")
+    return await websockets.connect(
+        url, origin="http://127.0.0.1", open_timeout=DEADLINE
+    )
 
 
 async def _closed_with(ws) -> tuple[int, dict]:

@@ -5,13 +5,13 @@ import asyncio
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.http import HttpRequest
 from django.test import Client
 
 from institutions.models import ResidentProfile
 from tests.services import require_postgres
 from tests.transcription.conftest import (
+    Communicator,
     connected,
     expect_close,
     receive,
@@ -253,7 +253,7 @@ async def browser_socket(password, **client_kwargs):
         request=HttpRequest(), username="resident", password=password
     )
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
-    ws = WebsocketCommunicator(
+    ws = Communicator(
         websocket_application, "/ws/transcribe/", headers=[ORIGIN, (b"cookie", cookie)]
     )
     assert (await ws.connect())[0]

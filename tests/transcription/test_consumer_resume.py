@@ -48,7 +48,7 @@ def start_daphne(port: int) -> subprocess.Popen:
 
 async def record_until_finals(url: str, start: dict, first: int, finals: int):
     """Stream frames until `finals` finals are acknowledged; return the messages."""
-    ws = await connect(url, origin=None)
+    ws = await connect(url, origin=None, open_timeout=DEADLINE)
     await ws.send(json.dumps(start))
     messages = [json.loads(await ws.recv())]
     n = first
