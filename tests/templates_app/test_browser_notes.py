@@ -359,7 +359,7 @@ def test_the_template_library_in_chromium(
 
 
 def test_on_a_phone_a_citation_shows_in_place_and_sections_copy_as_plain_text(
-    offline, module_browser, transactional_db, resident, password, seeded_templates
+    servers, module_browser, transactional_db, resident, password, seeded_templates
 ):
     from templates_app.services import note_create
     from tests.templates_app.helpers import generate
@@ -368,11 +368,15 @@ def test_on_a_phone_a_citation_shows_in_place_and_sections_copy_as_plain_text(
     note = note_create(
         user=resident, session_id=encounter.pk, template_id=seeded_templates["soap"].pk
     )
-    # Drafted in a thread of its own: this one runs the module's browser (Playwright's
-    # event loop), where async_to_sync cannot run.
+    # Drafted here, as a worker would, before the server and its worker start (a
+    # running worker would free this draft as a dead worker's), and in a thread of
+    # its own: this one runs the module's browser, where async_to_sync cannot run.
+    servers.close()
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        pool.submit(_closing_connections, generate, note, resident).result()
-    base, browser = offline, module_browser
+        events = pool.submit(_closing_connections, generate, note, resident).result()
+    assert events[-1][1]["generation"] == "complete", events
+    base = servers(worker=True, NOTE_ENGINE="offline")
+    browser = module_browser
     context = browser.new_context(viewport={"width": 390, "height": 844})
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
     page = context.new_page()
