@@ -18,6 +18,7 @@ from noumaris.pages import page
 from templates_app import selectors, services
 from templates_app.export import attestation_lines, section_texts
 from templates_app.forms import TemplateForm
+from templates_app.generation.verify import CHECKED
 from templates_app.models import ClinicalNote
 from templates_app.presentation import engine_label, note_sections
 from templates_app.supervision import selectors as teaching
@@ -156,6 +157,7 @@ def note_page(request, pk):
             "is_supervisor": note.supervisor_id == request.user.pk,
             "editable": is_author and note.is_editable,
             "unverified": sum(len(s["unverified"]) for s in sections),
+            "checked": CHECKED,
             "open_flags": review["open_flags"],
             "flag_count": len(flags),
             "revision": review["revision"],

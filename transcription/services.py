@@ -31,6 +31,7 @@ from institutions.selectors import user_institution
 from institutions.services.permissions import check_feature, require_feature
 from noumaris.errors import ConflictError, ForbiddenError, NotFoundError
 from transcription.engines import Result
+from transcription.engines.roles import initial_roles
 from transcription.models import (
     SpeakerRole,
     TranscriptionSession,
@@ -72,6 +73,7 @@ def _require_consent(consent) -> None:
 def _session_create(*, user, label: str, engine: str, **fields) -> TranscriptionSession:
     """A new encounter of `user`, in their institution, with consent confirmed now."""
     now = timezone.now()
+    fields.setdefault("speaker_roles", initial_roles(engine))
     return TranscriptionSession.objects.create(
         owner=user,
         institution=user_institution(user=user),

@@ -17,8 +17,10 @@ from noumaris.net import client_ip
 from noumaris.pages import page
 from transcription import selectors, services
 from transcription.engines import engine_name
+from transcription.engines.roles import initial_roles
 from transcription.models import SpeakerRole
 from transcription.services import FEATURE
+from transcription.speakers import speaker_name
 
 MAX_IMPORT_FILE_BYTES = 1_000_000
 
@@ -38,12 +40,17 @@ def encounter_new(request):
         segments = services.transcript_read(
             user=request.user, session=resume, ip_address=client_ip(request)
         )
+    engine = engine_name()
+    roles = resume.speaker_roles if resume else initial_roles(engine)
     return render(
         request,
         "transcription/record.html",
         {
             "access": access,
-            "engine": engine_name(),
+            "engine": engine,
+            "speaker_roles": roles,
+            # how the live transcript names each speaker as its finals arrive
+            "speaker_names": {n: speaker_name(int(n), roles) for n in roles},
             "max_connections": settings.WS_MAX_CONNECTIONS_PER_USER,
             "resume": resume,
             "resume_segments": list(segments),

@@ -238,7 +238,7 @@ def test_the_attending_reads_which_sections_changed_in_a_plain_list(
     services.note_edit(
         user=resident,
         note_id=note.pk,
-        sections={"assessment": "Pneumonia. [S21]"},
+        sections={"assessment": "Pneumonia. [S22]"},
         base_revision=note.revisions.order_by("-number").first().number,
     )
     services.note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
