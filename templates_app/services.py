@@ -52,6 +52,7 @@ from templates_app.selectors import (
     template_get_for_user,
 )
 from templates_app.supervision import services as supervision
+from templates_app.supervision.selectors import note_needs_cosign
 from transcription.selectors import segment_list, session_get_for_owner
 
 NOTE_GENERATION = "note_generation"
@@ -193,6 +194,7 @@ def template_seed_global(*, spec: dict) -> tuple[NoteTemplate, bool]:
         "specialty": spec.get("specialty", ""),
         "description": spec.get("description", ""),
         "instructions": spec.get("instructions", "").strip(),
+        "audience": spec.get("audience", NoteTemplate.Audience.CHART),
     }
     template = NoteTemplate.objects.filter(
         scope=NoteTemplate.Scope.GLOBAL, slug=spec["slug"]
@@ -245,6 +247,7 @@ def template_snapshot(template: NoteTemplate) -> dict:
         "specialty": template.specialty,
         "instructions": template.instructions,
         "loinc": TEMPLATE_LOINC.get(template.slug, DEFAULT_LOINC),
+        "audience": template.audience,
         "sections": [
             {"key": s.key, "title": s.title, "instructions": s.instructions}
             for s in template.sections.all()
@@ -734,8 +737,8 @@ def _require_no_open_flags(note: ClinicalNote) -> None:
 
 
 def _supervisor(note: ClinicalNote, supervisor_id):
-    if note.institution_id is None:
-        if supervisor_id not in (None, ""):
+    if not note_needs_cosign(note):
+        if note.institution_id is None and supervisor_id not in (None, ""):
             raise NotFoundError("No such attending at your institution.")
         return None
     if supervisor_id in (None, ""):
@@ -865,12 +868,15 @@ def note_export_denial(*, user, note: ClinicalNote) -> str:
     co-signed.
     """
     cosigned = note.status == ClinicalNote.Status.COSIGNED
+    final = cosigned or (
+        note.status == ClinicalNote.Status.SIGNED and not note_needs_cosign(note)
+    )
     if not (cosigned and note.supervisor_id == user.pk):
         access = check_feature(user, NOTE_EXPORT)
         if not access:
             return access.reason
     return export_denial(
-        author_id=note.author_id, institution_id=note.institution_id, cosigned=cosigned
+        author_id=note.author_id, institution_id=note.institution_id, cosigned=final
     )
 
 

@@ -165,7 +165,7 @@ def note_page(request, pk):
             "supervisors": selectors.supervisors_for_user(user=request.user)
             if is_author
             else [],
-            "needs_supervisor": note.institution_id is not None,
+            "needs_supervisor": teaching.note_needs_cosign(note),
             "auto_generate": is_author
             and note.is_editable
             and request.GET.get("generate") == "1"
@@ -198,13 +198,21 @@ def _teaching_context(request, note, sections, is_author) -> dict:
         )
     writes = teaching_services.plan_keys(note) if is_author else set()
     hidden = teaching_services.plan_first_hidden(note) if writes else set()
+    attestations = (
+        teaching.attestation_options(institution_id=note.institution_id)
+        if reviewing
+        else []
+    )
     return {
         "feedback": feedback,
         "rubric": PDQI9,
         "score_range": range(SCORE_MIN, SCORE_MAX + 1),
-        "attestations": teaching.attestation_options(institution_id=note.institution_id)
-        if reviewing
-        else [],
+        "attestations": attestations,
+        "last_attestation_id": teaching.attestation_last_chosen_id(
+            user=request.user, options=attestations
+        )
+        if attestations
+        else None,
         "authorship": note_authorship(note) if is_supervisor else None,
         "plan_first_hidden": hidden,
         "resident_writes": writes - hidden,

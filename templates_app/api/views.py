@@ -21,7 +21,7 @@ from noumaris.api import Api, ListApi, errors
 from noumaris.net import client_ip
 from templates_app import selectors, services, streaming
 from templates_app.export import FORMATS, note_export_body
-from templates_app.models import ClinicalNote, Tag
+from templates_app.models import ClinicalNote, NoteTemplate, Tag
 from templates_app.presentation import engine_label, note_sections
 from templates_app.supervision import selectors as teaching
 from templates_app.supervision import services as supervision
@@ -53,6 +53,11 @@ class TemplateSerializer(serializers.Serializer):
     specialty = serializers.CharField()
     instructions = serializers.CharField()
     scope = serializers.CharField()
+    audience = serializers.ChoiceField(
+        choices=NoteTemplate.Audience.choices,
+        help_text="`chart`: co-signed by an attending; `patient`: patient "
+        "instructions, co-signed only when the supervision policy asks.",
+    )
     version = serializers.IntegerField()
     is_active = serializers.BooleanField()
     tags = TagSerializer(many=True, source="tags.all")
