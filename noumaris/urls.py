@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from accounts.views import admin_sign_in, admin_view_on_site
+from accounts.views import admin_sign_in, admin_view_on_site, sign_out
 from noumaris import views
 from noumaris.api_docs import SwaggerView
 
@@ -17,6 +17,9 @@ urlpatterns = [
     path("metrics", views.metrics, name="metrics"),
     # With OIDC on, the admin's password form would be a way around the provider.
     path("admin/login/", admin_sign_in, name="admin-sign-in"),
+    # The admin's "Log out" is the product's sign-out (the provider's session too):
+    # a superadmin's and an admin's home is the admin.
+    path("admin/logout/", sign_out, name="admin-sign-out"),
     path(
         "admin/r/<int:content_type_id>/<path:object_id>/",
         admin.site.admin_view(admin_view_on_site),

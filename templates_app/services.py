@@ -53,7 +53,11 @@ from templates_app.selectors import (
 )
 from templates_app.supervision import services as supervision
 from templates_app.supervision.selectors import note_needs_cosign
-from transcription.selectors import segment_list, session_get_for_owner
+from transcription.selectors import (
+    segment_list,
+    session_draft_denial,
+    session_get_for_owner,
+)
 
 NOTE_GENERATION = "note_generation"
 CUSTOM_TEMPLATES = "custom_templates"
@@ -336,6 +340,9 @@ def note_create(*, user, session_id, template_id, ip_address=None) -> ClinicalNo
     """An empty draft from one of the user's encounters and a template they may use."""
     require_feature(user=user, code=NOTE_GENERATION)
     session = session_get_for_owner(user=user, session_id=session_id)
+    denial = session_draft_denial(session=session)
+    if denial:
+        raise ConflictError(denial)
     template = template_get_for_user(user=user, template_id=template_id)
     if not template.is_active:
         raise NotFoundError("No such template.")

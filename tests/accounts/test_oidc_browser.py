@@ -54,8 +54,9 @@ def test_a_superadmin_signs_in_at_the_provider_uses_the_api_and_signs_out(
     assert me.json()["username"] == "ruth"
     assert "superadmin" in me.json()["roles"]
 
-    # Sign-out ends both sessions: ours, then the provider's (RP-initiated logout).
-    page.get_by_role("button", name="Sign out").click()
+    # Sign-out ends both sessions: ours, then the provider's (RP-initiated logout),
+    # from the admin as from any page.
+    page.get_by_role("button", name="Log out").click()
     page.wait_for_url(base + "/signed-out")
     assert page.get_by_role("heading", name="You are signed out").is_visible()
     assert page.request.get(base + "/api/v1/me").status == 401
