@@ -115,6 +115,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "noumaris.context_processors.site",
             ],
+            # `when` and `day`: one format per kind of time, on every page.
+            "builtins": ["noumaris.when"],
         },
     },
 ]
@@ -449,6 +451,8 @@ EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 5, minimum=1)
 
 # --- Internationalisation --------------------------------------------------------
 LANGUAGE_CODE = "en-us"
+# One format per kind of time everywhere, the admin included (noumaris.when).
+FORMAT_MODULE_PATH = ["noumaris.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -12,6 +12,7 @@ import re
 
 from fhir.resources.R4B.documentreference import DocumentReference
 
+from noumaris.when import when, zone_named
 from templates_app.generation.citations import CITATION
 from templates_app.models import ClinicalNote
 
@@ -35,17 +36,22 @@ def section_texts(note: ClinicalNote, *, citations: bool) -> list[tuple[str, str
     return out
 
 
+def note_zone(note: ClinicalNote):
+    """The zone a note's times are read in: its institution's (UTC, named, for a
+    physician's, whose browser zone an export cannot know)."""
+    return zone_named(note.institution.timezone if note.institution_id else None)
+
+
 def _status_line(note: ClinicalNote) -> str:
     author = note.author.get_full_name() or note.author.username
     if note.status == ClinicalNote.Status.DRAFT:
         return f"DRAFT - not signed. Author: {author}."
-    line = f"Signed by {author} on {note.signed_at:%Y-%m-%d %H:%M %Z}."
+    zone = note_zone(note)
+    line = f"Signed by {author} on {when(note.signed_at, zone)}."
     if note.supervisor_id:
         attending = note.supervisor.get_full_name() or note.supervisor.username
         if note.status == ClinicalNote.Status.COSIGNED:
-            line += (
-                f" Co-signed by {attending} on {note.cosigned_at:%Y-%m-%d %H:%M %Z}."
-            )
+            line += f" Co-signed by {attending} on {when(note.cosigned_at, zone)}."
         else:
             line += f" Awaiting co-signature by {attending}."
     return line
@@ -59,7 +65,7 @@ def attestation_lines(note: ClinicalNote) -> list[str]:
     lines = [note.attestation]
     if note.attestation_addendum:
         lines += ["", f"Addendum: {note.attestation_addendum}"]
-    return [*lines, "", f"{attending}, {note.cosigned_at:%Y-%m-%d %H:%M %Z}"]
+    return [*lines, "", f"{attending}, {when(note.cosigned_at, note_zone(note))}"]
 
 
 def note_as_text(note: ClinicalNote, *, citations: bool = False) -> str:

@@ -10,13 +10,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from institutions.services.permissions import check_feature, require_feature
 from noumaris.net import client_ip
 from noumaris.pages import page
 from templates_app import selectors, services
-from templates_app.export import attestation_lines, section_texts
+from templates_app.export import attestation_lines, note_zone, section_texts
 from templates_app.forms import TemplateForm
 from templates_app.models import ClinicalNote
 from templates_app.presentation import engine_label, note_sections
@@ -292,16 +293,18 @@ def note_print(request, pk):
         user=request.user, note_id=pk, fmt="print", ip_address=client_ip(request)
     )
     # Paper has no transcript to look up: the print leaves the [S12] codes out,
-    # like the text and Markdown exports.
-    return render(
-        request,
-        "templates_app/note_print.html",
-        {
-            "note": note,
-            "sections": section_texts(note, citations=False),
-            "attestation": attestation_lines(note),
-        },
-    )
+    # like the text and Markdown exports; its times read in the note's zone, as
+    # the attestation line's do.
+    with timezone.override(note_zone(note)):
+        return render(
+            request,
+            "templates_app/note_print.html",
+            {
+                "note": note,
+                "sections": section_texts(note, citations=False),
+                "attestation": attestation_lines(note),
+            },
+        )
 
 
 @require_GET

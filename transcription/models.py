@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from noumaris.fields import EncryptedTextField
 from noumaris.models import TimestampedModel
+from noumaris.when import when
 
 
 class SpeakerRole(models.TextChoices):
@@ -78,8 +79,8 @@ class TranscriptionSession(TimestampedModel):
         ]
 
     def __str__(self):
-        when = f"{self.started_at:%Y-%m-%d %H:%M}"
-        return f"Encounter {self.pk} ({self.label or 'unlabelled'}, {when})"
+        started = when(self.started_at)
+        return f"Encounter {self.pk} ({self.label or 'unlabelled'}, {started})"
 
     def get_absolute_url(self):
         return f"/encounters/{self.pk}"

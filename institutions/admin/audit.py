@@ -2,13 +2,13 @@
 the action as a phrase, the target by name, the time in the viewer's zone."""
 
 from django.contrib import admin
-from django.utils import timezone
 
 from accounts.models import AuditLog
 from accounts.selectors import audit_action_label, audit_target_label
 from institutions.admin.base import ScopedModelAdmin
 from institutions.selectors import audit_log_for_user
 from institutions.services.authority import is_superadmin
+from noumaris import when as times
 
 
 class ActionFilter(admin.SimpleListFilter):
@@ -45,8 +45,7 @@ class AuditLogAdmin(ScopedModelAdmin):
 
     @admin.display(description="When", ordering="created_at")
     def when(self, entry):
-        local = timezone.localtime(entry.created_at)
-        return f"{local:%Y-%m-%d %H:%M:%S} {local.tzname()}"
+        return times.when(entry.created_at)
 
     @admin.display(description="What", ordering="action")
     def what(self, entry):
