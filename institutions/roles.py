@@ -47,7 +47,7 @@ def home_path(roles: dict) -> str:
     if roles.get("records"):
         return "/"
     if roles.get("admin"):
-        return "/admin/"
+        return "/program/"
     if roles.get("faculty"):
         return "/supervision/"
     if roles.get("superadmin"):

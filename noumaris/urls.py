@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from accounts.views import admin_sign_in, admin_view_on_site, sign_out
 from noumaris import views
 from noumaris.api_docs import SwaggerView
+from usage import views as usage_views
 
 admin.site.site_header = "Noumaris administration"
 admin.site.site_title = "Noumaris admin"
@@ -12,6 +13,8 @@ admin.site.index_title = "Programs, people and audit"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("program/", usage_views.program, name="program"),
+    path("program/director/", usage_views.director, name="program-director"),
     path("health", views.health, name="health"),
     path("health/ready", views.health_ready, name="health-ready"),
     path("metrics", views.metrics, name="metrics"),

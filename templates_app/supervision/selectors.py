@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from institutions.models import FacultyProfile, SupervisionPolicy
-from institutions.services.supervision import cosign_required
+from institutions.services.supervision import cosign_deadline, cosign_required
 from templates_app.models import (
     AttestationStatement,
     ClinicalNote,
@@ -110,6 +110,22 @@ def overdue_by_attending(*, now: dt.datetime) -> dict:
         if queued.overdue:
             out[queued.note.supervisor].append(queued)
     return dict(out)
+
+
+def cosign_backlog(*, institution_id, now: dt.datetime | None = None) -> dict:
+    """The institution's signed notes waiting for an attending, and how many of them
+    are overdue (for its admins' program page; counts only, no note is read)."""
+    now = now or timezone.now()
+    waiting = ClinicalNote.objects.filter(
+        institution_id=institution_id,
+        status=ClinicalNote.Status.SIGNED,
+        supervisor__isnull=False,
+    )
+    deadline = cosign_deadline(institution_id=institution_id)
+    return {
+        "waiting": waiting.count(),
+        "overdue": waiting.filter(signed_at__lt=now - deadline).count(),
+    }
 
 
 def note_needs_cosign(note: ClinicalNote) -> bool:
