@@ -8,8 +8,8 @@ Riverside's resident co-signs a note too, and must count nowhere.
 
 import csv
 import datetime as dt
-import re
 import io
+import re
 
 import pytest
 from django.test import Client
