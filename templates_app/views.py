@@ -125,7 +125,7 @@ def _segments_context(request, note):
             "seq": s.seq,
             "speaker": s.speaker,
             "speaker_name": speaker_name(s.speaker, note.session.speaker_roles),
-            "start_ms": s.start_ms,
+            "start_ms": s.start_ms if s.is_timed else None,
             "text": s.text,
         }
         for s in segments
@@ -166,6 +166,13 @@ def note_page(request, pk):
             "supervisors": selectors.supervisors_for_user(user=request.user)
             if is_author
             else [],
+            # The attending named before (this note's, else the last one named).
+            "supervisor_choice": note.supervisor_id
+            or (
+                selectors.habits_for_user(user=request.user)["supervisor_id"]
+                if is_author and note.is_editable
+                else None
+            ),
             "needs_supervisor": teaching.note_needs_cosign(note),
             "auto_generate": is_author
             and note.is_editable

@@ -115,6 +115,12 @@ class TranscriptSegment(models.Model):
     def __str__(self):
         return f"S{self.seq} of encounter {self.session_id}"
 
+    @property
+    def is_timed(self) -> bool:
+        """Whether the segment knows where it is in the audio (an imported text
+        transcript's lines do not: they show no time, never a false "0:00")."""
+        return self.end_ms > 0
+
 
 class TranscriptSegmentRevision(models.Model):
     """A version of a segment's text: number 0 is what the engine heard (kept when

@@ -51,6 +51,9 @@ def encounter_notes(context, session, draft_denial=""):
         "templates": list(selectors.template_list_for_user(user=user))
         if access
         else [],
+        "last_template_id": selectors.habits_for_user(user=user)["template_id"]
+        if access
+        else None,
         "csrf_token": context.get("csrf_token"),
     }
 
