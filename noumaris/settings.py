@@ -60,7 +60,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_prometheus",
     "rest_framework",
-    "knox",  # personal API tokens, stored as digests (institutions.services.api_tokens)
+    # Personal API tokens (django-rest-knox), stored as digests.
+    "institutions.apps.ApiTokensConfig",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",

@@ -49,6 +49,10 @@ class InstitutionUsageModelAdmin(InstitutionModelAdmin):
                 [(m.month.strftime("%b"), m.notes) for m in usage.months],
             ),
             "backlog": cosign_backlog(institution_id=institution.pk),
+            # An admin's home (/program/): their program, then its settings below.
+            "title": "Your program"
+            if not is_superadmin(request.user)
+            else f"Change {institution._meta.verbose_name}",
             "links": _links(institution, is_superadmin(request.user)),
             **(extra_context or {}),
         }

@@ -45,6 +45,9 @@ def test_a_residents_habits_and_the_phone_layout(
     with live_server() as base, chromium() as browser:
         page = browser.new_context(viewport=PHONE, is_mobile=True).new_page()
         sign_in(page, base, "resident", password)
+        # the encounters list fits the phone: nothing runs off its right edge
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        screenshot(page, "phone-resident-home")
         page.goto(f"{base}/encounters/{first.pk}")
         expect(page.locator(".segment").first).to_be_visible()
         expect(page.locator(".segment-time")).to_have_count(0)  # no false "0:00"

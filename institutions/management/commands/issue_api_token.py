@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from institutions.services.api_tokens import DEFAULT_DAYS, api_token_issue
 from noumaris.errors import NotFoundError
+from noumaris.when import when
 
 
 class Command(BaseCommand):
@@ -28,6 +29,6 @@ class Command(BaseCommand):
             raise CommandError(f"{by} cannot issue a token to {username}.") from error
         self.stdout.write(token)
         self.stderr.write(
-            f"Token for {username}, expires {instance.expiry:%Y-%m-%d %H:%M %Z}. "
+            f"Token for {username}, expires {when(instance.expiry)}. "
             "Send it as: Authorization: Token <token>"
         )
