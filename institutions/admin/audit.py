@@ -4,7 +4,8 @@ the action as a phrase, the target by name, the time in the viewer's zone."""
 from django.contrib import admin
 
 from accounts.models import AuditLog
-from accounts.selectors import audit_action_label, audit_target_label
+from accounts.selectors import audit_target_label
+from institutions.admin.audit_words import action_words, details_words
 from institutions.admin.base import ScopedModelAdmin
 from institutions.selectors import audit_log_for_user
 from institutions.services.authority import is_superadmin
@@ -24,7 +25,7 @@ class ActionFilter(admin.SimpleListFilter):
             .values_list("action", flat=True)
             .distinct()
         )
-        return [(action, audit_action_label(action)) for action in actions]
+        return [(action, action_words(action)) for action in actions]
 
     def queryset(self, request, queryset):
         return queryset.filter(action=self.value()) if self.value() else queryset
@@ -36,12 +37,22 @@ class AuditLogAdmin(ScopedModelAdmin):
     rows of their own institution (another institution's row by id is a 404)."""
 
     scope = audit_log_for_user
-    list_display = ("when", "what", "who", "target", "ip_address", "institution")
+    list_display = ("when", "what", "who", "target", "in_words", "institution")
     list_filter = (ActionFilter,)
     search_fields = ("action", "actor_username", "target_id")
     date_hierarchy = "created_at"
     ordering = ("-id",)
-    readonly_fields = [f.name for f in AuditLog._meta.fields]
+    fields = readonly_fields = [
+        "when",
+        "what",
+        "who",
+        "target",
+        "in_words",
+        "institution",
+        "ip_address",
+        "prev_hash",
+        "hash",
+    ]
 
     @admin.display(description="When", ordering="created_at")
     def when(self, entry):
@@ -49,7 +60,11 @@ class AuditLogAdmin(ScopedModelAdmin):
 
     @admin.display(description="What", ordering="action")
     def what(self, entry):
-        return audit_action_label(entry.action)
+        return action_words(entry.action)
+
+    @admin.display(description="Details")
+    def in_words(self, entry):
+        return details_words(entry.details)
 
     @admin.display(description="Who", ordering="actor_username")
     def who(self, entry):
