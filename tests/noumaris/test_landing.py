@@ -25,6 +25,7 @@ def test_a_superadmin_lands_on_the_platform_admin_and_records_nothing(superadmin
     assert client.get("/").url == "/admin/"
     page = client.get("/encounters/new").content.decode()
     assert "Superadmins run the platform" in page
+    assert "Ask your program administrator" not in page  # nobody to ask
     nav = _nav(page)
     assert ">Record<" not in nav and ">Supervision<" not in nav
     assert ">Admin<" in nav
