@@ -4,8 +4,8 @@ the action as a phrase, the target by name, the time in the viewer's zone."""
 from django.contrib import admin
 
 from accounts.models import AuditLog
-from accounts.selectors import audit_target_label
-from institutions.admin.audit_words import action_words, details_words
+from accounts.selectors import audit_action_label, audit_target_label
+from institutions.admin.audit_words import details_words
 from institutions.admin.base import ScopedModelAdmin
 from institutions.selectors import audit_log_for_user
 from institutions.services.authority import is_superadmin
@@ -25,7 +25,7 @@ class ActionFilter(admin.SimpleListFilter):
             .values_list("action", flat=True)
             .distinct()
         )
-        return [(action, action_words(action)) for action in actions]
+        return [(action, audit_action_label(action)) for action in actions]
 
     def queryset(self, request, queryset):
         return queryset.filter(action=self.value()) if self.value() else queryset
@@ -60,7 +60,7 @@ class AuditLogAdmin(ScopedModelAdmin):
 
     @admin.display(description="What", ordering="action")
     def what(self, entry):
-        return action_words(entry.action)
+        return audit_action_label(entry.action)
 
     @admin.display(description="Details")
     def in_words(self, entry):

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from knox.models import AuthToken
 
+from accounts.models import AuditLog
 from accounts.services import audit_record
 from institutions.selectors import user_institution
 from institutions.services.authority import admin_membership, is_superadmin
@@ -45,7 +46,7 @@ def api_token_issue(
     )
     audit_record(
         actor=actor,
-        action="API_TOKEN_ISSUED",
+        action=AuditLog.Action.API_TOKEN_ISSUED,
         target=user,
         target_type="accounts.User",
         institution=user_institution(user=user),
@@ -65,7 +66,7 @@ def api_token_revoke(*, actor, token: AuthToken, ip_address=None) -> None:
     _require_may_manage(actor=actor, user=token.user)
     audit_record(
         actor=actor,
-        action="API_TOKEN_REVOKED",
+        action=AuditLog.Action.API_TOKEN_REVOKED,
         target=token.user,
         target_type="accounts.User",
         institution=user_institution(user=token.user),

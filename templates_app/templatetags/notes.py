@@ -7,6 +7,7 @@ drafts awaiting the user's signature and notes awaiting their co-signature.
 
 from django import template
 
+from institutions.models import Feature
 from institutions.services.permissions import check_feature
 from templates_app import selectors
 
@@ -40,7 +41,7 @@ def encounter_notes(context, session, draft_denial=""):
     """The encounter's notes, and the "Generate note" form only when the person may
     draft and the encounter's state allows it (`session_draft_denial`), else why."""
     user = context["request"].user
-    access = check_feature(user, "note_generation")
+    access = check_feature(user, Feature.Code.NOTE_GENERATION)
     return {
         "session": session,
         "notes": list(selectors.notes_for_session(user=user, session_id=session.pk)),

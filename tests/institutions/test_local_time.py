@@ -7,6 +7,8 @@ import pytest
 from django.utils import timezone
 
 from institutions.models import Institution
+from templates_app.library import template_seed_global
+from templates_app.notes.services import note_create
 from transcription.models import TranscriptionSession
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +17,7 @@ AT = dt.datetime(2026, 1, 15, 15, 0, tzinfo=dt.UTC)  # 10:00 in New York (EST)
 
 
 def _encounter(owner, institution=None):
-    from transcription.services import session_start
+    from transcription.services.sessions import session_start
 
     session = session_start(user=owner, engine="offline", consent=True, label="Bed 9")
     TranscriptionSession.objects.filter(pk=session.pk).update(started_at=AT)
@@ -67,7 +69,6 @@ def test_every_time_a_person_reads_has_one_format_in_the_institutions_zone(
 
     from institutions.emails import invitation_email
     from institutions.services.invitations import resident_invite
-    from templates_app import services
     from templates_app.models import ClinicalNote
     from templates_app.seed_data import SOAP
     from tests.templates_app.supervision_helpers import api_for, cosigned
@@ -77,10 +78,10 @@ def test_every_time_a_person_reads_has_one_format_in_the_institutions_zone(
 
     session = record_encounter(resident)
     TranscriptionSession.objects.filter(pk=session.pk).update(started_at=AT)
-    note = services.note_create(
+    note = note_create(
         user=resident,
         session_id=session.pk,
-        template_id=services.template_seed_global(spec=SOAP)[0].pk,
+        template_id=template_seed_global(spec=SOAP)[0].pk,
     )
     cosigned(note, resident, attending)
     ClinicalNote.objects.filter(pk=note.pk).update(signed_at=AT, cosigned_at=AT)

@@ -6,6 +6,8 @@ import pytest
 from django.test import Client
 
 from institutions.roles import user_roles
+from templates_app.library import template_seed_global
+from templates_app.notes.services import note_create
 
 pytestmark = pytest.mark.django_db
 
@@ -80,15 +82,14 @@ def test_the_program_page_shows_the_backlog_and_links_the_directors_view(
 
     from django.utils import timezone
 
-    from templates_app import services
     from templates_app.models import ClinicalNote
     from templates_app.seed_data import SOAP
     from tests.templates_app.conftest import record_encounter
     from tests.templates_app.supervision_helpers import signed
 
-    soap = services.template_seed_global(spec=SOAP)[0]
+    soap = template_seed_global(spec=SOAP)[0]
     for _ in range(2):
-        note = services.note_create(
+        note = note_create(
             user=resident, session_id=record_encounter(resident).pk, template_id=soap.pk
         )
         signed(note, resident, attending)

@@ -6,8 +6,9 @@ attending's queue keep their titles and actions."""
 import pytest
 from playwright.sync_api import expect
 
-from templates_app import services
 from templates_app.demo import teaching_demo_seed
+from templates_app.library import template_seed_global
+from templates_app.notes.services import note_create
 from templates_app.seed_data import PATIENT, SOAP
 from tests.browser import chromium, live_server, screenshot
 from tests.templates_app.test_browser_notes import sign_in
@@ -29,8 +30,8 @@ def _inside(page, locator) -> bool:
 def test_a_residents_habits_and_the_phone_layout(
     transactional_db, resident, attending, password
 ):
-    soap = services.template_seed_global(spec=SOAP)[0]
-    patient = services.template_seed_global(spec=PATIENT)[0]
+    soap = template_seed_global(spec=SOAP)[0]
+    patient = template_seed_global(spec=PATIENT)[0]
     teaching_demo_seed(resident=resident, attending=attending)  # the queue's notes
     first = transcript_import(
         user=resident,
@@ -38,7 +39,7 @@ def test_a_residents_habits_and_the_phone_layout(
         consent=True,
         label="Clinic 2, long label for a bed on the far ward",
     )
-    services.note_create(user=resident, session_id=first.pk, template_id=patient.pk)
+    note_create(user=resident, session_id=first.pk, template_id=patient.pk)
     second = transcript_import(
         user=resident, text=IMPORTED, consent=True, label="Bed 7"
     )

@@ -59,8 +59,8 @@ def test_while_an_upload_is_transcribing_the_page_offers_only_what_it_can(
 ):
     """No "Resume recording" (there is no recording to go on with) and no "Generate
     note" (there is no transcript yet): the progress, until the transcript is ready."""
+    from templates_app.library import template_seed_global
     from templates_app.seed_data import SOAP
-    from templates_app.services import template_seed_global
     from tests.transcription.factories import SegmentFactory, session_with_segments
 
     template_seed_global(spec=SOAP)

@@ -14,7 +14,7 @@ def patient_templates(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('templates_app', '0004_merge_jobs_supervision'),
+        ('templates_app', '0005_statement_flag_placement_diagnosis'),
     ]
 
     operations = [
