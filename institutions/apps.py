@@ -4,6 +4,7 @@ from django.apps import AppConfig
 
 
 class InstitutionsConfig(AppConfig):
+    default = True  # this module also holds knox's config (ApiTokensConfig)
     name = "institutions"
     verbose_name = "Institutions and people"
 
@@ -25,6 +26,7 @@ class InstitutionsConfig(AppConfig):
 class ApiTokensConfig(AppConfig):
     """django-rest-knox's app under the name people read in the admin."""
 
+    default = False
     name = "knox"
     verbose_name = "API tokens"
     default_auto_field = "django.db.models.AutoField"
