@@ -12,7 +12,7 @@ from templates_app.notes.services import note_create
 from templates_app.seed_data import PATIENT, SOAP
 from tests.browser import chromium, live_server, screenshot
 from tests.templates_app.test_browser_notes import sign_in
-from transcription.services import transcript_import
+from transcription.services.imports import transcript_import
 
 pytestmark = pytest.mark.browser
 
