@@ -52,6 +52,7 @@ from templates_app.selectors import (
     template_get_for_user,
 )
 from templates_app.supervision import services as supervision
+from transcription.heard import heard_texts
 from transcription.selectors import segment_list, session_get_for_owner
 
 NOTE_GENERATION = "note_generation"
@@ -451,7 +452,7 @@ def _flags_reconcile(note: ClinicalNote, *, keys, user, revision: int) -> list[i
     """Verify these sections again: a new problem opens a flag, a flag whose problem
     is gone is resolved by this revision, a confirmed one stays confirmed. Returns
     the ids of the flags resolved."""
-    segments = dict(segment_list(session=note.session).values_list("seq", "text"))
+    segments = heard_texts(segment_list(session=note.session))
     content = note.sections
     found: dict[tuple, Flag] = {}
     for flag in verify_sections({k: content.get(k, "") for k in keys}, segments):

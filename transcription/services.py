@@ -31,6 +31,7 @@ from institutions.selectors import user_institution
 from institutions.services.permissions import check_feature, require_feature
 from noumaris.errors import ConflictError, ForbiddenError, NotFoundError
 from transcription.engines import Result
+from transcription.engines.words import dumps as words_dumps
 from transcription.models import (
     SpeakerRole,
     TranscriptionSession,
@@ -244,6 +245,8 @@ def _segment(*, session_id: int, result: Result, seq: int) -> TranscriptSegment:
         end_ms=max(0, result.end_ms),
         text=result.text,
         confidence=result.confidence,
+        heard_text=result.heard,
+        words=words_dumps(result.words),
     )
 
 

@@ -410,10 +410,12 @@ def verify_statement(statement: Statement, segments: Mapping[int, str]) -> list[
             return flags
     else:
         flags = []
-    return flags + [
-        flag(kind, message, cited)
-        for kind, message in _checks(statement.text, cited, cited_texts)
-    ]
+    from templates_app.generation.doubt import doubt_flags
+
+    checks = _checks(statement.text, cited, cited_texts) + doubt_flags(
+        statement.text, {s: segments[s] for s in statement.seqs if s in segments}
+    )
+    return flags + [flag(kind, message, cited) for kind, message in checks]
 
 
 def _checks(text: str, cited: str, cited_texts: list[str]) -> list[tuple[str, str]]:

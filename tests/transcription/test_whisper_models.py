@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from django.conf import settings as django_settings
 
 from transcription.engines import whisper
@@ -55,7 +54,9 @@ def test_two_processes_join_the_base_model_once_into_the_cache(tmp_path):
         "vocabulary.json",
     ]
     assert sha256(folder / "model.bin") == BASE_SHA256
-    assert [p.name for p in cache.iterdir() if p.name.startswith(".whisper-base-")] == []
+    assert [
+        p.name for p in cache.iterdir() if p.name.startswith(".whisper-base-")
+    ] == []
 
 
 def test_a_join_that_does_not_match_the_checksum_leaves_nothing(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 
+from transcription.engines import clinical
 from transcription.engines.base import Engine, EngineError, Result
 from transcription.engines.decoding import (
     decode_recording,
@@ -78,11 +79,12 @@ def decoders() -> _Decoders:
     return _Decoders(settings.WHISPER_WORKERS)
 
 
-def transcribe(audio: np.ndarray, beam_size: int, *, final: bool = True) -> str:
-    """Decode one utterance (blocking; runs in a decoder thread); an interim
-    (`final=False`) gets one quick pass, without fallback or word times."""
-    return kept_text(
-        decode_utterance(whisper_model(), audio, beam_size=beam_size, quick=not final)
+def transcribe(audio: np.ndarray, beam_size: int, *, final: bool = True) -> tuple:
+    """Whisper's kept segments of one utterance (blocking; runs in a decoder
+    thread); an interim (`final=False`) gets one quick pass, without fallback or
+    word times."""
+    return decode_utterance(
+        whisper_model(), audio, beam_size=beam_size, quick=not final
     )
 
 
@@ -242,6 +244,7 @@ class OfflineEngine(Engine):
         self.released = False
         try:
             await asyncio.to_thread(whisper_model)
+            await asyncio.to_thread(clinical.warm)
             self.endpointer = await asyncio.to_thread(Endpointer)
         except Exception as exc:
             self._release()
@@ -311,9 +314,12 @@ class OfflineEngine(Engine):
             self.endpointer.feed, pcm, flush=marker in (PAUSE, FINISH)
         )
         for utterance in ended:
-            text = await decoders().decode(utterance.audio, beam_size=self.beam_size)
-            if text:
-                await self.on_result(self._result(utterance, text, is_final=True))
+            segments = await decoders().decode(
+                utterance.audio, beam_size=self.beam_size
+            )
+            result = await asyncio.to_thread(self._final, utterance, segments)
+            if result is not None:
+                await self.on_result(result)
         if marker is FINISH:
             return False
         self._interim()
@@ -338,14 +344,24 @@ class OfflineEngine(Engine):
         """Interim text of the open utterance, sent only while it is still open (so
         never after its final)."""
         try:
-            text = await decoders().decode(
+            segments = await decoders().decode(
                 utterance.audio, beam_size=1, only_if_idle=True
             )
         except Exception:
             logger.exception("An interim decode failed")
             return
+        text = kept_text(segments or ())
         if text and self.endpointer.start == utterance.start:
             await self.on_result(self._result(utterance, text, is_final=False))
+
+    def _final(self, utterance: Utterance, segments) -> Result | None:
+        start = self.offset_ms + utterance.start * 1000 // SAMPLE_RATE
+        return clinical.final_result(
+            segments,
+            start_ms=start,
+            end_ms=self.offset_ms + utterance.end * 1000 // SAMPLE_RATE,
+            offset_s=start / 1000,
+        )
 
     def _result(self, utterance: Utterance, text: str, *, is_final: bool) -> Result:
         return Result(
@@ -364,15 +380,16 @@ def transcribe_recording(
     heard = decode_recording(
         whisper_model(), samples, beam_size=beam_size, on_progress=on_progress
     )
-    return [
-        Result(
-            text=piece.text,
-            is_final=True,
+    results = [
+        clinical.final_result(
+            piece.segments,
             start_ms=int(piece.start * 1000),
             end_ms=int(piece.end * 1000),
+            offset_s=piece.offset,
         )
         for piece in heard
     ]
+    return [r for r in results if r is not None]
 
 
 def real_time_factor(pcm: bytes) -> float:
