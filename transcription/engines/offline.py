@@ -28,6 +28,7 @@ from transcription.engines.decoding import (
     decode_utterance,
     kept_text,
 )
+from transcription.engines.prompting import whisper_prompt
 from transcription.engines.whisper import whisper_model
 
 __all__ = ["OfflineEngine", "kept_text", "transcribe_recording", "whisper_model"]
@@ -57,7 +58,9 @@ class _Decoders:
         self.lock = threading.Lock()
         self.busy = 0
 
-    async def decode(self, audio: np.ndarray, *, beam_size: int, only_if_idle=False):
+    async def decode(
+        self, audio: np.ndarray, *, beam_size: int, prompt=None, only_if_idle=False
+    ):
         """Whisper's text for `audio`; None when `only_if_idle` and none is idle."""
         with self.lock:
             if only_if_idle and self.busy >= self.workers:
@@ -67,7 +70,13 @@ class _Decoders:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(
                 self.executor,
-                functools.partial(transcribe, audio, beam_size, final=not only_if_idle),
+                functools.partial(
+                    transcribe,
+                    audio,
+                    beam_size,
+                    final=not only_if_idle,
+                    prompt=prompt,
+                ),
             )
         finally:
             with self.lock:
@@ -79,12 +88,14 @@ def decoders() -> _Decoders:
     return _Decoders(settings.WHISPER_WORKERS)
 
 
-def transcribe(audio: np.ndarray, beam_size: int, *, final: bool = True) -> tuple:
+def transcribe(
+    audio: np.ndarray, beam_size: int, *, final: bool = True, prompt=None
+) -> tuple:
     """Whisper's kept segments of one utterance (blocking; runs in a decoder
     thread); an interim (`final=False`) gets one quick pass, without fallback or
     word times."""
     return decode_utterance(
-        whisper_model(), audio, beam_size=beam_size, quick=not final
+        whisper_model(), audio, beam_size=beam_size, prompt=prompt, quick=not final
     )
 
 
@@ -253,6 +264,7 @@ class OfflineEngine(Engine):
         self.on_result, self.on_failure = on_result, on_failure
         self.offset_ms = offset_ms
         self.beam_size = settings.WHISPER_BEAM_SIZE
+        self.prompt = whisper_prompt(keyterms)
         self.queue: asyncio.Queue = asyncio.Queue()
         self.last_interim = 0.0  # monotonic time of the last interim decode
         self.interim_upto = 0  # stream samples the last interim covered
@@ -315,7 +327,7 @@ class OfflineEngine(Engine):
         )
         for utterance in ended:
             segments = await decoders().decode(
-                utterance.audio, beam_size=self.beam_size
+                utterance.audio, beam_size=self.beam_size, prompt=self.prompt
             )
             result = await asyncio.to_thread(self._final, utterance, segments)
             if result is not None:
@@ -345,7 +357,7 @@ class OfflineEngine(Engine):
         never after its final)."""
         try:
             segments = await decoders().decode(
-                utterance.audio, beam_size=1, only_if_idle=True
+                utterance.audio, beam_size=1, prompt=self.prompt, only_if_idle=True
             )
         except Exception:
             logger.exception("An interim decode failed")
@@ -373,12 +385,17 @@ class OfflineEngine(Engine):
 
 
 def transcribe_recording(
-    samples: np.ndarray, *, beam_size: int, on_progress=None
+    samples: np.ndarray, *, beam_size: int, on_progress=None, keyterms=None
 ) -> list[Result]:
     """Transcribe a whole recording (16 kHz mono float samples), blocking;
-    `on_progress(seconds)` is called with how far it has got."""
+    `on_progress(seconds)` is called with how far it has got; `keyterms` is the
+    vocabulary to favour (the default list when None)."""
     heard = decode_recording(
-        whisper_model(), samples, beam_size=beam_size, on_progress=on_progress
+        whisper_model(),
+        samples,
+        beam_size=beam_size,
+        prompt=whisper_prompt(keyterms),
+        on_progress=on_progress,
     )
     results = [
         clinical.final_result(
