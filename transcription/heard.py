@@ -61,7 +61,7 @@ def _word(word: Word) -> SafeString:
             '<span class="word-corrected">{}</span> '
             '<span class="word-heard">(heard \u2018{}\u2019)</span>',
             word.text,
-            word.heard,
+            (word.heard or "").rstrip(".,?!;:"),
         )
     if doubtful(word):
         return format_html(

@@ -39,6 +39,12 @@ def drug_corrections(segment) -> list:
 
 
 @register.filter
+def heard_words(text: str) -> str:
+    """What was heard, without the punctuation Whisper put after it."""
+    return (text or "").rstrip(".,?!;:")
+
+
+@register.filter
 def speaker_label(speaker, roles=None) -> str:
     """`{{ segment.speaker|speaker_label:session.speaker_roles }}`: one naming on
     every page (transcription.speakers)."""
