@@ -3,12 +3,11 @@ and vitals as numbers, corrected drug names with what was heard, and doubtful wo
 underlined (issue 23)."""
 
 import re
-import subprocess
 
 import pytest
 
 from tests.browser import chromium, live_server, screenshot
-from tests.services import require_executable
+from tests.transcription.conftest import espeak_wav
 from tests.transcription.test_browser_record import sign_in
 
 pytestmark = pytest.mark.browser
@@ -23,17 +22,8 @@ SAID = (
 
 @pytest.fixture(scope="session")
 def clinic_wav(tmp_path_factory):
-    espeak = require_executable("espeak-ng", "the speech test audio")
-    sox = require_executable("sox", "resampling the speech test audio")
-    folder = tmp_path_factory.mktemp("clinic")
-    raw, out = folder / "raw.wav", folder / "clinic.wav"
-    subprocess.run([espeak, "-s", "150", "-w", str(raw), SAID], check=True)
-    subprocess.run(
-        [sox, str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)]
-        + ["pad", "0.5", "30"],  # silence after: the fake microphone loops
-        check=True,
-    )
-    return out
+    # Silence after: the fake microphone loops the file.
+    return espeak_wav(tmp_path_factory.mktemp("clinic"), SAID, pad=(0.5, 30))
 
 
 def test_a_live_recording_shows_numbers_corrections_and_doubts(

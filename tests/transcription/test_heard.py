@@ -3,12 +3,10 @@ names corrected only in a medication context, spoken doses and vitals written as
 numbers, each word's probability kept, doubtful words underlined, corrections
 undoable, and the verifier told when a note's number or drug rests on a doubt."""
 
-import subprocess
-
 import pytest
 
 from templates_app.generation.verify import verify_sections
-from tests.services import require_executable
+from tests.transcription.conftest import espeak_wav
 from tests.transcription.factories import SegmentFactory, SessionFactory
 from transcription.engines.lexicon import correct
 from transcription.engines.spoken_numbers import rewrite
@@ -80,21 +78,11 @@ def test_doses_vitals_and_durations_are_written_as_numbers(heard, shown):
 
 @pytest.fixture(scope="session")
 def medication_wav(tmp_path_factory):
-    espeak = require_executable("espeak-ng", "the speech test audio")
-    sox = require_executable("sox", "resampling the speech test audio")
-    folder = tmp_path_factory.mktemp("medication")
-    raw, out = folder / "raw.wav", folder / "medication.wav"
     text = (
         "Take metformin five hundred milligrams twice a day. [[_::_::_::]] "
         "Her blood pressure is one fifty over ninety."
     )
-    subprocess.run([espeak, "-s", "150", "-w", str(raw), text], check=True)
-    subprocess.run(
-        [sox, str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)]
-        + ["pad", "0.5", "1.0"],
-        check=True,
-    )
-    return out
+    return espeak_wav(tmp_path_factory.mktemp("medication"), text, pad=(0.5, 1.0))
 
 
 def test_an_upload_keeps_each_words_probability_and_what_was_heard(
