@@ -84,6 +84,12 @@ def parse_args():
     parser.add_argument("--models", default="", help="e.g. tiny.en,base")
     parser.add_argument("--skip-whole-file", action="store_true")
     parser.add_argument(
+        "--false-corrections",
+        type=int,
+        default=0,
+        help="only: the drug lexicon's corrections on N train dialogues' own text",
+    )
+    parser.add_argument(
         "--smoke",
         action="store_true",
         help="a few seconds on generated speech (no ../shared): the script runs",
@@ -422,6 +428,31 @@ def bench_whole_file(items: list[dict], seconds: float) -> dict:
     }
 
 
+def bench_false_corrections(count: int, probability: float) -> dict:
+    """The lexicon's corrections on the reference text itself (as if every word were
+    heard right, each at `probability`): every correction there is a false one."""
+    from transcription.engines.lexicon import correct
+    from transcription.engines.words import DRUG, Word
+
+    words_said, corrections = 0, []
+    for _, lines in train_dialogues(count):
+        for _, text in lines:
+            words = [Word(w, 0, 0, probability) for w in spoken(text).split()]
+            words_said += len(words)
+            corrections += [
+                f"{w.heard} -> {w.text}" for w in correct(words) if w.kind == DRUG
+            ]
+    minutes = words_said / 150  # espeak-ng's rate here (165 wpm) less the pauses
+    return {
+        "dialogues": count,
+        "words": words_said,
+        "word_probability": probability,
+        "false_corrections": len(corrections),
+        "per_10_min": round(len(corrections) / (minutes / 10), 2),
+        "examples": corrections[:10],
+    }
+
+
 SMOKE_LINES = [
     ("doctor", "how are you feeling today ?"),
     ("patient", "better , thank you ."),
@@ -439,6 +470,11 @@ def main() -> None:
 
     django.setup()
 
+    if args.false_corrections:
+        for probability in (0.9, 0.5):
+            figures = bench_false_corrections(args.false_corrections, probability)
+            print(json.dumps(figures), flush=True)
+        return
     if args.smoke:  # generated speech, never ../shared; its own cache
         global CACHE
         CACHE = Path(tempfile.mkdtemp(prefix="noumaris-asr-smoke-"))
