@@ -111,6 +111,18 @@ EDGE_WORDS = frozenset(
         "them",
         "some",
         "any",
+        "do",
+        "does",
+        "did",
+        "been",
+        "can",
+        "will",
+        "just",
+        "really",
+        "very",
+        "pretty",
+        "like",
+        "well",
     ]
 )
 COMMON_BRANDS = [
@@ -164,7 +176,19 @@ COMMON_BRANDS = [
 # bench/asr.py --false-corrections): never corrected.
 NOT_DRUGS = frozenset(
     ["flexion", "fluid", "lesion", "dragon", "everyone"]
-    + ["january", "february", "march", "april", "june", "july", "august", "september", "october", "november", "december"]
+    + [
+        "january",
+        "february",
+        "march",
+        "april",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
 )
 MIN_LETTERS = 5
 MIN_SOUND = 0.6  # 1 - Metaphone edit distance / key length
@@ -230,8 +254,10 @@ def common_word(word: str) -> bool:
 
 @functools.cache
 def _name_words() -> frozenset[str]:
-    """Every word of a drug name ("vitamin", "magnesium"): never corrected alone."""
-    return frozenset(w for name in known_drugs() for w in name.split())
+    """Every word of the lexicon's names ("vitamin", "magnesium") and every one-word
+    drug of the package's list ("lisinopril"): never part of a corrected run."""
+    words = {w for name, _, _ in lexicon() for w in name.lower().split()}
+    return frozenset(words | {d for d in known_drugs() if d.isalpha() and len(d) > 3})
 
 
 def best_match(phrase: str) -> tuple[str, float] | None:
