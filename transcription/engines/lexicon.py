@@ -290,6 +290,12 @@ def _in_context(words: list[Word], start: int, end: int) -> bool:
     return any(w.bare in CUES or w.bare[:1].isdigit() for w in near)
 
 
+def _a_name(words: list[Word], i: int) -> bool:
+    """A capitalised word inside a sentence: a name, as Whisper writes names."""
+    starts_sentence = i == 0 or re.search(r"[.?!]$", words[i - 1].text)
+    return words[i].text[:1].isupper() and not starts_sentence
+
+
 def _candidate(run: list[Word]) -> bool:
     bares = [w.bare for w in run]
     return (
@@ -313,7 +319,7 @@ def correct(words: list[Word]) -> list[Word]:
     while i < len(words):
         for length in (3, 2, 1):
             run = words[i : i + length]
-            if len(run) < length or not _candidate(run):
+            if len(run) < length or not _candidate(run) or _a_name(words, i):
                 continue
             if not _in_context(words, i, i + length):
                 continue
