@@ -2,17 +2,22 @@
 medication context, spoken doses and vitals written as numbers, what was heard and
 each word's probability kept (issue 23, items 3, 4 and 7)."""
 
+import threading
+
 from transcription.engines.base import Result
 from transcription.engines.lexicon import correct
 from transcription.engines.spoken_numbers import rewrite
 from transcription.engines.words import from_whisper, shown_text
 
+_WARMING = threading.Lock()
+
 
 def warm() -> None:
-    """Load the drug lexicon (seconds) before the first final needs it."""
-    from transcription.engines.lexicon import lexicon
+    """Load the drug lexicon (seconds) once per process, before a final needs it."""
+    from transcription.engines.lexicon import _name_words, _tokenizer, lexicon
 
-    lexicon()
+    with _WARMING:  # a final arriving meanwhile waits for it, never loads it twice
+        lexicon(), _name_words(), _tokenizer()
 
 
 def final_result(
@@ -23,6 +28,7 @@ def final_result(
     heard = " ".join(s.text.strip() for s in segments).strip()
     if not heard:
         return None
+    warm()
     words = rewrite(correct(from_whisper(segments, offset_s)))
     text = shown_text(words) if words else heard
     return Result(

@@ -255,7 +255,8 @@ class OfflineEngine(Engine):
         self.released = False
         try:
             await asyncio.to_thread(whisper_model)
-            await asyncio.to_thread(clinical.warm)
+            # The lexicon loads beside the recording, not before "ready".
+            asyncio.get_running_loop().run_in_executor(None, clinical.warm)
             self.endpointer = await asyncio.to_thread(Endpointer)
         except Exception as exc:
             self._release()
