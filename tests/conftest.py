@@ -9,11 +9,7 @@ tenant; a `superadmin` and an individual `physician`. Every user's password is t
 import pytest
 from django.core.cache import cache
 
-from institutions.services.features import (
-    ALL_FEATURE_CODES,
-    LIVE_TRANSCRIPTION,
-    NOTE_GENERATION,
-)
+from institutions.models import Feature
 from tests.factories import (
     PASSWORD,
     FacultyFactory,
@@ -153,7 +149,7 @@ def resident(demo_hospital):
         ),
         institution=demo_hospital,
         pgy_level=2,
-        granted=ALL_FEATURE_CODES,
+        granted=Feature.Code.values,
     ).user
 
 
@@ -185,7 +181,7 @@ def riverside_resident(riverside):
         institution=riverside,
         pgy_level=3,
         specialty="Emergency Medicine",
-        granted=ALL_FEATURE_CODES,
+        granted=Feature.Code.values,
     ).user
 
 
@@ -199,5 +195,5 @@ def physician(db):
             first_name="Phil",
             last_name="Physician",
         ),
-        granted=(LIVE_TRANSCRIPTION, NOTE_GENERATION),
+        granted=(Feature.Code.LIVE_TRANSCRIPTION, Feature.Code.NOTE_GENERATION),
     ).user

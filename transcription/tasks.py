@@ -4,26 +4,26 @@ each calls a service."""
 
 from django_tasks import task
 
-from transcription import services
+from transcription.services import recordings, sessions, sockets
 
 
 @task()
 def tickets_purge() -> int:
-    return services.tickets_purge()
+    return sockets.tickets_purge()
 
 
 @task()
 def sessions_mark_orphans_paused() -> int:
     """Recordings no socket touched for 90 s (their server died) become paused."""
-    return services.session_mark_orphans_paused()
+    return sessions.session_mark_orphans_paused()
 
 
 @task()
 def transcribe_upload(session_id: int, path: str) -> None:
-    services.upload_transcribe(session_id=session_id, path=path)
+    recordings.upload_transcribe(session_id=session_id, path=path)
 
 
 @task()
 def retained_audio_purge() -> int:
     """Delete kept recordings whose institution's retention ran out."""
-    return services.retained_audio_purge()
+    return recordings.retained_audio_purge()

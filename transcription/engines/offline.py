@@ -29,6 +29,7 @@ from transcription.engines.decoding import (
     kept_text,
 )
 from transcription.engines.prompting import whisper_prompt
+from transcription.engines.roles import Turns, assign
 from transcription.engines.whisper import whisper_model
 
 __all__ = ["OfflineEngine", "kept_text", "transcribe_recording", "whisper_model"]
@@ -271,6 +272,7 @@ class OfflineEngine(Engine):
         self.interim_upto = 0  # stream samples the last interim covered
         # Interim decodes run beside the worker, so a final never waits for one.
         self.interim_task: asyncio.Task | None = None
+        self.turns = Turns()  # speakers and roles from what is said
         self.worker = asyncio.create_task(self._work())
 
     async def send_audio(self, pcm: bytes) -> None:
@@ -330,9 +332,10 @@ class OfflineEngine(Engine):
             segments = await decoders().decode(
                 utterance.audio, beam_size=self.beam_size, prompt=self.prompt
             )
-            result = await asyncio.to_thread(self._final, utterance, segments)
-            if result is not None:
-                await self.on_result(result)
+            final = await asyncio.to_thread(self._final, utterance, segments)
+            if final is not None:  # with its speaker, cut in two if it changes in it
+                for turn in self.turns.assign(final):
+                    await self.on_result(turn)
         if marker is FINISH:
             return False
         self._interim()
@@ -407,7 +410,8 @@ def transcribe_recording(
         )
         for piece in heard
     ]
-    return [r for r in results if r is not None]
+    # speakers and roles from what was said
+    return assign([r for r in results if r is not None])
 
 
 def real_time_factor(pcm: bytes) -> float:
