@@ -17,10 +17,19 @@ Per engine it reports:
   interface (one stream);
 - the most concurrent real-time streams the machine sustains with final p95 <= 3 s
   (streams added one at a time until the p95 goes past it);
-- a 20-minute recording transcribed as an upload: seconds to the transcript.
+- a 20-minute recording transcribed as an upload: seconds to the transcript;
+- what a clinician must trust (issue 23), live and as an upload (whole-file): drug
+  mentions kept / said (drugs found by drug-named-entity-recognition, folded to one
+  name each, counted per dialogue), drugs written that nobody said per 10 minutes,
+  and numbers with units kept / said (a number that a unit, a duration or "over"
+  follows in the reference, found among the transcript's numbers, words or digits);
+- role accuracy per utterance: not yet measured here (the speaker-role classifier
+  is another helper's; this bench reports it once it is in main).
 
     .venv/bin/python bench/asr.py --quick
     .venv/bin/python bench/asr.py --dialogues 5 --max-streams 8
+    .venv/bin/python bench/asr.py --models tiny.en,base --dialogues 3
+    .venv/bin/python bench/asr.py --smoke   # seconds, generated audio (CI)
 
 Other work on the machine skews every figure: note `uptime` beside them (printed).
 """
@@ -44,7 +53,10 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "noumaris.settings")
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
-TRAIN = ROOT.parent / "shared" / "data" / "aci-bench" / "train.csv"
+TRAIN = Path(
+    os.environ.get("NOUMARIS_ACI_TRAIN")
+    or ROOT.parent / "shared" / "data" / "aci-bench" / "train.csv"
+)
 CACHE = Path(os.environ.get("NOUMARIS_ASR_CACHE", "~/.cache/noumaris-asr")).expanduser()
 VOICES = {"doctor": "en-us", "patient": "en-gb"}  # everyone else: the patient's
 RATE = 16000
@@ -69,7 +81,23 @@ def parse_args():
     parser.add_argument(
         "--quick", action="store_true", help="2 dialogues, 3 min each, short runs"
     )
+    parser.add_argument("--models", default="", help="e.g. tiny.en,base")
+    parser.add_argument("--skip-whole-file", action="store_true")
+    parser.add_argument(
+        "--false-corrections",
+        type=int,
+        default=0,
+        help="only: the drug lexicon's corrections on N train dialogues' own text",
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="a few seconds on generated speech (no ../shared): the script runs",
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.dialogues, args.wer_seconds = 1, 0
+        args.skip_latency = args.skip_streams = args.skip_upload = True
     if args.quick:
         args.dialogues, args.wer_seconds = 2, 180
         args.latency_seconds, args.stream_seconds = 60, 45
@@ -175,6 +203,60 @@ def wer(references: list[str], hypotheses: list[str]) -> float:
     return jiwer.wer([r for r, _ in pairs], [h or "<empty>" for _, h in pairs])
 
 
+# --- what a clinician must trust ------------------------------------------------------
+QUANTITY = re.compile(
+    r"\b(\d+(?:\.\d+)?)\s*(?:%|mg|mcg|milligrams?|micrograms?|grams?|units?|"
+    r"tablets?|pills?|puffs?|days?|weeks?|months?|years?|hours?|minutes?|times|"
+    r"percent|degrees|pounds|over|/)",
+    re.I,
+)
+
+
+def _drugs(text: str) -> list[str]:
+    from drug_named_entity_recognition import find_drugs
+
+    tokens = re.findall(r"[A-Za-z][A-Za-z0-9-]*", text)
+    return [str(e["name"]).lower() for e, *_ in find_drugs(tokens, is_ignore_case=True)]
+
+
+def _quantities(text: str) -> list[float]:
+    """The numbers a unit, a duration or "over" follows (reference side)."""
+    from text_to_num import alpha2digit
+
+    return [
+        float(m.group(1))
+        for m in QUANTITY.finditer(alpha2digit(text, "en", threshold=0))
+    ]
+
+
+def trust(references: list[str], hypotheses: list[str], seconds: float) -> dict:
+    """Drug recall and false insertions, number accuracy, over dialogues."""
+    from collections import Counter
+
+    from templates_app.generation.verify import numbers
+
+    said = kept = inserted = numbers_said = numbers_kept = 0
+    for reference, hypothesis in zip(references, hypotheses, strict=True):
+        ref, hyp = Counter(_drugs(reference)), Counter(_drugs(hypothesis))
+        said += sum(ref.values())
+        kept += sum((ref & hyp).values())
+        inserted += sum((hyp - ref).values())
+        wanted = Counter(_quantities(reference))
+        found = Counter(numbers(hypothesis, spoken=True))
+        numbers_said += sum(wanted.values())
+        numbers_kept += sum((wanted & found).values())
+    return {
+        "drug_mentions_said": said,
+        "drug_recall": round(kept / said, 3) if said else None,
+        "drug_false_insertions_per_10_min": round(inserted / (seconds / 600), 2),
+        "numbers_said": numbers_said,
+        "number_accuracy": round(numbers_kept / numbers_said, 3)
+        if numbers_said
+        else None,
+        "role_accuracy": "not yet measured (no role classifier in main)",
+    }
+
+
 # --- driving an engine ----------------------------------------------------------------------
 class Collector:
     def __init__(self) -> None:
@@ -237,6 +319,7 @@ def bench_accuracy(engine_name: str, items: list[dict], seconds: float) -> dict:
     cpu_rtf = (time.process_time() - cpu) / audio
     return {
         "wer": round(wer(refs, hyps), 3),
+        **trust(refs, hyps, audio),
         "rtf": round(spent / audio, 3),
         "cpu_rtf": round(cpu_rtf, 3),
         # Finals only: interims are decoded only while a decoder is idle.
@@ -322,6 +405,61 @@ def bench_upload(items: list[dict], minutes: float) -> dict:
     }
 
 
+def bench_whole_file(items: list[dict], seconds: float) -> dict:
+    """Each dialogue transcribed as an upload is (whole-file, Whisper's VAD)."""
+    import numpy as np
+    from django.conf import settings
+
+    from transcription.engines.offline import transcribe_recording
+
+    refs, hyps, audio = [], [], 0.0
+    began = time.perf_counter()
+    for item in items:
+        pcm, lines = clip(item, seconds)
+        samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+        results = transcribe_recording(samples, beam_size=settings.WHISPER_BEAM_SIZE)
+        refs.append(" ".join(line[1] for line in lines))
+        hyps.append(" ".join(r.text for r in results))
+        audio += len(pcm) / (2 * RATE)
+    return {
+        "wer": round(wer(refs, hyps), 3),
+        **trust(refs, hyps, audio),
+        "rtf": round((time.perf_counter() - began) / audio, 3),
+    }
+
+
+def bench_false_corrections(count: int, probability: float) -> dict:
+    """The lexicon's corrections on the reference text itself (as if every word were
+    heard right, each at `probability`): every correction there is a false one."""
+    from transcription.engines.lexicon import correct
+    from transcription.engines.words import DRUG, Word
+
+    words_said, corrections = 0, []
+    for _, lines in train_dialogues(count):
+        for _, text in lines:
+            words = [Word(w, 0, 0, probability) for w in spoken(text).split()]
+            words_said += len(words)
+            corrections += [
+                f"{w.heard} -> {w.text}" for w in correct(words) if w.kind == DRUG
+            ]
+    minutes = words_said / 150  # espeak-ng's rate here (165 wpm) less the pauses
+    return {
+        "dialogues": count,
+        "words": words_said,
+        "word_probability": probability,
+        "false_corrections": len(corrections),
+        "per_10_min": round(len(corrections) / (minutes / 10), 2),
+        "examples": corrections[:10],
+    }
+
+
+SMOKE_LINES = [
+    ("doctor", "how are you feeling today ?"),
+    ("patient", "better , thank you ."),
+    ("doctor", "take metformin 500 mg twice a day for two weeks ."),
+]
+
+
 def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -331,11 +469,41 @@ def main() -> None:
     import django
 
     django.setup()
+
+    if args.false_corrections:
+        for probability in (0.9, 0.5):
+            figures = bench_false_corrections(args.false_corrections, probability)
+            print(json.dumps(figures), flush=True)
+        return
+    if args.smoke:  # generated speech, never ../shared; its own cache
+        global CACHE
+        CACHE = Path(tempfile.mkdtemp(prefix="noumaris-asr-smoke-"))
+        items = [synthesise("smoke", SMOKE_LINES)]
+    else:
+        items = [synthesise(e, lines) for e, lines in train_dialogues(args.dialogues)]
+    from django.conf import settings
+
+    reports = []
+    for model in (args.models or getattr(settings, "WHISPER_MODEL", "tiny.en")).split(
+        ","
+    ):
+        settings.WHISPER_MODEL = model
+        reports.append(bench_model(args, items, model))
+    print(json.dumps(reports, indent=2))
+    for report in reports:
+        assert report["accuracy"]["audio_seconds"] > 0
+
+
+def bench_model(args, items, model: str) -> dict:
     from transcription.engines.offline import whisper_model
 
     whisper_model()  # loaded once, as a server process does
-    items = [synthesise(e, lines) for e, lines in train_dialogues(args.dialogues)]
-    report = {"engine": "offline", "cpus": os.cpu_count(), "load_before": load()}
+    report = {
+        "engine": "offline",
+        "model": model,
+        "cpus": os.cpu_count(),
+        "load_before": load(),
+    }
     report["accuracy"] = bench_accuracy("offline", items, args.wer_seconds)
     report["accuracy"]["load"] = load()
     print(json.dumps(report), flush=True)
@@ -347,11 +515,14 @@ def main() -> None:
         report["concurrency"] = bench_streams(
             "offline", items, args.stream_seconds, args.max_streams
         )
+    if not args.skip_whole_file:
+        report["whole_file"] = bench_whole_file(items, args.wer_seconds)
+        print(json.dumps(report["whole_file"]), flush=True)
     if not args.skip_upload:
         report["upload"] = bench_upload(items, args.upload_minutes)
         report["upload"]["load"] = load()
     report["load_after"] = load()
-    print(json.dumps(report, indent=2))
+    return report
 
 
 if __name__ == "__main__":

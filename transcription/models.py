@@ -102,6 +102,18 @@ class TranscriptSegment(models.Model):
     end_ms = models.PositiveIntegerField(default=0)
     text = EncryptedTextField()
     confidence = models.FloatField(null=True, blank=True)
+    heard_text = EncryptedTextField(
+        blank=True,
+        default="",
+        help_text="What the engine wrote, when the text shown was rewritten from it "
+        "(a corrected drug name, a dose written as a number); empty otherwise.",
+    )
+    words = EncryptedTextField(
+        blank=True,
+        default="",
+        help_text="The words shown, each with its times, probability and what was "
+        "heard when rewritten, as compact JSON (transcription.engines.words).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

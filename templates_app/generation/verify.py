@@ -429,8 +429,13 @@ def verify_statement(statement: Statement, segments: Mapping[int, str]) -> list[
             return flags
     else:
         flags = []
+    from templates_app.generation.doubt import doubt_flags
+
     found = _checks(statement.text, cited, cited_texts)
     found += verify_meaning.checks(statement.section, statement.text, cited)
+    found += doubt_flags(
+        statement.text, {s: segments[s] for s in statement.seqs if s in segments}
+    )
     return flags + [flag(kind, message, cited) for kind, message in found]
 
 

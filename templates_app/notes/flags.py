@@ -21,6 +21,7 @@ from templates_app.notes.base import (
     require_editable,
 )
 from templates_app.selectors import note_review_state
+from transcription.heard import heard_texts
 from transcription.selectors import segment_list
 
 
@@ -32,7 +33,7 @@ def flags_reconcile(note: ClinicalNote, *, keys, user, revision: int) -> list[in
     """Verify these sections again: a new problem opens a flag, a flag whose problem
     is gone is resolved by this revision, a confirmed one stays confirmed. Returns
     the ids of the flags resolved."""
-    segments = dict(segment_list(session=note.session).values_list("seq", "text"))
+    segments = heard_texts(segment_list(session=note.session))
     content = note.sections
     found: dict[tuple, Flag] = {}
     for flag in verify_sections({k: content.get(k, "") for k in keys}, segments):

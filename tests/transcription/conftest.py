@@ -115,37 +115,30 @@ def start_message(**extra) -> dict:
     return {**START, "consent": True, **extra}
 
 
+def espeak_wav(folder, text: str, *, name="speech", pad=(0.5, 1.5), speed=150):
+    """`text` spoken by espeak-ng as a 16 kHz mono WAV in `folder`, padded with
+    `pad` seconds of silence before and after."""
+    espeak = require_executable("espeak-ng", "the speech test audio")
+    sox = require_executable("sox", "resampling the speech test audio")
+    raw, out = folder / f"{name}-raw.wav", folder / f"{name}-16k.wav"
+    subprocess.run([espeak, "-s", str(speed), "-w", str(raw), text], check=True)
+    subprocess.run(
+        [sox, str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)]
+        + ["pad", str(pad[0]), str(pad[1])],
+        check=True,
+    )
+    return out
+
+
 @pytest.fixture(scope="session")
 def speech_wav(tmp_path_factory):
     """A 16 kHz mono WAV of synthetic speech (espeak-ng), sentences apart."""
-    espeak = require_executable("espeak-ng", "the speech test audio")
-    sox = require_executable("sox", "resampling the speech test audio")
-    folder = tmp_path_factory.mktemp("speech")
-    raw, out = folder / "raw.wav", folder / "speech-16k.wav"
     text = (
         "The patient reports chest pain for two days. [[_::_::_::]] "
         "She has no fever and no cough. [[_::_::_::]] "
         "Blood pressure is one twenty over eighty."
     )
-    subprocess.run([espeak, "-s", "150", "-w", str(raw), text], check=True)
-    subprocess.run(
-        [
-            sox,
-            str(raw),
-            "-r",
-            "16000",
-            "-c",
-            "1",
-            "-b",
-            "16",
-            str(out),
-            "pad",
-            "0.5",
-            "1.5",
-        ],
-        check=True,
-    )
-    return out
+    return espeak_wav(tmp_path_factory.mktemp("speech"), text)
 
 
 def wav_pcm(path) -> bytes:

@@ -74,9 +74,32 @@ class SegmentOutput(serializers.Serializer):
     end_ms = serializers.IntegerField()
     text = serializers.CharField()
     confidence = serializers.FloatField(allow_null=True)
+    heard_text = serializers.CharField(
+        help_text="What the engine wrote, when `text` was rewritten from it; '' if not."
+    )
+    words = serializers.SerializerMethodField(
+        help_text="The words of `text` with times, Whisper's probability, whether "
+        "doubtful, and what was heard when rewritten; [] once the text is corrected."
+    )
 
     def get_speaker_role(self, segment) -> str | None:
         return self.context.get("roles", {}).get(str(segment.speaker))
+
+    def get_words(self, segment) -> list[dict]:
+        from transcription.heard import doubtful, segment_words
+
+        return [
+            {
+                "text": w.text,
+                "start_ms": w.start_ms,
+                "end_ms": w.end_ms,
+                "probability": round(w.probability, 2),
+                "doubtful": doubtful(w),
+                "heard": w.heard,
+                "kind": w.kind or None,
+            }
+            for w in segment_words(segment) or ()
+        ]
 
 
 class SegmentListApi(ListApi):

@@ -22,6 +22,8 @@ class Result:
     end_ms: int = 0
     speaker: int | None = None
     confidence: float | None = None
+    heard: str = ""  # what the engine wrote, when `text` was rewritten from it
+    words: tuple = ()  # engines.words.Word, as shown (offline engine)
 
 
 ResultCallback = Callable[[Result], Awaitable[None]]

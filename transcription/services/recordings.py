@@ -40,7 +40,11 @@ def upload_transcribe(*, session_id: int, path: str) -> None:
             results = transcribe_file(path, keyterms=keyterms)
             seconds = session.audio_seconds
         else:
-            results, seconds = _whisper_transcribe(session_id=session_id, path=path)
+            results, seconds = _whisper_transcribe(
+                session_id=session_id,
+                path=path,
+                keyterms=recording_keyterms(session=session),
+            )
         kept = _audio_keep(session=session, path=path)
         _upload_store(session=session, results=results, seconds=seconds, kept=kept)
         return
@@ -65,7 +69,7 @@ def upload_transcribe(*, session_id: int, path: str) -> None:
         )
 
 
-def _whisper_transcribe(*, session_id: int, path: str):
+def _whisper_transcribe(*, session_id: int, path: str, keyterms=None):
     from transcription.audio import decode_16k_mono
     from transcription.engines.offline import transcribe_recording
 
@@ -79,7 +83,10 @@ def _whisper_transcribe(*, session_id: int, path: str):
         )
 
     results = transcribe_recording(
-        samples, beam_size=settings.WHISPER_BEAM_SIZE, on_progress=progress
+        samples,
+        beam_size=settings.WHISPER_BEAM_SIZE,
+        on_progress=progress,
+        keyterms=keyterms,
     )
     return results, seconds
 

@@ -6,6 +6,7 @@ from django.db.models import Max
 
 from noumaris.errors import ConflictError
 from transcription.engines import Result
+from transcription.engines.words import dumps as words_dumps
 from transcription.models import TranscriptSegment
 
 
@@ -94,4 +95,6 @@ def segment_build(*, session_id: int, result: Result, seq: int) -> TranscriptSeg
         end_ms=max(0, result.end_ms),
         text=result.text,
         confidence=result.confidence,
+        heard_text=result.heard,
+        words=words_dumps(result.words),
     )

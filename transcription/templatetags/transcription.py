@@ -22,6 +22,29 @@ def seconds_clock(seconds) -> str:
 
 
 @register.filter
+def heard(segment):
+    """`{{ segment|heard }}`: its text with corrected drugs and doubtful words
+    marked (transcription.heard)."""
+    from transcription.heard import rendered
+
+    return rendered(segment)
+
+
+@register.filter
+def drug_corrections(segment) -> list:
+    """(word, the segment's text with it undone) for each corrected drug name."""
+    from transcription.heard import corrections, undo_text
+
+    return [(word, undo_text(segment, word)) for word in corrections(segment)]
+
+
+@register.filter
+def heard_words(text: str) -> str:
+    """What was heard, without the punctuation Whisper put after it."""
+    return (text or "").rstrip(".,?!;:")
+
+
+@register.filter
 def speaker_label(speaker, roles=None) -> str:
     """`{{ segment.speaker|speaker_label:session.speaker_roles }}`: one naming on
     every page (transcription.speakers)."""

@@ -1,0 +1,191 @@
+"""What the engine heard, kept and shown (issue 23, items 3, 4 and 7): misheard drug
+names corrected only in a medication context, spoken doses and vitals written as
+numbers, each word's probability kept, doubtful words underlined, corrections
+undoable, and the verifier told when a note's number or drug rests on a doubt."""
+
+import pytest
+
+from templates_app.generation.verify import verify_sections
+from tests.transcription.conftest import espeak_wav
+from tests.transcription.factories import SegmentFactory, SessionFactory
+from transcription.engines.lexicon import correct
+from transcription.engines.spoken_numbers import rewrite
+from transcription.engines.words import DRUG, Word, dumps, shown_text
+from transcription.heard import heard_texts
+
+pytestmark = pytest.mark.django_db
+
+
+def said(text: str, probability: float = 0.6) -> list[Word]:
+    return [
+        Word(word, n * 300, n * 300 + 250, probability)
+        for n, word in enumerate(text.split())
+    ]
+
+
+@pytest.mark.parametrize(
+    "heard,shown",
+    [
+        (
+            "we'll stop her prisonism and continue with the methatrix.",
+            "we'll stop her prisonism and continue with the methotrexate.",
+        ),
+        ("take method to exit 15 mg weekly", "take methotrexate 15 mg weekly"),
+        ("continue the far some acts once a week", "continue the Fosamax once a week"),
+    ],
+)
+def test_a_misheard_drug_in_a_medication_context_is_corrected(heard, shown):
+    words = correct(said(heard))
+    assert shown_text(words) == shown
+    (fixed,) = [w for w in words if w.kind == DRUG]
+    assert fixed.heard in heard  # what was heard stays on the word
+
+
+@pytest.mark.parametrize(
+    "heard",
+    [
+        "the methatrix came up in conversation",  # no medication context
+        "take your pressure readings daily",  # an ordinary word
+        "I prescribed physical therapy twice a week",
+        "take the pain medication with some water",
+        "continue metformin 500 mg",  # already a drug
+    ],
+)
+def test_nothing_else_is_corrected(heard):
+    assert shown_text(correct(said(heard))) == heard
+
+
+@pytest.mark.parametrize(
+    "heard,shown",
+    [
+        ("Blood pressure is one fifty over ninety.", "Blood pressure is 150/90."),
+        (
+            "metformin five hundred milligrams twice a day",
+            "metformin 500 mg twice a day",
+        ),
+        ("Metformin 500 milligrams.", "Metformin 500 mg."),
+        ("for two weeks", "for 2 weeks"),
+        ("oxygen ninety five percent", "oxygen 95%"),
+        ("temperature ninety eight point six degrees", "temperature 98.6 degrees"),
+        ("one of them said one thing", "one of them said one thing"),
+    ],
+)
+def test_doses_vitals_and_durations_are_written_as_numbers(heard, shown):
+    words = rewrite(said(heard))
+    assert shown_text(words) == shown
+    assert " ".join(w.heard or w.text for w in words) == heard
+
+
+@pytest.fixture(scope="session")
+def medication_wav(tmp_path_factory):
+    text = (
+        "Take metformin five hundred milligrams twice a day. [[_::_::_::]] "
+        "Her blood pressure is one fifty over ninety."
+    )
+    return espeak_wav(tmp_path_factory.mktemp("medication"), text, pad=(0.5, 1.0))
+
+
+def test_an_upload_keeps_each_words_probability_and_what_was_heard(
+    api,
+    resident,
+    medication_wav,
+    settings,
+    tmp_path,
+    django_capture_on_commit_callbacks,
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.UPLOAD_DIR = tmp_path
+    api.force_login(resident)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            "/api/v1/transcription/sessions/upload",
+            {
+                "file": SimpleUploadedFile("m.wav", medication_wav.read_bytes()),
+                "consent": True,
+            },
+            format="multipart",
+        )
+    session_id = response.json()["id"]
+    segments = api.get(f"/api/v1/transcription/sessions/{session_id}/segments").json()
+    segments = segments.get("results", segments)
+    text = " ".join(s["text"] for s in segments)
+    assert "500 mg" in text and "150/90" in text, text
+    heard = " ".join(s["heard_text"] for s in segments).lower()
+    assert "milligrams" in heard and "over" in heard, heard
+    words = [w for s in segments for w in s["words"]]
+    assert all(0 <= w["probability"] <= 1 for w in words)
+    assert " ".join(w["text"] for w in segments[0]["words"]) == segments[0]["text"]
+    assert any(w["heard"] for w in words)
+
+
+def doubtful_session(resident):
+    from institutions.selectors import user_institution
+
+    session = SessionFactory(
+        owner=resident, institution=user_institution(user=resident)
+    )
+    words = [
+        Word("Start", 61_000, 61_300, 0.95),  # on the recording's clock
+        Word("methotrexate", 61_300, 61_900, 0.4, "methatrix", DRUG),
+        Word("15", 61_900, 62_100, 0.31),
+        Word("mg", 62_100, 62_300, 0.9, "milligrams", "number"),
+        Word("weekly.", 62_300, 62_600, 0.97),
+    ]
+    SegmentFactory(
+        session=session,
+        seq=1,
+        start_ms=61_000,
+        text=shown_text(words),
+        heard_text="Start methatrix 15 milligrams weekly.",
+        words=dumps(words),
+    )
+    return session
+
+
+def test_the_transcript_marks_corrections_and_underlines_doubtful_words(
+    client, resident
+):
+    session = doubtful_session(resident)
+    client.force_login(resident)
+    page = client.get(f"/encounters/{session.pk}").content.decode()
+    assert '<span class="word-corrected">methotrexate</span>' in page
+    assert "(heard \u2018methatrix\u2019)" in page
+    assert 'title="Heard with 31% confidence: check the recording">15</u>' in page
+    assert "Undo: keep \u2018methatrix\u2019" in page
+    assert 'value="Start methatrix 15 mg weekly."' in page  # what undo saves
+
+
+def test_undoing_a_correction_is_a_revision_and_drops_the_marks(client, resident):
+    session = doubtful_session(resident)
+    client.force_login(resident)
+    client.post(
+        f"/encounters/{session.pk}/segments/1",
+        {"text": "Start methatrix 15 mg weekly."},
+    )
+    segment = session.segments.get(seq=1)
+    assert segment.text == "Start methatrix 15 mg weekly."
+    assert segment.revisions.count() == 2
+    page = client.get(f"/encounters/{session.pk}").content.decode()
+    assert '<span class="word-corrected">methotrexate' not in page
+    assert "% confidence" not in page
+
+
+def test_the_verifier_flags_a_statement_resting_on_a_doubtful_number(resident):
+    session = doubtful_session(resident)
+    segments = heard_texts(session.segments.all())
+    flags = verify_sections({"plan": "Start methotrexate 15 mg weekly. [S1]"}, segments)
+    messages = [f.message for f in flags if f.kind == "doubtful_word"]
+    assert any(
+        "\u201815\u2019 in S1 was heard with low confidence (31%)" in m
+        for m in messages
+    ), messages
+    assert any("corrected from \u2018methatrix\u2019" in m for m in messages)
+    assert all("1:01" in m for m in messages)  # where to listen
+    # A statement that uses neither draws no such flag.
+    flags = verify_sections({"plan": "Review weekly. [S1]"}, segments)
+    assert [f for f in flags if f.kind == "doubtful_word"] == []
+    # Plain texts (no words) draw none either.
+    plain = {1: segments[1] + ""}
+    flags = verify_sections({"plan": "Start methotrexate 15 mg weekly. [S1]"}, plain)
+    assert [f for f in flags if f.kind == "doubtful_word"] == []

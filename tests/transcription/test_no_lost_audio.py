@@ -1,0 +1,100 @@
+"""A window Whisper fails on (a repetition loop over a recording's opening) is decoded
+again before anything is dropped: the words after it are kept (issue 23, item 6)."""
+
+import subprocess
+import wave
+
+import numpy as np
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.services import require_executable
+from transcription.engines.decoding import kept
+from transcription.engines.whisper import whisper_model
+from transcription.models import TranscriptionSession
+
+pytestmark = pytest.mark.django_db
+RATE = 16000
+
+
+def espeak(folder, name: str, text: str) -> np.ndarray:
+    espeak_ng = require_executable("espeak-ng", "the speech test audio")
+    sox = require_executable("sox", "resampling the speech test audio")
+    raw, out = folder / f"{name}.wav", folder / f"{name}-16k.wav"
+    subprocess.run([espeak_ng, "-s", "165", "-w", str(raw), text], check=True)
+    subprocess.run(
+        [sox, str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(out)], check=True
+    )
+    with wave.open(str(out)) as handle:
+        pcm = handle.readframes(handle.getnframes())
+    return np.frombuffer(pcm, dtype="<i2")
+
+
+@pytest.fixture(scope="session")
+def looping_opening(tmp_path_factory):
+    """14 s of a repeated "R.A.", a second of silence, then a greeting: tiny.en
+    decodes the first 30-second window as one loop."""
+    folder = tmp_path_factory.mktemp("loop")
+    chant = espeak(folder, "chant", " ".join(["R.A."] * 10))
+    greeting = espeak(
+        folder,
+        "greeting",
+        "Good morning Mister Jones, I am doctor Smith. What brings you in today?",
+    )
+    gap = np.zeros(RATE, dtype="<i2")
+    samples = np.concatenate([chant, chant, gap, greeting, gap])
+    path = folder / "looping-opening.wav"
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(RATE)
+        handle.writeframes(samples.tobytes())
+    greeting_ms = (2 * len(chant) + len(gap)) * 1000 // RATE
+    return path, samples.astype(np.float32) / 32768.0, greeting_ms
+
+
+def test_the_opening_loops_when_decoded_once(looping_opening, settings):
+    """The audio reproduces the failure: one pass at temperature 0 (the old upload
+    path) drops the window, greeting and all."""
+    _, samples, _ = looping_opening
+    segments, _ = whisper_model().transcribe(
+        samples,
+        language="en",
+        beam_size=settings.WHISPER_BEAM_SIZE,
+        temperature=0.0,
+        vad_filter=True,
+        condition_on_previous_text=False,
+    )
+    kept_text = " ".join(s.text for s in segments if kept(s)).lower()
+    assert "good morning" not in kept_text
+
+
+def test_an_upload_whose_opening_looped_keeps_its_first_words(
+    api,
+    resident,
+    looping_opening,
+    settings,
+    tmp_path,
+    django_capture_on_commit_callbacks,
+):
+    settings.UPLOAD_DIR = tmp_path / "waiting"
+    path, _, greeting_ms = looping_opening
+    api.force_login(resident)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            "/api/v1/transcription/sessions/upload",
+            {
+                "file": SimpleUploadedFile(path.name, path.read_bytes()),
+                "consent": True,
+            },
+            format="multipart",
+        )
+    assert response.status_code == 202, response.json()
+    session = TranscriptionSession.objects.get(pk=response.json()["id"])
+    assert session.status == "stopped"
+    segments = list(session.segments.order_by("seq"))
+    text = " ".join(s.text for s in segments).lower()
+    assert "good morning" in text and "jones" in text, text
+    greeting = next(s for s in segments if "good morning" in s.text.lower())
+    # Its time is the greeting's, after the chanting.
+    assert greeting_ms - 1000 <= greeting.start_ms <= greeting_ms + 500

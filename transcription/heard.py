@@ -1,0 +1,96 @@
+"""A segment's words as the transcript shows them (issue 23, items 3 and 4): a
+corrected drug name with what was heard, and doubtful words underlined.
+
+A word is doubtful below Whisper's probability DOUBTFUL_BELOW (0.5); numbers and
+drug names, where a mishearing harms, already below CRITICAL_DOUBTFUL_BELOW (0.8).
+Once the clinician corrects a segment its words no longer match its text, and the
+text is shown as written.
+"""
+
+import re
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from transcription.engines.words import DOUBTFUL_BELOW, DRUG, NUMBER, Word, loads
+
+CRITICAL_DOUBTFUL_BELOW = 0.8
+HAS_DIGIT = re.compile(r"\d")
+
+
+def segment_words(segment) -> list[Word] | None:
+    """The segment's words, or None when it has none or its text was corrected."""
+    words = loads(segment.words)
+    if not words or " ".join(w.text for w in words) != segment.text:
+        return None
+    return words
+
+
+def critical(word: Word) -> bool:
+    """A number or a drug name: where a mishearing harms."""
+    from transcription.engines.lexicon import known_drugs
+
+    return (
+        word.kind in (DRUG, NUMBER)
+        or bool(HAS_DIGIT.search(word.text))
+        or word.bare in known_drugs()
+    )
+
+
+def doubtful(word: Word) -> bool:
+    limit = CRITICAL_DOUBTFUL_BELOW if critical(word) else DOUBTFUL_BELOW
+    return word.probability < limit
+
+
+def corrections(segment) -> list[Word]:
+    return [w for w in segment_words(segment) or () if w.kind == DRUG]
+
+
+def rendered(segment) -> SafeString:
+    """The segment's text as HTML: corrections marked, doubtful words underlined."""
+    words = segment_words(segment)
+    if words is None:
+        return format_html("{}", segment.text)
+    return format_html_join(" ", "{}", ((_word(w),) for w in words))
+
+
+def _word(word: Word) -> SafeString:
+    text = word.text
+    if word.kind == DRUG:
+        text = format_html(
+            '<span class="word-corrected">{}</span> '
+            '<span class="word-heard">(heard \u2018{}\u2019)</span>',
+            word.text,
+            (word.heard or "").rstrip(".,?!;:"),
+        )
+    if doubtful(word):
+        return format_html(
+            '<u class="word-doubtful" title="Heard with {}% confidence: check the '
+            'recording">{}</u>',
+            round(word.probability * 100),
+            text,
+        )
+    return format_html("{}", text)
+
+
+def undo_text(segment, word: Word) -> str:
+    """The segment's text with `word` back to what was heard."""
+    words = segment_words(segment) or []
+    return " ".join(w.heard if w == word and w.heard else w.text for w in words)
+
+
+class HeardText(str):
+    """A segment's text that also carries its words (for the verifier's doubt
+    check, templates_app.generation.doubt); plain `str` everywhere else."""
+
+    words: tuple[Word, ...] = ()
+
+    def __new__(cls, text: str, words=()):
+        value = super().__new__(cls, text)
+        value.words = tuple(words)
+        return value
+
+
+def heard_texts(segments) -> dict[int, HeardText]:
+    """`{seq: text}` of these segments, each text with its words."""
+    return {s.seq: HeardText(s.text, segment_words(s) or ()) for s in segments}
