@@ -434,12 +434,7 @@ def transcript_import(
 
 
 def _own_session(*, user, session_id) -> TranscriptionSession:
-    try:
-        return TranscriptionSession.objects.select_for_update().get(
-            pk=int(session_id), owner=user
-        )
-    except (TranscriptionSession.DoesNotExist, TypeError, ValueError):
-        raise NotFoundError("No such encounter session.") from None
+    return session_get_for_owner(user=user, session_id=session_id, for_update=True)
 
 
 @transaction.atomic

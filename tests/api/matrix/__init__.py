@@ -27,8 +27,14 @@ USERS = (
     "riverside_admin",
     "riverside_resident",
     "physician",
+    "former_resident",
 )
 PREFIX = "api/v1/"
+# Routes on one of a resident's records (their sessions, notes, drafts): each needs a
+# row on the former resident's own record (label FORMER), so a new route cannot
+# forget that access ends with the residency.
+RECORD_ROUTES = ("transcription/sessions/<", "notes/<")
+FORMER = "former resident's own"
 # Routes that are not API operations: the envelope's 404 for unknown paths.
 NOT_OPERATIONS = {"api-not-found"}
 
@@ -120,3 +126,19 @@ def _methods(callback) -> list[str]:
         if m not in {"options", "head"} and hasattr(view_class, m)
     ]
     return [m.upper() for m in handlers]
+
+
+def while_active(user, make):
+    """Make `user`'s records as they were before the residency ended: `make()` runs
+    while their profile is active, then it is put back."""
+    from institutions.models import ResidentProfile
+
+    profile = ResidentProfile.objects.get(user=user)
+    ended = profile.status
+    ResidentProfile.objects.filter(pk=profile.pk).update(
+        status=ResidentProfile.Status.ACTIVE
+    )
+    try:
+        return make()
+    finally:
+        ResidentProfile.objects.filter(pk=profile.pk).update(status=ended)
