@@ -423,7 +423,10 @@ TASKS_BACKEND = env_choice(
     "immediate" if TESTING else "database",
     {"database", "immediate", "rq", "celery"},
 )
-TASK_QUEUES = ["default", "email"]
+# One queue per kind of work, each taken by its own worker (README 'Background jobs'):
+# a long upload never holds a draft, nor a draft an invitation's e-mail. `default`
+# holds the periodic upkeep, taken by the e-mail worker.
+TASK_QUEUES = ["default", "drafts", "transcription", "email"]
 TASKS = {
     "default": {
         "BACKEND": {

@@ -51,6 +51,17 @@ def session_get_for_owner(
         raise records_missing(user=user, missing="No such encounter session.") from None
 
 
+def uploads_waiting(*, session: TranscriptionSession) -> int:
+    """Uploads still to transcribe from the session's institution (a physician's:
+    their own), itself included: the upload queue's fairness counts these."""
+    waiting = TranscriptionSession.objects.filter(
+        status=TranscriptionSession.Status.TRANSCRIBING
+    )
+    if session.institution_id:
+        return waiting.filter(institution_id=session.institution_id).count()
+    return waiting.filter(owner_id=session.owner_id).count()
+
+
 def segment_last(*, session_id: int) -> tuple[int, int]:
     """The `seq` of a session's last stored segment and where its audio ends, in a
     session the caller already holds; (0, 0) when none."""

@@ -554,7 +554,7 @@ def upload_start(
 @transaction.atomic
 def _upload_session(*, user, label, seconds, ip_address, path) -> TranscriptionSession:
     from transcription.engines import engine_name
-    from transcription.tasks import transcribe_upload
+    from transcription.tasks import transcribe_upload_enqueue
 
     session = _session_create(
         user=user,
@@ -573,9 +573,7 @@ def _upload_session(*, user, label, seconds, ip_address, path) -> TranscriptionS
         ip_address=ip_address,
         details={"seconds": round(seconds, 1), "consent_confirmed_at": now.isoformat()},
     )
-    transaction.on_commit(
-        lambda: transcribe_upload.enqueue(session_id=session.pk, path=str(path))
-    )
+    transaction.on_commit(lambda: transcribe_upload_enqueue(session=session, path=path))
     return session
 
 

@@ -114,7 +114,10 @@ def topology():
     with (
         daphne(env) as ws,
         gunicorn(env) as web,
-        task_worker(env),
+        # compose.yaml's workers, one per queue.
+        task_worker(env, queues="drafts"),
+        task_worker(env, queues="transcription", periodic=False),
+        task_worker(env, queues="email,default", periodic=False),
         nginx(web=web.removeprefix("http://"), ws=ws.removeprefix("http://")) as base,
     ):
         yield base
