@@ -7,12 +7,10 @@ the note as each finishes). Any page follows a job with `GET .../jobs/<job>/even
 the events after `Last-Event-ID`, then the new ones as they are written, then
 `done`; closing the page changes nothing about the draft.
 
-Live events travel through the database: every open stream polls the job's next
-events every POLL_SECONDS (one indexed range query). They must be stored anyway for
-a rejoin, the worker is another process (the embedded default's in-memory channel
-layer cannot cross processes), and one source of truth means no gap or duplicate
-between the replay and the live part. The worker writes a delta at once unless it
-wrote within FLUSH_SECONDS; then deltas wait at most that long, batched.
+Following a job (templates_app.following) reads the stored events; each write is
+announced on the channel layer, so a stream reads when told rather than polling.
+The worker writes a delta at once unless it wrote within FLUSH_SECONDS; then deltas
+wait at most that long, batched.
 
 Stated times: a cancel stops the engine within CANCEL_POLL_SECONDS of the request; a
 worker killed mid-draft stops beating, and after WORKER_DEAD_AFTER (10 s) the first
@@ -28,15 +26,19 @@ import datetime as dt
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
 
 from asgiref.sync import sync_to_async
-from django.conf import settings
-from django.db import transaction
+from django.db import (
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    transaction,
+)
 from django.utils import timezone
 
+from noumaris.db import pool_sweep
 from noumaris.errors import ConflictError
-from noumaris.jobs.services import worker_ids_alive
+from templates_app.following import draft_announce
 from templates_app.generation import (
     DraftAccumulator,
     GenerationError,
@@ -47,11 +49,7 @@ from templates_app.generation import (
     get_engine,
 )
 from templates_app.models import ClinicalNote, DraftEvent, DraftJob
-from templates_app.selectors import (
-    draft_events_after,
-    draft_job_get_for_author,
-    note_review_state,
-)
+from templates_app.selectors import draft_job_get_for_author, note_review_state
 from templates_app.services import (
     GenerationJob,
     note_generation_abandon,
@@ -63,17 +61,9 @@ from templates_app.services import (
 
 logger = logging.getLogger(__name__)
 
-POLL_SECONDS = 0.1  # a follower's look for new events
 FLUSH_SECONDS = 0.1  # the oldest a written delta waits before it is stored
-CANCEL_POLL_SECONDS = 0.5  # the runner's look for a cancel
-LIVENESS_EVERY = 2.0  # a follower's look at whether the job's worker still beats
-KEEPALIVE_EVERY = 15.0  # a comment line, so proxies keep an idle stream open
-STREAM_MAX_SECONDS = 600  # then the stream ends; EventSource rejoins on its own
-
-SSE_HEADERS = {
-    "Cache-Control": "no-cache, no-transform",
-    "X-Accel-Buffering": "no",  # tell nginx-like proxies not to buffer the stream
-}
+CANCEL_POLL_SECONDS = 0.5  # the runner's look for a cancel (and the job's heartbeat)
+BOOKKEEPING_RETRY_DELAYS = (0.5, 1.0, 2.0)  # the runner's writes, after a db error
 
 Events = list[tuple[str, dict]]
 
@@ -96,7 +86,27 @@ def note_draft_enqueue(*, user, note_id, section: str = "") -> DraftJob:
 def _enqueue(job_id: int) -> None:
     from templates_app.tasks import note_draft
 
-    note_draft.enqueue(job_id=job_id)
+    result = note_draft.enqueue(job_id=job_id)
+    # The reaper asks the task framework about a job no worker started.
+    DraftJob.objects.filter(pk=job_id, task_id="").update(task_id=str(result.id))
+
+
+def _bookkeeping(write, /, **kwargs):
+    """One of the runner's own writes. After a database error (a blip that dropped
+    the worker's connection) the broken connection is closed and the write tried
+    again, BOOKKEEPING_RETRY_DELAYS apart; then the error stands, the task fails,
+    and the job, no longer beating, is freed by the reaper."""
+    for delay in (*BOOKKEEPING_RETRY_DELAYS, None):
+        try:
+            return write(**kwargs)
+        except (OperationalError, InterfaceError):
+            if delay is None:
+                raise
+            logger.warning("draft bookkeeping: database error; trying again")
+            close_old_connections()
+            pool_sweep()  # the pool's other dead connections replaced at once
+            time.sleep(delay)
+    raise AssertionError("unreachable")
 
 
 def draft_job_start(
@@ -106,8 +116,9 @@ def draft_job_start(
     the job was cancelled (or taken) before a worker reached it."""
     with transaction.atomic():
         draft = DraftJob.objects.select_for_update().get(pk=job_id)
-        if draft.status != DraftJob.Status.QUEUED:
-            return None
+        ours = draft.status == DraftJob.Status.RUNNING and draft.worker_id == worker_id
+        if draft.status != DraftJob.Status.QUEUED and not ours:
+            return None  # (ours: this start is being tried again after a blip)
         draft.status = DraftJob.Status.RUNNING
         draft.task_id, draft.worker_id = task_id, worker_id
         draft.started_at = timezone.now()
@@ -118,12 +129,14 @@ def draft_job_start(
         return note_generation_input(
             note_id=draft.note_id, user_id=draft.requested_by_id, section=draft.section
         )
+    except (OperationalError, InterfaceError):
+        raise  # the database, not the note: the start is tried again
     except Exception:  # the note changed under the queue: end the job, free the note
         logger.exception("draft job %s could not start", job_id)
         with transaction.atomic():
             draft = DraftJob.objects.select_for_update().get(pk=job_id)
             message = "The draft could not start; try again."
-            _abandon(draft, DraftJob.Status.INTERRUPTED, message)
+            draft_job_abandon(draft, DraftJob.Status.INTERRUPTED, message)
         return None
 
 
@@ -136,6 +149,8 @@ def draft_events_append(*, job_id: int, worker_id: str, events: Events) -> str:
             return "gone"
         if events:
             _append(draft, events)
+        else:  # the job's own heartbeat: its runner is alive and holds the database
+            draft.save(update_fields=["updated_at"])
         return "cancel" if draft.cancel_requested_at else "running"
 
 
@@ -159,42 +174,13 @@ def draft_job_cancel(*, user, note_id, job_id) -> DraftJob:
         if not draft.is_active:
             raise ConflictError("This draft has already finished.")
         if draft.status == DraftJob.Status.QUEUED:
-            _abandon(draft, DraftJob.Status.CANCELLED, "The draft was cancelled.")
+            draft_job_abandon(
+                draft, DraftJob.Status.CANCELLED, "The draft was cancelled."
+            )
         elif draft.cancel_requested_at is None:
             draft.cancel_requested_at = timezone.now()
             draft.save(update_fields=["cancel_requested_at", "updated_at"])
     return draft
-
-
-def draft_jobs_reap(*, job_id: int | None = None) -> int:
-    """Free every note whose drafting worker stopped beating (or just `job_id`'s),
-    keeping the sections it finished; how many were freed."""
-    dead_before = timezone.now() - dt.timedelta(seconds=settings.WORKER_DEAD_AFTER)
-    running = DraftJob.objects.filter(
-        status=DraftJob.Status.RUNNING, started_at__lt=dead_before
-    )
-    if job_id is not None:
-        running = running.filter(pk=job_id)
-    candidates = list(running.values_list("pk", "worker_id"))
-    if not candidates:
-        return 0
-    alive = worker_ids_alive()
-    freed = 0
-    for pk, worker_id in candidates:
-        if worker_id in alive:
-            continue
-        with transaction.atomic():
-            draft = DraftJob.objects.select_for_update().get(pk=pk)
-            if draft.status != DraftJob.Status.RUNNING or draft.worker_id != worker_id:
-                continue
-            message = (
-                "The drafting stopped (its worker went away). What was drafted so "
-                "far is kept; try again."
-            )
-            _abandon(draft, DraftJob.Status.INTERRUPTED, message)
-        logger.warning("draft job %s freed: worker %s stopped", pk, worker_id)
-        freed += 1
-    return freed
 
 
 def draft_events_purge(*, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
@@ -222,6 +208,8 @@ def _append(draft: DraftJob, events: Events) -> None:
     DraftEvent.objects.bulk_create(rows)
     draft.last_seq += len(rows)
     draft.save(update_fields=["last_seq", "updated_at"])
+    job_id, stored = draft.pk, [(r.seq, r.kind, r.data) for r in rows]
+    transaction.on_commit(lambda: draft_announce(job_id=job_id, events=stored))
 
 
 def _close(draft: DraftJob, status: str, events: Events) -> None:
@@ -239,7 +227,7 @@ def _close(draft: DraftJob, status: str, events: Events) -> None:
     draft.save(update_fields=["status", "finished_at", "updated_at"])
 
 
-def _abandon(draft: DraftJob, status: str, message: str) -> None:
+def draft_job_abandon(draft: DraftJob, status: str, message: str) -> None:
     """End a job its runner cannot end (cancelled before a worker took it, or its
     worker died): the note keeps the sections saved as they finished."""
     kept = sorted(
@@ -283,8 +271,11 @@ class _Outbox:
         async with self.lock:
             events, self.pending = self.pending, []
             self.flushed_at = time.monotonic()
-            state = await sync_to_async(draft_events_append)(
-                job_id=self.job_id, worker_id=self.worker_id, events=events
+            state = await sync_to_async(_bookkeeping)(
+                draft_events_append,
+                job_id=self.job_id,
+                worker_id=self.worker_id,
+                events=events,
             )
         if state != "running":
             raise _Stop(state)
@@ -299,8 +290,8 @@ async def draft_run(
     engine: NoteEngine | None = None,
 ) -> str:
     """Draft the job's note, storing every event; the job's final status."""
-    job = await sync_to_async(draft_job_start)(
-        job_id=job_id, task_id=task_id, worker_id=worker_id
+    job = await sync_to_async(_bookkeeping)(
+        draft_job_start, job_id=job_id, task_id=task_id, worker_id=worker_id
     )
     if job is None:
         return "not started: cancelled or taken"
@@ -388,7 +379,8 @@ def _finish(job, engine, draft, out: _Outbox, error, state: str) -> str:
             "drafted so far is kept; try again.",
             retryable=True,
         )
-    note_generation_finish(
+    _bookkeeping(
+        note_generation_finish,
         job=job,
         sections=dict(draft.sections),
         usage=draft.usage,
@@ -412,69 +404,11 @@ def _finish(job, engine, draft, out: _Outbox, error, state: str) -> str:
         if state == "cancel"
         else DraftJob.Status.INTERRUPTED
     )
-    draft_job_finish(
-        job_id=out.job_id, worker_id=out.worker_id, status=status, events=events
+    _bookkeeping(
+        draft_job_finish,
+        job_id=out.job_id,
+        worker_id=out.worker_id,
+        status=status,
+        events=events,
     )
     return status
-
-
-# --- Following a job: server-sent events, rejoinable --------------------------------
-
-
-def sse_frame(event: DraftEvent) -> bytes:
-    return f"id: {event.seq}\nevent: {event.kind}\ndata: {event.data}\n\n".encode()
-
-
-class _Follower:
-    """One page's view of a job's events: what it has had, and when to look again."""
-
-    def __init__(self, job: DraftJob, after: int):
-        self.job_id, self.last = job.pk, after
-        self.started = self.alive_look = self.sent_at = time.monotonic()
-
-    def poll(self) -> tuple[list[bytes], bool]:
-        """The frames since the last poll, and whether the stream should end."""
-        events = draft_events_after(job_id=self.job_id, after=self.last)
-        now = time.monotonic()
-        frames = [sse_frame(e) for e in events]
-        if events:
-            self.last, self.sent_at = events[-1].seq, now
-            return frames, events[-1].kind == "done"
-        if now - self.alive_look >= LIVENESS_EVERY:
-            self.alive_look = now
-            draft_jobs_reap(job_id=self.job_id)
-        if now - self.sent_at >= KEEPALIVE_EVERY:
-            self.sent_at = now
-            frames.append(b": keepalive\n\n")
-        return frames, now - self.started >= STREAM_MAX_SECONDS
-
-
-def draft_stream_is_over(*, job: DraftJob, after: int) -> bool:
-    """A finished job whose events the page already has all of: nothing to stream."""
-    return not job.is_active and after >= job.last_seq
-
-
-def draft_stream(*, job: DraftJob, after: int) -> Iterator[bytes]:
-    """The events after `after`, then live ones until `done` (under WSGI)."""
-    yield b"retry: 1000\n\n"
-    follower = _Follower(job, after)
-    while True:
-        frames, over = follower.poll()
-        yield from frames
-        if over:
-            return
-        time.sleep(POLL_SECONDS)
-
-
-async def adraft_stream(*, job: DraftJob, after: int) -> AsyncIterator[bytes]:
-    """The same stream for an ASGI server: ORM work off the event loop."""
-    yield b"retry: 1000\n\n"
-    follower = _Follower(job, after)
-    poll = sync_to_async(follower.poll)
-    while True:
-        frames, over = await poll()
-        for frame in frames:
-            yield frame
-        if over:
-            return
-        await asyncio.sleep(POLL_SECONDS)

@@ -37,9 +37,9 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic(
         "notes.drafts_of_dead_workers",
         dt.timedelta(seconds=5),
-        "templates_app.streaming.draft_jobs_reap",
+        "templates_app.reaping.draft_jobs_reap",
         inline=True,
-        doc="Free a note whose drafting worker died, keeping what was drafted.",
+        doc="Free a note whose draft stopped (worker dead, or lost the database).",
     ),
     Periodic(
         "institutions.invitations_expire",

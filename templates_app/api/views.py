@@ -19,7 +19,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 
 from noumaris.api import Api, ListApi, errors
 from noumaris.net import client_ip
-from templates_app import selectors, services, streaming
+from templates_app import following, selectors, services, streaming
 from templates_app.export import FORMATS, note_export_body
 from templates_app.models import ClinicalNote, Tag
 from templates_app.presentation import engine_label, note_sections
@@ -485,17 +485,17 @@ class NoteJobEventsApi(Api):
             user=request.user, note_id=pk, job_id=job
         )
         after = self._after(request)
-        if streaming.draft_stream_is_over(job=draft, after=after):
+        if following.draft_stream_is_over(job=draft, after=after):
             return HttpResponse(status=204)
         stream = (
-            streaming.adraft_stream
+            following.adraft_stream
             if isinstance(request._request, ASGIRequest)
-            else streaming.draft_stream
+            else following.draft_stream
         )
         return StreamingHttpResponse(
             stream(job=draft, after=after),
             content_type="text/event-stream",
-            headers=streaming.SSE_HEADERS,
+            headers=following.SSE_HEADERS,
         )
 
     def _after(self, request) -> int:

@@ -5,8 +5,9 @@ import json
 from asgiref.sync import async_to_sync
 from django.test import override_settings
 
+from templates_app.following import sse_frame
 from templates_app.selectors import draft_events_after
-from templates_app.streaming import draft_run, note_draft_enqueue, sse_frame
+from templates_app.streaming import draft_run, note_draft_enqueue
 
 
 def parse_sse(raw: bytes | str) -> list[tuple[str, dict]]:
