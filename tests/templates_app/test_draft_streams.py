@@ -11,10 +11,11 @@ from django.db import connection
 
 from templates_app.models import ClinicalNote
 from tests.browser import live_server_env
-from tests.fakes.anthropic_server import Answer, fake_anthropic
+from tests.fakes.anthropic_server import Answer
 from tests.live import daphne, task_worker
 from tests.noumaris.test_worker import STARTUP
 from tests.templates_app.test_draft_jobs import (
+    claude,
     draft,
     follow,
     http,
@@ -24,16 +25,10 @@ from tests.templates_app.test_draft_jobs import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.redis]
 
-__all__ = ["draft", "http"]  # the fixtures, on this module's own stack
+__all__ = ["claude", "draft", "http"]  # the fixtures, on this module's own stack
 POOL = 4  # daphne's connections: fewer than the streams below
 STREAMS = 12
 WORKER = "noumaris-test-drafts-worker"  # its connections' application_name
-
-
-@pytest.fixture(scope="module")
-def claude():
-    with fake_anthropic() as fake:
-        yield fake
 
 
 @pytest.fixture(scope="module")

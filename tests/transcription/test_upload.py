@@ -223,12 +223,12 @@ def deepgram_rest(settings):
         yield fake
 
 
-def _upload(api, user, path, django_capture_on_commit_callbacks):
+def _upload(api, user, path, django_capture_on_commit_callbacks, name=None):
     api.force_login(user)
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(
             "/api/v1/transcription/sessions/upload",
-            {"file": as_upload(path), "consent": True},
+            {"file": as_upload(path, name=name), "consent": True},
             format="multipart",
         )
     assert response.status_code == 202, response.json()
@@ -433,15 +433,10 @@ def test_the_kept_recording_plays_by_byte_range_under_a_quoted_name(
 ):
     demo_hospital.recording_retention_days = 7
     demo_hospital.save()
-    api.force_login(resident)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = api.post(
-            "/api/v1/transcription/sessions/upload",
-            {"file": as_upload(recordings["wav"], name='a.w"v'), "consent": True},
-            format="multipart",
-        )
-    assert response.status_code == 202, response.json()
-    url = f"/encounters/{response.json()['id']}/recording"
+    session = _upload(
+        api, resident, recordings["wav"], django_capture_on_commit_callbacks, 'a.w"v'
+    )
+    url = f"/encounters/{session.pk}/recording"
     original = recordings["wav"].read_bytes()
     client.force_login(resident)
 
@@ -449,7 +444,7 @@ def test_the_kept_recording_plays_by_byte_range_under_a_quoted_name(
     assert whole.status_code == 200 and whole.content == original
     assert whole["Accept-Ranges"] == "bytes"
     assert whole["Content-Disposition"] == (
-        f'inline; filename="encounter-{response.json()["id"]}.w\\"v"'
+        f'inline; filename="encounter-{session.pk}.w\\"v"'
     )
     part = client.get(url, headers={"Range": "bytes=100-199"})
     assert part.status_code == 206 and part.content == original[100:200]
