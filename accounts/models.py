@@ -43,6 +43,64 @@ class AuditLog(models.Model):
     the action they record; on PostgreSQL a trigger refuses UPDATE and DELETE.
     """
 
+    class Action(models.TextChoices):
+        """What a row records, with its words for people (the admin shows those)."""
+
+        INSTITUTION_CREATED = "INSTITUTION_CREATED", "Institution created"
+        INSTITUTION_UPDATED = "INSTITUTION_UPDATED", "Institution updated"
+        INSTITUTION_FEATURES_CHANGED = (
+            "INSTITUTION_FEATURES_CHANGED",
+            "Institution's features changed",
+        )
+        INSTITUTION_RECORDINGS_CHANGED = (
+            "INSTITUTION_RECORDINGS_CHANGED",
+            "Institution's recording settings changed",
+        )
+        SUBSCRIPTION_CHANGED = "SUBSCRIPTION_CHANGED", "Subscription changed"
+        SUPERVISION_POLICY_CHANGED = (
+            "SUPERVISION_POLICY_CHANGED",
+            "Supervision policy changed",
+        )
+        PHYSICIAN_CREATED = "PHYSICIAN_CREATED", "Physician added"
+        FEATURE_GRANTED = "FEATURE_GRANTED", "Feature granted"
+        FEATURE_REVOKED = "FEATURE_REVOKED", "Feature revoked"
+        RESIDENT_INVITED = "RESIDENT_INVITED", "Resident invited"
+        FACULTY_INVITED = "FACULTY_INVITED", "Attending invited"
+        ADMIN_INVITED = "ADMIN_INVITED", "Administrator invited"
+        INVITATION_RESENT = "INVITATION_RESENT", "Invitation resent"
+        INVITATION_REVOKED = "INVITATION_REVOKED", "Invitation withdrawn"
+        INVITATION_ACCEPTED = "INVITATION_ACCEPTED", "Invitation accepted"
+        RESIDENT_UPDATED = "RESIDENT_UPDATED", "Resident updated"
+        RESIDENT_DEACTIVATED = "RESIDENT_DEACTIVATED", "Resident deactivated"
+        RESIDENT_GRADUATED = "RESIDENT_GRADUATED", "Resident graduated"
+        RESIDENT_REACTIVATED = "RESIDENT_REACTIVATED", "Resident reactivated"
+        SUPERADMIN_GRANTED = "SUPERADMIN_GRANTED", "Superadmin role given"
+        SUPERADMIN_REVOKED = "SUPERADMIN_REVOKED", "Superadmin role taken away"
+        IDENTITY_LINKED = "IDENTITY_LINKED", "Sign-in identity linked"
+        SIGN_IN_LOCKED_OUT = (
+            "SIGN_IN_LOCKED_OUT",
+            "Sign-in locked after failed attempts",
+        )
+        SIGN_IN_UNLOCKED = "SIGN_IN_UNLOCKED", "Sign-in unlocked"
+        TRANSCRIPTION_STARTED = "TRANSCRIPTION_STARTED", "Recording started"
+        TRANSCRIPTION_STOPPED = "TRANSCRIPTION_STOPPED", "Recording stopped"
+        TRANSCRIPT_IMPORTED = "TRANSCRIPT_IMPORTED", "Transcript imported"
+        TRANSCRIPT_VIEWED = "TRANSCRIPT_VIEWED", "Transcript viewed"
+        TRANSCRIPT_CORRECTED = "TRANSCRIPT_CORRECTED", "Transcript corrected"
+        SPEAKERS_NAMED = "SPEAKERS_NAMED", "Speakers named"
+        RECORDING_UPLOADED = "RECORDING_UPLOADED", "Recording uploaded"
+        RECORDING_TRANSCRIBED = "RECORDING_TRANSCRIBED", "Recording transcribed"
+        RECORDING_FAILED = "RECORDING_FAILED", "Recording could not be transcribed"
+        RECORDING_AUDIO_PLAYED = "RECORDING_AUDIO_PLAYED", "Recording played back"
+        RECORDING_AUDIO_DELETED = "RECORDING_AUDIO_DELETED", "Kept recording deleted"
+        NOTE_VIEWED = "NOTE_VIEWED", "Note viewed"
+        NOTE_FLAGS_RESOLVED = "NOTE_FLAGS_RESOLVED", "Note's flags resolved by an edit"
+        NOTE_FLAG_CONFIRMED = "NOTE_FLAG_CONFIRMED", "Flagged statement confirmed"
+        NOTE_SIGNED = "NOTE_SIGNED", "Note signed"
+        NOTE_COSIGNED = "NOTE_COSIGNED", "Note co-signed"
+        NOTE_RETURNED = "NOTE_RETURNED", "Note returned to the resident"
+        NOTE_EXPORTED = "NOTE_EXPORTED", "Note exported"
+
     created_at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -52,7 +52,10 @@ def user_email_linked_to_other_identity(*, email: str) -> bool:
 
 
 def audit_action_label(action: str) -> str:
-    """`RESIDENT_INVITED` -> 'Resident invited'."""
+    """`NOTE_COSIGNED` -> 'Note co-signed' (`AuditLog.Action`'s words); an action
+    the list no longer knows reads as its code in words."""
+    if action in AuditLog.Action.values:
+        return AuditLog.Action(action).label
     return action.replace("_", " ").capitalize()
 
 

@@ -126,7 +126,9 @@ def user_sync_from_provider(
             changed += ["is_superadmin", "is_superuser", "is_staff"]
             audit_record(
                 actor=user,
-                action="SUPERADMIN_GRANTED" if is_superadmin else "SUPERADMIN_REVOKED",
+                action=AuditLog.Action.SUPERADMIN_GRANTED
+                if is_superadmin
+                else AuditLog.Action.SUPERADMIN_REVOKED,
                 target=user,
                 ip_address=ip_address,
                 details={"source": "identity provider realm role"},
@@ -156,7 +158,7 @@ def user_link_by_verified_email(
             user.save(update_fields=["oidc_sub"])
             audit_record(
                 actor=user,
-                action="IDENTITY_LINKED",
+                action=AuditLog.Action.IDENTITY_LINKED,
                 target=user,
                 ip_address=ip_address,
                 details={"method": "verified e-mail"},
@@ -193,7 +195,7 @@ def user_create_from_provider(
             user.save(force_insert=True)
             audit_record(
                 actor=user,
-                action="IDENTITY_LINKED",
+                action=AuditLog.Action.IDENTITY_LINKED,
                 target=user,
                 institution=institution,
                 ip_address=ip_address,
@@ -221,7 +223,7 @@ def sign_in_lockout_record(*, username: str, ip_address: str | None) -> AuditLog
     lockout (django-axes announces every refused attempt while it lasts)."""
     since = timezone.now() - settings.AXES_COOLOFF_TIME
     already = AuditLog.objects.filter(
-        action="SIGN_IN_LOCKED_OUT",
+        action=AuditLog.Action.SIGN_IN_LOCKED_OUT,
         created_at__gte=since,
         ip_address=ip_address or None,
         details__username=username or "",
@@ -231,7 +233,7 @@ def sign_in_lockout_record(*, username: str, ip_address: str | None) -> AuditLog
     user = User.objects.filter(username=username).first() if username else None
     return audit_record(
         actor=None,
-        action="SIGN_IN_LOCKED_OUT",
+        action=AuditLog.Action.SIGN_IN_LOCKED_OUT,
         target=user,
         target_type="accounts.User",
         ip_address=ip_address,
@@ -246,7 +248,7 @@ def sign_in_unlock(*, actor: User, attempts, ip_address: str | None = None) -> i
         for username, address in unlocked:
             audit_record(
                 actor=actor,
-                action="SIGN_IN_UNLOCKED",
+                action=AuditLog.Action.SIGN_IN_UNLOCKED,
                 target_type="accounts.User",
                 target_id=username or "",
                 ip_address=ip_address,

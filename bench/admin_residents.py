@@ -118,7 +118,9 @@ def _load(*, reload: bool):
         bench.delete()
     have = bench.count()
     features = list(
-        Feature.objects.filter(code__in=["live_transcription", "note_generation"])
+        Feature.objects.filter(
+            code__in=[Feature.Code.LIVE_TRANSCRIPTION, Feature.Code.NOTE_GENERATION]
+        )
     )
     started = time.perf_counter()
     for start in range(have, RESIDENTS, BATCH):

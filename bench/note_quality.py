@@ -43,6 +43,7 @@ SPLITS = ("train", "valid")
 # The commit whose offline drafter this one replaced: the "before" of the figures.
 BEFORE = os.environ.get("BEFORE_REV", "6bdfa62")
 
+import note_metrics  # noqa: E402
 import spacy  # noqa: E402
 from rouge_score import rouge_scorer  # noqa: E402
 
@@ -52,9 +53,19 @@ from templates_app.generation.base import (  # noqa: E402
     Segment,
 )
 from templates_app.generation.citations import CITATION, cited_seqs  # noqa: E402
-from templates_app.seed_data import HP, SOAP  # noqa: E402
+from templates_app.seed_data import (  # noqa: E402
+    CONSULT,
+    DISCHARGE,
+    ED,
+    HP,
+    PATIENT,
+    PROGRESS,
+    SOAP,
+)
 
-TEMPLATES = {"SOAP": SOAP, "H&P": HP}
+TEMPLATES = {"SOAP": SOAP, "H&P": HP, "consult": CONSULT, "progress": PROGRESS,
+             "ED": ED, "discharge": DISCHARGE, "patient": PATIENT}  # fmt: skip
+SMOKE = ROOT / "bench" / "smoke" / "aci_smoke.csv"
 LINE = re.compile(r"^\[(doctor|patient)\]\s*(.*)$")
 FILLERS = {
     "okay", "ok", "alright", "all right", "yes", "yeah", "no", "mm-hmm", "mhm", "uh-huh",
@@ -76,8 +87,6 @@ GROUP_OF_HEADING = (
     ("RESULTS", "exam"),
     ("FINDINGS", "exam"),
 )
-GROUP_OF_KEY = {"objective": "exam", "exam": "exam", "results": "exam",
-                "assessment": "assessment_plan", "plan": "assessment_plan"}  # fmt: skip
 
 
 @dataclass
@@ -90,10 +99,11 @@ class Encounter:
 
 
 def load(split: str) -> list[Encounter]:
-    if split not in SPLITS:
+    if split not in (*SPLITS, "smoke"):
         raise SystemExit(f"only {SPLITS} are for development (test is held out)")
     csv.field_size_limit(10**9)
-    with open(DATA / f"{split}.csv", newline="") as handle:
+    path = SMOKE if split == "smoke" else DATA / f"{split}.csv"
+    with open(path, newline="") as handle:
         rows = list(csv.DictReader(handle))
     return [
         Encounter(
@@ -217,7 +227,7 @@ def reference_groups(note: str) -> dict[str, str]:
 def draft_groups(template: dict, sections: dict[str, str]) -> dict[str, str]:
     groups: dict[str, list[str]] = {"history": [], "exam": [], "assessment_plan": []}
     for spec in template["sections"]:
-        group = GROUP_OF_KEY.get(spec["key"], "history")
+        group = note_metrics.section_group(spec)
         groups[group].append(spec["title"].upper())
         groups[group].extend(
             plain(s) for s in sections.get(spec["key"], "").splitlines()
@@ -262,11 +272,25 @@ def evaluate(encounters: list[Encounter], template: str, drafter: Drafter) -> di
         stmts = [s for text in sections.values() for s in statements(text)]
         known = {s.seq for s in e.segments}
         ap = [
-            t for k, t in sections.items() if GROUP_OF_KEY.get(k) == "assessment_plan"
+            sections.get(x["key"], "")
+            for x in spec["sections"]
+            if note_metrics.section_group(x) == "assessment_plan"
         ]
         ap_present = bool(ap) and all(statements(t) for t in ap)
         ref_groups = reference_groups(e.reference)
+        turns = {s.seq: s.text for s in e.segments}
+        transcript = "\n".join(turns.values())
+        facing = spec is PATIENT
+        found = note_metrics.facts(e.reference, transcript)
+        wrong, counted = note_metrics.misplaced(spec, sections, turns, e.reference)
+        n = max(1, len(stmts))
         row = {
+            "person": sum(note_metrics.is_person(s, patient_facing=facing) for s in stmts) / n,
+            "conv": sum(map(note_metrics.is_conversational, stmts)) / n,
+            "frag": sum(map(note_metrics.is_fragment, stmts)),
+            "confusions": note_metrics.confusions(spec, sections, turns),
+            "misplaced_n": wrong,
+            "placed_n": counted,
             **rouge(note, e.reference),
             "length": words(note) / max(1, words(e.reference)),
             "qf": sum(map(is_question_or_filler, stmts)) / max(1, len(stmts)),
@@ -278,9 +302,18 @@ def evaluate(encounters: list[Encounter], template: str, drafter: Drafter) -> di
         for group in ("history", "exam", "assessment_plan"):
             if ref_groups[group].strip():
                 row[f"{group}.rouge1"] = rouge(ours[group], ref_groups[group])["rouge1"]
+        if found:
+            plain_note = plain(note)
+            row["facts"] = sum(
+                note_metrics.fact_found(f, plain_note) for f in found
+            ) / len(found)
         per.append(row)
     keys = sorted({k for row in per for k in row})
     out = {k: statistics.mean(row[k] for row in per if k in row) for k in keys}
+    out["misplaced"] = sum(r["misplaced_n"] for r in per) / max(
+        1, sum(r["placed_n"] for r in per)
+    )
+    out["ap_missing_notes"] = sum(r["ap_missing"] for r in per)
     out["seconds_first"] = elapsed[0]  # includes loading spaCy, negspacy, drug list
     out["seconds_max"] = max(elapsed[1:] or elapsed)
     out["n"] = len(per)
@@ -310,13 +343,25 @@ def line(label: str, m: dict) -> str:
             f"  | R1 hist {m.get('history.rouge1', 0):4.1f} exam "
             f"{m.get('exam.rouge1', 0):4.1f} A&P {m.get('assessment_plan.rouge1', 0):4.1f}"
             f"  max {1000 * m['seconds_max']:.0f} ms (first {m['seconds_first']:.1f} s)"
+            f"\n{'':<26} person {100 * m['person']:4.1f}%  conv {100 * m['conv']:4.1f}%"
+            f"  frag/note {m['frag']:4.1f}  misplaced {100 * m['misplaced']:4.1f}%"
+            f"  facts {100 * m.get('facts', 0):4.1f}%  confusions/note {m['confusions']:4.2f}"
+            f"  A&P missing {m['ap_missing_notes']:.0f} notes"
         )
     return out
 
 
 def main(argv: list[str]) -> None:
-    quick = "--quick" in argv  # this drafter only: no transcript, no main drafter
-    splits = [a for a in argv if not a.startswith("--")] or list(SPLITS)
+    smoke = "--smoke" in argv
+    # --quick: this drafter only: no transcript, no main drafter
+    quick = "--quick" in argv or smoke
+    splits = (
+        ["smoke"]
+        if smoke
+        else [a for a in argv if not a.startswith("--")] or list(SPLITS)
+    )
+    only = [a.split("=", 1)[1] for a in argv if a.startswith("--templates=")]
+    templates = only[0].split(",") if only else list(TEMPLATES)
     before = None if quick else main_drafter()
     after = new_drafter()
     for split in splits:
@@ -324,7 +369,7 @@ def main(argv: list[str]) -> None:
         print(f"ACI-Bench {split} ({len(encounters)} encounters)")
         if not quick:
             print(line("  raw transcript", evaluate_transcript(encounters)))
-        for template in TEMPLATES:
+        for template in templates:
             if before is not None:
                 print(
                     line(

@@ -3,4 +3,4 @@
 from noumaris.settings import *  # noqa: F403
 
 TRANSCRIPTION_ENGINE = "instant"
-TRANSCRIPTION_BENCH_ENGINE = True
+TRANSCRIPTION_ENGINE_CLASSES = {"instant": "bench.instant_engine.InstantEngine"}

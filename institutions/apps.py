@@ -1,6 +1,22 @@
+import datetime as dt
+
 from django.apps import AppConfig
 
 
 class InstitutionsConfig(AppConfig):
     name = "institutions"
     verbose_name = "Institutions and people"
+
+    def ready(self):
+        from institutions import tasks
+        from institutions.emails import invitation_email_message
+        from noumaris.jobs.email import email_kind_register
+        from noumaris.jobs.periodic import periodic_register
+
+        email_kind_register("invitation", invitation_email_message)
+        periodic_register(
+            "institutions.invitations_expire",
+            dt.timedelta(hours=1),
+            tasks.invitations_expire,
+            doc="Mark pending invitations past their 7 days expired (seats freed).",
+        )

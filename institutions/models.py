@@ -328,6 +328,14 @@ class Invitation(TimestampedModel):
 class Feature(models.Model):
     """A capability that can be sold to an institution and granted to people."""
 
+    class Code(models.TextChoices):
+        """The features the product knows (seeded by `seed_features`)."""
+
+        LIVE_TRANSCRIPTION = "live_transcription", "Live transcription"
+        NOTE_GENERATION = "note_generation", "Note generation"
+        CUSTOM_TEMPLATES = "custom_templates", "Custom templates"
+        NOTE_EXPORT = "note_export", "Note export"
+
     code = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)

@@ -7,7 +7,7 @@ institutions' rows, so the accounts app never imports this one.
 
 from accounts.oidc import NoumarisOIDCBackend
 from institutions.models import InstitutionAdmin
-from institutions.services.invitations import invitation_account_create
+from institutions.services.invitation_accept import invitation_account_create
 
 INVITATION_SESSION_KEY = "invitation_token"  # set by /invite/<token>
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from institutions.models import Invitation
 from institutions.oidc import INVITATION_SESSION_KEY
 from institutions.selectors import invitation_find_by_token
-from institutions.services.invitations import (
+from institutions.services.invitation_accept import (
     invitation_accept,
     invitation_accept_new_account,
     invitation_refusal,

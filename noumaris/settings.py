@@ -326,6 +326,10 @@ ANTHROPIC_MAX_TOKENS = env_int("ANTHROPIC_MAX_TOKENS", 4096, minimum=256)
 TRANSCRIPTION_ENGINE = env_choice(
     "TRANSCRIPTION_ENGINE", "auto", {"auto", "deepgram", "offline"}
 )
+# Engines beyond the shipped ones, {name: dotted path of an Engine class}: set by a
+# benchmark's or a test's settings (bench/ws_settings.py: the `instant` engine in
+# bench/instant_engine.py), never from the environment.
+TRANSCRIPTION_ENGINE_CLASSES: dict[str, str] = {}
 # The offline engine (faster-whisper): beam width of each final decode, threads one
 # decode uses, decodes run at once per process, and recordings one process takes on
 # (past it a new recording is refused, so the running ones keep their pace).
@@ -569,8 +573,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # Our operation names, descriptions and tags (noumaris/api.py).
-    "DEFAULT_SCHEMA_CLASS": "noumaris.api.AutoSchema",
+    # Our operation names, descriptions and tags (noumaris/api_schema.py).
+    "DEFAULT_SCHEMA_CLASS": "noumaris.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "noumaris.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -590,10 +594,10 @@ SPECTACULAR_SETTINGS = {
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "minimum": 0, "maximum": 999999999999999999}
     },
-    # The error responses every operation can give (noumaris/api.py).
+    # The error responses every operation can give (noumaris/api_schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "noumaris.api.add_standard_errors",
+        "noumaris.api_schema.add_standard_errors",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ResidentStatusEnum": "institutions.models.ResidentProfile.Status",

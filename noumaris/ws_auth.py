@@ -29,7 +29,7 @@ class TicketAuthMiddleware(BaseMiddleware):
     """Sets `scope["user"]` from a `?ticket=` (spent here), else anonymous."""
 
     async def __call__(self, scope, receive, send):
-        from transcription.services import ticket_redeem
+        from transcription.services.sockets import ticket_redeem
 
         user = await database_sync_to_async(ticket_redeem)(token=ticket_of(scope))
         scope = dict(scope, user=user or AnonymousUser(), ws_ticket=True)

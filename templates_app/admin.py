@@ -6,13 +6,13 @@ from django.http import Http404
 
 from institutions.services.authority import admin_membership, is_superadmin
 from templates_app import admin_supervision  # noqa: F401 - registers the policy
+from templates_app.library import template_admin_prepare
 from templates_app.models import (
     AttestationStatement,
     NoteTemplate,
     Tag,
     TemplateSection,
 )
-from templates_app.services import template_admin_prepare
 from templates_app.supervision.services import (
     attestation_admin_prepare,
     attestation_defaults_ensure,

@@ -1,3 +1,4 @@
+import datetime as dt
 import threading
 
 from django.apps import AppConfig
@@ -6,9 +7,10 @@ from django.conf import settings
 
 class TemplatesAppConfig(AppConfig):
     name = "templates_app"
-    verbose_name = "Templates and notes"
+    verbose_name = "Notes: templates, drafting, sign-off and supervision"
 
     def ready(self):
+        self._register_jobs()
         from templates_app.generation import engine_name
 
         if engine_name() == "anthropic":
@@ -25,3 +27,32 @@ class TemplatesAppConfig(AppConfig):
             threading.Thread(
                 target=preload, name="drafter-preload", daemon=True
             ).start()
+
+    def _register_jobs(self):
+        """The app's e-mail and periodic jobs (noumaris.jobs runs them)."""
+        from noumaris.jobs.email import email_kind_register
+        from noumaris.jobs.periodic import periodic_register
+        from templates_app import tasks
+        from templates_app.drafting.jobs import draft_jobs_reap
+        from templates_app.supervision.emails import cosign_reminder_message
+
+        email_kind_register("cosign_reminder", cosign_reminder_message)
+        periodic_register(
+            "notes.drafts_of_dead_workers",
+            dt.timedelta(seconds=5),
+            draft_jobs_reap,
+            inline=True,
+            doc="Free a note whose drafting worker died, keeping what was drafted.",
+        )
+        periodic_register(
+            "notes.cosign_reminders",
+            dt.timedelta(hours=1),
+            tasks.send_cosign_reminders,
+            doc="E-mail attendings with overdue co-signatures (at most once a day each).",
+        )
+        periodic_register(
+            "notes.draft_events_purge",
+            dt.timedelta(hours=1),
+            tasks.draft_events_purge,
+            doc="Delete the streamed events of drafts finished over a day ago.",
+        )

@@ -10,24 +10,19 @@ import datetime as dt
 
 from django.utils import timezone
 
+from templates_app.drafting.claim import note_generation_begin, note_generation_finish
 from templates_app.generation import Usage
+from templates_app.library import template_seed_global
 from templates_app.models import ClinicalNote, NoteFeedback, StatementFlag
+from templates_app.notes.flags import note_flag_confirm
+from templates_app.notes.services import note_create, note_edit
+from templates_app.notes.signoff import note_cosign, note_return, note_sign
 from templates_app.seed_data import SOAP
-from templates_app.services import (
-    note_cosign,
-    note_create,
-    note_edit,
-    note_flag_confirm,
-    note_generation_begin,
-    note_generation_finish,
-    note_return,
-    note_sign,
-    template_seed_global,
-)
 from templates_app.supervision.services import attestation_list_for_user
 from transcription.engines import Result
 from transcription.models import TranscriptionSession
-from transcription.services import segment_append, session_start, session_stop
+from transcription.services.segments import segment_append
+from transcription.services.sessions import session_start, session_stop
 
 LINES = (
     (0, "What brings you in today?"),

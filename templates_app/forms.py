@@ -1,7 +1,11 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from templates_app import services
+from templates_app.library import (
+    MAX_SECTIONS,
+    template_create_personal,
+    template_update_personal,
+)
 from templates_app.models import NoteTemplate, Tag
 
 EMPTY_ROWS = 3
@@ -41,7 +45,7 @@ class TemplateForm(forms.Form):
             sections = list(template.sections.all())
         super().__init__(data, initial=initial)
         rows = max(len(sections), int((data or {}).get("rows", 0) or 0))
-        self.rows = min(rows + EMPTY_ROWS, services.MAX_SECTIONS + EMPTY_ROWS)
+        self.rows = min(rows + EMPTY_ROWS, MAX_SECTIONS + EMPTY_ROWS)
         for number in range(self.rows):
             section = sections[number] if number < len(sections) else None
             self.fields[f"title_{number}"] = forms.CharField(
@@ -100,8 +104,8 @@ class TemplateForm(forms.Form):
             "sections": self.sections(),
         }
         if self.template is None:
-            return services.template_create_personal(user=user, **data)
-        return services.template_update_personal(
+            return template_create_personal(user=user, **data)
+        return template_update_personal(
             user=user,
             template_id=self.template.pk,
             is_active=self.cleaned_data["is_active"],

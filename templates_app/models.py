@@ -429,6 +429,8 @@ class StatementFlag(models.Model):
         LATERALITY = "laterality", "Side not in the transcript"
         NEGATION = "negation", "Negation differs from the transcript"
         WEAK_SUPPORT = "weak_support", "Weakly supported"
+        PLACEMENT = "placement", "In a section its words do not support"
+        DIAGNOSIS = "diagnosis", "Diagnosis not in the transcript"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

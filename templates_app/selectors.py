@@ -212,7 +212,7 @@ def notes_by_month(*, institution, months: int = 6) -> dict[dt.date, int]:
     return {month_of(row["month"]): row["count"] for row in rows}
 
 
-# --- Draft jobs (templates_app.streaming) ---------------------------------------------
+# --- Draft jobs (templates_app.drafting) ----------------------------------------------
 
 
 def draft_job_get_for_author(*, user, note_id, job_id) -> DraftJob:

@@ -12,20 +12,25 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from institutions.models import Feature
 from institutions.services.permissions import check_feature, require_feature
 from noumaris.net import client_ip
 from noumaris.pages import page
-from templates_app import selectors, services
-from templates_app.export import attestation_lines, section_texts
+from templates_app import selectors
 from templates_app.forms import TemplateForm
+from templates_app.generation.verify import CHECKED
 from templates_app.models import ClinicalNote
+from templates_app.notes import export, signoff
+from templates_app.notes import flags as flag_services
+from templates_app.notes import services as notes
+from templates_app.notes.export import attestation_lines, section_texts
 from templates_app.presentation import engine_label, note_sections
 from templates_app.supervision import selectors as teaching
 from templates_app.supervision import services as teaching_services
 from templates_app.supervision.authorship import note_authorship
 from templates_app.supervision.director import resident_own_figures
 from templates_app.supervision.rubric import PDQI9, SCORE_MAX, SCORE_MIN
-from transcription.services import transcript_read
+from transcription.services.transcripts import transcript_read
 from transcription.speakers import speaker_name
 
 # --- Templates ----------------------------------------------------------------------
@@ -50,7 +55,7 @@ def template_library(request):
             "q": q,
             "tag": tag,
             "specialty": specialty,
-            "can_customise": check_feature(request.user, services.CUSTOM_TEMPLATES),
+            "can_customise": check_feature(request.user, Feature.Code.CUSTOM_TEMPLATES),
         },
     )
 
@@ -65,7 +70,7 @@ def template_detail(request, pk):
         {
             "template": template,
             "can_edit": template.owner_id == request.user.pk
-            and check_feature(request.user, services.CUSTOM_TEMPLATES),
+            and check_feature(request.user, Feature.Code.CUSTOM_TEMPLATES),
         },
     )
 
@@ -90,7 +95,7 @@ def template_edit(request, pk=None):
             )
             return redirect(saved.get_absolute_url())
     if pk is None and request.method == "GET":
-        require_feature(user=request.user, code=services.CUSTOM_TEMPLATES)
+        require_feature(user=request.user, code=Feature.Code.CUSTOM_TEMPLATES)
     return render(
         request,
         "templates_app/template_form.html",
@@ -104,7 +109,7 @@ def template_edit(request, pk=None):
 @require_POST
 @page
 def note_new(request):
-    note = services.note_create(
+    note = notes.note_create(
         user=request.user,
         session_id=request.POST.get("session"),
         template_id=request.POST.get("template"),
@@ -135,9 +140,7 @@ def _segments_context(request, note):
 @require_GET
 @page
 def note_page(request, pk):
-    note = services.note_open(
-        user=request.user, note_id=pk, ip_address=client_ip(request)
-    )
+    note = notes.note_open(user=request.user, note_id=pk, ip_address=client_ip(request))
     segments, data = _segments_context(request, note)
     known = {s.seq for s in segments}
     flags = selectors.note_flags(note=note)
@@ -156,6 +159,7 @@ def note_page(request, pk):
             "is_supervisor": note.supervisor_id == request.user.pk,
             "editable": is_author and note.is_editable,
             "unverified": sum(len(s["unverified"]) for s in sections),
+            "checked": CHECKED,
             "open_flags": review["open_flags"],
             "flag_count": len(flags),
             "revision": review["revision"],
@@ -170,7 +174,7 @@ def note_page(request, pk):
             and note.is_editable
             and request.GET.get("generate") == "1"
             and note.generation == ClinicalNote.Generation.IDLE,
-            "can_export": not services.note_export_denial(user=request.user, note=note),
+            "can_export": not export.note_export_denial(user=request.user, note=note),
             "generating": note.generation == ClinicalNote.Generation.GENERATING,
             # The page rejoins a draft in progress (its events replay, then live).
             "active_job": selectors.draft_job_active(note_id=note.pk)
@@ -226,7 +230,7 @@ def note_sign(request, pk):
     if request.POST.get("confirm") != "yes":
         messages.error(request, "Tick the box to confirm you reviewed the whole note.")
         return redirect(f"/notes/{pk}")
-    note = services.note_sign(
+    note = signoff.note_sign(
         user=request.user,
         note_id=pk,
         supervisor_id=request.POST.get("supervisor") or None,
@@ -240,7 +244,7 @@ def note_sign(request, pk):
 @require_POST
 @page
 def note_flag_confirm(request, pk, flag_id):
-    flag = services.note_flag_confirm(
+    flag = flag_services.note_flag_confirm(
         user=request.user, note_id=pk, flag_id=flag_id, ip_address=client_ip(request)
     )
     messages.success(request, "Confirmed as checked against the transcript.")
@@ -250,7 +254,7 @@ def note_flag_confirm(request, pk, flag_id):
 @require_POST
 @page
 def note_cosign(request, pk):
-    note = services.note_cosign(
+    note = signoff.note_cosign(
         user=request.user,
         note_id=pk,
         attestation_id=request.POST.get("attestation"),
@@ -265,7 +269,7 @@ def note_cosign(request, pk):
 @require_POST
 @page
 def note_return(request, pk):
-    note = services.note_return(
+    note = signoff.note_return(
         user=request.user,
         note_id=pk,
         ip_address=client_ip(request),
@@ -280,7 +284,7 @@ def note_return(request, pk):
 @require_GET
 @page
 def note_print(request, pk):
-    note = services.note_export_record(
+    note = export.note_export_record(
         user=request.user, note_id=pk, fmt="print", ip_address=client_ip(request)
     )
     # Paper has no transcript to look up: the print leaves the [S12] codes out,
@@ -299,9 +303,7 @@ def note_print(request, pk):
 @require_GET
 @page
 def note_revisions(request, pk):
-    note = services.note_open(
-        user=request.user, note_id=pk, ip_address=client_ip(request)
-    )
+    note = notes.note_open(user=request.user, note_id=pk, ip_address=client_ip(request))
     revisions = selectors.note_revisions(note=note)
     by_number = {r.number: r for r in revisions}
     older = _pick(by_number, request.GET.get("a"), default=1)

@@ -9,12 +9,7 @@ tenant; a `superadmin` and an individual `physician`. Every user's password is t
 import pytest
 from django.core.cache import cache
 
-from institutions.models import ResidentProfile
-from institutions.services.features import (
-    ALL_FEATURE_CODES,
-    LIVE_TRANSCRIPTION,
-    NOTE_GENERATION,
-)
+from institutions.models import Feature, ResidentProfile
 from tests.factories import (
     PASSWORD,
     FacultyFactory,
@@ -154,7 +149,7 @@ def resident(demo_hospital):
         ),
         institution=demo_hospital,
         pgy_level=2,
-        granted=ALL_FEATURE_CODES,
+        granted=Feature.Code.values,
     ).user
 
 
@@ -187,7 +182,7 @@ def former_resident(demo_hospital):
         institution=demo_hospital,
         pgy_level=3,
         status=ResidentProfile.Status.GRADUATED,
-        granted=ALL_FEATURE_CODES,
+        granted=Feature.Code.values,
     ).user
 
 
@@ -204,7 +199,7 @@ def riverside_resident(riverside):
         institution=riverside,
         pgy_level=3,
         specialty="Emergency Medicine",
-        granted=ALL_FEATURE_CODES,
+        granted=Feature.Code.values,
     ).user
 
 
@@ -218,5 +213,5 @@ def physician(db):
             first_name="Phil",
             last_name="Physician",
         ),
-        granted=(LIVE_TRANSCRIPTION, NOTE_GENERATION),
+        granted=(Feature.Code.LIVE_TRANSCRIPTION, Feature.Code.NOTE_GENERATION),
     ).user

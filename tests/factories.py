@@ -20,7 +20,7 @@ from institutions.models import (
     PhysicianProfile,
     ResidentProfile,
 )
-from institutions.services.features import ALL_FEATURE_CODES, feature_seed
+from institutions.services.features import feature_seed
 from institutions.tokens import invitation_token_hash
 
 PASSWORD = "correct-horse-battery-staple"  # the `password` fixture
@@ -32,7 +32,7 @@ def hashed_password(raw: str) -> str:
     return make_password(raw)
 
 
-def features(codes=ALL_FEATURE_CODES) -> list[Feature]:
+def features(codes=Feature.Code.values) -> list[Feature]:
     """The catalogue's features (seeded again if a transactional test flushed them)."""
     feature_seed()
     return list(Feature.objects.filter(code__in=codes))
@@ -68,7 +68,7 @@ class InstitutionFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def feature_codes(self, create, extracted, **kwargs):
-        codes = ALL_FEATURE_CODES if extracted is None else extracted
+        codes = Feature.Code.values if extracted is None else extracted
         for feature in features(codes):
             InstitutionFeature.objects.get_or_create(institution=self, feature=feature)
 
@@ -151,4 +151,4 @@ class FeatureGrantFactory(factory.django.DjangoModelFactory):
         model = FeatureGrant
 
     user = factory.SubFactory(UserFactory)
-    feature = factory.LazyFunction(lambda: features((ALL_FEATURE_CODES[0],))[0])
+    feature = factory.LazyFunction(lambda: features((Feature.Code.values[0],))[0])

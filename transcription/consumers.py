@@ -6,18 +6,15 @@ the client, and closes with a code the client can act on. What a message means a
 what to store next is `transcription.recording.Recording`; writes go through
 services, off the event loop.
 
-Whatever ends the socket (the client, a refusal, a crash anywhere), one `finally`
-releases its slot, stops its heartbeat and closes its engine. daphne accepts only
-1000 and 3000-4999 as close codes (autobahn refuses 1011 with "invalid close code"),
-so a server fault closes 4500 and a dependency away 4503: the page reconnects and
-resumes on both.
+Whatever ends the socket (the client, a refusal, a crash anywhere), Channels'
+`websocket_disconnect` releases its slot, stops its heartbeat and closes its engine. The close codes and
+the messages' shapes are `transcription.protocol`.
 """
 
 import asyncio
 import contextlib
 import json
 import logging
-import re
 import time
 
 from channels.db import database_sync_to_async
@@ -25,38 +22,41 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from institutions.models import Feature
 from institutions.services.permissions import check_feature
-from noumaris.errors import ForbiddenError, NotFoundError
-from transcription import connections, metrics, selectors, services
+from noumaris.errors import ApplicationError
+from transcription import connections, metrics, selectors
 from transcription.engines import EngineError, Result, engine_for, engine_name
 from transcription.engines.base import BYTES_PER_SECOND
 from transcription.models import TranscriptionSession
+from transcription.protocol import (
+    CLOSE_FOR,
+    FORBIDDEN,
+    MAX_FRAME_BYTES,
+    PROTOCOL,
+    SAMPLE_RATE,
+    SERVER_ERROR,
+    TOO_MANY,
+    UNAUTHENTICATED,
+    UNAVAILABLE,
+    ProtocolError,
+    refusal_for,
+    transcript,
+    validate_start,
+)
 from transcription.recording import (
     RETRY_WINDOW,
     SLOW_STORE_SECONDS,
     Recording,
     RecordingError,
 )
+from transcription.services import sessions
+from transcription.services.sockets import socket_access
 from transcription.writer import segment_store
 
 logger = logging.getLogger(__name__)
 
-MAX_FRAME_BYTES = 64 * 1024
-SAMPLE_RATE = 16000
-LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, PROTOCOL, TOO_MANY = 4401, 4403, 4404, 4400, 4429
-SERVER_ERROR, UNAVAILABLE = 4500, 4503
-CLOSE_FOR = {"unauthenticated": UNAUTHENTICATED, "forbidden": FORBIDDEN}
-
 Status = TranscriptionSession.Status
-
-
-class ProtocolError(Exception):
-    def __init__(self, code: str, message: str, close_code: int = PROTOCOL):
-        super().__init__(message)
-        self.code, self.message, self.close_code = code, message, close_code
 
 
 class TranscribeConsumer(AsyncWebsocketConsumer):
@@ -64,21 +64,36 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
     # would hold a Redis read open (Channels skips the layer for an unknown alias).
     channel_layer_alias = None
 
-    async def __call__(self, scope, receive, send):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self.user = self.slot = self.engine = self.heartbeat = self.sender = None
         self.recording = Recording(now=time.monotonic())
         self.closed = False
         self.wake, self.drained = asyncio.Event(), asyncio.Event()
+
+    # --- Channels' handlers: every failure answered by a close code -----------------
+    async def websocket_connect(self, message):
+        await self._answering(super().websocket_connect(message), message)
+
+    async def websocket_receive(self, message):
+        await self._answering(super().websocket_receive(message), message)
+
+    async def websocket_disconnect(self, message):
+        """However the socket ended, give back what it holds (`_release`)."""
         try:
-            await super().__call__(scope, receive, send)
+            await super().websocket_disconnect(message)
+        except StopConsumer:
+            raise
+        except Exception:
+            logger.exception("The recording socket failed while closing")
+            raise StopConsumer from None
         finally:
             await self._release()
 
-    async def dispatch(self, message):
-        """Channels' dispatch, with every failure answered by a close code."""
+    async def _answering(self, handling, message):
         try:
-            await super().dispatch(message)
-        except (StopConsumer, asyncio.CancelledError):
+            await handling
+        except StopConsumer:
             raise
         except ProtocolError as error:
             await self._refuse(error.close_code, error.code, error.message)
@@ -86,10 +101,11 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
             await self._refuse(PROTOCOL, error.code, error.message)
         except EngineError as error:
             await self._on_failure(error)
+        except ApplicationError as error:  # a service's refusal: its close code
+            code, close_code = refusal_for(error)
+            await self._refuse(close_code, code, error.message)
         except Exception:
             logger.exception("The recording socket failed on %s", message["type"])
-            if message["type"] == "websocket.disconnect":
-                raise StopConsumer from None
             await self._refuse(
                 SERVER_ERROR,
                 "server_error",
@@ -102,7 +118,9 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self._refuse(UNAUTHENTICATED, "unauthenticated", "Sign in to record.")
             return
-        access = await database_sync_to_async(check_feature)(user, services.FEATURE)
+        access = await database_sync_to_async(check_feature)(
+            user, Feature.Code.LIVE_TRANSCRIPTION
+        )
         if not access.allowed:
             await self._refuse(FORBIDDEN, "forbidden", access.reason)
             return
@@ -164,7 +182,7 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
             await asyncio.sleep(connections.REFRESH_SECONDS)
             try:
                 await connections.slot_refresh(user_id=self.user.pk, slot=self.slot)
-                denial = await database_sync_to_async(services.socket_access)(
+                denial = await database_sync_to_async(socket_access)(
                     user_id=self.user.pk, session_key=session_key
                 )
                 if self.recording.is_live and denial is None:
@@ -225,10 +243,10 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
         try:
             if fields["session_id"] is not None:
                 session, last_seq = await database_sync_to_async(
-                    services.session_resume
+                    sessions.session_resume
                 )(user=self.user, session_id=fields["session_id"])
             else:
-                session = await database_sync_to_async(services.session_start)(
+                session = await database_sync_to_async(sessions.session_start)(
                     user=self.user,
                     engine=engine_name(),
                     language=fields["language"],
@@ -237,17 +255,9 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
                     ip_address=self._client_ip(),
                 )
                 last_seq = 0
-        except services.ConsentRequired as error:
+        except sessions.ConsentRequired as error:  # answered; the socket stays open
             await self._send_error("consent_required", error.message)
             return
-        except services.TooManySessions as error:
-            raise ProtocolError("too_many_sessions", error.message, TOO_MANY) from None
-        except services.SessionClosed as error:
-            raise ProtocolError("session_stopped", error.message) from None
-        except NotFoundError as error:
-            raise ProtocolError("unknown_session", error.message, NOT_FOUND) from None
-        except ForbiddenError as error:
-            raise ProtocolError("forbidden", error.message, FORBIDDEN) from None
         await self._open_engine(
             session, last_seq=last_seq, resumed=fields["session_id"] is not None
         )
@@ -317,7 +327,7 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
             await self.engine.finish()
         if not await self._drain():
             return  # refused already: the storage stayed away
-        await database_sync_to_async(services.session_stop)(
+        await database_sync_to_async(sessions.session_stop)(
             user=self.user,
             session_id=self.recording.session_id,
             add_audio_seconds=self.recording.unsaved_seconds(),
@@ -440,7 +450,7 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
     async def _save_status(self, status: str):
         seconds = self.recording.unsaved_seconds()
         try:
-            await database_sync_to_async(services.session_set_status)(
+            await database_sync_to_async(sessions.session_set_status)(
                 session_id=self.recording.session_id,
                 status=status,
                 add_audio_seconds=seconds,
@@ -472,41 +482,3 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
     def _client_ip(self) -> str | None:
         client = self.scope.get("client")
         return client[0] if client else None
-
-
-def validate_start(message: dict) -> dict:
-    """The fields of a `start`, checked; a bad one is a 4400 that names it."""
-    if message.get("sample_rate") != SAMPLE_RATE:
-        raise ProtocolError(
-            "unsupported_sample_rate", "Send 16000 Hz audio (sample_rate 16000)."
-        )
-    if message.get("encoding", "linear16") != "linear16":
-        raise ProtocolError(
-            "unsupported_encoding", "Send 16-bit PCM audio (encoding linear16)."
-        )
-    language = message.get("language", "en")
-    if not isinstance(language, str) or not LANGUAGE.match(language):
-        raise ProtocolError("bad_language", "language must be a code such as en.")
-    label = message.get("label") or ""
-    if not isinstance(label, str) or len(label) > 120 or CONTROL.search(label):
-        raise ProtocolError(
-            "bad_label", "label must be text of at most 120 characters."
-        )
-    # A session_id that names no session of the caller's is a 4404 (resume).
-    return {
-        "language": language,
-        "label": label,
-        "session_id": message.get("session_id"),
-    }
-
-
-def transcript(result: Result, *, seq: int | None) -> dict:
-    return {
-        "type": "transcript",
-        "seq": seq,
-        "text": result.text,
-        "is_final": result.is_final,
-        "speaker": result.speaker,
-        "start_ms": result.start_ms,
-        "end_ms": result.end_ms,
-    }

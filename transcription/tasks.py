@@ -5,23 +5,24 @@ each calls a service."""
 from django_tasks import task
 from django_tasks.base import TASK_MIN_PRIORITY
 
-from transcription import selectors, services
+from transcription import selectors
+from transcription.services import recordings, sessions, sockets
 
 
 @task()
 def tickets_purge() -> int:
-    return services.tickets_purge()
+    return sockets.tickets_purge()
 
 
 @task()
 def sessions_mark_orphans_paused() -> int:
     """Recordings no socket touched for 90 s (their server died) become paused."""
-    return services.session_mark_orphans_paused()
+    return sessions.session_mark_orphans_paused()
 
 
 @task(queue_name="transcription")
 def transcribe_upload(session_id: int, path: str) -> None:
-    services.upload_transcribe(session_id=session_id, path=path)
+    recordings.upload_transcribe(session_id=session_id, path=path)
 
 
 def transcribe_upload_enqueue(*, session, path) -> None:
@@ -39,4 +40,4 @@ def transcribe_upload_enqueue(*, session, path) -> None:
 @task()
 def retained_audio_purge() -> int:
     """Delete kept recordings whose institution's retention ran out."""
-    return services.retained_audio_purge()
+    return recordings.retained_audio_purge()

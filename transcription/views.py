@@ -12,15 +12,18 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from institutions.models import Feature
 from institutions.services.permissions import check_feature
 from noumaris.errors import ApplicationError, ForbiddenError, NotFoundError
 from noumaris.net import client_ip
 from noumaris.pages import page
 from noumaris.ranges import inline_bytes_response
-from transcription import selectors, services
+from transcription import selectors
 from transcription.engines import engine_name
+from transcription.engines.roles import initial_roles
 from transcription.models import SpeakerRole
-from transcription.services import FEATURE
+from transcription.services import imports, recordings, transcripts, uploads
+from transcription.speakers import speaker_name
 
 MAX_IMPORT_FILE_BYTES = 1_000_000
 
@@ -47,7 +50,7 @@ def _typed(request) -> dict:
 @page
 def encounter_new(request):
     """The recorder; `?resume=<id>` goes on with an interrupted encounter."""
-    access = check_feature(request.user, FEATURE)
+    access = check_feature(request.user, Feature.Code.LIVE_TRANSCRIPTION)
     resume, segments = None, []
     if request.GET.get("resume"):
         resume = selectors.session_get_for_owner(
@@ -55,15 +58,20 @@ def encounter_new(request):
         )
         if not resume.is_open and resume.status != resume.Status.FAILED:
             raise NotFoundError("This encounter was stopped; start a new one.")
-        segments = services.transcript_read(
+        segments = transcripts.transcript_read(
             user=request.user, session=resume, ip_address=client_ip(request)
         )
+    engine = engine_name()
+    roles = resume.speaker_roles if resume else initial_roles(engine)
     return render(
         request,
         "transcription/record.html",
         {
             "access": access,
-            "engine": engine_name(),
+            "engine": engine,
+            "speaker_roles": roles,
+            # how the live transcript names each speaker as its finals arrive
+            "speaker_names": {n: speaker_name(int(n), roles) for n in roles},
             "max_connections": settings.WS_MAX_CONNECTIONS_PER_USER,
             "resume": resume,
             "resume_segments": list(segments),
@@ -76,7 +84,7 @@ def encounter_new(request):
 def encounter_detail(request, session_id: int):
     session = selectors.session_get_for_owner(user=request.user, session_id=session_id)
     segments = list(
-        services.transcript_read(
+        transcripts.transcript_read(
             user=request.user, session=session, ip_address=client_ip(request)
         )
     )
@@ -99,7 +107,7 @@ def encounter_detail(request, session_id: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def encounter_import(request):
-    access = check_feature(request.user, FEATURE)
+    access = check_feature(request.user, Feature.Code.LIVE_TRANSCRIPTION)
     errors: dict = {}
     form = {"label": "", "transcript": ""}
     if request.method == "POST" and access.allowed:
@@ -111,7 +119,7 @@ def encounter_import(request):
         try:
             form = _typed(request)
             text = _import_text(form["transcript"], upload)
-            session = services.transcript_import(
+            session = imports.transcript_import(
                 user=request.user,
                 text=text,
                 label=form["label"],
@@ -136,7 +144,7 @@ def encounter_import(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def encounter_upload(request):
-    access = check_feature(request.user, FEATURE)
+    access = check_feature(request.user, Feature.Code.LIVE_TRANSCRIPTION)
     errors: dict = {}
     label = ""
     if request.method == "POST" and access.allowed:
@@ -146,7 +154,7 @@ def encounter_upload(request):
             label = _typed(request)["label"]
             if upload is None:
                 raise ValidationError({"file": ["Choose the recording to upload."]})
-            session = services.upload_start(
+            session = uploads.upload_start(
                 user=request.user,
                 file=upload,
                 label=label,
@@ -196,7 +204,7 @@ def encounter_speakers(request, session_id: int):
     ]
     roles = {n: request.POST[f"speaker-{n}"] for n in numbers}
     try:
-        services.speaker_roles_set(
+        transcripts.speaker_roles_set(
             user=request.user,
             session_id=session_id,
             roles=roles,
@@ -215,7 +223,7 @@ def encounter_speakers(request, session_id: int):
 @require_POST
 def segment_correct(request, session_id: int, seq: int):
     try:
-        services.segment_correct(
+        transcripts.segment_correct(
             user=request.user,
             session_id=session_id,
             seq=seq,
@@ -237,7 +245,7 @@ def segment_correct(request, session_id: int, seq: int):
 @page
 def encounter_recording(request, session_id: int):
     """The kept recording of an uploaded encounter, for its owner to listen to."""
-    audio, suffix = services.retained_audio_read(
+    audio, suffix = recordings.retained_audio_read(
         user=request.user, session_id=session_id, ip_address=client_ip(request)
     )
     kind = mimetypes.guess_type(f"recording{suffix}")[0] or "application/octet-stream"

@@ -15,9 +15,9 @@ import weakref
 from channels.db import database_sync_to_async
 
 from noumaris.db import pool_sweep
-from transcription import services
 from transcription.engines import Result
 from transcription.models import TranscriptSegment
+from transcription.services.segments import segments_append
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +29,7 @@ GATHER_SECONDS = 0.02
 # Its own thread (the loop's executor), not Channels' shared database thread: finals
 # never wait behind other sockets' connects and status saves. One batch at a time,
 # so one thread at a time.
-_segments_append = database_sync_to_async(
-    services.segments_append, thread_sensitive=False
-)
+_segments_append = database_sync_to_async(segments_append, thread_sensitive=False)
 _pool_sweep = database_sync_to_async(pool_sweep, thread_sensitive=False)
 
 

@@ -39,16 +39,15 @@ from institutions.selectors import (
 )
 from institutions.services.authority import admin_membership, is_superadmin
 from institutions.services.features import (
+    SHORT_NAMES,
     feature_grant,
     feature_revoke,
     physician_create,
     physician_feature_grant,
     physician_feature_revoke,
 )
-from institutions.services.invitations import (
-    invitation_batch_invite,
-    invitation_create,
-)
+from institutions.services.invitation_batch import invitation_batch_invite
+from institutions.services.invitations import invitation_create
 from institutions.services.residents import (
     resident_deactivate,
     resident_graduate,
@@ -64,16 +63,8 @@ def status_badge(value: str, label: str):
     return format_html('<span class="status-badge status-{}">{}</span>', value, label)
 
 
-# Short names keep the residents list narrow; the full name is the tooltip.
-SHORT_FEATURE_NAMES = {
-    "live_transcription": "Transcription",
-    "note_generation": "Notes",
-    "custom_templates": "Templates",
-    "note_export": "Export",
-}
-
-
 def feature_chips(grants):
+    # Short names keep the residents list narrow; the full name is the tooltip.
     if not grants:
         return "—"
     return format_html(
@@ -84,7 +75,7 @@ def feature_chips(grants):
             (
                 (
                     g.feature.name,
-                    SHORT_FEATURE_NAMES.get(g.feature.code, g.feature.name),
+                    SHORT_NAMES.get(g.feature.code, g.feature.name),
                 )
                 for g in grants
             ),

@@ -25,16 +25,19 @@ from institutions.api.superadmin import (
 from institutions.models import PGY_MAX, PGY_MIN, Invitation, ResidentProfile
 from institutions.selectors import invitation_get, resident_get
 from institutions.services.features import feature_grant, feature_revoke
-from institutions.services.invitations import (
+from institutions.services.invitation_batch import (
     BATCH_MAX_BYTES,
     invitation_batch_invite,
+)
+from institutions.services.invitations import (
     invitation_create,
     invitation_resend,
     invitation_revoke,
     resident_invite,
 )
 from institutions.services.residents import resident_change
-from noumaris.api import Api, ListApi, errors
+from noumaris.api import Api, ListApi
+from noumaris.api_schema import errors
 from noumaris.net import client_ip
 
 STATUS = ResidentProfile.Status

@@ -8,12 +8,13 @@ from rest_framework.permissions import AllowAny
 
 from institutions.models import Feature, Invitation
 from institutions.selectors import invitation_find_by_token
-from institutions.services.invitations import (
+from institutions.services.invitation_accept import (
     invitation_accept,
     invitation_accept_new_account,
     invitation_refusal,
 )
-from noumaris.api import Api, errors
+from noumaris.api import Api
+from noumaris.api_schema import errors
 from noumaris.errors import NotFoundError
 from noumaris.net import client_ip
 

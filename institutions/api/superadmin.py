@@ -30,7 +30,8 @@ from institutions.services.institutions import (
     institution_update,
 )
 from institutions.services.invitations import invitation_create
-from noumaris.api import Api, ListApi, errors
+from noumaris.api import Api, ListApi
+from noumaris.api_schema import errors
 from noumaris.errors import NotFoundError
 from noumaris.net import client_ip
 

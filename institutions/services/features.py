@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import AuditLog
 from accounts.services import audit_record
 from institutions.models import (
     Feature,
@@ -21,36 +22,41 @@ from institutions.services.authority import (
 )
 from noumaris.errors import ConflictError
 
-LIVE_TRANSCRIPTION = "live_transcription"
-NOTE_GENERATION = "note_generation"
-CUSTOM_TEMPLATES = "custom_templates"
-NOTE_EXPORT = "note_export"
-
 
 @dataclass(frozen=True)
 class FeatureSpec:
-    code: str
-    name: str
+    """What the product says of a feature beyond its name (`Feature.Code`'s label)."""
+
+    code: Feature.Code
+    short_name: str  # where space is short (the admin's residents list)
     description: str
+
+    @property
+    def name(self) -> str:
+        return self.code.label
 
 
 CATALOGUE = (
     FeatureSpec(
-        LIVE_TRANSCRIPTION,
-        "Live transcription",
+        Feature.Code.LIVE_TRANSCRIPTION,
+        "Transcription",
         "Record an encounter in the browser and watch the transcript appear live.",
     ),
     FeatureSpec(
-        NOTE_GENERATION,
-        "Note generation",
+        Feature.Code.NOTE_GENERATION,
+        "Notes",
         "Draft a clinical note from a template and the transcript.",
     ),
-    FeatureSpec(CUSTOM_TEMPLATES, "Custom templates", "Write personal note templates."),
     FeatureSpec(
-        NOTE_EXPORT, "Note export", "Export signed notes as text, Markdown or FHIR."
+        Feature.Code.CUSTOM_TEMPLATES, "Templates", "Write personal note templates."
+    ),
+    FeatureSpec(
+        Feature.Code.NOTE_EXPORT,
+        "Export",
+        "Export signed notes as text, Markdown or FHIR.",
     ),
 )
-ALL_FEATURE_CODES = tuple(spec.code for spec in CATALOGUE)
+SHORT_NAMES = {spec.code.value: spec.short_name for spec in CATALOGUE}
 
 
 @transaction.atomic
@@ -90,7 +96,7 @@ def feature_grant(
         grant = _grant(actor, resident.user, feature, resident.institution)
         audit_record(
             actor=actor,
-            action="FEATURE_GRANTED",
+            action=AuditLog.Action.FEATURE_GRANTED,
             target=grant,
             institution=resident.institution,
             ip_address=ip_address,
@@ -119,7 +125,7 @@ def features_grant_on_joining(
         grant = _grant(granted_by, resident.user, feature, resident.institution)
         audit_record(
             actor=granted_by,
-            action="FEATURE_GRANTED",
+            action=AuditLog.Action.FEATURE_GRANTED,
             target=grant,
             institution=resident.institution,
             details={
@@ -142,7 +148,7 @@ def feature_revoke(
         grant = _revoke(actor, resident.user, feature)
         audit_record(
             actor=actor,
-            action="FEATURE_REVOKED",
+            action=AuditLog.Action.FEATURE_REVOKED,
             target=grant,
             institution=resident.institution,
             ip_address=ip_address,
@@ -170,7 +176,7 @@ def physician_create(
         )
         audit_record(
             actor=actor,
-            action="PHYSICIAN_CREATED",
+            action=AuditLog.Action.PHYSICIAN_CREATED,
             target=profile,
             ip_address=ip_address,
             details={"username": user.username},
@@ -188,7 +194,7 @@ def physician_feature_grant(
         grant = _grant(actor, physician.user, feature, None)
         audit_record(
             actor=actor,
-            action="FEATURE_GRANTED",
+            action=AuditLog.Action.FEATURE_GRANTED,
             target=grant,
             ip_address=ip_address,
             details={"feature": code, "username": physician.user.username},
@@ -206,7 +212,7 @@ def physician_feature_revoke(
         grant = _revoke(actor, physician.user, feature)
         audit_record(
             actor=actor,
-            action="FEATURE_REVOKED",
+            action=AuditLog.Action.FEATURE_REVOKED,
             target=grant,
             ip_address=ip_address,
             details={"feature": code, "username": physician.user.username},

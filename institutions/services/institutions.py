@@ -12,7 +12,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from accounts.models import User
+from accounts.models import AuditLog, User
 from accounts.services import audit_record
 from institutions.models import (
     Feature,
@@ -80,7 +80,7 @@ def institution_create(
         )
         audit_record(
             actor=actor,
-            action="INSTITUTION_CREATED",
+            action=AuditLog.Action.INSTITUTION_CREATED,
             target=institution,
             institution=institution,
             ip_address=ip_address,
@@ -126,7 +126,7 @@ def institution_update(
             raise _duplicate(values["name"]) from None
         audit_record(
             actor=actor,
-            action="INSTITUTION_UPDATED",
+            action=AuditLog.Action.INSTITUTION_UPDATED,
             target=locked,
             institution=locked,
             ip_address=ip_address,
@@ -160,7 +160,7 @@ def institution_subscription_change(
         locked.save(update_fields=["subscription_status", "updated_at"])
         audit_record(
             actor=actor,
-            action="SUBSCRIPTION_CHANGED",
+            action=AuditLog.Action.SUBSCRIPTION_CHANGED,
             target=locked,
             institution=locked,
             ip_address=ip_address,
@@ -206,7 +206,7 @@ def institution_features_set(
         codes = dict(Feature.objects.values_list("pk", "code"))
         audit_record(
             actor=actor,
-            action="INSTITUTION_FEATURES_CHANGED",
+            action=AuditLog.Action.INSTITUTION_FEATURES_CHANGED,
             target=locked,
             institution=locked,
             ip_address=ip_address,
@@ -386,7 +386,7 @@ def institution_recordings_set(
             details["vocabulary_terms"] = len(vocabulary_terms(changed["vocabulary"]))
         audit_record(
             actor=actor,
-            action="INSTITUTION_RECORDINGS_CHANGED",
+            action=AuditLog.Action.INSTITUTION_RECORDINGS_CHANGED,
             target=locked,
             institution=locked,
             ip_address=ip_address,

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import AuditLog
 from accounts.services import audit_record
 from institutions.models import PGY_MAX, PGY_MIN, Invitation, ResidentProfile
 from institutions.services.authority import institution_lock, require_institution_admin
@@ -60,7 +61,7 @@ def resident_update(
         resident.save(update_fields=[*changed, "updated_at"])
         audit_record(
             actor=actor,
-            action="RESIDENT_UPDATED",
+            action=AuditLog.Action.RESIDENT_UPDATED,
             target=resident,
             institution=resident.institution,
             ip_address=ip_address,
@@ -74,7 +75,11 @@ def resident_deactivate(
 ) -> ResidentProfile:
     """Suspend an active resident's access (keeps every record; frees the seat)."""
     return _set_status(
-        actor, resident, Status.INACTIVE, "RESIDENT_DEACTIVATED", ip_address
+        actor,
+        resident,
+        Status.INACTIVE,
+        AuditLog.Action.RESIDENT_DEACTIVATED,
+        ip_address,
     )
 
 
@@ -83,7 +88,11 @@ def resident_graduate(
 ) -> ResidentProfile:
     """Mark a resident graduated: access ends, records stay, the seat frees up."""
     return _set_status(
-        actor, resident, Status.GRADUATED, "RESIDENT_GRADUATED", ip_address
+        actor,
+        resident,
+        Status.GRADUATED,
+        AuditLog.Action.RESIDENT_GRADUATED,
+        ip_address,
     )
 
 
@@ -92,7 +101,7 @@ def resident_reactivate(
 ) -> ResidentProfile:
     """Give an inactive or graduated resident access again, if a seat is free."""
     return _set_status(
-        actor, resident, Status.ACTIVE, "RESIDENT_REACTIVATED", ip_address
+        actor, resident, Status.ACTIVE, AuditLog.Action.RESIDENT_REACTIVATED, ip_address
     )
 
 

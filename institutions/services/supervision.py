@@ -11,10 +11,10 @@ import datetime as dt
 
 from django.db import transaction
 
+from accounts.models import AuditLog
 from accounts.services import audit_record
-from institutions.models import Institution, ResidentProfile, SupervisionPolicy
+from institutions.models import Feature, Institution, ResidentProfile, SupervisionPolicy
 from institutions.services.authority import require_institution_admin
-from institutions.services.features import NOTE_GENERATION
 
 POLICY_FIELDS = (
     "ai_drafting_min_pgy",
@@ -34,7 +34,7 @@ def policy_for(*, institution_id) -> SupervisionPolicy:
 
 def drafting_denial(*, code: str, pgy_level, min_pgy, institution: str) -> str:
     """The reason a resident of `pgy_level` may not use AI drafting, or ""."""
-    if code != NOTE_GENERATION or pgy_level is None:
+    if code != Feature.Code.NOTE_GENERATION or pgy_level is None:
         return ""
     if pgy_level >= (min_pgy or 1):
         return ""
@@ -97,7 +97,7 @@ def supervision_policy_save(
     policy.save(update_fields=[*changed, "updated_at"])
     audit_record(
         actor=actor,
-        action="SUPERVISION_POLICY_CHANGED",
+        action=AuditLog.Action.SUPERVISION_POLICY_CHANGED,
         target=policy,
         target_type="institutions.SupervisionPolicy",
         institution=institution,

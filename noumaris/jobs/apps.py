@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.apps import AppConfig
 
 
@@ -10,5 +12,21 @@ class JobsConfig(AppConfig):
 
     def ready(self):
         from noumaris.jobs.metrics import register_collector
+        from noumaris.jobs.periodic import periodic_register
+        from noumaris.jobs.services import tasks_of_dead_workers_fail
+        from noumaris.jobs.tasks import task_results_prune
 
         register_collector()
+        periodic_register(
+            "tasks.fail_of_dead_workers",
+            dt.timedelta(seconds=5),
+            tasks_of_dead_workers_fail,
+            inline=True,
+            doc="Mark the running tasks of a worker that stopped beating as failed.",
+        )
+        periodic_register(
+            "tasks.results_prune",
+            dt.timedelta(days=1),
+            task_results_prune,
+            doc="Delete finished task rows over 7 days old, and old heartbeats.",
+        )

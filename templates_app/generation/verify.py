@@ -13,7 +13,10 @@ is a statement too. Each is checked against the words of the segments it cites:
   cues from negspacy's clinical termset; a question answered "no" negates it);
 - `weak_support`: fewer than SUPPORT_THRESHOLD of the statement's content words
   (lower case, crude suffix stem, scribe words such as "patient" or "reports"
-  left out) occur in its segments.
+  left out) occur in its segments;
+- `placement`: in a section its cited words do not support (an allergen under
+  Medications, a plan item under a history section, a finding under Allergies);
+- `diagnosis`: a diagnosis its cited words do not name (verify_meaning.py).
 
 Pure functions over text: no database, no Django.
 """
@@ -25,7 +28,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from templates_app.generation import verify_meaning
 from templates_app.generation.citations import CITATION, citation_seqs
+from templates_app.generation.offline import facts
 
 SUPPORT_THRESHOLD = 0.3
 SCOPE = 8  # words a preceding negation cue reaches in a note's statement
@@ -48,7 +53,14 @@ KINDS = {
     "laterality": "Side not in the transcript",
     "negation": "Negation differs from the transcript",
     "weak_support": "Weakly supported",
+    "placement": "In a section its words do not support",
+    "diagnosis": "Diagnosis not in the transcript",
 }
+# What the page says was checked, in the order of the checks.
+CHECKED = (
+    "citations, numbers, drugs, sides, negation, support, placement in its section "
+    "and diagnoses named"
+)
 
 _WORD = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+(?:'[a-z]+)?")
 _SENTENCE_END = re.compile(r"[.;:!?]+|\n")
@@ -153,6 +165,7 @@ def numbers(text: str, *, spoken: bool = False) -> set[float]:
     """Every number in the text, written as digits or as words."""
     out: set[float] = set()
     current: float | None = None
+    text = re.sub(r"\b(spo|o)2\b", r"\1", text, flags=re.I)  # SpO2 94%: 94 only
     tokens = words(text)
     for position, word in enumerate(tokens):
         following = tokens[position + 1] if position + 1 < len(tokens) else ""
@@ -174,6 +187,12 @@ def numbers(text: str, *, spoken: bool = False) -> set[float]:
                 out.add(current + 0.5)
         elif word != "and":
             current = None
+    if spoken:  # "one twenty eight over seventy two", "ninety eight point six"
+        for run in facts.RUN.finditer(text.lower()):
+            for part in re.split(r"(?<!hundred)(?<!thousand)\s+and\s+", run.group(0)):
+                said = facts.value(re.split(r"[\s-]+", part))
+                if said is not None:
+                    out.add(said)
     return out
 
 
@@ -410,10 +429,9 @@ def verify_statement(statement: Statement, segments: Mapping[int, str]) -> list[
             return flags
     else:
         flags = []
-    return flags + [
-        flag(kind, message, cited)
-        for kind, message in _checks(statement.text, cited, cited_texts)
-    ]
+    found = _checks(statement.text, cited, cited_texts)
+    found += verify_meaning.checks(statement.section, statement.text, cited)
+    return flags + [flag(kind, message, cited) for kind, message in found]
 
 
 def _checks(text: str, cited: str, cited_texts: list[str]) -> list[tuple[str, str]]:

@@ -1,6 +1,6 @@
 """Writes of teaching: attestation lists, feedback, plan-first, overdue reminders.
 
-`templates_app.services.note_cosign` / `note_return` call `attestation_choose` and
+`templates_app.notes.signoff.note_cosign` / `note_return` call `attestation_choose` and
 `feedback_record` inside their own transaction; generation asks `plan_first_*`.
 """
 
@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from institutions.services.authority import admin_membership, is_superadmin
 from institutions.services.supervision import plan_first_applies
 from noumaris.errors import ForbiddenError
+from noumaris.jobs.email import email_send_on_commit
 from templates_app.models import (
     AttestationStatement,
     ClinicalNote,
@@ -188,29 +186,11 @@ def cosign_reminders_send(*, now: dt.datetime | None = None) -> int:
             continue
         try:
             with transaction.atomic():
-                CosignReminder.objects.create(
+                reminder = CosignReminder.objects.create(
                     attending=attending, sent_on=now.date(), overdue_count=len(notes)
                 )
-                transaction.on_commit(
-                    lambda a=attending, n=notes: _reminder_mail(a, n, now)
-                )
+                email_send_on_commit(kind="cosign_reminder", object_id=reminder.pk)
         except IntegrityError:
             continue  # already reminded today
         sent += 1
     return sent
-
-
-def _reminder_mail(attending, notes, now) -> None:
-    context = {
-        "attending": attending,
-        "notes": notes,
-        "now": now,
-        "queue_url": settings.SITE_URL.rstrip("/") + "/supervision/",
-    }
-    count = len(notes)
-    send_mail(
-        subject=f"{count} note{'s' if count != 1 else ''} overdue for your co-signature",
-        message=render_to_string("templates_app/email/cosign_reminder.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[attending.email],
-    )

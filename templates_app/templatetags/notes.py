@@ -7,6 +7,7 @@ drafts awaiting the user's signature and notes awaiting their co-signature.
 
 from django import template
 
+from institutions.models import Feature
 from institutions.services.permissions import check_feature
 from templates_app import selectors
 
@@ -38,7 +39,7 @@ def status_badge(status: str) -> str:
 @register.inclusion_tag("templates_app/_encounter_notes.html", takes_context=True)
 def encounter_notes(context, session):
     user = context["request"].user
-    access = check_feature(user, "note_generation")
+    access = check_feature(user, Feature.Code.NOTE_GENERATION)
     return {
         "session": session,
         "notes": list(selectors.notes_for_session(user=user, session_id=session.pk)),

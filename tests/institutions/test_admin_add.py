@@ -8,7 +8,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import AuditLog
 from institutions.models import Institution, InstitutionAdmin, Invitation
-from institutions.services.invitations import invitation_accept, invitation_create
+from institutions.services.invitation_accept import invitation_accept
+from institutions.services.invitations import invitation_create
 from tests.factories import InvitationFactory
 
 pytestmark = pytest.mark.django_db

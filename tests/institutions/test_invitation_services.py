@@ -9,15 +9,17 @@ from django.utils import timezone
 
 from accounts.models import AuditLog
 from institutions.models import Institution, Invitation, ResidentProfile
-from institutions.services.invitations import (
+from institutions.services.invitation_accept import (
     invitation_accept,
     invitation_accept_new_account,
+)
+from institutions.services.invitations import (
     invitation_create,
     invitation_resend,
     invitation_revoke,
-    invitation_token_hash,
     resident_invite,
 )
+from institutions.tokens import invitation_token_hash
 from noumaris.errors import ConflictError, ForbiddenError, NotFoundError
 from tests.factories import InvitationFactory, ResidentFactory, UserFactory
 

@@ -13,7 +13,7 @@ AT = dt.datetime(2026, 1, 15, 15, 0, tzinfo=dt.UTC)  # 10:00 in New York (EST)
 
 
 def _encounter(owner, institution=None):
-    from transcription.services import session_start
+    from transcription.services.sessions import session_start
 
     session = session_start(user=owner, engine="offline", consent=True, label="Bed 9")
     TranscriptionSession.objects.filter(pk=session.pk).update(started_at=AT)

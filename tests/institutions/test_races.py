@@ -10,7 +10,8 @@ import pytest
 from django.db import connection
 
 from institutions.models import Institution, Invitation, ResidentProfile
-from institutions.services.invitations import invitation_accept, resident_invite
+from institutions.services.invitation_accept import invitation_accept
+from institutions.services.invitations import resident_invite
 from noumaris.errors import ApplicationError
 from tests.factories import InvitationFactory, UserFactory
 

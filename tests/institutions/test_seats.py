@@ -7,11 +7,8 @@ import pytest
 from django.utils import timezone
 
 from institutions.models import Institution, ResidentProfile
-from institutions.services.invitations import (
-    invitation_batch_invite,
-    invitation_create,
-    invitation_resend,
-)
+from institutions.services.invitation_batch import invitation_batch_invite
+from institutions.services.invitations import invitation_create, invitation_resend
 from institutions.services.residents import resident_reactivate
 from institutions.services.seats import seat_require
 from noumaris.errors import ConflictError

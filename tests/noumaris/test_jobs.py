@@ -23,7 +23,7 @@ from noumaris.jobs.tasks import task_results_prune
 from tests.noumaris.subprocess_env import ROOT, clean_env
 from tests.noumaris.test_worker import DATABASE_BACKEND
 from transcription.models import TranscriptionTicket
-from transcription.services import tickets_purge
+from transcription.services.sockets import tickets_purge
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,8 @@ import httpx
 import pytest
 import websockets
 
+from templates_app.library import template_seed_global
 from templates_app.seed_data import TEMPLATES
-from templates_app.services import template_seed_global
 from tests.browser import live_server_env
 from tests.fakes.tcp_proxy import free_port
 from tests.live import ROOT, daphne, gunicorn, task_worker

@@ -2,12 +2,14 @@
 
 import pytest
 
+from templates_app.library import template_seed_global
 from templates_app.models import NoteTemplate
+from templates_app.notes.services import note_create
 from templates_app.seed_data import TEMPLATES
-from templates_app.services import note_create, template_seed_global
 from tests.templates_app.transcripts import ENCOUNTER, encounter_segments
 from transcription.engines import Result
-from transcription.services import segment_append, session_start, session_stop
+from transcription.services.segments import segment_append
+from transcription.services.sessions import session_start, session_stop
 
 
 def record_encounter(user, lines=ENCOUNTER, *, label="Bed 4, cough"):

@@ -5,9 +5,10 @@ import json
 from asgiref.sync import async_to_sync
 from django.test import override_settings
 
-from templates_app.following import sse_frame
+from templates_app.drafting.enqueue import note_draft_enqueue
+from templates_app.drafting.runner import draft_run
+from templates_app.drafting.stream import sse_frame
 from templates_app.selectors import draft_events_after
-from templates_app.streaming import draft_run, note_draft_enqueue
 
 
 def parse_sse(raw: bytes | str) -> list[tuple[str, dict]]:

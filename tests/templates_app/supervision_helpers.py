@@ -4,8 +4,10 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from institutions.services.supervision import supervision_policy_save
-from templates_app import services
+from templates_app.drafting.claim import note_generation_begin, note_generation_finish
 from templates_app.generation import Usage
+from templates_app.notes.flags import note_flag_confirm
+from templates_app.notes.signoff import note_cosign, note_sign
 from tests.templates_app.helpers import first_attestation
 
 # The machine's draft of a SOAP note: 4 + 4 + 3 + 3 words.
@@ -31,8 +33,8 @@ def api_for(user) -> APIClient:
 
 def drafted(note, user, sections=None):
     """Store a machine draft the way generation does (begin, then finish)."""
-    job = services.note_generation_begin(user=user, note_id=note.pk)
-    services.note_generation_finish(
+    job = note_generation_begin(user=user, note_id=note.pk)
+    note_generation_finish(
         job=job,
         sections=sections or MACHINE,
         usage=Usage(),
@@ -48,15 +50,15 @@ def signed(note, resident, attending):
     if not note.machine_sections:
         drafted(note, resident)
     for flag in note.flags.filter(status="open"):
-        services.note_flag_confirm(user=resident, note_id=note.pk, flag_id=flag.pk)
-    services.note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
+        note_flag_confirm(user=resident, note_id=note.pk, flag_id=flag.pk)
+    note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
     note.refresh_from_db()
     return note
 
 
 def cosigned(note, resident, attending, **review):
     signed(note, resident, attending)
-    services.note_cosign(
+    note_cosign(
         user=attending,
         note_id=note.pk,
         attestation_id=first_attestation(note),

@@ -198,7 +198,7 @@ async def test_a_cited_segment_that_does_not_exist_is_flagged_not_kept_as_valid(
 @pytest.mark.django_db(transaction=True)
 def test_a_claude_draft_citing_a_missing_segment_blocks_signing(note, resident):
     from noumaris.errors import ConflictError
-    from templates_app import services
+    from templates_app.notes.signoff import note_sign
 
     reply = answer_json(
         {
@@ -221,7 +221,7 @@ def test_a_claude_draft_citing_a_missing_segment_blocks_signing(note, resident):
         "Because of your penicillin"
     )
     with pytest.raises(ConflictError, match="2 flagged statements"):
-        services.note_sign(user=resident, note_id=note.pk, supervisor_id=None)
+        note_sign(user=resident, note_id=note.pk, supervisor_id=None)
 
 
 async def test_a_reply_cut_off_at_max_tokens_is_an_error_not_a_complete_draft():

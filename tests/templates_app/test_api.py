@@ -8,8 +8,10 @@ from fhir.resources.R4B.documentreference import DocumentReference
 from rest_framework.test import APIClient
 
 from accounts.models import AuditLog
-from templates_app import services
+from templates_app.library import template_create_personal
 from templates_app.models import ClinicalNote
+from templates_app.notes.services import note_create, note_edit
+from templates_app.notes.signoff import note_cosign, note_sign
 from tests.templates_app.conftest import record_encounter
 from tests.templates_app.helpers import first_attestation, generate, parse_sse
 
@@ -39,9 +41,7 @@ def test_templates_come_with_their_tags_in_a_constant_number_of_queries(
         "assessment",
         "plan",
     ]
-    services.template_create_personal(
-        user=resident, name="Mine", sections=[{"title": "Only"}]
-    )
+    template_create_personal(user=resident, name="Mine", sections=[{"title": "Only"}])
     with django_assert_num_queries(7):
         assert client.get("/api/v1/templates?page_size=100").json()["count"] == 10
 
@@ -208,9 +208,7 @@ def test_a_stale_edit_answers_409_with_both_texts_and_saves_nothing(note, reside
 @pytest.mark.django_db
 def test_an_outsider_cannot_confirm_a_flag(note, resident, riverside_resident):
     generate(note, resident)
-    services.note_edit(
-        user=resident, note_id=note.pk, sections={"plan": "Made up. [S404]"}
-    )
+    note_edit(user=resident, note_id=note.pk, sections={"plan": "Made up. [S404]"})
     flag = note.flags.get()
     response = api_for(riverside_resident).post(
         f"/api/v1/notes/{note.pk}/flags/{flag.pk}/confirm"
@@ -239,10 +237,8 @@ def test_signing_needs_a_supervisor_of_the_same_institution(
 @pytest.mark.django_db
 def test_exports_strip_citations_and_fhir_validates(note, resident, attending):
     generate(note, resident)
-    services.note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
-    services.note_cosign(
-        user=attending, note_id=note.pk, attestation_id=first_attestation(note)
-    )
+    note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
+    note_cosign(user=attending, note_id=note.pk, attestation_id=first_attestation(note))
     client = api_for(resident)
     text = client.get(f"/api/v1/notes/{note.pk}/export?format=text")
     assert text["Content-Type"].startswith("text/plain")
@@ -287,7 +283,7 @@ def test_the_notes_list_is_paginated_in_a_constant_number_of_queries(
 ):
     for _ in range(3):
         session = record_encounter(resident)
-        services.note_create(user=resident, session_id=session.pk, template_id=soap.pk)
+        note_create(user=resident, session_id=session.pk, template_id=soap.pk)
     client = api_for(resident)
     client.get("/api/v1/notes")
     # session, user, count, the page with authors, supervisors and encounters

@@ -79,7 +79,7 @@ def test_resident_drafts_follows_a_citation_edits_signs_and_attending_cosigns(
         citation.hover()
         popover = page.locator("#cite-popover")
         expect(popover).to_be_visible()
-        expect(popover).to_contain_text("S23 · 01:28 · Speaker 1")
+        expect(popover).to_contain_text("S23 · 01:28 · Clinician")
         expect(popover).to_contain_text("start doxycycline")
         citation.click()
         expect(page.locator("#seg-23")).to_have_class(re.compile("seg-hit"))
@@ -323,7 +323,7 @@ def test_the_template_library_in_chromium(
 def test_on_a_phone_a_citation_shows_in_place_and_sections_copy_as_plain_text(
     transactional_db, resident, password, seeded_templates
 ):
-    from templates_app.services import note_create
+    from templates_app.notes.services import note_create
     from tests.templates_app.helpers import generate
 
     encounter = record_encounter(resident)
@@ -367,3 +367,59 @@ def test_on_a_phone_a_citation_shows_in_place_and_sections_copy_as_plain_text(
         expect(error).to_have_text(
             "Ensure this field has no more than 20000 characters."
         )
+
+
+def test_an_offline_draft_reads_as_a_note_in_every_section(
+    transactional_db, resident, password, seeded_templates
+):
+    """An allergy, a dictated exam with vitals and a two-problem plan: each fact in
+    its section, in the note's voice, the allergen never a medication."""
+    from tests.templates_app.transcripts import TWO_PROBLEMS
+
+    encounter = record_encounter(resident, TWO_PROBLEMS, label="Bed 7, cough")
+    with live_server(worker=True, NOTE_ENGINE="offline") as base, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        sign_in(page, base, "resident", password)
+        page.goto(f"{base}/encounters/{encounter.pk}")
+        page.get_by_label("Template").select_option(
+            label="History and Physical · Internal Medicine"
+        )
+        page.get_by_role("button", name="Generate note").click()
+        page.wait_for_url(re.compile(r"/notes/\d+$"))
+        expect(page.get_by_text("Draft complete")).to_be_visible(timeout=60_000)
+        page.reload()  # the page as a reader opens it, flags and badge included
+
+        def section(key):
+            return page.locator(f"#section-{key}")
+
+        expect(section("chief_complaint")).to_contain_text("cough and chest tightness")
+        expect(section("medications")).to_contain_text("Lisinopril 20 mg once a day.")
+        expect(section("medications")).not_to_contain_text("enicillin")
+        expect(section("allergies")).to_contain_text(
+            "Allergic to penicillin (reaction: hives)."
+        )
+        expect(section("review_of_systems")).to_contain_text(
+            "Denies sweating at night."
+        )
+        exam = section("exam")
+        expect(exam).to_contain_text("BP 150/90, HR 96, and T 100.4.")
+        expect(exam).to_contain_text("Crackles at the right lung base.")
+        expect(exam).not_to_contain_text("breath")
+        expect(section("assessment")).to_contain_text(
+            "1. Community acquired pneumonia."
+        )
+        expect(section("assessment")).to_contain_text("2. Hypertension.")
+        plan = section("plan")
+        expect(plan).to_contain_text("Community acquired pneumonia: because of")
+        expect(plan).to_contain_text("azithromycin 500 mg")
+        expect(plan).to_contain_text(
+            "Hypertension: increase the lisinopril to 40 mg once a day."
+        )
+        for key in ("chief_complaint", "exam", "assessment", "plan"):
+            body = section(key).locator("[data-role=body]")
+            expect(body).not_to_contain_text(re.compile(r"\b(I|you|your)\b"))
+        badge = page.locator("#flag-count")
+        expect(badge).to_be_visible()
+        if "badge-success" in (badge.get_attribute("class") or ""):
+            expect(badge).to_contain_text("placement in its section")
+        screenshot(page, "note-offline-two-problems")

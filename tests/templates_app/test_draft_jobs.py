@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from templates_app.models import ClinicalNote, DraftJob, NoteRevision
-from templates_app.services import note_create
+from templates_app.notes.services import note_create
 from tests.browser import chromium, live_server_env, screenshot
 from tests.fakes.anthropic_server import Answer, fake_anthropic
 from tests.live import daphne, task_worker

@@ -8,7 +8,7 @@ import pytest
 from django_tasks_db.models import DBTaskResult
 
 from templates_app.models import ClinicalNote, DraftJob, NoteRevision
-from templates_app.services import note_create
+from templates_app.notes.services import note_create
 from tests.browser import live_server_env
 from tests.fakes.anthropic_server import Answer, fake_anthropic
 from tests.live import daphne, task_worker

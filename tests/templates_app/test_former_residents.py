@@ -5,7 +5,8 @@ included; the attending still co-signs what was signed (DESIGN 'Roles')."""
 import pytest
 
 from institutions.models import ResidentProfile
-from templates_app.services import note_edit, note_sign
+from templates_app.notes.services import note_edit
+from templates_app.notes.signoff import note_sign
 
 pytestmark = pytest.mark.django_db
 

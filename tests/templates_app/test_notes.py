@@ -10,10 +10,13 @@ from django.test import override_settings
 
 from accounts.models import AuditLog
 from noumaris.errors import ConflictError, ForbiddenError, NotFoundError
-from templates_app import selectors, services
+from templates_app import selectors
+from templates_app.drafting.claim import note_generation_begin
 from templates_app.generation.anthropic_engine import AnthropicEngine
 from templates_app.generation.structured import answer_json
 from templates_app.models import ClinicalNote, NoteRevision, NoteTemplate
+from templates_app.notes.services import note_create, note_edit, note_open
+from templates_app.notes.signoff import note_cosign, note_return, note_sign
 from tests.factories import FacultyFactory, UserFactory
 from tests.fakes.anthropic_server import Answer, fake_anthropic
 from tests.templates_app.conftest import record_encounter
@@ -58,14 +61,14 @@ def test_a_draft_keeps_a_snapshot_of_its_template(note, soap):
 
 def test_a_resident_without_note_generation_cannot_draft(resident2, soap):
     with pytest.raises(ForbiddenError, match="not been granted"):
-        services.note_create(user=resident2, session_id=1, template_id=soap.pk)
+        note_create(user=resident2, session_id=1, template_id=soap.pk)
 
 
 def test_only_the_encounter_recorder_can_draft_from_it(
     encounter, riverside_resident, soap
 ):
     with pytest.raises(NotFoundError):
-        services.note_create(
+        note_create(
             user=riverside_resident, session_id=encounter.pk, template_id=soap.pk
         )
 
@@ -78,9 +81,7 @@ def test_another_institutions_template_is_not_found(resident, encounter, riversi
         institution=riverside,
     )
     with pytest.raises(NotFoundError):
-        services.note_create(
-            user=resident, session_id=encounter.pk, template_id=theirs.pk
-        )
+        note_create(user=resident, session_id=encounter.pk, template_id=theirs.pk)
 
 
 # --- Drafting ------------------------------------------------------------------------
@@ -117,9 +118,7 @@ def test_note_text_is_ciphertext_in_the_database(note, resident):
 
 def test_redrafting_one_section_leaves_the_others_alone(note, resident):
     drafted(note, resident)
-    services.note_edit(
-        user=resident, note_id=note.pk, sections={"subjective": "My own words."}
-    )
+    note_edit(user=resident, note_id=note.pk, sections={"subjective": "My own words."})
     events = generate(note, resident, section="plan")
     note.refresh_from_db()
     assert [d["key"] for n, d in events if n == "section"] == ["plan"]
@@ -134,24 +133,22 @@ def test_redrafting_one_section_leaves_the_others_alone(note, resident):
 
 def test_an_empty_transcript_cannot_be_drafted(resident, soap):
     session = record_encounter(resident, lines=[])
-    note = services.note_create(
-        user=resident, session_id=session.pk, template_id=soap.pk
-    )
+    note = note_create(user=resident, session_id=session.pk, template_id=soap.pk)
     with pytest.raises(ConflictError, match="transcript is empty"):
-        services.note_generation_begin(user=resident, note_id=note.pk)
+        note_generation_begin(user=resident, note_id=note.pk)
 
 
 def test_a_note_is_drafted_by_one_request_at_a_time(note, resident):
-    services.note_generation_begin(user=resident, note_id=note.pk)
+    note_generation_begin(user=resident, note_id=note.pk)
     with pytest.raises(ConflictError, match="being drafted"):
-        services.note_generation_begin(user=resident, note_id=note.pk)
+        note_generation_begin(user=resident, note_id=note.pk)
     with pytest.raises(ConflictError, match="being drafted"):
-        services.note_edit(user=resident, note_id=note.pk, sections={"plan": "x"})
+        note_edit(user=resident, note_id=note.pk, sections={"plan": "x"})
 
 
 def test_an_unknown_section_cannot_be_redrafted(note, resident):
     with pytest.raises(ValidationError):
-        services.note_generation_begin(user=resident, note_id=note.pk, section="nope")
+        note_generation_begin(user=resident, note_id=note.pk, section="nope")
 
 
 def claude(fake) -> AnthropicEngine:
@@ -206,7 +203,7 @@ def test_an_error_mid_stream_keeps_the_partial_draft_and_says_so(note, resident)
     assert note.sections["plan"] == ""
     assert note.revisions.get().kind == NoteRevision.Kind.INTERRUPTED
     # and the resident may try again at once
-    services.note_generation_begin(user=resident, note_id=note.pk)
+    note_generation_begin(user=resident, note_id=note.pk)
 
 
 @pytest.mark.parametrize("status", [429, 529])
@@ -243,10 +240,8 @@ def test_note_engine_anthropic_uses_the_configured_base_url(note, resident):
 
 def test_every_edit_is_a_revision_with_who_and_when(note, resident):
     drafted(note, resident)
-    services.note_edit(
-        user=resident, note_id=note.pk, sections={"assessment": "CAP. [S22]"}
-    )
-    services.note_edit(
+    note_edit(user=resident, note_id=note.pk, sections={"assessment": "CAP. [S22]"})
+    note_edit(
         user=resident, note_id=note.pk, sections={"assessment": "CAP. [S22]"}
     )  # unchanged: no revision
     revisions = selectors.note_revisions(note=note)
@@ -259,12 +254,12 @@ def test_every_edit_is_a_revision_with_who_and_when(note, resident):
 
 def test_an_edit_naming_an_unknown_section_is_refused(note, resident):
     with pytest.raises(ValidationError):
-        services.note_edit(user=resident, note_id=note.pk, sections={"nope": "x"})
+        note_edit(user=resident, note_id=note.pk, sections={"nope": "x"})
 
 
 def test_only_the_author_edits(note, attending):
     with pytest.raises(NotFoundError):
-        services.note_edit(user=attending, note_id=note.pk, sections={"plan": "x"})
+        note_edit(user=attending, note_id=note.pk, sections={"plan": "x"})
 
 
 # --- Sign, co-sign, return -----------------------------------------------------------
@@ -272,9 +267,7 @@ def test_only_the_author_edits(note, attending):
 
 def signed(note, resident, attending):
     drafted(note, resident)
-    return services.note_sign(
-        user=resident, note_id=note.pk, supervisor_id=attending.pk
-    )
+    return note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
 
 
 def test_signing_names_an_attending_and_locks_the_note(note, resident, attending):
@@ -282,11 +275,11 @@ def test_signing_names_an_attending_and_locks_the_note(note, resident, attending
     note.refresh_from_db()
     assert note.status == "signed" and note.supervisor == attending
     with pytest.raises(ConflictError, match="signed note cannot be edited"):
-        services.note_edit(user=resident, note_id=note.pk, sections={"plan": "x"})
+        note_edit(user=resident, note_id=note.pk, sections={"plan": "x"})
     with pytest.raises(ConflictError):
-        services.note_generation_begin(user=resident, note_id=note.pk)
+        note_generation_begin(user=resident, note_id=note.pk)
     with pytest.raises(ConflictError):
-        services.note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
+        note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
     entry = AuditLog.objects.get(action="NOTE_SIGNED")
     assert entry.details == {"supervisor_id": attending.pk}
     assert entry.institution == note.institution
@@ -295,36 +288,34 @@ def test_signing_names_an_attending_and_locks_the_note(note, resident, attending
 def test_a_resident_must_name_a_supervisor(note, resident):
     drafted(note, resident)
     with pytest.raises(ValidationError):
-        services.note_sign(user=resident, note_id=note.pk, supervisor_id=None)
+        note_sign(user=resident, note_id=note.pk, supervisor_id=None)
 
 
 def test_an_attending_of_another_institution_is_not_found(note, resident, riverside):
     drafted(note, resident)
     outsider = FacultyFactory(institution=riverside, user=UserFactory()).user
     with pytest.raises(NotFoundError):
-        services.note_sign(user=resident, note_id=note.pk, supervisor_id=outsider.pk)
+        note_sign(user=resident, note_id=note.pk, supervisor_id=outsider.pk)
     with pytest.raises(NotFoundError):  # a resident is not faculty either
-        services.note_sign(user=resident, note_id=note.pk, supervisor_id=resident.pk)
+        note_sign(user=resident, note_id=note.pk, supervisor_id=resident.pk)
     note.refresh_from_db()
     assert note.status == "draft"
 
 
 def test_an_empty_note_cannot_be_signed(note, resident, attending):
     with pytest.raises(ConflictError, match="empty"):
-        services.note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
+        note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
 
 
 def test_the_named_attending_cosigns_and_it_is_audited(note, resident, attending):
     signed(note, resident, attending)
     assert list(selectors.notes_awaiting_cosignature(user=attending)) == [note]
-    services.note_cosign(
-        user=attending, note_id=note.pk, attestation_id=first_attestation(note)
-    )
+    note_cosign(user=attending, note_id=note.pk, attestation_id=first_attestation(note))
     note.refresh_from_db()
     assert note.status == "cosigned" and note.cosigned_at is not None
     assert list(selectors.notes_awaiting_cosignature(user=attending)) == []
     with pytest.raises(ConflictError, match="already co-signed"):
-        services.note_cosign(user=attending, note_id=note.pk)
+        note_cosign(user=attending, note_id=note.pk)
     assert audit_actions(note) == ["NOTE_SIGNED", "NOTE_COSIGNED"]
 
 
@@ -332,9 +323,9 @@ def test_another_attending_cannot_cosign(note, resident, attending, demo_hospita
     signed(note, resident, attending)
     colleague = FacultyFactory(institution=demo_hospital, user=UserFactory()).user
     with pytest.raises(NotFoundError):
-        services.note_cosign(user=colleague, note_id=note.pk)
+        note_cosign(user=colleague, note_id=note.pk)
     with pytest.raises(NotFoundError):
-        services.note_open(user=colleague, note_id=note.pk)
+        note_open(user=colleague, note_id=note.pk)
 
 
 def test_an_attending_who_left_the_institution_no_longer_sees_the_note(
@@ -344,7 +335,7 @@ def test_an_attending_who_left_the_institution_no_longer_sees_the_note(
     attending.faculty_profile.is_active = False
     attending.faculty_profile.save()
     with pytest.raises(NotFoundError):
-        services.note_cosign(user=attending, note_id=note.pk)
+        note_cosign(user=attending, note_id=note.pk)
 
 
 def test_returning_sends_it_back_and_cosigning_needs_the_signature_again(
@@ -352,33 +343,25 @@ def test_returning_sends_it_back_and_cosigning_needs_the_signature_again(
 ):
     signed(note, resident, attending)
     with pytest.raises(ValidationError):
-        services.note_return(user=attending, note_id=note.pk, comment="  ")
-    services.note_return(
-        user=attending, note_id=note.pk, comment="Add the x-ray result."
-    )
+        note_return(user=attending, note_id=note.pk, comment="  ")
+    note_return(user=attending, note_id=note.pk, comment="Add the x-ray result.")
     note.refresh_from_db()
     assert note.status == "draft" and note.return_comment == "Add the x-ray result."
     assert list(selectors.notes_awaiting_signature(user=resident)) == [note]
     with pytest.raises(ConflictError, match="must sign the note before"):
-        services.note_cosign(user=attending, note_id=note.pk)
-    services.note_edit(
-        user=resident, note_id=note.pk, sections={"objective": "CXR. [S21]"}
-    )
-    services.note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
-    services.note_cosign(
-        user=attending, note_id=note.pk, attestation_id=first_attestation(note)
-    )
+        note_cosign(user=attending, note_id=note.pk)
+    note_edit(user=resident, note_id=note.pk, sections={"objective": "CXR. [S21]"})
+    note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
+    note_cosign(user=attending, note_id=note.pk, attestation_id=first_attestation(note))
     returned = AuditLog.objects.get(action="NOTE_RETURNED")
     assert "x-ray" not in json.dumps(returned.details)  # no PHI in the audit log
 
 
 def test_a_physician_signs_alone(physician, soap):
     session = record_encounter(physician)
-    note = services.note_create(
-        user=physician, session_id=session.pk, template_id=soap.pk
-    )
+    note = note_create(user=physician, session_id=session.pk, template_id=soap.pk)
     generate(note, physician)
-    services.note_sign(user=physician, note_id=note.pk)
+    note_sign(user=physician, note_id=note.pk)
     note.refresh_from_db()
     assert note.status == "signed" and note.supervisor is None
 
@@ -387,10 +370,10 @@ def test_a_physician_signs_alone(physician, soap):
 
 
 def test_reads_by_anyone_but_the_author_are_audited(note, resident, attending):
-    services.note_open(user=resident, note_id=note.pk)
+    note_open(user=resident, note_id=note.pk)
     assert audit_actions(note) == []
     signed(note, resident, attending)
-    services.note_open(user=attending, note_id=note.pk)
+    note_open(user=attending, note_id=note.pk)
     assert audit_actions(note) == ["NOTE_SIGNED", "NOTE_VIEWED"]
 
 
@@ -401,7 +384,7 @@ def test_reads_by_anyone_but_the_author_are_audited(note, resident, attending):
 def test_nobody_else_sees_a_note(note, outsider, request):
     user = request.getfixturevalue(outsider)
     with pytest.raises(NotFoundError):
-        services.note_open(user=user, note_id=note.pk)
+        note_open(user=user, note_id=note.pk)
     assert list(selectors.note_list_for_user(user=user)) == []
 
 

@@ -4,8 +4,10 @@ import pytest
 from django.test import Client
 
 from accounts.models import AuditLog
-from templates_app import services
+from templates_app.library import template_create_personal
 from templates_app.models import ClinicalNote, NoteTemplate
+from templates_app.notes.services import note_create, note_edit
+from templates_app.notes.signoff import note_return, note_sign
 from tests.templates_app.helpers import first_attestation, generate
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +53,7 @@ def test_the_library_takes_a_constant_number_of_queries(
     # sections (the session's idle renewal was done by the first request)
     with django_assert_num_queries(10):
         client.get("/templates/")
-    services.template_create_personal(
+    template_create_personal(
         user=resident, name="Extra", sections=[{"title": "Only"}], tags=[]
     )
     with django_assert_num_queries(10):
@@ -101,7 +103,7 @@ def test_without_custom_templates_the_editor_says_why(resident2):
 
 
 def test_another_residents_personal_template_is_not_found(resident, riverside_resident):
-    theirs = services.template_create_personal(
+    theirs = template_create_personal(
         user=riverside_resident, name="Mine", sections=[{"title": "A"}]
     )
     assert client_for(resident).get(f"/templates/{theirs.pk}/").status_code == 404
@@ -119,7 +121,7 @@ def test_the_note_page_shows_sections_citations_and_the_transcript(
     note, resident, attending
 ):
     generate(note, resident)
-    services.note_edit(
+    note_edit(
         user=resident,
         note_id=note.pk,
         sections={"assessment": "Pneumonia. [S22] [S99]"},
@@ -150,7 +152,7 @@ def test_signing_from_the_page_needs_the_confirmation(note, resident, attending)
 
 def test_the_attending_cosigns_from_the_queue(note, resident, attending):
     generate(note, resident)
-    services.note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
+    note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
     client = client_for(attending)
     queue = client.get("/supervision/").content.decode()
     assert f'href="/notes/{note.pk}"' in queue and "Rosa Resident" in queue
@@ -167,7 +169,7 @@ def test_the_attending_cosigns_from_the_queue(note, resident, attending):
 
 def test_the_attending_returns_a_note_with_a_comment(note, resident, attending):
     generate(note, resident)
-    services.note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
+    note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
     client_for(attending).post(f"/notes/{note.pk}/return", {"comment": "Add vitals."})
     page = client_for(resident).get(f"/notes/{note.pk}").content.decode()
     assert "Returned by Alan Attending" in page and "Add vitals." in page
@@ -175,8 +177,8 @@ def test_the_attending_returns_a_note_with_a_comment(note, resident, attending):
 
 def test_cosigning_a_draft_says_it_needs_the_signature(note, resident, attending):
     generate(note, resident)
-    services.note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
-    services.note_return(user=attending, note_id=note.pk, comment="Fix")
+    note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
+    note_return(user=attending, note_id=note.pk, comment="Fix")
     client = client_for(attending)
     response = client.post(f"/notes/{note.pk}/cosign", follow=True)
     assert "must sign the note before" in response.content.decode()
@@ -197,7 +199,7 @@ def test_outsiders_get_404_on_every_note_page(note, resident, outsider, request)
 
 def test_print_view_and_revision_compare(note, resident):
     generate(note, resident)
-    services.note_edit(user=resident, note_id=note.pk, sections={"plan": "Rest. [S24]"})
+    note_edit(user=resident, note_id=note.pk, sections={"plan": "Rest. [S24]"})
     client = client_for(resident)
     printed = client.get(f"/notes/{note.pk}/print").content.decode()
     # Paper has no transcript: the print carries no [S12] codes.
@@ -216,11 +218,9 @@ def test_the_queue_lists_in_a_constant_number_of_queries(
 
     for _ in range(3):
         session = record_encounter(resident)
-        note = services.note_create(
-            user=resident, session_id=session.pk, template_id=soap.pk
-        )
+        note = note_create(user=resident, session_id=session.pk, template_id=soap.pk)
         generate(note, resident)
-        services.note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
+        note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
     client = client_for(attending)
     client.get("/supervision/")
     # session, user, the waiting notes with their authors, encounters and deadline
@@ -235,13 +235,13 @@ def test_the_attending_reads_which_sections_changed_in_a_plain_list(
     import re
 
     generate(note, resident)
-    services.note_edit(
+    note_edit(
         user=resident,
         note_id=note.pk,
-        sections={"assessment": "Pneumonia. [S21]"},
+        sections={"assessment": "Pneumonia. [S22]"},
         base_revision=note.revisions.order_by("-number").first().number,
     )
-    services.note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
+    note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
     text = client_for(attending).get(f"/notes/{note.pk}").content.decode()
     sentence = re.search(r"changed after the machine draft: (.*?)\. Each", text).group(
         1

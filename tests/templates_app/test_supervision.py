@@ -11,8 +11,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from templates_app import services
 from templates_app.models import AttestationStatement, ClinicalNote, NoteFeedback
+from templates_app.notes.services import note_create, note_edit
+from templates_app.notes.signoff import note_cosign, note_return
 from templates_app.supervision import selectors as teaching
 from templates_app.supervision.authorship import note_authorship
 from templates_app.supervision.rubric import DEFAULT_ATTESTATIONS
@@ -49,13 +50,13 @@ def test_cosign_needs_one_of_the_institutions_own_attestations(
 ):
     signed(note, resident, attending)
     with pytest.raises(ValidationError, match="attestation"):
-        services.note_cosign(user=attending, note_id=note.pk)
+        note_cosign(user=attending, note_id=note.pk)
     attestation_defaults_ensure(institution_id=riverside_note.institution_id)
     theirs = AttestationStatement.objects.filter(
         institution_id=riverside_note.institution_id
     ).first()
     with pytest.raises(ValidationError, match="attestation"):
-        services.note_cosign(user=attending, note_id=note.pk, attestation_id=theirs.pk)
+        note_cosign(user=attending, note_id=note.pk, attestation_id=theirs.pk)
     note.refresh_from_db()
     assert note.status == "signed"
 
@@ -92,9 +93,7 @@ def test_an_attending_exports_only_a_note_they_cosigned(note, resident, attendin
     client = api_for(attending)
     refused = client.get(f"/api/v1/notes/{note.pk}/export?format=text")
     assert refused.status_code == 403
-    services.note_cosign(
-        user=attending, note_id=note.pk, attestation_id=first_attestation(note)
-    )
+    note_cosign(user=attending, note_id=note.pk, attestation_id=first_attestation(note))
     assert client.get(f"/api/v1/notes/{note.pk}/export").status_code == 200
     assert client.get(f"/notes/{note.pk}/print").status_code == 200
 
@@ -131,7 +130,7 @@ def test_scores_outside_the_rubric_are_refused(note, resident, attending):
     signed(note, resident, attending)
     for scores in ({"accurate": 6}, {"charm": 3}, {"accurate": "x"}):
         with pytest.raises(ValidationError):
-            services.note_cosign(
+            note_cosign(
                 user=attending,
                 note_id=note.pk,
                 attestation_id=first_attestation(note),
@@ -158,9 +157,7 @@ def test_a_returned_note_shows_the_comment_beside_its_section_and_keeps_it(
     plan = page[page.index('id="section-plan"') :]
     plan = plan[: plan.index("</section>")]
     assert "Give the duration." in plan and "section-feedback" in plan
-    services.note_edit(
-        user=resident, note_id=note.pk, sections={"plan": "Doxycycline 7 days."}
-    )
+    note_edit(user=resident, note_id=note.pk, sections={"plan": "Doxycycline 7 days."})
     cosigned(note, resident, attending, comment="Better.")
     page = client_for(resident).get(f"/notes/{note.pk}").content.decode()
     assert "Give the duration." in page and "Better." in page
@@ -173,7 +170,7 @@ def test_the_feedback_page_averages_each_item_by_month(
     from tests.templates_app.conftest import record_encounter
 
     cosigned(note, resident, attending, scores={"accurate": 4, "useful": 2})
-    other = services.note_create(
+    other = note_create(
         user=resident, session_id=record_encounter(resident).pk, template_id=soap.pk
     )
     cosigned(other, resident, attending, scores={"accurate": 5})
@@ -198,7 +195,7 @@ def test_the_feedback_page_averages_each_item_by_month(
 
 def test_the_machine_share_is_counted_word_by_word(note, resident, attending):
     drafted(note, resident)
-    services.note_edit(
+    note_edit(
         user=resident,
         note_id=note.pk,
         sections={
@@ -235,7 +232,7 @@ def test_the_machine_share_is_counted_word_by_word(note, resident, attending):
 def _signed_hours_ago(resident, attending, soap, hours):
     from tests.templates_app.conftest import record_encounter
 
-    note = services.note_create(
+    note = note_create(
         user=resident, session_id=record_encounter(resident).pk, template_id=soap.pk
     )
     signed(note, resident, attending)
@@ -283,9 +280,7 @@ def test_the_queue_and_feedback_through_the_api(
     assert [w["note"]["id"] for w in body["waiting"]] == [late.pk, fresh.pk]
     assert body["waiting"][0]["overdue"] and body["waiting"][0]["age_hours"] == 30
     assert body["waiting"][0]["deadline_hours"] == 24
-    services.note_return(
-        user=attending, note_id=late.pk, comment="More detail.", section="plan"
-    )
+    note_return(user=attending, note_id=late.pk, comment="More detail.", section="plan")
     mine = api_for(resident).get("/api/v1/me/feedback").json()
     assert mine[0]["comment"] == "More detail." and mine[0]["note"] == late.pk
     assert mine[0]["section"] == "plan"

@@ -13,8 +13,9 @@ import io
 import pytest
 from django.test import Client
 
-from templates_app import services
 from templates_app.models import ClinicalNote, NoteFeedback
+from templates_app.notes.services import note_create, note_edit
+from templates_app.notes.signoff import note_return
 from templates_app.supervision.director import director_csv, director_report
 from tests.factories import FacultyFactory
 from tests.templates_app.conftest import record_encounter
@@ -45,7 +46,7 @@ def _place(note, *, ended, signed=None, cosigned=None, feedback=None):
 
 def _note(user, soap):
     session = record_encounter(user)
-    return services.note_create(user=user, session_id=session.pk, template_id=soap.pk)
+    return note_create(user=user, session_id=session.pk, template_id=soap.pk)
 
 
 @pytest.fixture
@@ -61,14 +62,12 @@ def seeded(resident, resident2, attending, soap, riverside_resident):
     )
     b = _note(resident, soap)
     signed(b, resident, attending)
-    services.note_return(
-        user=attending, note_id=b.pk, comment="Redo.", scores={"thorough": 3}
-    )
+    note_return(user=attending, note_id=b.pk, comment="Redo.", scores={"thorough": 3})
     _place(b, ended=at(10, 12, 10), feedback=at(10, 12, 16))
     extra = record_encounter(resident)  # an encounter without a note
     TranscriptionSession.objects.filter(pk=extra.pk).update(started_at=at(10, 20, 9))
     c = drafted(_note(resident, soap), resident)
-    services.note_edit(
+    note_edit(
         user=resident,
         note_id=c.pk,
         sections={"plan": "Admit for intravenous ceftriaxone."},

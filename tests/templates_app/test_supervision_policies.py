@@ -11,14 +11,11 @@ import pytest
 from django.core import mail
 
 from accounts.models import AuditLog
-from institutions.services.features import (
-    LIVE_TRANSCRIPTION,
-    NOTE_EXPORT,
-    NOTE_GENERATION,
-)
+from institutions.models import Feature
 from institutions.services.permissions import check_feature
-from templates_app import services
 from templates_app.models import ClinicalNote, CosignReminder
+from templates_app.notes.services import note_create, note_edit
+from templates_app.notes.signoff import note_cosign
 from tests.factories import FeatureGrantFactory, features
 from tests.templates_app.conftest import record_encounter
 from tests.templates_app.helpers import first_attestation, generate
@@ -40,10 +37,14 @@ def test_ai_drafting_below_the_programs_pgy_is_refused_everywhere(
     resident, riverside_resident, demo_hospital, encounter, note, soap
 ):
     policy(demo_hospital, ai_drafting_min_pgy=3)
-    access = check_feature(resident, NOTE_GENERATION)
+    access = check_feature(resident, Feature.Code.NOTE_GENERATION)
     assert not access and "starts at PGY-3; you are PGY-2" in access.reason
-    assert check_feature(riverside_resident, NOTE_GENERATION)  # other program
-    assert check_feature(resident, NOTE_EXPORT)  # only drafting is held back
+    assert check_feature(
+        riverside_resident, Feature.Code.NOTE_GENERATION
+    )  # other program
+    assert check_feature(
+        resident, Feature.Code.NOTE_EXPORT
+    )  # only drafting is held back
     api = api_for(resident)
     made = api.post(
         "/api/v1/notes", {"session": encounter.pk, "template": soap.pk}, format="json"
@@ -66,7 +67,7 @@ def test_the_policy_is_one_query_inside_the_rule(
     policy(demo_hospital, ai_drafting_min_pgy=2)
     # the feature with the resident's profile, grant and policy (one query)
     with django_assert_num_queries(1):
-        assert check_feature(resident, NOTE_GENERATION)
+        assert check_feature(resident, Feature.Code.NOTE_GENERATION)
 
 
 # --- The resident writes the assessment and plan first ------------------------------
@@ -99,7 +100,7 @@ def test_the_machines_plan_stays_hidden_until_the_residents_is_saved(
     page = client_for(resident).get(f"/notes/{note.pk}").content.decode()
     assert page.count('data-role="plan-first"') == 2
 
-    services.note_edit(
+    note_edit(
         user=resident,
         note_id=note.pk,
         sections={"assessment": "My read: pneumonia.", "plan": "My plan: doxy."},
@@ -129,7 +130,13 @@ def test_without_the_policy_the_machine_drafts_every_section(note, resident):
 
 @pytest.fixture
 def pgy1(resident2):
-    for feature in features((LIVE_TRANSCRIPTION, NOTE_GENERATION, NOTE_EXPORT)):
+    for feature in features(
+        (
+            Feature.Code.LIVE_TRANSCRIPTION,
+            Feature.Code.NOTE_GENERATION,
+            Feature.Code.NOTE_EXPORT,
+        )
+    ):
         FeatureGrantFactory(
             user=resident2,
             feature=feature,
@@ -139,7 +146,7 @@ def pgy1(resident2):
 
 
 def test_a_pgy1_note_leaves_only_once_cosigned(pgy1, soap, attending, demo_hospital):
-    note = services.note_create(
+    note = note_create(
         user=pgy1, session_id=record_encounter(pgy1).pk, template_id=soap.pk
     )
     signed(note, pgy1, attending)
@@ -150,9 +157,7 @@ def test_a_pgy1_note_leaves_only_once_cosigned(pgy1, soap, attending, demo_hospi
     assert refused.status_code == 403 and "PGY-1" in refused.json()["detail"]
     assert pages.get(f"/notes/{note.pk}/print").status_code == 403
     assert "Print view" not in pages.get(f"/notes/{note.pk}").content.decode()
-    services.note_cosign(
-        user=attending, note_id=note.pk, attestation_id=first_attestation(note)
-    )
+    note_cosign(user=attending, note_id=note.pk, attestation_id=first_attestation(note))
     assert api.get(f"/api/v1/notes/{note.pk}/export?format=fhir").status_code == 200
     assert pages.get(f"/notes/{note.pk}/print").status_code == 200
 
@@ -231,7 +236,7 @@ def test_an_institution_admin_turns_the_policies_on_in_the_admin(
     assert (saved.ai_drafting_min_pgy, saved.plan_first) == (3, True)
     assert saved.cosign_deadline_hours == 12 and saved.pgy1_cosign_before_export
     assert AuditLog.objects.filter(action="SUPERVISION_POLICY_CHANGED").exists()
-    assert not check_feature(resident, NOTE_GENERATION)
+    assert not check_feature(resident, Feature.Code.NOTE_GENERATION)
     outsider = client_for(riverside_admin)
     change = f"/admin/institutions/supervisionpolicy/{saved.pk}/change/"
     assert outsider.get(change).status_code == 404

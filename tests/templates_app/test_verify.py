@@ -32,22 +32,22 @@ def test_a_statement_its_segments_carry_is_not_flagged(statement):
 
 
 @pytest.mark.parametrize(
-    ("statement", "kind", "words"),
+    ("section", "statement", "kind", "words"),
     [
-        ("Start doxycycline 200 mg twice daily. [S23]", "number", "200"),
-        ("Crackles at the left base. [S19]", "laterality", "left"),
-        ("Lisinopril 10 mg daily and metformin. [S11]", "drug", "metformin"),
-        ("Denies chills. [S4, S5]", "negation", "chill"),
-        ("Denies fever. [S3]", "negation", "fever"),
-        ("Follow up in 1 week. [S99]", "missing_segment", "S99"),
-        ("Follow up in one week.", "uncited", "cites no"),
-        ("Blood cultures were drawn and are pending. [S26]", "weak_support", "0%"),
+        ("plan", "Start doxycycline 200 mg twice daily. [S23]", "number", "200"),
+        ("exam", "Crackles at the left base. [S19]", "laterality", "left"),
+        ("medications", "Lisinopril 10 mg daily and metformin. [S11]", "drug", "metformin"),
+        ("hpi", "Denies chills. [S4, S5]", "negation", "chill"),
+        ("hpi", "Denies fever. [S3]", "negation", "fever"),
+        ("plan", "Follow up in 1 week. [S99]", "missing_segment", "S99"),
+        ("plan", "Follow up in one week.", "uncited", "cites no"),
+        ("plan", "Blood cultures were drawn and are pending. [S26]", "weak_support", "0%"),
     ],
-)
-def test_what_its_segments_do_not_carry_is_flagged(statement, kind, words):
-    (flag,) = verify_sections({"plan": statement}, SEGMENTS)
+)  # fmt: skip
+def test_what_its_segments_do_not_carry_is_flagged(section, statement, kind, words):
+    (flag,) = verify_sections({section: statement}, SEGMENTS)
     assert flag.kind == kind and words in flag.message
-    assert flag.section == "plan"
+    assert flag.section == section
     if kind not in ("uncited", "missing_segment"):
         assert flag.cited_words == " ".join(SEGMENTS[s] for s in flag.seqs)
 

@@ -103,3 +103,26 @@ UNPUNCTUATED = [
     (0, "okay any vision changes"),
     (1, "no"),
 ]
+
+# An allergy, a medication list, a dictated exam with vitals, and two problems each
+# with its plan: what an attending checks first in a draft.
+TWO_PROBLEMS = [
+    (0, "Hi Mrs. Rivera, good to see you. What brings you in today?"),
+    (1, "I've had a cough and chest tightness for about five days."),
+    (0, "Any fever?"),
+    (1, "Yes, I had a fever of 101 on Sunday."),
+    (0, "Any sweating at night?"),
+    (1, "No."),
+    (0, "What medications are you taking right now?"),
+    (1, "I take lisinopril 20 mg once a day."),
+    (0, "Are you allergic to any medications?"),
+    (1, "I'm allergic to penicillin. It gives me hives."),
+    (0, "Okay, let me examine you. Take a deep breath for me."),
+    (0, "Your blood pressure is 150 over 90, heart rate is 96, and temperature is 100.4."),
+    (0, "I hear crackles at the right lung base. Your heart is regular with no murmur."),
+    (0, "For your first problem, community acquired pneumonia, I think that explains the cough and fever."),
+    (0, "Because of your penicillin allergy, I'm going to start azithromycin 500 mg today and then 250 mg daily for four days."),
+    (0, "For your second problem, hypertension, your blood pressure is high today."),
+    (0, "I want to increase the lisinopril to 40 mg once a day, and we'll recheck it in two weeks."),
+    (1, "Okay, thank you doctor."),
+]  # fmt: skip

@@ -3,6 +3,7 @@
 import contextlib
 import faulthandler
 import json
+import re
 import subprocess
 import sys
 import wave
@@ -137,3 +138,60 @@ def api():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+# A short encounter, the clinician in one voice and the patient in another.
+DIALOGUE = [
+    ("clinician", "Good morning. What brings you in today?"),
+    ("patient", "I have had a bad cough for two weeks, and I feel tired all the time."),
+    ("clinician", "Do you have any fever, or shortness of breath?"),
+    ("patient", "No fever, but I get short of breath when I climb the stairs."),
+    ("clinician", "I am going to listen to your lungs. Take a deep breath for me."),
+    ("clinician", "Your lungs sound clear. I think this is a viral bronchitis."),
+    ("patient", "That is a relief. Do I need antibiotics?"),
+]
+VOICES = {"clinician": "en-us", "patient": "en-gb+f3"}
+
+
+@pytest.fixture(scope="session")
+def dialogue_wav(tmp_path_factory):
+    """`DIALOGUE` spoken by espeak-ng (16 kHz mono WAV, lines 0.8 s apart) and each
+    line's role and span in milliseconds."""
+    espeak = require_executable("espeak-ng", "the speech test audio")
+    sox = require_executable("sox", "resampling the speech test audio")
+    folder = tmp_path_factory.mktemp("dialogue")
+    gap = bytes(int(0.8 * 16000) * 2)
+    pcm, spans = bytearray(gap), []
+    for n, (role, text) in enumerate(DIALOGUE):
+        raw, out = folder / f"{n}.wav", folder / f"{n}-16k.wav"
+        subprocess.run(
+            [espeak, "-v", VOICES[role], "-s", "160", "-w", str(raw), text], check=True
+        )
+        subprocess.run(
+            [sox, str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)], check=True
+        )
+        start = len(pcm) // 32
+        pcm += wav_pcm(out) + gap
+        spans.append((role, start, (len(pcm) - len(gap)) // 32))
+    path = folder / "dialogue-16k.wav"
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(16000)
+        handle.writeframes(bytes(pcm))
+    return path, spans
+
+
+def role_heard(text: str, start_ms: int, end_ms: int, spans) -> str:
+    """The role of the spoken line whose words a segment shares most (of those it
+    overlaps in time, the nearest when none)."""
+
+    def words(said: str) -> set[str]:
+        return set(re.findall(r"[a-z]+", said.lower()))
+
+    def overlap(n: int) -> int:
+        return min(end_ms, spans[n][2]) - max(start_ms, spans[n][1])
+
+    shared = [len(words(text) & words(line)) for _, line in DIALOGUE]
+    best = max(range(len(spans)), key=lambda n: (overlap(n) > 0, shared[n], overlap(n)))
+    return spans[best][0]

@@ -18,6 +18,16 @@ def sign_in(page, base, username, password):
     page.wait_for_url(base + "/")
 
 
+def fake_microphone(wav) -> list[str]:
+    """Chromium's switches for a microphone that plays `wav` (in a loop)."""
+    return [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={wav}",
+        "--autoplay-policy=no-user-gesture-required",
+    ]
+
+
 def start_recording(browser, base: str, password: str):
     """The resident signed in at `base`, recording a new encounter."""
     page = browser.new_page(viewport={"width": 1280, "height": 860})
@@ -31,12 +41,7 @@ def start_recording(browser, base: str, password: str):
 def test_a_resident_records_an_encounter_and_reads_it_back(
     transactional_db, resident, password, speech_wav
 ):
-    fake_audio = [
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-audio-capture={speech_wav}",
-        "--autoplay-policy=no-user-gesture-required",
-    ]
+    fake_audio = fake_microphone(speech_wav)
     with (
         live_server(TRANSCRIPTION_ENGINE="offline") as base,
         chromium(fake_audio) as browser,

@@ -8,7 +8,8 @@ import websockets
 from channels.db import database_sync_to_async
 
 from tests.browser import live_server
-from transcription import connections, services
+from transcription import connections
+from transcription.services.sockets import ticket_issue
 
 pytestmark = pytest.mark.redis
 
@@ -26,7 +27,7 @@ def clean_redis(settings):
 
 
 async def _open(base: str, user) -> websockets.ClientConnection:
-    token, _ = await database_sync_to_async(services.ticket_issue)(user=user)
+    token, _ = await database_sync_to_async(ticket_issue)(user=user)
     url = base.replace("http://", "ws://") + f"/ws/transcribe/?ticket={token}"
     return await websockets.connect(url, origin="http://127.0.0.1")
 

@@ -9,6 +9,7 @@ from channels.testing import WebsocketCommunicator
 from django.http import HttpRequest
 from django.test import Client
 
+from bench.instant_engine import InstantEngine
 from institutions.models import ResidentProfile
 from tests.services import require_postgres
 from tests.transcription.conftest import (
@@ -23,7 +24,6 @@ from tests.transcription.conftest import (
 from tests.transcription.faults import take_test_database_away
 from transcription import connections, consumers, recording
 from transcription.engines import EngineError
-from transcription.engines.instant import InstantEngine
 from transcription.models import TranscriptionSession, TranscriptSegment
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,7 +35,9 @@ FRAME = b"\x01\x00" * 1600  # 100 ms
 def instant_engine(settings):
     """The engine-free test engine: an interim per frame, a final every 10."""
     settings.TRANSCRIPTION_ENGINE = "instant"
-    settings.TRANSCRIPTION_BENCH_ENGINE = True
+    settings.TRANSCRIPTION_ENGINE_CLASSES = {
+        "instant": "bench.instant_engine.InstantEngine"
+    }
     settings.WS_MAX_CONNECTIONS_PER_USER = 3
 
 
@@ -128,7 +130,7 @@ async def test_a_crash_while_starting_frees_the_slot(
     def crash(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(consumers.services, "session_start", crash)
+    monkeypatch.setattr(consumers.sessions, "session_start", crash)
     for _ in range(3):
         ws = socket_for(resident)
         await ws.connect()

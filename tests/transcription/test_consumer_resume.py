@@ -19,8 +19,9 @@ from tests.fakes.tcp_proxy import free_port
 from tests.live import ROOT, _wait_for
 from tests.transcription.conftest import start_message
 from tests.transcription.factories import session_with_segments
-from transcription import services
 from transcription.models import TranscriptionSession
+from transcription.services.sessions import session_mark_orphans_paused
+from transcription.services.sockets import ticket_issue
 
 FRAME = bytes(3200)
 
@@ -70,7 +71,7 @@ def test_after_kill_9_the_session_is_paused_with_its_stored_audio_and_resumes(
     url = f"ws://127.0.0.1:{port}/ws/transcribe/?ticket="
     server = start_daphne(port)
     try:
-        token, _ = services.ticket_issue(user=resident)
+        token, _ = ticket_issue(user=resident)
 
         async def until_killed():
             ws, messages = await record_until_finals(url + token, start_message(), 0, 3)
@@ -102,7 +103,7 @@ def test_after_kill_9_the_session_is_paused_with_its_stored_audio_and_resumes(
 
     server = start_daphne(port)
     try:
-        token, _ = services.ticket_issue(user=resident)
+        token, _ = ticket_issue(user=resident)
 
         async def resume():
             start = {**start_message(), "session_id": session_id}
@@ -130,7 +131,7 @@ def test_after_kill_9_the_session_is_paused_with_its_stored_audio_and_resumes(
 def test_a_live_session_is_not_marked_and_a_stopped_one_offers_no_resume(db, resident):
     live = session_with_segments(resident, count=2, status="recording")
     stopped = session_with_segments(resident, count=1, status="stopped")
-    assert services.session_mark_orphans_paused() == 0  # touched just now
+    assert session_mark_orphans_paused() == 0  # touched just now
     live.refresh_from_db()
     assert live.status == "recording"
     client = Client()

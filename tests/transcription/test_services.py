@@ -7,8 +7,10 @@ import pytest
 
 from accounts.models import AuditLog
 from noumaris.errors import ForbiddenError
-from transcription import services
 from transcription.engines import Result
+from transcription.services.segments import segment_append, segments_append
+from transcription.services.sessions import ConsentRequired, session_start
+from transcription.services.transcripts import transcript_read
 
 pytestmark = pytest.mark.django_db
 
@@ -18,10 +20,10 @@ def final(text: str) -> Result:
 
 
 def test_two_writers_expecting_the_same_seq_both_keep_their_segment(resident):
-    session = services.session_start(user=resident, engine="offline", consent=True)
-    first = services.segment_append(session_id=session.pk, result=final("a"), seq=1)
-    second = services.segment_append(session_id=session.pk, result=final("b"), seq=1)
-    third = services.segment_append(session_id=session.pk, result=final("c"))
+    session = session_start(user=resident, engine="offline", consent=True)
+    first = segment_append(session_id=session.pk, result=final("a"), seq=1)
+    second = segment_append(session_id=session.pk, result=final("b"), seq=1)
+    third = segment_append(session_id=session.pk, result=final("c"))
     assert (first.seq, second.seq, third.seq) == (1, 2, 3)
     stored = list(session.segments.order_by("seq").values_list("seq", "text"))
     assert stored == [(1, "a"), (2, "b"), (3, "c")]
@@ -30,11 +32,11 @@ def test_two_writers_expecting_the_same_seq_both_keep_their_segment(resident):
 def test_a_batch_of_finals_is_stored_in_one_insert(
     resident, resident2, django_assert_num_queries
 ):
-    one = services.session_start(user=resident, engine="offline", consent=True)
-    two = services.session_start(user=resident, engine="offline", consent=True)
+    one = session_start(user=resident, engine="offline", consent=True)
+    two = session_start(user=resident, engine="offline", consent=True)
     items = [(one.pk, final("a"), 1), (two.pk, final("x"), 1), (one.pk, final("b"), 2)]
     with django_assert_num_queries(3):  # savepoint, INSERT of all three, release
-        stored = services.segments_append(items=items)
+        stored = segments_append(items=items)
     assert [(s.session_id, s.seq, s.text) for s in stored] == [
         (one.pk, 1, "a"),
         (two.pk, 1, "x"),
@@ -45,9 +47,9 @@ def test_a_batch_of_finals_is_stored_in_one_insert(
 
 @pytest.mark.django_db(transaction=True)  # foreign keys are checked at commit
 def test_a_taken_number_or_a_missing_session_in_a_batch_fails_only_itself(resident):
-    session = services.session_start(user=resident, engine="offline", consent=True)
-    services.segment_append(session_id=session.pk, result=final("old socket"), seq=1)
-    outcomes = services.segments_append(
+    session = session_start(user=resident, engine="offline", consent=True)
+    segment_append(session_id=session.pk, result=final("old socket"), seq=1)
+    outcomes = segments_append(
         items=[
             (session.pk, final("resumed"), 1),  # 1 is taken: renumbered 2
             (session.pk + 1000, final("nowhere"), 1),  # no such session
@@ -64,8 +66,8 @@ def test_a_taken_number_or_a_missing_session_in_a_batch_fails_only_itself(reside
 def test_the_text_is_encrypted_at_rest(resident):
     from django.db import connection
 
-    session = services.session_start(user=resident, engine="offline", consent=True)
-    segment = services.segment_append(session_id=session.pk, result=final("chest pain"))
+    session = session_start(user=resident, engine="offline", consent=True)
+    segment = segment_append(session_id=session.pk, result=final("chest pain"))
     with connection.cursor() as cursor:
         cursor.execute(
             "select text from transcription_transcriptsegment where id = %s",
@@ -76,24 +78,24 @@ def test_the_text_is_encrypted_at_rest(resident):
 
 
 def test_no_session_without_consent_or_the_feature(resident, resident2):
-    with pytest.raises(services.ConsentRequired):
-        services.session_start(user=resident, engine="offline", consent=False)
+    with pytest.raises(ConsentRequired):
+        session_start(user=resident, engine="offline", consent=False)
     with pytest.raises(ForbiddenError):
-        services.session_start(user=resident2, engine="offline", consent=True)
+        session_start(user=resident2, engine="offline", consent=True)
 
 
 def test_a_physician_records_without_an_institution(physician):
-    session = services.session_start(user=physician, engine="offline", consent=True)
+    session = session_start(user=physician, engine="offline", consent=True)
     assert session.institution is None and session.consent_confirmed_by == physician
 
 
 def test_reading_someone_elses_transcript_is_an_audited_service(resident, attending):
-    session = services.session_start(user=resident, engine="offline", consent=True)
-    services.segment_append(session_id=session.pk, result=final("a"), seq=1)
-    own = services.transcript_read(user=resident, session=session)
+    session = session_start(user=resident, engine="offline", consent=True)
+    segment_append(session_id=session.pk, result=final("a"), seq=1)
+    own = transcript_read(user=resident, session=session)
     assert [s.text for s in own] == ["a"]
     assert not AuditLog.objects.filter(action="TRANSCRIPT_VIEWED").exists()
-    services.transcript_read(user=attending, session=session, ip_address="10.0.0.9")
+    transcript_read(user=attending, session=session, ip_address="10.0.0.9")
     [row] = AuditLog.objects.filter(action="TRANSCRIPT_VIEWED")
     assert (row.actor, row.target_id, row.ip_address) == (
         attending,

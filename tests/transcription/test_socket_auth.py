@@ -10,8 +10,8 @@ from django.test import Client
 
 from noumaris.routing import websocket_application as application
 from tests.transcription.conftest import expect_close, receive, send, start_message
-from transcription import services
 from transcription.models import TranscriptionTicket
+from transcription.services.sockets import ticket_issue
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ORIGIN = (b"origin", b"http://localhost")
@@ -69,7 +69,7 @@ async def test_a_socket_from_another_site_is_refused(resident):
 
 
 async def test_a_ticket_signs_in_once(resident, fake_deepgram):
-    token, _ = await database_sync_to_async(services.ticket_issue)(user=resident)
+    token, _ = await database_sync_to_async(ticket_issue)(user=resident)
     ws = app_socket(f"/ws/transcribe/?ticket={token}")
     await ws.connect()
     await send(ws, start_message())
@@ -84,7 +84,7 @@ async def test_a_ticket_signs_in_once(resident, fake_deepgram):
 
 
 async def test_an_expired_or_unknown_ticket_is_refused(resident):
-    token, ticket = await database_sync_to_async(services.ticket_issue)(user=resident)
+    token, ticket = await database_sync_to_async(ticket_issue)(user=resident)
     await database_sync_to_async(
         TranscriptionTicket.objects.filter(pk=ticket.pk).update
     )(expires_at=ticket.created_at - dt.timedelta(seconds=1))
@@ -97,17 +97,17 @@ async def test_an_expired_or_unknown_ticket_is_refused(resident):
 
 
 def test_tickets_are_stored_hashed_and_need_the_feature(resident, resident2):
-    token, ticket = services.ticket_issue(user=resident)
+    token, ticket = ticket_issue(user=resident)
     assert token not in ticket.token_hash and len(ticket.token_hash) == 64
     assert (ticket.expires_at - ticket.created_at).total_seconds() <= 31
     from noumaris.errors import ForbiddenError
 
     with pytest.raises(ForbiddenError):
-        services.ticket_issue(user=resident2)
+        ticket_issue(user=resident2)
 
 
 async def test_a_ticket_needs_no_origin(resident, fake_deepgram):
-    token, _ = await database_sync_to_async(services.ticket_issue)(user=resident)
+    token, _ = await database_sync_to_async(ticket_issue)(user=resident)
     ws = WebsocketCommunicator(application, f"/ws/transcribe/?ticket={token}")
     assert (await ws.connect())[0]
     await send(ws, start_message())
@@ -145,7 +145,7 @@ def test_a_plain_websockets_client_records_with_a_ticket_and_no_origin(
 
     from tests.browser import live_server
 
-    token, _ = services.ticket_issue(user=resident)
+    token, _ = ticket_issue(user=resident)
 
     async def session(base):
         url = base.replace("http://", "ws://") + f"/ws/transcribe/?ticket={token}"

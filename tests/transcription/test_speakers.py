@@ -4,12 +4,10 @@ the same way; note engines receive the roles."""
 import pytest
 
 from accounts.models import AuditLog
+from templates_app.drafting.claim import note_generation_begin
+from templates_app.library import template_seed_global
+from templates_app.notes.services import note_create
 from templates_app.seed_data import TEMPLATES
-from templates_app.services import (
-    note_create,
-    note_generation_begin,
-    template_seed_global,
-)
 from tests.transcription.factories import SegmentFactory, session_with_segments
 from transcription.speakers import speaker_name
 

@@ -11,7 +11,7 @@ from accounts.models import AuditLog
 from tests.services import require_executable
 from transcription.audio import audio_seconds, decode_16k_mono
 from transcription.models import TranscriptionSession
-from transcription.services import upload_transcribe
+from transcription.services.recordings import upload_transcribe
 
 pytestmark = pytest.mark.django_db
 FORMATS = {"wav": [], "mp3": [], "ogg": ["-c:a", "libopus"], "m4a": [], "webm": []}
@@ -324,7 +324,7 @@ def test_a_retaining_institution_keeps_the_recording_encrypted_until_its_days_ru
     from django.utils import timezone
 
     from noumaris.fields import fernet
-    from transcription.services import retained_audio_purge
+    from transcription.services.recordings import retained_audio_purge
 
     demo_hospital.recording_retention_days = 7
     demo_hospital.save()

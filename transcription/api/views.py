@@ -7,7 +7,15 @@ from rest_framework.parsers import MultiPartParser
 
 from noumaris.api import Api, ListApi
 from noumaris.net import client_ip
-from transcription import selectors, services
+from transcription import selectors
+from transcription.services.imports import transcript_import
+from transcription.services.sockets import ticket_issue
+from transcription.services.transcripts import (
+    segment_correct,
+    speaker_roles_set,
+    transcript_read,
+)
+from transcription.services.uploads import upload_start
 
 
 class SessionOutput(serializers.Serializer):
@@ -86,7 +94,7 @@ class SegmentListApi(ListApi):
     def get(self, request, pk: int):
         filters = self.query(self.FilterSerializer)
         session = selectors.session_get_for_owner(user=request.user, session_id=pk)
-        segments = services.transcript_read(
+        segments = transcript_read(
             user=request.user,
             session=session,
             ip_address=client_ip(request),
@@ -130,7 +138,7 @@ class TranscriptImportApi(_NewEncounterApi):
         )
 
     def make(self, request, data):
-        return services.transcript_import(
+        return transcript_import(
             user=request.user,
             text=data["transcript"],
             label=data["label"],
@@ -159,7 +167,7 @@ class RecordingUploadApi(_NewEncounterApi):
         )
 
     def make(self, request, data):
-        return services.upload_start(
+        return upload_start(
             user=request.user,
             file=data["file"],
             label=data["label"],
@@ -195,7 +203,7 @@ class SpeakerRolesApi(Api):
     )
     def patch(self, request, pk: int):
         data = self.input(self.InputSerializer)
-        session = services.speaker_roles_set(
+        session = speaker_roles_set(
             user=request.user,
             session_id=pk,
             roles=data["roles"],
@@ -216,7 +224,7 @@ class SegmentCorrectApi(Api):
     )
     def patch(self, request, pk: int, seq: int):
         data = self.input(self.InputSerializer)
-        segment = services.segment_correct(
+        segment = segment_correct(
             user=request.user,
             session_id=pk,
             seq=seq,
@@ -240,7 +248,7 @@ class TicketCreateApi(Api):
         summary="A single-use, 30-second ticket for /ws/transcribe/",
     )
     def post(self, request):
-        token, ticket = services.ticket_issue(user=request.user)
+        token, ticket = ticket_issue(user=request.user)
         payload = {
             "ticket": token,
             "expires_at": ticket.expires_at,

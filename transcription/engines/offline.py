@@ -23,6 +23,7 @@ import numpy as np
 from django.conf import settings
 
 from transcription.engines.base import Engine, EngineError, Result
+from transcription.engines.roles import Turns, assign
 
 logger = logging.getLogger(__name__)
 
@@ -334,6 +335,7 @@ class OfflineEngine(Engine):
         self.interim_upto = 0  # stream samples the last interim covered
         # Interim decodes run beside the worker, so a final never waits for one.
         self.interim_task: asyncio.Task | None = None
+        self.turns = Turns()  # speakers and roles from what is said
         self.worker = asyncio.create_task(self._work())
 
     async def send_audio(self, pcm: bytes) -> None:
@@ -391,8 +393,10 @@ class OfflineEngine(Engine):
         )
         for utterance in ended:
             text = await decoders().decode(utterance.audio, beam_size=self.beam_size)
-            if text:
-                await self.on_result(self._result(utterance, text, is_final=True))
+            if text:  # with its speaker, cut in two if the speaker changes in it
+                final = self._result(utterance, text, is_final=True)
+                for turn in self.turns.assign(final):
+                    await self.on_result(turn)
         if marker is FINISH:
             return False
         self._interim()
@@ -466,7 +470,7 @@ def transcribe_recording(
                     end_ms=int(segment.end * 1000),
                 )
             )
-    return results
+    return assign(results)  # speakers and roles from what was said
 
 
 def real_time_factor(pcm: bytes) -> float:

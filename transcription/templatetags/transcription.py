@@ -32,7 +32,11 @@ def speaker_label(speaker, roles=None) -> str:
 def record_card(context):
     """The dashboard's "Record an encounter" card: the button, or before any click
     the reason recording is not available to this person."""
+    from institutions.models import Feature
     from institutions.services.permissions import check_feature
-    from transcription.services import FEATURE
 
-    return {"access": check_feature(context["request"].user, FEATURE)}
+    return {
+        "access": check_feature(
+            context["request"].user, Feature.Code.LIVE_TRANSCRIPTION
+        )
+    }

@@ -16,12 +16,7 @@ from institutions.models import (
     PhysicianProfile,
     ResidentProfile,
 )
-from institutions.services.features import (
-    ALL_FEATURE_CODES,
-    LIVE_TRANSCRIPTION,
-    NOTE_GENERATION,
-    feature_seed,
-)
+from institutions.services.features import feature_seed
 from institutions.services.supervision import supervision_policy_save
 
 DEMO_PASSWORD = "noumaris-demo"  # noqa: S105 - documented demo credential, debug only
@@ -50,7 +45,7 @@ PEOPLE = {
         "Resident",
         "resident",
         "demo-general-hospital",
-        {"pgy_level": 2, "grants": ALL_FEATURE_CODES},
+        {"pgy_level": 2, "grants": Feature.Code.values},
     ),
     "resident2": (
         "Ray",
@@ -71,14 +66,14 @@ PEOPLE = {
         "Rivers",
         "resident",
         "riverside-medical-center",
-        {"pgy_level": 3, "grants": ALL_FEATURE_CODES},
+        {"pgy_level": 3, "grants": Feature.Code.values},
     ),
     "physician": (
         "Phil",
         "Physician",
         "physician",
         None,
-        {"grants": (LIVE_TRANSCRIPTION, NOTE_GENERATION)},
+        {"grants": (Feature.Code.LIVE_TRANSCRIPTION, Feature.Code.NOTE_GENERATION)},
     ),
 }
 

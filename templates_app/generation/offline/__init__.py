@@ -23,12 +23,24 @@ from templates_app.generation.base import (
     TextDelta,
     Usage,
 )
+from templates_app.generation.offline import (
+    facts,
+    language,
+    placement,
+    structure,
+    voice,
+)
 from templates_app.generation.offline.classify import (
     classify,
     section_categories,
     section_owners,
 )
 from templates_app.generation.offline.dialogue import infer_roles, utterances
+from templates_app.generation.offline.lexicon import (
+    EXAM_CATEGORIES,
+    HISTORY_CATEGORIES,
+    PLAN_CATEGORIES,
+)
 from templates_app.generation.offline.statements import Statement, draft_statements
 from templates_app.generation.offline.structure import (
     allergy_with_reaction,
@@ -68,6 +80,14 @@ FALLBACK: dict[str, tuple[str, ...]] = {
     "complication": ("procedure", "plan"),
 }
 MAX_COMPLAINT = 2
+FOR_PROBLEM = re.compile(
+    r"^(?:for|regarding|as for) (?:his|her|their|the patient's|the) [^,]{3,60}, ", re.I
+)
+INTRODUCED = re.compile(
+    r"^(?:for|regarding|as for) (?:his|her|their|the patient's|the) (?:(?:first|second|"
+    r"third|fourth|next|last|other) )?(?:problem|issue),? [^,]{3,60}, ",
+    re.I,
+)
 SUMMARY = re.compile(
     r"\b\d+[- ]year[- ]old\b.*\b(with|who|here for|presents|presenting|comes in)\b",
     re.I,
@@ -100,7 +120,16 @@ def file_statements(
     owner = section_owners(sections)
     made = draft_statements(utterances(segments), gender=patient_gender(segments))
     seen: dict[str, Statement] = {}
+    said = {s.seq: s.text for s in segments}
+    roles = infer_roles(segments)
+    last = max(said, default=1)
     for statement in made:
+        if not statement.heading:
+            polished = voice.polish(statement.text)
+            if polished is None:
+                continue
+            statement.text = polished
+            statement.category = _placed(statement, said, roles, last)
         key = _section_for(statement.category, owner)
         if key is None:
             continue
@@ -112,20 +141,72 @@ def file_statements(
             continue
         seen[statement.text.lower()] = statement
         filed[key].append(statement)
+    _vitals_kept(filed, owner, segments, roles)
     _summary_as_assessment(filed, owner)
     _number_problems(filed, owner)
-    _tidy_medications(filed, owner)
+    _tidy_medications(filed, owner, _allergens(segments))
     _tidy_allergies(filed, owner)
     return filed
 
 
-def _tidy_medications(filed: dict[str, list[Statement]], owner: dict[str, str]) -> None:
-    """In a section of their own, medications as a list: drug, dose, frequency."""
+def _allergens(segments: tuple[Segment, ...]) -> set[str]:
+    """Drugs named where the transcript speaks of allergy: never a medication."""
+    out: set[str] = set()
+    for segment in segments:
+        if placement.ALLERGY_CONTEXT.search(segment.text):
+            out.update(d.lower() for d in language.drugs(segment.text))
+    return out
+
+
+PART = {**{c: "history" for c in HISTORY_CATEGORIES},
+        **{c: "exam" for c in EXAM_CATEGORIES}, **{c: "plan" for c in PLAN_CATEGORIES}}  # fmt: skip
+
+
+def _placed(statement: Statement, said: dict[int, str], roles: dict, last: int) -> str:
+    """The learned placement of a statement (placement.category), from its words."""
+    first = statement.seqs[0]
+    return placement.category(
+        statement.category,
+        PART.get(statement.category, "history"),
+        " ".join(said.get(seq, "") for seq in statement.seqs),
+        said.get(first - 1, ""),
+        roles.get(statement.seqs[-1]),
+        (first - 1) / last,
+    )
+
+
+def _vitals_kept(
+    filed: dict[str, list[Statement]], owner: dict, segments, roles: dict
+) -> None:
+    """A vital the clinician stated that no statement holds, as one of the exam's."""
+    key = _section_for("exam", owner)
+    if key is None:
+        return
+    said = [(s.seq, s.text) for s in segments if roles.get(s.seq) != "patient"]
+    drafted = [s.text for statements in filed.values() for s in statements]
+    for text, seq in facts.vitals_missed(said, drafted):
+        filed[key].insert(0, Statement(text, (seq,), "exam"))
+
+
+def _tidy_medications(
+    filed: dict[str, list[Statement]], owner: dict[str, str], allergens: set[str]
+) -> None:
+    """In a section of their own, medications as a list: drug, dose, frequency; an
+    allergen is never listed as a medication (said with its allergy, it moves to
+    the allergies)."""
     key = owner.get("medications")
     if key is None or key == owner.get("history"):
         return
     tidy: list[Statement] = []
-    for statement in filed[key]:
+    allergy_key = owner.get("allergies")
+    for statement in list(filed[key]):
+        named = {d.lower() for d in language.drugs(statement.text)}
+        if named & allergens or _about_allergy(statement.text):
+            if _about_allergy(statement.text) and allergy_key == key:
+                tidy.append(statement)  # one section takes both: as it was said
+            elif _about_allergy(statement.text) and allergy_key:
+                filed[allergy_key].append(statement)
+            continue
         lines = medication_lines(statement.text)
         if not lines:
             tidy.append(statement)
@@ -156,6 +237,17 @@ def _tidy_allergies(filed: dict[str, list[Statement]], owner: dict[str, str]) ->
             first.text, first.seqs = merged, tuple(sorted({*first.seqs, *second.seqs}))
             second.text = ""
     filed[key] = [s for s in lines if s.text]
+    elsewhere = _section_for("history", owner)
+    if elsewhere and elsewhere != key:  # allergies only from words of allergy
+        strays = [s for s in filed[key] if not _about_allergy(s.text)]
+        filed[elsewhere].extend(strays)
+        filed[key] = [s for s in filed[key] if s not in strays]
+
+
+def _about_allergy(text: str) -> bool:
+    return bool(
+        placement.ALLERGY_CONTEXT.search(text) or structure.REACTION_SAID.search(text)
+    )
 
 
 def _complaint_full(key: str, owner: dict[str, str], filed: dict) -> bool:
@@ -189,11 +281,23 @@ def _summary_as_assessment(
 
 def _number_problems(filed: dict[str, list[Statement]], owner: dict[str, str]) -> None:
     """Number the problems the clinician named, in the order they were named."""
-    number = 0
+    number, names = 0, {}
     for statement in filed.get(owner.get("assessment", ""), []):
         if statement.heading:
             number += 1
+            names[statement.problem] = (statement.text.rstrip("."), statement.seqs)
             statement.text = f"{number}. {statement.text}"
+        elif statement.problem in names:  # "For her first problem, X, ..." after X
+            statement.text = language.sentence_case(INTRODUCED.sub("", statement.text))
+    plan = owner.get("plan")
+    if plan is None or plan == owner.get("assessment"):
+        return
+    for statement in filed[plan]:  # the plan by problem: its name on its first item
+        name, seqs = names.pop(statement.problem, ("", ()))
+        if name and not statement.text.lower().startswith(name.lower()):
+            text = FOR_PROBLEM.sub("", statement.text)
+            statement.text = f"{name}: {text[0].lower()}{text[1:]}"
+            statement.seqs = tuple(sorted({*statement.seqs, *seqs}))  # where named
 
 
 def cite(seqs: tuple[int, ...]) -> str:

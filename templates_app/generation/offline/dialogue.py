@@ -44,6 +44,12 @@ TAG_QUESTION = re.compile(
     r",?\s*\b(okay|ok|right|alright|all right|yeah|sound good|does that sound good|"
     r"does that make sense|how does that sound|is that okay|you know|correct)\s*\?$"
 )
+# A statement with a question tacked on: the two are said apart.
+TRAILING_QUESTION = re.compile(
+    r"^(?P<said>.{12,}?),?\s+(?:and|so)\s+(?P<question>(?:do|did|are|is|have|has|can|"
+    r"could|would|does|any)\s+(?:you|he|she|it|there|that)\b.*\?)$",
+    re.I,
+)
 # Where unpunctuated speech starts a new thought.
 SPLIT_BEFORE = frozenset(
     [
@@ -274,6 +280,10 @@ def split(text: str, *, punctuated: bool = True) -> list[str]:
     mended = language.mend(text)
     out: list[str] = []
     for sentence in language.sentences(mended):
+        asked = TRAILING_QUESTION.match(sentence)
+        if asked:  # "let's continue the prozac 20 mg and do you need a refill?"
+            out.extend([asked.group("said") + ".", asked.group("question")])
+            continue
         words = sentence.split()
         if not punctuated and len(words) > 10:
             out.extend(_split_unpunctuated(words))

@@ -824,3 +824,15 @@ ANSWER_WORDS = frozenset(
         "remember",
     ]
 )
+
+# Diagnoses a clinician names (the drafter's problem names; the verifier's check that
+# a diagnosis was said).
+DIAGNOSES = (
+    "pneumonia", "asthma", "copd", "gerd", "diabetes", "cancer", "fracture",
+    "sprain", "strain", "migraine", "infection", "stroke", "angina", "depression",
+    "anxiety", "obesity", "gout", "lupus", "sepsis", "hernia", "ulcer", "reflux",
+    "heart failure", "atrial fibrillation", "afib", "dementia", "eczema",
+    "glaucoma", "cataract", "kidney stone", "apnea", "dyspepsia", "insomnia",
+    "hypertension", "hypotension", "hyperlipidemia", "hypothyroidism",
+    "hyperthyroidism", "osteoporosis", "arthritis", "tear", "concussion",
+)  # fmt: skip

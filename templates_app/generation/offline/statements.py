@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from templates_app.generation.offline import language
+from templates_app.generation.offline import language, voice
 from templates_app.generation.offline.classify import classify
 from templates_app.generation.offline.dialogue import (
     TAG_QUESTION,
@@ -107,62 +107,21 @@ VAGUE_TAIL = re.compile(
 )
 GENERIC = frozenset(
     [
-        "symptoms",
-        "symptom",
-        "issues",
-        "issue",
-        "problems",
-        "problem",
-        "things",
-        "thing",
-        "other",
-        "concerns",
-        "changes",
-        "else",
-        "that",
-        "this",
-        "it",
-        "like",
-        "with",
+        "symptoms", "symptom", "issues", "issue", "problems", "problem", "things", "thing",
+        "other", "concerns", "changes", "else", "that", "this", "it", "like", "with",
     ]
-)
+)  # fmt: skip
 PROCESS = re.compile(
     r"^(let's|let me|i'm going to|i am going to|i want to|i'd like to|i'm just going|"
     r"we're going to|we'll|it sounds like we|sounds like we|i'm gonna)\b"
 )
 ANNOUNCEMENT = frozenset(
     [
-        "talk",
-        "little",
-        "bit",
-        "let's",
-        "go",
-        "over",
-        "assessment",
-        "plan",
-        "my",
-        "your",
-        "her",
-        "his",
-        "their",
-        "about",
-        "just",
-        "want",
-        "i",
-        "to",
-        "for",
-        "so",
-        "now",
-        "the",
-        "and",
-        "a",
-        "of",
-        "i'm",
-        "going",
-        "some",
-        "discuss",
+        "talk", "little", "bit", "let's", "go", "over", "assessment", "plan", "my", "your",
+        "her", "his", "their", "about", "just", "want", "i", "to", "for", "so", "now",
+        "the", "and", "a", "of", "i'm", "going", "some", "discuss",
     ]
-)
+)  # fmt: skip
 
 
 SUBJECT_START = re.compile(
@@ -202,8 +161,12 @@ def draft_statements(items: list[Utterance], *, gender: str | None) -> list[Stat
     out: list[Statement] = []
     for item, phase in zip(items, phases(items), strict=True):
         walk.phase = phase
-        if ASSISTANT.match(strip_discourse(item.text.lower())):
+        command = ASSISTANT.match(strip_discourse(item.text.lower()))
+        if command and command.group(2).lower() != "order":
             continue
+        if command:  # "hey dragon, order a refill of prozac": the order is the plan
+            said = strip_discourse(item.text)[command.start(2) :]
+            item = Utterance(item.seqs, item.role, said, False)
         if item.question:
             walk.question = item if item.role != "patient" else walk.question
             continue
@@ -476,7 +439,11 @@ def _plan(walk: Walk, item: Utterance, text: str) -> list[Statement]:
     out: list[Statement] = []
     low = strip_discourse(text.lower())
     named = PROBLEM.match(low)
-    if named and len(content_words(named.group("name"))) >= 1:
+    if (
+        named
+        and len(content_words(named.group("name"))) >= 1
+        and voice.is_finding(named.group("name"))
+    ):
         walk.problem += 1
         name = language.sentence_case(
             language.third_person(

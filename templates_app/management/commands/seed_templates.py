@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
+from templates_app.library import template_seed_global
 from templates_app.seed_data import TEMPLATES
-from templates_app.services import template_seed_global
 
 
 class Command(BaseCommand):

@@ -5,8 +5,10 @@ Feature checks (note_generation, custom_templates, note_export) answer 403 with 
 reason before the object is looked up.
 """
 
-from templates_app import services
+from templates_app.library import template_create_personal, template_seed_global
 from templates_app.models import NoteTemplate
+from templates_app.notes.services import note_create
+from templates_app.notes.signoff import note_sign
 from templates_app.seed_data import SOAP
 from templates_app.supervision.selectors import attestation_options
 from templates_app.supervision.services import attestation_defaults_ensure
@@ -16,13 +18,13 @@ from tests.templates_app.helpers import generate
 
 
 def soap():
-    return services.template_seed_global(spec=SOAP)[0]
+    return template_seed_global(spec=SOAP)[0]
 
 
 def note_of(user, *, drafted=True, lines=None):
     kwargs = {} if lines is None else {"lines": lines}
     session = record_encounter(user, **kwargs)
-    note = services.note_create(user=user, session_id=session.pk, template_id=soap().pk)
+    note = note_create(user=user, session_id=session.pk, template_id=soap().pk)
     if drafted:
         generate(note, user)
     return note
@@ -58,7 +60,7 @@ def flag_url(user) -> str:
 def signed_note(c, author=None):
     author = author or c.resident
     note = note_of(author)
-    services.note_sign(user=author, note_id=note.pk, supervisor_id=c.attending.pk)
+    note_sign(user=author, note_id=note.pk, supervisor_id=c.attending.pk)
     return note
 
 
@@ -80,7 +82,7 @@ def first_attestation_of(institution) -> int:
 
 
 def personal_template(user):
-    return services.template_create_personal(
+    return template_create_personal(
         user=user, name="Mine", sections=[{"title": "Only"}]
     )
 

@@ -1,13 +1,13 @@
 """`manage.py transcription_mark_orphans`: pause the recordings whose server died.
 
 Run at start-up and periodically (the jobs worker schedules
-`transcription.services.session_mark_orphans_paused`); safe beside live servers,
+`transcription.services.sessions.session_mark_orphans_paused`); safe beside live servers,
 whose sockets touch their sessions every `connections.REFRESH_SECONDS`.
 """
 
 from django.core.management.base import BaseCommand
 
-from transcription.services import ORPHAN_SECONDS, session_mark_orphans_paused
+from transcription.services.sessions import ORPHAN_SECONDS, session_mark_orphans_paused
 
 
 class Command(BaseCommand):

@@ -69,7 +69,13 @@
     ui.timer.textContent = Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
   }
 
-  function speaker(n) { return n === null || n === undefined ? "" : "Speaker " + (n + 1); }
+  // The role each speaker number is named by (the offline engine's: 0 Clinician,
+  // 1 Patient), else "Speaker 2".
+  const NAMES = JSON.parse(($("speaker-names") || {}).textContent || "{}");
+  function speaker(n) {
+    if (n === null || n === undefined) return "";
+    return NAMES[String(n)] || "Speaker " + (n + 1);
+  }
 
   function onTranscript(m) {
     if (ui.empty) { ui.empty.remove(); ui.empty = null; }
@@ -91,7 +97,7 @@
       const who = speaker(m.speaker);
       if (who) {
         const tag = document.createElement("span");
-        tag.className = "line-speaker";
+        tag.className = "line-speaker speaker-" + m.speaker;
         tag.textContent = who;
         line.appendChild(tag);
       }

@@ -1,4 +1,5 @@
-"""A benchmark-only engine that answers at once (bench/ws.py selects it).
+"""A benchmark-only engine that answers at once (bench/ws_settings.py names it in
+TRANSCRIPTION_ENGINE_CLASSES; the socket tests use it too).
 
 Every audio frame gets an interim result that echoes the frame's first 8 bytes (the
 benchmark's frame counter) in hex; every tenth frame also ends a final result, so the

@@ -103,7 +103,7 @@ class _Follower:
             _give_back()
 
     def _poll(self) -> tuple[list[bytes], bool]:
-        from templates_app.reaping import draft_jobs_reap
+        from templates_app.drafting.jobs import draft_jobs_reap
 
         events = draft_events_after(job_id=self.job_id, after=self.last)
         now = time.monotonic()

@@ -1,4 +1,5 @@
-"""A note as plain text, Markdown, or a FHIR R4 DocumentReference.
+"""Export: who may export a note (audited), and the note as plain text, Markdown, or
+a FHIR R4 DocumentReference.
 
 Citations (`[S12]`) point into a transcript the receiving EHR does not have, so the
 exports leave them out unless asked to keep them.
@@ -10,10 +11,18 @@ import base64
 import json
 import re
 
+from django.db import transaction
 from fhir.resources.R4B.documentreference import DocumentReference
 
+from accounts.models import AuditLog
+from institutions.models import Feature
+from institutions.services.permissions import check_feature
+from institutions.services.supervision import export_denial
+from noumaris.errors import ForbiddenError
 from templates_app.generation.citations import CITATION
 from templates_app.models import ClinicalNote
+from templates_app.notes.base import note_audit
+from templates_app.selectors import note_get_for_user, notes_for_user
 
 FORMATS = {
     "text": ("text/plain; charset=utf-8", "txt"),
@@ -21,6 +30,64 @@ FORMATS = {
     "fhir": ("application/fhir+json; charset=utf-8", "json"),
 }
 _SPACE_BEFORE_CITATION = re.compile(r"[ \t]*" + CITATION.pattern)
+
+
+def note_export_denial(*, user, note: ClinicalNote) -> str:
+    """Why `user` may not export or print `note` now, or "" (one home for the rule).
+
+    The attending who co-signed a note may export it; anyone else needs the feature
+    `note_export`; and the institution's policy may hold a PGY-1 note until it is
+    co-signed.
+    """
+    cosigned = note.status == ClinicalNote.Status.COSIGNED
+    if not (cosigned and note.supervisor_id == user.pk):
+        access = check_feature(user, Feature.Code.NOTE_EXPORT)
+        if not access:
+            return access.reason
+    return export_denial(
+        author_id=note.author_id, institution_id=note.institution_id, cosigned=cosigned
+    )
+
+
+@transaction.atomic
+def note_export_record(*, user, note_id, fmt: str, ip_address=None) -> ClinicalNote:
+    """Check export rights (see `note_export_denial`) and audit the export."""
+    access = check_feature(user, Feature.Code.NOTE_EXPORT)
+    if access:
+        note = note_get_for_user(user=user, note_id=note_id)
+    else:
+        # Without the feature only the co-signing attending gets further; anyone
+        # else hears why before the note is looked up, as before.
+        note = _cosigned_by(user=user, note_id=note_id)
+        if note is None:
+            raise ForbiddenError(access.reason)
+    denial = note_export_denial(user=user, note=note)
+    if denial:
+        raise ForbiddenError(denial)
+    note_audit(
+        note,
+        actor=user,
+        action=AuditLog.Action.NOTE_EXPORTED,
+        ip_address=ip_address,
+        format=fmt,
+    )
+    return note
+
+
+def _cosigned_by(*, user, note_id) -> ClinicalNote | None:
+    try:
+        return (
+            notes_for_user(user=user)
+            .filter(supervisor=user, status=ClinicalNote.Status.COSIGNED)
+            .select_related("author", "supervisor", "session", "institution")
+            .filter(pk=int(note_id))
+            .first()
+        )
+    except (TypeError, ValueError):
+        return None
+
+
+# --- The formats ---------------------------------------------------------------
 
 
 def section_texts(note: ClinicalNote, *, citations: bool) -> list[tuple[str, str]]:

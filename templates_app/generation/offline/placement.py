@@ -1,0 +1,144 @@
+"""Where a transcript statement belongs in a note: a learned section classifier.
+
+A multinomial logistic regression over the words of a turn, the words of the turn
+before it (usually the question it answers), the speaker's role and where in the
+visit it was said, trained on ACI-Bench train (each reference-note sentence aligned
+to the turns it rests on; reference.py) and MTS-Dialog train (dialogue-section
+pairs). Both data sets are CC BY 4.0: ACI-Bench (Yim et al., 2023,
+https://github.com/wyim/aci-bench) and MTS-Dialog (Ben Abacha et al., 2023,
+https://github.com/abachaa/MTS-Dialog). `build_placement.py` builds the artifact
+(placement.npz, next to this module); here it is only read, with numpy.
+
+The places: PLACES of reference.py, and "none" for what no note sentence rests on
+(greetings, small talk, instructions to move or breathe).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import numpy as np
+
+ARTIFACT = Path(__file__).with_name("placement.npz")
+_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:\.\d+)?")
+
+
+def tokens(text: str) -> list[str]:
+    out = []
+    for token in _TOKEN.findall(text.lower().replace("’", "'")):
+        out.append("<num>" if token[0].isdigit() else token)
+    return out
+
+
+def features(
+    text: str,
+    previous: str = "",
+    role: str | None = None,
+    position: float | None = None,
+) -> list[str]:
+    """The feature names of one statement (see the module docstring)."""
+    words = tokens(text)
+    out = [f"w:{w}" for w in words]
+    out += [f"b:{a}_{b}" for a, b in zip(words, words[1:], strict=False)]
+    out += [f"p:{w}" for w in tokens(previous)]
+    out.append(f"r:{role or 'unknown'}")
+    if position is not None:
+        out.append(f"pos:{min(9, int(position * 10))}")
+    return out
+
+
+@functools.cache
+def _model() -> tuple[dict[str, int], np.ndarray, np.ndarray, tuple[str, ...]]:
+    with np.load(ARTIFACT, allow_pickle=False) as data:
+        vocab = {name: i for i, name in enumerate(data["vocab"].tolist())}
+        coef = data["coef"].astype(np.float32)
+        intercept = data["intercept"].astype(np.float32)
+        classes = tuple(data["classes"].tolist())
+    return vocab, coef, intercept, classes
+
+
+def probabilities(
+    text: str,
+    previous: str = "",
+    role: str | None = None,
+    position: float | None = None,
+) -> dict[str, float]:
+    """Place -> probability, for one statement."""
+    vocab, coef, intercept, classes = _model()
+    counts: dict[int, float] = {}
+    for name in features(text, previous, role, position):
+        index = vocab.get(name)
+        if index is not None:
+            counts[index] = counts.get(index, 0.0) + 1.0
+    scores = intercept.copy()
+    if counts:
+        idx = np.fromiter(counts, dtype=np.int64)
+        values = np.fromiter(counts.values(), dtype=np.float32)
+        values /= np.sqrt((values**2).sum())  # the build's L2 normalisation
+        scores += coef[:, idx] @ values
+    scores = np.exp(scores - scores.max())
+    scores /= scores.sum()
+    return dict(zip(classes, scores.tolist(), strict=True))
+
+
+def place(
+    text: str,
+    previous: str = "",
+    role: str | None = None,
+    position: float | None = None,
+) -> str:
+    ranked = probabilities(text, previous, role, position)
+    return max(ranked, key=ranked.get)
+
+
+# A place as the drafter's category (lexicon.LEXICON's keys), and the three parts
+# of a visit the drafter's walk knows.
+CATEGORY_OF_PLACE = {
+    "complaint": "complaint", "hpi": "history", "ros": "review",
+    "past_history": "past_history", "medications": "medications",
+    "allergies": "allergies", "exam": "exam", "results": "results",
+    "assessment": "assessment", "plan": "plan", "instructions": "plan",
+}  # fmt: skip
+PART_OF_PLACE = {
+    "complaint": "history", "hpi": "history", "ros": "history",
+    "past_history": "history", "medications": "history", "allergies": "history",
+    "exam": "exam", "results": "exam", "assessment": "plan", "plan": "plan",
+    "instructions": "plan",
+}  # fmt: skip
+# Categories finer than the places: the walk's own word stands.
+FINER = frozenset({"social", "family", "mental", "risk", "course", "followup",
+                   "warnings", "disposition", "procedure", "complication"})  # fmt: skip
+OVERRIDE = 0.6  # the model's certainty that moves a statement to another part
+ALLERGY_CONTEXT = re.compile(r"\b(allerg\w*|reaction|anaphyla\w*|intoleran\w*)", re.I)
+
+
+def category(
+    rule: str,
+    part: str,
+    text: str,
+    previous: str = "",
+    role: str | None = None,
+    position: float | None = None,
+) -> str:
+    """The statement's category: the model's best place within the part of the visit
+    the walk put it in (history, exam, plan), or in another part when the model is
+    sure (OVERRIDE). Allergies only from words of allergy; the walk's finer
+    categories (social history, follow-up...) stand."""
+    ranked = sorted(
+        probabilities(text, previous, role, position).items(), key=lambda kv: -kv[1]
+    )
+    allergy = bool(ALLERGY_CONTEXT.search(text + " " + previous))
+    ranked = [
+        (p, score)
+        for p, score in ranked
+        if p != "none" and (p != "allergies" or allergy)
+    ]
+    best, score = ranked[0]
+    if PART_OF_PLACE[best] != part and score >= OVERRIDE:
+        return CATEGORY_OF_PLACE[best]
+    if rule in FINER or part != "history" or (rule == "allergies" and allergy):
+        return rule  # the walk tells exam from results, assessment from plan, better
+    inside = next((p for p, _ in ranked if PART_OF_PLACE[p] == part), None)
+    return CATEGORY_OF_PLACE[inside] if inside else rule

@@ -1,0 +1,155 @@
+"""The note's voice: what the clinician said, as a note states it.
+
+Each drafted statement passes through `polish`: the clinician's process talk becomes
+the act ("I want to go ahead and increase his Lasix to 80 mg" -> "Increase his Lasix
+to 80 mg."; "I'll order an MRI" -> "Will order an MRI."; "I do appreciate a murmur"
+-> "There is a murmur."), spoken fillers go, and what is not for the record is left
+out (None): exam commands, greetings and goodbyes, the clinician narrating the visit,
+a fragment that does not stand alone, and any statement still in the first or second
+person once rewritten. `is_finding` says whether a short statement carries a fact.
+"""
+
+from __future__ import annotations
+
+import re
+
+from templates_app.generation.offline import facts, language
+from templates_app.generation.offline.lexicon import DIAGNOSES, FINDINGS
+
+_SUBJ = r"(?:him|her|them|the patient)"
+# (pattern, replacement), applied in order, case-insensitive, at the statement's start
+# unless the pattern says otherwise.
+REWRITES = tuple(
+    (re.compile(p, re.I), r)
+    for p, r in (
+        (r"\b(?:go ahead and|go ahead,?|just|kinda|kind of|sort of|you know,?|"
+         r"certainly|definitely|actually|basically|of course,?)\s+", ""),
+        (r"^(?:and|so|now|okay|ok|alright|all right|well|also|then|yeah|um|uh),?\s+", ""),
+        (r"\b(?:i|we)(?: do)? (?:don't|do not|didn't|did not) (?:appreciate|hear|see|feel|"
+         r"recognize|identify|note|notice|find)(?: any)?\s+", "no "),
+        (r"\b(?:i|we)(?: do)? (?:hear|see|feel|appreciate|note|find) no\s+", "no "),
+        (r"\b(?:i|we)(?: do| did)?(?: also| still)? (?:appreciate|hear|see|feel|recognize|"
+         r"identify|note|notice|find)d?\s+", "there is "),
+        (r"\b(?:i|we)(?: did| have)? review(?:ed)?\s+", "reviewed "),
+        (r"^(?:i|we) know(?: that)?\s+", ""),
+        (r"^(?:let me|let's|i'm going to|i'll|i want to)\s+(?:do|perform|take)\s+"
+         r"(?:a |an |my )?(?:quick |brief )?(?:physical )?(?:exam|examination|look)\b"
+         r"[,.]?\s*", ""),
+        (r"\b(?:i|we) (?:do )?(?:think|believe)\s+(?:that\s+(?=(?:he|she|it|this|they|"
+         r"the|his|her|their|you|there)\b))?", ""),
+        (r"\bmy (?:concern|worry) is(?: that)?\s+", "concern that "),
+        (r"\b(?:i'm|i am) (?:seeing|looking at|reviewing)(?: here)?\s+", ""),
+        (rf"^(?:i|we)(?: would|'d| do)? (?:like|want|need) {_SUBJ} to\s+", "Advised to "),
+        (rf"^(?:i|we)(?:'ve| have)? (?:asked|told|advised|instructed|encouraged) {_SUBJ} to\s+",
+         "Advised to "),
+        (rf"^(?:i|we)(?:'m| am| are|'re) going to (?:need|have|want) {_SUBJ} to\s+",
+         "Advised to "),
+        (r"^(?:i|we)(?:'m| am| are|'re) (?:going to|gonna)\s+", "Will "),
+        (r"^(?:i|we)(?: would|'d) (?:like|want) to\s+", ""),
+        (r"^(?:i|we) (?:want|need) to\s+", ""),
+        (r"^(?:i|we)(?:'ll| will)\s+", "Will "),
+        (r"^(?:i|we) (?:recommend|suggest)(?:ed)?(?: that)?\s+", "Recommend "),
+        (r"^(?:i|we)(?: do)? (?:appreciate|hear|see|feel|note|notice)d?\s+", "There is "),
+        (r"\b(?:i|we)(?: do)? (?:appreciate|hear|see|feel|note|notice)\s+", "there is "),
+        (r"^(?:i|we) (?:think|believe|feel)(?: that)?\s+", ""),
+        (r"^(?:i'm|i am|we're|we are) (?:concerned|worried)(?: that| about)?\s+",
+         "Concern for "),
+        (r"^(?:i|we)(?:'ve| have) (?:ordered|prescribed|sent|referred|started)\b",
+         lambda m: m.group(0).split()[-1].capitalize()),
+        (r"^let's\s+", ""),
+        (r"\b(?:call|contact) me\b|\blet me know\b", "call the office"),
+        (r"\bsee me\b", "follow up"),
+        (r",? (?:okay|alright|all right|right)\s*([.?!]?)$", r"\1"),
+    )
+)  # fmt: skip
+NOT_FOR_THE_RECORD = re.compile(
+    r"\b(take (?:a|another) (?:deep |big )?breath|breathe in|sit up|lie (?:back|down)|"
+    r"lay (?:back|down)|look (?:up|down|at me|straight)|squeeze my|push against|"
+    r"follow my finger|open your mouth|say ah|socks off|hop up|scoot|"
+    r"(?:take|have) a look|let me (?:see|look|listen|examine|check|take|just)|"
+    r"(?:listen|listening) to (?:your|his|her|their) (?:heart|lungs|chest)|"
+    r"examine (?:you|your|his|her|him)|talk through|show me|hey dragon|dax|"
+    r"have a (?:great|good|nice) (?:day|one|weekend)|nice to (?:meet|see)|"
+    r"good (?:morning|afternoon|evening)|thank you|thanks|bye|how are you|"
+    r"any questions|i'll be right back|sounds good|see you|exam template|"
+    r"i know|we talked|we discussed|be in touch|go from there|"
+    r"we'll (?:see|talk)|that's (?:fine|good|great))\b",
+    re.I,
+)
+PERSON = re.compile(
+    r"\b(i|i'm|i've|i'd|i'll|me|my|mine|myself|you|your|you're|you've|you'll|you'd|"
+    r"yours|yourself|let's)\b",
+    re.I,
+)
+FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|i'll|me|my|mine|myself|let's)\b", re.I)
+DIAGNOSIS_WORD = re.compile(
+    r"(itis|osis|emia|pathy|ectomy|algia|oma|ism|iasis|plasty|scopy|graphy|gram|uria|"
+    r"pnea|tension|betes|trophy|plegia|cardia|fracture|sprain|strain|infection|"
+    r"disease|syndrome|disorder|injury|cancer|asthma|copd|gerd|reflux|allerg\w*|"
+    r"failure|stenosis|tear|lesion|nodule|mass|anxiety|depression|insomnia|obesity|"
+    r"annual|follow-up|visit|stable|normal|clear|tender|negative|positive|pain)\b"
+    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|a few|several|couple)"
+    r"(?: or \w+)? (?:days?|weeks?|months?|years?|hours?)\b",
+    re.I,
+)
+NEGATED = re.compile(r"^(denies|no|not|negative|without|none)\b", re.I)
+
+
+def is_finding(text: str) -> bool:
+    """A number, drug, negation, symptom, sign or diagnosis: a fact even when short."""
+    low = text.lower()
+    return bool(
+        re.search(r"\d", low)
+        or NEGATED.match(low)
+        or DIAGNOSIS_WORD.search(low)
+        or any(f in low for f in FINDINGS)
+        or any(re.search(rf"\b{d}", low) for d in DIAGNOSES)
+        or language.drugs(low)
+    )
+
+
+CLAUSE = re.compile(
+    r",\s+|;\s+|\s+(?:and|but|so|because|which|since|however)\s+"
+    r"|\s+(?=(?:i|i'm|i've|on (?:his|her|their|exam))\s)",
+    re.I,
+)
+
+
+def _salvage(text: str, person: re.Pattern) -> str:
+    """The clauses of the statement in the note's voice, rewritten; '' if none."""
+    clauses = [_rewrite(c.strip(" ,.")) for c in CLAUSE.split(text.rstrip("."))]
+    kept = [
+        c
+        for c in clauses
+        if c
+        and not person.search(c.replace("’", "'"))
+        and not NOT_FOR_THE_RECORD.search(c)
+    ]
+    if not kept or len(" ".join(kept).split()) < 3:
+        return ""
+    if len(kept) < len(clauses) and not any(is_finding(c) for c in kept):
+        return ""  # what is left without the spoken words says nothing clinical
+    return ", ".join([kept[0], *(c[0].lower() + c[1:] for c in kept[1:])])
+
+
+def _rewrite(text: str) -> str:
+    out = re.sub(r"\b(\w+)-\1\b", r"\1", text.strip())  # "I-I do hear"
+    for pattern, replacement in REWRITES:
+        out = pattern.sub(replacement, out).strip(" ,")
+    return re.sub(r"\s{2,}", " ", out)
+
+
+def polish(text: str, *, patient_facing: bool = False) -> str | None:
+    """The statement in the note's voice, or None when it is not for the record."""
+    person = FIRST_PERSON if patient_facing else PERSON
+    out = facts.standard_form(_rewrite(text))
+    if NOT_FOR_THE_RECORD.search(out) or person.search(out.replace("’", "'")):
+        out = _salvage(out, person)
+    out = re.sub(r"^there (?:is|are) (?=\w)", "", out or "", flags=re.I)
+    if not out:
+        return None
+    out = language.sentence_case(out)
+    body = re.sub(r"^\d+[.)]\s*", "", out)
+    if len(re.findall(r"[A-Za-z0-9']+", body)) < 4 and not is_finding(body):
+        return None
+    return out

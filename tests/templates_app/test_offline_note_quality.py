@@ -1,0 +1,131 @@
+"""A draft an attending would sign: each fact in its section, in the note's voice."""
+
+import re
+
+import pytest
+
+from templates_app.generation import verify
+from templates_app.generation.offline import draft_sections, placement, voice
+from templates_app.generation.offline.facts import standard_form
+from templates_app.seed_data import HP, PATIENT, SOAP, TEMPLATES
+from tests.templates_app.test_offline_drafter import cited, request_for
+from tests.templates_app.transcripts import ENCOUNTER, TWO_PROBLEMS
+
+PERSON = re.compile(
+    r"\b(i|i'm|i've|i'd|i'll|me|my|you|your|you're|let's)\b", re.IGNORECASE
+)
+SPOKEN = re.compile(
+    r"\b(okay|go ahead|let's|take a deep breath|thank you|hi|good to see)\b",
+    re.IGNORECASE,
+)
+
+
+def statements(drafted, key):
+    return [s for s, _ in cited(drafted)[key]]
+
+
+@pytest.mark.parametrize("spec", TEMPLATES, ids=lambda t: t["name"])
+def test_no_statement_is_speech_in_any_template(spec):
+    for lines in (ENCOUNTER, TWO_PROBLEMS):
+        drafted = draft_sections(request_for(spec, lines))
+        for key, found in cited(drafted).items():
+            for statement, _ in found:
+                assert not PERSON.search(statement), (key, statement)
+                assert not SPOKEN.search(statement), (key, statement)
+                words = re.findall(r"[A-Za-z0-9']+", re.sub(r"^\d+\. ", "", statement))
+                assert len(words) >= 4 or voice.is_finding(statement), statement
+
+
+def test_dictated_vitals_reach_the_exam_in_standard_form():
+    exam = " ".join(statements(draft_sections(request_for(HP, TWO_PROBLEMS)), "exam"))
+    for vital in ("BP 150/90", "HR 96", "T 100.4"):
+        assert vital in exam
+    assert "Crackles at the right lung base." in exam
+    assert "breath" not in exam  # the command to breathe is not a finding
+
+
+def test_spoken_numbers_become_the_record_s_numbers():
+    assert standard_form("blood pressure is one twenty eight over seventy two") == (
+        "BP 128/72"
+    )
+    assert standard_form("prednisone one milligram a day") == "prednisone 1 mg a day"
+    assert standard_form("oxygen saturation is ninety four percent") == "SpO2 94%"
+    assert standard_form("she has two kids") == "she has two kids"
+
+
+def test_the_allergy_is_under_allergies_and_never_a_medication():
+    for spec, medications in ((HP, "medications"), (PATIENT, "medicines")):
+        drafted = draft_sections(request_for(spec, TWO_PROBLEMS))
+        listed = " ".join(statements(drafted, medications)).lower()
+        assert "penicillin" not in listed and "hives" not in listed
+        assert "lisinopril 20 mg" in listed
+    allergies = statements(draft_sections(request_for(HP, TWO_PROBLEMS)), "allergies")
+    assert allergies == ["Allergic to penicillin (reaction: hives)."]
+
+
+def test_a_finding_is_never_filed_under_allergies():
+    lines = [
+        (0, "Any allergies? Seasonal ones count."),
+        (1, "Just the pollen in spring, it's been pretty good otherwise."),
+        (0, "Let me examine you. I hear crackles at the right base."),
+    ]
+    allergies = " ".join(
+        statements(draft_sections(request_for(HP, lines)), "allergies")
+    )
+    assert "crackles" not in allergies.lower()
+
+
+def test_the_assessment_and_plan_go_by_problem():
+    drafted = draft_sections(request_for(SOAP, TWO_PROBLEMS))
+    assessment = statements(drafted, "assessment")
+    assert assessment[0] == "1. Community acquired pneumonia."
+    assert "2. Hypertension." in assessment
+    plan = statements(drafted, "plan")
+    assert plan[0].startswith("Community acquired pneumonia: ")
+    assert "azithromycin 500 mg" in plan[0]
+    assert plan[1] == "Hypertension: increase the lisinopril to 40 mg once a day."
+
+
+def test_a_question_and_its_answer_are_one_statement():
+    subjective = cited(draft_sections(request_for(SOAP, TWO_PROBLEMS)))["subjective"]
+    assert ("Denies sweating at night.", {5, 6}) in subjective
+
+
+def test_the_section_classifier_reads_placement_from_the_words():
+    assert placement.place("I'm allergic to penicillin, I get hives.") == "allergies"
+    assert placement.place(
+        "your lungs are clear to auscultation bilaterally", role="clinician"
+    ) in {"exam", "results"}
+    assert placement.ARTIFACT.stat().st_size < 500_000
+
+
+def flags(section, statement, cited_text):
+    found = verify.verify_statement(
+        verify.Statement(section, 0, statement, (1,)), {1: cited_text}
+    )
+    return {f.kind for f in found}
+
+
+def test_the_verifier_flags_what_sits_in_the_wrong_section():
+    said = "I'm allergic to penicillin, it gives me hives."
+    assert "placement" in flags("medications", "Penicillin.", said)
+    assert "placement" not in flags("allergies", "Allergic to penicillin.", said)
+    heard = "I hear crackles at the right base."
+    assert "placement" in flags("allergies", "Crackles at the right base.", heard)
+    assert "placement" not in flags("exam", "Crackles at the right base.", heard)
+    ordered = "We'll get an ECG and troponin now and give aspirin 325 mg."
+    assert "placement" in flags(
+        "subjective", "Will get an ECG and troponin, aspirin 325 mg.", ordered
+    )
+    assert "placement" not in flags(
+        "plan", "Will get an ECG and troponin, aspirin 325 mg.", ordered
+    )
+
+
+def test_the_verifier_flags_a_diagnosis_nobody_named():
+    said = "Your blood pressure is high today, 150 over 90."
+    assert "diagnosis" in flags("assessment", "Hypertension.", said)
+    assert "diagnosis" not in flags(
+        "assessment", "Hypertension.", "Your hypertension is not controlled."
+    )
+    assert "diagnosis" not in flags("assessment", "Diabetes.", "You're diabetic.")
