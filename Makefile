@@ -43,8 +43,12 @@ run: $(VENV)/.runtime
 	echo ""; \
 	wait $$server; kill $$worker 2>/dev/null; wait
 
+# On every core (pytest-xdist): each worker has its own test database and Redis
+# database (tests/parallel.py); the tests that share a server stay on one worker
+# (xdist_group). The slowest ten are listed. PYTEST_ARGS adds to it, e.g.
+# PYTEST_ARGS="-n 0 tests/noumaris" for one process.
 test: $(VENV)/.dev
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n auto --dist loadgroup --durations=10 $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -12,12 +12,18 @@ and a filtered page. Prints p50 and p95 in milliseconds for each.
 
 The database is created if missing and its data kept between runs (`--reload`
 deletes the bench residents and loads them again).
+
+`--smoke` is the suite's check that the script still runs (tests/bench): 30
+residents and 3 requests of each page, on DATABASE_URL whatever its engine (a
+temporary SQLite file when unset); a page that does not answer 200 with its list
+exits non-zero.
 """
 
 import argparse
 import os
 import statistics
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -48,13 +54,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--reload", action="store_true")
+    parser.add_argument(
+        "--smoke", action="store_true", help="a few seconds on tiny data (the suite)"
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
+    if args.smoke:
+        global RESIDENTS
+        RESIDENTS, args.requests = 30, 3
+        if not url:
+            url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-admin-')}/db.sqlite3"
+            os.environ["DATABASE_URL"] = url
+    elif not url.startswith("postgres"):
         sys.exit(
             "Set DATABASE_URL to a PostgreSQL database (it is created if missing)."
         )
-    _create_database(url)
+    if url.startswith("postgres"):
+        _create_database(url)
 
     import django
 
@@ -71,6 +87,7 @@ def main() -> None:
 
     env = live_server_env(DATABASE_POOL_MAX="4", DJANGO_SECRET_KEY=SECRET_KEY)
     env.pop("DJANGO_DEBUG", None)
+    last = 3 if RESIDENTS >= 1_000 else 1  # --smoke's few residents fill one page
     with daphne(env) as base:
         page = base + "/admin/institutions/residentprofile/"
         print(f"{_count(institution)} residents at {institution}; as 'admin':")
@@ -78,8 +95,8 @@ def main() -> None:
             ("first page, 50 by name", page),
             ("search 'chen'", page + "?q=chen"),
             (
-                "filter active PGY-2, page 3",
-                page + "?status__exact=active&pgy_level=2&p=3",
+                f"filter active PGY-2, page {last}",
+                page + f"?status__exact=active&pgy_level=2&p={last}",
             ),
         ):
             timings = _measure(path, cookie, args.requests)

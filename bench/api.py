@@ -25,6 +25,11 @@ under 50 ms and at least half the constant view's throughput.
 
 The data is loaded once and kept (`--reload` rebuilds it). The rate limit is raised
 for the run (API_RATE_LIMIT=10000000/m) so that it is counted but never refuses.
+
+`--smoke` is the suite's check that the script still runs (tests/bench): 5
+institutions of 10 residents, one client for a second per route, on DATABASE_URL
+whatever its engine (a temporary SQLite file when unset); it exits non-zero when a
+request fails.
 """
 
 import argparse
@@ -97,7 +102,16 @@ def parse_args():
     parser.add_argument(
         "--threads", type=int, default=8, help="threads per WSGI process (WEB_THREADS)"
     )
-    return parser.parse_args()
+    parser.add_argument(
+        "--smoke", action="store_true", help="a few seconds on tiny data (the suite)"
+    )
+    args = parser.parse_args()
+    if args.smoke:
+        global INSTITUTIONS, RESIDENTS
+        INSTITUTIONS, RESIDENTS = 5, 50
+        args.clients, args.seconds, args.warmup, args.rounds = "1", 1, 0, 1
+        args.threads = 2
+    return args
 
 
 # --- Data ------------------------------------------------------------------------------
@@ -141,11 +155,15 @@ def load(reload: bool) -> None:
         print("data: already loaded")
         return
     started = time.perf_counter()
-    with connection.cursor() as cursor:  # a benchmark database: start empty
-        cursor.execute(
-            "TRUNCATE institutions_institution, accounts_user, django_session "
-            "RESTART IDENTITY CASCADE"
-        )
+    if connection.vendor == "postgresql":  # a benchmark database: start empty
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "TRUNCATE institutions_institution, accounts_user, django_session "
+                "RESTART IDENTITY CASCADE"
+            )
+    else:  # --smoke on SQLite
+        Institution.objects.all().delete()
+        User.objects.all().delete()
     password = make_password("bench-password")
     features = list(Feature.objects.all())
     per = RESIDENTS // INSTITUTIONS
@@ -180,7 +198,7 @@ def load(reload: bool) -> None:
                     last_name=f"Last{(n * 7919) % 100_003:06d}",
                     password=password,
                 )
-                for n in range(start, start + BATCH)
+                for n in range(start, min(start + BATCH, RESIDENTS))
             )
             ResidentProfile.objects.bulk_create(
                 ResidentProfile(
@@ -190,7 +208,9 @@ def load(reload: bool) -> None:
                     specialty=("Internal Medicine", "Surgery", "Pediatrics")[n % 3],
                     status="active" if n % 10 else "inactive",
                 )
-                for n, user in zip(range(start, start + BATCH), users, strict=True)
+                for n, user in zip(
+                    range(start, min(start + BATCH, RESIDENTS)), users, strict=True
+                )
             )
             FeatureGrant.objects.bulk_create(
                 FeatureGrant(
@@ -198,7 +218,9 @@ def load(reload: bool) -> None:
                     feature=features[n % len(features)],
                     institution=institutions[n // per],
                 )
-                for n, user in zip(range(start, start + BATCH), users, strict=True)
+                for n, user in zip(
+                    range(start, min(start + BATCH, RESIDENTS)), users, strict=True
+                )
             )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -266,7 +288,9 @@ def main():
     if shutil.which("wrk") is None:
         sys.exit("bench/api.py drives the server with wrk: apt-get install wrk")
     database_url = os.environ.get("DATABASE_URL", "")
-    if not database_url.startswith("postgres"):
+    if args.smoke and not database_url:
+        database_url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-api-')}/db.sqlite3"
+    if not args.smoke and not database_url.startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL database (the data is kept there).")
     if args.workers > 1 and not os.environ.get("REDIS_URL"):
         sys.exit("--workers above 1 needs REDIS_URL: workers share limits through it.")
@@ -321,11 +345,25 @@ def main():
                 "residents list (50)": "/api/v1/admin/institution/residents?page_size=50",
                 "me/permissions": "/api/v1/me/permissions",
             }
+            if args.smoke:
+                answers_each(base, routes, cookie)
             runs = {}
             for clients in [int(n) for n in args.clients.split(",")]:
                 runs[clients] = measure(base, routes, cookie, clients, args)
     for clients, results in runs.items():
         report(results, clients, args)
+    if args.smoke and any(r["failed"] for rs in runs.values() for r in rs.values()):
+        sys.exit("bench/api.py --smoke: some requests failed")
+
+
+def answers_each(base: str, routes: dict, cookie: str) -> None:
+    """`--smoke`: every route answers 200 with JSON, whatever the load's figures."""
+    from tests.live import get
+
+    for name, path in routes.items():
+        status, body, _ = get(base + path, {"Cookie": cookie})
+        if status != 200 or not json.loads(body):
+            sys.exit(f"bench/api.py --smoke: {name} answered {status}: {body[:300]}")
 
 
 GRANIAN_APP = "noumaris.wsgi:application"
@@ -337,19 +375,30 @@ def _server(args) -> str:
     return f"{args.server}, {args.workers} worker(s) of {args.threads} threads"
 
 
+def _database() -> str:
+    from django.db import connection
+
+    return "PostgreSQL" if connection.vendor == "postgresql" else connection.vendor
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b else float("nan")  # no request finished (a busy machine)
+
+
 def report(results: dict, clients: int, args) -> None:
     base = results["constant DRF view"]
     print(
         f"\n{INSTITUTIONS} institutions, {RESIDENTS} residents; {clients} clients,"
         f" {args.seconds:.0f} s each in {args.rounds} interleaved turns, {_server(args)},"
-        " PostgreSQL"
+        f" {_database()}"
         f"{', Redis' if os.environ.get('REDIS_URL') else ''}\n"
     )
     print(f"{'route':24} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8}  ratio to constant")
     for name, r in results.items():
         print(
             f"{name:24} {r['rps']:8.0f} {r['p50']:8.1f} {r['p95']:8.1f}  "
-            f"throughput {r['rps'] / base['rps']:.2f}, p95 {r['p95'] / base['p95']:.2f}"
+            f"throughput {_ratio(r['rps'], base['rps']):.2f}, "
+            f"p95 {_ratio(r['p95'], base['p95']):.2f}"
             f"  failed {r['failed']}"
         )
     if any(r["failed"] for r in results.values()):
@@ -359,7 +408,7 @@ def report(results: dict, clients: int, args) -> None:
         f"\ntarget residents p95 < 50 ms: {'met' if residents['p95'] < 50 else 'MISSED'}"
         f" ({residents['p95']:.1f} ms); throughput >= 0.5 x constant: "
         f"{'met' if residents['rps'] >= 0.5 * base['rps'] else 'MISSED'}"
-        f" ({residents['rps'] / base['rps']:.2f})"
+        f" ({_ratio(residents['rps'], base['rps']):.2f})"
     )
 
 

@@ -11,8 +11,11 @@
 
 Run: `.venv/bin/python bench/notes.py` (a throwaway SQLite database unless
 DATABASE_URL is set; RUNS changes the number of runs, DRAFTS the batch of part 2).
+`--smoke` is the suite's check that the script still runs (tests/bench): 2 runs, a
+batch of 2 and a 3-minute transcript; it exits non-zero when a step fails.
 """
 
+import argparse
 import os
 import statistics
 import sys
@@ -48,6 +51,7 @@ from tests.templates_app.transcripts import long_encounter  # noqa: E402
 
 RUNS = int(os.environ.get("RUNS", "50"))
 DRAFTS = int(os.environ.get("DRAFTS", "20"))
+MINUTES = 30  # of the offline drafter's transcript
 FIRST_TOKEN_DELAY = 0.05  # seconds the fake model "thinks" before its first token
 
 
@@ -96,6 +100,8 @@ def server_env(fake) -> dict[str, str]:
         "DJANGO_STATIC_MANIFEST": "0",
         "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
         "TASKS_BACKEND": "database",
+        # A production-like server needs EMAIL_URL; the bench sends none.
+        "EMAIL_URL": f"file://{tempfile.gettempdir()}/noumaris-bench-mail",
     }
 
 
@@ -206,7 +212,7 @@ def bench_queue():
 
 
 def bench_offline() -> tuple[list[float], int, int]:
-    lines = long_encounter(30)
+    lines = long_encounter(MINUTES)
     request = DraftRequest(
         template_name=HP["name"],
         template_instructions=HP["instructions"],
@@ -232,9 +238,16 @@ def bench_offline() -> tuple[list[float], int, int]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--smoke", action="store_true", help="a few seconds on tiny data (the suite)"
+    )
+    if parser.parse_args().smoke:
+        global RUNS, DRAFTS, MINUTES
+        RUNS, DRAFTS, MINUTES = 2, 2, 3
     offline, segments, words, cold = bench_offline()
     print(
-        f"offline drafter, 30-minute transcript ({segments} segments, {words} words, "
+        f"offline drafter, {MINUTES}-minute transcript ({segments} segments, {words} words, "
         f"History and Physical): first run {cold:.1f} ms; then {summary(offline)}  "
         "[target < 100 ms]"
     )

@@ -22,6 +22,10 @@ killed with `pg_terminate_backend`, `--away` seconds each, at 1/3 and 2/3 of the
 run) and reports finals sent, stored, lost and duplicated, and the p99 relay latency
 outside the fault windows (a window: from the kill to 5 s after the database is back).
 
+`--smoke` is the suite's check that the script still runs (tests/bench): 3 sessions
+for 2 s, the relay beside them, the offline engine on three words; it exits non-zero
+when a client fails or a final is lost or stored twice.
+
 DATABASE_URL (and REDIS_URL) are used when set; otherwise a temporary SQLite file.
 """
 
@@ -71,7 +75,15 @@ def parse_args():
     parser.add_argument(
         "--away", type=float, default=3, help="seconds the database stays away"
     )
-    return parser.parse_args()
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="a few seconds on tiny load; exits non-zero if anything is off",
+    )
+    args = parser.parse_args()
+    if args.smoke:
+        args.sessions, args.seconds, args.ramp = 3, 2, 0.3
+    return args
 
 
 # --- the server side ---------------------------------------------------------------
@@ -111,8 +123,10 @@ def prepare_database(env: dict[str, str]) -> str:
         "from accounts.models import User\n"
         "u, _ = User.objects.get_or_create(username='bench-clinician', "
         "defaults={'is_superadmin': True})\n"
-        "u.is_superadmin = True; u.set_password('bench-pass-123'); u.save()\n"
-        "c = Client(); assert c.login(username='bench-clinician', password='bench-pass-123')\n"
+        "u.is_superadmin = True; u.set_unusable_password(); u.save()\n"
+        # force_login: a session made without the password check, which django-axes
+        # refuses outside a request (AxesBackendRequestParameterRequired).
+        "c = Client(); c.force_login(u)\n"
         "print(c.cookies['sessionid'].value)\n"
     )
     subprocess.run(
@@ -492,7 +506,13 @@ def summarise_fault(clients, stored: dict) -> dict:
     return result
 
 
-def offline_rtf() -> float:
+SPEECH = (
+    "The patient is a sixty two year old man with chest pain radiating to "
+    "the left arm. He denies fever or cough. "
+)
+
+
+def offline_rtf(text: str = SPEECH * 4) -> float:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "noumaris.settings")
     os.environ.setdefault("DJANGO_DEBUG", "1")
     import wave
@@ -504,10 +524,6 @@ def offline_rtf() -> float:
 
     with tempfile.TemporaryDirectory() as folder:
         raw, out = Path(folder) / "raw.wav", Path(folder) / "speech.wav"
-        text = (
-            "The patient is a sixty two year old man with chest pain radiating to "
-            "the left arm. He denies fever or cough. "
-        ) * 4
         subprocess.run(["espeak-ng", "-w", str(raw), text], check=True)
         subprocess.run(
             ["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)],
@@ -554,6 +570,8 @@ def main():
         if args.fault:
             summarise_fault(clients, stored)
             return
+        if args.smoke:
+            smoke_check(app, stored, clients)
     if not args.skip_relay:
         baseline(app, "bare websockets relay", relay_command, "", args)
     if args.daphne_echo:
@@ -565,7 +583,20 @@ def main():
             args,
         )
     if not args.skip_rtf:
-        offline_rtf()
+        offline_rtf("He denies fever." if args.smoke else SPEECH * 4)
+
+
+def smoke_check(app: dict, stored: dict, clients) -> None:
+    """`--smoke`: every session opened, answered and stored each final once."""
+    problems = []
+    if app["client_errors"]:
+        problems.append(f"client errors: {app['first_error']}")
+    if not all(c.session_id and c.latencies for c in clients):
+        problems.append("a session opened no transcript")
+    if stored["finals_lost"] or stored["finals_duplicated"] or app["duplicated_finals"]:
+        problems.append(f"finals lost or duplicated: {stored}")
+    if problems:
+        sys.exit("bench/ws.py --smoke: " + "; ".join(problems))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,14 @@ class TemplatesAppConfig(AppConfig):
             from templates_app.generation.anthropic_engine import _tls_context
 
             _tls_context()
+            if not settings.TESTING:
+                # Every draft and every save of a section is verified against the
+                # transcript, whatever the engine, and the verifier's drug list
+                # takes seconds to load (the offline preload below loads it too):
+                # in the background at start-up, not in a resident's first save.
+                threading.Thread(
+                    target=_load_drug_list, name="verifier-preload", daemon=True
+                ).start()
         elif not settings.TESTING:
             # The offline drafter's libraries take seconds to load: in the
             # background at start-up, not in the first encounter's draft.
@@ -56,3 +64,9 @@ class TemplatesAppConfig(AppConfig):
             tasks.draft_events_purge,
             doc="Delete the streamed events of drafts finished over a day ago.",
         )
+
+
+def _load_drug_list() -> None:
+    from templates_app.generation.verify import drugs
+
+    drugs("aspirin")  # the package reads its list on its first search

@@ -12,6 +12,7 @@ from django.db import connection, connections
 from tests.live import daphne, task_worker
 from tests.noumaris.subprocess_env import clean_env
 from tests.services import CHROMIUM, require_executable
+from tests.waiting import DEADLINE_MS
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 MAIL_DIR = Path(tempfile.gettempdir()) / f"noumaris-test-mail-{os.getpid()}"
@@ -65,11 +66,43 @@ def live_server(*, worker: bool = False, **env_overrides: str) -> Iterator[str]:
         yield base
 
 
+class SharedServer:
+    """One live server (`live_server`'s arguments) at a time for a module's tests:
+    kept while the next test asks for the same one, replaced when it asks for
+    another. Never two at once: two task workers on one test database would take
+    each other's jobs."""
+
+    def __init__(self):
+        self._stack: contextlib.ExitStack | None = None
+        self._key = None
+        self._base = ""
+
+    def __call__(self, *, worker: bool = False, **env_overrides: str) -> str:
+        key = (worker, sorted(env_overrides.items()))
+        if key != self._key:
+            self.close()
+            self._stack = contextlib.ExitStack()
+            self._base = self._stack.enter_context(
+                live_server(worker=worker, **env_overrides)
+            )
+            self._key = key
+        return self._base
+
+    def close(self) -> None:
+        if self._stack is not None:
+            self._stack.close()
+        self._stack, self._key = None, None
+
+
 @contextlib.contextmanager
 def chromium(extra_args: list[str] | None = None) -> Iterator:
     """A headless Chromium browser (Playwright's sync API)."""
     require_executable(CHROMIUM, "browser tests; apt-get install chromium")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # Every wait on a page (an action, a navigation, an `expect`) ends at the
+    # suite's one deadline: for a hang, not for the work (tests/waiting.py).
+    expect.set_options(timeout=DEADLINE_MS)
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls a test
     # makes between page actions are still synchronous and safe. Only for this
@@ -84,7 +117,7 @@ def chromium(extra_args: list[str] | None = None) -> Iterator:
                 args=CHROMIUM_ARGS + (extra_args or []),
             )
             try:
-                yield browser
+                yield _Browser(browser)
             finally:
                 # Queries made while Playwright's loop runs open their own connection;
                 # give it back, or PostgreSQL cannot drop the test database.
@@ -95,6 +128,26 @@ def chromium(extra_args: list[str] | None = None) -> Iterator:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+class _Browser:
+    """Playwright's browser, whose pages wait up to the suite's deadline."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.set_default_timeout(DEADLINE_MS)
+        return context
+
+    def new_page(self, **options):
+        page = self._browser.new_page(**options)
+        page.set_default_timeout(DEADLINE_MS)
+        return page
 
 
 def screenshot(page, name: str) -> Path:

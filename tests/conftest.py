@@ -10,6 +10,7 @@ import pytest
 from django.core.cache import cache
 
 from institutions.models import Feature, ResidentProfile
+from tests import hashers
 from tests.factories import (
     PASSWORD,
     FacultyFactory,
@@ -19,7 +20,11 @@ from tests.factories import (
     ResidentFactory,
     UserFactory,
 )
+from tests.parallel import own_redis_database
 from tests.services import require_postgres, require_redis
+
+own_redis_database()  # under pytest-xdist, before any test makes a cache
+hashers.install()  # before any test hashes a password
 
 
 @pytest.fixture(autouse=True)
@@ -215,3 +220,14 @@ def physician(db):
         ),
         granted=(Feature.Code.LIVE_TRANSCRIPTION, Feature.Code.NOTE_GENERATION),
     ).user
+
+
+@pytest.fixture(scope="module")
+def module_browser():
+    """One headless Chromium for a module's tests: each test opens its own pages, in
+    contexts of their own (no cookie or storage crosses tests). A module that shares
+    it marks itself `xdist_group`, so that one worker runs it whole."""
+    from tests.browser import chromium
+
+    with chromium() as browser:
+        yield browser

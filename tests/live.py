@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tests.fakes.tcp_proxy import free_port
+from tests.waiting import DEADLINE
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,7 +21,7 @@ DAPHNE = "noumaris.asgi:application"
 
 @contextlib.contextmanager
 def daphne(
-    env: dict[str, str], *, port: int | None = None, timeout: float = 30
+    env: dict[str, str], *, port: int | None = None, timeout: float = DEADLINE
 ) -> Iterator[str]:
     """Start daphne with `env` as the image's `ws` service runs it (`-v 0`: no
     access log of daphne's own, ours is the app's); yield its base URL once /health
@@ -33,7 +34,7 @@ def daphne(
 
 @contextlib.contextmanager
 def gunicorn(
-    env: dict[str, str], *, port: int | None = None, timeout: float = 30
+    env: dict[str, str], *, port: int | None = None, timeout: float = DEADLINE
 ) -> Iterator[str]:
     """Start the WSGI server as the image's `web` service runs it (gunicorn.conf.py,
     WEB_WORKERS and WEB_THREADS from `env`), on loopback."""
@@ -46,7 +47,7 @@ def gunicorn(
 
 @contextlib.contextmanager
 def serve(
-    command: list[str], env: dict[str, str], *, port: int, timeout: float = 30
+    command: list[str], env: dict[str, str], *, port: int, timeout: float = DEADLINE
 ) -> Iterator[str]:
     """Run `python <command>` (a server on `port`) until the block ends."""
     proc, output = _spawn(command, env, "server-")
@@ -104,7 +105,7 @@ def _wait_for(url: str, proc: subprocess.Popen, timeout: float) -> None:
 def get(url: str, headers: dict | None = None) -> tuple[int, bytes, dict]:
     request = urllib.request.Request(url, headers=headers or {})  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=DEADLINE) as response:  # noqa: S310
             return response.status, response.read(), dict(response.headers)
     except urllib.error.HTTPError as error:
         return error.code, error.read(), dict(error.headers)
@@ -116,7 +117,7 @@ def task_worker(
     *,
     queues: str = "*",
     periodic: bool = True,
-    timeout: float = 90,
+    timeout: float = DEADLINE,
 ) -> Iterator:
     """Start `manage.py run_worker` with `env` on `queues` (comma-separated, as
     compose.yaml's workers take them); yield the process once it beats."""

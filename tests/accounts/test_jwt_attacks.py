@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from accounts.authentication import jwks_cache_clear
 from tests.factories import UserFactory
 from tests.fakes.oidc.jwks import SigningKey, jwks_server
+from tests.waiting import DEADLINE
 
 
 class WhoAmI(APIView):
@@ -221,15 +222,19 @@ def test_a_newly_published_kid_is_accepted_after_one_refetch(client, jwks, key, 
 
 
 def test_a_hundred_random_kids_in_a_second_cause_at_most_two_fetches(
-    client, jwks, key, person
+    client, jwks, key, person, settings
 ):
+    """The flood falls within one cool-down: a generous one (the suite's deadline),
+    so that a busy machine, slower to send a hundred requests, cannot spread it over
+    two and make more fetches legitimate."""
+    settings.OIDC_JWKS_REFETCH_COOLDOWN = DEADLINE
     before = jwks.fetches
     started = time.monotonic()
     for _ in range(100):
         bogus = SigningKey.__new__(SigningKey)
         bogus.kid, bogus.private = f"bogus-{uuid.uuid4()}", key.private
         assert call(client, bogus.sign(jwks.claims())).status_code == 401
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < DEADLINE
     assert jwks.fetches - before <= 2
     # The genuine key still works throughout.
     assert call(client, key.sign(jwks.claims())).status_code == 200

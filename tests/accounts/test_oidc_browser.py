@@ -10,22 +10,28 @@ import pytest
 from django.db import connections
 
 from accounts.models import User
-from tests.browser import chromium, live_server, screenshot
+from tests.browser import live_server, screenshot
 from tests.factories import InvitationFactory, UserFactory
 from tests.fakes.oidc import PASSWORD, SERVICE_CLIENT_ID, USERS
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("oidc_browser")]
+
+
+@pytest.fixture(scope="module")
+def app_server(provider, django_db_setup, django_db_blocker):
+    """One server for the module's tests, on the test database, with the provider."""
+    env = provider.env(OIDC_SERVICE_ACCOUNTS=f"{SERVICE_CLIENT_ID}=ehr-bridge")
+    with django_db_blocker.unblock(), live_server(**env) as base:
+        yield base
 
 
 @pytest.fixture
-def app(provider, transactional_db):
+def app(app_server, module_browser, provider, transactional_db):
     provider.reset()
-    env = provider.env(OIDC_SERVICE_ACCOUNTS=f"{SERVICE_CLIENT_ID}=ehr-bridge")
-    with live_server(**env) as base, chromium() as browser:
-        yield base, browser
-        # ORM calls made while Playwright's loop runs get their own connection
-        # (asgiref's Local); give it back, or the test database cannot be dropped.
-        connections.close_all()
+    yield app_server, module_browser
+    # ORM calls made while Playwright's loop runs get their own connection
+    # (asgiref's Local); give it back, or the test database cannot be dropped.
+    connections.close_all()
 
 
 def sign_in_at_provider(page, provider, username):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import AuditLog, User
 from tests.factories import InvitationFactory, UserFactory
 from tests.fakes.oidc import USERS, WEB_CLIENT_ID
+from tests.waiting import DEADLINE
 
 RIVERA_SUB = USERS["rivera"]["sub"]
 ROOT_SUB = USERS["root"]["sub"]
@@ -259,20 +260,20 @@ def test_sign_out_ends_the_provider_session_too(client, oidc):
     assert not signed_in_user(client).is_authenticated
 
     # The person's browser follows it: the provider ends its session...
-    confirm = browser.get(out["Location"], timeout=5)
+    confirm = browser.get(out["Location"], timeout=DEADLINE)
     form_action = confirm.text.split('action="', 1)[1].split('"', 1)[0]
     xsrf = confirm.text.split('name="xsrf" value="', 1)[1].split('"', 1)[0]
     done = browser.post(
         requests.compat.urljoin(confirm.url, form_action),
         data={"xsrf": xsrf, "logout": "yes"},
         allow_redirects=False,
-        timeout=5,
+        timeout=DEADLINE,
     )
     assert done.headers["Location"] == "http://testserver/signed-out"
     assert b"You are signed out" in client.get("/signed-out").content
     # ... so a new sign-in asks for the password again instead of passing through.
     authorize = start_sign_in(client)
-    at_provider = browser.get(authorize, timeout=5)
+    at_provider = browser.get(authorize, timeout=DEADLINE)
     assert "Sign in to your account" in at_provider.text
 
 
@@ -345,9 +346,9 @@ def test_a_renewal_after_the_provider_session_ended_asks_to_sign_in(
     renew = client.get("/templates/")
     # A browser without the provider's cookies: the provider answers login_required.
     back = urlsplit(
-        requests.get(renew["Location"], allow_redirects=False, timeout=5).headers[
-            "Location"
-        ]
+        requests.get(
+            renew["Location"], allow_redirects=False, timeout=DEADLINE
+        ).headers["Location"]
     )
     assert parse_qs(back.query)["error"] == ["login_required"]
     done = client.get(f"{back.path}?{back.query}")

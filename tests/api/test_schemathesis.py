@@ -27,6 +27,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.browser import live_server, live_server_env
 from tests.factories import InvitationFactory
+from tests.waiting import DEADLINE
 
 CHECKS = [
     not_a_server_error,
@@ -64,7 +65,9 @@ def test_no_generated_request_gets_a_5xx_or_breaks_the_schema(
     InvitationFactory(institution=request.getfixturevalue("demo_hospital"))
     cookies, headers = _credentials(request.getfixturevalue(who), settings)
     with live_server(API_RATE_LIMIT="1000000/m") as base:
-        schema = schemathesis.openapi.from_url(base + "/api/schema/?format=json")
+        schema = schemathesis.openapi.from_url(
+            base + "/api/schema/?format=json", timeout=DEADLINE
+        )
         # Our session, not generated credentials (a random bearer token is a 401).
         schema.config.generation.update(with_security_parameters=False)
         failures, answered = [], Counter()
@@ -106,7 +109,7 @@ def _fuzz(operation, base, cookies, headers, answered: Counter) -> None:
         suppress_health_check=list(HealthCheck),
     )
     def run(case):
-        response = case.call(base_url=base)
+        response = case.call(base_url=base, timeout=DEADLINE)
         answered[response.status_code // 100] += 1
         if _rejected_by_daphne(response):
             answered["daphne"] += 1

@@ -22,13 +22,13 @@ def test_the_api_docs_render_every_route_under_the_csp(transactional_db, admin):
         page.on("request", lambda r: requested.append(r.url))
         response = page.goto(base + "/api/docs/")
         assert "script-src 'self'" in response.headers["content-security-policy"]
-        page.wait_for_selector(".opblock-tag-section", timeout=20_000)
+        page.wait_for_selector(".opblock-tag-section")
         assert page.get_by_role("heading", name="Noumaris API").first.is_visible()
         tags = page.locator(".opblock-tag").all_inner_texts()
         assert {"superadmin", "institution admin", "invitations", "me"} <= {
             t.split("\n")[0].strip() for t in tags
         }
-        page.wait_for_selector(".opblock-summary-path", timeout=10_000)
+        page.wait_for_selector(".opblock-summary-path")
         paths = {
             text.replace("\u200b", "").strip()
             for text in page.locator(".opblock-summary-path").all_inner_texts()

@@ -68,6 +68,13 @@ class FakeAnthropic:
         with self._lock:
             self._queue.extend(answers)
 
+    def reset(self) -> None:
+        """Forget what was asked and scripted (one fake shared by a module's tests)."""
+        with self._lock:
+            self._queue.clear()
+            self.requests.clear()
+            self.first_token_at.clear()
+
     def next_answer(self) -> Answer:
         with self._lock:
             return self._queue.pop(0) if self._queue else self.default_answer()

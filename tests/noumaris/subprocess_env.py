@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.waiting import DEADLINE
+
 ROOT = Path(__file__).resolve().parents[2]
 OURS = (
     "DJANGO_",
@@ -33,7 +35,7 @@ def clean_env(**overrides: str) -> dict[str, str]:
 
 
 def run_manage(
-    *args: str, env: dict[str, str], timeout: int = 60
+    *args: str, env: dict[str, str], timeout: float = DEADLINE
 ) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -56,7 +58,7 @@ def read_settings(names: list[str], env: dict[str, str]) -> dict:
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=DEADLINE,
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -1,5 +1,4 @@
 import json
-import time
 
 import pytest
 from django.db import connection
@@ -8,6 +7,7 @@ from tests.browser import live_server_env
 from tests.fakes.tcp_proxy import TcpProxy
 from tests.live import daphne, get, gunicorn
 from tests.noumaris.subprocess_env import clean_env
+from tests.waiting import eventually
 
 
 def test_liveness_touches_no_dependency(client, settings):
@@ -53,14 +53,12 @@ def _ready(base: str) -> tuple[int, dict]:
     return status, json.loads(body)
 
 
-def _eventually(base: str, want: int, seconds: float = 15) -> dict:
-    deadline = time.monotonic() + seconds
-    while True:
-        status, body = _ready(base)
-        if status == want or time.monotonic() > deadline:
-            assert status == want, body
-            return body
-        time.sleep(0.3)
+def _eventually(base: str, want: int) -> dict:
+    answers = []
+    eventually(lambda: answers.append(_ready(base)) or answers[-1][0] == want)
+    status, body = answers[-1]
+    assert status == want, body
+    return body
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.services import require_executable
+from tests.waiting import DEADLINE
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = sorted(
@@ -19,6 +20,9 @@ SCRIPTS = sorted(
 def test_the_script_parses(script):
     require_executable("node", "checking page scripts; apt-get install nodejs")
     done = subprocess.run(
-        ["node", "--check", str(script)], capture_output=True, text=True, timeout=30
+        ["node", "--check", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
     )
     assert done.returncode == 0, done.stderr

@@ -26,6 +26,7 @@ from tests.fakes.tcp_proxy import free_port
 from tests.live import ROOT, daphne, gunicorn, task_worker
 from tests.services import require_executable
 from tests.transcription.conftest import START, speech_wav, wav_pcm
+from tests.waiting import DEADLINE, within
 
 pytestmark = [
     pytest.mark.postgres,
@@ -91,8 +92,8 @@ def nginx(*, web: str, ws: str, access_log: Path | None = None) -> Iterator[str]
                 stdout.close()
 
 
-def _wait_for(base: str, proc: subprocess.Popen, seconds: float = 15) -> None:
-    deadline = time.monotonic() + seconds
+def _wait_for(base: str, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + DEADLINE
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"nginx exited: {proc.stderr.read().decode()}")
@@ -143,10 +144,10 @@ async def record(base: str, cookie: str, pcm: bytes) -> tuple[int, list[dict]]:
     """A recording over the socket: start, the audio (paced by the server), stop."""
     url = base.replace("http://", "ws://") + "/ws/transcribe/"
     async with websockets.connect(
-        url, origin=base, additional_headers={"Cookie": cookie}
+        url, origin=base, additional_headers={"Cookie": cookie}, open_timeout=DEADLINE
     ) as socket:
         await socket.send(json.dumps({**START, "consent": True}))
-        ready = json.loads(await asyncio.wait_for(socket.recv(), 10))
+        ready = json.loads(await within(socket.recv()))
         assert ready["type"] == "ready", ready
         for start in range(0, len(pcm), FRAME):
             await socket.send(pcm[start : start + FRAME])
@@ -155,7 +156,7 @@ async def record(base: str, cookie: str, pcm: bytes) -> tuple[int, list[dict]]:
         await socket.send(json.dumps({"type": "stop"}))
         messages = []
         while not messages or messages[-1] != {"type": "status", "state": "stopped"}:
-            messages.append(json.loads(await asyncio.wait_for(socket.recv(), 30)))
+            messages.append(json.loads(await within(socket.recv())))
     return ready["session_id"], messages
 
 
@@ -167,7 +168,7 @@ def test_a_resident_records_and_drafts_through_the_proxy(
         for spec in TEMPLATES
         if spec["slug"] == "soap"
     )
-    with httpx.Client(base_url=topology, timeout=30) as client:
+    with httpx.Client(base_url=topology, timeout=DEADLINE) as client:
         sign_in(client, resident.username, password)
         headers = {
             "X-CSRFToken": client.cookies["csrftoken"],

@@ -3,7 +3,6 @@ readiness follows its heartbeat, and an e-mail the SMTP server refuses once is s
 on the retry. (A worker killed mid-draft: tests/templates_app/test_draft_worker_killed.py)"""
 
 import signal
-import time
 
 import httpx
 import pytest
@@ -14,9 +13,9 @@ from institutions.services.invitations import resident_invite
 from tests.browser import live_server_env
 from tests.fakes.tcp_proxy import free_port
 from tests.live import daphne, get, task_worker
+from tests.waiting import DEADLINE, eventually
 
 pytestmark = pytest.mark.browser  # servers in child processes
-STARTUP = 120  # seconds a child server may take to start on a loaded machine
 
 DATABASE_BACKEND = {
     "default": {
@@ -26,15 +25,6 @@ DATABASE_BACKEND = {
 }
 
 
-def eventually(check, seconds: float = 15, every: float = 0.2):
-    deadline = time.monotonic() + seconds
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(every)
-
-
 def _ready(base: str) -> tuple[int, dict]:
     status, body, _ = get(base + "/health/ready")
     return status, httpx.Response(status, content=body).json()
@@ -42,14 +32,14 @@ def _ready(base: str) -> tuple[int, dict]:
 
 def test_readiness_fails_with_no_live_worker(transactional_db):
     env = live_server_env()
-    with daphne(env, timeout=STARTUP) as base:
+    with daphne(env) as base:
         status, body = _ready(base)
         assert status == 503
         assert body["checks"]["worker"] == "down" and "worker" in body["detail"]
         with task_worker(env) as worker:
             assert eventually(lambda: _ready(base)[0] == 200)
             worker.send_signal(signal.SIGTERM)  # a clean stop says so at once
-            worker.wait(timeout=10)
+            worker.wait(timeout=DEADLINE)
             status, body = _ready(base)
             assert status == 503 and body["checks"]["worker"] == "down"
 
@@ -92,7 +82,7 @@ def test_an_invitation_is_resent_after_the_smtp_server_refuses_once(
                 email="new.resident@example.org",
                 pgy_level=1,
             )
-            assert eventually(lambda: handler.messages, seconds=20)
+            assert eventually(lambda: handler.messages)
     finally:
         smtp.stop()
     assert handler.refused == 1 and len(handler.messages) == 1
@@ -145,9 +135,7 @@ def test_a_task_row_deleted_while_it_runs_does_not_stop_the_worker(
                 email="b@example.org",
                 pgy_level=1,
             )
-            assert eventually(
-                lambda: deliveries.filter(status="SUCCESSFUL").exists(), seconds=30
-            )
+            assert eventually(lambda: deliveries.filter(status="SUCCESSFUL").exists())
             assert worker.poll() is None
     finally:
         smtp.stop()

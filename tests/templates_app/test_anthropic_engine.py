@@ -23,6 +23,7 @@ from templates_app.generation.structured import StatementParser, answer_json
 from templates_app.generation.verify import verify_sections
 from tests.fakes.anthropic_server import Answer, fake_anthropic
 from tests.templates_app.helpers import generate
+from tests.waiting import DEADLINE
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,10 @@ NOTE = answer_json(
 
 def engine_for(fake, *, retries: int = 0) -> AnthropicEngine:
     client = anthropic.AsyncAnthropic(
-        api_key="test-key", base_url=fake.base_url, max_retries=retries, timeout=5
+        api_key="test-key",
+        base_url=fake.base_url,
+        max_retries=retries,
+        timeout=DEADLINE,
     )
     return AnthropicEngine(model="claude-test", client=client)
 

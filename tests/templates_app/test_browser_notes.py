@@ -1,20 +1,28 @@
 """In Chromium: a resident turns a recorded encounter into a signed note and the
 attending co-signs it from /supervision/; on the embedded drafter and on Claude (the
-real SDK against the local fake server), the draft streams into the page."""
+real SDK against the local fake server), the draft streams into the page.
 
+The module's tests share one Chromium and a server with a task worker on the test
+database, drafting offline or with Claude (the fake, reset for each test), started
+again only when the next test asks for the other engine. Each test has its own
+browser contexts and a fresh database.
+"""
+
+import concurrent.futures
 import re
 
 import pytest
+from django.db import connections
 from playwright.sync_api import expect
 
 from accounts.models import AuditLog
 from templates_app.generation.structured import answer_json
 from templates_app.models import ClinicalNote
-from tests.browser import chromium, live_server, screenshot
+from tests.browser import SharedServer, screenshot
 from tests.fakes.anthropic_server import Answer, fake_anthropic
 from tests.templates_app.conftest import record_encounter
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_notes")]
 
 # Records, in the page, each section that was shown streaming (in order).
 WATCH_STREAM = """
@@ -48,6 +56,42 @@ def claude_env(fake) -> dict[str, str]:
     }
 
 
+@pytest.fixture(scope="module")
+def servers(django_db_setup):
+    """The module's server and worker, one at a time (tests/browser.py)."""
+    shared = SharedServer()
+    yield shared
+    shared.close()
+
+
+@pytest.fixture
+def offline(servers):
+    """The base URL of a server and worker drafting with the embedded drafter."""
+    return servers(worker=True, NOTE_ENGINE="offline")
+
+
+@pytest.fixture(scope="module")
+def claude_fake():
+    with fake_anthropic() as fake:
+        yield fake
+
+
+@pytest.fixture
+def claude(servers, claude_fake):
+    """(fake Claude, reset for the test; the base URL of a server and worker
+    drafting with it)."""
+    claude_fake.reset()
+    yield claude_fake, servers(worker=True, **claude_env(claude_fake))
+    claude_fake.reset()
+
+
+def _closing_connections(function, *args):
+    try:
+        return function(*args)
+    finally:
+        connections.close_all()  # this thread's, or the database cannot be dropped
+
+
 def draft_from_the_encounter(page, base, encounter):
     page.goto(f"{base}/encounters/{encounter.pk}")
     page.get_by_label("Template").select_option(label="SOAP note · General")
@@ -56,88 +100,92 @@ def draft_from_the_encounter(page, base, encounter):
 
 
 def test_resident_drafts_follows_a_citation_edits_signs_and_attending_cosigns(
-    transactional_db, resident, attending, password, seeded_templates
+    offline,
+    module_browser,
+    transactional_db,
+    resident,
+    attending,
+    password,
+    seeded_templates,
 ):
     encounter = record_encounter(resident)
-    with live_server(worker=True, NOTE_ENGINE="offline") as base, chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.add_init_script(WATCH_STREAM)
-        sign_in(page, base, "resident", password)
-        draft_from_the_encounter(page, base, encounter)
+    base, browser = offline, module_browser
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.add_init_script(WATCH_STREAM)
+    sign_in(page, base, "resident", password)
+    draft_from_the_encounter(page, base, encounter)
 
-        # the draft streams in, section by section, in the template's order
-        expect(page.get_by_text("Draft complete")).to_be_visible(timeout=60_000)
-        stream = page.evaluate("window.__stream")
-        started = dict.fromkeys(key for key, state, _ in stream if state == "streaming")
-        assert list(started) == ["subjective", "objective", "assessment", "plan"]
-        plan = page.locator("#section-plan")
-        expect(plan).to_contain_text("doxycycline 100 mg twice a day")
-        screenshot(page, "note-drafted")
+    # the draft streams in, section by section, in the template's order
+    expect(page.get_by_text("Draft complete")).to_be_visible()
+    stream = page.evaluate("window.__stream")
+    started = dict.fromkeys(key for key, state, _ in stream if state == "streaming")
+    assert list(started) == ["subjective", "objective", "assessment", "plan"]
+    plan = page.locator("#section-plan")
+    expect(plan).to_contain_text("doxycycline 100 mg twice a day")
+    screenshot(page, "note-drafted")
 
-        # follow a citation: the cited words and their time, and the transcript
-        citation = plan.get_by_role("button", name="Show what was said in S23")
-        citation.hover()
-        popover = page.locator("#cite-popover")
-        expect(popover).to_be_visible()
-        expect(popover).to_contain_text("S23 · 01:28 · Clinician")
-        expect(popover).to_contain_text("start doxycycline")
-        citation.click()
-        expect(page.locator("#seg-23")).to_have_class(re.compile("seg-hit"))
-        screenshot(page, "note-citation")
+    # follow a citation: the cited words and their time, and the transcript
+    citation = plan.get_by_role("button", name="Show what was said in S23")
+    citation.hover()
+    popover = page.locator("#cite-popover")
+    expect(popover).to_be_visible()
+    expect(popover).to_contain_text("S23 · 01:28 · Clinician")
+    expect(popover).to_contain_text("start doxycycline")
+    citation.click()
+    expect(page.locator("#seg-23")).to_have_class(re.compile("seg-hit"))
+    screenshot(page, "note-citation")
 
-        # edit one section
-        assessment = page.locator("#section-assessment")
-        assessment.get_by_role("button", name="Edit").click()
-        assessment.get_by_label("Text of Assessment").fill(
-            "Right lower lobe community-acquired pneumonia. [S21] [S22]"
-        )
-        assessment.get_by_role("button", name="Save section").click()
-        expect(assessment.get_by_text("Edited")).to_be_visible()
-        expect(assessment).to_contain_text("Right lower lobe community-acquired")
+    # edit one section
+    assessment = page.locator("#section-assessment")
+    assessment.get_by_role("button", name="Edit").click()
+    assessment.get_by_label("Text of Assessment").fill(
+        "Right lower lobe community-acquired pneumonia. [S21] [S22]"
+    )
+    assessment.get_by_role("button", name="Save section").click()
+    expect(assessment.get_by_text("Edited")).to_be_visible()
+    expect(assessment).to_contain_text("Right lower lobe community-acquired")
 
-        # sign: an attending, the box, and the confirmation
-        page.get_by_label("Supervising attending, who co-signs").select_option(
-            label="Alan Attending · Internal Medicine"
-        )
-        page.get_by_role("button", name="Sign note…").click()
-        assert not page.locator("#sign-dialog").is_visible()  # the box is required
-        page.get_by_label("I reviewed every section").check()
-        page.get_by_role("button", name="Sign note…").click()
-        dialog = page.locator("#sign-dialog")
-        expect(dialog).to_be_visible()
-        expect(dialog).to_contain_text("Alan Attending will be asked to co-sign")
-        screenshot(page, "note-sign-confirm")
-        dialog.get_by_role("button", name="Sign and lock").click()
-        expect(
-            page.get_by_text("Awaiting co-signature by Alan Attending.")
-        ).to_be_visible()
-        expect(page.get_by_role("button", name="Edit")).to_have_count(0)
-        screenshot(page, "note-signed")
-        page.get_by_role("link", name="Revisions").click()
-        expect(page.locator("ins.diff-ins").first).to_contain_text("Right lower lobe")
-        screenshot(page, "note-revisions")
+    # sign: an attending, the box, and the confirmation
+    page.get_by_label("Supervising attending, who co-signs").select_option(
+        label="Alan Attending · Internal Medicine"
+    )
+    page.get_by_role("button", name="Sign note…").click()
+    assert not page.locator("#sign-dialog").is_visible()  # the box is required
+    page.get_by_label("I reviewed every section").check()
+    page.get_by_role("button", name="Sign note…").click()
+    dialog = page.locator("#sign-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Alan Attending will be asked to co-sign")
+    screenshot(page, "note-sign-confirm")
+    dialog.get_by_role("button", name="Sign and lock").click()
+    expect(page.get_by_text("Awaiting co-signature by Alan Attending.")).to_be_visible()
+    expect(page.get_by_role("button", name="Edit")).to_have_count(0)
+    screenshot(page, "note-signed")
+    page.get_by_role("link", name="Revisions").click()
+    expect(page.locator("ins.diff-ins").first).to_contain_text("Right lower lobe")
+    screenshot(page, "note-revisions")
 
-        # the attending co-signs from the queue
-        attending_page = browser.new_context(
-            viewport={"width": 1280, "height": 900}
-        ).new_page()
-        sign_in(attending_page, base, "attending", password)
-        expect(attending_page.get_by_text("Your co-signature")).to_be_visible()
-        screenshot(attending_page, "dashboard-notes-awaiting")
-        attending_page.goto(base + "/supervision/")
-        screenshot(attending_page, "supervision-queue")
-        attending_page.get_by_role("link", name=re.compile("Review SOAP note")).click()
-        compare = attending_page.locator("#section-assessment .machine-compare")
-        expect(compare).to_contain_text("Machine draft")
-        expect(compare).to_contain_text("I think this is most likely")
-        screenshot(attending_page, "note-attending-review")
-        attending_page.get_by_role("button", name="Co-sign note…").click()
-        attending_page.locator("#cosign-dialog").get_by_role(
-            "button", name="Co-sign"
-        ).click()
-        attending_page.wait_for_url(base + "/supervision/")
-        expect(attending_page.get_by_text("Co-signed SOAP note")).to_be_visible()
-        expect(attending_page.get_by_text("Nothing waiting")).to_be_visible()
+    # the attending co-signs from the queue
+    attending_page = browser.new_context(
+        viewport={"width": 1280, "height": 900}
+    ).new_page()
+    sign_in(attending_page, base, "attending", password)
+    expect(attending_page.get_by_text("Your co-signature")).to_be_visible()
+    screenshot(attending_page, "dashboard-notes-awaiting")
+    attending_page.goto(base + "/supervision/")
+    screenshot(attending_page, "supervision-queue")
+    attending_page.get_by_role("link", name=re.compile("Review SOAP note")).click()
+    compare = attending_page.locator("#section-assessment .machine-compare")
+    expect(compare).to_contain_text("Machine draft")
+    expect(compare).to_contain_text("I think this is most likely")
+    screenshot(attending_page, "note-attending-review")
+    attending_page.get_by_role("button", name="Co-sign note…").click()
+    attending_page.locator("#cosign-dialog").get_by_role(
+        "button", name="Co-sign"
+    ).click()
+    attending_page.wait_for_url(base + "/supervision/")
+    expect(attending_page.get_by_text("Co-signed SOAP note")).to_be_visible()
+    expect(attending_page.get_by_text("Nothing waiting")).to_be_visible()
 
     note = ClinicalNote.objects.get()
     assert note.status == ClinicalNote.Status.COSIGNED
@@ -149,56 +197,57 @@ def test_resident_drafts_follows_a_citation_edits_signs_and_attending_cosigns(
 
 
 def test_with_claude_the_draft_streams_into_the_page_and_an_error_keeps_it(
-    transactional_db, resident, password, seeded_templates
+    claude, module_browser, transactional_db, resident, password, seeded_templates
 ):
     encounter = record_encounter(resident)
-    with fake_anthropic() as fake:
-        # slow enough to watch: ~0.6 s per section
-        fake.script(Answer(chunk_size=6, chunk_delay=0.03))
-        with (
-            live_server(worker=True, **claude_env(fake)) as base,
-            chromium() as browser,
-        ):
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            sign_in(page, base, "resident", password)
-            draft_from_the_encounter(page, base, encounter)
-            # the first section is on the page while Claude is still writing
-            expect(page.locator("#section-subjective .cite").first).to_be_visible(
-                timeout=15_000
-            )
-            expect(page.locator("#gen-status")).to_contain_text("Drafting with claude")
-            assert page.locator("#section-plan.pending").count() == 1
-            screenshot(page, "note-streaming-claude")
-            expect(page.get_by_text("Draft complete")).to_be_visible(timeout=60_000)
+    fake, base = claude
+    browser = module_browser
+    # slow enough to watch: ~0.6 s per section
+    fake.script(Answer(chunk_size=6, chunk_delay=0.03))
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, base, "resident", password)
+    draft_from_the_encounter(page, base, encounter)
+    # the first section is on the page while Claude is still writing
+    expect(page.locator("#section-subjective .cite").first).to_be_visible()
+    expect(page.locator("#gen-status")).to_contain_text("Drafting with claude")
+    assert page.locator("#section-plan.pending").count() == 1
+    screenshot(page, "note-streaming-claude")
+    expect(page.get_by_text("Draft complete")).to_be_visible()
 
-            # Claude overloaded mid-stream: the partial draft stays and says so
-            partial = answer_json(
-                {
-                    "subjective": [("Cough for about five days.", [2])],
-                    "objective": [("Temperature 38.2.", [18]), ("Crackles.", [19])],
-                    "assessment": [("Pneumonia.", [22])],
-                    "plan": [("Doxycycline.", [23])],
-                }
-            )
-            cut = partial.index('"Crackles.') // 20 + 1
-            fake.script(Answer(json=partial, chunk_size=20, fail_after_chunks=cut))
-            page.once("dialog", lambda d: d.accept())
-            page.get_by_role("button", name="Redraft all").click()
-            status = page.locator("#gen-status")
-            expect(status).to_contain_text("overloaded")
-            expect(status).to_contain_text("Kept: objective, subjective")
-            expect(status.get_by_role("button", name="Try again")).to_be_visible()
-            screenshot(page, "note-claude-error")
-            page.reload()
-            expect(page.locator("#gen-status")).to_contain_text("stopped early")
-            expect(page.locator("#section-subjective")).to_contain_text(
-                "Cough for about five days."
-            )
+    # Claude overloaded mid-stream: the partial draft stays and says so
+    partial = answer_json(
+        {
+            "subjective": [("Cough for about five days.", [2])],
+            "objective": [("Temperature 38.2.", [18]), ("Crackles.", [19])],
+            "assessment": [("Pneumonia.", [22])],
+            "plan": [("Doxycycline.", [23])],
+        }
+    )
+    cut = partial.index('"Crackles.') // 20 + 1
+    fake.script(Answer(json=partial, chunk_size=20, fail_after_chunks=cut))
+    page.once("dialog", lambda d: d.accept())
+    page.get_by_role("button", name="Redraft all").click()
+    status = page.locator("#gen-status")
+    expect(status).to_contain_text("overloaded")
+    expect(status).to_contain_text("Kept: objective, subjective")
+    expect(status.get_by_role("button", name="Try again")).to_be_visible()
+    screenshot(page, "note-claude-error")
+    page.reload()
+    expect(page.locator("#gen-status")).to_contain_text("stopped early")
+    expect(page.locator("#section-subjective")).to_contain_text(
+        "Cough for about five days."
+    )
     assert fake.requests[0].body["system"][-1]["cache_control"] == {"type": "ephemeral"}
 
 
 def test_flagged_statements_block_signing_until_each_is_resolved(
-    transactional_db, resident, attending, password, seeded_templates
+    claude,
+    module_browser,
+    transactional_db,
+    resident,
+    attending,
+    password,
+    seeded_templates,
 ):
     encounter = record_encounter(resident)
     reply = answer_json(
@@ -209,58 +258,51 @@ def test_flagged_statements_block_signing_until_each_is_resolved(
             "plan": [("Start doxycycline 200 mg twice a day for 7 days.", [23])],
         }
     )
-    with fake_anthropic() as fake:
-        fake.script(Answer(json=reply))
-        with (
-            live_server(worker=True, **claude_env(fake)) as base,
-            chromium() as browser,
-        ):
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            sign_in(page, base, "resident", password)
-            draft_from_the_encounter(page, base, encounter)
-            status = page.locator("#gen-status")
-            expect(status).to_contain_text("not ready to sign", timeout=60_000)
-            expect(page.locator("#note-engine")).to_contain_text("Drafted by Claude")
+    fake, base = claude
+    browser = module_browser
+    fake.script(Answer(json=reply))
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, base, "resident", password)
+    draft_from_the_encounter(page, base, encounter)
+    status = page.locator("#gen-status")
+    expect(status).to_contain_text("not ready to sign")
+    expect(page.locator("#note-engine")).to_contain_text("Drafted by Claude")
 
-            # each flag beside its statement, with the words it cites
-            plan_flag = page.locator("#section-plan .flag")
-            expect(plan_flag).to_contain_text("Number not in the transcript")
-            expect(plan_flag).to_contain_text("200: not said")
-            expect(plan_flag).to_contain_text("doxycycline 100 mg twice a day")
-            objective_flag = page.locator("#section-objective .flag")
-            expect(objective_flag).to_contain_text("S404: no such segment")
-            sign_button = page.get_by_role("button", name="Sign note…")
-            expect(sign_button).to_be_disabled()
-            expect(page.locator("#sign-blocked")).to_contain_text("Resolve the 2")
-            screenshot(page, "note-flags")
+    # each flag beside its statement, with the words it cites
+    plan_flag = page.locator("#section-plan .flag")
+    expect(plan_flag).to_contain_text("Number not in the transcript")
+    expect(plan_flag).to_contain_text("200: not said")
+    expect(plan_flag).to_contain_text("doxycycline 100 mg twice a day")
+    objective_flag = page.locator("#section-objective .flag")
+    expect(objective_flag).to_contain_text("S404: no such segment")
+    sign_button = page.get_by_role("button", name="Sign note…")
+    expect(sign_button).to_be_disabled()
+    expect(page.locator("#sign-blocked")).to_contain_text("Resolve the 2")
+    screenshot(page, "note-flags")
 
-            # resolved by an edit: the statement is verified again on save
-            plan = page.locator("#section-plan")
-            plan.get_by_role("button", name="Edit").click()
-            plan.get_by_label("Text of Plan").fill(
-                "Start doxycycline 100 mg twice a day for 7 days. [S23]"
-            )
-            plan.get_by_role("button", name="Save section").click()
-            expect(plan.locator(".flag")).to_contain_text("Resolved by an edit")
-            expect(page.locator("#sign-blocked")).to_contain_text("Resolve the 1")
-            expect(page.get_by_role("button", name="Sign note…")).to_be_disabled()
+    # resolved by an edit: the statement is verified again on save
+    plan = page.locator("#section-plan")
+    plan.get_by_role("button", name="Edit").click()
+    plan.get_by_label("Text of Plan").fill(
+        "Start doxycycline 100 mg twice a day for 7 days. [S23]"
+    )
+    plan.get_by_role("button", name="Save section").click()
+    expect(plan.locator(".flag")).to_contain_text("Resolved by an edit")
+    expect(page.locator("#sign-blocked")).to_contain_text("Resolve the 1")
+    expect(page.get_by_role("button", name="Sign note…")).to_be_disabled()
 
-            # resolved by confirming it as checked
-            objective_flag.get_by_role("button", name="Confirm as checked").click()
-            expect(page.get_by_text("Confirmed as checked against")).to_be_visible()
-            expect(page.locator("#sign-blocked")).to_have_count(0)
-            page.get_by_label("Supervising attending, who co-signs").select_option(
-                label="Alan Attending · Internal Medicine"
-            )
-            page.get_by_label("I reviewed every section").check()
-            page.get_by_role("button", name="Sign note…").click()
-            page.locator("#sign-dialog").get_by_role(
-                "button", name="Sign and lock"
-            ).click()
-            expect(
-                page.get_by_text("Awaiting co-signature by Alan Attending.")
-            ).to_be_visible()
-            screenshot(page, "note-flags-resolved-signed")
+    # resolved by confirming it as checked
+    objective_flag.get_by_role("button", name="Confirm as checked").click()
+    expect(page.get_by_text("Confirmed as checked against")).to_be_visible()
+    expect(page.locator("#sign-blocked")).to_have_count(0)
+    page.get_by_label("Supervising attending, who co-signs").select_option(
+        label="Alan Attending · Internal Medicine"
+    )
+    page.get_by_label("I reviewed every section").check()
+    page.get_by_role("button", name="Sign note…").click()
+    page.locator("#sign-dialog").get_by_role("button", name="Sign and lock").click()
+    expect(page.get_by_text("Awaiting co-signature by Alan Attending.")).to_be_visible()
+    screenshot(page, "note-flags-resolved-signed")
 
     note = ClinicalNote.objects.get()
     assert note.status == ClinicalNote.Status.SIGNED
@@ -273,55 +315,51 @@ def test_flagged_statements_block_signing_until_each_is_resolved(
 
 
 def test_a_stale_save_in_a_second_tab_shows_both_texts(
-    transactional_db, resident, password, seeded_templates
+    offline, module_browser, transactional_db, resident, password, seeded_templates
 ):
     encounter = record_encounter(resident)
-    with live_server(worker=True, NOTE_ENGINE="offline") as base, chromium() as browser:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        first = context.new_page()
-        sign_in(first, base, "resident", password)
-        draft_from_the_encounter(first, base, encounter)
-        expect(first.get_by_text("Draft complete")).to_be_visible(timeout=60_000)
-        second = context.new_page()
-        second.goto(first.url)
-        for page, words in ((first, "First tab. [S22]"), (second, "Second tab. [S22]")):
-            section = page.locator("#section-assessment")
-            section.get_by_role("button", name="Edit").click()
-            section.get_by_label("Text of Assessment").fill(words)
-            section.get_by_role("button", name="Save section").click()
-        error = second.locator("#section-assessment [data-role=error]")
-        expect(error).to_contain_text("changed after you opened it")
-        expect(error.locator("[data-role=conflict-theirs]")).to_contain_text(
-            "First tab."
-        )
-        expect(error.locator("[data-role=conflict-yours]")).to_contain_text(
-            "Second tab."
-        )
-        screenshot(second, "note-edit-conflict")
+    base, browser = offline, module_browser
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    first = context.new_page()
+    sign_in(first, base, "resident", password)
+    draft_from_the_encounter(first, base, encounter)
+    expect(first.get_by_text("Draft complete")).to_be_visible()
+    second = context.new_page()
+    second.goto(first.url)
+    for page, words in ((first, "First tab. [S22]"), (second, "Second tab. [S22]")):
+        section = page.locator("#section-assessment")
+        section.get_by_role("button", name="Edit").click()
+        section.get_by_label("Text of Assessment").fill(words)
+        section.get_by_role("button", name="Save section").click()
+    error = second.locator("#section-assessment [data-role=error]")
+    expect(error).to_contain_text("changed after you opened it")
+    expect(error.locator("[data-role=conflict-theirs]")).to_contain_text("First tab.")
+    expect(error.locator("[data-role=conflict-yours]")).to_contain_text("Second tab.")
+    screenshot(second, "note-edit-conflict")
     note = ClinicalNote.objects.get()
     assert note.sections["assessment"] == "First tab. [S22]"
 
 
 def test_the_template_library_in_chromium(
-    transactional_db, resident, password, seeded_templates
+    offline, module_browser, transactional_db, resident, password, seeded_templates
 ):
-    with live_server() as base, chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        sign_in(page, base, "resident", password)
-        page.goto(base + "/templates/")
-        expect(page.get_by_role("heading", name="Note templates")).to_be_visible()
-        screenshot(page, "templates-library")
-        page.get_by_label("Tag").select_option(value="psychiatry")
-        page.get_by_role("button", name="Filter").click()
-        expect(page.get_by_role("link", name="Psychiatry intake")).to_be_visible()
-        expect(page.get_by_role("link", name="SOAP note")).to_have_count(0)
-        page.get_by_role("link", name="Psychiatry intake").click()
-        expect(page.get_by_role("heading", name="Risk assessment")).to_be_visible()
-        screenshot(page, "template-detail")
+    base, browser = offline, module_browser
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, base, "resident", password)
+    page.goto(base + "/templates/")
+    expect(page.get_by_role("heading", name="Note templates")).to_be_visible()
+    screenshot(page, "templates-library")
+    page.get_by_label("Tag").select_option(value="psychiatry")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_role("link", name="Psychiatry intake")).to_be_visible()
+    expect(page.get_by_role("link", name="SOAP note")).to_have_count(0)
+    page.get_by_role("link", name="Psychiatry intake").click()
+    expect(page.get_by_role("heading", name="Risk assessment")).to_be_visible()
+    screenshot(page, "template-detail")
 
 
 def test_on_a_phone_a_citation_shows_in_place_and_sections_copy_as_plain_text(
-    transactional_db, resident, password, seeded_templates
+    servers, module_browser, transactional_db, resident, password, seeded_templates
 ):
     from templates_app.notes.services import note_create
     from tests.templates_app.helpers import generate
@@ -330,96 +368,97 @@ def test_on_a_phone_a_citation_shows_in_place_and_sections_copy_as_plain_text(
     note = note_create(
         user=resident, session_id=encounter.pk, template_id=seeded_templates["soap"].pk
     )
-    generate(note, resident)
-    with live_server(worker=True, NOTE_ENGINE="offline") as base, chromium() as browser:
-        context = browser.new_context(viewport={"width": 390, "height": 844})
-        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
-        page = context.new_page()
-        sign_in(page, base, "resident", password)
-        page.goto(f"{base}/notes/{note.pk}")
-        plan = page.locator("#section-plan")
-        citation = plan.locator("button.cite").first
-        citation.scroll_into_view_if_needed()
-        before = page.evaluate("window.scrollY")
-        citation.click()
-        popover = page.locator("#cite-popover")
-        expect(popover).to_be_visible()
-        page.wait_for_timeout(600)  # a smooth scroll would have moved by now
-        assert abs(page.evaluate("window.scrollY") - before) < 50
-        box = popover.bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
-        screenshot(page, "note-phone-citation")
+    # Drafted here, as a worker would, before the server and its worker start (a
+    # running worker would free this draft as a dead worker's), and in a thread of
+    # its own: this one runs the module's browser, where async_to_sync cannot run.
+    servers.close()
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        events = pool.submit(_closing_connections, generate, note, resident).result()
+    assert events[-1][1]["generation"] == "complete", events
+    base = servers(worker=True, NOTE_ENGINE="offline")
+    browser = module_browser
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+    page = context.new_page()
+    sign_in(page, base, "resident", password)
+    page.goto(f"{base}/notes/{note.pk}")
+    plan = page.locator("#section-plan")
+    citation = plan.locator("button.cite").first
+    citation.scroll_into_view_if_needed()
+    before = page.evaluate("window.scrollY")
+    citation.click()
+    popover = page.locator("#cite-popover")
+    expect(popover).to_be_visible()
+    page.wait_for_timeout(600)  # a smooth scroll would have moved by now
+    assert abs(page.evaluate("window.scrollY") - before) < 50
+    box = popover.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    screenshot(page, "note-phone-citation")
 
-        plan.get_by_role("button", name="Copy Plan").click()
-        expect(plan.get_by_role("button", name="Copy Plan")).to_have_text("Copied")
-        copied = page.evaluate("navigator.clipboard.readText()")
-        assert copied.startswith("PLAN\n") and "doxycycline" in copied
-        assert "[S" not in copied and "S23" not in copied
-        page.get_by_role("button", name="Copy note").click()
-        whole = page.evaluate("navigator.clipboard.readText()")
-        assert "SUBJECTIVE\n" in whole and "ASSESSMENT\n" in whole and "[S" not in whole
+    plan.get_by_role("button", name="Copy Plan").click()
+    expect(plan.get_by_role("button", name="Copy Plan")).to_have_text("Copied")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("PLAN\n") and "doxycycline" in copied
+    assert "[S" not in copied and "S23" not in copied
+    page.get_by_role("button", name="Copy note").click()
+    whole = page.evaluate("navigator.clipboard.readText()")
+    assert "SUBJECTIVE\n" in whole and "ASSESSMENT\n" in whole and "[S" not in whole
 
-        # an oversize section says so in a sentence, not in raw JSON
-        plan.get_by_role("button", name="Edit").click()
-        plan.get_by_label("Text of Plan").fill("x" * 20_001)
-        plan.get_by_role("button", name="Save section").click()
-        error = plan.locator('[data-role="error"]')
-        expect(error).to_have_text(
-            "Ensure this field has no more than 20000 characters."
-        )
+    # an oversize section says so in a sentence, not in raw JSON
+    plan.get_by_role("button", name="Edit").click()
+    plan.get_by_label("Text of Plan").fill("x" * 20_001)
+    plan.get_by_role("button", name="Save section").click()
+    error = plan.locator('[data-role="error"]')
+    expect(error).to_have_text("Ensure this field has no more than 20000 characters.")
 
 
 def test_an_offline_draft_reads_as_a_note_in_every_section(
-    transactional_db, resident, password, seeded_templates
+    offline, module_browser, transactional_db, resident, password, seeded_templates
 ):
     """An allergy, a dictated exam with vitals and a two-problem plan: each fact in
     its section, in the note's voice, the allergen never a medication."""
     from tests.templates_app.transcripts import TWO_PROBLEMS
 
     encounter = record_encounter(resident, TWO_PROBLEMS, label="Bed 7, cough")
-    with live_server(worker=True, NOTE_ENGINE="offline") as base, chromium() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        sign_in(page, base, "resident", password)
-        page.goto(f"{base}/encounters/{encounter.pk}")
-        page.get_by_label("Template").select_option(
-            label="History and Physical · Internal Medicine"
-        )
-        page.get_by_role("button", name="Generate note").click()
-        page.wait_for_url(re.compile(r"/notes/\d+$"))
-        expect(page.get_by_text("Draft complete")).to_be_visible(timeout=60_000)
-        page.reload()  # the page as a reader opens it, flags and badge included
+    base, browser = offline, module_browser
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, base, "resident", password)
+    page.goto(f"{base}/encounters/{encounter.pk}")
+    page.get_by_label("Template").select_option(
+        label="History and Physical · Internal Medicine"
+    )
+    page.get_by_role("button", name="Generate note").click()
+    page.wait_for_url(re.compile(r"/notes/\d+$"))
+    expect(page.get_by_text("Draft complete")).to_be_visible()
+    page.reload()  # the page as a reader opens it, flags and badge included
 
-        def section(key):
-            return page.locator(f"#section-{key}")
+    def section(key):
+        return page.locator(f"#section-{key}")
 
-        expect(section("chief_complaint")).to_contain_text("cough and chest tightness")
-        expect(section("medications")).to_contain_text("Lisinopril 20 mg once a day.")
-        expect(section("medications")).not_to_contain_text("enicillin")
-        expect(section("allergies")).to_contain_text(
-            "Allergic to penicillin (reaction: hives)."
-        )
-        expect(section("review_of_systems")).to_contain_text(
-            "Denies sweating at night."
-        )
-        exam = section("exam")
-        expect(exam).to_contain_text("BP 150/90, HR 96, and T 100.4.")
-        expect(exam).to_contain_text("Crackles at the right lung base.")
-        expect(exam).not_to_contain_text("breath")
-        expect(section("assessment")).to_contain_text(
-            "1. Community acquired pneumonia."
-        )
-        expect(section("assessment")).to_contain_text("2. Hypertension.")
-        plan = section("plan")
-        expect(plan).to_contain_text("Community acquired pneumonia: because of")
-        expect(plan).to_contain_text("azithromycin 500 mg")
-        expect(plan).to_contain_text(
-            "Hypertension: increase the lisinopril to 40 mg once a day."
-        )
-        for key in ("chief_complaint", "exam", "assessment", "plan"):
-            body = section(key).locator("[data-role=body]")
-            expect(body).not_to_contain_text(re.compile(r"\b(I|you|your)\b"))
-        badge = page.locator("#flag-count")
-        expect(badge).to_be_visible()
-        if "badge-success" in (badge.get_attribute("class") or ""):
-            expect(badge).to_contain_text("placement in its section")
-        screenshot(page, "note-offline-two-problems")
+    expect(section("chief_complaint")).to_contain_text("cough and chest tightness")
+    expect(section("medications")).to_contain_text("Lisinopril 20 mg once a day.")
+    expect(section("medications")).not_to_contain_text("enicillin")
+    expect(section("allergies")).to_contain_text(
+        "Allergic to penicillin (reaction: hives)."
+    )
+    expect(section("review_of_systems")).to_contain_text("Denies sweating at night.")
+    exam = section("exam")
+    expect(exam).to_contain_text("BP 150/90, HR 96, and T 100.4.")
+    expect(exam).to_contain_text("Crackles at the right lung base.")
+    expect(exam).not_to_contain_text("breath")
+    expect(section("assessment")).to_contain_text("1. Community acquired pneumonia.")
+    expect(section("assessment")).to_contain_text("2. Hypertension.")
+    plan = section("plan")
+    expect(plan).to_contain_text("Community acquired pneumonia: because of")
+    expect(plan).to_contain_text("azithromycin 500 mg")
+    expect(plan).to_contain_text(
+        "Hypertension: increase the lisinopril to 40 mg once a day."
+    )
+    for key in ("chief_complaint", "exam", "assessment", "plan"):
+        body = section(key).locator("[data-role=body]")
+        expect(body).not_to_contain_text(re.compile(r"\b(I|you|your)\b"))
+    badge = page.locator("#flag-count")
+    expect(badge).to_be_visible()
+    if "badge-success" in (badge.get_attribute("class") or ""):
+        expect(badge).to_contain_text("placement in its section")
+    screenshot(page, "note-offline-two-problems")

@@ -12,10 +12,10 @@ from templates_app.notes.services import note_create
 from tests.browser import live_server_env
 from tests.fakes.anthropic_server import Answer, fake_anthropic
 from tests.live import daphne, task_worker
-from tests.noumaris.test_worker import STARTUP, eventually
 from tests.templates_app.conftest import record_encounter
 from tests.templates_app.test_api import sign_in
 from tests.templates_app.test_draft_jobs import follow, start
+from tests.waiting import DEADLINE, eventually
 
 pytestmark = pytest.mark.browser  # servers in child processes
 
@@ -35,8 +35,8 @@ def test_a_worker_killed_mid_draft_frees_the_note_with_what_was_kept(
             WORKER_DEAD_AFTER="3",
         )
         with (
-            daphne(env, timeout=STARTUP) as base,
-            httpx.Client(base_url=base, timeout=30) as http,
+            daphne(env) as base,
+            httpx.Client(base_url=base, timeout=DEADLINE) as http,
         ):
             csrf = sign_in(http, base, "resident", password)
             http.headers.update({"X-CSRFToken": csrf, "Referer": base + "/"})
@@ -45,7 +45,7 @@ def test_a_worker_killed_mid_draft_frees_the_note_with_what_was_kept(
                 seen = follow(http, job, stop=lambda ev: ev[-1][1] == "section_done")
                 worker.send_signal(signal.SIGKILL)
                 killed = time.monotonic()
-                worker.wait(timeout=10)
+                worker.wait(timeout=DEADLINE)
             # The page following the job notices the dead worker (no other is alive).
             rest = follow(http, job, last_event_id=seen[-1][0])
             freed_after = time.monotonic() - killed

@@ -21,6 +21,7 @@ from tests.factories import FacultyFactory, UserFactory
 from tests.fakes.anthropic_server import Answer, fake_anthropic
 from tests.templates_app.conftest import record_encounter
 from tests.templates_app.helpers import first_attestation, generate
+from tests.waiting import DEADLINE
 
 pytestmark = pytest.mark.django_db
 
@@ -155,7 +156,7 @@ def claude(fake) -> AnthropicEngine:
     return AnthropicEngine(
         model="claude-test",
         client=anthropic.AsyncAnthropic(
-            api_key="k", base_url=fake.base_url, max_retries=0, timeout=5
+            api_key="k", base_url=fake.base_url, max_retries=0, timeout=DEADLINE
         ),
     )
 

@@ -5,7 +5,12 @@ import re
 import pytest
 
 from templates_app.generation import verify
-from templates_app.generation.offline import draft_sections, placement, voice
+from templates_app.generation.offline import (
+    draft_sections,
+    language,
+    placement,
+    voice,
+)
 from templates_app.generation.offline.facts import standard_form
 from templates_app.seed_data import HP, PATIENT, SOAP, TEMPLATES
 from tests.templates_app.test_offline_drafter import cited, request_for
@@ -51,6 +56,51 @@ def test_spoken_numbers_become_the_record_s_numbers():
     assert standard_form("prednisone one milligram a day") == "prednisone 1 mg a day"
     assert standard_form("oxygen saturation is ninety four percent") == "SpO2 94%"
     assert standard_form("she has two kids") == "she has two kids"
+
+
+def test_transcribed_vitals_keep_their_decimal_and_their_names():
+    """ "ninety eight . two" is a decimal the transcriber wrote with a stop, not the
+    end of a sentence; "respirations are sixteen" is RR 16."""
+    lines = [
+        *TWO_PROBLEMS[:10],
+        (0, "okay so your vital signs look good your temperature is ninety eight . two"
+            " your pulse is seventy two respirations are sixteen blood pressure is one"
+            " twenty two over seventy so that looks good"),
+        *TWO_PROBLEMS[12:],
+    ]  # fmt: skip
+    exam = statements(draft_sections(request_for(SOAP, lines)), "objective")
+    joined = " ".join(exam)
+    for vital in ("T 98.2", "HR 72", "RR 16", "BP 122/70"):
+        assert vital in joined, exam
+    assert not re.search(r"\bT 98\.(?!\d)|\bTwo\b|respirations are", joined), exam
+
+
+def test_a_spoken_decimal_is_kept_only_where_a_measure_is_named():
+    mend = language.mend
+    assert standard_form(mend("a1c last time was seven . five and we")) == (
+        "a1c last time was 7.5 and we"
+    )
+    assert standard_form(mend("temperature was 98 . 6 today")) == "T 98.6 today"
+    assert mend("I turned fifty . two weeks ago") == "I turned fifty. two weeks ago"
+
+
+def test_a_finding_said_after_the_plan_began_goes_to_the_exam():
+    lines = [
+        *TWO_PROBLEMS[:10],
+        (0, "So my assessment is that you have community acquired pneumonia."),
+        (0, "On exam I hear crackles at the right lung base."),
+        (0, "Your physical exam is otherwise normal."),
+        *TWO_PROBLEMS[14:],
+    ]  # fmt: skip
+    drafted = draft_sections(request_for(HP, lines))
+    exam = " ".join(statements(drafted, "exam"))
+    assert "crackles at the right lung base" in exam.lower(), exam
+    assert "otherwise normal" in exam, exam
+    elsewhere = " ".join(
+        s for key in ("assessment", "plan") for s in statements(drafted, key)
+    ).lower()
+    assert "crackles" not in elsewhere and "otherwise normal" not in elsewhere
+    assert "azithromycin" in elsewhere  # the plan itself stays where it was
 
 
 def test_the_allergy_is_under_allergies_and_never_a_medication():

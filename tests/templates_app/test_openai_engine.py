@@ -16,11 +16,15 @@ from tests.fakes.openai_server import Answer, fake_openai
 from tests.noumaris.subprocess_env import clean_env, read_settings, run_manage
 from tests.templates_app.helpers import generate
 from tests.templates_app.test_anthropic_engine import NOTE, run
+from tests.waiting import DEADLINE
 
 
 def engine_for(fake, *, retries: int = 0) -> OpenAIEngine:
     client = openai.AsyncOpenAI(
-        api_key="local-key", base_url=fake.base_url, max_retries=retries, timeout=5
+        api_key="local-key",
+        base_url=fake.base_url,
+        max_retries=retries,
+        timeout=DEADLINE,
     )
     return OpenAIEngine(model="llama-test", client=client)
 

@@ -13,6 +13,7 @@ from channels.testing import WebsocketCommunicator
 
 from tests.fakes.deepgram_server import FakeDeepgram
 from tests.services import require_executable
+from tests.waiting import DEADLINE
 from transcription.consumers import TranscribeConsumer
 
 
@@ -33,9 +34,29 @@ def offline_engine(settings):
     settings.DEEPGRAM_API_KEY = ""
 
 
-def socket_for(user, path: str = "/ws/transcribe/") -> WebsocketCommunicator:
+class Communicator(WebsocketCommunicator):
+    """Channels' test client, whose waits end at the suite's deadline (a hang), not
+    at Channels' 1 s: on a busy machine a consumer's connect alone can take that."""
+
+    async def connect(self, timeout=DEADLINE):  # noqa: ASYNC109
+        return await super().connect(timeout)
+
+    async def receive_from(self, timeout=DEADLINE):  # noqa: ASYNC109
+        return await super().receive_from(timeout)
+
+    async def receive_json_from(self, timeout=DEADLINE):  # noqa: ASYNC109
+        return await super().receive_json_from(timeout)
+
+    async def receive_output(self, timeout=DEADLINE):  # noqa: ASYNC109
+        return await super().receive_output(timeout)
+
+    async def disconnect(self, code=1000, timeout=DEADLINE):  # noqa: ASYNC109
+        return await super().disconnect(code, timeout)
+
+
+def socket_for(user, path: str = "/ws/transcribe/") -> Communicator:
     """A communicator straight to the consumer, with `user` signed in."""
-    communicator = WebsocketCommunicator(TranscribeConsumer.as_asgi(), path)
+    communicator = Communicator(TranscribeConsumer.as_asgi(), path)
     communicator.scope["user"] = user
     return communicator
 
@@ -56,7 +77,7 @@ async def send(communicator, payload: dict) -> None:
     await communicator.send_to(text_data=json.dumps(payload))
 
 
-async def receive(communicator, wait: float = 5) -> dict:
+async def receive(communicator, wait: float = DEADLINE) -> dict:
     try:
         return json.loads(await communicator.receive_from(wait))
     except TimeoutError:
@@ -67,7 +88,7 @@ async def receive(communicator, wait: float = 5) -> dict:
         raise
 
 
-async def receive_until(communicator, kind: str, wait: float = 10) -> list[dict]:
+async def receive_until(communicator, kind: str, wait: float = DEADLINE) -> list[dict]:
     """Every message up to and including the first of type `kind`."""
     messages = []
     while True:
@@ -77,7 +98,7 @@ async def receive_until(communicator, kind: str, wait: float = 10) -> list[dict]
             return messages
 
 
-async def expect_close(communicator, code: int, wait: float = 5) -> None:
+async def expect_close(communicator, code: int, wait: float = DEADLINE) -> None:
     output = await communicator.receive_output(wait)
     assert output == {"type": "websocket.close", "code": code}
 

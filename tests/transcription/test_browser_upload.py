@@ -39,7 +39,7 @@ def test_a_resident_uploads_a_recording_and_reads_its_transcript(
         page.wait_for_url(re.compile(r".*/encounters/\d+$"))
         expect(page.get_by_role("heading", name="Clinic 4, chest pain")).to_be_visible()
         # the page follows the worker until the transcript is there
-        expect(page.locator(".segment").first).to_be_visible(timeout=90_000)
+        expect(page.locator(".segment").first).to_be_visible()
         text = page.locator(".segments").inner_text().lower()
         assert "chest pain" in text and "fever" in text
         expect(page.locator("#upload-progress")).to_have_count(0)

@@ -8,6 +8,7 @@ import websockets
 from channels.db import database_sync_to_async
 
 from tests.browser import live_server
+from tests.waiting import DEADLINE, within
 from transcription import connections
 from transcription.services.sockets import ticket_issue
 
@@ -29,13 +30,15 @@ def clean_redis(settings):
 async def _open(base: str, user) -> websockets.ClientConnection:
     token, _ = await database_sync_to_async(ticket_issue)(user=user)
     url = base.replace("http://", "ws://") + f"/ws/transcribe/?ticket={token}"
-    return await websockets.connect(url, origin="http://127.0.0.1")
+    return await websockets.connect(
+        url, origin="http://127.0.0.1", open_timeout=DEADLINE
+    )
 
 
 async def _closed_with(ws) -> tuple[int, dict]:
-    message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    message = json.loads(await within(ws.recv()))
     with pytest.raises(websockets.ConnectionClosed):
-        await asyncio.wait_for(ws.recv(), 10)
+        await within(ws.recv())
     return ws.close_code, message
 
 

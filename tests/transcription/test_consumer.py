@@ -70,7 +70,7 @@ async def test_the_connection_past_the_limit_closes_4429(
             await receive_until(ws, "ready")
         third = socket_for(resident)
         await third.connect()
-        message = await receive(third, wait=15)
+        message = await receive(third)
         assert message["code"] == "too_many_connections"
         assert "2 recordings open" in message["message"]
         await expect_close(third, 4429)

@@ -5,7 +5,6 @@ import asyncio
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.http import HttpRequest
 from django.test import Client
 
@@ -13,6 +12,7 @@ from bench.instant_engine import InstantEngine
 from institutions.models import ResidentProfile
 from tests.services import require_postgres
 from tests.transcription.conftest import (
+    Communicator,
     connected,
     expect_close,
     receive,
@@ -255,7 +255,7 @@ async def browser_socket(password, **client_kwargs):
         request=HttpRequest(), username="resident", password=password
     )
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
-    ws = WebsocketCommunicator(
+    ws = Communicator(
         websocket_application, "/ws/transcribe/", headers=[ORIGIN, (b"cookie", cookie)]
     )
     assert (await ws.connect())[0]
@@ -350,9 +350,9 @@ async def test_postgresql_backends_killed_mid_recording_lose_and_repeat_nothing(
         assert killed >= 1
         await record(ws, frames(60, 30), pause=0.05)
         await send(ws, {"type": "stop"})
-        messages = await receive_until(ws, "status", wait=60)
+        messages = await receive_until(ws, "status")
         while messages[-1]["state"] != "stopped":
-            messages += await receive_until(ws, "status", wait=60)
+            messages += await receive_until(ws, "status")
         await expect_close(ws, 1000)
     seqs = [m["seq"] for m in messages if m.get("is_final")]
     states = [m["state"] for m in messages if m["type"] == "status"]

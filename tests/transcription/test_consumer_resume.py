@@ -19,6 +19,7 @@ from tests.fakes.tcp_proxy import free_port
 from tests.live import ROOT, _wait_for
 from tests.transcription.conftest import start_message
 from tests.transcription.factories import session_with_segments
+from tests.waiting import DEADLINE
 from transcription.models import TranscriptionSession
 from transcription.services.sessions import session_mark_orphans_paused
 from transcription.services.sockets import ticket_issue
@@ -42,13 +43,13 @@ def start_daphne(port: int) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
     )
     proc.log_path = log.name
-    _wait_for(f"http://127.0.0.1:{port}/health", proc, 30)
+    _wait_for(f"http://127.0.0.1:{port}/health", proc, DEADLINE)
     return proc
 
 
 async def record_until_finals(url: str, start: dict, first: int, finals: int):
     """Stream frames until `finals` finals are acknowledged; return the messages."""
-    ws = await connect(url, origin=None)
+    ws = await connect(url, origin=None, open_timeout=DEADLINE)
     await ws.send(json.dumps(start))
     messages = [json.loads(await ws.recv())]
     n = first

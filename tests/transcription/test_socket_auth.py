@@ -4,12 +4,18 @@ import datetime as dt
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.http import HttpRequest
 from django.test import Client
 
 from noumaris.routing import websocket_application as application
-from tests.transcription.conftest import expect_close, receive, send, start_message
+from tests.transcription.conftest import (
+    Communicator,
+    expect_close,
+    receive,
+    send,
+    start_message,
+)
+from tests.waiting import DEADLINE
 from transcription.models import TranscriptionTicket
 from transcription.services.sockets import ticket_issue
 
@@ -17,8 +23,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ORIGIN = (b"origin", b"http://localhost")
 
 
-def app_socket(path: str, headers=()) -> WebsocketCommunicator:
-    return WebsocketCommunicator(application, path, headers=[ORIGIN, *headers])
+def app_socket(path: str, headers=()) -> Communicator:
+    return Communicator(application, path, headers=[ORIGIN, *headers])
 
 
 async def test_the_browser_session_cookie_signs_the_socket_in(
@@ -60,7 +66,7 @@ async def test_a_socket_without_a_valid_session_is_refused_4401(
 
 
 async def test_a_socket_from_another_site_is_refused(resident):
-    ws = WebsocketCommunicator(
+    ws = Communicator(
         application, "/ws/transcribe/", headers=[(b"origin", b"https://evil.example")]
     )
     connected, _ = await ws.connect()
@@ -108,7 +114,7 @@ def test_tickets_are_stored_hashed_and_need_the_feature(resident, resident2):
 
 async def test_a_ticket_needs_no_origin(resident, fake_deepgram):
     token, _ = await database_sync_to_async(ticket_issue)(user=resident)
-    ws = WebsocketCommunicator(application, f"/ws/transcribe/?ticket={token}")
+    ws = Communicator(application, f"/ws/transcribe/?ticket={token}")
     assert (await ws.connect())[0]
     await send(ws, start_message())
     assert (await receive(ws))["type"] == "ready"
@@ -123,7 +129,7 @@ async def test_a_bad_ticket_from_another_site_does_not_fall_back_to_the_cookie(
         request=HttpRequest(), username="resident", password=password
     )
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
-    ws = WebsocketCommunicator(
+    ws = Communicator(
         application,
         "/ws/transcribe/?ticket=forged",
         headers=[(b"origin", b"https://evil.example"), (b"cookie", cookie)],
@@ -149,7 +155,7 @@ def test_a_plain_websockets_client_records_with_a_ticket_and_no_origin(
 
     async def session(base):
         url = base.replace("http://", "ws://") + f"/ws/transcribe/?ticket={token}"
-        async with connect(url, origin=None) as ws:
+        async with connect(url, origin=None, open_timeout=DEADLINE) as ws:
             await ws.send(json.dumps(start_message()))
             ready = json.loads(await ws.recv())
             for n in range(10):

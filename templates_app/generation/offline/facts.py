@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from templates_app.generation.offline import language
+
 UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
@@ -31,7 +33,7 @@ UNIT_AFTER = re.compile(
 )
 VITAL_BEFORE = re.compile(
     r"\b(?:pressure|rate|pulse|temperature|temp|saturation|sat|sats|oxygen|a1c|bmi|"
-    r"weight|glucose|sugars?|over|is|of|at|was)\s*$",
+    r"weight|glucose|sugars?|over|is|of|at|was|respirations? (?:are|were))\s*$",
     re.I,
 )
 STANDARD = tuple(
@@ -42,7 +44,8 @@ STANDARD = tuple(
          r"elevated))*[\s,:]+(\d{2,3})\s*(?:over|/)\s*(\d{2,3})\b", r"BP \1/\2"),
         (r"\b(?:heart rate|pulse)(?:\s+(?:is|was|of|at|today|here|rate))*[\s,:]+"
          r"(\d{2,3})\b(?: beats per minute| bpm)?", r"HR \1"),
-        (r"\brespiratory rate(?:\s+(?:is|was|of|at|today|here))*[\s,:]+(\d{1,2})\b"
+        (r"\b(?:respiratory rate|respirations?)(?:\s+(?:is|are|was|were|of|at|today|here))*"
+         r"[\s,:]+(\d{1,2})\b"
          r"(?: breaths per minute)?", r"RR \1"),
         (r"\btemperature(?:\s+(?:is|was|of|at|today|here))*[\s,:]+(\d{2,3}(?:\.\d)?)"
          r"\b(?: degrees)?", r"T \1"),
@@ -133,7 +136,7 @@ VITAL = re.compile(
 
 def vitals(text: str) -> list[str]:
     """The vitals a stretch of speech states, in standard form ("BP 150/90")."""
-    return VITAL.findall(standard_form(text))
+    return VITAL.findall(standard_form(language.mend(text)))
 
 
 def vitals_missed(

@@ -20,7 +20,16 @@ from templates_app.generation.offline.lexicon import (
 )
 
 # Spoken-text artefacts of speech recognition and transcribers, mended before anything.
+_DIGIT_WORD = r"(?:zero|one|two|three|four|five|six|seven|eight|nine|\d)"
+_NUMBER_RUN = (
+    r"(?:\d+|(?:(?:a|one) )?hundred|(?:ninety|eighty|seventy|sixty|fifty|forty|thirty|twenty)"
+    r"(?: (?:one|two|three|four|five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|"
+    r"eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen)"
+)
 _MENDS = (
+    # "temperature is ninety eight . two": a spoken decimal point, not a full stop
+    (re.compile(rf"\b((?:temperature|temp|fever|a1c)\b(?: \w+){{0,3}}? {_NUMBER_RUN}) \. ({_DIGIT_WORD})\b", re.I),
+     lambda m: m.group(1) + (("." if m.group(2).isdigit() and m.group(1)[-1].isdigit() else " point ") + m.group(2))),
     (re.compile(r"\b(gon|wan|got) na\b"), lambda m: {"gon": "going to", "wan": "want to", "got": "got to"}[m.group(1)]),
     (re.compile(r"\b(\w+) n't\b"), lambda m: m.group(1) + "n't"),
     (re.compile(r" (['’](?:s|re|ve|ll|d|m))\b"), lambda m: m.group(1)),

@@ -836,3 +836,21 @@ DIAGNOSES = (
     "hypertension", "hypotension", "hyperlipidemia", "hypothyroidism",
     "hyperthyroidism", "osteoporosis", "arthritis", "tear", "concussion",
 )  # fmt: skip
+
+# A finding or result said as one, wherever the visit is: "on exam", "I hear", "there
+# is tenderness", "lungs are clear", "the x-ray showed". It goes to the exam even when
+# it is said after the plan began, unless it also plans or concludes.
+FINDING_SAID = re.compile(
+    r"\b(on (your |his |her |the )?(physical )?exam(ination)?|(your|his|her|the) "
+    r"(physical )?exam(ination)? (is|was|shows|showed|today)|i (hear|heard|felt|"
+    r"appreciate|palpate)|(there is|there's|you have|he has|she has) (some |a little |"
+    r"mild |moderate |no )?(tenderness|swelling|edema|crackles|wheezing|murmur|"
+    r"erythema|effusion|bruising)|lungs (are|were|sound|sounded) clear|heart (is|was) "
+    r"regular|(x-?ray|ct|cat scan|mri|ultrasound|echo\w*|ekg|ecg|labs?|blood work) "
+    r"(showed|shows|revealed|reveals|was|were|came back))\b"
+)
+PLAN_ACT = re.compile(
+    r"\b(going to|gonna|will|'ll|want|would like|'d like|prescrib|order|refer|start|"
+    r"continue|increase|decrease|stop|schedule|follow[- ]?up|come back|recommend|"
+    r"let's|need to|should|plan)\b"
+)

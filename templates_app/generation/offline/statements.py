@@ -25,9 +25,11 @@ from templates_app.generation.offline.lexicon import (
     ANSWER_WORDS,
     ASSISTANT,
     EXAM_CATEGORIES,
+    FINDING_SAID,
     GREETING,
     HISTORY_CATEGORIES,
     NO,
+    PLAN_ACT,
     PLAN_CATEGORIES,
     YES,
 )
@@ -219,11 +221,19 @@ def _statements_of(walk: Walk, item: Utterance) -> list[Statement]:
     text = TAG_QUESTION.sub(".", item.text).strip()
     if is_filler(text) or _chatter(text):
         return []
-    if walk.phase == "plan":
+    if walk.phase == "plan" and not _finding_said(text.lower()):
         return _plan(walk, item, text)
-    if walk.phase == "exam" or VITALS.search(text.lower()):
+    if walk.phase != "history" or VITALS.search(text.lower()):
         return _exam(walk, item, text)
     return _clinician_history(walk, item, text)
+
+
+def _finding_said(low: str) -> bool:
+    return bool(
+        FINDING_SAID.search(low)
+        and not PLAN_ACT.search(low)
+        and not ASSESS_WORDS.search(low)
+    )
 
 
 def _chatter(text: str) -> bool:

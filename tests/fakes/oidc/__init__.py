@@ -25,6 +25,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from tests.services import require_executable
+from tests.waiting import DEADLINE
 
 HERE = Path(__file__).resolve().parent
 REALM = "noumaris"
@@ -116,12 +117,14 @@ class FakeProvider:
 
     def update_user(self, username: str, **changes) -> None:
         response = requests.patch(
-            f"{self.base_url}/_fake/users/{username}", json=changes, timeout=5
+            f"{self.base_url}/_fake/users/{username}", json=changes, timeout=DEADLINE
         )
         response.raise_for_status()
 
     def reset(self) -> None:
-        requests.post(f"{self.base_url}/_fake/reset", timeout=5).raise_for_status()
+        requests.post(
+            f"{self.base_url}/_fake/reset", timeout=DEADLINE
+        ).raise_for_status()
 
     def client_credentials_token(
         self, client_id: str = SERVICE_CLIENT_ID, secret: str = SERVICE_CLIENT_SECRET
@@ -130,7 +133,7 @@ class FakeProvider:
             self.endpoint("token"),
             data={"grant_type": "client_credentials"},
             auth=(client_id, secret),
-            timeout=5,
+            timeout=DEADLINE,
         )
         response.raise_for_status()
         return response.json()["access_token"]
@@ -140,7 +143,7 @@ class FakeProvider:
     ) -> str:
         """Follow the provider's pages as a browser would; return the URL it sends
         the person back to (our callback, with code and state)."""
-        response = browser.get(authorize_url, allow_redirects=False, timeout=5)
+        response = browser.get(authorize_url, allow_redirects=False, timeout=DEADLINE)
         for _ in range(10):
             location = response.headers.get("Location")
             if location is None:
@@ -148,7 +151,7 @@ class FakeProvider:
             location = urljoin(response.url, location)
             if not location.startswith(self.base_url):
                 return location
-            response = browser.get(location, allow_redirects=False, timeout=5)
+            response = browser.get(location, allow_redirects=False, timeout=DEADLINE)
             if response.status_code == 200 and "Sign in to your account" in (
                 response.text
             ):
@@ -157,7 +160,7 @@ class FakeProvider:
                     action,
                     data={"username": username, "password": PASSWORD},
                     allow_redirects=False,
-                    timeout=5,
+                    timeout=DEADLINE,
                 )
         raise AssertionError(f"the provider did not send us back: {response.text}")
 
@@ -251,12 +254,14 @@ def oidc_provider(users: dict | None = None) -> Iterator[FakeProvider]:
             finally:
                 proc.terminate()
                 try:
-                    proc.wait(timeout=5)
+                    proc.wait(timeout=DEADLINE)
                 except subprocess.TimeoutExpired:
                     proc.kill()
 
 
-def _wait_ready(proc: subprocess.Popen, log_path: Path, timeout: float = 30) -> str:
+def _wait_ready(
+    proc: subprocess.Popen, log_path: Path, timeout: float = DEADLINE
+) -> str:
     deadline = time.monotonic() + timeout
     result: list[str] = []
 

@@ -1,0 +1,44 @@
+"""The suite in parallel (pytest-xdist): each worker process has its own services.
+
+pytest-django gives each worker its own test database (`test_<name>_gw0`, ...). Redis
+is shared by nothing either: every test starts and ends with the cache cleared
+(FLUSHDB, tests/conftest.py), and socket slots, rate limits and channel groups live
+there, so worker N uses the database number after REDIS_URL's by N (modulo 16, the
+server's default count). Child servers get the worker's URL through
+`settings.REDIS_URL` (tests/browser.py).
+"""
+
+import os
+from urllib.parse import urlsplit, urlunsplit
+
+REDIS_DATABASES = 16  # redis-server's default `databases`
+
+
+def worker_index() -> int:
+    """0 for `gw0` (and for a run without xdist), 1 for `gw1`, ..."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(worker.removeprefix("gw"))
+
+
+def worker_redis_url(url: str, index: int) -> str:
+    """`url` with its database number moved on by `index`."""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    path = f"/{(base + index) % REDIS_DATABASES}"
+    return urlunsplit(parts._replace(path=path))
+
+
+def own_redis_database() -> None:
+    """Point this worker's settings (already loaded by pytest-django, before any
+    cache or channel layer is made) at its own Redis database."""
+    from django.conf import settings
+    from django.core.cache import caches
+
+    index = worker_index()
+    if not settings.REDIS_URL or index == 0:
+        return
+    assert "settings" not in caches.__dict__, "the cache was made before conftest"
+    url = worker_redis_url(settings.REDIS_URL, index)
+    settings.REDIS_URL = url
+    settings.CACHES["default"]["LOCATION"] = url
+    settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [url]
