@@ -13,7 +13,6 @@ from templates_app.models import ClinicalNote
 from tests.browser import live_server_env
 from tests.fakes.anthropic_server import Answer
 from tests.live import daphne, task_worker
-from tests.noumaris.test_worker import STARTUP
 from tests.templates_app.test_draft_jobs import (
     claude,
     draft,
@@ -43,7 +42,7 @@ def stack(django_db_setup, django_db_blocker, claude):
             API_RATE_LIMIT="100000/m",  # the tests poll the job
         )
     with (
-        daphne(env, timeout=STARTUP) as base,
+        daphne(env) as base,
         task_worker({**env, "PGAPPNAME": WORKER}, queues="drafts") as worker,
     ):
         yield base, worker
@@ -106,7 +105,7 @@ def test_a_database_blip_frees_the_note_while_the_worker_lives(
         follow(http, job, stop=lambda ev: ev[-1][1] == "section")
     assert _end_the_workers_connections() > 0
     blip = time.monotonic()
-    finished = wait_finished(http, job, seconds=60)
+    finished = wait_finished(http, job)
     freed_after = time.monotonic() - blip
     assert finished["status"] in ("complete", "interrupted"), finished
     # The reaper's 15 s at most (a draft that survives the blip ends sooner), and a
