@@ -100,6 +100,8 @@ class AuditLog(models.Model):
         NOTE_COSIGNED = "NOTE_COSIGNED", "Note co-signed"
         NOTE_RETURNED = "NOTE_RETURNED", "Note returned to the resident"
         NOTE_EXPORTED = "NOTE_EXPORTED", "Note exported"
+        API_TOKEN_ISSUED = "API_TOKEN_ISSUED", "API token issued"
+        API_TOKEN_REVOKED = "API_TOKEN_REVOKED", "API token revoked"
 
     created_at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(

@@ -4,6 +4,8 @@
     .venv/bin/python bench/roles.py build     # writes transcription/engines/roles_model/
     .venv/bin/python bench/roles.py measure   # ACI-Bench VALID text, per utterance
     .venv/bin/python bench/roles.py audio --dialogues 3   # what Whisper emits
+    .venv/bin/python bench/roles.py --smoke   # seconds: the measuring path on two
+                                              # visits written here (no ../shared)
 
 Data (CC BY 4.0, development splits only; ACI-Bench's test splits are held out and never
 read): ACI-Bench train (`[doctor] ...` / `[patient] ...` lines) and MTS-Dialog's training
@@ -387,7 +389,40 @@ def _truth(result, spans) -> int:
     return CLINICIAN if best[0] == "doctor" else PATIENT
 
 
+SMOKE = [
+    [
+        (CLINICIAN, "Hi, I'm Doctor Lee. What brings you in today?"),
+        (PATIENT, "I've had a cough for about two weeks and it keeps me up at night."),
+        (CLINICIAN, "Any fever or shortness of breath?"),
+        (PATIENT, "No fever, but I get winded on the stairs."),
+        (CLINICIAN, "Let me listen to your lungs. Take a deep breath for me."),
+        (CLINICIAN, "I hear some wheezing on the right. We'll get a chest x-ray."),
+        (PATIENT, "Okay, thank you."),
+    ],
+    [
+        (CLINICIAN, "How has your blood pressure been at home?"),
+        (PATIENT, "It's been running around one fifty over ninety."),
+        (CLINICIAN, "Are you taking the lisinopril every day?"),
+        (PATIENT, "Most days, I sometimes forget it in the morning."),
+        (CLINICIAN, "I'd like to increase it to twenty milligrams daily."),
+    ],
+]
+
+
+def smoke() -> None:
+    """The measuring path on SMOKE: fails if the model or the decoders break."""
+    lines = lines_accuracy(SMOKE)
+    cut = cut_accuracy(SMOKE, random.Random(11))
+    print(json.dumps({"lines": lines, "cut": cut}, indent=1))
+    if lines["upload (Viterbi)"] < 0.6:
+        sys.exit(
+            f"smoke: upload roles right on {lines['upload (Viterbi)']:.0%} of lines"
+        )
+
+
 def main() -> None:
+    if "--smoke" in sys.argv[1:]:
+        return smoke()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build")

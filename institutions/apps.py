@@ -4,6 +4,7 @@ from django.apps import AppConfig
 
 
 class InstitutionsConfig(AppConfig):
+    default = True  # this module also holds knox's config (ApiTokensConfig)
     name = "institutions"
     verbose_name = "Institutions and people"
 
@@ -20,3 +21,17 @@ class InstitutionsConfig(AppConfig):
             tasks.invitations_expire,
             doc="Mark pending invitations past their 7 days expired (seats freed).",
         )
+
+
+class ApiTokensConfig(AppConfig):
+    """django-rest-knox's app under the name people read in the admin."""
+
+    default = False
+    name = "knox"
+    verbose_name = "API tokens"
+    default_auto_field = "django.db.models.AutoField"
+
+    def ready(self):
+        token = self.get_model("AuthToken")
+        token._meta.verbose_name = "API token"
+        token._meta.verbose_name_plural = "API tokens"

@@ -6,12 +6,16 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Bar:
     label: str
-    value: float
+    value: float | None  # None: nothing to measure that month, drawn as a gap
     display: str
     x: float
     y: float
     width: float
     height: float
+
+    @property
+    def gap(self) -> bool:
+        return self.value is None
 
     @property
     def centre(self) -> float:
@@ -42,16 +46,19 @@ class BarChart:
 
 def bar_chart(
     title: str,
-    points: list[tuple[str, float]],
+    points: list[tuple[str, float | None]],
     *,
     width: int = 360,
     height: int = 160,
     unit: str = "",
 ) -> BarChart:
-    """Lay out one bar per (label, value), scaled to the largest value."""
+    """Lay out one bar per (label, value), scaled to the largest value. A value of
+    None is a gap (no bar, "no data"), never a bar of 0: a mean of nothing is not
+    a mean of zero."""
     top, bottom = 18, 22  # room for the values above and the labels below
     plot = height - top - bottom
-    biggest = max((value for _, value in points), default=0) or 1
+    values = [value for _, value in points if value is not None]
+    biggest = max(values, default=0) or 1
     slot = width / max(len(points), 1)
     bar_width = round(slot * 0.6, 1)
     bars = []
@@ -61,7 +68,7 @@ def bar_chart(
             Bar(
                 label=label,
                 value=value,
-                display=f"{value:g}{unit}",
+                display="no data" if value is None else f"{value:g}{unit}",
                 x=round(index * slot + (slot - bar_width) / 2, 1),
                 y=round(top + plot - bar_height, 1),
                 width=bar_width,
@@ -74,5 +81,5 @@ def bar_chart(
         width=width,
         height=height,
         baseline=top + plot,
-        empty=not any(value for _, value in points),
+        empty=not any(values),
     )

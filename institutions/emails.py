@@ -4,9 +4,11 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from institutions.models import Invitation
 from institutions.tokens import invitation_token_hash
+from noumaris.when import zone_named
 
 
 def invitation_accept_url(token: str) -> str:
@@ -38,13 +40,15 @@ def invitation_email(*, invitation: Invitation, token: str) -> EmailMultiAlterna
         "role": invitation.get_role_display().lower(),
     }
     subject = f"You are invited to join {invitation.institution.name} on Noumaris"
+    # The expiry reads in the institution's zone, named (the reader has no page yet).
+    with timezone.override(zone_named(invitation.institution.timezone)):
+        text = render_to_string("institutions/email/invitation.txt", context)
+        html = render_to_string("institutions/email/invitation.html", context)
     message = EmailMultiAlternatives(
         subject=subject,
-        body=render_to_string("institutions/email/invitation.txt", context),
+        body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[invitation.email],
     )
-    message.attach_alternative(
-        render_to_string("institutions/email/invitation.html", context), "text/html"
-    )
+    message.attach_alternative(html, "text/html")
     return message

@@ -1,8 +1,8 @@
 """What pages need to know about the signed-in viewer, kept in the cache and
 checked every few minutes, so a page costs no query (and no session write) for it: the time zone its times
 are shown in (the institution's; a physician's or superadmin's browser zone, which
-the page reports in the `tz` cookie) and whether the navigation offers Supervision
-(faculty only)."""
+the page reports in the `tz` cookie) and the person's roles (`institutions.roles`):
+what the navigation offers and where their home is."""
 
 import contextlib
 import zoneinfo
@@ -12,9 +12,10 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from institutions.selectors import user_is_faculty, user_time_zone
+from institutions.roles import user_roles
+from institutions.selectors import user_time_zone
 
-CHECK_EVERY = 300  # seconds: a new zone or faculty role shows within 5 minutes
+CHECK_EVERY = 300  # seconds: a new zone or role shows within 5 minutes
 NOT_PAGES = ("/api/", "/static/", "/health", "/metrics", "/ws/")
 
 
@@ -58,10 +59,7 @@ class ViewerMiddleware:
         except RedisError:
             viewer = None
         if not isinstance(viewer, dict):
-            viewer = {
-                "zone": user_time_zone(user=user),
-                "faculty": user_is_faculty(user=user),
-            }
+            viewer = {"zone": user_time_zone(user=user), **user_roles(user=user)}
             with contextlib.suppress(RedisError):  # else the next page looks again
                 cache.set(key, viewer, CHECK_EVERY)
         return viewer

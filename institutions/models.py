@@ -472,6 +472,12 @@ class SupervisionPolicy(TimestampedModel):
         help_text="A PGY-1 resident's note can be exported or printed only once "
         "the attending has co-signed it.",
     )
+    patient_instructions_review = models.BooleanField(
+        "patient instructions need an attending's review",
+        default=False,
+        help_text="Patient instructions are for the patient, not the chart: off, "
+        "the resident signs them alone; on, the attending co-signs them like a note.",
+    )
 
     class Meta:
         verbose_name = "supervision policy"

@@ -388,11 +388,6 @@ def user_time_zone(*, user) -> str | None:
     return institution.timezone if institution is not None else None
 
 
-def user_is_faculty(*, user) -> bool:
-    """Whether the person is active faculty somewhere (they co-sign notes)."""
-    return FacultyProfile.objects.filter(user_id=user.pk, is_active=True).exists()
-
-
 def vocabulary_terms(text: str) -> list[str]:
     """The institution's vocabulary as terms: one per line, blanks and repeats dropped."""
     terms, seen = [], set()

@@ -5,6 +5,7 @@ Every value has an embedded default that runs on one machine with no services
 variables listed in README.md.
 """
 
+import datetime as dt
 import os
 import re
 import secrets
@@ -59,6 +60,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_prometheus",
     "rest_framework",
+    # Personal API tokens (django-rest-knox), stored as digests.
+    "institutions.apps.ApiTokensConfig",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -115,9 +118,16 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "noumaris.context_processors.site",
             ],
+            # `when` and `day`: one format per kind of time, on every page.
+            "builtins": ["noumaris.when"],
         },
     },
 ]
+
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(days=90),  # the issuer may choose 1 to 365 days
+    "TOKEN_PREFIX": "nmr_",  # recognisable in a leaked log or a secret scanner
+}
 
 # --- Database -------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
@@ -463,6 +473,8 @@ EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 5, minimum=1)
 
 # --- Internationalisation --------------------------------------------------------
 LANGUAGE_CODE = "en-us"
+# One format per kind of time everywhere, the admin included (noumaris.when).
+FORMAT_MODULE_PATH = ["noumaris.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -569,6 +581,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # First, so an unauthenticated answer says `WWW-Authenticate: Bearer`.
         "accounts.authentication.BearerJWTAuthentication",
+        # `Authorization: Token <personal API token>` an admin issued (hashed at rest).
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -579,9 +593,33 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+API_DESCRIPTION = """The integrators' API of Noumaris, the AI medical scribe for residency programs.
+
+## Authentication
+
+Every call is made as a person of an institution, and sees what that person may see.
+
+* **Bearer token from your OpenID provider** (production): send
+  `Authorization: Bearer <access token>`. The token is a JWT signed by the provider
+  (RS256), issued to this application (`aud` or `azp`); a client-credentials token of
+  a service account acts as the user it is mapped to (`OIDC_SERVICE_ACCOUNTS`).
+* **Personal API token** (no provider needed, e.g. on `make run`): an institution
+  admin issues one to a person of their institution
+  (`python manage.py issue_api_token resident --by admin`, printed once; revoke it in
+  the admin under *API tokens*); send `Authorization: Token <token>`.
+* **Browser session**: signed in to Noumaris in this browser, "Try it out" below
+  works as you (the session cookie and its CSRF token).
+
+```
+TOKEN=$(DJANGO_DEBUG=1 .venv/bin/python manage.py issue_api_token resident --by admin)
+curl -H "Authorization: Token $TOKEN" http://localhost:8000/api/v1/me
+```
+
+Times are ISO 8601 with their offset. Errors are `{"detail": ...}`; 422 adds `errors`.
+"""
 SPECTACULAR_SETTINGS = {
     "TITLE": "Noumaris API",
-    "DESCRIPTION": "The integrators' API of Noumaris, the AI medical scribe for residency programs.",
+    "DESCRIPTION": API_DESCRIPTION,
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -2,9 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from accounts.views import admin_sign_in, admin_view_on_site
+from accounts.views import admin_sign_in, admin_view_on_site, sign_out
 from noumaris import views
 from noumaris.api_docs import SwaggerView
+from usage import views as usage_views
 
 admin.site.site_header = "Noumaris administration"
 admin.site.site_title = "Noumaris admin"
@@ -12,11 +13,16 @@ admin.site.index_title = "Programs, people and audit"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("program/", usage_views.program, name="program"),
+    path("program/director/", usage_views.director, name="program-director"),
     path("health", views.health, name="health"),
     path("health/ready", views.health_ready, name="health-ready"),
     path("metrics", views.metrics, name="metrics"),
     # With OIDC on, the admin's password form would be a way around the provider.
     path("admin/login/", admin_sign_in, name="admin-sign-in"),
+    # The admin's "Log out" is the product's sign-out (the provider's session too):
+    # a superadmin's and an admin's home is the admin.
+    path("admin/logout/", sign_out, name="admin-sign-out"),
     path(
         "admin/r/<int:content_type_id>/<path:object_id>/",
         admin.site.admin_view(admin_view_on_site),

@@ -4,7 +4,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseForbidden, HttpResponseServerError, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -72,7 +72,15 @@ def metrics(request):
 
 @login_required
 def dashboard(request):
+    """A clinician's encounters; anyone else lands where their work is."""
+    from institutions.roles import home_path, user_roles
     from transcription.selectors import session_list_for_owner
+
+    # Asked afresh (one query), not from the viewer's cache: a role given a minute
+    # ago decides where this sign-in lands.
+    home = home_path(user_roles(user=request.user))
+    if home != "/":
+        return redirect(home)
 
     context = {
         # Encounters (transcription): the signed-in person's most recent recordings.

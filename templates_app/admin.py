@@ -85,7 +85,7 @@ class InstitutionOwnedAdmin(admin.ModelAdmin):
 
 @admin.register(NoteTemplate)
 class NoteTemplateAdmin(InstitutionOwnedAdmin):
-    list_display = ["name", "scope", "institution", "specialty", "version", "is_active"]
+    list_display = ["name", "scope", "institution", "audience", "version", "is_active"]
     list_filter = ["scope", "is_active", "specialty"]
     search_fields = ["name", "description", "specialty"]
     filter_horizontal = ["tags"]
@@ -100,7 +100,8 @@ class NoteTemplateAdmin(InstitutionOwnedAdmin):
         }
 
     def get_fields(self, request, obj=None):
-        fields = ["name", "description", "specialty", "instructions", "tags"]
+        fields = ["name", "description", "specialty", "instructions", "audience"]
+        fields += ["tags"]
         if is_superadmin(request.user):
             fields += ["slug", "scope", "institution", "owner"]
         return [*fields, "is_active", "version", "created_at", "updated_at"]

@@ -114,7 +114,9 @@ class SupervisionPolicyAdmin(ScopedModelAdmin):
         report = director_report(actor=request.user, institution=institution)
         total = report.total.rows
         charts = [
-            bar_chart(title, [(m.month.strftime("%b"), value(m) or 0) for m in total])
+            # A month with nothing to measure is a gap, not a 0 (a rubric mean of
+            # 0 would read as a failing program); counts stay counts.
+            bar_chart(title, [(m.month.strftime("%b"), value(m)) for m in total])
             for title, value in CHARTS
         ]
         query = f"?institution={institution.pk}" if is_superadmin(request.user) else ""
@@ -144,10 +146,14 @@ CHARTS = (
     ("Notes signed per month", lambda m: m.signed),
     ("Median hours, encounter end to signature", lambda m: m.median_hours_to_sign),
     ("Median hours to co-signature", lambda m: m.median_cosign_hours),
-    ("Return rate, %", lambda m: round(100 * m.return_rate) if m.return_rate else 0),
+    ("Return rate, %", lambda m: _percent(m.return_rate)),
     ("Mean rubric score (1-5)", lambda m: m.rubric_mean),
     (
         "Machine share of signed text, %",
-        lambda m: round(100 * m.machine_share) if m.machine_share else 0,
+        lambda m: _percent(m.machine_share),
     ),
 )
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else round(100 * share)

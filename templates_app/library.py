@@ -143,6 +143,7 @@ def template_seed_global(*, spec: dict) -> tuple[NoteTemplate, bool]:
         "specialty": spec.get("specialty", ""),
         "description": spec.get("description", ""),
         "instructions": spec.get("instructions", "").strip(),
+        "audience": spec.get("audience", NoteTemplate.Audience.CHART),
     }
     template = NoteTemplate.objects.filter(
         scope=NoteTemplate.Scope.GLOBAL, slug=spec["slug"]
@@ -195,6 +196,7 @@ def template_snapshot(template: NoteTemplate) -> dict:
         "specialty": template.specialty,
         "instructions": template.instructions,
         "loinc": TEMPLATE_LOINC.get(template.slug, DEFAULT_LOINC),
+        "audience": template.audience,
         "sections": [
             {"key": s.key, "title": s.title, "instructions": s.instructions}
             for s in template.sections.all()

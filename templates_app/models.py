@@ -30,6 +30,10 @@ class NoteTemplate(TimestampedModel):
         INSTITUTION = "institution", "Institution"
         PERSONAL = "personal", "Personal"
 
+    class Audience(models.TextChoices):
+        CHART = "chart", "The medical record (co-signed by an attending)"
+        PATIENT = "patient", "The patient (reviewed as the program's policy asks)"
+
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=140)
     description = models.CharField(max_length=300, blank=True)
@@ -58,6 +62,14 @@ class NoteTemplate(TimestampedModel):
     )
     is_active = models.BooleanField(default=True)
     version = models.PositiveIntegerField(default=1)
+    audience = models.CharField(
+        "written for",
+        max_length=8,
+        choices=Audience.choices,
+        default=Audience.CHART,
+        help_text="A chart note is co-signed by the attending; patient instructions "
+        "are co-signed only when the supervision policy asks for review.",
+    )
 
     class Meta:
         ordering = ["name", "id"]

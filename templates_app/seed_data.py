@@ -394,6 +394,7 @@ PATIENT = {
     "name": "Patient instructions",
     "specialty": "General",
     "description": "An after-visit summary for the patient, in plain language.",
+    "audience": "patient",
     "tags": ["Patient-facing", "Outpatient", "Discharge"],
     "instructions": "An after-visit summary written TO the patient ('you'), in plain "
     "language at a sixth-grade reading level: short sentences, no abbreviations or "

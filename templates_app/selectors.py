@@ -182,6 +182,20 @@ def note_review_state(*, note: ClinicalNote) -> dict:
     }
 
 
+def habits_for_user(*, user) -> dict:
+    """What the person chose last, offered again (never assumed for a claim): the
+    template of their latest note and the attending they named at their latest
+    signature. One query each."""
+    mine = ClinicalNote.objects.filter(author=user).order_by("-created_at", "-id")
+    return {
+        "template_id": mine.values_list("template_id", flat=True).first(),
+        "supervisor_id": mine.filter(supervisor__isnull=False)
+        .order_by("-signed_at", "-id")
+        .values_list("supervisor_id", flat=True)
+        .first(),
+    }
+
+
 def supervisors_for_user(*, user) -> QuerySet[FacultyProfile]:
     """Active faculty of the user's institution, who may be named to co-sign."""
     institution = _user_institution(user)

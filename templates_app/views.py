@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from institutions.models import Feature
@@ -23,7 +24,7 @@ from templates_app.models import ClinicalNote
 from templates_app.notes import export, signoff
 from templates_app.notes import flags as flag_services
 from templates_app.notes import services as notes
-from templates_app.notes.export import attestation_lines, section_texts
+from templates_app.notes.export import attestation_lines, note_zone, section_texts
 from templates_app.presentation import engine_label, note_sections
 from templates_app.supervision import selectors as teaching
 from templates_app.supervision import services as teaching_services
@@ -129,7 +130,7 @@ def _segments_context(request, note):
             "seq": s.seq,
             "speaker": s.speaker,
             "speaker_name": speaker_name(s.speaker, note.session.speaker_roles),
-            "start_ms": s.start_ms,
+            "start_ms": s.start_ms if s.is_timed else None,
             "text": s.text,
         }
         for s in segments
@@ -169,7 +170,14 @@ def note_page(request, pk):
             "supervisors": selectors.supervisors_for_user(user=request.user)
             if is_author
             else [],
-            "needs_supervisor": note.institution_id is not None,
+            # The attending named before (this note's, else the last one named).
+            "supervisor_choice": note.supervisor_id
+            or (
+                selectors.habits_for_user(user=request.user)["supervisor_id"]
+                if is_author and note.is_editable
+                else None
+            ),
+            "needs_supervisor": teaching.note_needs_cosign(note),
             "auto_generate": is_author
             and note.is_editable
             and request.GET.get("generate") == "1"
@@ -202,13 +210,21 @@ def _teaching_context(request, note, sections, is_author) -> dict:
         )
     writes = teaching_services.plan_keys(note) if is_author else set()
     hidden = teaching_services.plan_first_hidden(note) if writes else set()
+    attestations = (
+        teaching.attestation_options(institution_id=note.institution_id)
+        if reviewing
+        else []
+    )
     return {
         "feedback": feedback,
         "rubric": PDQI9,
         "score_range": range(SCORE_MIN, SCORE_MAX + 1),
-        "attestations": teaching.attestation_options(institution_id=note.institution_id)
-        if reviewing
-        else [],
+        "attestations": attestations,
+        "last_attestation_id": teaching.attestation_last_chosen_id(
+            user=request.user, options=attestations
+        )
+        if attestations
+        else None,
         "authorship": note_authorship(note) if is_supervisor else None,
         "plan_first_hidden": hidden,
         "resident_writes": writes - hidden,
@@ -288,16 +304,18 @@ def note_print(request, pk):
         user=request.user, note_id=pk, fmt="print", ip_address=client_ip(request)
     )
     # Paper has no transcript to look up: the print leaves the [S12] codes out,
-    # like the text and Markdown exports.
-    return render(
-        request,
-        "templates_app/note_print.html",
-        {
-            "note": note,
-            "sections": section_texts(note, citations=False),
-            "attestation": attestation_lines(note),
-        },
-    )
+    # like the text and Markdown exports; its times read in the note's zone, as
+    # the attestation line's do.
+    with timezone.override(note_zone(note)):
+        return render(
+            request,
+            "templates_app/note_print.html",
+            {
+                "note": note,
+                "sections": section_texts(note, citations=False),
+                "attestation": attestation_lines(note),
+            },
+        )
 
 
 @require_GET

@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from noumaris.fields import EncryptedTextField
 from noumaris.models import TimestampedModel
+from noumaris.when import when
 
 
 class SpeakerRole(models.TextChoices):
@@ -78,8 +79,8 @@ class TranscriptionSession(TimestampedModel):
         ]
 
     def __str__(self):
-        when = f"{self.started_at:%Y-%m-%d %H:%M}"
-        return f"Encounter {self.pk} ({self.label or 'unlabelled'}, {when})"
+        started = when(self.started_at)
+        return f"Encounter {self.pk} ({self.label or 'unlabelled'}, {started})"
 
     def get_absolute_url(self):
         return f"/encounters/{self.pk}"
@@ -113,6 +114,12 @@ class TranscriptSegment(models.Model):
 
     def __str__(self):
         return f"S{self.seq} of encounter {self.session_id}"
+
+    @property
+    def is_timed(self) -> bool:
+        """Whether the segment knows where it is in the audio (an imported text
+        transcript's lines do not: they show no time, never a false "0:00")."""
+        return self.end_ms > 0
 
 
 class TranscriptSegmentRevision(models.Model):

@@ -62,6 +62,25 @@ def uploads_waiting(*, session: TranscriptionSession) -> int:
     return waiting.filter(owner_id=session.owner_id).count()
 
 
+def session_draft_denial(*, session: TranscriptionSession) -> str:
+    """Why no note can be made from this encounter now, or "" (the page and the
+    notes service ask this one rule)."""
+    if session.status == TranscriptionSession.Status.TRANSCRIBING:
+        return "The note can be drafted once the transcript is ready."
+    if session.is_open:
+        return "Stop the recording to draft its note."
+    return ""
+
+
+def session_may_resume(*, session: TranscriptionSession, segment_count: int) -> bool:
+    """Whether the recorder can go on with this encounter: one still open, or a
+    live recording that broke off after storing some of its transcript (an upload
+    that failed stored nothing and is uploaded again)."""
+    if session.is_open:
+        return True
+    return session.status == TranscriptionSession.Status.FAILED and segment_count > 0
+
+
 def segment_last(*, session_id: int) -> tuple[int, int]:
     """The `seq` of a session's last stored segment and where its audio ends, in a
     session the caller already holds; (0, 0) when none."""

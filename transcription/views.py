@@ -56,7 +56,8 @@ def encounter_new(request):
         resume = selectors.session_get_for_owner(
             user=request.user, session_id=request.GET["resume"]
         )
-        if not resume.is_open and resume.status != resume.Status.FAILED:
+        stored, _ = selectors.segment_last(session_id=resume.pk)
+        if not selectors.session_may_resume(session=resume, segment_count=stored):
             raise NotFoundError("This encounter was stopped; start a new one.")
         segments = transcripts.transcript_read(
             user=request.user, session=resume, ip_address=client_ip(request)
@@ -100,6 +101,11 @@ def encounter_detail(request, session_id: int):
             "segments": segments,
             "speakers": [(n, session.speaker_roles.get(str(n), "")) for n in speakers],
             "roles": SpeakerRole.choices,
+            # What the encounter's state allows, asked once for the whole page.
+            "may_resume": selectors.session_may_resume(
+                session=session, segment_count=len(segments)
+            ),
+            "draft_denial": selectors.session_draft_denial(session=session),
         },
     )
 

@@ -13,6 +13,7 @@ from institutions.admin.institutions import InstitutionModelAdmin
 from institutions.charts import bar_chart
 from institutions.models import PGY_MAX, Institution
 from institutions.services.authority import is_superadmin
+from templates_app.supervision.selectors import cosign_backlog
 from usage.selectors import institution_usage
 
 admin.site.unregister(Institution)
@@ -47,6 +48,11 @@ class InstitutionUsageModelAdmin(InstitutionModelAdmin):
                 "Notes per month",
                 [(m.month.strftime("%b"), m.notes) for m in usage.months],
             ),
+            "backlog": cosign_backlog(institution_id=institution.pk),
+            # An admin's home (/program/): their program, then its settings below.
+            "title": "Your program"
+            if not is_superadmin(request.user)
+            else f"Change {institution._meta.verbose_name}",
             "links": _links(institution, is_superadmin(request.user)),
             **(extra_context or {}),
         }
@@ -67,4 +73,6 @@ def _links(institution: Institution, superadmin: bool) -> dict[str, str]:
         "audit": reverse("admin:accounts_auditlog_changelist") + suffix,
         "invite": reverse("admin:institutions_residentprofile_invite"),
         "import": reverse("admin:institutions_residentprofile_import"),
+        "director": reverse("admin:supervision-director")
+        + (f"?institution={institution.pk}" if superadmin else ""),
     }

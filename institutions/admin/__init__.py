@@ -4,6 +4,7 @@ Every queryset comes from the `*_for_user` selectors; every change calls a servi
 """
 
 from institutions.admin import (  # noqa: F401
+    api_tokens,
     audit,
     institutions,
     invitations,

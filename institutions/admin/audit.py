@@ -2,13 +2,14 @@
 the action as a phrase, the target by name, the time in the viewer's zone."""
 
 from django.contrib import admin
-from django.utils import timezone
 
 from accounts.models import AuditLog
 from accounts.selectors import audit_action_label, audit_target_label
+from institutions.admin.audit_words import details_words
 from institutions.admin.base import ScopedModelAdmin
 from institutions.selectors import audit_log_for_user
 from institutions.services.authority import is_superadmin
+from noumaris import when as times
 
 
 class ActionFilter(admin.SimpleListFilter):
@@ -36,21 +37,34 @@ class AuditLogAdmin(ScopedModelAdmin):
     rows of their own institution (another institution's row by id is a 404)."""
 
     scope = audit_log_for_user
-    list_display = ("when", "what", "who", "target", "ip_address", "institution")
+    list_display = ("when", "what", "who", "target", "in_words", "institution")
     list_filter = (ActionFilter,)
     search_fields = ("action", "actor_username", "target_id")
     date_hierarchy = "created_at"
     ordering = ("-id",)
-    readonly_fields = [f.name for f in AuditLog._meta.fields]
+    fields = readonly_fields = [
+        "when",
+        "what",
+        "who",
+        "target",
+        "in_words",
+        "institution",
+        "ip_address",
+        "prev_hash",
+        "hash",
+    ]
 
     @admin.display(description="When", ordering="created_at")
     def when(self, entry):
-        local = timezone.localtime(entry.created_at)
-        return f"{local:%Y-%m-%d %H:%M:%S} {local.tzname()}"
+        return times.when(entry.created_at)
 
     @admin.display(description="What", ordering="action")
     def what(self, entry):
         return audit_action_label(entry.action)
+
+    @admin.display(description="Details")
+    def in_words(self, entry):
+        return details_words(entry.details)
 
     @admin.display(description="Who", ordering="actor_username")
     def who(self, entry):

@@ -137,16 +137,11 @@ class ScopedModelAdmin(admin.ModelAdmin):
                     done += 1
                 except SERVICE_ERRORS as exc:
                     refusals.append(refusal_text(exc))
-        verb = "granted" if grant else "revoked"
         self.message_user(
             request,
-            ngettext("%d feature grant %s.", "%d feature grants %s.", done)
-            % (done, verb)
-            + (f" {len(refusals)} skipped." if refusals else ""),
+            feature_action_summary(grant=grant, done=done, refusals=refusals),
             messages.SUCCESS if done else messages.WARNING,
         )
-        for refusal in refusals[:10]:
-            self.message_user(request, refusal, messages.WARNING)
         return None
 
     def run_service(self, request, call, *, success: str | None = None) -> bool:
@@ -159,6 +154,21 @@ class ScopedModelAdmin(admin.ModelAdmin):
         if success:
             self.message_user(request, success, messages.SUCCESS)
         return True
+
+
+def feature_action_summary(*, grant: bool, done: int, refusals: list[str]) -> str:
+    """What a grant/revoke action did and, for what it did not, why, in one
+    sentence: "Granted 1 feature. Not granted (2): Rosa Resident already has Live
+    transcription; Ray Second already has Live transcription."."""
+    verb = "Granted" if grant else "Revoked"
+    text = ngettext("%s %d feature.", "%s %d features.", done) % (verb, done)
+    if done == 0:
+        text = f"Nothing {verb.lower()}."
+    if refusals:
+        shown = "; ".join(refusal.rstrip(".") for refusal in refusals[:10])
+        more = f"; and {len(refusals) - 10} more" if len(refusals) > 10 else ""
+        text += f" Not {verb.lower()} ({len(refusals)}): {shown}{more}."
+    return text
 
 
 def refusal_text(exc: Exception) -> str:

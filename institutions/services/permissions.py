@@ -35,7 +35,9 @@ ALLOWED = FeatureAccess(True)
 def check_feature(user, code: str) -> FeatureAccess:
     """Decide whether `user` may use feature `code` now, in at most one query.
 
-    Superadmins may use everything. A resident needs: the feature to exist and be on,
+    Every feature touches patients' records, so only clinicians use them: a
+    superadmin runs the platform and, without a clinical role, is denied with that
+    reason (PHI is for the care team). A resident needs: the feature to exist and be on,
     their institution to have it, its subscription to be trial or active, their own
     status to be active, an unrevoked grant, and (for AI drafting) a PGY level the
     institution's supervision policy allows. A physician needs the feature on and
@@ -59,14 +61,18 @@ def check_features(user) -> list[tuple[Feature, FeatureAccess]]:
 
 
 def _account_denial(user) -> FeatureAccess | None:
-    """The answer that needs no query: anonymous, disabled, or superadmin."""
+    """The answer that needs no query: anonymous or disabled."""
     if user is None or not user.is_authenticated:
         return FeatureAccess(False, "Sign in to use this feature.")
     if not user.is_active:
         return FeatureAccess(False, "Your account is disabled.")
-    if getattr(user, "is_superadmin", False):
-        return ALLOWED
     return None
+
+
+PLATFORM_STAFF = (
+    "Superadmins run the platform; recording, drafting and reading patients' "
+    "encounters is for the clinicians of an institution."
+)
 
 
 def _decide(facts: dict) -> FeatureAccess:
@@ -81,6 +87,8 @@ def _decide(facts: dict) -> FeatureAccess:
         return FeatureAccess(
             False, f"{name} has not been granted to your account; contact Noumaris."
         )
+    if facts["is_superadmin"]:
+        return FeatureAccess(False, PLATFORM_STAFF)
     return FeatureAccess(
         False, f"{name} is available to residents and physicians only."
     )
@@ -165,8 +173,13 @@ def _access_facts(user, codes: list[str] | None = None) -> list[dict]:
     )
     facts = ("resident_status", "institution_name", "subscription_status")
     facts += ("institution_has", "is_physician", "granted", "pgy_level", "min_pgy")
+    superadmin = bool(getattr(user, "is_superadmin", False))
     return [
-        {"feature": feature, **{fact: getattr(feature, fact) for fact in facts}}
+        {
+            "feature": feature,
+            "is_superadmin": superadmin,
+            **{fact: getattr(feature, fact) for fact in facts},
+        }
         for feature in rows
     ]
 

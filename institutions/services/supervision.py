@@ -1,7 +1,7 @@
 """Supervision policies of an institution (DESIGN 'Supervision'): their one home.
 
 `check_feature` asks `drafting_denial` (which PGY levels may use AI drafting); the
-notes services ask `plan_first_applies` and `export_denial`; the queue and the
+notes services ask `plan_first_applies`, `export_denial` and `cosign_required`; the queue and the
 reminders ask `cosign_deadline`. Nothing else reads the policy's fields.
 """
 
@@ -21,6 +21,7 @@ POLICY_FIELDS = (
     "plan_first",
     "cosign_deadline_hours",
     "pgy1_cosign_before_export",
+    "patient_instructions_review",
 )
 
 
@@ -68,6 +69,16 @@ def export_denial(*, author_id, institution_id, cosigned: bool) -> str:
         "Your program requires a PGY-1 resident's note to be co-signed "
         "before it is exported or printed."
     )
+
+
+def cosign_required(*, institution_id, for_patient: bool) -> bool:
+    """Whether a signed note waits for an attending's co-signature: every chart
+    note of an institution; patient instructions when its policy asks for review."""
+    if institution_id is None:
+        return False
+    if not for_patient:
+        return True
+    return policy_for(institution_id=institution_id).patient_instructions_review
 
 
 def cosign_deadline(*, institution_id) -> dt.timedelta:

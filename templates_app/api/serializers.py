@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 
 from templates_app import selectors
-from templates_app.models import ClinicalNote
+from templates_app.models import ClinicalNote, NoteTemplate
 from templates_app.presentation import engine_label, note_sections
 from templates_app.supervision import selectors as teaching
 from templates_app.supervision.authorship import note_authorship
@@ -34,6 +34,11 @@ class TemplateSerializer(serializers.Serializer):
     specialty = serializers.CharField()
     instructions = serializers.CharField()
     scope = serializers.CharField()
+    audience = serializers.ChoiceField(
+        choices=NoteTemplate.Audience.choices,
+        help_text="`chart`: co-signed by an attending; `patient`: patient "
+        "instructions, co-signed only when the supervision policy asks.",
+    )
     version = serializers.IntegerField()
     is_active = serializers.BooleanField()
     tags = TagSerializer(many=True, source="tags.all")

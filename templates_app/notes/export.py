@@ -19,10 +19,12 @@ from institutions.models import Feature
 from institutions.services.permissions import check_feature
 from institutions.services.supervision import export_denial
 from noumaris.errors import ForbiddenError
+from noumaris.when import when, zone_named
 from templates_app.generation.citations import CITATION
 from templates_app.models import ClinicalNote
 from templates_app.notes.base import note_audit
 from templates_app.selectors import note_get_for_user, notes_for_user
+from templates_app.supervision.selectors import note_needs_cosign
 
 FORMATS = {
     "text": ("text/plain; charset=utf-8", "txt"),
@@ -40,12 +42,16 @@ def note_export_denial(*, user, note: ClinicalNote) -> str:
     co-signed.
     """
     cosigned = note.status == ClinicalNote.Status.COSIGNED
+    # Patient instructions that need no review are final once signed.
+    final = cosigned or (
+        note.status == ClinicalNote.Status.SIGNED and not note_needs_cosign(note)
+    )
     if not (cosigned and note.supervisor_id == user.pk):
         access = check_feature(user, Feature.Code.NOTE_EXPORT)
         if not access:
             return access.reason
     return export_denial(
-        author_id=note.author_id, institution_id=note.institution_id, cosigned=cosigned
+        author_id=note.author_id, institution_id=note.institution_id, cosigned=final
     )
 
 
@@ -102,17 +108,22 @@ def section_texts(note: ClinicalNote, *, citations: bool) -> list[tuple[str, str
     return out
 
 
+def note_zone(note: ClinicalNote):
+    """The zone a note's times are read in: its institution's (UTC, named, for a
+    physician's, whose browser zone an export cannot know)."""
+    return zone_named(note.institution.timezone if note.institution_id else None)
+
+
 def _status_line(note: ClinicalNote) -> str:
     author = note.author.get_full_name() or note.author.username
     if note.status == ClinicalNote.Status.DRAFT:
         return f"DRAFT - not signed. Author: {author}."
-    line = f"Signed by {author} on {note.signed_at:%Y-%m-%d %H:%M %Z}."
+    zone = note_zone(note)
+    line = f"Signed by {author} on {when(note.signed_at, zone)}."
     if note.supervisor_id:
         attending = note.supervisor.get_full_name() or note.supervisor.username
         if note.status == ClinicalNote.Status.COSIGNED:
-            line += (
-                f" Co-signed by {attending} on {note.cosigned_at:%Y-%m-%d %H:%M %Z}."
-            )
+            line += f" Co-signed by {attending} on {when(note.cosigned_at, zone)}."
         else:
             line += f" Awaiting co-signature by {attending}."
     return line
@@ -126,7 +137,7 @@ def attestation_lines(note: ClinicalNote) -> list[str]:
     lines = [note.attestation]
     if note.attestation_addendum:
         lines += ["", f"Addendum: {note.attestation_addendum}"]
-    return [*lines, "", f"{attending}, {note.cosigned_at:%Y-%m-%d %H:%M %Z}"]
+    return [*lines, "", f"{attending}, {when(note.cosigned_at, note_zone(note))}"]
 
 
 def note_as_text(note: ClinicalNote, *, citations: bool = False) -> str:

@@ -31,7 +31,7 @@ from templates_app.selectors import (
     note_review_state,
     template_get_for_user,
 )
-from transcription.selectors import session_get_for_owner
+from transcription.selectors import session_draft_denial, session_get_for_owner
 
 MAX_SECTION_CHARS = 20_000
 
@@ -41,6 +41,9 @@ def note_create(*, user, session_id, template_id, ip_address=None) -> ClinicalNo
     """An empty draft from one of the user's encounters and a template they may use."""
     require_feature(user=user, code=Feature.Code.NOTE_GENERATION)
     session = session_get_for_owner(user=user, session_id=session_id)
+    denial = session_draft_denial(session=session)
+    if denial:
+        raise ConflictError(denial)
     template = template_get_for_user(user=user, template_id=template_id)
     if not template.is_active:
         raise NotFoundError("No such template.")

@@ -20,6 +20,7 @@ from templates_app.notes.base import (
     require_editable,
 )
 from templates_app.supervision import services as supervision
+from templates_app.supervision.selectors import note_needs_cosign
 
 
 @transaction.atomic
@@ -72,8 +73,8 @@ def _require_no_open_flags(note: ClinicalNote) -> None:
 
 
 def _supervisor(note: ClinicalNote, supervisor_id):
-    if note.institution_id is None:
-        if supervisor_id not in (None, ""):
+    if not note_needs_cosign(note):
+        if note.institution_id is None and supervisor_id not in (None, ""):
             raise NotFoundError("No such attending at your institution.")
         return None
     if supervisor_id in (None, ""):

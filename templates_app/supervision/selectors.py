@@ -15,7 +15,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from institutions.models import FacultyProfile, SupervisionPolicy
-from templates_app.models import AttestationStatement, ClinicalNote, NoteFeedback
+from institutions.services.supervision import cosign_deadline, cosign_required
+from templates_app.models import (
+    AttestationStatement,
+    ClinicalNote,
+    NoteFeedback,
+    NoteTemplate,
+)
 from templates_app.selectors import notes_for_user
 from templates_app.supervision.rubric import PDQI9, RUBRIC_LABELS
 
@@ -106,12 +112,54 @@ def overdue_by_attending(*, now: dt.datetime) -> dict:
     return dict(out)
 
 
+def cosign_backlog(*, institution_id, now: dt.datetime | None = None) -> dict:
+    """The institution's signed notes waiting for an attending, and how many of them
+    are overdue (for its admins' program page; counts only, no note is read)."""
+    now = now or timezone.now()
+    waiting = ClinicalNote.objects.filter(
+        institution_id=institution_id,
+        status=ClinicalNote.Status.SIGNED,
+        supervisor__isnull=False,
+    )
+    deadline = cosign_deadline(institution_id=institution_id)
+    return {
+        "waiting": waiting.count(),
+        "overdue": waiting.filter(signed_at__lt=now - deadline).count(),
+    }
+
+
+def note_needs_cosign(note: ClinicalNote) -> bool:
+    """Whether the author names an attending who co-signs: a chart note of an
+    institution always; patient instructions (written for the patient, not the
+    chart) only when the institution's supervision policy asks for review."""
+    audience = note.template_snapshot.get("audience", NoteTemplate.Audience.CHART)
+    return cosign_required(
+        institution_id=note.institution_id,
+        for_patient=audience == NoteTemplate.Audience.PATIENT,
+    )
+
+
 def attestation_options(*, institution_id) -> list[AttestationStatement]:
     return list(
         AttestationStatement.objects.filter(
             institution_id=institution_id, is_active=True
         ).order_by("position", "id")
     )
+
+
+def attestation_last_chosen_id(*, user, options) -> int | None:
+    """Which of `options` the attending chose at their last co-sign, or None: offered
+    beside the list, never preselected (the attestation is a claim made each time)."""
+    last = (
+        ClinicalNote.objects.filter(
+            supervisor=user, status=ClinicalNote.Status.COSIGNED
+        )
+        .exclude(attestation="")
+        .order_by("-cosigned_at", "-id")
+        .values_list("attestation", flat=True)
+        .first()
+    )
+    return next((o.pk for o in options if last and o.text == last), None)
 
 
 # --- Feedback -----------------------------------------------------------------------

@@ -37,17 +37,24 @@ def status_badge(status: str) -> str:
 
 
 @register.inclusion_tag("templates_app/_encounter_notes.html", takes_context=True)
-def encounter_notes(context, session):
+def encounter_notes(context, session, draft_denial=""):
+    """The encounter's notes, and the "Generate note" form only when the person may
+    draft and the encounter's state allows it (`session_draft_denial`), else why."""
     user = context["request"].user
     access = check_feature(user, Feature.Code.NOTE_GENERATION)
     return {
         "session": session,
         "notes": list(selectors.notes_for_session(user=user, session_id=session.pk)),
-        "can_generate": bool(access) and session.owner_id == user.pk,
-        "reason": access.reason,
+        "can_generate": bool(access)
+        and session.owner_id == user.pk
+        and not draft_denial,
+        "reason": access.reason or draft_denial,
         "templates": list(selectors.template_list_for_user(user=user))
         if access
         else [],
+        "last_template_id": selectors.habits_for_user(user=user)["template_id"]
+        if access
+        else None,
         "csrf_token": context.get("csrf_token"),
     }
 

@@ -163,4 +163,4 @@ def test_the_admin_audit_log_reads_in_words_and_local_time(
     assert f"Invitation #{invitation.pk} (new@example.org)" in text
     import re
 
-    assert re.search(r"\d\d:\d\d:\d\d E[SD]T<", text)
+    assert re.search(r"\d{1,2} \w{3} \d{4}, \d\d:\d\d E[SD]T<", text)

@@ -288,8 +288,12 @@ def test_a_superadmin_grants_a_physician_a_feature(client, superadmin, physician
         },
     )
     assert response.status_code == 302
-    # note_generation was already granted: skipped, said, nothing written for it
+    # note_generation was already granted: skipped, said why, nothing written for it
     assert _actions() == ["FEATURE_GRANTED"]
+    said = [str(m) for m in client.get(url).context["messages"]]
+    assert said == [
+        f"Granted 1 feature. Not granted (1): {physician} already has Note generation."
+    ]
     assert FeatureGrant.objects.filter(
         user=physician, feature__code="note_export", revoked_at__isnull=True
     ).exists()

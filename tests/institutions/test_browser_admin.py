@@ -95,7 +95,7 @@ def test_a_coordinators_first_day_in_the_admin(
         page.get_by_label("Live transcription").check()
         page.get_by_label("Note generation").check()
         page.get_by_role("button", name="Grant").click()
-        expect(page.get_by_text("2 feature grants granted.")).to_be_visible()
+        expect(page.get_by_text("Granted 2 features.")).to_be_visible()
         page.goto(base + "/admin/institutions/residentprofile/?q=r2%40demo")
         page.locator("input[name=_selected_action]").first.check()
         page.locator("select[name=action]").select_option("graduate")

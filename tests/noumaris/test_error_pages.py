@@ -43,7 +43,7 @@ def test_a_wrong_note_id_gets_the_product_page(client, resident):
     client.force_login(resident)
     response = client.get("/notes/987654")
     assert response.status_code == 404
-    assert "Back to the dashboard" in response.content.decode()
+    assert "Back to your home page" in response.content.decode()
 
 
 def test_a_crash_gets_the_500_page_with_the_request_id(client, settings):

@@ -29,6 +29,7 @@ def add_form(name):
         "description": "",
         "specialty": "Cardiology",
         "instructions": "Brief.",
+        "audience": "chart",
         "is_active": "on",
         "sections-TOTAL_FORMS": "1",
         "sections-INITIAL_FORMS": "0",

@@ -43,7 +43,9 @@ def sign_in(page, base, username, password):
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(base + "/")
+    # Each person lands on their own home (a resident's encounters, an attending's
+    # queue), so wait for the sign-in page to be left, wherever it leads.
+    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def claude_env(fake) -> dict[str, str]:

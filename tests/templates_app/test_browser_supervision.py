@@ -31,6 +31,14 @@ def test_queue_cosign_feedback_and_director_in_the_browser(
 
         page.get_by_role("link", name=re.compile("Review SOAP note")).click()
         expect(page.locator(".authorship")).to_contain_text("rewritten by the resident")
+        # No attestation is assumed: co-signing before choosing one goes nowhere.
+        choices = page.locator("#cosign-form input[name=attestation]")
+        expect(choices.first).to_be_visible()
+        expect(
+            page.locator("#cosign-form input[name=attestation]:checked")
+        ).to_have_count(0)
+        page.get_by_role("button", name="Co-sign note…").click()
+        expect(page.locator("#cosign-dialog")).not_to_be_visible()
         page.get_by_label(re.compile("Present for the key portion")).check()
         page.get_by_label("Addendum").fill("Examined together at the bedside.")
         page.locator("#cosign-form summary").click()

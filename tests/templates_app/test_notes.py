@@ -394,3 +394,21 @@ def test_the_usage_panel_counts_notes_per_month(note, riverside_note, demo_hospi
     assert sum(counts.values()) == 1
     (month,) = counts
     assert month.day == 1
+
+
+def test_no_note_is_made_while_an_upload_is_transcribing(resident, soap):
+    from tests.templates_app.supervision_helpers import api_for
+    from tests.transcription.factories import session_with_segments
+
+    session = session_with_segments(resident, count=0, status="transcribing")
+    response = api_for(resident).post(
+        "/api/v1/notes", {"session": session.pk, "template": soap.pk}, format="json"
+    )
+    assert response.status_code == 409
+    assert response.json()["detail"] == (
+        "The note can be drafted once the transcript is ready."
+    )
+    live = session_with_segments(resident, count=2, status="paused")
+    with pytest.raises(ConflictError, match="Stop the recording"):
+        note_create(user=resident, session_id=live.pk, template_id=soap.pk)
+    assert not session.notes.exists() and not live.notes.exists()

@@ -286,3 +286,48 @@ def test_the_queue_and_feedback_through_the_api(
     assert mine[0]["section"] == "plan"
     assert api_for(resident2).get("/api/v1/me/feedback").json() == []
     assert api_for(resident).get("/api/v1/supervision/queue").json()["waiting"] == []
+
+
+def test_no_attestation_is_chosen_for_the_attending_but_their_last_is_offered(
+    note, resident, attending
+):
+    from tests.templates_app.conftest import record_encounter
+
+    signed(note, resident, attending)
+    page = client_for(attending).get(f"/notes/{note.pk}").content.decode()
+    options = teaching.attestation_options(institution_id=note.institution_id)
+    assert 'name="attestation"' in page
+    assert "checked" not in page.split('id="cosign-form"')[1].split("</fieldset>")[0]
+    assert "your last choice" not in page
+
+    second = note_create(
+        user=resident,
+        session_id=record_encounter(resident).pk,
+        template_id=note.template_id,
+    )
+    signed(second, resident, attending)
+    note_cosign(user=attending, note_id=note.pk, attestation_id=options[1].pk)
+    page = client_for(attending).get(f"/notes/{second.pk}").content.decode()
+    fieldset = page.split('id="cosign-form"')[1].split("</fieldset>")[0]
+    assert "checked" not in fieldset
+    chosen = fieldset.split(f'value="{options[1].pk}"')[1].split("</label>")[0]
+    assert "your last choice" in chosen
+
+
+def test_a_cosign_without_an_attestation_is_refused_with_the_reason(
+    note, resident, attending
+):
+    signed(note, resident, attending)
+    response = api_for(attending).post(
+        f"/api/v1/notes/{note.pk}/cosign", {}, format="json"
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"]["attestation"] == [
+        "Choose one of your institution's attestations."
+    ]
+    response = client_for(attending).post(f"/notes/{note.pk}/cosign", {}, follow=True)
+    assert "Choose one of your institution&#x27;s attestations." in (
+        response.content.decode()
+    )
+    note.refresh_from_db()
+    assert note.status == "signed" and note.attestation == ""

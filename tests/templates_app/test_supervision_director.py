@@ -9,6 +9,7 @@ Riverside's resident co-signs a note too, and must count nowhere.
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.test import Client
@@ -173,3 +174,34 @@ def test_a_resident_reads_their_own_figures_and_nobody_elses(
     page = Client()
     page.force_login(resident2)
     assert "Rosa" not in page.get("/feedback/").content.decode()
+
+
+def test_the_charts_show_a_month_without_data_as_a_gap_not_zero(seeded, admin):
+    """A rubric mean or a median of nothing is no figure: the chart leaves a gap
+    ("no data"); a count of nothing is 0."""
+    page = Client()
+    page.force_login(admin)
+    html = page.get("/admin/institutions/supervisionpolicy/director/").content.decode()
+    charts = {
+        svg.split("<title>")[1].split("</title>")[0]: svg
+        for svg in html.split("<svg")[1:]
+        if "<title>" in svg
+    }
+    rubric = charts["Mean rubric score (1-5)"]
+    assert "Oct: 3" in rubric
+    assert ": no data</title>" in rubric
+    assert not re.search(r": 0</title>", rubric)
+    assert ": no data</title>" in charts["Median hours to co-signature"]
+    signed_counts = charts["Notes signed per month"]
+    assert ": 0</title>" in signed_counts and "no data" not in signed_counts
+
+
+def test_a_bar_chart_draws_none_as_a_gap():
+    from institutions.charts import bar_chart
+
+    chart = bar_chart("Mean", [("Sep", None), ("Oct", 3.0), ("Nov", 0)])
+    gap, three, zero = chart.bars
+    assert gap.gap and gap.display == "no data"
+    assert not three.gap and three.display == "3" and not zero.gap
+    assert not chart.empty
+    assert bar_chart("Mean", [("Sep", None)]).empty

@@ -9,13 +9,15 @@ import json
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 
 from accounts.models import AuditLog
 from institutions.models import Feature
 from institutions.services.permissions import check_feature
 from templates_app.models import ClinicalNote, CosignReminder
+from templates_app.notes.flags import note_flag_confirm
 from templates_app.notes.services import note_create, note_edit
-from templates_app.notes.signoff import note_cosign
+from templates_app.notes.signoff import note_cosign, note_sign
 from tests.factories import FeatureGrantFactory, features
 from tests.templates_app.conftest import record_encounter
 from tests.templates_app.helpers import first_attestation, generate
@@ -265,3 +267,67 @@ def test_attestation_lists_are_each_institutions_own_in_the_admin(
     outsider = client_for(riverside_admin)
     url = f"/admin/templates_app/attestationstatement/{mine.pk}/change/"
     assert outsider.get(url).status_code == 404
+
+
+# --- Patient instructions are for the patient -----------------------------------------
+
+WRITTEN = {
+    "what_we_found": "You have a chest infection.",
+    "what_to_do": "Rest and drink water.",
+    "medicines": "Doxycycline 100 milligrams twice a day for 7 days.",
+    "when_to_get_help": "Call if you find it hard to breathe.",
+    "follow_up": "See us in one week.",
+}
+
+
+@pytest.fixture
+def instructions(resident, encounter, seeded_templates):
+    template = seeded_templates["patient-instructions"]
+    assert template.audience == "patient"
+    note = note_create(user=resident, session_id=encounter.pk, template_id=template.pk)
+    return drafted(note, resident, WRITTEN)
+
+
+def test_patient_instructions_are_signed_without_an_attendings_cosignature(
+    resident, instructions, demo_hospital
+):
+    policy(demo_hospital, pgy1_cosign_before_export=True)
+    page = client_for(resident).get(f"/notes/{instructions.pk}").content.decode()
+    assert 'name="supervisor"' not in page  # nobody to name
+    for flag in instructions.flags.filter(status="open"):
+        note_flag_confirm(user=resident, note_id=instructions.pk, flag_id=flag.pk)
+    note_sign(user=resident, note_id=instructions.pk)
+    instructions.refresh_from_db()
+    assert instructions.status == "signed" and instructions.supervisor is None
+    page = client_for(resident).get(f"/notes/{instructions.pk}").content.decode()
+    assert "Ready to give to the patient." in page
+    assert "Awaiting co-signature" not in page
+    exported = api_for(resident).get(
+        f"/api/v1/notes/{instructions.pk}/export?format=text"
+    )
+    assert exported.status_code == 200
+
+
+def test_patient_instructions_go_to_the_attending_when_the_policy_asks(
+    resident, attending, instructions, demo_hospital, note
+):
+    policy(demo_hospital, patient_instructions_review=True)
+    page = client_for(resident).get(f"/notes/{instructions.pk}").content.decode()
+    assert 'name="supervisor"' in page
+    signed(instructions, resident, attending)
+    assert instructions.supervisor == attending
+    note_cosign(
+        user=attending,
+        note_id=instructions.pk,
+        attestation_id=first_attestation(instructions),
+    )
+    instructions.refresh_from_db()
+    assert instructions.status == "cosigned"
+
+
+def test_a_chart_note_still_needs_its_attending(resident, note):
+    drafted(note, resident)
+    for flag in note.flags.filter(status="open"):
+        note_flag_confirm(user=resident, note_id=note.pk, flag_id=flag.pk)
+    with pytest.raises(ValidationError, match="Name the attending"):
+        note_sign(user=resident, note_id=note.pk)

@@ -52,3 +52,41 @@ def test_a_resident_uploads_a_recording_and_reads_its_transcript(
         screenshot(page, "transcription-uploaded")
     # the upload waits no more; only the encrypted copy is left
     assert [p.name for p in waiting.iterdir()] == ["retained"]
+
+
+def test_while_an_upload_is_transcribing_the_page_offers_only_what_it_can(
+    transactional_db, resident, password
+):
+    """No "Resume recording" (there is no recording to go on with) and no "Generate
+    note" (there is no transcript yet): the progress, until the transcript is ready."""
+    from templates_app.library import template_seed_global
+    from templates_app.seed_data import SOAP
+    from tests.transcription.factories import SegmentFactory, session_with_segments
+
+    template_seed_global(spec=SOAP)
+    session = session_with_segments(
+        resident, count=0, status="transcribing", progress=40, label="Clinic 5"
+    )
+    with live_server() as base, chromium() as browser:  # no worker: it waits
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        sign_in(page, base, "resident", password)
+        page.goto(f"{base}/encounters/{session.pk}")
+        expect(
+            page.get_by_label(re.compile("Transcribing the uploaded"))
+        ).to_be_visible()
+        expect(page.locator("#upload-progress")).to_contain_text("40%")
+        expect(page.get_by_role("link", name="Resume recording")).to_have_count(0)
+        expect(page.get_by_role("button", name="Generate note")).to_have_count(0)
+        expect(page.locator(".encounter-notes")).to_contain_text(
+            "once the transcript is ready"
+        )
+        screenshot(page, "encounter-upload-transcribing")
+        # The worker finishes: the page, which reloads itself, offers the draft.
+        SegmentFactory(session=session, seq=1, speaker=0)
+        session.status, session.progress = "stopped", 100
+        session.save(update_fields=["status", "progress"])
+        expect(page.get_by_role("button", name="Generate note")).to_be_visible(
+            timeout=30_000
+        )
+        expect(page.get_by_role("link", name="Resume recording")).to_have_count(0)
+        screenshot(page, "encounter-upload-transcribed")

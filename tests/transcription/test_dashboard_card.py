@@ -23,4 +23,4 @@ def test_only_faculty_see_the_supervision_tab(client, resident, attending):
     client.force_login(resident)
     assert 'href="/supervision/"' not in client.get("/").content.decode()
     client.force_login(attending)
-    assert 'href="/supervision/"' in client.get("/").content.decode()
+    assert 'href="/supervision/"' in client.get("/", follow=True).content.decode()

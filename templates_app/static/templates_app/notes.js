@@ -421,7 +421,7 @@
       var row = document.createElement("p");
       var meta = document.createElement("span");
       meta.className = "seg-meta";
-      meta.textContent = "S" + s.seq + " \u00b7 " + mmss(s.start_ms) + (s.speaker_name ? " \u00b7 " + s.speaker_name : "");
+      meta.textContent = "S" + s.seq + (s.start_ms == null ? "" : " \u00b7 " + mmss(s.start_ms)) + (s.speaker_name ? " \u00b7 " + s.speaker_name : "");
       row.appendChild(meta);
       row.appendChild(document.createTextNode(" " + s.text));
       popover.appendChild(row);

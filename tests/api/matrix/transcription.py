@@ -11,7 +11,7 @@ OWN = "transcription/sessions/<id:pk>"
 
 def _granted(status: int) -> dict[str, int]:
     """`status` for the users granted live transcription, 403 for the others."""
-    granted = ("superadmin", "resident", "riverside_resident", "physician")
+    granted = ("resident", "riverside_resident", "physician")
     return {"anonymous": 401, **dict.fromkeys(granted, status), "*": 403}
 
 
