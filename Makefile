@@ -22,10 +22,14 @@ run: $(VENV)/.runtime
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
 	DJANGO_DEBUG=1 $(PY) manage.py seed_templates
 	DJANGO_DEBUG=1 $(PY) manage.py seed_teaching_demo
-	@# A task worker beside the server (drafts, e-mails, periodic jobs). Both run in
-	@# the background of this shell, which waits: Ctrl-C, or the server's exit,
-	@# stops both. The sign-ins are printed once the server answers.
-	PORT=$(PORT) DJANGO_DEBUG=1 $(PY) manage.py run_worker & worker=$$!; \
+	@# A task worker per queue beside the server (drafts; uploads' transcription;
+	@# e-mails and the periodic upkeep, whose clock runs on the drafts worker). All
+	@# run in the background of this shell, which waits: Ctrl-C, or the server's
+	@# exit, stops them all. The sign-ins are printed once the server answers.
+	PORT=$(PORT) DJANGO_DEBUG=1 $(PY) manage.py run_worker --queue-name drafts & drafts=$$!; \
+	PORT=$(PORT) DJANGO_DEBUG=1 $(PY) manage.py run_worker --queue-name transcription --no-periodic & uploads=$$!; \
+	PORT=$(PORT) DJANGO_DEBUG=1 $(PY) manage.py run_worker --queue-name email,default --no-periodic & mail=$$!; \
+	worker="$$drafts $$uploads $$mail"; \
 	PORT=$(PORT) DJANGO_DEBUG=1 $(PY) -m daphne -v 0 -b 127.0.0.1 -p $(PORT) noumaris.asgi:application & server=$$!; \
 	trap 'kill $$worker $$server 2>/dev/null; wait' INT TERM; \
 	for _ in $$(seq 1 120); do \

@@ -14,11 +14,29 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts import oidc
+from accounts import lockout, oidc
 
-_local_sign_in = auth_views.LoginView.as_view(
-    template_name="accounts/login.html", redirect_authenticated_user=True
-)
+
+class _LocalSignInView(auth_views.LoginView):
+    """Django's sign-in form; a right password makes this browser a known device
+    for the username, a wrong one from a known device counts against it."""
+
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        lockout.device_remember(
+            response, request=self.request, username=form.get_user().get_username()
+        )
+        return response
+
+    def form_invalid(self, form):
+        lockout.device_failure_record(self.request)
+        return super().form_invalid(form)
+
+
+_local_sign_in = _LocalSignInView.as_view()
 _local_sign_out = auth_views.LogoutView.as_view(
     template_name="accounts/logged_out.html"
 )

@@ -211,12 +211,19 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# After SIGN_IN_FAILURE_LIMIT wrong passwords for one username, or from one client
-# address, sign-in is refused for SIGN_IN_LOCKOUT_MINUTES; a superadmin can unlock it
-# in the admin (Access attempts). A right password resets the count.
-AXES_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5, minimum=1)
+# Sign-in throttling (accounts/lockout.py says why each piece): SIGN_IN_FAILURE_LIMIT
+# wrong passwords for one username from one address lock that pair out for
+# SIGN_IN_LOCKOUT_MINUTES; SIGN_IN_USERNAME_FAILURE_LIMIT from anywhere lock the
+# username; a browser where the username signed in before is exempt. A superadmin can
+# unlock in the admin (Access attempts). A right password resets the pair's count.
+SIGN_IN_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5, minimum=1)
+SIGN_IN_USERNAME_FAILURE_LIMIT = env_int(
+    "SIGN_IN_USERNAME_FAILURE_LIMIT", 30, minimum=1
+)
+AXES_FAILURE_LIMIT = "accounts.lockout.failure_limit"
+AXES_WHITELIST_CALLABLE = "accounts.lockout.from_known_device"
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "noumaris.net.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.views.sign_in_locked_out"
@@ -436,7 +443,10 @@ TASKS_BACKEND = env_choice(
     "immediate" if TESTING else "database",
     {"database", "immediate", "rq", "celery"},
 )
-TASK_QUEUES = ["default", "email"]
+# One queue per kind of work, each taken by its own worker (README 'Background jobs'):
+# a long upload never holds a draft, nor a draft an invitation's e-mail. `default`
+# holds the periodic upkeep, taken by the e-mail worker.
+TASK_QUEUES = ["default", "drafts", "transcription", "email"]
 TASKS = {
     "default": {
         "BACKEND": {

@@ -97,12 +97,12 @@ class SupervisionPolicyAdmin(ScopedModelAdmin):
     def _institution(self, request):
         if not self.may_view(request):
             raise Http404("Not found.")
-        if is_superadmin(request.user) and request.GET.get("institution"):
-            found = institutions_for_user(request.user).filter(
-                pk=request.GET["institution"]
-            )
+        wanted = request.GET.get("institution", "")
+        if is_superadmin(request.user) and wanted:
             institution = (
-                found.first() if request.GET["institution"].isdigit() else None
+                institutions_for_user(request.user).filter(pk=int(wanted)).first()
+                if wanted.isascii() and wanted.isdigit()
+                else None
             )
             if institution is None:
                 raise Http404("Not found.")

@@ -230,13 +230,16 @@ def notes_by_month(*, institution, months: int = 6) -> dict[dt.date, int]:
 
 
 def draft_job_get_for_author(*, user, note_id, job_id) -> DraftJob:
-    """A draft job of one of the user's own notes; else 404 (drafts are the author's)."""
+    """A draft job of one of the user's own notes; else 404 (drafts are the author's),
+    403 with the reason for a resident whose residency ended."""
     try:
-        return DraftJob.objects.select_related("note").get(
-            pk=int(job_id), note_id=int(note_id), note__author_id=user.pk
+        return (
+            DraftJob.objects.filter(records_open(user))
+            .select_related("note")
+            .get(pk=int(job_id), note_id=int(note_id), note__author_id=user.pk)
         )
     except (DraftJob.DoesNotExist, TypeError, ValueError):
-        raise NotFoundError("No such draft.") from None
+        raise records_missing(user=user, missing="No such draft.") from None
 
 
 def draft_job_active(*, note_id) -> DraftJob | None:

@@ -6,7 +6,7 @@ from templates_app.drafting import jobs, runner
 from templates_app.supervision.services import cosign_reminders_send
 
 
-@task(takes_context=True)
+@task(takes_context=True, queue_name="drafts")
 async def note_draft(context: TaskContext, job_id: int) -> str:
     """Draft a note in a worker (templates_app.drafting.runner.draft_run)."""
     result = context.task_result

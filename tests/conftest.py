@@ -9,7 +9,7 @@ tenant; a `superadmin` and an individual `physician`. Every user's password is t
 import pytest
 from django.core.cache import cache
 
-from institutions.models import Feature
+from institutions.models import Feature, ResidentProfile
 from tests import hashers
 from tests.factories import (
     PASSWORD,
@@ -170,6 +170,24 @@ def resident2(demo_hospital):
         ),
         institution=demo_hospital,
         pgy_level=1,
+    ).user
+
+
+@pytest.fixture
+def former_resident(demo_hospital):
+    """PGY-3 resident of Demo General Hospital who has graduated: still signs in, still
+    holds every grant, reaches none of their own records (DESIGN 'Roles')."""
+    return ResidentFactory(
+        user=UserFactory(
+            username="former-resident",
+            email="former-resident@example.org",
+            first_name="Fran",
+            last_name="Former",
+        ),
+        institution=demo_hospital,
+        pgy_level=3,
+        status=ResidentProfile.Status.GRADUATED,
+        granted=Feature.Code.values,
     ).user
 
 

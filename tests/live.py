@@ -112,9 +112,19 @@ def get(url: str, headers: dict | None = None) -> tuple[int, bytes, dict]:
 
 
 @contextlib.contextmanager
-def task_worker(env: dict[str, str], *, timeout: float = DEADLINE) -> Iterator:
-    """Start `manage.py run_worker` with `env`; yield the process once it beats."""
-    proc, output = _spawn(["manage.py", "run_worker", "-v", "1"], env, "worker-")
+def task_worker(
+    env: dict[str, str],
+    *,
+    queues: str = "*",
+    periodic: bool = True,
+    timeout: float = DEADLINE,
+) -> Iterator:
+    """Start `manage.py run_worker` with `env` on `queues` (comma-separated, as
+    compose.yaml's workers take them); yield the process once it beats."""
+    command = ["manage.py", "run_worker", "-v", "1", "--queue-name", queues]
+    if not periodic:
+        command.append("--no-periodic")
+    proc, output = _spawn(command, env, "worker-")
     try:
         deadline = time.monotonic() + timeout
         while "taking queues" not in Path(output.name).read_text():

@@ -209,6 +209,10 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
             raise ProtocolError(
                 "frame_too_large", "Audio frames must be at most 64 KiB."
             )
+        if len(data) % 2:
+            raise ProtocolError(
+                "odd_frame", "Audio frames are 16-bit samples: an even byte count."
+            )
         if self.recording.audio(len(data), now=time.monotonic()):
             self.audio_metric.inc(len(data) / BYTES_PER_SECOND)
             await self.engine.send_audio(data)

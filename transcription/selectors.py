@@ -34,19 +34,32 @@ def session_list_for_owner(*, user, limit: int | None = None) -> QuerySet:
 
 
 def session_get_for_owner(
-    *, user, session_id, with_counts: bool = False
+    *, user, session_id, with_counts: bool = False, for_update: bool = False
 ) -> TranscriptionSession:
     """The caller's own session; 404 for anyone else's (it does not exist for them),
-    403 with the reason for a resident whose residency ended."""
-    qs = TranscriptionSession.objects.filter(records_open(user)).select_related(
-        "consent_confirmed_by"
-    )
+    403 with the reason for a resident whose residency ended. Every read and write of
+    one session by its owner comes through here (`for_update` locks it)."""
+    qs = TranscriptionSession.objects.filter(records_open(user))
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    qs = qs.select_related("consent_confirmed_by")
     if with_counts:
         qs = qs.annotate(segment_count=Count("segments"))
     try:
         return qs.get(pk=int(session_id), owner=user)
     except (TranscriptionSession.DoesNotExist, TypeError, ValueError):
         raise records_missing(user=user, missing="No such encounter session.") from None
+
+
+def uploads_waiting(*, session: TranscriptionSession) -> int:
+    """Uploads still to transcribe from the session's institution (a physician's:
+    their own), itself included: the upload queue's fairness counts these."""
+    waiting = TranscriptionSession.objects.filter(
+        status=TranscriptionSession.Status.TRANSCRIBING
+    )
+    if session.institution_id:
+        return waiting.filter(institution_id=session.institution_id).count()
+    return waiting.filter(owner_id=session.owner_id).count()
 
 
 def session_draft_denial(*, session: TranscriptionSession) -> str:

@@ -9,8 +9,13 @@ from django.core.exceptions import ValidationError
 
 from transcription.models import SpeakerRole
 
+# An hour's encounter is about 60,000 characters in 1,000 lines; these allow a long
+# day's clinic in one file and refuse, with a 422 before any parsing, what no
+# encounter is (a megabyte of text parses in well under a second, on the request).
 MAX_CHARACTERS = 1_000_000
+MAX_LINES = 20_000
 MAX_SEGMENTS = 5000
+MAX_CUE_MS = 24 * 3_600_000  # no encounter lasts a day; the times are stored as int
 
 # Speaker labels a prefix may carry, and the role each one implies.
 ROLE_WORDS = {
@@ -91,7 +96,19 @@ def parse_transcript(text: str) -> Transcript:
     """The transcript's lines; ValidationError when there is nothing to import."""
     if len(text) > MAX_CHARACTERS:
         raise ValidationError(
-            {"transcript": ["The transcript is longer than 1,000,000 characters."]}
+            {
+                "transcript": [
+                    f"The transcript is longer than {MAX_CHARACTERS:,} characters."
+                ]
+            }
+        )
+    if "\x00" in text:
+        raise ValidationError(
+            {"transcript": ["The transcript holds a NUL byte; it is not text."]}
+        )
+    if text.count("\n") >= MAX_LINES:
+        raise ValidationError(
+            {"transcript": [f"The transcript has more than {MAX_LINES:,} lines."]}
         )
     text = text.lstrip("\ufeff")
     if text.lstrip().startswith("WEBVTT"):
@@ -108,20 +125,19 @@ def parse_transcript(text: str) -> Transcript:
 
 
 def _text_lines(text: str) -> list[Line]:
-    """A line with a speaker prefix starts a segment; lines after it continue it."""
-    lines: list[Line] = []
+    """A line with a speaker prefix starts a segment; lines after it continue it.
+    Linear in the text: a segment's words are collected, then joined once."""
+    segments: list[tuple[str | None, list[str]]] = []
     for raw in text.splitlines():
         raw = raw.strip()
         if not raw:
             continue
         speaker, words = speaker_prefix(raw)
-        if speaker is None and lines:
-            last = lines[-1]
-            lines[-1] = Line(last.speaker, f"{last.text} {words}".strip())
-        elif words or speaker is None:
-            lines.append(Line(speaker, words))
+        if speaker is None and segments:
+            segments[-1][1].append(words)
         else:
-            lines.append(Line(speaker, ""))
+            segments.append((speaker, [words] if words else []))
+    lines = (Line(speaker, " ".join(parts)) for speaker, parts in segments)
     return [line for line in lines if line.text]
 
 
@@ -136,6 +152,10 @@ def _webvtt_lines(text: str) -> list[Line]:
         ) from None
     lines = []
     for caption in captions:
+        if caption.end_time.in_milliseconds() > MAX_CUE_MS:
+            raise ValidationError(
+                {"transcript": [f"A cue ends after {MAX_CUE_MS // 3_600_000} hours."]}
+            )
         words = " ".join(caption.text.split())
         speaker = _label(caption.voice) if caption.voice else None
         if speaker is None:

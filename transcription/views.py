@@ -3,11 +3,12 @@ speakers and correct its text."""
 
 import mimetypes
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -16,6 +17,7 @@ from institutions.services.permissions import check_feature
 from noumaris.errors import ApplicationError, ForbiddenError, NotFoundError
 from noumaris.net import client_ip
 from noumaris.pages import page
+from noumaris.ranges import inline_bytes_response
 from transcription import selectors
 from transcription.engines import engine_name
 from transcription.engines.roles import initial_roles
@@ -24,6 +26,24 @@ from transcription.services import imports, recordings, transcripts, uploads
 from transcription.speakers import speaker_name
 
 MAX_IMPORT_FILE_BYTES = 1_000_000
+
+
+class _TypedFields(forms.Form):
+    """What the import and upload pages take as typed text, checked as the API's
+    serializers check it (Django refuses a NUL byte in any CharField)."""
+
+    label = forms.CharField(max_length=120, required=False, strip=False)
+    transcript = forms.CharField(required=False, strip=False)
+
+
+def _typed(request) -> dict:
+    """The page's typed fields; ValidationError (422) for text no field may hold."""
+    fields = _TypedFields(request.POST)
+    if not fields.is_valid():
+        raise ValidationError(
+            {name: [str(e) for e in errors] for name, errors in fields.errors.items()}
+        )
+    return fields.cleaned_data
 
 
 @require_GET
@@ -98,11 +118,12 @@ def encounter_import(request):
     form = {"label": "", "transcript": ""}
     if request.method == "POST" and access.allowed:
         form = {
-            "label": request.POST.get("label", ""),
-            "transcript": request.POST.get("transcript", ""),
+            name: request.POST.get(name, "").replace("\x00", "")
+            for name in ("label", "transcript")
         }
         upload = request.FILES.get("file")
         try:
+            form = _typed(request)
             text = _import_text(form["transcript"], upload)
             session = imports.transcript_import(
                 user=request.user,
@@ -133,9 +154,10 @@ def encounter_upload(request):
     errors: dict = {}
     label = ""
     if request.method == "POST" and access.allowed:
-        label = request.POST.get("label", "")
+        label = request.POST.get("label", "").replace("\x00", "")
         upload = request.FILES.get("file")
         try:
+            label = _typed(request)["label"]
             if upload is None:
                 raise ValidationError({"file": ["Choose the recording to upload."]})
             session = uploads.upload_start(
@@ -233,8 +255,6 @@ def encounter_recording(request, session_id: int):
         user=request.user, session_id=session_id, ip_address=client_ip(request)
     )
     kind = mimetypes.guess_type(f"recording{suffix}")[0] or "application/octet-stream"
-    response = HttpResponse(audio, content_type=kind)
-    response["Content-Disposition"] = (
-        f'inline; filename="encounter-{session_id}{suffix}"'
+    return inline_bytes_response(
+        request, audio, content_type=kind, filename=f"encounter-{session_id}{suffix}"
     )
-    return response

@@ -24,8 +24,8 @@ class DraftJobSerializer(serializers.Serializer):
     section = serializers.CharField()
     status = serializers.CharField()
     created_at = serializers.DateTimeField()
-    started_at = serializers.DateTimeField()
-    finished_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
     last_event_id = serializers.IntegerField(source="last_seq")
     events = serializers.SerializerMethodField()
     cancel = serializers.SerializerMethodField()
@@ -113,7 +113,7 @@ class NoteJobEventsApi(Api):
 
     def _after(self, request) -> int:
         header = request.headers.get("Last-Event-ID", "").strip()
-        if header.isdigit():
+        if header.isascii() and header.isdigit():
             return int(header)
         return self.query(self.FilterSerializer).get("last_event_id", 0)
 

@@ -13,15 +13,13 @@ the note as each finishes). Any page follows a job with `GET .../jobs/<job>/even
 the events after `Last-Event-ID`, then the new ones as they are written, then
 `done`; closing the page changes nothing about the draft.
 
-Live events travel through the database: every open stream polls the job's next
-events every POLL_SECONDS (one indexed range query). They must be stored anyway for
-a rejoin, the worker is another process (the embedded default's in-memory channel
-layer cannot cross processes), and one source of truth means no gap or duplicate
-between the replay and the live part. The worker writes a delta at once unless it
-wrote within FLUSH_SECONDS; then deltas wait at most that long, batched.
+Live events: the stored writes are published on Redis and a stream sends them as
+they come (see `stream`). The worker writes a delta at once unless it wrote within
+FLUSH_SECONDS; then deltas wait at most that long, batched.
 
 Stated times: a cancel stops the engine within CANCEL_POLL_SECONDS of the request; a
-worker killed mid-draft stops beating, and after WORKER_DEAD_AFTER (10 s) the first
-live worker's clock (every 5 s) or any page following the job frees the note with
-the sections it had finished: within 15 s.
+worker killed mid-draft stops beating, and a draft whose task ended without ending
+its job stops touching it: after WORKER_DEAD_AFTER (10 s) the first live worker's
+clock (every 5 s) or any page following the job frees the note with the sections it
+had finished: within 15 s.
 """

@@ -18,5 +18,11 @@ def note_draft_enqueue(*, user, note_id, section: str = "") -> DraftJob:
         note_id=job.note_id, requested_by=user, section=section
     )
     events_store(draft, [("queued", {"note": job.note_id, "section": section})])
-    transaction.on_commit(lambda: note_draft.enqueue(job_id=draft.pk), robust=True)
+    transaction.on_commit(lambda: _enqueue(draft.pk), robust=True)
     return draft
+
+
+def _enqueue(job_id: int) -> None:
+    result = note_draft.enqueue(job_id=job_id)
+    # The reaper asks the task framework about a job no worker started.
+    DraftJob.objects.filter(pk=job_id, task_id="").update(task_id=str(result.id))

@@ -9,7 +9,9 @@ import logging
 import time
 
 from asgiref.sync import sync_to_async
+from django.db import InterfaceError, OperationalError, close_old_connections
 
+from noumaris.db import pool_sweep
 from templates_app.drafting.claim import (
     GenerationJob,
     note_generation_checkpoint,
@@ -35,7 +37,26 @@ from templates_app.models import DraftJob
 logger = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 0.1  # the oldest a written delta waits before it is stored
-CANCEL_POLL_SECONDS = 0.5  # the runner's look for a cancel
+CANCEL_POLL_SECONDS = 0.5  # the runner's look for a cancel (and the job's heartbeat)
+BOOKKEEPING_RETRY_DELAYS = (0.5, 1.0, 2.0)  # the runner's writes, after a db error
+
+
+def _bookkeeping(write, /, **kwargs):
+    """One of the runner's own writes. After a database error (a blip that dropped
+    the worker's connection) the broken connection is closed and the write tried
+    again, BOOKKEEPING_RETRY_DELAYS apart; then the error stands, the task fails,
+    and the job, no longer beating, is freed by the reaper."""
+    for delay in (*BOOKKEEPING_RETRY_DELAYS, None):
+        try:
+            return write(**kwargs)
+        except (OperationalError, InterfaceError):
+            if delay is None:
+                raise
+            logger.warning("draft bookkeeping: database error; trying again")
+            close_old_connections()
+            pool_sweep()  # the pool's other dead connections replaced at once
+            time.sleep(delay)
+    raise AssertionError("unreachable")
 
 
 class _Stop(Exception):  # noqa: N818 - control flow inside the runner only
@@ -67,8 +88,11 @@ class _Outbox:
         async with self.lock:
             events, self.pending = self.pending, []
             self.flushed_at = time.monotonic()
-            state = await sync_to_async(draft_events_append)(
-                job_id=self.job_id, worker_id=self.worker_id, events=events
+            state = await sync_to_async(_bookkeeping)(
+                draft_events_append,
+                job_id=self.job_id,
+                worker_id=self.worker_id,
+                events=events,
             )
         if state != "running":
             raise _Stop(state)
@@ -83,8 +107,8 @@ async def draft_run(
     engine: NoteEngine | None = None,
 ) -> str:
     """Draft the job's note, storing every event; the job's final status."""
-    job = await sync_to_async(draft_job_start)(
-        job_id=job_id, task_id=task_id, worker_id=worker_id
+    job = await sync_to_async(_bookkeeping)(
+        draft_job_start, job_id=job_id, task_id=task_id, worker_id=worker_id
     )
     if job is None:
         return "not started: cancelled or taken"
@@ -172,7 +196,8 @@ def _finish(job, engine, draft, out: _Outbox, error, state: str) -> str:
             "drafted so far is kept; try again.",
             retryable=True,
         )
-    note_generation_finish(
+    _bookkeeping(
+        note_generation_finish,
         job=job,
         sections=dict(draft.sections),
         usage=draft.usage,
@@ -196,7 +221,11 @@ def _finish(job, engine, draft, out: _Outbox, error, state: str) -> str:
         if state == "cancel"
         else DraftJob.Status.INTERRUPTED
     )
-    draft_job_finish(
-        job_id=out.job_id, worker_id=out.worker_id, status=status, events=events
+    _bookkeeping(
+        draft_job_finish,
+        job_id=out.job_id,
+        worker_id=out.worker_id,
+        status=status,
+        events=events,
     )
     return status

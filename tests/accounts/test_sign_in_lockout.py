@@ -1,16 +1,19 @@
-"""Brute force on /login and /admin/login/: django-axes locks the username and the
-address out after SIGN_IN_FAILURE_LIMIT failures, says so, audits it, and a
-superadmin can unlock it."""
+"""Brute force on /login and /admin/login/: django-axes locks the pair (username,
+address) out after SIGN_IN_FAILURE_LIMIT failures and the username after the slower
+SIGN_IN_USERNAME_FAILURE_LIMIT, says so, audits it, and a superadmin can unlock it.
+A browser where the person signed in before gets through (accounts/lockout.py)."""
 
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.test import Client
 
 from accounts.models import AuditLog
 
 pytestmark = pytest.mark.django_db
 
-LIMIT = settings.AXES_FAILURE_LIMIT
+LIMIT = settings.SIGN_IN_FAILURE_LIMIT
+USERNAME_LIMIT = settings.SIGN_IN_USERNAME_FAILURE_LIMIT
 
 
 def _fail(client, path, username, times, **extra):
@@ -40,10 +43,83 @@ def test_the_admin_sign_in_is_throttled_too(client, alice, password):
     assert "_auth_user_id" not in client.session
 
 
-def test_one_address_is_locked_out_whatever_username_it_tries(client, alice, password):
-    for n in range(LIMIT):
-        client.post("/login", {"username": f"guess{n}", "password": "wrong"})
-    response = client.post("/login", {"username": "alice", "password": password})
+def test_a_colleague_behind_the_same_address_still_signs_in(
+    client, alice, django_user_model, password
+):
+    django_user_model.objects.create_user(username="bob", password=password)
+    _fail(client, "/login", "alice", LIMIT, REMOTE_ADDR="10.0.0.7")
+    response = client.post(
+        "/login", {"username": "bob", "password": password}, REMOTE_ADDR="10.0.0.7"
+    )
+    assert response.status_code == 302
+
+
+def test_the_locked_person_still_signs_in_from_another_address(client, alice, password):
+    _fail(client, "/login", "alice", LIMIT, REMOTE_ADDR="10.0.0.7")
+    locked = client.post(
+        "/login", {"username": "alice", "password": password}, REMOTE_ADDR="10.0.0.7"
+    )
+    assert locked.status_code == 429
+    response = client.post(
+        "/login", {"username": "alice", "password": password}, REMOTE_ADDR="10.0.0.8"
+    )
+    assert response.status_code == 302
+
+
+def _spray(client, username, failures):
+    """`failures` wrong passwords for one username, from as many addresses as needed
+    to stay under the pair's limit at each."""
+    for n in range(failures):
+        address = f"10.1.{n // (LIMIT - 1)}.1"
+        client.post(
+            "/login", {"username": username, "password": "wrong"}, REMOTE_ADDR=address
+        )
+
+
+def test_a_username_is_locked_everywhere_after_the_slower_limit(
+    client, alice, password
+):
+    _spray(client, "alice", USERNAME_LIMIT)
+    response = client.post(
+        "/login", {"username": "alice", "password": password}, REMOTE_ADDR="10.2.0.1"
+    )
+    assert response.status_code == 429
+
+
+def test_a_known_device_gets_through_both_locks(client, alice, password):
+    signed_in = client.post(
+        "/login", {"username": "alice", "password": password}, REMOTE_ADDR="10.0.0.7"
+    )
+    assert signed_in.status_code == 302
+    assert signed_in.cookies["noumaris_device"]["httponly"]
+    client.post("/logout")
+    stranger = Client()  # the same hospital address, another browser
+    _fail(stranger, "/login", "alice", LIMIT, REMOTE_ADDR="10.0.0.7")
+    _spray(stranger, "alice", USERNAME_LIMIT)
+    assert (
+        stranger.post(
+            "/login",
+            {"username": "alice", "password": password},
+            REMOTE_ADDR="10.0.0.7",
+        ).status_code
+        == 429
+    )
+    response = client.post(
+        "/login", {"username": "alice", "password": password}, REMOTE_ADDR="10.0.0.7"
+    )
+    assert response.status_code == 302
+
+
+def test_a_known_device_does_not_buy_extra_guesses(client, alice, password):
+    client.post(
+        "/login", {"username": "alice", "password": password}, REMOTE_ADDR="10.0.0.7"
+    )
+    client.post("/logout")
+    _fail(client, "/login", "alice", LIMIT, REMOTE_ADDR="10.0.0.7")
+    _fail(client, "/login", "alice", LIMIT, REMOTE_ADDR="10.0.0.7")
+    response = client.post(
+        "/login", {"username": "alice", "password": password}, REMOTE_ADDR="10.0.0.7"
+    )
     assert response.status_code == 429
 
 

@@ -139,6 +139,7 @@ def test_a_wrong_method_is_a_405_in_the_envelope(api, alice):
     response = api.delete("/api/v1/me")
     assert response.status_code == 405
     assert response.json() == {"detail": 'Method "DELETE" not allowed.'}
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
 
 
 def test_an_unknown_api_path_is_a_404_in_the_envelope(api):

@@ -45,7 +45,14 @@ from django.db import transaction
 from django.test.client import MULTIPART_CONTENT, encode_multipart
 from rest_framework.test import APIClient
 
-from tests.api.matrix import USERS, Cast, api_routes, collect_rows
+from tests.api.matrix import (
+    FORMER,
+    RECORD_ROUTES,
+    USERS,
+    Cast,
+    api_routes,
+    collect_rows,
+)
 
 ROWS = collect_rows()
 
@@ -57,6 +64,20 @@ def test_every_api_route_has_a_row():
     assert sorted(covered - routes) == [], "rows naming a route that does not exist"
 
 
+def test_every_route_on_a_record_is_tried_by_its_former_resident():
+    routes = {
+        route
+        for route in api_routes()
+        if route.split(" ", 1)[1].startswith(RECORD_ROUTES)
+    }
+    tried = {
+        row.route
+        for row in ROWS
+        if row.label.startswith(FORMER) and row.status_for("former_resident") == 403
+    }
+    assert sorted(routes - tried) == [], "routes without a former resident's 403 row"
+
+
 def test_every_row_says_what_each_demo_user_gets():
     for row in ROWS:
         missing = [user for user in USERS if not row.status_for(user)]
@@ -66,7 +87,7 @@ def test_every_row_says_what_each_demo_user_gets():
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
-def test_each_demo_user_gets_the_status_in_the_table(row, request, settings):
+def test_each_demo_user_gets_the_status_in_the_table(row, request, settings, db):
     # The rate limits have their own tests; here every user calls every route.
     settings.API_RATE_LIMIT = "100000/m"
     cast = Cast(request)

@@ -27,3 +27,16 @@ def test_the_docs_page_loads_its_script_from_a_file_not_inline(api):
     script = api.get("/api/docs/", {"script": ""})
     assert script.status_code == 200
     assert script["Content-Type"].startswith("application/javascript")
+
+
+@pytest.mark.django_db
+def test_a_draft_jobs_times_may_be_null_in_the_schema(api):
+    """A queued job has not started, a running one has not finished."""
+    response = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    [job] = [
+        schema
+        for schema in response.json()["components"]["schemas"].values()
+        if "last_event_id" in schema.get("properties", {})
+    ]
+    assert job["properties"]["started_at"]["nullable"] is True
+    assert job["properties"]["finished_at"]["nullable"] is True

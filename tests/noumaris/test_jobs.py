@@ -145,7 +145,7 @@ def test_a_deployment_moves_to_rq_or_celery_by_settings_alone():
     rq = settings_module(names + ["RQ_QUEUES"], {**env, "TASKS_BACKEND": "rq"})
     assert rq["TASKS"]["default"]["BACKEND"] == "django_tasks_rq.RQBackend"
     assert {"django_rq", "django_tasks_rq"} <= set(rq["INSTALLED_APPS"])
-    assert set(rq["RQ_QUEUES"]) == {"default", "email"}
+    assert set(rq["RQ_QUEUES"]) == {"default", "drafts", "transcription", "email"}
     celery = settings_module(
         names + ["CELERY_BROKER_URL"], {**env, "TASKS_BACKEND": "celery"}
     )

@@ -46,9 +46,10 @@ def render(template: str, values: dict[str, str]) -> str:
 
 
 @contextlib.contextmanager
-def nginx(*, web: str, ws: str) -> Iterator[str]:
+def nginx(*, web: str, ws: str, access_log: Path | None = None) -> Iterator[str]:
     """Debian's nginx with deploy/nginx.conf.template, its own prefix and port (never
-    the system's nginx)."""
+    the system's nginx). The template logs to /dev/stdout: into `access_log` when
+    given."""
     binary = require_executable(shutil.which("nginx") or "/usr/sbin/nginx", "the proxy")
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="nginx-") as prefix:
@@ -74,9 +75,10 @@ def nginx(*, web: str, ws: str) -> Iterator[str]:
             "  include noumaris.conf;\n"
             "}\n"
         )
+        stdout = access_log.open("ab") if access_log else subprocess.DEVNULL
         proc = subprocess.Popen(
             [binary, "-p", prefix, "-c", f"{prefix}/nginx.conf"],
-            stdout=subprocess.DEVNULL,
+            stdout=stdout,
             stderr=subprocess.PIPE,
         )
         base = f"http://127.0.0.1:{port}"
@@ -86,6 +88,8 @@ def nginx(*, web: str, ws: str) -> Iterator[str]:
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+            if access_log:
+                stdout.close()
 
 
 def _wait_for(base: str, proc: subprocess.Popen) -> None:
@@ -111,7 +115,10 @@ def topology():
     with (
         daphne(env) as ws,
         gunicorn(env) as web,
-        task_worker(env),
+        # compose.yaml's workers, one per queue.
+        task_worker(env, queues="drafts"),
+        task_worker(env, queues="transcription", periodic=False),
+        task_worker(env, queues="email,default", periodic=False),
         nginx(web=web.removeprefix("http://"), ws=ws.removeprefix("http://")) as base,
     ):
         yield base

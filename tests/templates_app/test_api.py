@@ -101,6 +101,11 @@ def test_draft_generate_edit_sign_cosign_through_the_api(
     # every event had: nothing more to stream, and EventSource stops rejoining
     last = {"HTTP_LAST_EVENT_ID": str(finished["last_event_id"])}
     assert client.get(job["events"], **last).status_code == 204
+    # a Last-Event-ID that is no number replays from the start (a digit of another
+    # script is no number either)
+    again = client.get(job["events"], HTTP_LAST_EVENT_ID="²")
+    assert again.status_code == 200
+    assert [n for n, _ in parse_sse(b"".join(again))][-1] == "done"
 
     note = client.get(f"/api/v1/notes/{note_id}").json()
     plan = next(s for s in note["sections"] if s["key"] == "plan")

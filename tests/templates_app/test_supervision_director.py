@@ -152,6 +152,8 @@ def test_only_the_institutions_admins_read_it(
     root = Client()
     root.force_login(superadmin)
     assert "Rosa" in root.get(f"{url}?institution={demo_hospital.pk}").content.decode()
+    assert root.get(f"{url}?institution=abc").status_code == 404
+    assert root.get(f"{url}?institution=²").status_code == 404
     for user in (resident, attending):
         visitor = Client()
         visitor.force_login(user)

@@ -147,6 +147,7 @@ async def test_a_resident_records_and_every_final_segment_is_stored(
         (None, b"\0" * (64 * 1024 + 2), "frame_too_large"),
         (start_message(), b"\0" * (64 * 1024 + 2), "frame_too_large"),
         (None, b"\0" * 3200, "not_started"),
+        (start_message(), b"\0" * 3201, "odd_frame"),
         (None, "{not json", "malformed"),
         (None, json.dumps(["start"]), "unknown_type"),
         (None, json.dumps({"type": "dance"}), "unknown_type"),

@@ -1,6 +1,8 @@
 """Importing a transcript made elsewhere: plain text with speaker prefixes or WebVTT,
 through the API and the page."""
 
+import time
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -74,6 +76,8 @@ def test_webvtt_cues_keep_their_times_and_voices():
         ("   \n\n", "The transcript has no text."),
         ("WEBVTT\n\n00:00:01.000 --> never\nhello\n", "The transcript has no text."),
         ("x" * 1_000_001, "longer than 1,000,000 characters"),
+        ("Doctor: a\x00b", "NUL byte"),
+        ("WEBVTT\n\n9999999:00:00.000 --> 9999999:00:01.000\nhi\n", "after 24 hours"),
     ],
 )
 def test_nothing_readable_is_refused_with_the_reason(text, message):
@@ -184,8 +188,51 @@ def test_the_page_shows_errors_beside_the_fields(client, resident):
     assert not TranscriptionSession.objects.exists()
 
 
+def test_a_nul_byte_in_a_typed_field_is_a_422_on_both_pages(client, resident):
+    client.force_login(resident)
+    label = {"label": "Bed\x004", "consent": "on"}
+    imported = client.post("/encounters/import", {**label, "transcript": PLAIN})
+    assert imported.status_code == 422
+    assert "Null characters are not allowed." in imported.content.decode()
+    upload = SimpleUploadedFile("a.wav", b"RIFF", content_type="audio/wav")
+    uploaded = client.post("/encounters/upload", {**label, "file": upload})
+    assert uploaded.status_code == 422
+    assert "Null characters are not allowed." in uploaded.content.decode()
+    assert not TranscriptionSession.objects.exists()
+
+
 def test_the_page_tells_a_resident_without_the_feature_why(client, resident2):
     client.force_login(resident2)
     response = client.post("/encounters/import", {"transcript": PLAIN, "consent": "on"})
     assert "Importing is not available to you." in response.content.decode()
     assert not TranscriptionSession.objects.exists()
+
+
+def _parse_seconds(lines: int) -> float:
+    """CPU time to parse one speaker's turn continued over `lines` lines (best of 3)."""
+    text = "Doctor: hi\n" + "and the pain is worse at night, she says.\n" * lines
+    times = []
+    for _ in range(3):
+        start = time.process_time()
+        parse_transcript(text)
+        times.append(time.process_time() - start)
+    return min(times)
+
+
+def test_parsing_is_linear_in_the_transcript():
+    small, large = _parse_seconds(4_500), _parse_seconds(18_000)
+    # Four times the lines: about four times the time (quadratic would be sixteen).
+    assert large < 8 * small + 0.05, (small, large)
+
+
+def test_a_transcript_of_too_many_lines_is_a_422_before_it_is_parsed(api, resident):
+    api.force_login(resident)
+    response = api.post(
+        "/api/v1/transcription/sessions/import",
+        {"transcript": "Doctor: hi\n" + "x\n" * 499_990, "consent": True},
+        format="json",
+    )
+    assert response.status_code == 422, response.json()
+    assert response.json()["errors"]["transcript"] == [
+        "The transcript has more than 20,000 lines."
+    ]

@@ -4,11 +4,12 @@ transcribed by a background task (Whisper), its audio deleted afterwards."""
 import subprocess
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import AuditLog
 from tests.services import require_executable
-from transcription.audio import decode_16k_mono
+from transcription.audio import audio_seconds, decode_16k_mono
 from transcription.models import TranscriptionSession
 from transcription.services.recordings import upload_transcribe
 
@@ -98,6 +99,45 @@ def test_limits_are_refused_with_the_reason(
     assert not upload_dir.exists() or list(upload_dir.iterdir()) == []
 
 
+@pytest.fixture(scope="session")
+def streamed_webm(speech_wav, tmp_path_factory):
+    """The speech as MediaRecorder writes it: WebM/Opus written as a stream, so with
+    no Duration element (the muxer cannot go back to write one)."""
+    ffmpeg = require_executable("ffmpeg", "encoding the upload test audio")
+    path = tmp_path_factory.mktemp("streamed") / "streamed.webm"
+    with path.open("wb") as out:
+        subprocess.run(
+            [ffmpeg, "-loglevel", "error", "-i", str(speech_wav), "-c:a", "libopus"]
+            + ["-f", "webm", "pipe:1"],
+            stdout=out,
+            check=True,
+        )
+    return path
+
+
+def test_a_recording_without_a_duration_is_measured_and_held_to_the_limit(
+    api, resident, streamed_webm, upload_dir, settings
+):
+    assert audio_seconds(streamed_webm) == pytest.approx(11.2, abs=0.2)
+    with pytest.raises(ValidationError) as caught:
+        decode_16k_mono(streamed_webm, max_seconds=6)  # stops there, whatever it holds
+    assert caught.value.message_dict["file"] == [
+        "The recording is longer than 0.1 minutes."
+    ]
+    settings.UPLOAD_MAX_MINUTES = 0
+    api.force_login(resident)
+    response = api.post(
+        "/api/v1/transcription/sessions/upload",
+        {"file": as_upload(streamed_webm), "consent": True},
+        format="multipart",
+    )
+    assert response.status_code == 422, response.json()
+    assert response.json()["errors"]["file"] == [
+        "The recording is longer than 0 minutes."
+    ]
+    assert not TranscriptionSession.objects.exists()
+
+
 def test_a_file_that_is_not_audio_is_refused(api, resident, upload_dir):
     api.force_login(resident)
     fake = SimpleUploadedFile("notes.mp3", b"these are not the droids" * 100)
@@ -183,12 +223,12 @@ def deepgram_rest(settings):
         yield fake
 
 
-def _upload(api, user, path, django_capture_on_commit_callbacks):
+def _upload(api, user, path, django_capture_on_commit_callbacks, name=None):
     api.force_login(user)
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(
             "/api/v1/transcription/sessions/upload",
-            {"file": as_upload(path), "consent": True},
+            {"file": as_upload(path, name=name), "consent": True},
             format="multipart",
         )
     assert response.status_code == 202, response.json()
@@ -379,3 +419,38 @@ def test_the_recordings_settings_are_checked_and_only_senior_admins_change_them(
     )
     [entry] = AuditLog.objects.filter(action="INSTITUTION_RECORDINGS_CHANGED")
     assert entry.details == {"recording_retention_days": [0, 30], "vocabulary_terms": 1}
+
+
+def test_the_kept_recording_plays_by_byte_range_under_a_quoted_name(
+    api,
+    client,
+    resident,
+    demo_hospital,
+    recordings,
+    upload_dir,
+    deepgram_rest,
+    django_capture_on_commit_callbacks,
+):
+    demo_hospital.recording_retention_days = 7
+    demo_hospital.save()
+    session = _upload(
+        api, resident, recordings["wav"], django_capture_on_commit_callbacks, 'a.w"v'
+    )
+    url = f"/encounters/{session.pk}/recording"
+    original = recordings["wav"].read_bytes()
+    client.force_login(resident)
+
+    whole = client.get(url)
+    assert whole.status_code == 200 and whole.content == original
+    assert whole["Accept-Ranges"] == "bytes"
+    assert whole["Content-Disposition"] == (
+        f'inline; filename="encounter-{session.pk}.w\\"v"'
+    )
+    part = client.get(url, headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206 and part.content == original[100:200]
+    assert part["Content-Range"] == f"bytes 100-199/{len(original)}"
+    tail = client.get(url, headers={"Range": "bytes=-10"})
+    assert tail.status_code == 206 and tail.content == original[-10:]
+    past = client.get(url, headers={"Range": f"bytes={len(original)}-"})
+    assert past.status_code == 416
+    assert past["Content-Range"] == f"bytes */{len(original)}"

@@ -13,7 +13,7 @@ from transcription.models import (
     TranscriptSegment,
     TranscriptSegmentRevision,
 )
-from transcription.selectors import segment_list
+from transcription.selectors import segment_list, session_get_for_owner
 
 
 def transcript_read(
@@ -33,12 +33,7 @@ def transcript_read(
 
 
 def _own_session(*, user, session_id) -> TranscriptionSession:
-    try:
-        return TranscriptionSession.objects.select_for_update().get(
-            pk=int(session_id), owner=user
-        )
-    except (TranscriptionSession.DoesNotExist, TypeError, ValueError):
-        raise NotFoundError("No such encounter session.") from None
+    return session_get_for_owner(user=user, session_id=session_id, for_update=True)
 
 
 @transaction.atomic

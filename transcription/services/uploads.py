@@ -14,7 +14,7 @@ from institutions.models import Feature
 from institutions.services.permissions import require_feature
 from transcription.models import TranscriptionSession
 from transcription.services.sessions import require_consent, session_create
-from transcription.tasks import transcribe_upload
+from transcription.tasks import transcribe_upload_enqueue
 
 
 def upload_start(
@@ -76,7 +76,5 @@ def _upload_session(*, user, label, seconds, ip_address, path) -> TranscriptionS
         ip_address=ip_address,
         details={"seconds": round(seconds, 1), "consent_confirmed_at": now.isoformat()},
     )
-    transaction.on_commit(
-        lambda: transcribe_upload.enqueue(session_id=session.pk, path=str(path))
-    )
+    transaction.on_commit(lambda: transcribe_upload_enqueue(session=session, path=path))
     return session

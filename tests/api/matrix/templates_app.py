@@ -12,7 +12,7 @@ from templates_app.notes.signoff import note_sign
 from templates_app.seed_data import SOAP
 from templates_app.supervision.selectors import attestation_options
 from templates_app.supervision.services import attestation_defaults_ensure
-from tests.api.matrix import Row
+from tests.api.matrix import FORMER, Row, while_active
 from tests.templates_app.conftest import record_encounter
 from tests.templates_app.helpers import generate
 
@@ -57,10 +57,23 @@ def flag_url(user) -> str:
     return f"/api/v1/notes/{note.pk}/flags/{flag.pk}/confirm"
 
 
-def signed_note(c):
-    note = note_of(c.resident)
-    note_sign(user=c.resident, note_id=note.pk, supervisor_id=c.attending.pk)
+def signed_note(c, author=None):
+    author = author or c.resident
+    note = note_of(author)
+    note_sign(user=author, note_id=note.pk, supervisor_id=c.attending.pk)
     return note
+
+
+def former_note(c, *, signed=False):
+    """A note of the former resident's, drafted (and signed) before they graduated."""
+    author = c.former_resident
+    return while_active(
+        author, lambda: signed_note(c, author) if signed else note_of(author)
+    )
+
+
+def former_job_url(c, suffix: str = "") -> str:
+    return while_active(c.former_resident, lambda: job_url(c.former_resident, suffix))
 
 
 def first_attestation_of(institution) -> int:
@@ -93,9 +106,90 @@ NO_FEATURE = {
         "attending",
         "resident2",
         "riverside_admin",
+        "former_resident",
         "superadmin",  # runs the platform: no clinical feature (issue 27)
     ]
 }
+# The former resident's own note: 403 with the reason for them, 404 for the others
+# (the attending too, on a draft that names nobody yet).
+FORMER_ONLY = {"anonymous": 401, "former_resident": 403, "*": 404}
+
+
+def _former(route: str, url, *, data=None, expect=FORMER_ONLY, label="") -> Row:
+    return Row(
+        route=route,
+        label=f"{FORMER} {label or 'note'}",
+        url=url,
+        data=data,
+        expect=expect,
+    )
+
+
+FORMER_ROWS = [
+    _former("GET notes/<id:pk>", lambda c: f"/api/v1/notes/{former_note(c).pk}"),
+    _former(
+        "PATCH notes/<id:pk>",
+        lambda c: f"/api/v1/notes/{former_note(c).pk}",
+        data=lambda c: {"sections": {"plan": "Rest. [S24]"}, "revision": 1},
+    ),
+    _former(
+        "POST notes/<id:pk>/flags/<id:flag_id>/confirm",
+        lambda c: while_active(c.former_resident, lambda: flag_url(c.former_resident)),
+        data=lambda c: {},
+    ),
+    _former(
+        "POST notes/<id:pk>/generate",
+        lambda c: f"/api/v1/notes/{former_note(c).pk}/generate",
+        data=lambda c: {},
+        expect={"anonymous": 401, "former_resident": 403, **NO_FEATURE, "*": 404},
+    ),
+    _former("GET notes/<id:pk>/jobs/<id:job>", lambda c: former_job_url(c)),
+    _former(
+        "GET notes/<id:pk>/jobs/<id:job>/events",
+        lambda c: former_job_url(c, "/events"),
+        label="draft, replayed",
+    ),
+    _former(
+        "POST notes/<id:pk>/jobs/<id:job>/cancel",
+        lambda c: former_job_url(c, "/cancel"),
+    ),
+    _former(
+        "POST notes/<id:pk>/sign",
+        lambda c: f"/api/v1/notes/{former_note(c).pk}/sign",
+        data=lambda c: {"supervisor": c.attending.pk},
+    ),
+    _former(
+        "POST notes/<id:pk>/cosign",
+        lambda c: f"/api/v1/notes/{former_note(c, signed=True).pk}/cosign",
+        data=lambda c: {
+            "attestation": first_attestation_of(c.demo_hospital),
+            "scores": {"accurate": 4},
+            "comment": "Good.",
+        },
+        # The attending still co-signs what was signed before the residency ended.
+        expect={**FORMER_ONLY, "attending": 200},
+        label="signed note",
+    ),
+    _former(
+        "POST notes/<id:pk>/return",
+        lambda c: f"/api/v1/notes/{former_note(c, signed=True).pk}/return",
+        data=lambda c: {"comment": "Add the vitals."},
+        expect={**FORMER_ONLY, "attending": 200},
+        label="signed note",
+    ),
+    _former(
+        "GET notes/<id:pk>/revisions",
+        lambda c: f"/api/v1/notes/{former_note(c, signed=True).pk}/revisions",
+        expect={**FORMER_ONLY, "attending": 200},
+        label="signed note",
+    ),
+    _former(
+        "GET notes/<id:pk>/export",
+        lambda c: f"/api/v1/notes/{former_note(c, signed=True).pk}/export",
+        expect={**FORMER_ONLY, **NO_FEATURE, "physician": 403},
+        label="signed note",
+    ),
+]
 
 ROWS = [
     Row(
@@ -312,4 +406,4 @@ ROWS = [
             "*": 404,
         },
     ),
-]
+] + FORMER_ROWS

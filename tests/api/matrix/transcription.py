@@ -3,7 +3,7 @@ tickets need the feature, WebSocket metrics are for superadmins."""
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.api.matrix import Row
+from tests.api.matrix import FORMER, Row, while_active
 from tests.transcription.factories import session_with_segments
 
 OWN = "transcription/sessions/<id:pk>"
@@ -17,6 +17,40 @@ def _granted(status: int) -> dict[str, int]:
 
 def _session(c, name: str):
     return session_with_segments(getattr(c, name), count=2)
+
+
+def _former_session(c, suffix: str = "") -> str:
+    """A session the former resident recorded before graduating."""
+    session = while_active(
+        c.former_resident, lambda: session_with_segments(c.former_resident, count=2)
+    )
+    return f"/api/v1/transcription/sessions/{session.pk}{suffix}"
+
+
+FORMER_ONLY = {"anonymous": 401, "former_resident": 403, "*": 404}
+FORMER_ROWS = [
+    Row(route=f"GET {OWN}", label=FORMER, url=_former_session, expect=FORMER_ONLY),
+    Row(
+        route=f"GET {OWN}/segments",
+        label=FORMER,
+        url=lambda c: _former_session(c, "/segments"),
+        expect=FORMER_ONLY,
+    ),
+    Row(
+        route=f"PATCH {OWN}/speakers",
+        label=FORMER,
+        url=lambda c: _former_session(c, "/speakers"),
+        data=lambda c: {"roles": {"0": "patient"}},
+        expect=FORMER_ONLY,
+    ),
+    Row(
+        route=f"PATCH {OWN}/segments/<id:seq>",
+        label=FORMER,
+        url=lambda c: _former_session(c, "/segments/1"),
+        data=lambda c: {"text": "Corrected words."},
+        expect=FORMER_ONLY,
+    ),
+]
 
 
 ROWS = [
@@ -120,4 +154,4 @@ ROWS = [
         url=lambda c: "/api/v1/admin/superadmin/websocket-metrics",
         expect={"anonymous": 401, "superadmin": 200, "*": 403},
     ),
-]
+] + FORMER_ROWS
