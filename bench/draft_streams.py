@@ -11,6 +11,10 @@ audio and stop. Reported: streams answered 200, recordings that got `ready` and
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/noumaris_bench REDIS_URL=redis://... \\
         .venv/bin/python bench/draft_streams.py --streams 200 --recordings 50
+
+`--smoke` (the suite's check that the script runs, tests/bench): 4 streams on 2 drafts
+beside 2 recordings of a second; it exits non-zero unless every stream answered 200
+and every recording stopped.
 """
 
 import argparse
@@ -54,7 +58,11 @@ def parse_args():
     parser.add_argument("--jobs", type=int, default=10)
     parser.add_argument("--recordings", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10)
-    return parser.parse_args()
+    parser.add_argument("--smoke", action="store_true", help="seconds, tiny load")
+    args = parser.parse_args()
+    if args.smoke:
+        args.streams, args.jobs, args.recordings, args.seconds = 4, 2, 2, 1
+    return args
 
 
 def open_streams(base, cookies, jobs, n, opened, ended, stop):
@@ -137,6 +145,8 @@ def probe(base, cookies, stop, me_ms, ready):
 
 
 def daphne_connections() -> int:
+    if connection.vendor != "postgresql":  # --smoke on SQLite: no such view
+        return 0
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [APP]
@@ -196,11 +206,12 @@ def main() -> None:
             for thread in [*streams, prober]:
                 thread.join(timeout=30)
     ok = outcomes.count("ok")
+    streams_200 = sum(1 for s in opened if s == 200)
     print(
         json.dumps(
             {
                 "streams": args.streams,
-                "streams_200": sum(1 for s in opened if s == 200),
+                "streams_200": streams_200,
                 "streams_refused": [s for s in opened if s != 200][:5],
                 "streams_ended_with_done": sum(ended),
                 "recordings": args.recordings,
@@ -213,6 +224,8 @@ def main() -> None:
             }
         )
     )
+    if args.smoke and (streams_200 < args.streams or ok < args.recordings):
+        sys.exit("bench/draft_streams.py --smoke: a stream or a recording failed")
 
 
 if __name__ == "__main__":

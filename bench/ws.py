@@ -121,20 +121,23 @@ def prepare_database(env: dict[str, str]) -> str:
         "import django; django.setup()\n"
         "from django.test import Client\n"
         "from accounts.models import User\n"
-        "u, _ = User.objects.get_or_create(username='bench-clinician', "
-        "defaults={'is_superadmin': True})\n"
-        "u.is_superadmin = True; u.set_unusable_password(); u.save()\n"
+        "from institutions.models import Feature, FeatureGrant, PhysicianProfile\n"
+        # A clinician records (a superadmin runs the platform and records nothing):
+        # an individual physician granted live transcription directly.
+        "u, _ = User.objects.get_or_create(username='bench-clinician')\n"
+        "u.is_superadmin = False; u.set_unusable_password(); u.save()\n"
+        "PhysicianProfile.objects.get_or_create(user=u)\n"
+        "f = Feature.objects.get(code=Feature.Code.LIVE_TRANSCRIPTION)\n"
+        "FeatureGrant.objects.get_or_create(user=u, feature=f, institution=None)\n"
         # force_login: a session made without the password check, which django-axes
         # refuses outside a request (AxesBackendRequestParameterRequired).
         "c = Client(); c.force_login(u)\n"
         "print(c.cookies['sessionid'].value)\n"
     )
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
+    for command in (["migrate", "-v", "0"], ["seed_features"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True
+        )
     out = subprocess.run(
         [sys.executable, "-c", script],
         cwd=ROOT,
