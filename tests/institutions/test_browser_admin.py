@@ -119,7 +119,9 @@ def test_a_coordinators_first_day_in_the_admin(
         page.get_by_role("button", name="Save", exact=True).click()
         expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
         page.goto(base + "/admin/accounts/auditlog/")
-        expect(page.get_by_text("Institution recordings changed").first).to_be_visible()
+        expect(
+            page.get_by_text("Institution's recording settings changed").first
+        ).to_be_visible()
         expect(page.get_by_text("Resident graduated").first).to_be_visible()
         assert "Riverside" not in page.content()
         screenshot(page, "admin-audit")

@@ -179,8 +179,11 @@ def test_resident_drafts_follows_a_citation_edits_signs_and_attending_cosigns(
     attending_page.get_by_role("link", name=re.compile("Review SOAP note")).click()
     compare = attending_page.locator("#section-assessment .machine-compare")
     expect(compare).to_contain_text("Machine draft")
-    expect(compare).to_contain_text("I think this is most likely")
+    # The drafter writes the clinician's impression in the note's voice.
+    expect(compare).to_contain_text("This is most likely a community acquired")
     screenshot(attending_page, "note-attending-review")
+    # No attestation is assumed: the attending chooses one.
+    attending_page.get_by_label(re.compile("Present for the key portion")).check()
     attending_page.get_by_role("button", name="Co-sign note…").click()
     attending_page.locator("#cosign-dialog").get_by_role(
         "button", name="Co-sign"
