@@ -1,6 +1,6 @@
 """Every benchmark still runs: `python bench/<script>.py --smoke`, for each script.
 
-The figures' runs stay manual (minutes each, and some read ../shared); `--smoke` runs
+The figures' runs stay manual (minutes each, and some read the development data sets); `--smoke` runs
 a script on tiny data that ships in the repository or that it makes, for a few
 seconds, and exits non-zero when the script breaks. A script is a Python file in
 bench/ that runs as a program (`if __name__ == "__main__"`): a new one is covered
