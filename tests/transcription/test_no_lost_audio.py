@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from tests.services import require_executable
 from transcription.engines.decoding import kept
 from transcription.engines.whisper import whisper_model
+from transcription.heard import segment_words
 from transcription.models import TranscriptionSession
 
 pytestmark = pytest.mark.django_db
@@ -98,3 +99,10 @@ def test_an_upload_whose_opening_looped_keeps_its_first_words(
     greeting = next(s for s in segments if "good morning" in s.text.lower())
     # Its time is the greeting's, after the chanting.
     assert greeting_ms - 1000 <= greeting.start_ms <= greeting_ms + 500
+    # Re-decoded alone, each piece keeps its words (times on the recording's clock,
+    # probabilities), so its doubtful words are still marked.
+    for segment in segments:
+        words = segment_words(segment)
+        assert words is not None, (segment.text, segment.words)
+        assert segment.start_ms - 500 <= words[0].start_ms
+        assert words[-1].end_ms <= segment.end_ms + 500

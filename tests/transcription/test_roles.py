@@ -89,6 +89,48 @@ def test_a_final_that_spans_both_speakers_is_cut_where_the_speaker_changes():
     assert first.is_final and second.confidence == 0.8
 
 
+def test_a_cut_final_keeps_its_words_marks_and_what_was_heard():
+    """Each piece of a final cut where the speaker changes keeps its own words (times,
+    probabilities, corrections), so the transcript still underlines and marks them,
+    and its times are its words'."""
+    from transcription.engines.words import DRUG, NUMBER, Word, dumps, shown_text
+    from transcription.heard import segment_words
+
+    words = (
+        Word("What", 10_000, 10_200, 0.9),
+        Word("medicines", 10_200, 10_600, 0.9),
+        Word("do", 10_600, 10_700, 0.9),
+        Word("you", 10_700, 10_800, 0.9),
+        Word("take?", 10_800, 10_900, 0.9),
+        Word("I", 12_000, 12_100, 0.9),
+        Word("take", 12_100, 12_300, 0.9),
+        Word("methotrexate", 12_300, 12_900, 0.4, "method to exit", DRUG),
+        Word("15 mg", 12_900, 13_300, 0.3, "fifteen milligrams", NUMBER),
+        Word("every", 13_300, 13_500, 0.95),
+        Word("week.", 13_500, 13_700, 0.95),
+    )
+    text = shown_text(list(words))
+    joined = Result(
+        text=text,
+        is_final=True,
+        start_ms=9_800,
+        end_ms=13_800,
+        heard="What medicines do you take? I take method to exit fifteen "
+        "milligrams every week.",
+        words=words,
+    )
+    first, second = Turns().assign(joined)
+    assert (first.speaker, second.speaker) == (0, 1)
+    assert first.words == words[:5] and second.words == words[5:]
+    assert (first.text, first.heard) == ("What medicines do you take?", "")
+    assert second.heard == "I take method to exit fifteen milligrams every week."
+    assert first.start_ms == 9_800 and second.end_ms == 13_800
+    assert 10_900 <= first.end_ms == second.start_ms <= 12_000
+    for piece in (first, second):  # as stored and shown: the marks are kept
+        stored = type("Segment", (), {"text": piece.text, "words": dumps(piece.words)})
+        assert segment_words(stored) == list(piece.words)
+
+
 async def test_the_offline_engine_gives_its_finals_speakers_by_role(dialogue_wav):
     path, spans = dialogue_wav
     recorder = await run_engine(wav_pcm(path))

@@ -196,7 +196,10 @@ def _units(result: Result, previous: str | None):
 
 
 def _pieces(result: Result, parts: list[str], labels: list[int]) -> list[Result]:
-    """`result` with a speaker, cut where the decoded role changes."""
+    """`result` with a speaker, cut where the decoded role changes. Each piece keeps
+    its own words (their times, probabilities and what was heard), so a cut final
+    keeps its marks; its times are its words' (without words: shared by the length
+    of the text)."""
     runs: list[tuple[int, list[str]]] = []
     for part, label in zip(parts, labels, strict=True):
         if runs and runs[-1][0] == label:
@@ -205,19 +208,65 @@ def _pieces(result: Result, parts: list[str], labels: list[int]) -> list[Result]
             runs.append((label, [part]))
     if len(runs) == 1:
         return [dataclasses.replace(result, speaker=labels[0])]
-    total = sum(len(p) for p in parts)
-    span, start, done, out = result.end_ms - result.start_ms, result.start_ms, 0, []
-    for label, texts in runs:
-        done += sum(len(t) for t in texts)
-        end = result.start_ms + span * done // total
-        text = " ".join(texts)
-        out.append(
-            dataclasses.replace(
-                result, text=text, start_ms=start, end_ms=end, speaker=label
-            )
+    texts = [" ".join(texts) for _, texts in runs]
+    words = _words_of(result, texts)
+    bounds = _bounds(result, texts, words)
+    return [
+        dataclasses.replace(
+            result,
+            text=text,
+            start_ms=start,
+            end_ms=end,
+            speaker=label,
+            words=piece_words,
+            heard=_heard(text, piece_words),
         )
-        start = end
-    return out
+        for (label, _), text, piece_words, (start, end) in zip(
+            runs, texts, words, bounds, strict=True
+        )
+    ]
+
+
+def _words_of(result: Result, texts: list[str]) -> list[tuple]:
+    """Each piece's words: a word goes to the piece its first character is in
+    (the final's text is its words joined by spaces). None of them when the words
+    do not spell the text (an engine without words)."""
+    if not result.words or " ".join(w.text for w in result.words) != result.text:
+        return [()] * len(texts)
+    starts, at = [], 0  # where each piece starts in the text
+    for text in texts:
+        at = result.text.index(text, at)
+        starts.append(at)
+        at += len(text)
+    out: list[list] = [[] for _ in texts]
+    at = 0
+    for word in result.words:
+        piece = max(n for n, start in enumerate(starts) if start <= at or n == 0)
+        out[piece].append(word)
+        at += len(word.text) + 1
+    return [tuple(w) for w in out]
+
+
+def _bounds(result: Result, texts: list[str], words: list[tuple]):
+    """Each piece's (start_ms, end_ms), one after another from the final's start to
+    its end: cut between two pieces' words when both have them, else by the length
+    of the text."""
+    span, total = result.end_ms - result.start_ms, sum(len(t) for t in texts)
+    cuts, done = [], 0
+    for n in range(len(texts) - 1):
+        done += len(texts[n])
+        cut = result.start_ms + span * done // total
+        if words[n] and words[n + 1]:
+            cut = (words[n][-1].end_ms + words[n + 1][0].start_ms) // 2
+        cuts.append(min(result.end_ms, max(result.start_ms, cut)))
+    edges = [result.start_ms, *cuts, result.end_ms]
+    return list(zip(edges, edges[1:], strict=False))
+
+
+def _heard(text: str, words: tuple) -> str:
+    """What the engine wrote for a piece, when its words were rewritten."""
+    heard = " ".join(w.heard or w.text for w in words)
+    return heard if words and heard != text else ""
 
 
 def assign(results: Iterable[Result]) -> list[Result]:
