@@ -88,6 +88,7 @@ class AuditLog(models.Model):
         TRANSCRIPT_VIEWED = "TRANSCRIPT_VIEWED", "Transcript viewed"
         TRANSCRIPT_CORRECTED = "TRANSCRIPT_CORRECTED", "Transcript corrected"
         SPEAKERS_NAMED = "SPEAKERS_NAMED", "Speakers named"
+        SEGMENT_ROLE_CHANGED = "SEGMENT_ROLE_CHANGED", "Segment's speaker changed"
         RECORDING_UPLOADED = "RECORDING_UPLOADED", "Recording uploaded"
         RECORDING_TRANSCRIBED = "RECORDING_TRANSCRIBED", "Recording transcribed"
         RECORDING_FAILED = "RECORDING_FAILED", "Recording could not be transcribed"

@@ -17,6 +17,11 @@ urlpatterns: list = [
         name="segment-correct",
     ),
     path(
+        "encounters/<int:session_id>/segments/<int:seq>/role",
+        views.segment_role,
+        name="segment-role",
+    ),
+    path(
         "encounters/<int:session_id>/recording",
         views.encounter_recording,
         name="encounter-recording",

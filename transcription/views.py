@@ -247,6 +247,22 @@ def segment_correct(request, session_id: int, seq: int):
     return redirect(f"/encounters/{session_id}#S{seq}")
 
 
+@require_POST
+@page
+def segment_role(request, session_id: int, seq: int):
+    """Say who spoke one segment (the encounter page's control beside it)."""
+    segment = transcripts.segment_role_set(
+        user=request.user,
+        session_id=session_id,
+        seq=seq,
+        role=request.POST.get("role", ""),
+        ip_address=client_ip(request),
+    )
+    name = speaker_name(segment.speaker, segment.session.speaker_roles)
+    messages.success(request, f"Segment S{seq}: said by {name}.")
+    return redirect(f"/encounters/{session_id}#S{seq}")
+
+
 @require_GET
 @page
 def encounter_recording(request, session_id: int):

@@ -137,3 +137,121 @@ def test_note_engines_receive_each_segments_speaker_role(resident, note_for):
     job = note_generation_begin(user=resident, note_id=note.pk)
     roles = [(s.speaker, s.speaker_role) for s in job.request.segments]
     assert roles == [(0, "clinician"), (1, "patient"), (0, "clinician")]
+
+
+# --- one segment said to be another role's ------------------------------------------
+def roles_url(session, seq: int) -> str:
+    return f"/api/v1/transcription/sessions/{session.pk}/segments/{seq}/role"
+
+
+def test_one_segment_moves_to_the_speaker_of_the_role_it_is_given(api, resident):
+    session = two_speaker_session(resident)
+    session.speaker_roles = {"0": "clinician", "1": "patient"}
+    session.save(update_fields=["speaker_roles"])
+    api.force_login(resident)
+    response = api.patch(roles_url(session, 3), {"role": "patient"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert (response.json()["speaker"], response.json()["speaker_role"]) == (
+        1,
+        "patient",
+    )
+    segments = api.get(f"/api/v1/transcription/sessions/{session.pk}/segments").json()
+    assert [s["speaker_role"] for s in segments["results"]] == [
+        "clinician",
+        "patient",
+        "patient",  # only S3 moved, not its speaker's other segments
+    ]
+    audit = AuditLog.objects.get(action="SEGMENT_ROLE_CHANGED")
+    assert audit.details == {
+        "seq": 3,
+        "role": "patient",
+        "speaker_from": 0,
+        "speaker_to": 1,
+    }
+    assert audit.actor_id == resident.pk and audit.target_id == str(session.pk)
+
+
+def test_a_role_no_speaker_has_yet_names_a_new_speaker(api, resident):
+    session = two_speaker_session(resident)
+    session.speaker_roles = {"0": "clinician", "1": "patient"}
+    session.save(update_fields=["speaker_roles"])
+    api.force_login(resident)
+    response = api.patch(roles_url(session, 2), {"role": "family"}, format="json")
+    assert response.status_code == 200
+    assert (response.json()["speaker"], response.json()["speaker_role"]) == (
+        2,
+        "family",
+    )
+    session.refresh_from_db()
+    assert session.speaker_roles == {"0": "clinician", "1": "patient", "2": "family"}
+    # The note engines read it with its new role.
+    assert [(s.seq, s.speaker) for s in session.segments.order_by("seq")] == [
+        (1, 0),
+        (2, 2),
+        (3, 0),
+    ]
+
+
+def test_a_bad_role_an_unknown_segment_and_an_open_recording_are_refused(api, resident):
+    session = two_speaker_session(resident)
+    api.force_login(resident)
+    bad = api.patch(roles_url(session, 1), {"role": "surgeon"}, format="json")
+    assert bad.status_code == 422
+    assert "not a speaker role" in bad.json()["errors"]["role"][0]
+    missing = api.patch(roles_url(session, 9), {"role": "patient"}, format="json")
+    assert missing.status_code == 404
+    session.status = "recording"
+    session.save(update_fields=["status"])
+    live = api.patch(roles_url(session, 1), {"role": "patient"}, format="json")
+    assert live.status_code == 409
+    assert [s.speaker for s in session.segments.order_by("seq")] == [0, 1, 0]
+    assert not AuditLog.objects.filter(action="SEGMENT_ROLE_CHANGED").exists()
+
+
+def test_another_institutions_segment_is_not_found(api, resident, riverside_resident):
+    session = two_speaker_session(resident)
+    api.force_login(riverside_resident)
+    response = api.patch(roles_url(session, 1), {"role": "patient"}, format="json")
+    assert response.status_code == 404
+    assert session.segments.get(seq=1).speaker == 0
+
+
+def test_a_former_resident_cannot_change_a_segments_role(api, former_resident):
+    from tests.api.matrix import while_active
+
+    session = while_active(
+        former_resident, lambda: two_speaker_session(former_resident)
+    )
+    api.force_login(former_resident)
+    response = api.patch(roles_url(session, 1), {"role": "patient"}, format="json")
+    assert response.status_code == 403
+    assert session.segments.get(seq=1).speaker == 0
+    page = api.post(f"/encounters/{session.pk}/segments/1/role", {"role": "patient"})
+    assert page.status_code == 403
+    assert not AuditLog.objects.filter(action="SEGMENT_ROLE_CHANGED").exists()
+
+
+def test_the_encounter_page_changes_one_segments_role(
+    client, resident, riverside_resident
+):
+    session = two_speaker_session(resident)
+    session.speaker_roles = {"0": "clinician", "1": "patient"}
+    session.save(update_fields=["speaker_roles"])
+    client.force_login(resident)
+    page = client.get(f"/encounters/{session.pk}").content.decode()
+    assert f'action="/encounters/{session.pk}/segments/3/role"' in page
+    assert '<label for="role-3">Said by</label>' in page
+    response = client.post(
+        f"/encounters/{session.pk}/segments/3/role", {"role": "interpreter"}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/encounters/{session.pk}#S3"
+    page = client.get(f"/encounters/{session.pk}").content.decode()
+    assert "Segment S3: said by Interpreter." in page
+    assert '<span class="segment-speaker speaker-2">Interpreter</span>' in page
+    client.force_login(riverside_resident)
+    outsider = client.post(
+        f"/encounters/{session.pk}/segments/1/role", {"role": "patient"}
+    )
+    assert outsider.status_code == 404
+    assert session.segments.get(seq=1).speaker == 0

@@ -39,6 +39,11 @@ urlpatterns: list = [
         name="transcription-segment-correct",
     ),
     path(
+        "transcription/sessions/<id:pk>/segments/<id:seq>/role",
+        views.SegmentRoleApi.as_view(),
+        name="transcription-segment-role",
+    ),
+    path(
         "transcription/tickets",
         views.TicketCreateApi.as_view(),
         name="transcription-ticket-create",

@@ -12,6 +12,7 @@ from transcription.services.imports import transcript_import
 from transcription.services.sockets import ticket_issue
 from transcription.services.transcripts import (
     segment_correct,
+    segment_role_set,
     speaker_roles_set,
     transcript_read,
 )
@@ -252,6 +253,31 @@ class SegmentCorrectApi(Api):
             session_id=pk,
             seq=seq,
             text=data["text"],
+            ip_address=client_ip(request),
+        )
+        return self.output(SegmentOutput, segment, roles=segment.session.speaker_roles)
+
+
+class SegmentRoleApi(Api):
+    class InputSerializer(serializers.Serializer):
+        role = serializers.CharField(
+            help_text="Who said this segment: clinician, patient, family, "
+            "interpreter or other."
+        )
+
+    @extend_schema(
+        operation_id="transcription_segment_role",
+        request=InputSerializer,
+        responses=SegmentOutput,
+        summary="Say who spoke one segment (it moves to that role's speaker; audited)",
+    )
+    def patch(self, request, pk: int, seq: int):
+        data = self.input(self.InputSerializer)
+        segment = segment_role_set(
+            user=request.user,
+            session_id=pk,
+            seq=seq,
+            role=data["role"],
             ip_address=client_ip(request),
         )
         return self.output(SegmentOutput, segment, roles=segment.session.speaker_roles)

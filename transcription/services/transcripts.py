@@ -1,5 +1,5 @@
 """A transcript after the recording: read (audited), its speakers named, a segment
-corrected (every version kept)."""
+corrected (every version kept) or said to be another role's."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -71,6 +71,56 @@ def speaker_roles_set(
         details={"roles": updated},
     )
     return session
+
+
+@transaction.atomic
+def segment_role_set(
+    *, user, session_id, seq: int, role: str, ip_address: str | None = None
+) -> TranscriptSegment:
+    """Say who spoke one segment (clinician, patient, family, interpreter, other)
+    when its speaker's role is wrong for it: the segment moves to the encounter's
+    speaker of that role (the lowest-numbered, when several share it), or to a new
+    speaker named with it when none has it yet. Every page, and every note engine,
+    then reads the segment with that role; its words stay as they were."""
+    session = _own_session(user=user, session_id=session_id)
+    if session.is_open:
+        raise ConflictError("Stop the recording before you change its transcript.")
+    if role not in SpeakerRole.values:
+        raise ValidationError({"role": [f"'{role}' is not a speaker role."]})
+    segment = session.segments.filter(seq=seq).first()
+    if segment is None:
+        raise NotFoundError("No such segment.")
+    roles = dict(session.speaker_roles)
+    if segment.speaker is not None and roles.get(str(segment.speaker)) == role:
+        return segment
+    numbers = sorted(int(n) for n, r in roles.items() if r == role)
+    if numbers:
+        speaker = numbers[0]
+    else:  # a new speaker, after every number the encounter uses
+        used = set(
+            session.segments.exclude(speaker=None).values_list("speaker", flat=True)
+        )
+        speaker = max(used | {int(n) for n in roles}, default=-1) + 1
+        roles[str(speaker)] = role
+        session.speaker_roles = roles
+        session.save(update_fields=["speaker_roles", "updated_at"])
+    before = segment.speaker
+    segment.speaker = speaker
+    segment.save(update_fields=["speaker"])
+    audit_record(
+        actor=user,
+        action=AuditLog.Action.SEGMENT_ROLE_CHANGED,
+        target=session,
+        institution=session.institution,
+        ip_address=ip_address,
+        details={
+            "seq": seq,
+            "role": role,
+            "speaker_from": before,
+            "speaker_to": speaker,
+        },
+    )
+    return segment
 
 
 @transaction.atomic

@@ -51,6 +51,15 @@ def speaker_label(speaker, roles=None) -> str:
     return speaker_name(speaker, roles) or "Speaker"
 
 
+@register.filter
+def speaker_role(speaker, roles=None) -> str:
+    """`{{ segment.speaker|speaker_role:session.speaker_roles }}`: the role named
+    for the segment's speaker, or ""."""
+    if speaker is None:
+        return ""
+    return (roles or {}).get(str(speaker), "")
+
+
 @register.inclusion_tag("transcription/_record_card.html", takes_context=True)
 def record_card(context):
     """The dashboard's "Record an encounter" card: the button, or before any click

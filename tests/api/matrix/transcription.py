@@ -50,6 +50,13 @@ FORMER_ROWS = [
         data=lambda c: {"text": "Corrected words."},
         expect=FORMER_ONLY,
     ),
+    Row(
+        route=f"PATCH {OWN}/segments/<id:seq>/role",
+        label=FORMER,
+        url=lambda c: _former_session(c, "/segments/1/role"),
+        data=lambda c: {"role": "patient"},
+        expect=FORMER_ONLY,
+    ),
 ]
 
 
@@ -125,6 +132,25 @@ ROWS = [
             f"{_session(c, 'riverside_resident').pk}/segments/1"
         ),
         data=lambda c: {"text": "Corrected words."},
+        expect={"anonymous": 401, "riverside_resident": 200, "*": 404},
+    ),
+    Row(
+        route=f"PATCH {OWN}/segments/<id:seq>/role",
+        label="resident's own session",
+        url=lambda c: (
+            f"/api/v1/transcription/sessions/{_session(c, 'resident').pk}/segments/1/role"
+        ),
+        data=lambda c: {"role": "family"},
+        expect={"anonymous": 401, "resident": 200, "*": 404},
+    ),
+    Row(
+        route=f"PATCH {OWN}/segments/<id:seq>/role",
+        label="Riverside's session",
+        url=lambda c: (
+            "/api/v1/transcription/sessions/"
+            f"{_session(c, 'riverside_resident').pk}/segments/1/role"
+        ),
+        data=lambda c: {"role": "family"},
         expect={"anonymous": 401, "riverside_resident": 200, "*": 404},
     ),
     Row(
