@@ -73,6 +73,24 @@ def _word(word: Word) -> SafeString:
     return format_html("{}", text)
 
 
+def words_payload(words) -> list[dict]:
+    """The words as the API and the live socket send them: times, Whisper's
+    probability, whether the transcript underlines the word, and what was heard
+    when it was rewritten (the page marks them as `rendered` does)."""
+    return [
+        {
+            "text": w.text,
+            "start_ms": w.start_ms,
+            "end_ms": w.end_ms,
+            "probability": round(w.probability, 2),
+            "doubtful": doubtful(w),
+            "heard": w.heard,
+            "kind": w.kind or None,
+        }
+        for w in words
+    ]
+
+
 def undo_text(segment, word: Word) -> str:
     """The segment's text with `word` back to what was heard."""
     words = segment_words(segment) or []

@@ -73,6 +73,8 @@ def validate_start(message: dict) -> dict:
 
 
 def transcript(result: Result, *, seq: int | None) -> dict:
+    """A result as the page receives it; a final carries its words (as the API's
+    segments do) so the page marks doubtful and corrected words as they arrive."""
     return {
         "type": "transcript",
         "seq": seq,
@@ -81,4 +83,13 @@ def transcript(result: Result, *, seq: int | None) -> dict:
         "speaker": result.speaker,
         "start_ms": result.start_ms,
         "end_ms": result.end_ms,
+        "words": _words(result) if result.is_final else [],
     }
+
+
+def _words(result: Result) -> list[dict]:
+    from transcription.heard import words_payload
+
+    if " ".join(w.text for w in result.words) != result.text:
+        return []  # none (Deepgram), or not the text's
+    return words_payload(result.words)

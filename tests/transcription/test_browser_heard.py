@@ -1,6 +1,7 @@
 """In Chromium with the fake microphone: a live recording's transcript shows doses
 and vitals as numbers, corrected drug names with what was heard, and doubtful words
-underlined (issue 23)."""
+underlined (issue 23), as they arrive on the record page and after on the
+encounter page."""
 
 import re
 
@@ -54,6 +55,8 @@ def test_a_live_recording_shows_numbers_corrections_and_doubts(
         page.wait_for_selector(
             "#transcript .line.final:has-text('150/90')", timeout=120000
         )
+        live_doubts = page.locator("#transcript u.word-doubtful").all_inner_texts()
+        live_fixes = page.locator("#transcript .word-corrected").all_inner_texts()
         page.get_by_role("button", name="Stop and save").click()
         page.wait_for_url(re.compile(r".*/encounters/\d+$"), timeout=90000)
         text = page.locator(".segments").inner_text()
@@ -67,4 +70,69 @@ def test_a_live_recording_shows_numbers_corrections_and_doubts(
         corrected = page.locator(".segments .word-corrected")
         assert doubtful_words.count() == sum(doubtful(w) for w in words)
         assert corrected.count() == sum(w.kind == DRUG for w in words)
+        # The record page marked the same words as they arrived.
+        assert live_doubts == doubtful_words.all_inner_texts()
+        assert live_fixes == corrected.all_inner_texts()
         screenshot(page, "transcription-heard")
+
+
+def test_the_record_page_marks_doubtful_and_corrected_words_as_they_arrive(
+    transactional_db, resident, password
+):
+    """A known engine (tests/transcription/scripted_engine.py) says a drug corrected
+    from what was heard and a doubtful dose: the live transcript marks them as the
+    encounter page does, before the recording stops."""
+    from playwright.sync_api import expect
+
+    fake_microphone = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+    ]
+    with (
+        live_server(
+            DJANGO_SETTINGS_MODULE="tests.transcription.scripted_settings"
+        ) as base,
+        chromium(fake_microphone) as browser,
+    ):
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        sign_in(page, base, "resident", password)
+        page.goto(base + "/encounters/new")
+        page.get_by_label(
+            "The patient agreed to this encounter being recorded."
+        ).check()
+        page.get_by_role("button", name="Start recording").click()
+        try:
+            expect(page.locator("#transcript .line.final")).to_have_count(2)
+        except AssertionError as error:
+            message = page.locator("#rec-message").inner_text()
+            raise AssertionError(f"no finals; the page said: {message!r}") from error
+        lines = page.locator("#transcript .line.final")
+        assert lines.count() == 2
+        first, second = lines.nth(0), lines.nth(1)
+        assert first.locator(".word-corrected").inner_text() == "methotrexate,"
+        assert (
+            first.locator(".word-heard").inner_text() == "(heard \u2018methatrix\u2019)"
+        )
+        doubts = first.locator("u.word-doubtful")
+        # methotrexate (45%, a drug) and 15 (31%, a number); mg and the rest are sure.
+        assert doubts.all_inner_texts() == [
+            "methotrexate, (heard \u2018methatrix\u2019)",
+            "15",
+        ]
+        assert doubts.nth(1).get_attribute("title") == (
+            "Heard with 31% confidence: check the recording"
+        )
+        assert second.locator("u.word-doubtful").all_inner_texts() == ["knee?"]
+        assert first.inner_text().endswith(
+            "Continue the methotrexate, (heard \u2018methatrix\u2019) 15 mg weekly."
+        )
+        screenshot(page, "transcription-record-heard")
+        live = [lines.nth(n).inner_html() for n in range(2)]
+        # The encounter page (server-rendered) marks the same words the same way.
+        from transcription.models import TranscriptionSession
+
+        page.goto(f"{base}/encounters/{TranscriptionSession.objects.get().pk}")
+        shown = page.locator(".segments .segment-text")
+        for n, html in enumerate(live):
+            after = shown.nth(n).inner_html()
+            assert html.split("</span>", 1)[1].strip() == after.strip(), (html, after)

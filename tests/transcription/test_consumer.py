@@ -118,6 +118,7 @@ async def test_a_resident_records_and_every_final_segment_is_stored(
         "speaker": 0,
         "start_ms": 0,
         "end_ms": 500,
+        "words": [],  # the fake engine has none (the offline engine's: test_heard)
     }
     assert messages[-1] == {"type": "status", "state": "stopped"}
 

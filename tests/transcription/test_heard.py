@@ -189,3 +189,42 @@ def test_the_verifier_flags_a_statement_resting_on_a_doubtful_number(resident):
     plain = {1: segments[1] + ""}
     flags = verify_sections({"plan": "Start methotrexate 15 mg weekly. [S1]"}, plain)
     assert [f for f in flags if f.kind == "doubtful_word"] == []
+
+
+def test_a_final_reaches_the_live_page_with_its_words_marked():
+    """The socket's final carries its words as the API's segments do, so the record
+    page underlines doubtful words as they arrive (the browser test shows it)."""
+    from transcription.engines.base import Result
+    from transcription.protocol import transcript
+
+    words = [
+        Word("Start", 0, 300, 0.95),
+        Word("methotrexate", 300, 900, 0.4, "methatrix", DRUG),
+        Word("15", 900, 1100, 0.85),  # a number, sure enough
+        Word("mg", 1100, 1300, 0.9, "milligrams", "number"),
+        Word("weekly.", 1300, 1600, 0.45),
+    ]
+    final = Result(
+        text=shown_text(words), is_final=True, end_ms=1600, words=tuple(words)
+    )
+    sent = transcript(final, seq=4)["words"]
+    assert [(w["text"], w["doubtful"]) for w in sent] == [
+        ("Start", False),
+        ("methotrexate", True),
+        ("15", False),
+        ("mg", False),
+        ("weekly.", True),
+    ]
+    assert sent[1] | {"probability": 0.4} == {
+        "text": "methotrexate",
+        "start_ms": 300,
+        "end_ms": 900,
+        "probability": 0.4,
+        "doubtful": True,
+        "heard": "methatrix",
+        "kind": "drug",
+    }
+    interim = Result(text="Start metho", is_final=False, words=tuple(words[:1]))
+    assert transcript(interim, seq=None)["words"] == []
+    corrected = Result(text="Start methatrix.", is_final=True, words=tuple(words))
+    assert transcript(corrected, seq=5)["words"] == []  # not the text's words

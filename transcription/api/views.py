@@ -87,20 +87,9 @@ class SegmentOutput(serializers.Serializer):
         return self.context.get("roles", {}).get(str(segment.speaker))
 
     def get_words(self, segment) -> list[dict]:
-        from transcription.heard import doubtful, segment_words
+        from transcription.heard import segment_words, words_payload
 
-        return [
-            {
-                "text": w.text,
-                "start_ms": w.start_ms,
-                "end_ms": w.end_ms,
-                "probability": round(w.probability, 2),
-                "doubtful": doubtful(w),
-                "heard": w.heard,
-                "kind": w.kind or None,
-            }
-            for w in segment_words(segment) or ()
-        ]
+        return words_payload(segment_words(segment) or ())
 
 
 class SegmentListApi(ListApi):

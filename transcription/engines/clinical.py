@@ -14,10 +14,15 @@ _WARMING = threading.Lock()
 
 def warm() -> None:
     """Load the drug lexicon (seconds) once per process, before a final needs it."""
-    from transcription.engines.lexicon import _name_words, _tokenizer, lexicon
+    from transcription.engines.lexicon import (
+        _name_words,
+        _tokenizer,
+        known_drugs,
+        lexicon,
+    )
 
     with _WARMING:  # a final arriving meanwhile waits for it, never loads it twice
-        lexicon(), _name_words(), _tokenizer()
+        lexicon(), _name_words(), _tokenizer(), known_drugs()
 
 
 def final_result(

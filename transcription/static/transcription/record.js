@@ -101,11 +101,43 @@
         tag.textContent = who;
         line.appendChild(tag);
       }
-      line.appendChild(document.createTextNode(m.text));
+      appendText(line, m.text, m.words);
       if (interimEl) { interimEl.replaceWith(line); interimEl = null; }
       else ui.transcript.appendChild(line);
     }
     ui.transcript.scrollTop = ui.transcript.scrollHeight;
+  }
+
+  /* A final's text, marked as the encounter page marks it (transcription/heard.py):
+     a drug name corrected from what was heard shows what was heard, and a doubtful
+     word is underlined with its confidence. Words arrive with the final (socket) or
+     the segment (API); without them (or not spelling the text) the text is plain. */
+  function appendText(line, text, words) {
+    const spelled = words && words.length && words.map((w) => w.text).join(" ") === text;
+    if (!spelled) { line.appendChild(document.createTextNode(text)); return; }
+    words.forEach((w, i) => {
+      if (i) line.appendChild(document.createTextNode(" "));
+      let node = document.createTextNode(w.text);
+      if (w.kind === "drug") {
+        node = document.createDocumentFragment();
+        const fixed = document.createElement("span");
+        fixed.className = "word-corrected";
+        fixed.textContent = w.text;
+        const heard = document.createElement("span");
+        heard.className = "word-heard";
+        heard.textContent = "(heard \u2018" + (w.heard || "").replace(/[.,?!;:]+$/, "") + "\u2019)";
+        node.append(fixed, " ", heard);
+      }
+      if (w.doubtful) {
+        const mark = document.createElement("u");
+        mark.className = "word-doubtful";
+        mark.title = "Heard with " + Math.round(w.probability * 100) +
+          "% confidence: check the recording";
+        mark.appendChild(node);
+        node = mark;
+      }
+      line.appendChild(node);
+    });
   }
 
   let lastSeq = 0; // the last final shown (a resumed page renders the stored ones)

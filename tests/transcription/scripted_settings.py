@@ -1,0 +1,9 @@
+"""A live server's settings with the scripted test engine (tests/transcription/
+scripted_engine.py) as its speech engine."""
+
+from noumaris.settings import *  # noqa: F403
+
+TRANSCRIPTION_ENGINE = "scripted"
+TRANSCRIPTION_ENGINE_CLASSES = {
+    "scripted": "tests.transcription.scripted_engine.ScriptedEngine"
+}
