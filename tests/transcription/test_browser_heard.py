@@ -133,6 +133,7 @@ def test_the_record_page_marks_doubtful_and_corrected_words_as_they_arrive(
 
         page.goto(f"{base}/encounters/{TranscriptionSession.objects.get().pk}")
         shown = page.locator(".segments .segment-text")
+        screenshot(page, "transcription-encounter-said-by")
         for n, html in enumerate(live):
             after = shown.nth(n).inner_html()
             assert html.split("</span>", 1)[1].strip() == after.strip(), (html, after)
