@@ -11,8 +11,8 @@ from django.utils.translation import ngettext
 
 from institutions.admin.forms import FeatureChoiceForm
 from institutions.services.authority import admin_membership, is_superadmin
-from noumaris.errors import ApplicationError
-from noumaris.net import client_ip
+from noumaris.common.errors import ApplicationError
+from noumaris.common.net import client_ip
 
 SERVICE_ERRORS = (ApplicationError, ValidationError)
 

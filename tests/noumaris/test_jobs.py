@@ -12,14 +12,14 @@ from django_tasks_db.models import DBTaskResult
 
 from institutions.models import Invitation
 from institutions.services.invitations import invitations_expire, resident_invite
-from noumaris.jobs.models import PeriodicRun, WorkerHeartbeat
-from noumaris.jobs.periodic import PERIODIC
-from noumaris.jobs.services import (
+from noumaris.common.jobs.models import PeriodicRun, WorkerHeartbeat
+from noumaris.common.jobs.periodic import PERIODIC
+from noumaris.common.jobs.services import (
     periodic_claim,
     tasks_of_dead_workers_fail,
     workers_alive_count,
 )
-from noumaris.jobs.tasks import task_results_prune
+from noumaris.common.jobs.tasks import task_results_prune
 from tests.noumaris.subprocess_env import ROOT, clean_env
 from tests.noumaris.test_worker import DATABASE_BACKEND
 from transcription.models import TranscriptionTicket
@@ -121,7 +121,7 @@ def test_a_task_left_running_by_a_dead_worker_is_failed(settings):
     assert tasks_of_dead_workers_fail() == 1
     failed = DBTaskResult.objects.get(pk=result.id)
     assert failed.status == "FAILED"
-    assert failed.exception_class_path == "noumaris.jobs.services.WorkerLost"
+    assert failed.exception_class_path == "noumaris.common.jobs.services.WorkerLost"
 
 
 def settings_module(names: list[str], env: dict[str, str]) -> dict:
