@@ -36,6 +36,9 @@ RECORDINGS = ("Recordings", {"fields": RECORDING_FIELDS})
 
 
 class InstitutionForm(ServiceModelForm):
+    # The form's own field, out of the model's checks (Meta.exclude): the service
+    # checks the name, and names a duplicate in DESIGN's words.
+    name = Institution._meta.get_field("name").formfield()
     features = forms.ModelMultipleChoiceField(
         queryset=Feature.objects.all(),
         required=False,
@@ -55,19 +58,17 @@ class InstitutionForm(ServiceModelForm):
             "max_admins",
             *RECORDING_FIELDS,
         )
+        exclude = ("name",)  # the declared field above, not the model's
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
+            self.initial.setdefault("name", self.instance.name)
             self.initial["features"] = list(
                 InstitutionFeature.objects.filter(
                     institution=self.instance, is_enabled=True
                 ).values_list("feature__code", flat=True)
             )
-
-    def _get_validation_exclusions(self):
-        """The service checks the name, and names a duplicate in DESIGN's words."""
-        return {*super()._get_validation_exclusions(), "name", "slug"}
 
     def perform(self):
         data = self.cleaned_data
