@@ -29,10 +29,21 @@ from institutions.services.institutions import (
     institution_update,
 )
 
-CHANGEABLE = ("name", "contact_email", "timezone", "max_residents", "max_admins")
+IDENTITY_FIELDS = ("name", "contact_email", "timezone")
+SEAT_FIELDS = ("max_residents", "max_admins")
+CHANGEABLE = (*IDENTITY_FIELDS, *SEAT_FIELDS)
 # What the institution decides about its recordings: its senior admins, or a superadmin.
 RECORDING_FIELDS = ("recording_retention_days", "vocabulary")
-RECORDINGS = ("Recordings", {"fields": RECORDING_FIELDS})
+
+
+def institution_fieldsets(features: str) -> tuple:
+    """The change form's sections, the features as a field ("features") or as the
+    list a non-superadmin reads ("feature_list")."""
+    return (
+        (None, {"fields": IDENTITY_FIELDS}),
+        ("Subscription", {"fields": ("subscription_status", *SEAT_FIELDS, features)}),
+        ("Recordings", {"fields": RECORDING_FIELDS}),
+    )
 
 
 class InstitutionForm(ServiceModelForm):
@@ -50,12 +61,9 @@ class InstitutionForm(ServiceModelForm):
     class Meta:
         model = Institution
         fields = (
-            "name",
-            "contact_email",
-            "timezone",
+            *IDENTITY_FIELDS,
             "subscription_status",
-            "max_residents",
-            "max_admins",
+            *SEAT_FIELDS,
             *RECORDING_FIELDS,
         )
         exclude = ("name",)  # the declared field above, not the model's
@@ -155,19 +163,7 @@ class InstitutionModelAdmin(ScopedModelAdmin):
     readonly_fields = ("slug", "created_at", "updated_at")
     change_form_template = "admin/institutions/institution/change_form.html"
     fieldsets = (
-        (None, {"fields": ("name", "contact_email", "timezone")}),
-        (
-            "Subscription",
-            {
-                "fields": (
-                    "subscription_status",
-                    "max_residents",
-                    "max_admins",
-                    "features",
-                )
-            },
-        ),
-        RECORDINGS,
+        *institution_fieldsets("features"),
         ("Record", {"fields": ("slug", "created_at", "updated_at")}),
     )
 
@@ -195,21 +191,7 @@ class InstitutionModelAdmin(ScopedModelAdmin):
         if obj is None:  # adding: no record yet
             return self.fieldsets[:3]
         if not is_superadmin(request.user):
-            return (
-                (None, {"fields": ("name", "contact_email", "timezone")}),
-                (
-                    "Subscription",
-                    {
-                        "fields": (
-                            "subscription_status",
-                            "max_residents",
-                            "max_admins",
-                            "feature_list",
-                        )
-                    },
-                ),
-                RECORDINGS,
-            )
+            return institution_fieldsets("feature_list")
         return self.fieldsets
 
     def get_readonly_fields(self, request, obj=None):
