@@ -161,3 +161,37 @@ def test_a_deployment_moves_to_rq_or_celery_by_settings_alone():
         text=True,
     )
     assert "TASKS_BACKEND=rq needs REDIS_URL" in refused.stderr + refused.stdout
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tasks_queued_before_the_move_to_common_still_import_after_it(settings):
+    """An e-mail queued under `noumaris.jobs.email` before the deploy that moved the
+    jobs app into `noumaris.common` is renamed by the migration and still runs; a
+    finished task's row keeps the path it ran under."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    settings.TASKS = DATABASE_BACKEND
+    before = [("jobs", "0001_worker_state")]
+    after = [("jobs", "0002_queued_tasks_follow_the_move")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        queued = task_results_prune.enqueue()
+        finished = task_results_prune.enqueue()
+        DBTaskResult.objects.filter(pk=queued.id).update(
+            task_path="noumaris.jobs.tasks.task_results_prune"
+        )
+        DBTaskResult.objects.filter(pk=finished.id).update(
+            task_path="noumaris.jobs.tasks.task_results_prune", status="SUCCESSFUL"
+        )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(after)
+
+    assert DBTaskResult.objects.get(pk=queued.id).task.func is task_results_prune.func
+    assert (
+        DBTaskResult.objects.get(pk=finished.id).task_path
+        == "noumaris.jobs.tasks.task_results_prune"
+    )
