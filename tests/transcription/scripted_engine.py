@@ -1,6 +1,6 @@
-"""A test engine that says two known finals, with Whisper-like words (one drug
-corrected from what was heard, one doubtful number) on its first frame of audio:
-the live page's marks are then known in advance.
+"""A test engine that says a known final, with Whisper-like words (a drug corrected
+from what was heard, a doubtful number, a doubtful word) on its first frame of
+audio: the live page's marks are then known in advance.
 `scripted_settings` names it for a live server (DJANGO_SETTINGS_MODULE)."""
 
 from transcription.engines.base import Engine, Result
@@ -14,15 +14,13 @@ FINALS = (
         Word("15", 1300, 1500, 0.31),
         Word("mg", 1500, 1700, 0.93, "milligrams", "number"),
         Word("weekly.", 1700, 2000, 0.96),
-    ),
-    (
         Word("How", 2200, 2400, 0.98),
         Word("is", 2400, 2500, 0.98),
         Word("the", 2500, 2600, 0.97),
         Word("knee?", 2600, 3000, 0.42),
     ),
 )
-HEARD = ("Continue the methatrix, fifteen milligrams weekly.", "")
+HEARD = ("Continue the methatrix, fifteen milligrams weekly. How is the knee?",)
 
 
 class ScriptedEngine(Engine):
