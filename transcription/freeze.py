@@ -4,7 +4,7 @@ then no correction, speaker naming or resumed recording may change it.
 
 The import contract keeps transcription from importing those apps, so each one
 registers its check from its `AppConfig.ready()`, as periodic jobs are registered
-(noumaris.jobs.periodic):
+(noumaris.common.jobs.periodic):
 
     transcript_freeze_register("notes.signed", transcript_signed_reason)
 

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection, transaction
 
 from accounts.models import AuditLog
-from noumaris.errors import ConflictError
+from noumaris.common.errors import ConflictError
 from templates_app.notes.flags import note_flag_confirm
 from templates_app.notes.signoff import note_return, note_sign
 from tests.templates_app.supervision_helpers import (

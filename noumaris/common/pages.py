@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from noumaris.errors import ConflictError, ForbiddenError, NotFoundError
+from noumaris.common.errors import ConflictError, ForbiddenError, NotFoundError
 
 
 def page(view):
