@@ -5,8 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from noumaris.fields import EncryptedTextField
-from noumaris.models import TimestampedModel
+from noumaris.common.fields import EncryptedTextField
+from noumaris.common.models import TimestampedModel
 
 
 class Tag(models.Model):

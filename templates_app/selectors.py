@@ -14,7 +14,7 @@ from institutions.models import FacultyProfile
 from institutions.months import month_of, month_window
 from institutions.selectors import user_institution
 from institutions.services.permissions import records_missing, records_open
-from noumaris.errors import NotFoundError
+from noumaris.common.errors import NotFoundError
 from templates_app.models import (
     ClinicalNote,
     DraftEvent,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-import noumaris.api  # noqa: F401 - registers the <id:> path converter
+import noumaris.common.api  # noqa: F401 - registers the <id:> path converter
 from templates_app import views
 
 urlpatterns = [

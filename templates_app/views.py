@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from institutions.models import Feature
 from institutions.services.permissions import check_feature, require_feature
-from noumaris.net import client_ip
-from noumaris.pages import is_htmx, page, refusal_message, refusal_status
+from noumaris.common.net import client_ip
+from noumaris.common.pages import is_htmx, page, refusal_message, refusal_status
 from templates_app import selectors
 from templates_app.forms import TemplateForm
 from templates_app.notes import export, signoff

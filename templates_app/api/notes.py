@@ -3,9 +3,9 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
-from noumaris.api import Api, ListApi
-from noumaris.api_schema import errors
-from noumaris.net import client_ip
+from noumaris.common.api import Api, ListApi
+from noumaris.common.api_schema import errors
+from noumaris.common.net import client_ip
 from templates_app import selectors
 from templates_app.api.serializers import (
     NoteSerializer,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from noumaris.errors import NotFoundError
+from noumaris.common.errors import NotFoundError
 from templates_app import selectors
 from templates_app.generation.doubt import doubt_moment
 from templates_app.generation.verify import CHECKED

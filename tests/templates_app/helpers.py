@@ -78,7 +78,7 @@ def heard_note(user, template, folder):
     from django.utils import timezone
 
     from institutions.selectors import user_institution
-    from noumaris.fields import fernet
+    from noumaris.common.fields import fernet
     from templates_app.notes.services import note_create, note_edit
     from tests.transcription.factories import SegmentFactory, SessionFactory
     from transcription.engines.words import DRUG, Word, dumps, shown_text

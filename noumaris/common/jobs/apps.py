@@ -6,15 +6,15 @@ from django.apps import AppConfig
 class JobsConfig(AppConfig):
     """Background work: the task workers' heartbeats, the periodic clock, e-mails."""
 
-    name = "noumaris.jobs"
+    name = "noumaris.common.jobs"
     label = "jobs"
     verbose_name = "Background jobs"
 
     def ready(self):
-        from noumaris.jobs.metrics import register_collector
-        from noumaris.jobs.periodic import periodic_register
-        from noumaris.jobs.services import tasks_of_dead_workers_fail
-        from noumaris.jobs.tasks import task_results_prune
+        from noumaris.common.jobs.metrics import register_collector
+        from noumaris.common.jobs.periodic import periodic_register
+        from noumaris.common.jobs.services import tasks_of_dead_workers_fail
+        from noumaris.common.jobs.tasks import task_results_prune
 
         register_collector()
         periodic_register(

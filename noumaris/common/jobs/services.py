@@ -18,8 +18,8 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from noumaris.jobs.models import PeriodicRun, WorkerHeartbeat
-from noumaris.jobs.periodic import PERIODIC, Periodic
+from noumaris.common.jobs.models import PeriodicRun, WorkerHeartbeat
+from noumaris.common.jobs.periodic import PERIODIC, Periodic
 
 logger = logging.getLogger(__name__)
 

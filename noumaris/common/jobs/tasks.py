@@ -3,7 +3,7 @@
 from django.core.management import call_command
 from django_tasks import task
 
-from noumaris.jobs.services import heartbeats_purge
+from noumaris.common.jobs.services import heartbeats_purge
 
 
 @task()

@@ -2,7 +2,7 @@
 
 A daemon thread of the `run_worker` process. Every WORKER_HEARTBEAT_EVERY seconds it
 records that the worker lives, then runs or enqueues the periodic jobs that are due
-(noumaris.jobs.periodic). When the process is killed the thread dies with it, the
+(noumaris.common.jobs.periodic). When the process is killed the thread dies with it, the
 heartbeat goes stale, and the other workers (or the next reader of a note) notice
 within WORKER_DEAD_AFTER seconds.
 """
@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import close_old_connections, connections
 from django.utils import timezone
 
-from noumaris.jobs.services import heartbeat_beat, periodic_run_due
+from noumaris.common.jobs.services import heartbeat_beat, periodic_run_due
 
 logger = logging.getLogger(__name__)
 

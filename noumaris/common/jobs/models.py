@@ -20,7 +20,7 @@ class WorkerHeartbeat(models.Model):
 
 
 class PeriodicRun(models.Model):
-    """When each periodic job (noumaris.jobs.periodic.PERIODIC) is next due; the
+    """When each periodic job (noumaris.common.jobs.periodic.PERIODIC) is next due; the
     worker that claims the row (a row lock) runs or enqueues it, once per period."""
 
     name = models.CharField(max_length=64, primary_key=True)

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
-from noumaris.jobs.models import PeriodicRun, WorkerHeartbeat
+from noumaris.common.jobs.models import PeriodicRun, WorkerHeartbeat
 
 
 def is_superadmin(user) -> bool:

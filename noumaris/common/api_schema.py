@@ -1,7 +1,7 @@
 """The API's OpenAPI schema: the error envelope every view may answer, the standard
 errors added to every operation, operation names from the views, and bearer auth.
 
-Views name their extra errors with `**errors(409)` (see noumaris.api's docstring).
+Views name their extra errors with `**errors(409)` (see noumaris.common.api's docstring).
 """
 
 import inspect

@@ -17,7 +17,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from noumaris.errors import (
+from noumaris.common.errors import (
     ApplicationError,
     ConflictError,
     ForbiddenError,

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from noumaris.fields import decrypt_text, encrypt_text
+from noumaris.common.fields import decrypt_text, encrypt_text
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The periodic jobs: every recurring piece of work, registered by the app it belongs
 to in its `AppConfig.ready()` (so the import contract sees each edge).
 
-Each worker's clock (noumaris.jobs.worker) looks at PERIODIC every
+Each worker's clock (noumaris.common.jobs.worker) looks at PERIODIC every
 WORKER_HEARTBEAT_EVERY seconds. An entry whose time has come is claimed by exactly
 one worker (a compare-and-set on its `PeriodicRun` row) and then either run there
 (`inline`: short liveness work that must not wait behind a queue) or enqueued as an

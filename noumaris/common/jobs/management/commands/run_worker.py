@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, close_old_connections
 
-from noumaris.jobs.services import heartbeat_end
-from noumaris.jobs.worker import Clock
+from noumaris.common.jobs.services import heartbeat_end
+from noumaris.common.jobs.worker import Clock
 
 logger = logging.getLogger(__name__)
 # After a database error: 1, 2, 4, 8 s, then every 10 s for about ten minutes.

@@ -1,13 +1,13 @@
 """What every API view under /api/v1/ stands on: rate limits, pagination, the base
-views (their OpenAPI schema is noumaris.api_schema).
+views (their OpenAPI schema is noumaris.common.api_schema).
 
 How to write an API view (one `APIView` per operation, HackSoft style):
 
     from drf_spectacular.utils import extend_schema
     from rest_framework import serializers
 
-    from noumaris.api import Api, ListApi
-    from noumaris.api_schema import errors
+    from noumaris.common.api import Api, ListApi
+    from noumaris.common.api_schema import errors
 
 
     class ResidentInviteApi(Api):
@@ -49,7 +49,7 @@ How to write an API view (one `APIView` per operation, HackSoft style):
 
 The rules:
 - Subclass `Api` (or `ListApi` for a paginated list). Never catch a service's
-  exceptions: `noumaris.errors.exception_handler` turns every error (DRF, Django,
+  exceptions: `noumaris.common.errors.exception_handler` turns every error (DRF, Django,
   `ApplicationError`, validation, rate limiting) into `{"detail": ...}`.
 - `self.input(Serializer)` validates `request.data`; `self.query(Serializer)` validates
   `request.query_params`; both return `validated_data` or raise (422). No logic in
@@ -60,7 +60,7 @@ The rules:
   a stable `order_by` ending on a unique column; `self.paginate` answers
   `{count, next, previous, results}` (`?page=&page_size=`, at most 100).
 - Every operation has `@extend_schema(...)` naming its request and 2xx response; a
-  postprocessing hook (`noumaris.api_schema.add_standard_errors`) adds the standard error responses
+  postprocessing hook (`noumaris.common.api_schema.add_standard_errors`) adds the standard error responses
   (401, 403, 429 always; 404 with path parameters or pagination; 400 and 422 with a
   body or query parameters). Add the others with `**errors(409)` etc.
   `manage.py spectacular --validate --fail-on-warn` must stay clean.
@@ -86,8 +86,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from noumaris.errors import NotFoundError, RateLimitedError
-from noumaris.net import client_ip
+from noumaris.common.errors import NotFoundError, RateLimitedError
+from noumaris.common.net import client_ip
 
 # --- Path converter ------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from rest_framework import exceptions as drf
 from rest_framework import status
 from rest_framework.response import Response
 
-from noumaris.db import pool_sweep
+from noumaris.common.db import pool_sweep
 
 logger = logging.getLogger(__name__)
 

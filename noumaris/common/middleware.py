@@ -12,8 +12,8 @@ from django.http import HttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.functional import SimpleLazyObject, empty
 
-from noumaris.db import pool_sweep
-from noumaris.logging import request_id_var
+from noumaris.common.db import pool_sweep
+from noumaris.common.logging import request_id_var
 
 logger = logging.getLogger("noumaris.access")
 
@@ -100,7 +100,7 @@ def _user_id_if_known(request) -> int | None:
 
 class DatabaseErrorMiddleware:
     """A page that meets a database error answers 503 and sweeps the pool
-    (`noumaris.db.pool_sweep`); the API's exception handler does the same for its
+    (`noumaris.common.db.pool_sweep`); the API's exception handler does the same for its
     views, with the error envelope."""
 
     def __init__(self, get_response):
@@ -121,27 +121,6 @@ class DatabaseErrorMiddleware:
             status=503,
             content_type="text/plain; charset=utf-8",
         )
-
-
-class HealthProbeMiddleware:
-    """Answer `/health` and `/health/ready` whatever the Host header says.
-
-    Probes (the Docker image's HEALTHCHECK, a load balancer, Kubernetes) call the
-    server by its address, not by a name in DJANGO_ALLOWED_HOSTS, and the host check
-    of the middleware after this one would answer them 400: a healthy server marked
-    down. The probes read nothing of the request but its method, so nothing that
-    depends on the host is skipped. Every other path keeps the host check.
-    """
-
-    def __init__(self, get_response):
-        from noumaris import views
-
-        self.get_response = get_response
-        self.probes = {"/health": views.health, "/health/ready": views.health_ready}
-
-    def __call__(self, request):
-        probe = self.probes.get(request.path_info)
-        return self.get_response(request) if probe is None else probe(request)
 
 
 class PrivateResponsesMiddleware:

@@ -11,7 +11,7 @@ class TasksCollector:
     def collect(self):
         from prometheus_client.core import GaugeMetricFamily
 
-        from noumaris.jobs.services import task_counts, workers_alive_count
+        from noumaris.common.jobs.services import task_counts, workers_alive_count
 
         try:
             counts = task_counts()
