@@ -265,3 +265,20 @@ def test_a_doubt_flag_and_a_doubtful_word_play_the_recording_from_their_moment(
     page = client_for(attending).get(f"/notes/{note.pk}").content.decode()
     assert "note-recording" not in page and "data-seek-ms" not in page
     assert "check the recording at 0:02" in page  # the words still say where
+
+
+def test_a_sections_partial_takes_a_constant_number_of_queries(
+    note, resident, django_assert_num_queries
+):
+    """A stream asks for each section as it is finished: no query per flag."""
+    generate(note, resident)
+    note_edit(user=resident, note_id=note.pk, sections={"plan": "Aspirin 900 mg."})
+    client = client_for(resident)
+    client.get(f"/notes/{note.pk}/partials?section=plan")
+    # session, user, the note with its people and encounter, the transcript's
+    # segment numbers, the latest revision, the open flags' count, the export
+    # feature, the author's residency (a PGY-1 export hold), the feedback, the flags
+    # with who resolved them, the author's residency and institution's policy
+    # (plan-first)
+    with django_assert_num_queries(12):
+        client.get(f"/notes/{note.pk}/partials?section=plan", **HTMX)
