@@ -127,6 +127,14 @@ def note_get_for_user(*, user, note_id) -> ClinicalNote:
         raise records_missing(user=user, missing="No such note.") from None
 
 
+def note_find_for_user(*, user, note_id) -> ClinicalNote | None:
+    """One note the user may see, or None."""
+    try:
+        return notes_for_user(user=user).get(pk=int(note_id))
+    except (ClinicalNote.DoesNotExist, TypeError, ValueError):
+        return None
+
+
 def note_list_for_user(*, user, status: str = "") -> QuerySet[ClinicalNote]:
     queryset = notes_for_user(user=user).select_related(
         "author", "supervisor", "session"

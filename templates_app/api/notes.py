@@ -74,7 +74,9 @@ class NoteDetailApi(Api):
     @extend_schema(operation_id="notes_retrieve", responses=NoteSerializer)
     def get(self, request, pk):
         note = note_open(user=request.user, note_id=pk, ip_address=client_ip(request))
-        return self.output(NoteSerializer, note, **note_context(note))
+        return self.output(
+            NoteSerializer, note, **note_context(note, user=request.user)
+        )
 
     @extend_schema(
         operation_id="notes_update",

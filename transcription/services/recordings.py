@@ -16,7 +16,11 @@ from accounts.models import AuditLog
 from accounts.services import audit_record
 from noumaris.common.errors import NotFoundError
 from transcription.models import TranscriptionSession, TranscriptSegment
-from transcription.selectors import recording_keyterms, session_get_for_owner
+from transcription.selectors import (
+    recording_kept,
+    recording_keyterms,
+    session_get_for_owner,
+)
 from transcription.services.segments import segment_build
 
 logger = logging.getLogger(__name__)
@@ -149,7 +153,7 @@ def retained_audio_read(
     from noumaris.common.fields import fernet
 
     session = session_get_for_owner(user=user, session_id=session_id)
-    if not session.retained_audio or session.retained_until <= timezone.now():
+    if not recording_kept(session=session):
         raise NotFoundError(
             "This encounter's recording was not kept, or its time ran out."
         )
