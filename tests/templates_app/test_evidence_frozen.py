@@ -47,20 +47,24 @@ def test_a_signed_notes_transcript_is_frozen(note, resident, attending, state):
     SIGN_OFF[state](note, resident, attending)
     session = note.session
     before = _transcript(session)
+    before_speakers = list(session.segments.values_list("speaker", flat=True))
     api = api_for(resident)
     segment_url, speakers_url = _urls(session)
 
     fix = api.patch(segment_url, {"text": "Something else."}, format="json")
     name = api.patch(speakers_url, {"roles": {"0": "family"}}, format="json")
+    said_by = api.patch(f"{segment_url}/role", {"role": "family"}, format="json")
 
-    for response in (fix, name):
+    for response in (fix, name, said_by):
         assert response.status_code == 409, response.content
         assert "part of a" in response.json()["detail"]
         assert "evidence" in response.json()["detail"]
     assert _transcript(session) == before
     assert not TranscriptSegmentRevision.objects.filter(segment__session=session)
-    changed = ("TRANSCRIPT_CORRECTED", "SPEAKERS_NAMED")
+    changed = ("TRANSCRIPT_CORRECTED", "SPEAKERS_NAMED", "SEGMENT_ROLE_CHANGED")
     assert not AuditLog.objects.filter(action__in=changed).exists()
+    speakers = list(session.segments.values_list("speaker", flat=True))
+    assert speakers == before_speakers
 
 
 def test_the_reason_says_a_return_reopens_it(note, resident, attending):
