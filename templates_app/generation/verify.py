@@ -159,7 +159,9 @@ def verify_statement(statement: Statement, segments: Mapping[int, str]) -> list[
         flags = []
     from templates_app.generation.doubt import doubt_flags
 
-    found = _checks(statement.text, cited, cited_texts)
+    # The segment after the last cited one answers a question the citation ends on.
+    answer = segments.get(max(statement.seqs) + 1, "")
+    found = _checks(statement.text, cited, cited_texts, answer)
     found += verify_meaning.checks(statement.section, statement.text, cited)
     found += doubt_flags(
         statement.text, {s: segments[s] for s in statement.seqs if s in segments}
@@ -167,7 +169,9 @@ def verify_statement(statement: Statement, segments: Mapping[int, str]) -> list[
     return flags + [flag(kind, message, cited) for kind, message in found]
 
 
-def _checks(text: str, cited: str, cited_texts: list[str]) -> list[tuple[str, str]]:
+def _checks(
+    text: str, cited: str, cited_texts: list[str], answer: str = ""
+) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     extra_numbers = numbers(text) - numbers(cited, spoken=True)
     if extra_numbers:
@@ -189,7 +193,7 @@ def _checks(text: str, cited: str, cited_texts: list[str]) -> list[tuple[str, st
                 f"{', '.join(sorted(extra_sides))}: the cited segments do not say this side.",
             )
         )
-    problem = negation_problem(text, cited_texts)
+    problem = negation_problem(text, cited_texts, answer)
     if problem:
         found.append(("negation", f"The statement {problem}."))
     score = support(text, cited)
