@@ -27,19 +27,21 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from templates_app.generation import verify_meaning
 from templates_app.generation.citations import CITATION, citation_seqs
+from templates_app.generation.verify_meaning import diagnosis_problem
 from templates_app.generation.verify_negation import (  # noqa: F401  (the verifier's API)
     negation_problem,
     negation_scopes,
     polarity,
 )
+from templates_app.generation.verify_placement import placement_problem
 from templates_app.generation.verify_words import (  # noqa: F401  (the verifier's API)
     STOPWORDS,
     content_words,
     drugs,
     number_text,
     numbers,
+    same_dates,
     sides,
     stem,
     words,
@@ -162,7 +164,10 @@ def verify_statement(statement: Statement, segments: Mapping[int, str]) -> list[
     # The segment after the last cited one answers a question the citation ends on.
     answer = segments.get(max(statement.seqs) + 1, "")
     found = _checks(statement.text, cited, cited_texts, answer)
-    found += verify_meaning.checks(statement.section, statement.text, cited)
+    problem = placement_problem(statement.section, statement.text, cited)
+    found += [("placement", problem)] if problem else []
+    problem = diagnosis_problem(statement.text, cited)
+    found += [("diagnosis", problem)] if problem else []
     found += doubt_flags(
         statement.text, {s: segments[s] for s in statement.seqs if s in segments}
     )
@@ -173,7 +178,9 @@ def _checks(
     text: str, cited: str, cited_texts: list[str], answer: str = ""
 ) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
-    extra_numbers = numbers(text) - numbers(cited, spoken=True)
+    extra_numbers = (
+        numbers(text) - numbers(cited, spoken=True) - same_dates(text, cited)
+    )
     if extra_numbers:
         shown = ", ".join(number_text(n) for n in sorted(extra_numbers))
         found.append(("number", f"{shown}: not said in the cited segments."))

@@ -24,7 +24,8 @@ TENS = {
 }  # fmt: skip
 SCALES = {"hundred": 100, "thousand": 1000}
 # How a speaker says a count that a note writes as a number (source side only).
-SPOKEN_COUNTS = {"once": 1, "twice": 2, "thrice": 3, "half": 0.5, "dozen": 12}
+SPOKEN_COUNTS = {"once": 1, "twice": 2, "thrice": 3, "half": 0.5, "dozen": 12,
+                 "couple": 2}  # fmt: skip
 TIME_UNITS = {"day", "week", "month", "year", "hour", "minute"}
 SIDES = {"left": "left", "right": "right", "bilateral": "bilateral"}
 SIDES |= {"bilaterally": "bilateral", "both": "bilateral"}
@@ -86,6 +87,34 @@ def numbers(text: str, *, spoken: bool = False) -> set[float]:
     return out
 
 
+_DATE = re.compile(r"\b(\d{1,2})[/-](?:(\d{1,2})[/-])?(\d{4}|\d{2})\b")
+
+
+def dates(text: str) -> list[tuple[int, int | None, int, tuple[float, ...]]]:
+    """(month, day or None, year's last two digits, the numbers it is written with)
+    for each date written with slashes or dashes (3/1/21, 03/01/2021, 12-2019)."""
+    out = []
+    for match in _DATE.finditer(text):
+        month, day, year = match.group(1), match.group(2), match.group(3)
+        if not 1 <= int(month) <= 12 or (day is None and len(year) == 2):
+            continue  # "6/10" is a score, not a date
+        written = tuple(float(g) for g in match.groups() if g is not None)
+        out.append((int(month), int(day) if day else None, int(year) % 100, written))
+    return out
+
+
+def same_dates(text: str, cited: str) -> set[float]:
+    """The numbers of the text's dates that a date of `cited` says too, however
+    written (03/01/2021 and 3/1/21; 01/2020 and 01/20/20)."""
+    theirs = dates(cited)
+    out: set[float] = set()
+    for month, day, year, written in dates(text):
+        for m, d, y, _ in theirs:
+            if m == month and y == year and (day is None or d is None or d == day):
+                out.update(written)
+    return out
+
+
 def stem(word: str) -> str:
     for suffix in ("ing", "ed", "es", "s", "ly"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
@@ -114,13 +143,26 @@ def _drug_finder():
     return find_drugs
 
 
+_DRUG_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+
+
+def drug_tokens(text: str) -> list[str]:
+    """The text's words as the drug finder reads them (drug_spans counts in these)."""
+    return _DRUG_TOKEN.findall(text)
+
+
+def drug_spans(text: str) -> list[tuple[str, int, int]]:
+    """(drug, first word, word after it) for each drug name, in drug_tokens words."""
+    tokens = drug_tokens(text)
+    if not tokens:
+        return []
+    found = _drug_finder()(tokens, is_ignore_case=True)
+    return [(str(entity["name"]).lower(), start, end) for entity, start, end in found]
+
+
 def drugs(text: str) -> set[str]:
     """Drug names in the text, folded to one name per drug (Tylenol: acetaminophen)."""
-    tokens = re.findall(r"[A-Za-z][A-Za-z0-9-]*", text)
-    if not tokens:
-        return set()
-    found = _drug_finder()(tokens, is_ignore_case=True)
-    return {str(entity["name"]).lower() for entity, *_ in found}
+    return {name for name, _, _ in drug_spans(text)}
 
 
 # "right" as speech uses it ("all right", "right now", "that's right", "right?"),
