@@ -33,14 +33,13 @@ QUESTION_TAIL = 25  # an unpunctuated question phrase this near a turn's end ask
 # Words that speech scatters through a phrase without moving it on.
 FILLERS = frozenset({"uh", "um", "er", "ah", "hmm", "like", "any", "some", "the", "a"})
 ANSWER_NO = frozenset({"no", "nope", "none", "never", "nah", "nothing", "negative"})
-ANSWER_NO_PHRASES = (("not", "really"), ("i", "don't"), ("i", "haven't"), ("not",))
+ANSWER_NO_PHRASES = ("not really", "i don't", "i haven't", "not")
 REPLY_FILLERS = frozenset({"uh", "um", "well", "oh", "so", "hmm", "ah", "er", "okay"})
 ASKED_TOGETHER = 4  # questions in a row that one reply answers
 AFFIRM = frozenset({"yes", "yeah", "yep", "yup", "uh-huh", "mm-hmm", "correct", "sure"})
 QUESTION_PHRASES = (
-    ("have", "you"), ("do", "you"), ("did", "you"), ("are", "you"), ("were", "you"),
-    ("is", "there"), ("has", "there"), ("how", "about"), ("what", "about"),
-    ("does", "it"), ("is", "it"), ("any",),
+    "have you", "do you", "did you", "are you", "were you", "is there", "has there",
+    "how about", "what about", "does it", "is it", "any",
 )  # fmt: skip
 _SENTENCE_END = re.compile(r"[.;:!?]+|\n")
 # A new clause with its own subject ends a negation's reach: "has not been great,
@@ -61,16 +60,20 @@ POSSIBLE = ("evaluate for", "rule out", "r/o", "rule her out", "rule him out",
             "rule patient out", "rule the patient out", "versus")  # fmt: skip
 # A statement ending in one of these negates what precedes it: "Alcohol use: none.",
 # "Lymphatic invasion: not identified."
-ENDING_NEGATIONS = (("none",), ("negative",), ("denied",), ("denies",), ("absent",),
-                    ("not", "identified"), ("not", "seen"), ("not", "present"),
-                    ("not", "appreciated"), ("not", "noted"), ("not", "found"))  # fmt: skip
+ENDING_NEGATIONS = ("none", "negative", "denied", "denies", "absent",
+                    "not identified", "not seen", "not present", "not appreciated",
+                    "not noted", "not found")  # fmt: skip
 _CLAUSE_MARK = "xclausex"
 
 
+Phrases = dict[str, tuple[tuple[str, ...], ...]]
+
+
 @functools.cache
-def _cues() -> tuple[tuple, tuple, tuple, tuple]:
+def _cues() -> tuple[Phrases, Phrases, Phrases, Phrases]:
     """NegEx's clinical cue phrases, from negspacy: preceding, following, the phrases
-    that end a negation's scope, and pseudo-negations; word tuples, longest first."""
+    that end a negation's scope, and pseudo-negations; each as word tuples by their
+    first word, longest first."""
     from negspacy.termsets import termset
 
     patterns = termset("en_clinical").get_patterns()
@@ -78,20 +81,32 @@ def _cues() -> tuple[tuple, tuple, tuple, tuple]:
     preceding |= {"none", "nor", "free of"}
     preceding |= {"haven't", "hasn't", "won't", "nothing"}
 
-    def split(phrases):
-        return tuple(sorted((tuple(words(p)) for p in phrases), key=len, reverse=True))
-
     return (
-        split(preceding),
-        split(patterns["following_negations"]),
-        split(patterns["termination"]) + ((_CLAUSE_MARK,),),
-        split(set(patterns["pseudo_negations"]) | set(PSEUDO) | set(POSSIBLE)),
+        _by_first_word(preceding),
+        _by_first_word(patterns["following_negations"]),
+        _by_first_word([*patterns["termination"], _CLAUSE_MARK]),
+        _by_first_word(set(patterns["pseudo_negations"]) | set(PSEUDO) | set(POSSIBLE)),
     )
 
 
-def _match(tokens: list[str], at: int, phrases) -> int:
+def _by_first_word(phrases: Iterable) -> Phrases:
+    out: dict[str, list[tuple[str, ...]]] = {}
     for phrase in phrases:
-        if phrase and tuple(tokens[at : at + len(phrase)]) == phrase:
+        split = tuple(words(phrase)) if isinstance(phrase, str) else tuple(phrase)
+        if split:
+            out.setdefault(split[0], []).append(split)
+    return {w: tuple(sorted(p, key=len, reverse=True)) for w, p in out.items()}
+
+
+_QUESTIONS = _by_first_word(QUESTION_PHRASES)
+_NO_PHRASES = _by_first_word(ANSWER_NO_PHRASES)
+_ENDINGS = tuple(tuple(words(e)) for e in ENDING_NEGATIONS)
+
+
+def _match(tokens: list[str], at: int, phrases: Phrases) -> int:
+    """The length of the longest of `phrases` that starts at `at`, or 0."""
+    for phrase in phrases.get(tokens[at], ()) if at < len(tokens) else ():
+        if tuple(tokens[at : at + len(phrase)]) == phrase:
             return len(phrase)
     return 0
 
@@ -139,7 +154,7 @@ def _tokens(sentence: str) -> list[str]:
 
 def _key(word: str) -> str:
     """A word as negation compares it: its stem, less a final e ("pulse", "pulses")."""
-    key = stem(word.removesuffix("'s"))
+    key = stem(word)
     return key[:-1] if key.endswith("e") and len(key) > 4 else key
 
 
@@ -161,7 +176,7 @@ def negation_scopes(
     those said plainly; words under a pseudo-negation are neither."""
     tokens = _tokens(sentence)
     reach = _reach(tokens, scope=scope, back=back, spoken=False)
-    for ending in ENDING_NEGATIONS:
+    for ending in _ENDINGS:
         start = len(tokens) - len(ending)
         if start > 0 and tuple(tokens[start:]) == ending:
             reach.cues.update(range(start, len(tokens)))
@@ -201,7 +216,7 @@ def _question_start(sentence: str, tokens: list[str], replied: str) -> int | Non
     if sentence[-1:] in ".!":
         return None
     for k in range(max(0, len(tokens) - QUESTION_TAIL), len(tokens)):
-        size = _match(tokens, k, QUESTION_PHRASES)
+        size = _match(tokens, k, _QUESTIONS)
         if size and (tokens[k] != "any" or replied):
             return k
     return None
@@ -215,7 +230,7 @@ def _answer(sentence: str) -> str:
     tokens = words(" ".join(said))[:3]
     if not tokens:
         return ""
-    if tokens[0] in ANSWER_NO or _match(tokens, 0, ANSWER_NO_PHRASES):
+    if tokens[0] in ANSWER_NO or _match(tokens, 0, _NO_PHRASES):
         return "no"
     first = said[0].strip(",.!")
     return "yes" if first in AFFIRM or tokens[0] in AFFIRM else ""
