@@ -443,6 +443,7 @@ class StatementFlag(models.Model):
         WEAK_SUPPORT = "weak_support", "Weakly supported"
         PLACEMENT = "placement", "In a section its words do not support"
         DIAGNOSIS = "diagnosis", "Diagnosis not in the transcript"
+        DOUBTFUL_WORD = "doubtful_word", "Doubtful speech: check the recording"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

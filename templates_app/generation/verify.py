@@ -14,9 +14,16 @@ is a statement too. Each is checked against the words of the segments it cites:
 - `weak_support`: fewer than SUPPORT_THRESHOLD of the statement's content words
   (lower case, crude suffix stem, scribe words such as "patient" or "reports"
   left out) occur in its segments;
-- `placement`: in a section its cited words do not support (an allergen under
-  Medications, a plan item under a history section, a finding under Allergies);
-- `diagnosis`: a diagnosis its cited words do not name (verify_meaning.py).
+- `placement`: in a section its cited words do not support (an allergen as a
+  medicine, a drug started today under Medications, a plan item under a history
+  section, a finding under Allergies, or two learned classifiers reading it as
+  another part of the visit: verify_placement.py);
+- `diagnosis`: a diagnosis its cited words do not name (verify_meaning.py);
+- `doubtful_word`: a number or drug resting on a word speech heard doubtfully or
+  corrected, or a word that sounds like a misheard drug name (doubt.py).
+
+Words are compared as verify_words.py reads them; negation as verify_negation.py
+does.
 
 Pure functions over text: no database, no Django.
 """
@@ -63,11 +70,13 @@ KINDS = {
     "weak_support": "Weakly supported",
     "placement": "In a section its words do not support",
     "diagnosis": "Diagnosis not in the transcript",
+    "doubtful_word": "Doubtful speech: check the recording",
 }
 # What the page says was checked, in the order of the checks.
 CHECKED = (
-    "citations, numbers, drugs, sides, negation, support, placement in its section "
-    "and diagnoses named"
+    "citations, numbers, drugs, sides, negation, support, placement in its section, "
+    "diagnoses named and doubtful speech (a drug name that sounds misheard, a word "
+    "heard with low confidence)"
 )
 
 

@@ -11,7 +11,7 @@ import re
 
 from templates_app.generation.offline.lexicon import DIAGNOSES
 
-SUFFIX = re.compile(r"\b[a-z]{3,}(?:itis|osis|emia|pathy|oma|algia)\b")
+SUFFIX = re.compile(r"\b[a-z]{2,}(?:itis|osis|emia|pathy|oma|algia)\b")
 NOT_DIAGNOSES = frozenset(
     {"diagnosis", "prognosis", "emphasis", "aroma", "sympathy", "empathy", "coma"}
 )

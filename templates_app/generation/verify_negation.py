@@ -42,6 +42,8 @@ QUESTION_PHRASES = (
     "how about", "what about", "does it", "is it", "any",
 )  # fmt: skip
 _SENTENCE_END = re.compile(r"[.;:!?]+|\n")
+# A note's statement keeps its heading: "Alcohol use: none." is one sentence.
+_STATEMENT_END = re.compile(r"[.;!?]+|\n")
 # A new clause with its own subject ends a negation's reach: "has not been great,
 # and he thinks he needs...", "no gallop your lungs are clear" (speech).
 _CLAUSE = re.compile(
@@ -190,9 +192,9 @@ def negation_scopes(
     return negated, affirmed, bool(reach.cues)
 
 
-def _sentences(text: str) -> list[str]:
+def _sentences(text: str, ends: re.Pattern = _SENTENCE_END) -> list[str]:
     out, last = [], 0
-    for match in _SENTENCE_END.finditer(text):
+    for match in ends.finditer(text):
         out.append(text[last : match.end()])
         last = match.end()
     out.append(text[last:])
@@ -207,17 +209,19 @@ class _Polarity:
     asked: set[str] = field(default_factory=set)  # only in an unanswered question
 
 
-def _question_start(sentence: str, tokens: list[str], replied: str) -> int | None:
+def _question_start(
+    sentence: str, tokens: list[str], replied: str, negated: set[int]
+) -> int | None:
     """Where the question of a sentence of speech starts, or None. Unpunctuated, a
     question phrase near its end asks; "any" ("any fever") only when the next turn
-    answers yes or no, as "I don't see any rash" is no question."""
+    answers yes or no, and never under a negation ("I don't see any rash")."""
     if sentence.endswith("?"):
         return 0
     if sentence[-1:] in ".!":
         return None
     for k in range(max(0, len(tokens) - QUESTION_TAIL), len(tokens)):
         size = _match(tokens, k, _QUESTIONS)
-        if size and (tokens[k] != "any" or replied):
+        if size and (tokens[k] != "any" or (replied and k not in negated)):
             return k
     return None
 
@@ -261,7 +265,7 @@ def polarity(texts: Iterable[str], answer: str = "") -> _Polarity:
             strict.negated.update(range(len(tokens)))
             loose.negated.update(range(len(tokens)))
         replied = _answer(replies[position])
-        asked_from = _question_start(sentence, tokens, replied)
+        asked_from = _question_start(sentence, tokens, replied, loose.negated)
         for k, token in enumerate(tokens):
             if k in strict.cues or k in loose.undecided or not _concept(token):
                 continue
@@ -288,7 +292,7 @@ def negation_problem(statement: str, cited: Iterable[str], answer: str = "") -> 
     """Why the statement's negations disagree with its segments, or ''."""
     said = polarity(cited, answer)
     negated, affirmed = set(), set()
-    for sentence in _sentences(statement):
+    for sentence in _sentences(statement, _STATEMENT_END):
         n, a, _ = negation_scopes(sentence)
         negated, affirmed = negated | n, affirmed | a
     # A word the statement both negates and affirms ("tingling until Sunday, none
