@@ -43,6 +43,7 @@ from templates_app.generation.verify_negation import (  # noqa: F401  (the verif
 )
 from templates_app.generation.verify_placement import placement_problem
 from templates_app.generation.verify_words import (  # noqa: F401  (the verifier's API)
+    OPPOSITE,
     STOPWORDS,
     content_words,
     drugs,
@@ -51,6 +52,7 @@ from templates_app.generation.verify_words import (  # noqa: F401  (the verifier
     same_dates,
     sides,
     stem,
+    swapped_sides,
     words,
 )
 
@@ -207,6 +209,13 @@ def _checks(
             (
                 "laterality",
                 f"{', '.join(sorted(extra_sides))}: the cited segments do not say this side.",
+            )
+        )
+    for side in sorted(swapped_sides(text, cited) - extra_sides):
+        found.append(
+            (
+                "laterality",
+                f"{side}: the cited segments say this of the {OPPOSITE[side]} side.",
             )
         )
     problem = negation_problem(text, cited_texts, answer)

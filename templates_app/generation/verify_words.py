@@ -184,5 +184,40 @@ def sides(text: str) -> set[str]:
     return found | ({"bilateral"} if _BOTH_SIDES.search(lowered) else set())
 
 
+SIDE_REACH = 4  # words either side of "left" or "right" that say what is on that side
+OPPOSITE = {"left": "right", "right": "left"}
+
+
+def _side_contexts(text: str) -> dict[str, list[set[str]]]:
+    """For each side the text names, the content words around each mention of it."""
+    tokens = words(_NOT_A_SIDE.sub(" ", text.lower()))
+    out: dict[str, list[set[str]]] = {}
+    for k, token in enumerate(tokens):
+        if token not in OPPOSITE:
+            continue
+        near = tokens[max(0, k - SIDE_REACH) : k] + tokens[k + 1 : k + 1 + SIDE_REACH]
+        out.setdefault(token, []).append(
+            {stem(w) for w in near if w not in STOPWORDS and len(w) > 2}
+        )
+    return out
+
+
+def swapped_sides(text: str, cited: str) -> set[str]:
+    """Sides of the text said there of what the cited words say of the other side:
+    "edema of the left knee" where they say "edema of your right knee, but your left
+    knee looks fine" (both sides named, so `sides` cannot tell)."""
+    mine, theirs = _side_contexts(text), _side_contexts(cited)
+    out = set()
+    for side, contexts in mine.items():
+        other = OPPOSITE[side]
+        if side not in theirs or other not in theirs:
+            continue
+        for context in contexts:
+            same = max(len(context & c) for c in theirs[side])
+            if max(len(context & c) for c in theirs[other]) > same:
+                out.add(side)
+    return out
+
+
 def number_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
