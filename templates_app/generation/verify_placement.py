@@ -8,7 +8,8 @@ A statement is out of place when
 - under Allergies, it says nothing of an allergy and neither do its cited words, or
   it is an examination finding;
 - its own words say where it belongs and that is elsewhere: a plan item ("Will
-  order...", "Advised to...") under a history or examination section, the patient's
+  order...", "Advised to...", "Keep using the inhaler", "If ... go to the emergency
+  department") under a history or examination section, the patient's
   report ("Denies...", "She reports...") under an assessment or plan section, an
   allergy under an examination section;
 - otherwise, two learned classifiers together give the section's part of the visit
@@ -19,7 +20,8 @@ A statement is out of place when
   MTS-Dialog. A statement whose own words establish its place is not second-guessed
   by them: an examiner's sign under an examination section, a diagnosis or a finding
   under an assessment, a problem named alone under a plan, a drug under Medications,
-  the one-line summary ("58-year-old male with...") under a history or assessment.
+  the one-line summary ("58-year-old male with...") under a history or assessment, a
+  drug its cited words order (start, continue, stop) under a plan.
 
 Pure functions over text: no database, no Django.
 """
@@ -78,7 +80,7 @@ CURRENT = re.compile(
     r"continu\w*|keep|stay on|refill\w*|already|using|use)\b",
     re.I,
 )
-# Signs only an examiner reports, and vitals as a note writes them.
+# Signs only an examiner reports, and vitals.
 EXAM_SIGN = re.compile(
     r"\b(crackles|rales|rhonchi|wheezes|murmurs?|gallops?|rubs|bruits?|tenderness|"
     r"tender to|effusion|erythema|ecchymosis|edema|auscultation|palpation|"
@@ -86,19 +88,29 @@ EXAM_SIGN = re.compile(
     r"alert and oriented|oriented to|normocephalic|atraumatic|regular rate|"
     r"non-?tender|non-?distended|pupils|extraocular|afebrile|appreciated?|"
     r"flexion|extension|abduction|adduction|supination|pronation|dorsiflexion|"
-    r"(?:BP|HR|RR|SpO2|T) \d|\d/5)\b",
+    r"vital signs|blood pressure|heart rate|oxygen saturation|respiratory rate|"
+    r"(?:physical |on )exam\w*|(?:BP|HR|RR|SpO2|T) \d|\d/5)\b",
     re.I,
 )
 PLAN_ITEM = re.compile(
     r"^(?:will|advised to|recommend\w*|order|start|increase|decrease|refer|schedule|"
     r"prescrib\w*|follow[- ]up (?:in|with|at|on|after)|return)\b|\b(?:we(?:'ll| will)|"
     r"will (?:order|start|prescribe|refer|schedule|increase|get|send|check)|"
-    r"plan to)\b",
+    r"plan to)\b"
+    # an instruction to the patient, and a return precaution
+    r"|^(?:keep|continue|take|use|drink|avoid|call|stop|apply|elevate|seek|go to|"
+    r"come back)\b|^if\b.*\b(?:go to|call|return|come back|seek)\b",
     re.I,
 )
 REPORT = re.compile(
     r"^(?:[A-Z][a-z]+: )?(?:denies|reports|endorses|complains|states)\b|"
     r"^(?:he|she|they|the patient) (?:reports|states|endorses|denies|complains)\b",
+    re.I,
+)
+# How speech orders a drug: what makes a drug of the statement a plan item.
+ORDERED = re.compile(
+    r"\b(start\w*|continu\w*|stop\w*|increas\w*|decreas\w*|prescrib\w*|refill\w*|"
+    r"switch\w*|hold|taper\w*|order\w*|we'll|i'll|will|going to|gon na|gonna)\b",
     re.I,
 )
 ONE_LINER = re.compile(r"\b\d+[- ]year[- ]old\b", re.I)
@@ -172,8 +184,18 @@ def started_here(text: str, cited: str) -> set[str]:
     return out
 
 
-def _established(own: str, text: str) -> bool:
+def ordered(text: str, cited: str) -> bool:
+    """The statement names a drug its cited words order (start, continue, stop...)."""
+    mine = drugs(text)
+    return bool(mine) and any(
+        ORDERED.search(s) and drugs(s) & mine for s in _sentences(cited)
+    )
+
+
+def _established(own: str, text: str, cited: str) -> bool:
     """The statement's own words establish its place in a section of `own`."""
+    if own == "plan" and ordered(text, cited):
+        return True
     if own == "medications":
         return bool(drugs(text))
     if own == "assessment":
@@ -227,7 +249,7 @@ def placement_problem(section: str, text: str, cited: str) -> str:
         return "A plan item, under a history or examination section."
     if parts == {"exam"} and ALLERGY.search(text):
         return "An allergy, under an examination section."
-    if not parts or _stated_part(text) & parts or _established(own, text):
+    if not parts or _stated_part(text) & parts or _established(own, text, cited):
         return ""
     said = part_probabilities(f"{text} {cited}")
     written = note_places.part_probabilities(text)

@@ -27,7 +27,7 @@ POP = (
 )
 LISINOPRIL = (
     "for your high blood pressure you're managing it well so i want to continue "
-    "the lisinopril 20 mg a day"
+    "the lisinopril 20 mg a day and keep recording your blood pressures at home"
 )
 XRAY = "hey dragon show me the chest x-ray . okay your chest x-ray looks fine , no pneumonia"
 
@@ -37,7 +37,8 @@ XRAY = "hey dragon show me the chest x-ray . okay your chest x-ray looks fine , 
     [
         ("He heard a pop when he moved and had to lie down for an hour.", POP,
          "hpi", "plan"),
-        ("Continue lisinopril 20 mg daily.", LISINOPRIL, "plan", "hpi"),
+        ("I advised him to keep recording his blood pressures at home.", LISINOPRIL,
+         "plan", "hpi"),
         ("Chest x-ray is unremarkable, without pneumonia.", XRAY, "results", "hpi"),
     ],
 )  # fmt: skip
@@ -85,6 +86,18 @@ def test_a_drug_started_at_this_visit_is_not_a_current_medication():
     assert "placement" not in flags("medications", "Lisinopril daily.", continued)
 
 
+def test_a_plan_item_or_an_instruction_under_a_history_section_is_misplaced():
+    said = "keep using the inhaler as needed and drink plenty of fluids"
+    instruction = "Keep using the inhaler as needed and drink plenty of fluids."
+    assert "placement" not in flags("plan", instruction, said)
+    assert flags("hpi", instruction, said)["placement"] == (
+        "A plan item, under a history or examination section."
+    )
+    ordered = "We'll get an ECG and troponin now and give aspirin 325 mg."
+    statement = "Will get an ECG and troponin, aspirin 325 mg."
+    assert "placement" in flags("subjective", statement, ordered)
+
+
 def test_a_statement_whose_words_establish_its_place_is_not_second_guessed():
     murmur = (
         "on your heart exam i do appreciate a three out of six systolic ejection murmur"
@@ -95,6 +108,8 @@ def test_a_statement_whose_words_establish_its_place_is_not_second_guessed():
     assert "placement" not in flags("hpi", one_liner, opener)
     problem = "your iron deficiency anemia, we'll start ferrous sulfate"
     assert "placement" not in flags("plan", "Iron deficiency anemia.", problem)
+    ordered = "we'll start doxycycline 100 mg twice a day"
+    assert "placement" not in flags("plan", "Doxycycline 100 mg.", ordered)
 
 
 # --- Negation ----------------------------------------------------------------------
