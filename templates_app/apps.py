@@ -11,6 +11,11 @@ class TemplatesAppConfig(AppConfig):
 
     def ready(self):
         self._register_jobs()
+        from templates_app.notes.signoff import transcript_signed_reason
+        from transcription.freeze import transcript_freeze_register
+
+        # A signed note's transcript is its evidence: no correction changes it.
+        transcript_freeze_register("notes.signed", transcript_signed_reason)
         from templates_app.generation import engine_name
 
         if engine_name() == "anthropic":
@@ -37,9 +42,9 @@ class TemplatesAppConfig(AppConfig):
             ).start()
 
     def _register_jobs(self):
-        """The app's e-mail and periodic jobs (noumaris.jobs runs them)."""
-        from noumaris.jobs.email import email_kind_register
-        from noumaris.jobs.periodic import periodic_register
+        """The app's e-mail and periodic jobs (noumaris.common.jobs runs them)."""
+        from noumaris.common.jobs.email import email_kind_register
+        from noumaris.common.jobs.periodic import periodic_register
         from templates_app import tasks
         from templates_app.drafting.jobs import draft_jobs_reap
         from templates_app.supervision.emails import cosign_reminder_message

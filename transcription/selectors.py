@@ -5,6 +5,7 @@ import datetime as dt
 from asgiref.sync import sync_to_async
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from institutions.months import month_of, month_window
 from institutions.selectors import user_institution, vocabulary_terms
@@ -16,6 +17,7 @@ from institutions.services.authority import (
 from institutions.services.permissions import records_missing, records_open
 from transcription import connections
 from transcription.engines.keyterms import DEFAULT_KEYTERMS
+from transcription.freeze import transcript_frozen_reason
 from transcription.models import (
     TranscriptionSession,
     TranscriptSegment,
@@ -75,10 +77,15 @@ def session_draft_denial(*, session: TranscriptionSession) -> str:
 def session_may_resume(*, session: TranscriptionSession, segment_count: int) -> bool:
     """Whether the recorder can go on with this encounter: one still open, or a
     live recording that broke off after storing some of its transcript (an upload
-    that failed stored nothing and is uploaded again)."""
+    that failed stored nothing and is uploaded again), unless a signed note cites
+    that transcript (transcription.freeze)."""
     if session.is_open:
         return True
-    return session.status == TranscriptionSession.Status.FAILED and segment_count > 0
+    return (
+        session.status == TranscriptionSession.Status.FAILED
+        and segment_count > 0
+        and not transcript_frozen_reason(session=session)
+    )
 
 
 def segment_last(*, session_id: int) -> tuple[int, int]:
@@ -187,6 +194,14 @@ def recording_retention_days(*, user) -> int:
     """How many days the user's institution keeps uploaded recordings (0: none)."""
     institution = user_institution(user=user)
     return institution.recording_retention_days if institution else 0
+
+
+def recording_kept(*, session: TranscriptionSession, now=None) -> bool:
+    """Whether the encounter's uploaded recording is kept (and its time not run
+    out), for its owner to play."""
+    return bool(session.retained_audio) and session.retained_until > (
+        now or timezone.now()
+    )
 
 
 def recording_keyterms(*, session: TranscriptionSession) -> list[str]:

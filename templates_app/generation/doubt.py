@@ -20,14 +20,14 @@ from collections.abc import Mapping
 from templates_app.generation import verify
 from transcription.engines import lexicon
 from transcription.engines.words import DRUG
-from transcription.heard import doubtful
+from transcription.heard import clock, doubtful
 
 KIND = "doubtful_word"
 
 
-def _clock(ms: int) -> str:
-    seconds = ms // 1000
-    return f"{seconds // 60}:{seconds % 60:02d}"
+def _named(word, seq: int) -> str:
+    """How a flag's message names the word it rests on (`doubt_moment` finds it)."""
+    return f"\u2018{word.text}\u2019 in S{seq}"
 
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+")
@@ -106,17 +106,40 @@ def doubt_flags(text: str, cited: Mapping[int, str]) -> list[tuple[str, str]]:
             found.append(
                 (
                     KIND,
-                    f"\u2018{word.text}\u2019 in S{seq} was {how}: check the "
-                    f"recording at {_clock(word.start_ms)}.",
+                    f"{_named(word, seq)} was {how}: check the recording at "
+                    f"{clock(word.start_ms)}.",
                 )
             )
     for word, drug in sounds_like_drug(text):
-        if word in in_context:  # not already flagged as heard doubtfully
-            found.append(
-                (
-                    KIND,
-                    f"\u2018{word}\u2019 is no drug name known here but sounds like "
-                    f"{drug}: check the recording.",
-                )
+        if word not in in_context:
+            continue  # already flagged as heard doubtfully
+        said = next(
+            (
+                (seq, w)
+                for seq, segment in cited.items()
+                for w in getattr(segment, "words", ())
+                if w.bare == word
+            ),
+            None,
+        )
+        where = f"{_named(said[1], said[0])} is" if said else f"\u2018{word}\u2019 is"
+        at = f" at {clock(said[1].start_ms)}" if said else ""
+        found.append(
+            (
+                KIND,
+                f"{where} no drug name known here but sounds like {drug}: check the "
+                f"recording{at}.",
             )
+        )
     return found
+
+
+def doubt_moment(message: str, cited: Mapping[int, str]) -> int | None:
+    """Where on the recording (ms) the word that a doubt flag's `message` names was
+    heard, from its cited segments' words; None when no word matches any more (the
+    segment was corrected since)."""
+    for seq, segment in cited.items():
+        for word in getattr(segment, "words", ()):
+            if _named(word, seq) in message:
+                return word.start_ms
+    return None

@@ -72,7 +72,7 @@ KINDS = {
     "weak_support": "Weakly supported",
     "placement": "In a section its words do not support",
     "diagnosis": "Diagnosis not in the transcript",
-    "doubtful_word": "Doubtful speech: check the recording",
+    "doubtful_word": "Heard with low confidence",
 }
 # What the page says was checked, in the order of the checks.
 CHECKED = (
