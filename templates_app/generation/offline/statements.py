@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from templates_app.generation.offline import language, voice
+from templates_app.generation.offline import answers, language, voice
 from templates_app.generation.offline.classify import classify
 from templates_app.generation.offline.dialogue import (
     TAG_QUESTION,
@@ -22,7 +22,6 @@ from templates_app.generation.offline.dialogue import (
     strip_discourse,
 )
 from templates_app.generation.offline.lexicon import (
-    ANSWER_WORDS,
     ASSISTANT,
     EXAM_CATEGORIES,
     FINDING_SAID,
@@ -88,31 +87,6 @@ PROBLEM = re.compile(
     r"(?P<name>[a-z0-9' -]{3,40}?)(?=,|\.| i | i'm | we | you | he | she | it | "
     r"that | is | are | let's | what | my | there | so | which |$)"
 )
-DENY_QUESTION = re.compile(
-    r"^(?:and |so |also )*(?:any(?:thing)?|(?:do|did) (?:you|he|she) (?:have|get|notice|"
-    r"experience|feel)|(?:have|has) (?:you|he|she) (?:had|noticed|experienced|been having|"
-    r"felt|had any)|(?:are|were) (?:you|he|she) (?:having|experiencing|getting|feeling)|"
-    r"how about|what about|no)\b\s*(?:other |any |symptoms like |symptoms of )*(?P<what>.+)$"
-)
-INVERTED = re.compile(
-    r"^(?:and |so |also )*(?P<aux>do|does|did|are|is|were|was|have|has|can|could|will|"
-    r"would)(?P<neg>n't)? (?P<subj>you|it|that|this|the \w+) (?P<rest>.+)$"
-)
-DECLARATIVE_Q = re.compile(
-    r"^(?:and |so |also )*(?P<subj>you|you're|you've|your \w+) (?P<rest>.+)$"
-)
-
-
-VAGUE_TAIL = re.compile(
-    r",?\s*\b(or |and )?(anything|something|things|any) (like that|else|of that sort)\b|"
-    r",?\s*\bor anything\b|\blike that\b"
-)
-GENERIC = frozenset(
-    [
-        "symptoms", "symptom", "issues", "issue", "problems", "problem", "things", "thing",
-        "other", "concerns", "changes", "else", "that", "this", "it", "like", "with",
-    ]
-)  # fmt: skip
 PROCESS = re.compile(
     r"^(let's|let me|i'm going to|i am going to|i want to|i'd like to|i'm just going|"
     r"we're going to|we'll|it sounds like we|sounds like we|i'm gonna)\b"
@@ -124,16 +98,6 @@ ANNOUNCEMENT = frozenset(
         "the", "and", "a", "of", "i'm", "going", "some", "discuss",
     ]
 )  # fmt: skip
-
-
-SUBJECT_START = re.compile(
-    r"^(i|i'm|i've|i'd|it|it's|she|he|we|they|that|that's|there|my \w+ (is|was))\b"
-)
-WH_TOPIC = re.compile(
-    r"^(?:when|where|what|how long|how much|how often|how many|how|which)(?: \w+)? "
-    r"(?:was|is|were|are|did|does|do|has|have) (?:your|the|his|her) "
-    r"(?P<topic>[\w' -]{3,40}?)\??$"
-)
 
 
 @dataclass(slots=True)
@@ -263,8 +227,10 @@ def _patient(
     rest = re.sub(
         r"^(yes|yeah|yep|yup|no|nope|nah|mm-hmm|uh-huh|sure|right)\b[,.]?\s*", "", text
     )
-    if question is not None and _bare_answer(rest) and walk.phase == "history":
-        folded = _fold(walk, question.text.lower(), polarity or _polarity(rest))
+    if question is not None and answers.bare_answer(rest) and walk.phase == "history":
+        folded = answers.fold(
+            walk.gender, question.text.lower(), polarity or answers.polarity(rest)
+        )
         if folded:
             category = _history_category(walk, question.text + " " + folded)
             return [Statement(folded, (*question.seqs, *item.seqs), category)]
@@ -278,9 +244,17 @@ def _patient(
     if not (_clinical(rest) or _clinical(asked)):
         return []  # small talk: neither the answer nor its question is clinical
     seqs = (*question.seqs, *item.seqs) if question is not None else item.seqs
-    topic = WH_TOPIC.match(strip_discourse(question.text.lower())) if question else None
-    denied = _denial(text)
-    said = denied or _fragment_fold(walk, question, rest) or _say(walk, rest, "patient")
+    topic = (
+        answers.WH_TOPIC.match(strip_discourse(question.text.lower()))
+        if question
+        else None
+    )
+    denied = answers.denial(text)
+    said = (
+        denied
+        or answers.fragment_fold(walk.gender, question, rest)
+        or _say(walk, rest, "patient")
+    )
     if topic and not denied and len(content_words(rest)) <= 5:
         name = language.third_person(
             topic.group("topic"), speaker="clinician", gender=walk.gender
@@ -288,116 +262,6 @@ def _patient(
         said = language.sentence_case(f"{name}: {said[0].lower()}{said[1:]}")
     context = asked + " " + rest
     return [Statement(said, seqs, _history_category(walk, context))]
-
-
-def _bare_answer(text: str) -> bool:
-    """ "not that I've noticed", "nothing like that": a yes or no and no more."""
-    return len([w for w in content_words(text) if w not in ANSWER_WORDS]) < 2
-
-
-def _fragment_fold(walk: Walk, question: Utterance | None, rest: str) -> str | None:
-    """ "Does it spread to your arm?" "Sometimes, down my left arm." -> one statement."""
-    if question is None or len(rest.split()) > 7 or SUBJECT_START.match(rest):
-        return None
-    asked = INVERTED.match(strip_discourse(question.text.lower().rstrip("?. ")))
-    if not asked or asked.group("subj") == "you":
-        return None
-    declared = _declare(walk, asked, "yes")
-    answer = language.third_person(rest, speaker="patient", gender=walk.gender)
-    return f"{declared.rstrip('.')}: {answer.strip(' .')}."
-
-
-def _polarity(text: str) -> str | None:
-    words = re.findall(r"[a-z'-]+", text)
-    if any(w in NO or w.endswith("n't") for w in words):
-        return "no"
-    return "yes" if any(w in YES for w in words) else None
-
-
-def _denial(text: str) -> str | None:
-    """ "no fever, no cough" -> "Denies fever and cough." when nothing else is said."""
-    negated, affirmed = language.negated_findings(text)
-    if not negated or affirmed:
-        return None
-    leftover = content_words(text)
-    cues = {
-        "no",
-        "not",
-        "any",
-        "don't",
-        "haven't",
-        "didn't",
-        "never",
-        "or",
-        "have",
-        "had",
-        "i",
-    }
-    words_of_findings = {w for f in negated for w in f.split()}
-    if len([w for w in leftover if w not in cues and w not in words_of_findings]) > 2:
-        return None
-    return "Denies " + _listing(negated) + "."
-
-
-def _listing(items: list[str]) -> str:
-    unique = list(dict.fromkeys(items))
-    if len(unique) == 1:
-        return unique[0]
-    return ", ".join(unique[:-1]) + " and " + unique[-1]
-
-
-def _fold(walk: Walk, question: str, polarity: str | None) -> str | None:
-    """A yes/no question and its answer as one third-person statement."""
-    if polarity is None:
-        return None
-    question = strip_discourse(question.rstrip("?. ")).lower()
-    asked = DENY_QUESTION.match(question)
-    if asked:
-        what = language.third_person(
-            asked.group("what"), speaker="clinician", gender=walk.gender
-        )
-        what = re.sub(r"^(any|anything) ", "", what).strip(" ,")
-        what = VAGUE_TAIL.sub("", what).strip(" ,")
-        if _specific(what):
-            verb = "Denies" if polarity == "no" else "Reports"
-            return f"{verb} {what}."
-    inverted = INVERTED.match(question)
-    if inverted:
-        return _declare(walk, inverted, polarity)
-    declared = DECLARATIVE_Q.match(question)
-    if declared:
-        said = language.third_person(question, speaker="clinician", gender=walk.gender)
-        if polarity == "no":
-            said = re.sub(
-                r"\b(is|has|was|does|can|will|would)\b", r"\1 not", said, count=1
-            )
-        return language.sentence_case(strip_discourse(said))
-    return None
-
-
-def _specific(what: str) -> bool:
-    """Names something: not just "symptoms", "issues", "like that"."""
-    return any(language.negated_findings(what)) or bool(
-        [w for w in content_words(what) if w not in GENERIC]
-    )
-
-
-def _declare(walk: Walk, m: re.Match, polarity: str) -> str:
-    """ "do you smoke" + no -> "She does not smoke."; "does it spread" + yes -> "It spreads"."""
-    aux, subj = m.group("aux"), m.group("subj")
-    rest = language.third_person(
-        m.group("rest"), speaker="clinician", gender=walk.gender
-    )
-    if subj == "you":
-        subj = language.third_person("you", speaker="clinician", gender=walk.gender)
-    verb = {"do": "does", "are": "is", "were": "was", "have": "has"}.get(aux, aux)
-    if polarity == "yes" and verb == "does":
-        first, _, after = rest.partition(" ")
-        return language.sentence_case(
-            f"{subj} {language.agree(first, present=True)} {after}".strip()
-        )
-    negation = " not" if polarity == "no" else ""
-    return language.sentence_case(f"{subj} {verb}{negation} {rest}")
 
 
 def _history_category(walk: Walk, context: str) -> str:
