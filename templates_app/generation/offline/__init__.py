@@ -35,13 +35,21 @@ from templates_app.generation.offline.classify import (
     section_categories,
     section_owners,
 )
-from templates_app.generation.offline.dialogue import infer_roles, utterances
+from templates_app.generation.offline.dialogue import (
+    infer_roles,
+    names_said,
+    utterances,
+)
 from templates_app.generation.offline.lexicon import (
     EXAM_CATEGORIES,
     HISTORY_CATEGORIES,
     PLAN_CATEGORIES,
 )
-from templates_app.generation.offline.statements import Statement, draft_statements
+from templates_app.generation.offline.statements import (
+    Statement,
+    dictated_finding,
+    draft_statements,
+)
 from templates_app.generation.offline.structure import (
     allergy_with_reaction,
     medication_lines,
@@ -123,9 +131,10 @@ def file_statements(
     said = {s.seq: s.text for s in segments}
     roles = infer_roles(segments)
     last = max(said, default=1)
+    names = names_said(segments)
     for statement in made:
         if not statement.heading:
-            polished = voice.polish(statement.text)
+            polished = voice.polish(statement.text, names=names)
             if polished is None:
                 continue
             statement.text = polished
@@ -165,13 +174,19 @@ PART = {**{c: "history" for c in HISTORY_CATEGORIES},
 def _placed(statement: Statement, said: dict[int, str], roles: dict, last: int) -> str:
     """The learned placement of a statement (placement.category), from its words."""
     first = statement.seqs[0]
+    if statement.category in EXAM_CATEGORIES and dictated_finding(statement.said):
+        return statement.category  # the clinician calling out what is found
+    # Its own sentence with its turn: a long dictation's one segment can hold the
+    # exam and the plan both.
+    turn = " ".join(said.get(seq, "") for seq in statement.seqs)
     return placement.category(
         statement.category,
         PART.get(statement.category, "history"),
-        " ".join(said.get(seq, "") for seq in statement.seqs),
+        statement.said or turn,
         said.get(first - 1, ""),
         roles.get(statement.seqs[-1]),
         (first - 1) / last,
+        segment=turn,
     )
 
 

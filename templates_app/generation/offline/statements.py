@@ -65,6 +65,22 @@ EXAM_FINDING = re.compile(
     r"rash|redness|erythema|warm|effusion|lymph|soft|distended|pulse|pupils|sounds|"
     r"looks|see|ecchymosis|laceration|wound|mass|nodule|\d)"
 )
+SIGN = re.compile(
+    r"\b(tender(?:ness)?|swelling|edema|crackles|wheez\w*|murmur|range of motion|"
+    r"reflex(?:es)?|erythema|effusion|ecchymosis|palpation|flexion|extension|"
+    r"lungs|heart sounds|pulses)\b"
+)
+PLAN_START = re.compile(
+    r"^(?:let's|let me (?:order|send|get|put)|i'll|i will|we'll|we will|i'm going to|"
+    r"i am going to|we're going to|i want (?:you|her|him|them) to|i'd like (?:you|her|"
+    r"him|them) to|you can|you'll|you will|if it's|the nurse will)\b"
+)
+PLAN_OBJECT = re.compile(
+    r"\b(order|prescri\w*|refer\w*|schedul\w*|ultrasound|x-?rays?|mri|ct|labs?|"
+    r"blood work|results|follow[- ]?up|medications?|medicines?|pills?|mg|therapy|"
+    r"surgery|see (?:you|me|her|him|them)|call (?:you|me)|come back|next steps|"
+    r"paperwork|instructions)\b"
+)
 PLAN_WORDS = re.compile(
     r"\b(going to|gonna|will|'ll|want (you|him|her|them)? ?to|would like|'d like|"
     r"prescrib|order|refer|start|continue|increase|decrease|stop|schedule|follow[- ]?up|"
@@ -107,6 +123,7 @@ class Statement:
     category: str
     problem: int = 0  # the assessment-and-plan problem it belongs to, 0 for none
     heading: bool = False  # the name of a problem, opening its lines
+    said: str = ""  # the words it was drafted from, as spoken
 
 
 @dataclass(slots=True)
@@ -136,7 +153,9 @@ def draft_statements(items: list[Utterance], *, gender: str | None) -> list[Stat
         if item.question:
             walk.question = item if item.role != "patient" else walk.question
             continue
-        out.extend(_statements_of(walk, item))
+        for statement in _statements_of(walk, item):
+            statement.said = statement.said or item.text
+            out.append(statement)
     return [s for s in out if s.text]
 
 
@@ -187,16 +206,44 @@ def _statements_of(walk: Walk, item: Utterance) -> list[Statement]:
         return []
     if walk.phase == "plan" and not _finding_said(text.lower()):
         return _plan(walk, item, text)
+    if walk.phase == "exam" and _plan_said(text.lower()):
+        return _plan(walk, item, text)
     if walk.phase != "history" or VITALS.search(text.lower()):
         return _exam(walk, item, text)
     return _clinician_history(walk, item, text)
 
 
-def _finding_said(low: str) -> bool:
+def dictated_finding(text: str) -> bool:
+    """ "there is some tenderness over that joint", "lungs are clear": a finding
+    called out, with no plan or conclusion in it."""
+    low = text.lower()
     return bool(
-        FINDING_SAID.search(low)
+        (FINDING_SAID.search(low) or EXAM_FINDING.search(low))
         and not PLAN_ACT.search(low)
         and not ASSESS_WORDS.search(low)
+    )
+
+
+def _plan_said(low: str) -> bool:
+    """ "let's complete the ultrasound today", "I'll call you with the results" said
+    before the assessment was announced: a plan item, not an exam finding."""
+    low = strip_discourse(low)
+    return bool(
+        PLAN_START.match(low) and PLAN_OBJECT.search(low) and not _finding_said(low)
+    )
+
+
+def _finding_said(low: str) -> bool:
+    """A finding called out after the plan began (or the visit's last part, taken for
+    the plan when nobody announced it): "on exam I hear", "there is some tenderness
+    over that joint", "you have some pain with flexion"."""
+    if PLAN_ACT.search(low) or ASSESS_WORDS.search(low):
+        return False
+    return bool(
+        FINDING_SAID.search(low)
+        or SIGN.search(low)
+        and not PLAN_WORDS.search(low)
+        and not language.drugs(low)
     )
 
 
@@ -233,7 +280,9 @@ def _patient(
         )
         if folded:
             category = _history_category(walk, question.text + " " + folded)
-            return [Statement(folded, (*question.seqs, *item.seqs), category)]
+            said = f"{question.text} {item.text}"
+            seqs = (*question.seqs, *item.seqs)
+            return [Statement(folded, seqs, category, said=said)]
         return []
     if len(content_words(rest)) < 2 or _chatter(rest):
         return []

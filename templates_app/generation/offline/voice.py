@@ -22,8 +22,14 @@ _SUBJ = r"(?:him|her|them|the patient)"
 REWRITES = tuple(
     (re.compile(p, re.I), r)
     for p, r in (
-        (r"\b(?:go ahead and|go ahead,?|just|kinda|kind of|sort of|you know,?|"
-         r"certainly|definitely|actually|basically|of course,?)\s+", ""),
+        (r"\b(?:go ahead and|go ahead,?|just|kinda|kindas|sorta|kind of|sort of|"
+         r"you know,?|certainly|definitely|actually|basically|of course,?)[,]?\s+", ""),
+        (r",\s*(?:yeah|okay|alright|um|uh|like)\s*,", ","),
+        (r"(?<=\w) (?:yeah|okay|alright|um|uh),(?=\s)", ","),
+        (r"(?<=\w),? (?:but )?yeah,?(?=[\s.?!]|$)",
+         lambda m: " but" if "but" in m.group(0) else ""),
+        (r"\b(doing|feeling|been|feels|felt|was|is) (?:okay|ok|alright|all right)\b",
+         r"\1 fine"),
         (r"^(?:and|so|now|okay|ok|alright|all right|well|also|then|yeah|um|uh),?\s+", ""),
         (r"\b(?:i|we)(?: do)? (?:don't|do not|didn't|did not) (?:appreciate|hear|see|feel|"
          r"recognize|identify|note|notice|find)(?: any)?\s+", "no "),
@@ -73,7 +79,14 @@ NOT_FOR_THE_RECORD = re.compile(
     r"good (?:morning|afternoon|evening)|thank you|thanks|bye|how are you|"
     r"any questions|i'll be right back|sounds good|see you|exam template|"
     r"i know|we talked|we discussed|be in touch|go from there|"
-    r"we'll (?:see|talk)|that's (?:fine|good|great))\b",
+    r"we'll (?:see|talk)|that's (?:fine|good|great)|hey,? dragon|finali[sz]e (?:the )?report|"
+    r"(?:signed|checked) out|the nurse will be in|we have (?:our|a) plan|happy to help|"
+    r"here (?:are|is) (?:her|his|their|your) instructions|we're all set|"
+    r"(?:signed|checked) out)\b"
+    # the clinician narrating: "Look at some of his results.", "On this x-ray."
+    r"|^(?:(?:look|looking|let's look|to look) at|on|at|in) (?:some of )?(?:his|her|their|"
+    r"the|your|this|these|those) (?:results?|x-?rays?|labs?|images?|films?|scans?|"
+    r"pictures?|chart)\W*$",
     re.I,
 )
 PERSON = re.compile(
@@ -139,10 +152,23 @@ def _rewrite(text: str) -> str:
     return re.sub(r"\s{2,}", " ", out)
 
 
-def polish(text: str, *, patient_facing: bool = False) -> str | None:
+def without_vocatives(text: str, names: frozenset[str]) -> str:
+    """ "Cooper, often when we see anemia..." -> "Often when we see anemia...": the
+    person spoken to is not part of the statement ("dragon", the dictation assistant,
+    included)."""
+    for name in names | {"dragon", "dax"}:
+        n = re.escape(name)
+        text = re.sub(rf"^(?:(?:hey|hi|okay|so),?\s+)?{n}\s*,\s*", "", text, flags=re.I)
+        text = re.sub(rf",\s*(?:hey\s+)?{n}\s*(?=[,.?!]|$)", "", text, flags=re.I)
+    return text
+
+
+def polish(
+    text: str, *, patient_facing: bool = False, names: frozenset[str] = frozenset()
+) -> str | None:
     """The statement in the note's voice, or None when it is not for the record."""
     person = FIRST_PERSON if patient_facing else PERSON
-    out = facts.standard_form(_rewrite(text))
+    out = facts.standard_form(_rewrite(without_vocatives(text, names)))
     if NOT_FOR_THE_RECORD.search(out) or person.search(out.replace("’", "'")):
         out = _salvage(out, person)
     out = re.sub(r"^there (?:is|are) (?=\w)", "", out or "", flags=re.I)
