@@ -160,3 +160,56 @@ def _declare(gender: str | None, m: re.Match, polarity: str) -> str:
         )
     negation = " not" if polarity == "no" else ""
     return language.sentence_case(f"{subj} {verb}{negation} {rest}")
+
+
+AFFIRMED = re.compile(
+    r"^(?:yes|yeah|yep|yup|mm-hmm|uh-huh|right|correct|exactly|that's (?:it|right|the one)"
+    r"|that is (?:it|right))\b"
+)
+
+
+def confirmed_drug(question: Utterance | None, answer: str) -> str | None:
+    """ "Digoxin?" "That's it." -> "Takes digoxin.": the clinician names the drug the
+    patient was looking for, and the patient confirms it."""
+    if question is None:
+        return None
+    asked = strip_discourse(question.text.lower()).strip(" ?.,")
+    if len(asked.split()) > 3 or not language.drugs(asked):
+        return None
+    answer = strip_discourse(answer.lower()).strip()
+    if not (
+        AFFIRMED.match(answer)
+        or set(language.drugs(answer)) & set(language.drugs(asked))
+    ):
+        return None
+    return f"Takes {asked}."
+
+
+def yes_and(gender: str | None, question: Utterance, rest: str) -> str | None:
+    """ "Are you taking your metformin?" "Yes, that's along with the blood pressure
+    medicine, morning and night." -> "She is taking her metformin; along with the
+    blood pressure medicine, morning and night." The question holds the fact the
+    yes confirms; what follows the yes qualifies it."""
+    asked = INVERTED.match(strip_discourse(question.text.lower().rstrip("?. ")))
+    if not asked or asked.group("subj") != "you" or len(rest.split()) > 15:
+        return None
+    if re.search(
+        r"\b(any|anything|ever|or|how|what|right|sound)\b", asked.group("rest")
+    ):
+        return None  # not one fact the yes confirms
+    qualifier = re.match(
+        r"(?:that's|that is|it's|it is)\s+(?:along|with|in|at|for|"
+        r"every|about|once|twice)\b",
+        rest,
+    )
+    if SUBJECT_START.match(rest) and not qualifier:
+        return None  # the answer says it in its own words: it stands alone
+    declared = _declare(gender, asked, "yes")
+    tail = re.sub(
+        r"^(?:that's|that is|it's|it is)\s+(?=along|with|in|at|for|every|"
+        r"about|once|twice|in the)",
+        "",
+        rest.strip(" ,."),
+    )
+    answer = language.third_person(tail, speaker="patient", gender=gender)
+    return f"{declared.rstrip('.')}; {answer}."

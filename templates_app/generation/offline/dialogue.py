@@ -244,17 +244,28 @@ def utterances(segments: tuple[Segment, ...]) -> list[Utterance]:
         segments
     )
     out: list[Utterance] = []
+    cut: dict[str | None, int] = {}  # role -> where its last turn broke off mid-word
     for segment in segments:
         role = roles[segment.seq]
         text = segment.text.strip()
-        if out and _continues(out[-1], role, text):
-            previous = out.pop()  # a sentence cut by the other speaker's "mm-hmm"
+        at = cut.pop(role, None)
+        if at is not None and not all(is_filler(u.text) for u in out[at + 1 :]):
+            at = None  # the other speaker said more than "mm-hmm" in between
+        if out and at is None and _continues(out[-1], role, text):
+            at = len(out) - 1
+        if at is not None:
+            previous = out.pop(at)  # a sentence cut by the other speaker's "mm-hmm"
             text = previous.text.rstrip("-. ") + " " + text.lstrip(".- ")
             seqs = (*previous.seqs, segment.seq)
         else:
             seqs = (segment.seq,)
         for sentence in split(text, punctuated=punctuated):
             out.append(_utterance(seqs, role, sentence))
+        if segment.text.rstrip().endswith("-") and out:
+            cut[role] = len(out) - 1
+        for other in list(cut):
+            if other != role and cut[other] >= len(out):
+                cut.pop(other)
     return out
 
 

@@ -263,7 +263,10 @@ def _patient(
     walk: Walk, item: Utterance, question: Utterance | None
 ) -> list[Statement]:
     text = strip_discourse(item.text.lower())
-    first = re.findall(r"[a-z'-]+", text)[:1]
+    # "yes, ..." opens the answer even where it is a discourse word elsewhere
+    first = re.findall(r"[a-z'-]+", item.text.lower())[:1]
+    if not first or first[0] not in YES | NO:
+        first = re.findall(r"[a-z'-]+", text)[:1]
     polarity = (
         "yes"
         if first and first[0] in YES
@@ -274,6 +277,16 @@ def _patient(
     rest = re.sub(
         r"^(yes|yeah|yep|yup|no|nope|nah|mm-hmm|uh-huh|sure|right)\b[,.]?\s*", "", text
     )
+    drug = answers.confirmed_drug(question, text)
+    if drug and question is not None:
+        said, seqs = f"{question.text} {item.text}", (*question.seqs, *item.seqs)
+        return [Statement(drug, seqs, "medications", said=said)]
+    if polarity == "yes" and question is not None and not answers.bare_answer(rest):
+        told = answers.yes_and(walk.gender, question, rest)  # "Yes, along with ..."
+        if told:
+            seqs = (*question.seqs, *item.seqs)
+            category = _history_category(walk, question.text + " " + rest)
+            return [Statement(told, seqs, category, said=f"{question.text} {text}")]
     if question is not None and answers.bare_answer(rest) and walk.phase == "history":
         folded = answers.fold(
             walk.gender, question.text.lower(), polarity or answers.polarity(rest)
