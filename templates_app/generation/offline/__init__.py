@@ -26,6 +26,7 @@ from templates_app.generation.base import (
 from templates_app.generation.offline import (
     facts,
     language,
+    patient_voice,
     placement,
     structure,
     voice,
@@ -304,6 +305,11 @@ def _number_problems(filed: dict[str, list[Statement]], owner: dict[str, str]) -
             statement.text = f"{number}. {statement.text}"
         elif statement.problem in names:  # "For her first problem, X, ..." after X
             statement.text = language.sentence_case(INTRODUCED.sub("", statement.text))
+            if _names_only(statement.text, names[statement.problem][0]):
+                statement.text = ""  # "For their first problem, their back pain."
+    key = owner.get("assessment", "")
+    if key in filed:
+        filed[key] = [s for s in filed[key] if s.text]
     plan = owner.get("plan")
     if plan is None or plan == owner.get("assessment"):
         return
@@ -313,6 +319,41 @@ def _number_problems(filed: dict[str, list[Statement]], owner: dict[str, str]) -
             text = FOR_PROBLEM.sub("", statement.text)
             statement.text = f"{name}: {text[0].lower()}{text[1:]}"
             statement.seqs = tuple(sorted({*statement.seqs, *seqs}))  # where named
+
+
+def _for_patient(
+    filed: dict[str, list[Statement]], owner: dict[str, str], segments
+) -> None:
+    """Written to the patient (patient_voice.py): what was concluded and will be done,
+    the plan's medicines under the medicines (never an allergen), in second person."""
+    gender, allergens = patient_gender(segments), _allergens(segments)
+    medicines = owner.get("medications")
+    out: dict[str, list[Statement]] = {key: [] for key in filed}
+    for key, statements in filed.items():
+        for statement in statements:
+            if statement.category == "exam" or (
+                statement.category in HISTORY_CATEGORIES
+                and statement.category != "medications"
+            ):
+                continue  # the examination and history as said: the clinician's record
+            named = {d.lower() for d in language.drugs(statement.text)}
+            if named & allergens and not _about_allergy(statement.text):
+                continue  # an allergen is never one of the patient's medicines
+            if not statement.heading:
+                statement.text = patient_voice.instruction(statement.text, gender)
+            moved = medicines and named and statement.category in PLAN_CATEGORIES
+            out[medicines if moved else key].append(statement)
+    filed.update(out)
+
+
+def _names_only(text: str, name: str) -> bool:
+    """The line says nothing but which problem comes next."""
+    words = set(re.findall(r"[a-z]+", text.lower())) - set(
+        re.findall(r"[a-z]+", name.lower())
+    )
+    return words <= {"for", "his", "her", "their", "the", "patient's", "first", "second",
+                     "third", "fourth", "next", "last", "other", "problem", "issue",
+                     "and", "so", "now", "from", "a", "regarding", "as"}  # fmt: skip
 
 
 def cite(seqs: tuple[int, ...]) -> str:
@@ -332,6 +373,8 @@ def cite(seqs: tuple[int, ...]) -> str:
 def draft_sections(request: DraftRequest) -> dict[str, str]:
     """The whole draft at once: {section key: text}, for the wanted sections."""
     filed = file_statements(request.sections, request.segments)
+    if patient_voice.facing(request):
+        _for_patient(filed, section_owners(request.sections), request.segments)
     return {
         spec.key: "\n".join(f"{s.text} {cite(s.seqs)}" for s in filed.get(spec.key, []))
         or NOT_DISCUSSED
