@@ -315,8 +315,10 @@ def _patient(
     said = (
         denied
         or answers.fragment_fold(walk.gender, question, rest)
-        or _say(walk, rest, "patient")
+        or _trimmed(_say(walk, rest, "patient"))
     )
+    if not said:
+        return []
     if topic and not denied and len(content_words(rest)) <= 5:
         name = language.third_person(
             topic.group("topic"), speaker="clinician", gender=walk.gender
@@ -324,6 +326,46 @@ def _patient(
         said = language.sentence_case(f"{name}: {said[0].lower()}{said[1:]}")
     context = asked + " " + rest
     return [Statement(said, seqs, _history_category(walk, context))]
+
+
+RUN_ON = 22  # words: a patient's account longer than this keeps its clinical clauses
+CLAUSE = re.compile(r",\s+|;\s+|\s+(?:but|(?<!\bor )so|and then|and so)\s+")
+COURSE = re.compile(
+    r"\d|\b(help\w*|reliev\w*|ice|heat|radiat\w*|into (?:his|her|their) \w+|down (?:his|"
+    r"her|their|into)|better|worse|since|ago|weeks?|days?|months?|years?|times?|daily|"
+    r"morning|night|pain\w*|runs? around|blood pressure|sugars?)\b"
+)
+NOT_THE_PATIENT = re.compile(
+    r"\b(we|our|us|ours)\b"
+)  # the family's "we", not the note's
+
+
+def _trimmed(said: str) -> str:
+    """A run-on account as the note keeps it: its clauses that say something clinical
+    (a symptom, a drug, a time course...), the asides and the family's "we" left out.
+    "" when none does."""
+    clauses = [c.strip(" .") for c in CLAUSE.split(said.rstrip("."))]
+    if len(said.split()) <= RUN_ON and not NOT_THE_PATIENT.search(said.lower()):
+        return said
+    kept = [
+        _theirs(c)
+        for c in clauses
+        if len(content_words(c)) >= 2
+        and (_clinical(c.lower()) or COURSE.search(c.lower()))
+    ]
+    if not kept:
+        return ""
+    if len(kept) == len(clauses) and not NOT_THE_PATIENT.search(said.lower()):
+        return said
+    return language.sentence_case(", ".join(kept))
+
+
+def _theirs(clause: str) -> str:
+    """The patient's "we" (with the family) as "they": the note's "we" is the team."""
+    pairs = {"we": "they", "our": "their", "us": "them", "ours": "theirs"}
+    return re.sub(
+        r"\b(we|our|us|ours)\b", lambda m: pairs[m.group(1).lower()], clause, flags=re.I
+    )
 
 
 def _history_category(walk: Walk, context: str) -> str:

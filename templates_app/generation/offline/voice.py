@@ -38,6 +38,7 @@ REWRITES = tuple(
          r"identify|note|notice|find)d?\s+", "there is "),
         (r"\b(?:i|we)(?: did| have)? review(?:ed)?\s+", "reviewed "),
         (r"^(?:i|we) know(?: that)?\s+", ""),
+        (r"\b(?:has|have|had) to say(?: that)?\s+|\bi mean,?\s+|\bhonestly,?\s+", ""),
         (r"^(?:let me|let's|i'm going to|i'll|i want to)\s+(?:do|perform|take)\s+"
          r"(?:a |an |my )?(?:quick |brief )?(?:physical )?(?:exam|examination|look)\b"
          r"[,.]?\s*", ""),
@@ -82,7 +83,8 @@ NOT_FOR_THE_RECORD = re.compile(
     r"we'll (?:see|talk)|that's (?:fine|good|great)|hey,? dragon|finali[sz]e (?:the )?report|"
     r"(?:signed|checked) out|the nurse will be in|we have (?:our|a) plan|happy to help|"
     r"here (?:are|is) (?:her|his|their|your) instructions|we're all set|"
-    r"(?:signed|checked) out)\b"
+    r"(?:signed|checked) out|oof|please (?:summarize|list|add|include|document|insert|"
+    r"use|note|put))\b"
     # the clinician narrating: "Look at some of his results.", "On this x-ray."
     r"|^(?:(?:look|looking|let's look|to look) at|on|at|in) (?:some of )?(?:his|her|their|"
     r"the|your|this|these|those) (?:results?|x-?rays?|labs?|images?|films?|scans?|"
