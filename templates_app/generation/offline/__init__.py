@@ -217,10 +217,15 @@ def _tidy_medications(
     allergy_key = owner.get("allergies")
     for statement in list(filed[key]):
         named = {d.lower() for d in language.drugs(statement.text)}
-        if named & allergens or _about_allergy(statement.text):
-            if _about_allergy(statement.text) and allergy_key == key:
+        # words of allergy or a reaction, not what the drug is taken for ("ibuprofen
+        # for the swelling": an indication)
+        allergy = _about_allergy(statement.text) and not INDICATION.search(
+            statement.text
+        )
+        if named & allergens or allergy:
+            if allergy and allergy_key == key:
                 tidy.append(statement)  # one section takes both: as it was said
-            elif _about_allergy(statement.text) and allergy_key:
+            elif allergy and allergy_key:
                 filed[allergy_key].append(statement)
             continue
         lines = medication_lines(statement.text)
@@ -258,6 +263,14 @@ def _tidy_allergies(filed: dict[str, list[Statement]], owner: dict[str, str]) ->
         strays = [s for s in filed[key] if not _about_allergy(s.text)]
         filed[elsewhere].extend(strays)
         filed[key] = [s for s in filed[key] if s not in strays]
+
+
+INDICATION = re.compile(
+    r"\bfor (?:the |some |my |his |her |their |a )?(?:\w+ )?"
+    + structure.REACTION_SAID.pattern
+    + r"(?!.*\ballerg)",
+    re.I,
+)
 
 
 def _about_allergy(text: str) -> bool:
