@@ -175,6 +175,8 @@ PART = {**{c: "history" for c in HISTORY_CATEGORIES},
 def _placed(statement: Statement, said: dict[int, str], roles: dict, last: int) -> str:
     """The learned placement of a statement (placement.category), from its words."""
     first = statement.seqs[0]
+    if statement.category == "medications" and statement.text.startswith("Takes "):
+        return "medications"  # the drug the clinician named and the patient confirmed
     if statement.category in EXAM_CATEGORIES and dictated_finding(statement.said):
         return statement.category  # the clinician calling out what is found
     # Its own sentence with its turn: a long dictation's one segment can hold the

@@ -159,6 +159,8 @@ def _declare(gender: str | None, m: re.Match, polarity: str) -> str:
             f"{subj} {language.agree(first, present=True)} {after}".strip()
         )
     negation = " not" if polarity == "no" else ""
+    if polarity == "yes":  # "are you taking any medications" + yes: takes medications
+        rest = re.sub(r"\bany\s+", "", rest)
     return language.sentence_case(f"{subj} {verb}{negation} {rest}")
 
 
