@@ -9,7 +9,7 @@ replicas, or by WEB_WORKERS processes of WEB_THREADS threads each.
 
 from django.core.exceptions import ImproperlyConfigured
 
-from noumaris.env import env_int, env_str
+from noumaris.common.env import env_int, env_str
 
 wsgi_app = "noumaris.wsgi:application"
 bind = [f"0.0.0.0:{env_int('PORT', 8000, minimum=1)}"]  # `-b` overrides it
@@ -33,5 +33,5 @@ accesslog = None
 errorlog = "-"
 loglevel = "warning"
 # The proxy overwrites X-Forwarded-For; the app reads it through
-# TRUSTED_PROXY_COUNT (noumaris/net.py), not through gunicorn.
+# TRUSTED_PROXY_COUNT (noumaris/common/net.py), not through gunicorn.
 forwarded_allow_ips = ""

@@ -8,7 +8,7 @@ def main():
     from django.conf import settings
     from django.core.management import execute_from_command_line
 
-    from noumaris.env import exit_on_bad_configuration
+    from noumaris.common.env import exit_on_bad_configuration
 
     exit_on_bad_configuration(lambda: settings.INSTALLED_APPS)
     execute_from_command_line(sys.argv)

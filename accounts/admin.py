@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.services import sign_in_unlock
-from noumaris.net import client_ip
+from noumaris.common.net import client_ip
 
 
 @admin.register(User)

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from noumaris.errors import ServiceUnavailableError
+from noumaris.common.errors import ServiceUnavailableError
 
 logger = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from accounts.authentication import (
     TokenRejectedError,
     provider_claims,
 )
-from noumaris.net import client_ip
+from noumaris.common.net import client_ip
 
 logger = logging.getLogger(__name__)
 

@@ -57,7 +57,7 @@ URLS = '''"""bench/api.py only: the app's routes plus the constant view."""
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from noumaris.api import Api
+from noumaris.common.api import Api
 from noumaris.urls import urlpatterns as app_urlpatterns
 
 

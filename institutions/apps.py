@@ -11,8 +11,8 @@ class InstitutionsConfig(AppConfig):
     def ready(self):
         from institutions import tasks
         from institutions.emails import invitation_email_message
-        from noumaris.jobs.email import email_kind_register
-        from noumaris.jobs.periodic import periodic_register
+        from noumaris.common.jobs.email import email_kind_register
+        from noumaris.common.jobs.periodic import periodic_register
 
         email_kind_register("invitation", invitation_email_message)
         periodic_register(

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from institutions.models import Invitation
 from institutions.tokens import invitation_token_hash
-from noumaris.when import zone_named
+from noumaris.common.when import zone_named
 
 
 def invitation_accept_url(token: str) -> str:

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from noumaris.models import TimestampedModel
+from noumaris.common.models import TimestampedModel
 
 PGY_MIN = 1
 PGY_MAX = 10

@@ -31,7 +31,7 @@ from institutions.models import (
 )
 from institutions.services.authority import admin_membership, is_superadmin
 from institutions.tokens import invitation_token_hash
-from noumaris.errors import NotFoundError
+from noumaris.common.errors import NotFoundError
 
 
 def user_institution(*, user) -> Institution | None:

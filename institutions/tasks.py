@@ -1,4 +1,4 @@
-"""Periodic tasks of the institutions app (scheduled in noumaris.jobs.periodic)."""
+"""Periodic tasks of the institutions app (scheduled in noumaris.common.jobs.periodic)."""
 
 from django_tasks import task
 

@@ -20,8 +20,8 @@ from institutions.services.invitation_accept import (
     invitation_accept_new_account,
     invitation_refusal,
 )
-from noumaris.errors import ApplicationError, ForbiddenError
-from noumaris.net import client_ip
+from noumaris.common.errors import ApplicationError, ForbiddenError
+from noumaris.common.net import client_ip
 
 SESSION_KEY = INVITATION_SESSION_KEY  # read by the OIDC sign-in on return
 PROBLEM_TITLES = {

@@ -1,7 +1,7 @@
 """The OpenAPI schema's documentation page.
 
-Apart from noumaris/api_schema.py because drf-spectacular's views import the schema class
-(noumaris.api_schema.AutoSchema) while they are defined.
+Apart from noumaris/common/api_schema.py because drf-spectacular's views import the schema class
+(noumaris.common.api_schema.AutoSchema) while they are defined.
 """
 
 from drf_spectacular.views import SpectacularSwaggerSplitView

@@ -6,7 +6,7 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-from noumaris.env import exit_on_bad_configuration
+from noumaris.common.env import exit_on_bad_configuration
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "noumaris.settings")
 

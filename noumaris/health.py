@@ -1,10 +1,14 @@
-"""Readiness checks of the dependencies this process needs."""
+"""Health: liveness and readiness, as routes and as a probe answered before the host
+check. Readiness checks the dependencies this process needs."""
 
 import logging
 
 import redis
 from django.conf import settings
 from django.db import connections
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +39,7 @@ def redis_is_up(url: str) -> bool:
 
 def worker_is_up() -> bool:
     """A task worker beat within WORKER_DEAD_AFTER seconds: queued work will run."""
-    from noumaris.jobs.services import workers_alive_count
+    from noumaris.common.jobs.services import workers_alive_count
 
     try:
         return workers_alive_count() > 0
@@ -52,3 +56,47 @@ def readiness() -> dict[str, str]:
         # A queue with no live worker is a failed readiness (DESIGN 'Background jobs').
         checks["worker"] = "ok" if worker_is_up() else "down"
     return checks
+
+
+@never_cache
+@require_GET
+def health(request):
+    """Liveness: answers without touching any dependency."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def health_ready(request):
+    """Readiness: the database and, when configured, Redis; 503 naming what is down."""
+    checks = readiness()
+    down = [name for name, state in checks.items() if state != "ok"]
+    if down:
+        return JsonResponse(
+            {
+                "status": "unavailable",
+                "detail": f"Unavailable: {', '.join(down)}",
+                "checks": checks,
+            },
+            status=503,
+        )
+    return JsonResponse({"status": "ok", "checks": checks})
+
+
+class HealthProbeMiddleware:
+    """Answer `/health` and `/health/ready` whatever the Host header says.
+
+    Probes (the Docker image's HEALTHCHECK, a load balancer, Kubernetes) call the
+    server by its address, not by a name in DJANGO_ALLOWED_HOSTS, and the host check
+    of the middleware after this one would answer them 400: a healthy server marked
+    down. The probes read nothing of the request but its method, so nothing that
+    depends on the host is skipped. Every other path keeps the host check.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.probes = {"/health": health, "/health/ready": health_ready}
+
+    def __call__(self, request):
+        probe = self.probes.get(request.path_info)
+        return self.get_response(request) if probe is None else probe(request)

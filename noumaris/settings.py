@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from noumaris.env import (
+from noumaris.common.env import (
     env_bool,
     env_choice,
     env_int,
@@ -70,7 +70,7 @@ INSTALLED_APPS = [
     "mozilla_django_oidc",
     "django_tasks",
     "django_tasks_db",
-    "noumaris.jobs",
+    "noumaris.common.jobs",
     "axes",
     "accounts",
     "institutions",
@@ -80,9 +80,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "noumaris.middleware.RequestIdMiddleware",
+    "noumaris.common.middleware.RequestIdMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    "noumaris.middleware.HealthProbeMiddleware",  # before any host check
+    "noumaris.health.HealthProbeMiddleware",  # before any host check
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -91,12 +91,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "noumaris.middleware.PrivateResponsesMiddleware",
+    "noumaris.common.middleware.PrivateResponsesMiddleware",
     "institutions.middleware.ViewerMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "noumaris.middleware.AccessLogMiddleware",
-    "noumaris.middleware.DatabaseErrorMiddleware",
+    "noumaris.common.middleware.AccessLogMiddleware",
+    "noumaris.common.middleware.DatabaseErrorMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes documents: turns a locked-out sign-in into its answer.
     "axes.middleware.AxesMiddleware",
@@ -109,17 +109,17 @@ ASGI_APPLICATION = "noumaris.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "noumaris" / "templates"],
+        "DIRS": [BASE_DIR / "noumaris" / "common" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "noumaris.context_processors.site",
+                "noumaris.common.context_processors.site",
             ],
             # `when` and `day`: one format per kind of time, on every page.
-            "builtins": ["noumaris.when"],
+            "builtins": ["noumaris.common.when"],
         },
     },
 ]
@@ -137,7 +137,7 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
     # threads share the process's connections. No check on every checkout (Django's
     # CONN_HEALTH_CHECKS): psycopg's backs off 1, 2, 4... s per dead connection it
     # meets, a 10 s stall after PostgreSQL drops them all. A request that meets a
-    # dead one answers 503 and sweeps the pool instead (noumaris.db.pool_sweep).
+    # dead one answers 503 and sweeps the pool instead (noumaris.common.db.pool_sweep).
     _db["OPTIONS"] = {
         "pool": {
             "min_size": env_int("DATABASE_POOL_MIN", 1, minimum=0),
@@ -184,7 +184,7 @@ if REDIS_URL:
             "OPTIONS": {
                 "socket_connect_timeout": 2,
                 "socket_timeout": 2,
-                "pool_class": "noumaris.cache.SharedConnectionPool",
+                "pool_class": "noumaris.common.cache.SharedConnectionPool",
             },
         }
     }
@@ -225,7 +225,7 @@ AXES_WHITELIST_CALLABLE = "accounts.lockout.from_known_device"
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "noumaris.net.client_ip"
+AXES_CLIENT_IP_CALLABLE = "noumaris.common.net.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.views.sign_in_locked_out"
 AXES_SENSITIVE_PARAMETERS = ["password", "csrfmiddlewaretoken"]
 
@@ -479,8 +479,8 @@ EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 5, minimum=1)
 
 # --- Internationalisation --------------------------------------------------------
 LANGUAGE_CODE = "en-us"
-# One format per kind of time everywhere, the admin included (noumaris.when).
-FORMAT_MODULE_PATH = ["noumaris.formats"]
+# One format per kind of time everywhere, the admin included (noumaris.common.when).
+FORMAT_MODULE_PATH = ["noumaris.common.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -488,7 +488,7 @@ USE_TZ = True
 # --- Static files ---------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "noumaris" / "static"]
+STATICFILES_DIRS = [BASE_DIR / "noumaris" / "common" / "static"]
 STATIC_MANIFEST = env_bool("DJANGO_STATIC_MANIFEST", not DEBUG and not TESTING)
 # Without collected files (development, tests) whitenoise serves from the source tree.
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
@@ -544,12 +544,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "request_id": {"()": "noumaris.logging.RequestIdFilter"},
-        "redact_tokens": {"()": "noumaris.logging.RedactTokensFilter"},
+        "request_id": {"()": "noumaris.common.logging.RequestIdFilter"},
+        "redact_tokens": {"()": "noumaris.common.logging.RedactTokensFilter"},
     },
     "formatters": {
         "json": {
-            "()": "noumaris.logging.JsonFormatter",
+            "()": "noumaris.common.logging.JsonFormatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
         },
         "plain": {
@@ -593,9 +593,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # Our operation names, descriptions and tags (noumaris/api_schema.py).
-    "DEFAULT_SCHEMA_CLASS": "noumaris.api_schema.AutoSchema",
-    "EXCEPTION_HANDLER": "noumaris.errors.exception_handler",
+    # Our operation names, descriptions and tags (noumaris/common/api_schema.py).
+    "DEFAULT_SCHEMA_CLASS": "noumaris.common.api_schema.AutoSchema",
+    "EXCEPTION_HANDLER": "noumaris.common.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -634,14 +634,14 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "displayOperationId": True},
-    # noumaris.api's `<id:...>` converter: 1 to 18 digits.
+    # noumaris.common.api's `<id:...>` converter: 1 to 18 digits.
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "minimum": 0, "maximum": 999999999999999999}
     },
-    # The error responses every operation can give (noumaris/api_schema.py).
+    # The error responses every operation can give (noumaris/common/api_schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "noumaris.api_schema.add_standard_errors",
+        "noumaris.common.api_schema.add_standard_errors",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ResidentStatusEnum": "institutions.models.ResidentProfile.Status",
@@ -649,10 +649,10 @@ SPECTACULAR_SETTINGS = {
         "SubscriptionStatusEnum": "institutions.models.Institution.SubscriptionStatus",
     },
 }
-# Rate limits (django-ratelimit, applied by noumaris.api): API_RATE_LIMIT per IP and per
+# Rate limits (django-ratelimit, applied by noumaris.common.api): API_RATE_LIMIT per IP and per
 # signed-in user, counted in the default cache, so with REDIS_URL all workers share it.
 RATELIMIT_USE_CACHE = "default"
-RATELIMIT_EXCEPTION_CLASS = "noumaris.errors.RateLimitedError"  # 429, not 403
+RATELIMIT_EXCEPTION_CLASS = "noumaris.common.errors.RateLimitedError"  # 429, not 403
 # Django's own RedisCache increments atomically; the library just does not list it.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 if not REDIS_URL:

@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts.views import admin_sign_in, admin_view_on_site, sign_out
-from noumaris import views
+from noumaris import health, views
 from noumaris.api_docs import SwaggerView
 from usage import views as usage_views
 
@@ -15,8 +15,8 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("program/", usage_views.program, name="program"),
     path("program/director/", usage_views.director, name="program-director"),
-    path("health", views.health, name="health"),
-    path("health/ready", views.health_ready, name="health-ready"),
+    path("health", health.health, name="health"),
+    path("health/ready", health.health_ready, name="health-ready"),
     path("metrics", views.metrics, name="metrics"),
     # With OIDC on, the admin's password form would be a way around the provider.
     path("admin/login/", admin_sign_in, name="admin-sign-in"),

@@ -1,3 +1,6 @@
+"""The root's own pages: the dashboard, /metrics, and the handlers for 400, 404 and
+500 (the health routes are noumaris.health's)."""
+
 import ipaddress
 import secrets
 
@@ -10,34 +13,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_prometheus.exports import ExportToDjangoView
 
-from noumaris.health import readiness
-from noumaris.net import client_ip
-from noumaris.pages import not_found
-
-
-@never_cache
-@require_GET
-def health(request):
-    """Liveness: answers without touching any dependency."""
-    return JsonResponse({"status": "ok"})
-
-
-@never_cache
-@require_GET
-def health_ready(request):
-    """Readiness: the database and, when configured, Redis; 503 naming what is down."""
-    checks = readiness()
-    down = [name for name, state in checks.items() if state != "ok"]
-    if down:
-        return JsonResponse(
-            {
-                "status": "unavailable",
-                "detail": f"Unavailable: {', '.join(down)}",
-                "checks": checks,
-            },
-            status=503,
-        )
-    return JsonResponse({"status": "ok", "checks": checks})
+from noumaris.common.net import client_ip
+from noumaris.common.pages import not_found
 
 
 def _metrics_allowed(request) -> bool:
@@ -48,7 +25,7 @@ def _metrics_allowed(request) -> bool:
     if token and secrets.compare_digest(auth, f"Bearer {token}"):
         return True
     try:
-        # The one client-address rule (noumaris.net): behind TRUSTED_PROXY_COUNT
+        # The one client-address rule (noumaris.common.net): behind TRUSTED_PROXY_COUNT
         # proxies the address the nearest trusted proxy saw, never a forged one.
         address = ipaddress.ip_address(client_ip(request) or "")
     except ValueError:

@@ -4,7 +4,7 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-from noumaris.env import exit_on_bad_configuration
+from noumaris.common.env import exit_on_bad_configuration
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "noumaris.settings")
 application = exit_on_bad_configuration(get_wsgi_application)

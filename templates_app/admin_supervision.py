@@ -32,9 +32,10 @@ class SupervisionPolicyForm(ServiceModelForm):
                 self.request.user
             )
 
-    def _get_validation_exclusions(self):
-        # the institution's one policy is found by the service, not refused here
-        return {*super()._get_validation_exclusions(), "institution"}
+    def clean(self):
+        """Not ModelForm's `clean()`, which asks for the uniqueness checks: the
+        institution's one policy is found and updated by the service, not refused."""
+        return self.cleaned_data
 
     def perform(self):
         institution = self.cleaned_data.get("institution") or _own(self.actor)

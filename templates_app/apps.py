@@ -37,9 +37,9 @@ class TemplatesAppConfig(AppConfig):
             ).start()
 
     def _register_jobs(self):
-        """The app's e-mail and periodic jobs (noumaris.jobs runs them)."""
-        from noumaris.jobs.email import email_kind_register
-        from noumaris.jobs.periodic import periodic_register
+        """The app's e-mail and periodic jobs (noumaris.common.jobs runs them)."""
+        from noumaris.common.jobs.email import email_kind_register
+        from noumaris.common.jobs.periodic import periodic_register
         from templates_app import tasks
         from templates_app.drafting.jobs import draft_jobs_reap
         from templates_app.supervision.emails import cosign_reminder_message

@@ -10,7 +10,7 @@ from django.utils.text import slugify
 from institutions.models import Feature
 from institutions.services.authority import admin_membership, is_superadmin
 from institutions.services.permissions import require_feature
-from noumaris.errors import ForbiddenError, NotFoundError
+from noumaris.common.errors import ForbiddenError, NotFoundError
 from templates_app.models import NoteTemplate, Tag, TemplateSection
 
 MAX_SECTIONS = 20

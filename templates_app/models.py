@@ -5,8 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from noumaris.fields import EncryptedTextField
-from noumaris.models import TimestampedModel
+from noumaris.common.fields import EncryptedTextField
+from noumaris.common.models import TimestampedModel
 
 
 class Tag(models.Model):
@@ -443,6 +443,7 @@ class StatementFlag(models.Model):
         WEAK_SUPPORT = "weak_support", "Weakly supported"
         PLACEMENT = "placement", "In a section its words do not support"
         DIAGNOSIS = "diagnosis", "Diagnosis not in the transcript"
+        DOUBTFUL_WORD = "doubtful_word", "Heard with low confidence"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

@@ -14,7 +14,7 @@ from institutions.models import FacultyProfile
 from institutions.months import month_of, month_window
 from institutions.selectors import user_institution
 from institutions.services.permissions import records_missing, records_open
-from noumaris.errors import NotFoundError
+from noumaris.common.errors import NotFoundError
 from templates_app.models import (
     ClinicalNote,
     DraftEvent,
@@ -125,6 +125,14 @@ def note_get_for_user(*, user, note_id) -> ClinicalNote:
         )
     except (ClinicalNote.DoesNotExist, TypeError, ValueError):
         raise records_missing(user=user, missing="No such note.") from None
+
+
+def note_find_for_user(*, user, note_id) -> ClinicalNote | None:
+    """One note the user may see, or None."""
+    try:
+        return notes_for_user(user=user).get(pk=int(note_id))
+    except (ClinicalNote.DoesNotExist, TypeError, ValueError):
+        return None
 
 
 def note_list_for_user(*, user, status: str = "") -> QuerySet[ClinicalNote]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-import noumaris.api  # noqa: F401 - registers the <id:> path converter
+import noumaris.common.api  # noqa: F401 - registers the <id:> path converter
 from templates_app import views
 
 urlpatterns = [
@@ -10,6 +10,12 @@ urlpatterns = [
     path("templates/<id:pk>/edit", views.template_edit, name="template-edit"),
     path("notes/new", views.note_new, name="note-new"),
     path("notes/<id:pk>", views.note_page, name="note"),
+    path("notes/<id:pk>/partials", views.note_partials, name="note-partials"),
+    path(
+        "notes/<id:pk>/sections/<slug:key>",
+        views.note_section_save,
+        name="note-section-save",
+    ),
     path("notes/<id:pk>/sign", views.note_sign, name="note-sign"),
     path(
         "notes/<id:pk>/flags/<id:flag_id>/confirm",

@@ -15,24 +15,22 @@ from django.views.decorators.http import require_GET, require_POST
 
 from institutions.models import Feature
 from institutions.services.permissions import check_feature, require_feature
-from noumaris.net import client_ip
-from noumaris.pages import page
+from noumaris.common.net import client_ip
+from noumaris.common.pages import is_htmx, page, refusal_message, refusal_status
 from templates_app import selectors
 from templates_app.forms import TemplateForm
-from templates_app.generation.verify import CHECKED
-from templates_app.models import ClinicalNote
 from templates_app.notes import export, signoff
 from templates_app.notes import flags as flag_services
 from templates_app.notes import services as notes
 from templates_app.notes.export import attestation_lines, note_zone, section_texts
-from templates_app.presentation import engine_label, note_sections
+from templates_app.notes.page import (
+    SectionEdit,
+    note_page_context,
+    note_partials_context,
+)
 from templates_app.supervision import selectors as teaching
-from templates_app.supervision import services as teaching_services
-from templates_app.supervision.authorship import note_authorship
 from templates_app.supervision.director import resident_own_figures
-from templates_app.supervision.rubric import PDQI9, SCORE_MAX, SCORE_MIN
-from transcription.services.transcripts import transcript_read
-from transcription.speakers import speaker_name
+from templates_app.supervision.rubric import PDQI9
 
 # --- Templates ----------------------------------------------------------------------
 
@@ -119,116 +117,88 @@ def note_new(request):
     return redirect(f"{note.get_absolute_url()}?generate=1")
 
 
-def _segments_context(request, note):
-    segments = list(
-        transcript_read(
-            user=request.user, session=note.session, ip_address=client_ip(request)
-        )
-    )
-    data = [
-        {
-            "seq": s.seq,
-            "speaker": s.speaker,
-            "speaker_name": speaker_name(s.speaker, note.session.speaker_roles),
-            "start_ms": s.start_ms if s.is_timed else None,
-            "text": s.text,
-        }
-        for s in segments
-    ]
-    return segments, data
-
-
 @require_GET
 @page
 def note_page(request, pk):
     note = notes.note_open(user=request.user, note_id=pk, ip_address=client_ip(request))
-    segments, data = _segments_context(request, note)
-    known = {s.seq for s in segments}
-    flags = selectors.note_flags(note=note)
-    sections = note_sections(note, known=known, flags=flags)
-    review = selectors.note_review_state(note=note)
-    is_author = note.author_id == request.user.pk
+    context = note_page_context(
+        user=request.user, note=note, ip_address=client_ip(request)
+    )
+    rules = context["rules"]
+    # Opened from "Generate note": the page starts the draft.
+    context["auto_generate"] = (
+        rules.may_draft and rules.undrafted and request.GET.get("generate") == "1"
+    )
+    return render(request, "templates_app/note.html", context)
+
+
+@require_GET
+@page
+def note_partials(request, pk):
+    """The page's partials, swapped in by htmx: one section (`?section=`), or the
+    whole review (every section, the head, the alerts and the sign button)."""
+    note = notes.note_open(user=request.user, note_id=pk, ip_address=client_ip(request))
+    section = request.GET.get("section", "")
+    return _partials(request, note, section=section, review=not section)
+
+
+def _partials(
+    request, note, *, section="", review=True, said="", edit=None, status=200
+):
+    context = note_partials_context(
+        user=request.user, note=note, section=section, edit=edit
+    )
     return render(
         request,
-        "templates_app/note.html",
-        {
-            "note": note,
-            "sections": sections,
-            "segments": segments,
-            "segments_data": data,
-            "is_author": is_author,
-            "is_supervisor": note.supervisor_id == request.user.pk,
-            "editable": is_author and note.is_editable,
-            "unverified": sum(len(s["unverified"]) for s in sections),
-            "checked": CHECKED,
-            "open_flags": review["open_flags"],
-            "flag_count": len(flags),
-            "revision": review["revision"],
-            "engine_label": engine_label(note),
-            "edited_count": sum(1 for s in sections if s["edited"]),
-            "edited_sections": [s for s in sections if s["edited"]],
-            "supervisors": selectors.supervisors_for_user(user=request.user)
-            if is_author
-            else [],
-            # The attending named before (this note's, else the last one named).
-            "supervisor_choice": note.supervisor_id
-            or (
-                selectors.habits_for_user(user=request.user)["supervisor_id"]
-                if is_author and note.is_editable
-                else None
-            ),
-            "needs_supervisor": teaching.note_needs_cosign(note),
-            "auto_generate": is_author
-            and note.is_editable
-            and request.GET.get("generate") == "1"
-            and note.generation == ClinicalNote.Generation.IDLE,
-            "can_export": not export.note_export_denial(user=request.user, note=note),
-            "generating": note.generation == ClinicalNote.Generation.GENERATING,
-            # The page rejoins a draft in progress (its events replay, then live).
-            "active_job": selectors.draft_job_active(note_id=note.pk)
-            if is_author
-            else None,
-            **_teaching_context(request, note, sections, is_author),
-        },
+        "templates_app/note/partials.html",
+        {**context, "review": review, "said": said},
+        status=status,
     )
 
 
-def _teaching_context(request, note, sections, is_author) -> dict:
-    """Attestations and rubric for the attending; feedback for both; plan-first."""
-    is_supervisor = note.supervisor_id == request.user.pk
-    feedback = teaching.note_feedback(note=note)
-    by_section: dict[str, list] = {}
-    for item in feedback:
-        if item.section_key and item.comment:
-            by_section.setdefault(item.section_key, []).append(item)
-    for section in sections:
-        section["feedback"] = by_section.get(section["key"], [])
-    reviewing = is_supervisor and note.status == ClinicalNote.Status.SIGNED
-    if reviewing:
-        teaching_services.attestation_defaults_ensure(
-            institution_id=note.institution_id
-        )
-    writes = teaching_services.plan_keys(note) if is_author else set()
-    hidden = teaching_services.plan_first_hidden(note) if writes else set()
-    attestations = (
-        teaching.attestation_options(institution_id=note.institution_id)
-        if reviewing
-        else []
+def _section_refused(request, exc, pk, key):
+    """A refused save, shown in its section's form with the text typed; a stale
+    save with both texts, on the revision saved now (saving again replaces it)."""
+    note = selectors.note_find_for_user(user=request.user, note_id=pk)
+    if note is None or key not in {s["key"] for s in note.section_specs}:
+        return None  # the reason alone
+    extra = getattr(exc, "extra", {})
+    edit = SectionEdit(
+        key=key,
+        text=request.POST.get("text", ""),
+        error=refusal_message(exc),
+        conflict=extra.get("conflicts", {}).get(key),
+        revision=extra.get("revision"),
     )
-    return {
-        "feedback": feedback,
-        "rubric": PDQI9,
-        "score_range": range(SCORE_MIN, SCORE_MAX + 1),
-        "attestations": attestations,
-        "last_attestation_id": teaching.attestation_last_chosen_id(
-            user=request.user, options=attestations
-        )
-        if attestations
-        else None,
-        "authorship": note_authorship(note) if is_supervisor else None,
-        "plan_first_hidden": hidden,
-        "resident_writes": writes - hidden,
-    }
+    return _partials(
+        request, note, section=key, review=False, edit=edit, status=refusal_status(exc)
+    )
+
+
+@require_POST
+@page(refused=_section_refused)
+def note_section_save(request, pk, key):
+    """Save one section's text; htmx gets the section and the review back."""
+    notes.note_edit(
+        user=request.user,
+        note_id=pk,
+        sections={key: request.POST.get("text", "")},
+        base_revision=_revision(request),
+    )
+    if not is_htmx(request):
+        messages.success(request, "Saved.")
+        return redirect(f"/notes/{pk}#section-{key}")
+    note = selectors.note_get_for_user(user=request.user, note_id=pk)
+    return _partials(request, note, section=key)
+
+
+def _revision(request) -> int:
+    try:
+        return int(request.POST.get("revision", ""))
+    except ValueError:
+        raise ValidationError(
+            {"revision": ["Say which revision of the note the edit was made on."]}
+        ) from None
 
 
 def _review_input(request) -> dict:
@@ -263,8 +233,12 @@ def note_flag_confirm(request, pk, flag_id):
     flag = flag_services.note_flag_confirm(
         user=request.user, note_id=pk, flag_id=flag_id, ip_address=client_ip(request)
     )
-    messages.success(request, "Confirmed as checked against the transcript.")
-    return redirect(f"/notes/{pk}#section-{flag.section_key}")
+    said = "Confirmed as checked against the transcript."
+    if not is_htmx(request):
+        messages.success(request, said)
+        return redirect(f"/notes/{pk}#section-{flag.section_key}")
+    note = selectors.note_get_for_user(user=request.user, note_id=pk)
+    return _partials(request, note, section=flag.section_key, said=said)
 
 
 @require_POST

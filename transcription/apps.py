@@ -8,7 +8,7 @@ class TranscriptionConfig(AppConfig):
     verbose_name = "Transcription"
 
     def ready(self):
-        from noumaris.jobs.periodic import periodic_register
+        from noumaris.common.jobs.periodic import periodic_register
         from transcription import tasks
         from transcription.metrics import register_collector
 

@@ -24,7 +24,7 @@ from django.conf import settings
 
 from institutions.models import Feature
 from institutions.services.permissions import check_feature
-from noumaris.errors import ApplicationError
+from noumaris.common.errors import ApplicationError
 from transcription import connections, metrics, selectors
 from transcription.engines import EngineError, Result, engine_for, engine_name
 from transcription.engines.base import BYTES_PER_SECOND

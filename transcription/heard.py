@@ -46,31 +46,66 @@ def corrections(segment) -> list[Word]:
     return [w for w in segment_words(segment) or () if w.kind == DRUG]
 
 
-def rendered(segment) -> SafeString:
-    """The segment's text as HTML: corrections marked, doubtful words underlined."""
+def rendered(segment, *, seek: bool = False) -> SafeString:
+    """The segment's text as HTML: corrections marked, doubtful words underlined.
+    With `seek` (a page with the recording's player), each doubtful or corrected
+    word is a button that plays the recording from where it was heard."""
     words = segment_words(segment)
     if words is None:
         return format_html("{}", segment.text)
-    return format_html_join(" ", "{}", ((_word(w),) for w in words))
+    word = _seekable if seek else _word
+    return format_html_join(" ", "{}", ((word(w),) for w in words))
+
+
+def _shown(word: Word) -> SafeString:
+    if word.kind != DRUG:
+        return format_html("{}", word.text)
+    return format_html(
+        '<span class="word-corrected">{}</span> '
+        '<span class="word-heard">(heard \u2018{}\u2019)</span>',
+        word.text,
+        (word.heard or "").rstrip(".,?!;:"),
+    )
 
 
 def _word(word: Word) -> SafeString:
-    text = word.text
-    if word.kind == DRUG:
-        text = format_html(
-            '<span class="word-corrected">{}</span> '
-            '<span class="word-heard">(heard \u2018{}\u2019)</span>',
-            word.text,
-            (word.heard or "").rstrip(".,?!;:"),
-        )
     if doubtful(word):
         return format_html(
             '<u class="word-doubtful" title="Heard with {}% confidence: check the '
             'recording">{}</u>',
             round(word.probability * 100),
-            text,
+            _shown(word),
         )
-    return format_html("{}", text)
+    return _shown(word)
+
+
+def _seekable(word: Word) -> SafeString:
+    if not (doubtful(word) or word.kind == DRUG):
+        return _shown(word)
+    how = (
+        f"Heard with {round(word.probability * 100)}% confidence"
+        if doubtful(word)
+        else "Corrected from what was heard"
+    )
+    return format_html(
+        '<button type="button" class="seek{}" data-seek-ms="{}" title="{}: play '
+        'the recording at {}">{}</button>',
+        " word-doubtful" if doubtful(word) else "",
+        word.start_ms,
+        how,
+        clock(word.start_ms),
+        _shown(word),
+    )
+
+
+def clock(milliseconds: int) -> str:
+    """12345 ms -> '0:12'; over an hour, '1:02:03' (where to listen)."""
+    seconds = int(milliseconds or 0) // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{seconds:02d}"
+    return f"{minutes}:{seconds:02d}"
 
 
 def undo_text(segment, word: Word) -> str:

@@ -2,9 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from noumaris.fields import EncryptedTextField
-from noumaris.models import TimestampedModel
-from noumaris.when import when
+from noumaris.common.fields import EncryptedTextField
+from noumaris.common.models import TimestampedModel
+from noumaris.common.when import when
 
 
 class SpeakerRole(models.TextChoices):

@@ -8,7 +8,7 @@ page reconnects and resumes on both.
 
 import re
 
-from noumaris.errors import ApplicationError, ForbiddenError, NotFoundError
+from noumaris.common.errors import ApplicationError, ForbiddenError, NotFoundError
 from transcription.engines import Result
 from transcription.services.sessions import SessionClosed, TooManySessions
 

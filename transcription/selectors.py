@@ -5,6 +5,7 @@ import datetime as dt
 from asgiref.sync import sync_to_async
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from institutions.months import month_of, month_window
 from institutions.selectors import user_institution, vocabulary_terms
@@ -187,6 +188,14 @@ def recording_retention_days(*, user) -> int:
     """How many days the user's institution keeps uploaded recordings (0: none)."""
     institution = user_institution(user=user)
     return institution.recording_retention_days if institution else 0
+
+
+def recording_kept(*, session: TranscriptionSession, now=None) -> bool:
+    """Whether the encounter's uploaded recording is kept (and its time not run
+    out), for its owner to play."""
+    return bool(session.retained_audio) and session.retained_until > (
+        now or timezone.now()
+    )
 
 
 def recording_keyterms(*, session: TranscriptionSession) -> list[str]:

@@ -1,5 +1,5 @@
 """Background and periodic tasks of the transcription app (Django's task framework,
-through the django-tasks backport; periodic ones scheduled in noumaris.jobs.periodic);
+through the django-tasks backport; periodic ones scheduled in noumaris.common.jobs.periodic);
 each calls a service."""
 
 from django_tasks import task

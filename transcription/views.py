@@ -14,10 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from institutions.models import Feature
 from institutions.services.permissions import check_feature
-from noumaris.errors import ApplicationError, ForbiddenError, NotFoundError
-from noumaris.net import client_ip
-from noumaris.pages import page
-from noumaris.ranges import inline_bytes_response
+from noumaris.common.errors import ApplicationError, ForbiddenError, NotFoundError
+from noumaris.common.net import client_ip
+from noumaris.common.pages import page
+from noumaris.common.ranges import inline_bytes_response
 from transcription import selectors
 from transcription.engines import engine_name
 from transcription.engines.roles import initial_roles

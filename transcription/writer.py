@@ -14,7 +14,7 @@ import weakref
 
 from channels.db import database_sync_to_async
 
-from noumaris.db import pool_sweep
+from noumaris.common.db import pool_sweep
 from transcription.engines import Result
 from transcription.models import TranscriptSegment
 from transcription.services.segments import segments_append

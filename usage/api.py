@@ -10,7 +10,7 @@ from institutions.api.permissions import (
     admin_institution,
 )
 from institutions.selectors import institution_get
-from noumaris.api import Api
+from noumaris.common.api import Api
 from usage.selectors import institution_usage
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-import noumaris.api  # noqa: F401 - registers the <id:> path converter
+import noumaris.common.api  # noqa: F401 - registers the <id:> path converter
 from usage import api
 
 urlpatterns = [

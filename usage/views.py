@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from institutions.services.authority import admin_membership, is_superadmin
-from noumaris.pages import not_found
+from noumaris.common.pages import not_found
 
 
 @require_GET

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from accounts.api.selectors import me_get
-from noumaris.api import Api
+from noumaris.common.api import Api
 
 
 class InstitutionRefSerializer(serializers.Serializer):

@@ -15,7 +15,7 @@ from institutions.services.api_tokens import (
     api_tokens_for_user,
     people_for_tokens,
 )
-from noumaris.net import client_ip
+from noumaris.common.net import client_ip
 
 admin.site.unregister(AuthToken)
 

@@ -9,7 +9,7 @@ from institutions.admin.audit_words import details_words
 from institutions.admin.base import ScopedModelAdmin
 from institutions.selectors import audit_log_for_user
 from institutions.services.authority import is_superadmin
-from noumaris import when as times
+from noumaris.common import when as times
 
 
 class ActionFilter(admin.SimpleListFilter):

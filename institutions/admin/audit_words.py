@@ -4,7 +4,7 @@ sentence ("feedback given; format: text") instead of JSON. The action's words ar
 
 import datetime as dt
 
-from noumaris.when import when
+from noumaris.common.when import when
 
 # A detail that is a yes/no, in words either way.
 FLAG_WORDS = {

@@ -11,8 +11,8 @@ from django.utils.translation import ngettext
 
 from institutions.admin.forms import FeatureChoiceForm
 from institutions.services.authority import admin_membership, is_superadmin
-from noumaris.errors import ApplicationError
-from noumaris.net import client_ip
+from noumaris.common.errors import ApplicationError
+from noumaris.common.net import client_ip
 
 SERVICE_ERRORS = (ApplicationError, ValidationError)
 
@@ -193,8 +193,11 @@ class ServiceModelForm(forms.ModelForm):
 
     Django's admin validates the form and then saves it, in one transaction. So that a
     service's refusal shows next to the fields like any other error, the service is
-    called as the last step of validation (after the model's own checks); `save()`
-    then only returns what the service wrote.
+    called once the form's whole validation passed (`full_clean()`: the fields, the
+    form's `clean()`, the model's own checks); `save()` then only returns what the
+    service wrote. A rule the service owns (a duplicate name, the one policy of an
+    institution) is left out of the model's checks with ModelForm's documented means:
+    `Meta.exclude`, or a `clean()` that does not ask for the uniqueness checks.
     """
 
     request = None
@@ -211,9 +214,9 @@ class ServiceModelForm(forms.ModelForm):
     def ip_address(self):
         return client_ip(self.request)
 
-    def _post_clean(self):
-        super()._post_clean()
-        if self.errors:
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound or self.errors:
             return
         try:
             with transaction.atomic():  # several service calls succeed or fail together

@@ -29,13 +29,27 @@ from institutions.services.institutions import (
     institution_update,
 )
 
-CHANGEABLE = ("name", "contact_email", "timezone", "max_residents", "max_admins")
+IDENTITY_FIELDS = ("name", "contact_email", "timezone")
+SEAT_FIELDS = ("max_residents", "max_admins")
+CHANGEABLE = (*IDENTITY_FIELDS, *SEAT_FIELDS)
 # What the institution decides about its recordings: its senior admins, or a superadmin.
 RECORDING_FIELDS = ("recording_retention_days", "vocabulary")
-RECORDINGS = ("Recordings", {"fields": RECORDING_FIELDS})
+
+
+def institution_fieldsets(features: str) -> tuple:
+    """The change form's sections, the features as a field ("features") or as the
+    list a non-superadmin reads ("feature_list")."""
+    return (
+        (None, {"fields": IDENTITY_FIELDS}),
+        ("Subscription", {"fields": ("subscription_status", *SEAT_FIELDS, features)}),
+        ("Recordings", {"fields": RECORDING_FIELDS}),
+    )
 
 
 class InstitutionForm(ServiceModelForm):
+    # The form's own field, out of the model's checks (Meta.exclude): the service
+    # checks the name, and names a duplicate in DESIGN's words.
+    name = Institution._meta.get_field("name").formfield()
     features = forms.ModelMultipleChoiceField(
         queryset=Feature.objects.all(),
         required=False,
@@ -47,27 +61,22 @@ class InstitutionForm(ServiceModelForm):
     class Meta:
         model = Institution
         fields = (
-            "name",
-            "contact_email",
-            "timezone",
+            *IDENTITY_FIELDS,
             "subscription_status",
-            "max_residents",
-            "max_admins",
+            *SEAT_FIELDS,
             *RECORDING_FIELDS,
         )
+        exclude = ("name",)  # the declared field above, not the model's
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
+            self.initial.setdefault("name", self.instance.name)
             self.initial["features"] = list(
                 InstitutionFeature.objects.filter(
                     institution=self.instance, is_enabled=True
                 ).values_list("feature__code", flat=True)
             )
-
-    def _get_validation_exclusions(self):
-        """The service checks the name, and names a duplicate in DESIGN's words."""
-        return {*super()._get_validation_exclusions(), "name", "slug"}
 
     def perform(self):
         data = self.cleaned_data
@@ -154,19 +163,7 @@ class InstitutionModelAdmin(ScopedModelAdmin):
     readonly_fields = ("slug", "created_at", "updated_at")
     change_form_template = "admin/institutions/institution/change_form.html"
     fieldsets = (
-        (None, {"fields": ("name", "contact_email", "timezone")}),
-        (
-            "Subscription",
-            {
-                "fields": (
-                    "subscription_status",
-                    "max_residents",
-                    "max_admins",
-                    "features",
-                )
-            },
-        ),
-        RECORDINGS,
+        *institution_fieldsets("features"),
         ("Record", {"fields": ("slug", "created_at", "updated_at")}),
     )
 
@@ -194,21 +191,7 @@ class InstitutionModelAdmin(ScopedModelAdmin):
         if obj is None:  # adding: no record yet
             return self.fieldsets[:3]
         if not is_superadmin(request.user):
-            return (
-                (None, {"fields": ("name", "contact_email", "timezone")}),
-                (
-                    "Subscription",
-                    {
-                        "fields": (
-                            "subscription_status",
-                            "max_residents",
-                            "max_admins",
-                            "feature_list",
-                        )
-                    },
-                ),
-                RECORDINGS,
-            )
+            return institution_fieldsets("feature_list")
         return self.fieldsets
 
     def get_readonly_fields(self, request, obj=None):

@@ -13,7 +13,7 @@ from institutions.selectors import feature_grants_for_user, invitations_for_user
 from institutions.services.authority import is_superadmin
 from institutions.services.features import feature_revoke, physician_feature_revoke
 from institutions.services.invitations import invitation_resend, invitation_revoke
-from noumaris.net import client_ip
+from noumaris.common.net import client_ip
 
 
 class InvitationStatusFilter(admin.SimpleListFilter):

@@ -54,7 +54,7 @@ from institutions.services.residents import (
     resident_reactivate,
     resident_update,
 )
-from noumaris.net import client_ip
+from noumaris.common.net import client_ip
 
 MEDIA_CSS = {"all": ("institutions/admin.css",)}
 

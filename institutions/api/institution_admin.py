@@ -36,9 +36,9 @@ from institutions.services.invitations import (
     resident_invite,
 )
 from institutions.services.residents import resident_change
-from noumaris.api import Api, ListApi
-from noumaris.api_schema import errors
-from noumaris.net import client_ip
+from noumaris.common.api import Api, ListApi
+from noumaris.common.api_schema import errors
+from noumaris.common.net import client_ip
 
 STATUS = ResidentProfile.Status
 

@@ -13,10 +13,10 @@ from institutions.services.invitation_accept import (
     invitation_accept_new_account,
     invitation_refusal,
 )
-from noumaris.api import Api
-from noumaris.api_schema import errors
-from noumaris.errors import NotFoundError
-from noumaris.net import client_ip
+from noumaris.common.api import Api
+from noumaris.common.api_schema import errors
+from noumaris.common.errors import NotFoundError
+from noumaris.common.net import client_ip
 
 INVALID = "This invitation link is not valid."
 

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from institutions.services.permissions import check_features
-from noumaris.api import Api
+from noumaris.common.api import Api
 
 
 class MePermissionsApi(Api):

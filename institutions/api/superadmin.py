@@ -30,10 +30,10 @@ from institutions.services.institutions import (
     institution_update,
 )
 from institutions.services.invitations import invitation_create
-from noumaris.api import Api, ListApi
-from noumaris.api_schema import errors
-from noumaris.errors import NotFoundError
-from noumaris.net import client_ip
+from noumaris.common.api import Api, ListApi
+from noumaris.common.api_schema import errors
+from noumaris.common.errors import NotFoundError
+from noumaris.common.net import client_ip
 
 SUBSCRIPTION = Institution.SubscriptionStatus
 DUPLICATE = "Institution with name 'Test Hospital' already exists"

@@ -14,7 +14,7 @@ from accounts.models import AuditLog
 from accounts.services import audit_record
 from institutions.selectors import user_institution
 from institutions.services.authority import admin_membership, is_superadmin
-from noumaris.errors import NotFoundError
+from noumaris.common.errors import NotFoundError
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 365

@@ -7,7 +7,7 @@ they do, another tenant's institution looks absent (404), as DESIGN asks.
 from django.core.exceptions import ObjectDoesNotExist
 
 from institutions.models import Institution, InstitutionAdmin
-from noumaris.errors import ForbiddenError, NotFoundError
+from noumaris.common.errors import ForbiddenError, NotFoundError
 
 
 def is_superadmin(user) -> bool:

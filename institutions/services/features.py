@@ -20,7 +20,7 @@ from institutions.services.authority import (
     require_institution_admin,
     require_superadmin,
 )
-from noumaris.errors import ConflictError
+from noumaris.common.errors import ConflictError
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from institutions.services.authority import (
     require_institution_admin,
     require_superadmin,
 )
-from noumaris.errors import ConflictError
+from noumaris.common.errors import ConflictError
 
 UPDATABLE_FIELDS = ("name", "contact_email", "timezone", "max_residents", "max_admins")
 

@@ -21,7 +21,7 @@ from institutions.services.authority import existing_role
 from institutions.services.features import features_grant_on_joining
 from institutions.services.institutions import admin_membership_add
 from institutions.tokens import invitation_token_hash
-from noumaris.errors import (
+from noumaris.common.errors import (
     ApplicationError,
     ConflictError,
     ForbiddenError,

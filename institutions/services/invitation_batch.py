@@ -14,7 +14,7 @@ from institutions.services.invitations import (
     invitation_create_locked,
     invitation_fields_clean,
 )
-from noumaris.errors import ApplicationError
+from noumaris.common.errors import ApplicationError
 
 BATCH_MAX_ROWS = 500
 BATCH_MAX_BYTES = 1_000_000

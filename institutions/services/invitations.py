@@ -29,8 +29,8 @@ from institutions.services.authority import institution_lock, require_institutio
 from institutions.services.residents import pgy_level_clean, specialty_clean
 from institutions.services.seats import seat_require
 from institutions.tokens import invitation_token_hash, invitation_token_new
-from noumaris.errors import ConflictError
-from noumaris.jobs.email import email_send_on_commit
+from noumaris.common.errors import ConflictError
+from noumaris.common.jobs.email import email_send_on_commit
 
 INVITATION_LIFETIME = dt.timedelta(days=7)
 INVITED_ACTION = {

@@ -17,7 +17,7 @@ from institutions.models import (
     ResidentProfile,
 )
 from institutions.services.supervision import drafting_denial
-from noumaris.errors import ForbiddenError
+from noumaris.common.errors import ForbiddenError
 
 
 @dataclass(frozen=True)
@@ -213,7 +213,7 @@ def records_closed_reason(user) -> str | None:
 def records_missing(*, user, missing: str) -> Exception:
     """The error for a record the user's scope does not hold: 403 with the reason
     when their residency ended, else the 404 a missing record gets."""
-    from noumaris.errors import NotFoundError
+    from noumaris.common.errors import NotFoundError
 
     reason = records_closed_reason(user)
     return ForbiddenError(reason) if reason else NotFoundError(missing)

@@ -9,7 +9,7 @@ from accounts.services import audit_record
 from institutions.models import PGY_MAX, PGY_MIN, Invitation, ResidentProfile
 from institutions.services.authority import institution_lock, require_institution_admin
 from institutions.services.seats import seat_require
-from noumaris.errors import ConflictError
+from noumaris.common.errors import ConflictError
 
 Status = ResidentProfile.Status
 

@@ -8,7 +8,7 @@ writers racing for the last seat queue and the second one counts the first.
 
 from institutions.models import Institution, Invitation
 from institutions.selectors import admin_seats_used, resident_seats_used
-from noumaris.errors import ConflictError
+from noumaris.common.errors import ConflictError
 
 Role = Invitation.Role
 

@@ -9,8 +9,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 
-from noumaris.api import Api
-from noumaris.api_schema import errors
+from noumaris.common.api import Api
+from noumaris.common.api_schema import errors
 from templates_app import selectors
 from templates_app.api.serializers import OwnResponse
 from templates_app.drafting import stream

@@ -5,8 +5,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
-from noumaris.api import Api
-from noumaris.net import client_ip
+from noumaris.common.api import Api
+from noumaris.common.net import client_ip
 from templates_app.api.serializers import OwnResponse
 from templates_app.notes.export import FORMATS, note_export_body, note_export_record
 

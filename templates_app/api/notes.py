@@ -3,9 +3,9 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
-from noumaris.api import Api, ListApi
-from noumaris.api_schema import errors
-from noumaris.net import client_ip
+from noumaris.common.api import Api, ListApi
+from noumaris.common.api_schema import errors
+from noumaris.common.net import client_ip
 from templates_app import selectors
 from templates_app.api.serializers import (
     NoteSerializer,
@@ -74,7 +74,9 @@ class NoteDetailApi(Api):
     @extend_schema(operation_id="notes_retrieve", responses=NoteSerializer)
     def get(self, request, pk):
         note = note_open(user=request.user, note_id=pk, ip_address=client_ip(request))
-        return self.output(NoteSerializer, note, **note_context(note))
+        return self.output(
+            NoteSerializer, note, **note_context(note, user=request.user)
+        )
 
     @extend_schema(
         operation_id="notes_update",

@@ -7,6 +7,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 
 from templates_app import selectors
 from templates_app.models import ClinicalNote, NoteTemplate
+from templates_app.notes.rules import note_page_rules
 from templates_app.presentation import engine_label, note_sections
 from templates_app.supervision import selectors as teaching
 from templates_app.supervision.authorship import note_authorship
@@ -136,6 +137,36 @@ class AuthorshipSerializer(serializers.Serializer):
     sections = SectionAuthorshipSerializer(many=True)
 
 
+class NoteRulesSerializer(serializers.Serializer):
+    """What the caller may do with the note now (templates_app.notes.rules): the
+    note page offers exactly these."""
+
+    is_author = serializers.BooleanField()
+    is_supervisor = serializers.BooleanField()
+    editable = serializers.BooleanField(
+        help_text="The caller's draft: sections may be edited, flags confirmed."
+    )
+    generating = serializers.BooleanField(help_text="A draft is being written.")
+    may_draft = serializers.BooleanField(help_text="POST generate is accepted.")
+    may_sign = serializers.BooleanField(
+        help_text="POST sign is offered: the caller's draft, no open flag."
+    )
+    needs_supervisor = serializers.BooleanField(
+        help_text="Signing names the attending who co-signs."
+    )
+    may_cosign = serializers.BooleanField(
+        help_text="The caller is the named attending and the note is signed: "
+        "POST cosign or return."
+    )
+    may_export = serializers.BooleanField()
+    export_denial = serializers.CharField(
+        help_text="Why the note may not be exported now; empty when it may."
+    )
+    may_listen = serializers.BooleanField(
+        help_text="The encounter's recording is kept and the caller may play it."
+    )
+
+
 class NoteSerializer(NoteSummarySerializer):
     template = serializers.SerializerMethodField()
     engine = serializers.CharField()
@@ -158,16 +189,21 @@ class NoteSerializer(NoteSummarySerializer):
     sections = serializers.SerializerMethodField()
     feedback = serializers.SerializerMethodField()
     authorship = serializers.SerializerMethodField()
+    rules = serializers.SerializerMethodField()
 
     @extend_schema_field(EngineLabelSerializer)
     def get_engine_label(self, note) -> dict:
         return engine_label(note)
 
     def get_revision(self, note) -> int:
-        return self.context["review"]["revision"]
+        return self.context["rules"].revision
 
     def get_open_flags(self, note) -> int:
-        return self.context["review"]["open_flags"]
+        return self.context["rules"].open_flags
+
+    @extend_schema_field(NoteRulesSerializer)
+    def get_rules(self, note) -> dict:
+        return NoteRulesSerializer(self.context["rules"]).data
 
     @extend_schema_field(FlagSerializer(many=True))
     def get_flags(self, note) -> list[dict]:
@@ -199,18 +235,20 @@ def _known(note: ClinicalNote) -> set[int]:
     return set(segment_list(session=note.session).values_list("seq", flat=True))
 
 
-def note_context(note: ClinicalNote) -> dict:
+def note_context(note: ClinicalNote, *, user) -> dict:
     return {
         "known": _known(note),
         "flags": selectors.note_flags(note=note),
-        "review": selectors.note_review_state(note=note),
+        "rules": note_page_rules(note=note, user=user),
     }
 
 
 def note_response(view, request, note_id, *, status=200):
     """The note as the caller may now see it, after a write."""
     note = selectors.note_get_for_user(user=request.user, note_id=note_id)
-    return view.output(NoteSerializer, note, status=status, **note_context(note))
+    return view.output(
+        NoteSerializer, note, status=status, **note_context(note, user=request.user)
+    )
 
 
 class OwnResponse(DefaultContentNegotiation):

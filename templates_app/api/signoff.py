@@ -3,9 +3,9 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
-from noumaris.api import Api
-from noumaris.api_schema import errors
-from noumaris.net import client_ip
+from noumaris.common.api import Api
+from noumaris.common.api_schema import errors
+from noumaris.common.net import client_ip
 from templates_app.api.serializers import NoteSerializer, note_response
 from templates_app.notes.signoff import note_cosign, note_return, note_sign
 from templates_app.supervision.rubric import RUBRIC_KEYS

@@ -4,7 +4,7 @@ institution's attestation statements."""
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
-from noumaris.api import Api
+from noumaris.common.api import Api
 from templates_app.api.serializers import FeedbackSerializer, NoteSummarySerializer
 from templates_app.supervision import selectors as teaching
 from templates_app.supervision import services as supervision

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
-from noumaris.api import Api, ListApi
+from noumaris.common.api import Api, ListApi
 from templates_app import selectors
 from templates_app.api.serializers import (
     SectionSerializer,

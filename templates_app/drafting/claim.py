@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from institutions.models import Feature
 from institutions.services.permissions import require_feature
-from noumaris.errors import ConflictError
+from noumaris.common.errors import ConflictError
 from templates_app.generation import (
     DraftRequest,
     GenerationError,

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from noumaris.errors import ConflictError
-from noumaris.jobs.services import worker_ids_alive
+from noumaris.common.errors import ConflictError
+from noumaris.common.jobs.services import worker_ids_alive
 from templates_app.drafting.claim import (
     GenerationJob,
     note_generation_abandon,

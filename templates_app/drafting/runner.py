@@ -11,7 +11,7 @@ import time
 from asgiref.sync import sync_to_async
 from django.db import InterfaceError, OperationalError, close_old_connections
 
-from noumaris.db import pool_sweep
+from noumaris.common.db import pool_sweep
 from templates_app.drafting.claim import (
     GenerationJob,
     note_generation_checkpoint,

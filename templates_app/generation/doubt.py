@@ -10,14 +10,14 @@ from collections.abc import Mapping
 
 from templates_app.generation import verify
 from transcription.engines.words import DRUG
-from transcription.heard import doubtful
+from transcription.heard import clock, doubtful
 
 KIND = "doubtful_word"
 
 
-def _clock(ms: int) -> str:
-    seconds = ms // 1000
-    return f"{seconds // 60}:{seconds % 60:02d}"
+def _named(word, seq: int) -> str:
+    """How a flag's message names the word it rests on (`doubt_moment` finds it)."""
+    return f"\u2018{word.text}\u2019 in S{seq}"
 
 
 def doubt_flags(text: str, cited: Mapping[int, str]) -> list[tuple[str, str]]:
@@ -42,8 +42,19 @@ def doubt_flags(text: str, cited: Mapping[int, str]) -> list[tuple[str, str]]:
             found.append(
                 (
                     KIND,
-                    f"\u2018{word.text}\u2019 in S{seq} was {how}: check the "
-                    f"recording at {_clock(word.start_ms)}.",
+                    f"{_named(word, seq)} was {how}: check the recording at "
+                    f"{clock(word.start_ms)}.",
                 )
             )
     return found
+
+
+def doubt_moment(message: str, cited: Mapping[int, str]) -> int | None:
+    """Where on the recording (ms) the word that a doubt flag's `message` names was
+    heard, from its cited segments' words; None when no word matches any more (the
+    segment was corrected since)."""
+    for seq, segment in cited.items():
+        for word in getattr(segment, "words", ()):
+            if _named(word, seq) in message:
+                return word.start_ms
+    return None

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import noumaris.fields
+import noumaris.common.fields
 from django.conf import settings
 from django.db import migrations, models
 
@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='clinicalnote',
             name='attestation_addendum',
-            field=noumaris.fields.EncryptedTextField(blank=True, default=''),
+            field=noumaris.common.fields.EncryptedTextField(blank=True, default=''),
         ),
         migrations.CreateModel(
             name='AttestationStatement',
@@ -76,7 +76,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('cosign', 'On co-signature'), ('return', 'On return')], max_length=8)),
                 ('scores', models.JSONField(blank=True, default=dict, help_text='{rubric item: 1-5}; items left out.')),
-                ('comment', noumaris.fields.EncryptedTextField(blank=True, default='')),
+                ('comment', noumaris.common.fields.EncryptedTextField(blank=True, default='')),
                 ('section_key', models.CharField(blank=True, help_text='The section the comment is about.', max_length=40)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('institution', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='institutions.institution')),

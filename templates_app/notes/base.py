@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.services import audit_record
 from institutions.services.permissions import records_missing
-from noumaris.errors import ConflictError, NotFoundError
+from noumaris.common.errors import ConflictError, NotFoundError
 from templates_app.models import ClinicalNote, NoteRevision
 from templates_app.selectors import notes_for_user
 

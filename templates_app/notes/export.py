@@ -18,8 +18,8 @@ from accounts.models import AuditLog
 from institutions.models import Feature
 from institutions.services.permissions import check_feature
 from institutions.services.supervision import export_denial
-from noumaris.errors import ForbiddenError
-from noumaris.when import when, zone_named
+from noumaris.common.errors import ForbiddenError
+from noumaris.common.when import when, zone_named
 from templates_app.generation.citations import CITATION
 from templates_app.models import ClinicalNote
 from templates_app.notes.base import note_audit

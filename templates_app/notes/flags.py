@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import AuditLog
-from noumaris.errors import ConflictError, NotFoundError
+from noumaris.common.errors import ConflictError, NotFoundError
 from templates_app.generation.verify import Flag, verify_sections
 from templates_app.models import ClinicalNote, StatementFlag
 from templates_app.notes.base import (

@@ -15,7 +15,7 @@ from django.db import transaction
 from accounts.models import AuditLog
 from institutions.models import Feature
 from institutions.services.permissions import require_feature
-from noumaris.errors import ConflictError, NotFoundError
+from noumaris.common.errors import ConflictError, NotFoundError
 from templates_app.library import template_snapshot
 from templates_app.models import ClinicalNote, NoteRevision
 from templates_app.notes.base import (

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import AuditLog
 from institutions.models import FacultyProfile
-from noumaris.errors import ConflictError, NotFoundError
+from noumaris.common.errors import ConflictError, NotFoundError
 from templates_app.models import ClinicalNote, NoteFeedback, StatementFlag
 from templates_app.notes.base import (
     note_audit,

@@ -1,4 +1,4 @@
-"""The co-sign reminder e-mail, built by the e-mail task (noumaris.jobs.email) when
+"""The co-sign reminder e-mail, built by the e-mail task (noumaris.common.jobs.email) when
 it is sent, so a retry says what is overdue at that moment."""
 
 from django.conf import settings

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from institutions.services.authority import admin_membership, is_superadmin
 from institutions.services.supervision import plan_first_applies
-from noumaris.errors import ForbiddenError
-from noumaris.jobs.email import email_send_on_commit
+from noumaris.common.errors import ForbiddenError
+from noumaris.common.jobs.email import email_send_on_commit
 from templates_app.models import (
     AttestationStatement,
     ClinicalNote,

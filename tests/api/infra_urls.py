@@ -1,4 +1,4 @@
-"""Test-only routes that exercise noumaris/api.py apart from any domain."""
+"""Test-only routes that exercise noumaris/common/api.py apart from any domain."""
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError
@@ -6,8 +6,8 @@ from django.urls import include, path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
-from noumaris.api import Api, ListApi
-from noumaris.errors import ConflictError
+from noumaris.common.api import Api, ListApi
+from noumaris.common.errors import ConflictError
 
 
 class UserListApi(ListApi):

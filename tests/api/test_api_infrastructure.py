@@ -1,4 +1,4 @@
-"""noumaris/api.py and the error envelope, on test-only routes and on `me`."""
+"""noumaris/common/api.py and the error envelope, on test-only routes and on `me`."""
 
 import pytest
 from django.db import connection

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import AuditLog
 from institutions.services.api_tokens import api_token_issue, api_token_revoke
-from noumaris.errors import NotFoundError
+from noumaris.common.errors import NotFoundError
 
 pytestmark = pytest.mark.django_db
 

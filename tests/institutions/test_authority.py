@@ -11,7 +11,7 @@ from institutions.selectors import residents_for_user
 from institutions.services.authority import admin_membership
 from institutions.services.invitations import resident_invite
 from institutions.services.residents import resident_deactivate, resident_update
-from noumaris.errors import NotFoundError
+from noumaris.common.errors import NotFoundError
 
 pytestmark = pytest.mark.django_db
 

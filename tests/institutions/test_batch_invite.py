@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from accounts.models import AuditLog
 from institutions.models import Institution, Invitation
 from institutions.services.invitation_batch import invitation_batch_invite
-from noumaris.errors import NotFoundError
+from noumaris.common.errors import NotFoundError
 
 pytestmark = pytest.mark.django_db
 

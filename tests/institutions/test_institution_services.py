@@ -11,7 +11,7 @@ from institutions.services.institutions import (
     institution_subscription_change,
     institution_update,
 )
-from noumaris.errors import ConflictError, ForbiddenError
+from noumaris.common.errors import ConflictError, ForbiddenError
 from tests.factories import InvitationFactory
 
 pytestmark = pytest.mark.django_db

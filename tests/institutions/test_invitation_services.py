@@ -20,7 +20,7 @@ from institutions.services.invitations import (
     resident_invite,
 )
 from institutions.tokens import invitation_token_hash
-from noumaris.errors import ConflictError, ForbiddenError, NotFoundError
+from noumaris.common.errors import ConflictError, ForbiddenError, NotFoundError
 from tests.factories import InvitationFactory, ResidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from institutions.services.permissions import (
     check_features,
     require_feature,
 )
-from noumaris.errors import ForbiddenError
+from noumaris.common.errors import ForbiddenError
 
 pytestmark = pytest.mark.django_db
 

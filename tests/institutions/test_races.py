@@ -12,7 +12,7 @@ from django.db import connection
 from institutions.models import Institution, Invitation, ResidentProfile
 from institutions.services.invitation_accept import invitation_accept
 from institutions.services.invitations import resident_invite
-from noumaris.errors import ApplicationError
+from noumaris.common.errors import ApplicationError
 from tests.factories import InvitationFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -26,7 +26,7 @@ from institutions.services.residents import (
     resident_reactivate,
     resident_update,
 )
-from noumaris.errors import ConflictError, ForbiddenError, NotFoundError
+from noumaris.common.errors import ConflictError, ForbiddenError, NotFoundError
 from tests.factories import InvitationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from institutions.services.invitation_batch import invitation_batch_invite
 from institutions.services.invitations import invitation_create, invitation_resend
 from institutions.services.residents import resident_reactivate
 from institutions.services.seats import seat_require
-from noumaris.errors import ConflictError
+from noumaris.common.errors import ConflictError
 from tests.factories import InvitationFactory
 
 pytestmark = pytest.mark.django_db

@@ -39,7 +39,7 @@ def test_a_query_run_again_is_prepared_on_the_server(django_user_model):
 @pytest.mark.redis
 def test_threads_share_the_process_s_redis_connections():
     """Each thread (a WSGI server's, daphne's requests) gets a cache object of its
-    own; they share one connection pool (noumaris.cache.SharedConnectionPool)."""
+    own; they share one connection pool (noumaris.common.cache.SharedConnectionPool)."""
     server = redis.Redis.from_url(settings.REDIS_URL)
     opened = server.info("stats")["total_connections_received"]
 

@@ -12,14 +12,14 @@ from django_tasks_db.models import DBTaskResult
 
 from institutions.models import Invitation
 from institutions.services.invitations import invitations_expire, resident_invite
-from noumaris.jobs.models import PeriodicRun, WorkerHeartbeat
-from noumaris.jobs.periodic import PERIODIC
-from noumaris.jobs.services import (
+from noumaris.common.jobs.models import PeriodicRun, WorkerHeartbeat
+from noumaris.common.jobs.periodic import PERIODIC
+from noumaris.common.jobs.services import (
     periodic_claim,
     tasks_of_dead_workers_fail,
     workers_alive_count,
 )
-from noumaris.jobs.tasks import task_results_prune
+from noumaris.common.jobs.tasks import task_results_prune
 from tests.noumaris.subprocess_env import ROOT, clean_env
 from tests.noumaris.test_worker import DATABASE_BACKEND
 from transcription.models import TranscriptionTicket
@@ -121,7 +121,7 @@ def test_a_task_left_running_by_a_dead_worker_is_failed(settings):
     assert tasks_of_dead_workers_fail() == 1
     failed = DBTaskResult.objects.get(pk=result.id)
     assert failed.status == "FAILED"
-    assert failed.exception_class_path == "noumaris.jobs.services.WorkerLost"
+    assert failed.exception_class_path == "noumaris.common.jobs.services.WorkerLost"
 
 
 def settings_module(names: list[str], env: dict[str, str]) -> dict:
@@ -161,3 +161,37 @@ def test_a_deployment_moves_to_rq_or_celery_by_settings_alone():
         text=True,
     )
     assert "TASKS_BACKEND=rq needs REDIS_URL" in refused.stderr + refused.stdout
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tasks_queued_before_the_move_to_common_still_import_after_it(settings):
+    """An e-mail queued under `noumaris.jobs.email` before the deploy that moved the
+    jobs app into `noumaris.common` is renamed by the migration and still runs; a
+    finished task's row keeps the path it ran under."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    settings.TASKS = DATABASE_BACKEND
+    before = [("jobs", "0001_worker_state")]
+    after = [("jobs", "0002_queued_tasks_follow_the_move")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        queued = task_results_prune.enqueue()
+        finished = task_results_prune.enqueue()
+        DBTaskResult.objects.filter(pk=queued.id).update(
+            task_path="noumaris.jobs.tasks.task_results_prune"
+        )
+        DBTaskResult.objects.filter(pk=finished.id).update(
+            task_path="noumaris.jobs.tasks.task_results_prune", status="SUCCESSFUL"
+        )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(after)
+
+    assert DBTaskResult.objects.get(pk=queued.id).task.func is task_results_prune.func
+    assert (
+        DBTaskResult.objects.get(pk=finished.id).task_path
+        == "noumaris.jobs.tasks.task_results_prune"
+    )

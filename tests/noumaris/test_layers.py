@@ -1,5 +1,6 @@
 """The apps' layering (pyproject.toml [tool.importlinter]) holds: no app imports an
-app above it, and noumaris' shared pieces import none (`make lint` checks it too)."""
+app above it, and noumaris.common (the shared pieces) imports none (`make lint` checks
+it too)."""
 
 import subprocess
 import sys

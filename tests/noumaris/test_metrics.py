@@ -25,7 +25,7 @@ def test_metrics_accept_the_token_from_anywhere(client, settings):
 
 def test_behind_a_proxy_metrics_judge_the_client_not_the_proxy(client, settings):
     """The proxy (on loopback) appends the address it saw; a forged entry to its
-    left is not believed, by /metrics as by the audit log (noumaris.net)."""
+    left is not believed, by /metrics as by the audit log (noumaris.common.net)."""
     settings.TRUSTED_PROXY_COUNT = 1
     outsider = client.get(
         "/metrics",

@@ -3,7 +3,7 @@ import logging
 
 import pytest
 
-from noumaris.logging import JsonFormatter
+from noumaris.common.logging import JsonFormatter
 
 
 def test_a_request_id_is_made_and_echoed(client):
@@ -61,7 +61,7 @@ def test_the_access_log_never_reads_a_user_the_request_did_not(rf, caplog):
     from django.http import HttpResponse
     from django.utils.functional import SimpleLazyObject
 
-    from noumaris.middleware import AccessLogMiddleware
+    from noumaris.common.middleware import AccessLogMiddleware
 
     def unreadable():
         raise AssertionError("the log read the user")

@@ -45,3 +45,68 @@ def first_attestation(note) -> int:
     from templates_app.supervision.services import attestation_list_for_user
 
     return attestation_list_for_user(user=note.supervisor or note.author)[0].pk
+
+
+def tone_wav(seconds: float = 4.0, rate: int = 16_000) -> bytes:
+    """A quiet 440 Hz tone as a WAV file: a recording to play back."""
+    import io
+    import math
+    import struct
+    import wave
+
+    frames = b"".join(
+        struct.pack("<h", int(3000 * math.sin(2 * math.pi * 440 * n / rate)))
+        for n in range(int(seconds * rate))
+    )
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(frames)
+    return out.getvalue()
+
+
+def heard_note(user, template, folder):
+    """A note on an encounter whose recording is kept (encrypted, in `folder`) and
+    whose S1 was heard with doubts: 'methotrexate' corrected from 'methatrix' at
+    0:01, '15' heard with 31% confidence at 0:02. A statement of its plan rests on
+    each (a doubt flag each)."""
+    import datetime as dt
+    import uuid
+
+    from django.utils import timezone
+
+    from institutions.selectors import user_institution
+    from noumaris.common.fields import fernet
+    from templates_app.notes.services import note_create, note_edit
+    from tests.transcription.factories import SegmentFactory, SessionFactory
+    from transcription.engines.words import DRUG, Word, dumps, shown_text
+
+    kept = folder / f"{uuid.uuid4().hex}.wav.enc"
+    kept.write_bytes(fernet().encrypt(tone_wav()))
+    session = SessionFactory(
+        owner=user,
+        institution=user_institution(user=user),
+        retained_audio=str(kept),
+        retained_until=timezone.now() + dt.timedelta(days=7),
+    )
+    words = [
+        Word("Start", 1_000, 1_300, 0.95),
+        Word("methotrexate", 1_300, 1_900, 0.9, "methatrix", DRUG),
+        Word("15", 2_600, 2_800, 0.31),
+        Word("mg", 2_800, 3_000, 0.9, "milligrams", "number"),
+        Word("weekly.", 3_000, 3_400, 0.97),
+    ]
+    SegmentFactory(
+        session=session, seq=1, start_ms=1_000, text=shown_text(words),
+        words=dumps(words),
+    )  # fmt: skip
+    SegmentFactory(session=session, seq=2, text="Come back in two weeks.")
+    note = note_create(user=user, session_id=session.pk, template_id=template.pk)
+    note_edit(
+        user=user,
+        note_id=note.pk,
+        sections={"plan": "Start methotrexate weekly. [S1] Take 15 mg. [S1]"},
+    )
+    return note

@@ -201,7 +201,7 @@ async def test_a_cited_segment_that_does_not_exist_is_flagged_not_kept_as_valid(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_claude_draft_citing_a_missing_segment_blocks_signing(note, resident):
-    from noumaris.errors import ConflictError
+    from noumaris.common.errors import ConflictError
     from templates_app.notes.signoff import note_sign
 
     reply = answer_json(

@@ -285,16 +285,27 @@ def test_flagged_statements_block_signing_until_each_is_resolved(
     expect(page.locator("#sign-blocked")).to_contain_text("Resolve the 2")
     screenshot(page, "note-flags")
 
-    # resolved by an edit: the statement is verified again on save
+    # resolved by an edit: the statement is verified again on save, and the server
+    # answers with the section and the review panel, which htmx swaps in by id
+    page.evaluate("window.__alerts = document.getElementById('review-alerts')")
     plan = page.locator("#section-plan")
     plan.get_by_role("button", name="Edit").click()
     plan.get_by_label("Text of Plan").fill(
         "Start doxycycline 100 mg twice a day for 7 days. [S23]"
     )
-    plan.get_by_role("button", name="Save section").click()
+    with page.expect_response(lambda r: r.url.endswith("/sections/plan")) as saved:
+        plan.get_by_role("button", name="Save section").click()
+    assert saved.value.request.headers.get("hx-request") == "true"
+    assert 'hx-swap-oob="true"' in saved.value.text()
     expect(plan.locator(".flag")).to_contain_text("Resolved by an edit")
+    expect(page.locator("#review-alerts")).to_contain_text("1 statement says")
+    expect(page.locator("#flag-count")).to_contain_text("1 flagged statement")
     expect(page.locator("#sign-blocked")).to_contain_text("Resolve the 1")
     expect(page.get_by_role("button", name="Sign note…")).to_be_disabled()
+    # swapped in place: the same page, its review panel a new element
+    assert page.evaluate(
+        "window.__alerts && window.__alerts !== document.getElementById('review-alerts')"
+    )
 
     # resolved by confirming it as checked
     objective_flag.get_by_role("button", name="Confirm as checked").click()
@@ -414,7 +425,9 @@ def test_on_a_phone_a_citation_shows_in_place_and_sections_copy_as_plain_text(
     plan.get_by_label("Text of Plan").fill("x" * 20_001)
     plan.get_by_role("button", name="Save section").click()
     error = plan.locator('[data-role="error"]')
-    expect(error).to_have_text("Ensure this field has no more than 20000 characters.")
+    expect(error).to_have_text(
+        "Section 'plan' must be text of at most 20,000 characters."
+    )
 
 
 def test_an_offline_draft_reads_as_a_note_in_every_section(
@@ -467,3 +480,46 @@ def test_an_offline_draft_reads_as_a_note_in_every_section(
     if "badge-success" in (badge.get_attribute("class") or ""):
         expect(badge).to_contain_text("placement in its section")
     screenshot(page, "note-offline-two-problems")
+
+
+# The player's moments, each time it lands on one.
+WATCH_SEEKS = """
+const player = document.getElementById("note-recording");
+window.__seeked = [];
+player.addEventListener("seeked", () => window.__seeked.push(player.currentTime));
+"""
+PLAYING_FROM = """(at) => {
+  const player = document.getElementById("note-recording");
+  return !player.paused && window.__seeked.some((t) => Math.abs(t - at) < 0.05);
+}"""
+
+
+def test_a_doubtful_word_plays_the_recording_from_where_it_was_heard(
+    offline, module_browser, transactional_db, resident, password, soap, tmp_path
+):
+    """Issue 23: the flag that a statement rests on a doubtful word, and the word
+    itself (in the transcript and a citation's popover), play the kept recording
+    from the moment it was heard."""
+    from tests.templates_app.helpers import heard_note
+
+    note = heard_note(resident, soap, tmp_path)
+    base, browser = offline, module_browser
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, base, "resident", password)
+    page.goto(f"{base}/notes/{note.pk}")
+    expect(page.get_by_label("The encounter's recording")).to_be_visible()
+    page.evaluate(WATCH_SEEKS)
+
+    flag = page.locator("#section-plan .flag", has_text="\u201815\u2019 in S1")
+    expect(flag).to_contain_text("check the recording at 0:02")
+    flag.get_by_role("button", name="Play the recording at 0:02").click()
+    page.wait_for_function(PLAYING_FROM, arg=2.6)
+    screenshot(page, "note-doubt-plays-the-recording")
+
+    page.locator("#note-recording").evaluate("(player) => player.pause()")
+    page.locator("#section-plan button.cite").first.click()  # pinned open
+    popover = page.locator("#cite-popover")
+    expect(popover).to_contain_text("(heard \u2018methatrix\u2019)")
+    popover.get_by_role("button", name=re.compile("methotrexate")).click()
+    page.wait_for_function(PLAYING_FROM, arg=1.3)
+    screenshot(page, "note-doubt-popover")

@@ -62,7 +62,7 @@ def test_the_pages_refuse_too(client, resident, note):
 
 def test_the_services_refuse_whoever_calls_them(resident, note):
     _end_residency(resident, ResidentProfile.Status.GRADUATED)
-    from noumaris.errors import ForbiddenError
+    from noumaris.common.errors import ForbiddenError
 
     with pytest.raises(ForbiddenError):
         note_edit(user=resident, note_id=note.pk, sections={"subjective": "x"})

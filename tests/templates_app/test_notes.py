@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import override_settings
 
 from accounts.models import AuditLog
-from noumaris.errors import ConflictError, ForbiddenError, NotFoundError
+from noumaris.common.errors import ConflictError, ForbiddenError, NotFoundError
 from templates_app import selectors
 from templates_app.drafting.claim import note_generation_begin
 from templates_app.generation.anthropic_engine import AnthropicEngine

@@ -246,6 +246,26 @@ def test_an_institution_admin_turns_the_policies_on_in_the_admin(
     assert "Demo General" not in listing.content.decode()
 
 
+def test_a_superadmin_adding_a_second_policy_changes_the_institutions_one(
+    superadmin, demo_hospital
+):
+    """The one policy per institution is the service's rule: it finds and updates
+    the policy, where the model's own uniqueness check would refuse the form."""
+    existing = policy(demo_hospital, cosign_deadline_hours=24)
+    response = client_for(superadmin).post(
+        "/admin/institutions/supervisionpolicy/add/",
+        {
+            "institution": demo_hospital.pk,
+            "ai_drafting_min_pgy": "2",
+            "cosign_deadline_hours": "8",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    saved = type(existing).objects.get(institution=demo_hospital)
+    assert saved.pk == existing.pk
+    assert (saved.ai_drafting_min_pgy, saved.cosign_deadline_hours) == (2, 8)
+
+
 def test_attestation_lists_are_each_institutions_own_in_the_admin(
     admin, riverside_admin, demo_hospital
 ):

@@ -33,10 +33,10 @@ def take_test_database_away(spare: int, seconds: float) -> int:
 
     The kill reaches this process's own pool too: its idle connections are dead once
     the database is back, and the tests after this one would be handed them. So the
-    pool is swept here, as the app sweeps its own after a fault (noumaris.db)."""
+    pool is swept here, as the app sweeps its own after a fault (noumaris.common.db)."""
     from django.db import connection
 
-    from noumaris.db import pool_sweep
+    from noumaris.common.db import pool_sweep
 
     params = connection.settings_dict
     try:

@@ -6,7 +6,7 @@ import inspect
 import pytest
 
 from accounts.models import AuditLog
-from noumaris.errors import ForbiddenError
+from noumaris.common.errors import ForbiddenError
 from transcription.engines import Result
 from transcription.services.segments import segment_append, segments_append
 from transcription.services.sessions import ConsentRequired, session_start

@@ -106,7 +106,7 @@ def test_tickets_are_stored_hashed_and_need_the_feature(resident, resident2):
     token, ticket = ticket_issue(user=resident)
     assert token not in ticket.token_hash and len(ticket.token_hash) == 64
     assert (ticket.expires_at - ticket.created_at).total_seconds() <= 31
-    from noumaris.errors import ForbiddenError
+    from noumaris.common.errors import ForbiddenError
 
     with pytest.raises(ForbiddenError):
         ticket_issue(user=resident2)

@@ -323,7 +323,7 @@ def test_a_retaining_institution_keeps_the_recording_encrypted_until_its_days_ru
 
     from django.utils import timezone
 
-    from noumaris.fields import fernet
+    from noumaris.common.fields import fernet
     from transcription.services.recordings import retained_audio_purge
 
     demo_hospital.recording_retention_days = 7
@@ -377,7 +377,7 @@ def test_the_recordings_settings_are_checked_and_only_senior_admins_change_them(
     from django.core.exceptions import ValidationError
 
     from institutions.services.institutions import institution_recordings_set
-    from noumaris.errors import ForbiddenError, NotFoundError
+    from noumaris.common.errors import ForbiddenError, NotFoundError
 
     for bad, field in [
         (400, "recording_retention_days"),

@@ -5,8 +5,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
 
-from noumaris.api import Api, ListApi
-from noumaris.net import client_ip
+from noumaris.common.api import Api, ListApi
+from noumaris.common.net import client_ip
 from transcription import selectors
 from transcription.services.imports import transcript_import
 from transcription.services.sockets import ticket_issue

@@ -5,7 +5,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import noumaris.fields
+import noumaris.common.fields
 
 
 class Migration(migrations.Migration):
@@ -136,7 +136,7 @@ class Migration(migrations.Migration):
                 ("speaker", models.PositiveSmallIntegerField(blank=True, null=True)),
                 ("start_ms", models.PositiveIntegerField(default=0)),
                 ("end_ms", models.PositiveIntegerField(default=0)),
-                ("text", noumaris.fields.EncryptedTextField()),
+                ("text", noumaris.common.fields.EncryptedTextField()),
                 ("confidence", models.FloatField(blank=True, null=True)),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
                 (

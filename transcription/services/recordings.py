@@ -14,9 +14,13 @@ from django.utils import timezone
 
 from accounts.models import AuditLog
 from accounts.services import audit_record
-from noumaris.errors import NotFoundError
+from noumaris.common.errors import NotFoundError
 from transcription.models import TranscriptionSession, TranscriptSegment
-from transcription.selectors import recording_keyterms, session_get_for_owner
+from transcription.selectors import (
+    recording_kept,
+    recording_keyterms,
+    session_get_for_owner,
+)
 from transcription.services.segments import segment_build
 
 logger = logging.getLogger(__name__)
@@ -132,7 +136,7 @@ def _audio_keep(*, session: TranscriptionSession, path: str) -> Path | None:
     (FIELD_ENCRYPTION_KEYS, as the text is), else None."""
     if not session.institution.recording_retention_days:
         return None
-    from noumaris.fields import fernet
+    from noumaris.common.fields import fernet
 
     folder = Path(settings.UPLOAD_DIR) / "retained"
     folder.mkdir(parents=True, exist_ok=True)
@@ -146,10 +150,10 @@ def retained_audio_read(
 ) -> tuple[bytes, str]:
     """The kept recording of the caller's own encounter, decrypted, and its file
     suffix (`.m4a`); each listen is audited. 404 when none is kept (any more)."""
-    from noumaris.fields import fernet
+    from noumaris.common.fields import fernet
 
     session = session_get_for_owner(user=user, session_id=session_id)
-    if not session.retained_audio or session.retained_until <= timezone.now():
+    if not recording_kept(session=session):
         raise NotFoundError(
             "This encounter's recording was not kept, or its time ran out."
         )

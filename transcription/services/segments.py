@@ -4,7 +4,7 @@ sockets of one session race or a commit's answer is lost."""
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Max
 
-from noumaris.errors import ConflictError
+from noumaris.common.errors import ConflictError
 from transcription.engines import Result
 from transcription.engines.words import dumps as words_dumps
 from transcription.models import TranscriptSegment

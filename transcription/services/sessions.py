@@ -21,7 +21,7 @@ from accounts.services import audit_record
 from institutions.models import Feature
 from institutions.selectors import user_institution
 from institutions.services.permissions import require_feature
-from noumaris.errors import ForbiddenError, NotFoundError
+from noumaris.common.errors import ForbiddenError, NotFoundError
 from transcription.engines.roles import initial_roles
 from transcription.models import TranscriptionSession, TranscriptSegment
 

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from accounts.models import AuditLog
 from accounts.services import audit_record
-from noumaris.errors import ConflictError, NotFoundError
+from noumaris.common.errors import ConflictError, NotFoundError
 from transcription.models import (
     SpeakerRole,
     TranscriptionSession,

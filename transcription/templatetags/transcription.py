@@ -8,12 +8,9 @@ register = template.Library()
 @register.filter
 def clock(milliseconds) -> str:
     """12345 ms -> '0:12'; over an hour, '1:02:03'."""
-    seconds = int(milliseconds or 0) // 1000
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return f"{hours}:{minutes:02d}:{seconds:02d}"
-    return f"{minutes}:{seconds:02d}"
+    from transcription.heard import clock
+
+    return clock(milliseconds)
 
 
 @register.filter
@@ -28,6 +25,15 @@ def heard(segment):
     from transcription.heard import rendered
 
     return rendered(segment)
+
+
+@register.filter
+def heard_seekable(segment):
+    """`{{ segment|heard_seekable }}`: as `heard`, each doubtful or corrected word a
+    button that plays the page's recording from where it was heard."""
+    from transcription.heard import rendered
+
+    return rendered(segment, seek=True)
 
 
 @register.filter

@@ -6,8 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from institutions.services.api_tokens import DEFAULT_DAYS, api_token_issue
-from noumaris.errors import NotFoundError
-from noumaris.when import when
+from noumaris.common.errors import NotFoundError
+from noumaris.common.when import when
 
 
 class Command(BaseCommand):

@@ -1,7 +1,0 @@
-"""Django's own rendering of dates (the admin's lists and read-only fields, `|date`
-without a format) in the product's one format per kind (`noumaris.when`)."""
-
-from noumaris.when import DATE, DATE_TIME
-
-DATE_FORMAT = SHORT_DATE_FORMAT = DATE
-DATETIME_FORMAT = SHORT_DATETIME_FORMAT = DATE_TIME
