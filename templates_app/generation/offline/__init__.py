@@ -368,7 +368,7 @@ def _names_only(text: str, name: str) -> bool:
     )
     return words <= {"for", "his", "her", "their", "the", "patient's", "first", "second",
                      "third", "fourth", "next", "last", "other", "problem", "issue",
-                     "and", "so", "now", "from", "a", "regarding", "as"}  # fmt: skip
+                     "and", "so", "now", "from", "a", "regarding", "as", "of", "this", "is"}  # fmt: skip
 
 
 def cite(seqs: tuple[int, ...]) -> str:

@@ -340,8 +340,14 @@ def _new_clause(words: list[str], i: int) -> bool:
 
 
 def _mid_phrase(words: list[str], i: int) -> bool:
-    """'know what', 'so far', 'and when': the cue word is inside a phrase here."""
+    """'know what', 'so far', 'and when', 'order what we call', 'so that': the cue
+    word is inside a phrase here."""
     prev = words[i - 1].lower()
+    following = " ".join(w.lower() for w in words[i : i + 3])
+    if following.startswith(
+        ("what we call", "what's called", "what is called", "so that")
+    ):
+        return True
     return prev in {
         "know",
         "about",

@@ -59,6 +59,8 @@ _MENDS = (
     (re.compile(r"(?:\.\s*){2,}|…"), lambda m: ", "),
     (re.compile(r"\b(um+|uh+|er+m?|hmm+|mm+)\b[,.]?\s*", re.I), lambda m: ""),
     (re.compile(r"\b([\w']+)(?:,? \1\b)+", re.I), lambda m: m.group(1)),
+    # "he feels, he feels bloated": a phrase said twice
+    (re.compile(r"\b([\w']+ [\w']+(?: [\w']+)?),? \1\b", re.I), lambda m: m.group(1)),
     (re.compile(r",\s*(you know|i mean)\b(?=[,.?!])|\b(you know|i mean),\s*", re.I), lambda m: ""),
     (re.compile(r"(?<!\blet )(?<!\bdo )(?<!\bdid )(?<!\bif )(?<!\bto )(?<!\bwhat )\b(you know|i mean)\b ", re.I), lambda m: ""),
     (re.compile(r"\s{2,}"), lambda m: " "),

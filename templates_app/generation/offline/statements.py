@@ -35,9 +35,16 @@ from templates_app.generation.offline.lexicon import (
 
 EXAM_CUE = re.compile(
     r"\b(physical exam(ination)?|examine (you|your|him|her|the)|do (a|an|my|your|the) "
-    r"(quick |brief |physical )?exam|take a (quick )?look at|let me (take a )?look|"
+    r"(quick |brief |physical )?exam|take a (quick |good |closer )?look at|"
+    r"let me (take a )?look|"
     r"listen to (your|his|her) (heart|lungs|chest)|vital signs|vitals|on (your |his |"
     r"her )?exam|check (you|your) out|feel your|press on)\b"
+)
+# "we will take a look at that", "I'll do a physical exam of your knee in a second":
+# the examination announced for later, not begun.
+NOT_YET = re.compile(
+    r"\b(?:look at (?:that|this|it|my notes|the chart|your chart)|in a (?:second|"
+    r"minute|bit|moment)|after (?:that|we talk)|later)\b"
 )
 RESULTS_CUE = re.compile(
     r"\b(x-?rays?|labs?|lab work|blood work|bloodwork|results?|mri|ct scan|cat scan|"
@@ -99,7 +106,7 @@ PROBLEM = re.compile(
     r"(?:for|from|on|about|regarding|in terms of|as far as|with regards? to|as for|"
     r"moving on to) "
     r"(?:your|his|her|their|the) (?:(?:first|second|third|next|last|other) "
-    r"(?:problem|issue),? (?:your |the |of )?)?"
+    r"(?:problem|issue),? (?:your |the |of this |of |is )?)?"
     r"(?P<name>[a-z0-9' -]{3,40}?)(?=,|\.| i | i'm | we | you | he | she | it | "
     r"that | is | are | let's | what | my | there | so | which |$)"
 )
@@ -172,7 +179,10 @@ def phases(items: list[Utterance]) -> list[str]:
         for i, u in enumerate(items)
         if u.role != "patient"
     ]
-    exam_at = next((i for i, low, _ in spoken if EXAM_CUE.search(low)), len(items))
+    exam_at = next(
+        (i for i, low, _ in spoken if EXAM_CUE.search(low) and not NOT_YET.search(low)),
+        len(items),
+    )
     plan_at = next(
         (i for i, low, seq in spoken if AP_STRONG.search(low) and seq > 0.3 * total),
         None,
