@@ -15,7 +15,11 @@ from templates_app.generation.offline.dialogue import (
     content_words,
     strip_discourse,
 )
-from templates_app.generation.offline.lexicon import ANSWER_WORDS, NO, YES
+from templates_app.generation.offline.spoken import (
+    ANSWER_WORDS,
+    NO,
+    YES,
+)
 
 DENY_QUESTION = re.compile(
     r"^(?:and |so |also )*(?:any(?:thing)?|(?:do|did) (?:you|he|she) (?:have|get|notice|"

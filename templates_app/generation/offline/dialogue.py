@@ -15,7 +15,10 @@ from dataclasses import dataclass
 
 from templates_app.generation.base import Segment
 from templates_app.generation.offline import language
-from templates_app.generation.offline.lexicon import DISCOURSE, FILLER_WORDS
+from templates_app.generation.offline.spoken import (
+    DISCOURSE,
+    FILLER_WORDS,
+)
 
 CLINICIAN_ROLES = frozenset(
     [

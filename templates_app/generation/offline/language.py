@@ -13,8 +13,10 @@ import re
 import threading
 
 from templates_app.generation.offline.lexicon import (
-    ADVERBS,
     FINDINGS,
+)
+from templates_app.generation.offline.spoken import (
+    ADVERBS,
     IRREGULAR_PAST,
     MODALS,
 )

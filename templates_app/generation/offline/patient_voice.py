@@ -16,7 +16,9 @@ import re
 
 from templates_app.generation.base import DraftRequest
 from templates_app.generation.offline import language
-from templates_app.generation.offline.lexicon import ADVERBS
+from templates_app.generation.offline.spoken import (
+    ADVERBS,
+)
 
 FACING = re.compile(r"\b(?:written )?to the patient\b|\bafter-visit\b", re.I)
 # Clinician-voice openings -> the patient's (applied in order, at the start).

@@ -22,14 +22,16 @@ from templates_app.generation.offline.dialogue import (
     strip_discourse,
 )
 from templates_app.generation.offline.lexicon import (
-    ASSISTANT,
     EXAM_CATEGORIES,
     FINDING_SAID,
-    GREETING,
     HISTORY_CATEGORIES,
-    NO,
     PLAN_ACT,
     PLAN_CATEGORIES,
+)
+from templates_app.generation.offline.spoken import (
+    ASSISTANT,
+    GREETING,
+    NO,
     YES,
 )
 
