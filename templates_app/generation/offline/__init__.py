@@ -153,6 +153,7 @@ def file_statements(
         filed[key].append(statement)
     _vitals_kept(filed, owner, segments, roles)
     _summary_as_assessment(filed, owner)
+    _complaint_from_summary(filed, owner)
     _number_problems(filed, owner)
     _tidy_medications(filed, owner, _allergens(segments))
     _tidy_allergies(filed, owner)
@@ -307,6 +308,31 @@ def _summary_as_assessment(
             if SUMMARY.search(statement.text):
                 copy = Statement(statement.text, statement.seqs, "assessment")
                 filed[key].append(copy)
+                return
+
+
+COMPLAINT_SAID = re.compile(
+    r"\b(?:presents?|presenting|here|comes? in|coming in)(?: today)? (?:for|with) "
+    r"(?:an? )?(?:evaluation of )?(?P<complaint>[^,.;]{3,60})",
+    re.I,
+)
+
+
+def _complaint_from_summary(
+    filed: dict[str, list[Statement]], owner: dict[str, str]
+) -> None:
+    """No complaint said as one, but the clinician's summary line names it ("a
+    58-year-old male ... who presents today for follow-up of his chronic problems"):
+    the chief complaint is what the summary says the visit is for."""
+    key = owner.get("complaint")
+    if key is None or filed[key] or key == owner.get("history"):
+        return
+    for statements in filed.values():
+        for statement in statements:
+            said = COMPLAINT_SAID.search(statement.text)
+            if SUMMARY.search(statement.text) and said:
+                text = language.sentence_case(said.group("complaint"))
+                filed[key].append(Statement(text, statement.seqs, "complaint"))
                 return
 
 

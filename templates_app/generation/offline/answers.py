@@ -36,6 +36,10 @@ DECLARATIVE_Q = re.compile(
 )
 
 
+NESTED = re.compile(
+    r"^.*?\b(?:like,?\s+)?(?:have|has|do|does|did|are|is) (?:you|he|she|they|the "
+    r"patient) (?:had|have|get|got|noticed|been having|experienced)\s+(?:any\s+)?"
+)
 VAGUE_TAIL = re.compile(
     r",?\s*\b(or |and )?(anything|something|things|any) (like that|else|of that sort)\b|"
     r",?\s*\bor anything\b|\blike that\b"
@@ -126,6 +130,8 @@ def fold(gender: str | None, question: str, polarity: str | None) -> str | None:
         )
         what = re.sub(r"^(any|anything) ", "", what).strip(" ,")
         what = VAGUE_TAIL.sub("", what).strip(" ,")
+        # "other symptoms, like, have you had a fever or chills": the question inside
+        what = NESTED.sub("", what).strip(" ,")
         if _specific(what):
             verb = "Denies" if polarity == "no" else "Reports"
             return f"{verb} {what}."

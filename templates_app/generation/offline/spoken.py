@@ -6,6 +6,7 @@ import re
 # Spoken-English helpers for turning "I take" into "she takes".
 ADVERBS = frozenset(
     [
+        "first",
         "also",
         "still",
         "just",

@@ -152,7 +152,9 @@ def _rewrite(text: str) -> str:
     out = re.sub(r"\b(\w+)-\1\b", r"\1", text.strip())  # "I-I do hear"
     for pattern, replacement in REWRITES:
         out = pattern.sub(replacement, out).strip(" ,")
-    return re.sub(r"\s{2,}", " ", out)
+    out = re.sub(r"\s{2,}", " ", out)
+    # "he feels, he feels lightheaded" once the filler between them is gone
+    return re.sub(r"\b(\w+ \w+(?: \w+)?),? \1\b", r"\1", out, flags=re.I)
 
 
 def without_vocatives(text: str, names: frozenset[str]) -> str:
