@@ -11,6 +11,11 @@ class TemplatesAppConfig(AppConfig):
 
     def ready(self):
         self._register_jobs()
+        from templates_app.notes.signoff import transcript_signed_reason
+        from transcription.freeze import transcript_freeze_register
+
+        # A signed note's transcript is its evidence: no correction changes it.
+        transcript_freeze_register("notes.signed", transcript_signed_reason)
         from templates_app.generation import engine_name
 
         if engine_name() == "anthropic":

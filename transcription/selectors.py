@@ -17,6 +17,7 @@ from institutions.services.authority import (
 from institutions.services.permissions import records_missing, records_open
 from transcription import connections
 from transcription.engines.keyterms import DEFAULT_KEYTERMS
+from transcription.freeze import transcript_frozen_reason
 from transcription.models import (
     TranscriptionSession,
     TranscriptSegment,
@@ -76,10 +77,15 @@ def session_draft_denial(*, session: TranscriptionSession) -> str:
 def session_may_resume(*, session: TranscriptionSession, segment_count: int) -> bool:
     """Whether the recorder can go on with this encounter: one still open, or a
     live recording that broke off after storing some of its transcript (an upload
-    that failed stored nothing and is uploaded again)."""
+    that failed stored nothing and is uploaded again), unless a signed note cites
+    that transcript (transcription.freeze)."""
     if session.is_open:
         return True
-    return session.status == TranscriptionSession.Status.FAILED and segment_count > 0
+    return (
+        session.status == TranscriptionSession.Status.FAILED
+        and segment_count > 0
+        and not transcript_frozen_reason(session=session)
+    )
 
 
 def segment_last(*, session_id: int) -> tuple[int, int]:

@@ -21,6 +21,7 @@ from noumaris.common.ranges import inline_bytes_response
 from transcription import selectors
 from transcription.engines import engine_name
 from transcription.engines.roles import initial_roles
+from transcription.freeze import transcript_frozen_reason
 from transcription.models import SpeakerRole
 from transcription.services import imports, recordings, transcripts, uploads
 from transcription.speakers import speaker_name
@@ -106,6 +107,7 @@ def encounter_detail(request, session_id: int):
                 session=session, segment_count=len(segments)
             ),
             "draft_denial": selectors.session_draft_denial(session=session),
+            "frozen": transcript_frozen_reason(session=session),
         },
     )
 
@@ -220,6 +222,8 @@ def encounter_speakers(request, session_id: int):
         raise Http404("No such encounter.") from None
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    except ApplicationError as error:
+        messages.error(request, error.message)
     else:
         messages.success(request, "Speakers saved.")
     return redirect(f"/encounters/{session_id}#speakers")

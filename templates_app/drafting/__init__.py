@@ -21,5 +21,9 @@ Stated times: a cancel stops the engine within CANCEL_POLL_SECONDS of the reques
 worker killed mid-draft stops beating, and a draft whose task ended without ending
 its job stops touching it: after WORKER_DEAD_AFTER (10 s) the first live worker's
 clock (every 5 s) or any page following the job frees the note with the sections it
-had finished: within 15 s.
+had finished: within 15 s. A database that goes away under a draft is the same
+case: the runner's writes are tried again for a few seconds, then the task fails
+(the runner's `BookkeepingFailed`); should the database still be away as the worker
+records that failure, the worker fails the task once it answers again
+(`run_worker`, within 5 s), and the reaper frees the note as above.
 """

@@ -41,17 +41,22 @@ CANCEL_POLL_SECONDS = 0.5  # the runner's look for a cancel (and the job's heart
 BOOKKEEPING_RETRY_DELAYS = (0.5, 1.0, 2.0)  # the runner's writes, after a db error
 
 
+class BookkeepingFailed(Exception):  # noqa: N818 - the name the task's failure shows
+    """The runner's own writes kept failing: the database is away."""
+
+
 def _bookkeeping(write, /, **kwargs):
     """One of the runner's own writes. After a database error (a blip that dropped
     the worker's connection) the broken connection is closed and the write tried
-    again, BOOKKEEPING_RETRY_DELAYS apart; then the error stands, the task fails,
-    and the job, no longer beating, is freed by the reaper."""
+    again, BOOKKEEPING_RETRY_DELAYS apart; then BookkeepingFailed: the task fails
+    at once (nothing more can be written), and the job, no longer beating, is
+    freed by the reaper with the sections kept so far."""
     for delay in (*BOOKKEEPING_RETRY_DELAYS, None):
         try:
             return write(**kwargs)
-        except (OperationalError, InterfaceError):
+        except (OperationalError, InterfaceError) as exc:
             if delay is None:
-                raise
+                raise BookkeepingFailed(f"{write.__name__}: {exc}") from exc
             logger.warning("draft bookkeeping: database error; trying again")
             close_old_connections()
             pool_sweep()  # the pool's other dead connections replaced at once
@@ -124,6 +129,8 @@ async def draft_run(
         state = stop.state
     except GenerationError as exc:
         error = exc
+    except BookkeepingFailed:
+        raise  # the database, not the engine: the task fails, the reaper frees
     except Exception:
         logger.exception("note engine failed", extra={"note_id": job.note_id})
         error = GenerationError(
@@ -155,8 +162,8 @@ async def _consume(job, engine, draft: DraftAccumulator, out: _Outbox) -> str:
         elif isinstance(event, TextDelta):
             await out.emit("delta", {"key": event.key, "text": event.text})
         elif isinstance(event, SectionFinished):
-            await sync_to_async(note_generation_checkpoint)(
-                job=job, sections=dict(draft.sections)
+            await sync_to_async(_bookkeeping)(
+                note_generation_checkpoint, job=job, sections=dict(draft.sections)
             )
             text = draft.sections.get(event.key, "")
             await out.emit("section_done", {"key": event.key, "text": text})
@@ -166,21 +173,21 @@ async def _consume(job, engine, draft: DraftAccumulator, out: _Outbox) -> str:
 async def _watched(consume, out: _Outbox) -> str:
     """Run the engine; meanwhile flush waiting deltas and look for a cancel."""
     consumer = asyncio.ensure_future(consume)
-    last_look = time.monotonic()
-    while True:
-        finished, _ = await asyncio.wait({consumer}, timeout=FLUSH_SECONDS)
-        if finished:
-            return consumer.result()  # raises what the engine raised
-        now = time.monotonic()
-        if (out.pending and out.due) or now - last_look >= CANCEL_POLL_SECONDS:
-            last_look = now
-            try:
+    try:
+        last_look = time.monotonic()
+        while True:
+            finished, _ = await asyncio.wait({consumer}, timeout=FLUSH_SECONDS)
+            if finished:
+                return consumer.result()  # raises what the engine raised
+            now = time.monotonic()
+            if (out.pending and out.due) or now - last_look >= CANCEL_POLL_SECONDS:
+                last_look = now
                 await out.flush()
-            except _Stop:
-                consumer.cancel()
-                with contextlib.suppress(asyncio.CancelledError, _Stop):
-                    await consumer
-                raise
+    finally:
+        if not consumer.done():  # a stop, or the database gone: the engine stops too
+            consumer.cancel()
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await consumer
 
 
 def _finish(job, engine, draft, out: _Outbox, error, state: str) -> str:

@@ -196,3 +196,33 @@ def note_return(
         note, actor=user, action=AuditLog.Action.NOTE_RETURNED, ip_address=ip_address
     )
     return note
+
+
+def transcript_signed_reason(*, session, for_update: bool = False) -> str:
+    """Why an encounter's transcript may no longer change: a note drafted from it is
+    signed, awaiting co-signature or co-signed, and the transcript is its evidence
+    of record (registered with transcription.freeze; "" while every note is a
+    draft, a returned one included). `for_update` locks the notes, so a signature
+    racing a correction waits for it, or the correction sees the signature."""
+    notes = ClinicalNote.objects.filter(session_id=session.pk)
+    if for_update:
+        notes = notes.select_for_update()
+    rows = list(notes.values_list("status", "supervisor_id"))
+    statuses = {status for status, _ in rows}
+    if ClinicalNote.Status.COSIGNED in statuses:
+        return (
+            "This transcript is part of a co-signed note: it is kept as the note's "
+            "evidence and can no longer be changed."
+        )
+    if any(s == ClinicalNote.Status.SIGNED and supervisor for s, supervisor in rows):
+        return (
+            "This transcript is part of a signed note awaiting co-signature: it is "
+            "kept as the note's evidence. It can be corrected again if the attending "
+            "returns the note."
+        )
+    if ClinicalNote.Status.SIGNED in statuses:
+        return (
+            "This transcript is part of a signed note: it is kept as the note's "
+            "evidence and can no longer be changed."
+        )
+    return ""

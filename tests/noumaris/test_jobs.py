@@ -17,6 +17,7 @@ from noumaris.common.jobs.periodic import PERIODIC
 from noumaris.common.jobs.services import (
     periodic_claim,
     tasks_of_dead_workers_fail,
+    tasks_unrecorded_fail,
     workers_alive_count,
 )
 from noumaris.common.jobs.tasks import task_results_prune
@@ -122,6 +123,33 @@ def test_a_task_left_running_by_a_dead_worker_is_failed(settings):
     failed = DBTaskResult.objects.get(pk=result.id)
     assert failed.status == "FAILED"
     assert failed.exception_class_path == "noumaris.common.jobs.services.WorkerLost"
+
+
+def test_a_task_a_live_worker_left_running_is_failed_when_it_resumes(settings):
+    """db_worker stopped on the database error of recording a task's end: the
+    worker (alive all along) fails that task before it takes the next, and leaves
+    the tasks of other workers and the ones it ran before alone."""
+    settings.TASKS = DATABASE_BACKEND
+    ours, other, before = (task_results_prune.enqueue() for _ in range(3))
+    for result, workers in ((ours, ["w0", "w1"]), (other, ["w1", "w2"])):
+        DBTaskResult.objects.filter(pk=result.id).update(
+            status="RUNNING", started_at=timezone.now(), worker_ids=workers
+        )
+    DBTaskResult.objects.filter(pk=before.id).update(
+        status="SUCCESSFUL", worker_ids=["w1"]
+    )
+    beat("w1")
+    beat("w2")
+    assert tasks_unrecorded_fail(worker_id="w1") == 1
+    statuses = {str(k): v for k, v in DBTaskResult.objects.values_list("id", "status")}
+    assert statuses == {
+        ours.id: "FAILED",
+        other.id: "RUNNING",
+        before.id: "SUCCESSFUL",
+    }
+    failed = DBTaskResult.objects.get(pk=ours.id)
+    assert failed.exception_class_path == "noumaris.common.jobs.services.OutcomeLost"
+    assert tasks_unrecorded_fail(worker_id="w1") == 0
 
 
 def settings_module(names: list[str], env: dict[str, str]) -> dict:

@@ -69,6 +69,17 @@ def test_queue_cosign_feedback_and_director_in_the_browser(
         expect(resident_page.locator("#attestation")).to_contain_text(
             "present with the resident"
         )
+        # The co-signed note's transcript is its evidence: shown locked, no edits.
+        resident_page.goto(f"{base}/encounters/{overdue.session_id}")
+        expect(resident_page.locator(".transcript-frozen")).to_contain_text(
+            "part of a co-signed note"
+        )
+        expect(resident_page.locator(".segment").first).to_be_visible()
+        expect(resident_page.locator(".segment-edit")).to_have_count(0)
+        expect(resident_page.get_by_role("button", name="Save speakers")).to_have_count(
+            0
+        )
+        screenshot(resident_page, "encounter-transcript-locked")
 
         admin_page = browser.new_context(
             viewport={"width": 1366, "height": 900}

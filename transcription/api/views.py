@@ -6,6 +6,7 @@ from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
 
 from noumaris.common.api import Api, ListApi
+from noumaris.common.api_schema import errors
 from noumaris.common.net import client_ip
 from transcription import selectors
 from transcription.services.imports import transcript_import
@@ -221,8 +222,13 @@ class SpeakerRolesApi(Api):
     @extend_schema(
         operation_id="transcription_speakers_update",
         request=InputSerializer,
-        responses=OutputSerializer,
+        responses={
+            200: OutputSerializer,
+            **errors(409, example="This transcript is part of a signed note: ..."),
+        },
         summary="Name the role of each speaker of one of your encounters",
+        description="Refused (409) once a signed or co-signed note cites the "
+        "transcript: it is that note's evidence.",
     )
     def patch(self, request, pk: int):
         data = self.input(self.InputSerializer)
@@ -242,8 +248,13 @@ class SegmentCorrectApi(Api):
     @extend_schema(
         operation_id="transcription_segment_correct",
         request=InputSerializer,
-        responses=SegmentOutput,
+        responses={
+            200: SegmentOutput,
+            **errors(409, example="This transcript is part of a signed note: ..."),
+        },
         summary="Correct a segment's text (every version is kept, and audited)",
+        description="Refused (409) while the recording is open, and once a signed "
+        "or co-signed note cites the transcript: it is that note's evidence.",
     )
     def patch(self, request, pk: int, seq: int):
         data = self.input(self.InputSerializer)

@@ -23,6 +23,7 @@ from institutions.selectors import user_institution
 from institutions.services.permissions import require_feature
 from noumaris.common.errors import ForbiddenError, NotFoundError
 from transcription.engines.roles import initial_roles
+from transcription.freeze import transcript_frozen_reason
 from transcription.models import TranscriptionSession, TranscriptSegment
 
 # A recording session that no socket has touched for this long has no live socket:
@@ -114,6 +115,9 @@ def session_resume(*, user, session_id) -> tuple[TranscriptionSession, int]:
         TranscriptionSession.Status.TRANSCRIBING,
     }:
         raise SessionClosed("This encounter was stopped; start a new one.")
+    frozen = transcript_frozen_reason(session=session)
+    if frozen:  # a signed note's evidence gets no more words
+        raise SessionClosed(frozen)
     last = session.segments.aggregate(last=Max("seq"))["last"] or 0
     return session, last
 

@@ -1,5 +1,6 @@
 """A transcript after the recording: read (audited), its speakers named, a segment
-corrected (every version kept)."""
+corrected (every version kept); neither once a signed note cites it
+(transcription.freeze)."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -7,6 +8,7 @@ from django.db import transaction
 from accounts.models import AuditLog
 from accounts.services import audit_record
 from noumaris.common.errors import ConflictError, NotFoundError
+from transcription.freeze import transcript_frozen_reason
 from transcription.models import (
     SpeakerRole,
     TranscriptionSession,
@@ -32,8 +34,14 @@ def transcript_read(
     return segment_list(session=session, after_seq=after_seq)
 
 
-def _own_session(*, user, session_id) -> TranscriptionSession:
-    return session_get_for_owner(user=user, session_id=session_id, for_update=True)
+def _changeable_session(*, user, session_id) -> TranscriptionSession:
+    """The caller's own session, locked, whose transcript may still change: 409 with
+    the reason once it is the evidence of a signed note."""
+    session = session_get_for_owner(user=user, session_id=session_id, for_update=True)
+    reason = transcript_frozen_reason(session=session, for_update=True)
+    if reason:
+        raise ConflictError(reason)
+    return session
 
 
 @transaction.atomic
@@ -42,7 +50,7 @@ def speaker_roles_set(
 ) -> TranscriptionSession:
     """Name the role of each of the encounter's speakers ({speaker number: role});
     an empty role clears it."""
-    session = _own_session(user=user, session_id=session_id)
+    session = _changeable_session(user=user, session_id=session_id)
     present = set(
         session.segments.exclude(speaker=None).values_list("speaker", flat=True)
     )
@@ -78,7 +86,7 @@ def segment_correct(
     *, user, session_id, seq: int, text: str, ip_address: str | None = None
 ) -> TranscriptSegment:
     """Correct a segment's text, keeping every version (the engine's first)."""
-    session = _own_session(user=user, session_id=session_id)
+    session = _changeable_session(user=user, session_id=session_id)
     if session.is_open:
         raise ConflictError("Stop the recording before you correct its transcript.")
     text = " ".join(text.split())

@@ -61,6 +61,11 @@ def worker_ids_alive() -> set[str]:
     )
 
 
+class OutcomeLost(Exception):  # noqa: N818 - the name the admin shows for such a task
+    """The worker could not record how this task ended: the database went away as
+    it ended (the task's own writes had failed on it, most likely)."""
+
+
 def tasks_of_dead_workers_fail() -> int:
     """Mark failed each running task whose worker stopped beating; how many."""
     alive = worker_ids_alive()
@@ -69,14 +74,34 @@ def tasks_of_dead_workers_fail() -> int:
     for result in running.only("id", "worker_ids", "status", "started_at"):
         if result.worker_ids and result.worker_ids[-1] in alive:
             continue
-        with transaction.atomic():
-            locked = DBTaskResult.objects.select_for_update().get(pk=result.pk)
-            if locked.status != TaskResultStatus.RUNNING:
-                continue
-            locked.set_failed(WorkerLost(f"worker {locked.worker_ids[-1:]} stopped"))
-        logger.warning("task %s failed: its worker stopped", result.pk)
-        failed += 1
+        worker = result.worker_ids[-1:]
+        if _running_fail(result.pk, WorkerLost(f"worker {worker} stopped")):
+            logger.warning("task %s failed: its worker stopped", result.pk)
+            failed += 1
     return failed
+
+
+def tasks_unrecorded_fail(*, worker_id: str) -> int:
+    """Mark failed each task still 'running' on this worker, which runs none now:
+    its end was never recorded (db_worker stopped on the database error of
+    recording it). How many."""
+    failed = 0
+    for result in DBTaskResult.objects.running().only("id", "worker_ids"):
+        if result.worker_ids[-1:] != [worker_id]:
+            continue  # another worker's (JSON `contains` is PostgreSQL's alone)
+        if _running_fail(result.pk, OutcomeLost(f"worker {worker_id} lost its end")):
+            logger.warning("task %s failed: its end was never recorded", result.pk)
+            failed += 1
+    return failed
+
+
+def _running_fail(pk, error: Exception) -> bool:
+    with transaction.atomic():
+        locked = DBTaskResult.objects.select_for_update().get(pk=pk)
+        if locked.status != TaskResultStatus.RUNNING:
+            return False
+        locked.set_failed(error)
+    return True
 
 
 def periodic_claim(*, entry: Periodic, now: dt.datetime | None = None) -> bool:

@@ -191,219 +191,245 @@ FORMER_ROWS = [
     ),
 ]
 
-ROWS = [
-    Row(
-        route="GET supervision/queue",
-        label="the caller's own queue (empty for anyone not supervising)",
-        url=lambda c: "/api/v1/supervision/queue",
-        expect={"anonymous": 401, "*": 200},
-    ),
-    Row(
-        route="GET me/feedback",
-        label="the caller's own feedback only",
-        url=lambda c: "/api/v1/me/feedback",
-        expect={"anonymous": 401, "*": 200},
-    ),
-    Row(
-        route="GET attestations",
-        label="the caller's institution's list, empty outside one",
-        url=lambda c: "/api/v1/attestations",
-        expect={"anonymous": 401, "*": 200},
-    ),
-    Row(
-        route="GET templates",
-        url=lambda c: "/api/v1/templates?tag=outpatient",
-        expect={"anonymous": 401, "*": 200},
-    ),
-    Row(
-        route="POST templates",
-        url=lambda c: "/api/v1/templates",
-        data=lambda c: TEMPLATE_BODY,
-        expect={**ONLY_FEATURED, **NO_FEATURE, "physician": 403},
-    ),
-    Row(
-        route="GET templates/<id:pk>",
-        label="a global template",
-        url=lambda c: f"/api/v1/templates/{soap().pk}",
-        expect={"anonymous": 401, "*": 200},
-    ),
-    Row(
-        route="GET templates/<id:pk>",
-        label="a resident's personal template",
-        url=lambda c: f"/api/v1/templates/{personal_template(c.resident).pk}",
-        expect={"anonymous": 401, "resident": 200, "*": 404},
-    ),
-    Row(
-        route="GET templates/<id:pk>",
-        label="Riverside's institution template",
-        url=lambda c: f"/api/v1/templates/{riverside_template(c).pk}",
-        expect={
-            "anonymous": 401,
-            "riverside_resident": 200,
-            "riverside_admin": 200,
-            "*": 404,
-        },
-    ),
-    Row(
-        route="PUT templates/<id:pk>",
-        label="a resident's personal template",
-        url=lambda c: f"/api/v1/templates/{personal_template(c.resident).pk}",
-        data=lambda c: TEMPLATE_BODY,
-        expect={
-            "anonymous": 401,
-            "resident": 200,
-            **NO_FEATURE,
-            "physician": 403,
-            "*": 404,
-        },
-    ),
-    Row(
-        route="GET tags",
-        url=lambda c: "/api/v1/tags",
-        expect={"anonymous": 401, "*": 200},
-    ),
-    Row(
-        route="GET notes",
-        url=lambda c: "/api/v1/notes?status=signed",
-        expect={"anonymous": 401, "*": 200},
-    ),
-    Row(
-        route="POST notes",
-        label="from the resident's encounter",
-        url=lambda c: "/api/v1/notes",
-        data=lambda c: {
-            "session": record_encounter(c.resident).pk,
-            "template": soap().pk,
-        },
-        expect={
-            "anonymous": 401,
-            "resident": 201,
-            **NO_FEATURE,
-            "*": 404,
-        },
-    ),
-    Row(
-        route="GET notes/<id:pk>",
-        label="the resident's draft",
-        url=lambda c: f"/api/v1/notes/{note_of(c.resident).pk}",
-        expect={"anonymous": 401, "resident": 200, "*": 404},
-    ),
-    Row(
-        route="GET notes/<id:pk>",
-        label="signed, naming the attending",
-        url=lambda c: f"/api/v1/notes/{signed_note(c).pk}",
-        expect={"anonymous": 401, "resident": 200, "attending": 200, "*": 404},
-    ),
-    Row(
-        route="GET notes/<id:pk>",
-        label="Riverside's note",
-        url=lambda c: f"/api/v1/notes/{note_of(c.riverside_resident).pk}",
-        expect={"anonymous": 401, "riverside_resident": 200, "*": 404},
-    ),
-    Row(
-        route="PATCH notes/<id:pk>",
-        url=lambda c: f"/api/v1/notes/{note_of(c.resident).pk}",
-        data=lambda c: {
-            "sections": {"plan": "Rest. [S24]"},
-            "revision": latest_revision(c.resident.notes.latest("id")),
-        },
-        expect={"anonymous": 401, "resident": 200, "*": 404},
-    ),
-    Row(
-        route="POST notes/<id:pk>/flags/<id:flag_id>/confirm",
-        url=lambda c: flag_url(c.resident),
-        data=lambda c: {},
-        expect={"anonymous": 401, "resident": 200, "*": 404},
-    ),
-    Row(
-        route="POST notes/<id:pk>/generate",
-        label="an encounter with no transcript (409 once allowed)",
-        url=lambda c: (
-            f"/api/v1/notes/{note_of(c.resident, drafted=False, lines=[]).pk}/generate"
+ROWS = (
+    [
+        Row(
+            route="GET supervision/queue",
+            label="the caller's own queue (empty for anyone not supervising)",
+            url=lambda c: "/api/v1/supervision/queue",
+            expect={"anonymous": 401, "*": 200},
         ),
-        data=lambda c: {},
-        expect={"anonymous": 401, "resident": 409, **NO_FEATURE, "*": 404},
-    ),
-    Row(
-        route="POST notes/<id:pk>/generate",
-        label="Riverside's note",
-        url=lambda c: (
-            f"/api/v1/notes/{note_of(c.riverside_resident, drafted=False, lines=[]).pk}/generate"
+        Row(
+            route="GET me/feedback",
+            label="the caller's own feedback only",
+            url=lambda c: "/api/v1/me/feedback",
+            expect={"anonymous": 401, "*": 200},
         ),
-        data=lambda c: {},
-        expect={
-            "anonymous": 401,
-            "riverside_resident": 409,
-            **NO_FEATURE,
-            "*": 404,
-        },
-    ),
-    Row(
-        route="GET notes/<id:pk>/jobs/<id:job>",
-        url=lambda c: job_url(c.resident),
-        expect={"anonymous": 401, "resident": 200, "*": 404},
-    ),
-    Row(
-        route="GET notes/<id:pk>/jobs/<id:job>/events",
-        label="a finished draft, replayed from the start",
-        url=lambda c: job_url(c.resident, "/events"),
-        expect={"anonymous": 401, "resident": 200, "*": 404},
-    ),
-    Row(
-        route="POST notes/<id:pk>/jobs/<id:job>/cancel",
-        label="a finished draft (409 once allowed)",
-        url=lambda c: job_url(c.resident, "/cancel"),
-        expect={"anonymous": 401, "resident": 409, "*": 404},
-    ),
-    Row(
-        route="POST notes/<id:pk>/sign",
-        url=lambda c: f"/api/v1/notes/{note_of(c.resident).pk}/sign",
-        data=lambda c: {"supervisor": c.attending.pk},
-        expect={"anonymous": 401, "resident": 200, "*": 404},
-    ),
-    Row(
-        route="POST notes/<id:pk>/cosign",
-        url=lambda c: f"/api/v1/notes/{signed_note(c).pk}/cosign",
-        data=lambda c: {
-            "attestation": first_attestation_of(c.demo_hospital),
-            "scores": {"accurate": 4},
-            "comment": "Good.",
-        },
-        expect={"anonymous": 401, "attending": 200, "*": 404},
-    ),
-    Row(
-        route="POST notes/<id:pk>/return",
-        url=lambda c: f"/api/v1/notes/{signed_note(c).pk}/return",
-        data=lambda c: {"comment": "Add the vitals."},
-        expect={"anonymous": 401, "attending": 200, "*": 404},
-    ),
-    Row(
-        route="GET notes/<id:pk>/revisions",
-        url=lambda c: f"/api/v1/notes/{signed_note(c).pk}/revisions",
-        expect={"anonymous": 401, "resident": 200, "attending": 200, "*": 404},
-    ),
-    Row(
-        route="GET notes/<id:pk>/export",
-        label="a signed note",
-        url=lambda c: f"/api/v1/notes/{signed_note(c).pk}/export?format=fhir",
-        expect={
-            "anonymous": 401,
-            "resident": 200,
-            **NO_FEATURE,
-            "physician": 403,
-            "*": 404,
-        },
-    ),
-    Row(
-        route="GET notes/<id:pk>/export",
-        label="Riverside's note",
-        url=lambda c: f"/api/v1/notes/{note_of(c.riverside_resident).pk}/export",
-        expect={
-            "anonymous": 401,
-            "riverside_resident": 200,
-            **NO_FEATURE,
-            "physician": 403,
-            "*": 404,
-        },
-    ),
-] + FORMER_ROWS
+        Row(
+            route="GET attestations",
+            label="the caller's institution's list, empty outside one",
+            url=lambda c: "/api/v1/attestations",
+            expect={"anonymous": 401, "*": 200},
+        ),
+        Row(
+            route="GET templates",
+            url=lambda c: "/api/v1/templates?tag=outpatient",
+            expect={"anonymous": 401, "*": 200},
+        ),
+        Row(
+            route="POST templates",
+            url=lambda c: "/api/v1/templates",
+            data=lambda c: TEMPLATE_BODY,
+            expect={**ONLY_FEATURED, **NO_FEATURE, "physician": 403},
+        ),
+        Row(
+            route="GET templates/<id:pk>",
+            label="a global template",
+            url=lambda c: f"/api/v1/templates/{soap().pk}",
+            expect={"anonymous": 401, "*": 200},
+        ),
+        Row(
+            route="GET templates/<id:pk>",
+            label="a resident's personal template",
+            url=lambda c: f"/api/v1/templates/{personal_template(c.resident).pk}",
+            expect={"anonymous": 401, "resident": 200, "*": 404},
+        ),
+        Row(
+            route="GET templates/<id:pk>",
+            label="Riverside's institution template",
+            url=lambda c: f"/api/v1/templates/{riverside_template(c).pk}",
+            expect={
+                "anonymous": 401,
+                "riverside_resident": 200,
+                "riverside_admin": 200,
+                "*": 404,
+            },
+        ),
+        Row(
+            route="PUT templates/<id:pk>",
+            label="a resident's personal template",
+            url=lambda c: f"/api/v1/templates/{personal_template(c.resident).pk}",
+            data=lambda c: TEMPLATE_BODY,
+            expect={
+                "anonymous": 401,
+                "resident": 200,
+                **NO_FEATURE,
+                "physician": 403,
+                "*": 404,
+            },
+        ),
+        Row(
+            route="GET tags",
+            url=lambda c: "/api/v1/tags",
+            expect={"anonymous": 401, "*": 200},
+        ),
+        Row(
+            route="GET notes",
+            url=lambda c: "/api/v1/notes?status=signed",
+            expect={"anonymous": 401, "*": 200},
+        ),
+        Row(
+            route="POST notes",
+            label="from the resident's encounter",
+            url=lambda c: "/api/v1/notes",
+            data=lambda c: {
+                "session": record_encounter(c.resident).pk,
+                "template": soap().pk,
+            },
+            expect={
+                "anonymous": 401,
+                "resident": 201,
+                **NO_FEATURE,
+                "*": 404,
+            },
+        ),
+        Row(
+            route="GET notes/<id:pk>",
+            label="the resident's draft",
+            url=lambda c: f"/api/v1/notes/{note_of(c.resident).pk}",
+            expect={"anonymous": 401, "resident": 200, "*": 404},
+        ),
+        Row(
+            route="GET notes/<id:pk>",
+            label="signed, naming the attending",
+            url=lambda c: f"/api/v1/notes/{signed_note(c).pk}",
+            expect={"anonymous": 401, "resident": 200, "attending": 200, "*": 404},
+        ),
+        Row(
+            route="GET notes/<id:pk>",
+            label="Riverside's note",
+            url=lambda c: f"/api/v1/notes/{note_of(c.riverside_resident).pk}",
+            expect={"anonymous": 401, "riverside_resident": 200, "*": 404},
+        ),
+        Row(
+            route="PATCH notes/<id:pk>",
+            url=lambda c: f"/api/v1/notes/{note_of(c.resident).pk}",
+            data=lambda c: {
+                "sections": {"plan": "Rest. [S24]"},
+                "revision": latest_revision(c.resident.notes.latest("id")),
+            },
+            expect={"anonymous": 401, "resident": 200, "*": 404},
+        ),
+        Row(
+            route="POST notes/<id:pk>/flags/<id:flag_id>/confirm",
+            url=lambda c: flag_url(c.resident),
+            data=lambda c: {},
+            expect={"anonymous": 401, "resident": 200, "*": 404},
+        ),
+        Row(
+            route="POST notes/<id:pk>/generate",
+            label="an encounter with no transcript (409 once allowed)",
+            url=lambda c: (
+                f"/api/v1/notes/{note_of(c.resident, drafted=False, lines=[]).pk}/generate"
+            ),
+            data=lambda c: {},
+            expect={"anonymous": 401, "resident": 409, **NO_FEATURE, "*": 404},
+        ),
+        Row(
+            route="POST notes/<id:pk>/generate",
+            label="Riverside's note",
+            url=lambda c: (
+                f"/api/v1/notes/{note_of(c.riverside_resident, drafted=False, lines=[]).pk}/generate"
+            ),
+            data=lambda c: {},
+            expect={
+                "anonymous": 401,
+                "riverside_resident": 409,
+                **NO_FEATURE,
+                "*": 404,
+            },
+        ),
+        Row(
+            route="GET notes/<id:pk>/jobs/<id:job>",
+            url=lambda c: job_url(c.resident),
+            expect={"anonymous": 401, "resident": 200, "*": 404},
+        ),
+        Row(
+            route="GET notes/<id:pk>/jobs/<id:job>/events",
+            label="a finished draft, replayed from the start",
+            url=lambda c: job_url(c.resident, "/events"),
+            expect={"anonymous": 401, "resident": 200, "*": 404},
+        ),
+        Row(
+            route="POST notes/<id:pk>/jobs/<id:job>/cancel",
+            label="a finished draft (409 once allowed)",
+            url=lambda c: job_url(c.resident, "/cancel"),
+            expect={"anonymous": 401, "resident": 409, "*": 404},
+        ),
+        Row(
+            route="POST notes/<id:pk>/sign",
+            url=lambda c: f"/api/v1/notes/{note_of(c.resident).pk}/sign",
+            data=lambda c: {"supervisor": c.attending.pk},
+            expect={"anonymous": 401, "resident": 200, "*": 404},
+        ),
+        Row(
+            route="POST notes/<id:pk>/cosign",
+            url=lambda c: f"/api/v1/notes/{signed_note(c).pk}/cosign",
+            data=lambda c: {
+                "attestation": first_attestation_of(c.demo_hospital),
+                "scores": {"accurate": 4},
+                "comment": "Good.",
+            },
+            expect={"anonymous": 401, "attending": 200, "*": 404},
+        ),
+        Row(
+            route="POST notes/<id:pk>/return",
+            url=lambda c: f"/api/v1/notes/{signed_note(c).pk}/return",
+            data=lambda c: {"comment": "Add the vitals."},
+            expect={"anonymous": 401, "attending": 200, "*": 404},
+        ),
+        Row(
+            route="GET notes/<id:pk>/revisions",
+            url=lambda c: f"/api/v1/notes/{signed_note(c).pk}/revisions",
+            expect={"anonymous": 401, "resident": 200, "attending": 200, "*": 404},
+        ),
+        Row(
+            route="GET notes/<id:pk>/export",
+            label="a signed note",
+            url=lambda c: f"/api/v1/notes/{signed_note(c).pk}/export?format=fhir",
+            expect={
+                "anonymous": 401,
+                "resident": 200,
+                **NO_FEATURE,
+                "physician": 403,
+                "*": 404,
+            },
+        ),
+        Row(
+            route="GET notes/<id:pk>/export",
+            label="Riverside's note",
+            url=lambda c: f"/api/v1/notes/{note_of(c.riverside_resident).pk}/export",
+            expect={
+                "anonymous": 401,
+                "riverside_resident": 200,
+                **NO_FEATURE,
+                "physician": 403,
+                "*": 404,
+            },
+        ),
+    ]
+    + FORMER_ROWS
+    + [
+        # A signed note's transcript is its evidence: its author gets 409 with the
+        # reason (transcription.freeze), the attending who reads the note a 404 (the
+        # encounter is not theirs), like everyone else.
+        Row(
+            route="PATCH transcription/sessions/<id:pk>/segments/<id:seq>",
+            label="the encounter of a signed note",
+            url=lambda c: (
+                f"/api/v1/transcription/sessions/{signed_note(c).session_id}/segments/1"
+            ),
+            data=lambda c: {"text": "Corrected words."},
+            expect={"anonymous": 401, "resident": 409, "*": 404},
+        ),
+        Row(
+            route="PATCH transcription/sessions/<id:pk>/speakers",
+            label="the encounter of a signed note",
+            url=lambda c: (
+                f"/api/v1/transcription/sessions/{signed_note(c).session_id}/speakers"
+            ),
+            data=lambda c: {"roles": {"0": "family"}},
+            expect={"anonymous": 401, "resident": 409, "*": 404},
+        ),
+    ]
+)

@@ -12,12 +12,14 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, close_old_connections
 
-from noumaris.common.jobs.services import heartbeat_end
+from noumaris.common.jobs.services import heartbeat_end, tasks_unrecorded_fail
 from noumaris.common.jobs.worker import Clock
 
 logger = logging.getLogger(__name__)
-# After a database error: 1, 2, 4, 8 s, then every 10 s for about ten minutes.
-RESTART_DELAYS = (1, 2, 4, 8, *itertools.repeat(10, 60))
+# After a database error: 1, 2, 4 s, then every 5 s for about ten minutes. Once
+# the database is back, the task it left running is failed within 5 s: a draft's
+# note is then freed within the reaper's 15 s (templates_app.drafting).
+RESTART_DELAYS = (1, 2, 4, *itertools.repeat(5, 120))
 
 
 class Command(BaseCommand):
@@ -56,6 +58,9 @@ class Command(BaseCommand):
         try:
             for delay in RESTART_DELAYS:
                 try:
+                    # A task this worker left 'running' when db_worker stopped
+                    # on a database error has ended: failed, before the next.
+                    tasks_unrecorded_fail(worker_id=worker_id)
                     call_command(
                         "db_worker",
                         queue_name=queue_name,
@@ -69,9 +74,10 @@ class Command(BaseCommand):
                     return  # stopped by a signal, or max_tasks done
                 except DatabaseError:
                     # db_worker stops on a database error of its own bookkeeping
-                    # (the database went away; a task's row deleted while it ran).
-                    # The task itself was already recorded or is retried; take
-                    # tasks again after a pause rather than leave the queue unserved.
+                    # (the database went away; a task's row deleted while it ran),
+                    # and a task whose end it was recording stays 'running' (failed
+                    # above, once the database answers). Take tasks again after a
+                    # pause rather than leave the queue unserved.
                     logger.exception("task worker: database error; resuming")
                     close_old_connections()
                     time.sleep(delay)
