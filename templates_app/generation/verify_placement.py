@@ -3,8 +3,9 @@
 A statement is out of place when
 - it names as a medicine a drug its cited words give as an allergy (under
   Medications, or anywhere it is to be taken: "Your medicines: penicillin.");
-- under Medications, its drug is one the cited words only start at this visit
-  ("we'll start azithromycin"): a new prescription, not a current medication;
+- under Medications (what the patient takes so far, not the medicines of patient
+  instructions or discharge), its drug is one the cited words only start at this
+  visit ("we'll start azithromycin"): a new prescription, not a current medication;
 - under Allergies, it says nothing of an allergy and neither do its cited words, or
   it is an examination finding;
 - its own words say where it belongs and that is elsewhere: a plan item ("Will
@@ -112,6 +113,12 @@ ORDERED = re.compile(
     r"\b(start\w*|continu\w*|stop\w*|increas\w*|decreas\w*|prescrib\w*|refill\w*|"
     r"switch\w*|hold|taper\w*|order\w*|we'll|i'll|will|going to|gon na|gonna)\b",
     re.I,
+)
+# A medication section that lists what the patient takes so far (the history's);
+# others ("medicines" of patient instructions, discharge medications) list what to
+# take from now on.
+TAKEN_SO_FAR = re.compile(
+    r"^(?:home_|current_|outpatient_|admission_)?medications(?:_history)?$"
 )
 ONE_LINER = re.compile(r"\b\d+[- ]year[- ]old\b", re.I)
 PROBLEM_WORDS = 6  # a problem named alone under a plan: at most this many words
@@ -227,6 +234,8 @@ def placement_problem(section: str, text: str, cited: str) -> str:
         return f"{', '.join(sorted(wrong))}: an allergy in the cited words, not a medicine."
     if not categories:
         return ""
+    if own == "medications" and not TAKEN_SO_FAR.match(section):
+        return ""  # what to take from now on: new, changed and continued drugs alike
     parts = {PART_OF_CATEGORY[c] for c in categories if c in PART_OF_CATEGORY}
     if own == "allergies":
         if ALLERGY.search(text):
@@ -236,7 +245,7 @@ def placement_problem(section: str, text: str, cited: str) -> str:
         if not ALLERGY.search(cited):
             return "Under allergies, but its cited words say nothing of an allergy."
         return ""
-    if own == "medications" and "discharge" not in section:
+    if own == "medications":
         new = started_here(text, cited)
         if new:
             return (

@@ -84,6 +84,8 @@ def test_a_drug_started_at_this_visit_is_not_a_current_medication():
     assert "placement" not in flags("medications", "Lisinopril 10 mg daily.", taken)
     continued = "Keep taking the lisinopril, and we'll start azithromycin today."
     assert "placement" not in flags("medications", "Lisinopril daily.", continued)
+    # The medicines of patient instructions are what to take from now on.
+    assert "placement" not in flags("medicines", "Azithromycin 500 mg daily.", started)
 
 
 def test_a_plan_item_or_an_instruction_under_a_history_section_is_misplaced():
