@@ -1,15 +1,6 @@
-"""What verify.py checks beyond the words: placement and diagnoses.
-
-- `placement`: the statement sits in a section its cited words do not support:
-  under Allergies with no word of allergy; under Medications naming a drug its cited
-  words give as an allergy; a plan item ("Will order...", "Advised to...") under a
-  history or examination section; or the section classifier (offline/placement.py,
-  learned from ACI-Bench train and MTS-Dialog) gives the section's part of the visit
-  (history, examination, assessment and plan) less than PART_MIN of its probability,
-  reading the statement with its cited words.
-- `diagnosis`: the statement names a diagnosis ("hypertension", "pneumonia",
-  "...itis") that its cited words do not name ("blood pressure" is not
-  "hypertension").
+"""What verify.py checks of a statement's meaning beyond its words: a diagnosis
+("hypertension", "pneumonia", "...itis") that its cited words do not name ("blood
+pressure" is not "hypertension"). Placement is verify_placement.py's.
 
 Pure functions over text: no database, no Django.
 """
@@ -18,56 +9,19 @@ from __future__ import annotations
 
 import re
 
-from templates_app.generation.base import SectionSpec
-from templates_app.generation.offline import placement
-from templates_app.generation.offline.classify import section_categories
-from templates_app.generation.offline.lexicon import (
-    DIAGNOSES,
-    EXAM_CATEGORIES,
-    HISTORY_CATEGORIES,
-    PLAN_CATEGORIES,
-)
+from templates_app.generation.offline.lexicon import DIAGNOSES
 
-PART_MIN = 0.08
-ALLERGY = re.compile(
-    r"\b(allerg\w*|reaction|hives|anaphyla\w*|intoleran\w*|nkda|no known|rash|"
-    r"swell\w*|itch\w*|sensitiv\w*)",
-    re.I,
-)
-PLAN_ITEM = re.compile(
-    r"^(?:will|advised to|recommend\w*|order|start|increase|decrease|refer|schedule|"
-    r"prescrib\w*|follow up|return)\b|\b(?:we(?:'ll| will)|will (?:order|start|"
-    r"prescribe|refer|schedule|increase|get|send|check)|plan to)\b",
-    re.I,
-)
-REPORT = re.compile(
-    r"^(?:[A-Z][a-z]+: )?(?:denies|reports|endorses|complains|states)\b|"
-    r"^(?:he|she|they|the patient) (?:reports|states|endorses|denies|complains)\b",
-    re.I,
-)
-SUFFIX = re.compile(r"\b[a-z]{3,}(?:itis|osis|emia|pathy|oma|algia)\b")
+SUFFIX = re.compile(r"\b[a-z]{2,}(?:itis|osis|emia|pathy|oma|algia)\b")
 NOT_DIAGNOSES = frozenset(
     {"diagnosis", "prognosis", "emphasis", "aroma", "sympathy", "empathy", "coma"}
 )
-PART_OF_CATEGORY = {
-    **{c: "history" for c in HISTORY_CATEGORIES},
-    **{c: "exam" for c in EXAM_CATEGORIES},
-    **{c: "plan" for c in PLAN_CATEGORIES},
-}
-PART_NAMES = {
-    "history": "history",
-    "exam": "examination or results",
-    "plan": "assessment or plan",
-}
-
-
-def _categories(section: str) -> tuple[str, ...]:
-    return section_categories(SectionSpec(section, section.replace("_", " ")))
+# Injuries a note names as diagnoses, beside the drafter's lexicon.
+INJURIES = ("contusion", "laceration", "abrasion", "dislocation")
 
 
 def diagnoses(text: str) -> set[str]:
     low = text.lower()
-    found = {d for d in DIAGNOSES if re.search(rf"\b{d}", low)}
+    found = {d for d in (*DIAGNOSES, *INJURIES) if re.search(rf"\b{d}", low)}
     found |= {w for w in SUFFIX.findall(low) if w not in NOT_DIAGNOSES}
     return found
 
@@ -83,64 +37,3 @@ def diagnosis_problem(text: str, cited: str) -> str:
     if missing:
         return f"{', '.join(missing)}: not named in the cited segments."
     return ""
-
-
-def part_probabilities(text: str) -> dict[str, float]:
-    """History, exam, plan: the classifier's probability of each part of the visit."""
-    out = {"history": 0.0, "exam": 0.0, "plan": 0.0}
-    for place, p in placement.probabilities(text).items():
-        if place in placement.PART_OF_PLACE:
-            out[placement.PART_OF_PLACE[place]] += p
-    total = sum(out.values()) or 1.0
-    return {part: p / total for part, p in out.items()}
-
-
-def placement_problem(section: str, text: str, cited: str) -> str:
-    """Why the statement does not belong in `section`, by its cited words, or ''."""
-    categories = _categories(section)
-    if not categories:
-        return ""
-    own = categories[0]
-    parts = {PART_OF_CATEGORY[c] for c in categories if c in PART_OF_CATEGORY}
-    if own == "allergies":
-        if not ALLERGY.search(text) and not ALLERGY.search(cited):
-            return "Under allergies, but its cited words say nothing of an allergy."
-        return ""
-    if own == "medications" and not ALLERGY.search(text):
-        from templates_app.generation import verify
-
-        allergic = verify.drugs(text) & {
-            d
-            for sentence in re.split(r"[.?!]", cited)
-            if ALLERGY.search(sentence)
-            for d in verify.drugs(sentence)
-        }
-        if allergic:
-            return f"{', '.join(sorted(allergic))}: an allergy in the cited words, not a medication."
-    if parts == {"plan"} and REPORT.search(text):
-        return "The patient's report, under an assessment or plan section."
-    if "plan" not in parts and PLAN_ITEM.search(text):
-        return "A plan item, under a history or examination section."
-    if parts == {"exam"} and re.search(r"\ballerg", text, re.I):
-        return "An allergy, under an examination section."
-    if not parts:
-        return ""
-    read = part_probabilities(f"{text} {cited}")
-    if sum(read[p] for p in parts) < PART_MIN:
-        best = max(read, key=read.get)
-        return (
-            f"Its cited words read as {PART_NAMES[best]} ({read[best]:.0%}), "
-            f"not as {' or '.join(PART_NAMES[p] for p in sorted(parts))}."
-        )
-    return ""
-
-
-def checks(section: str, text: str, cited: str) -> list[tuple[str, str]]:
-    found = []
-    problem = placement_problem(section, text, cited)
-    if problem:
-        found.append(("placement", problem))
-    problem = diagnosis_problem(text, cited)
-    if problem:
-        found.append(("diagnosis", problem))
-    return found

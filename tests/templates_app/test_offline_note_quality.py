@@ -19,6 +19,8 @@ from tests.templates_app.transcripts import ENCOUNTER, TWO_PROBLEMS
 PERSON = re.compile(
     r"\b(i|i'm|i've|i'd|i'll|me|my|you|your|you're|let's)\b", re.IGNORECASE
 )
+# Patient instructions are written to the patient: "you" there, never the speaker's "I".
+FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|i'll|me|my|let's)\b", re.IGNORECASE)
 SPOKEN = re.compile(
     r"\b(okay|go ahead|let's|take a deep breath|thank you|hi|good to see)\b",
     re.IGNORECASE,
@@ -33,12 +35,32 @@ def statements(drafted, key):
 def test_no_statement_is_speech_in_any_template(spec):
     for lines in (ENCOUNTER, TWO_PROBLEMS):
         drafted = draft_sections(request_for(spec, lines))
+        person = FIRST_PERSON if spec is PATIENT else PERSON
         for key, found in cited(drafted).items():
             for statement, _ in found:
-                assert not PERSON.search(statement), (key, statement)
+                assert not person.search(statement), (key, statement)
                 assert not SPOKEN.search(statement), (key, statement)
                 words = re.findall(r"[A-Za-z0-9']+", re.sub(r"^\d+\. ", "", statement))
                 assert len(words) >= 4 or voice.is_finding(statement), statement
+
+
+def test_patient_instructions_speak_to_the_patient_in_plain_second_person():
+    drafted = draft_sections(request_for(PATIENT, TWO_PROBLEMS))
+    medicines = statements(drafted, "medicines")
+    assert any("azithromycin 500 mg" in s for s in medicines)
+    assert any(
+        "we will increase the lisinopril to 40 mg" in s.lower() for s in medicines
+    )
+    assert not any(re.search(r"\bpenicillin\b(?!.{0,3}allergy)", s) for s in medicines)
+    everything = [s for key in drafted for s in statements(drafted, key)]
+    assert any(re.search(r"\byour?\b", s) for s in everything)
+    for statement in everything:  # the patient is "you", the clinician "we"
+        assert not re.search(r"\b(he|she|him|his|the patient)\b", statement, re.I), (
+            statement
+        )
+        assert not statement.startswith(("Advised to", "Will ")), statement
+    found = " ".join(statements(drafted, "what_we_found"))
+    assert "Crackles" not in found  # the examination as dictated is not for the patient
 
 
 def test_dictated_vitals_reach_the_exam_in_standard_form():
@@ -107,7 +129,9 @@ def test_the_allergy_is_under_allergies_and_never_a_medication():
     for spec, medications in ((HP, "medications"), (PATIENT, "medicines")):
         drafted = draft_sections(request_for(spec, TWO_PROBLEMS))
         listed = " ".join(statements(drafted, medications)).lower()
-        assert "penicillin" not in listed and "hives" not in listed
+        # named only as the allergy a new antibiotic was chosen around
+        assert re.findall(r"penicillin\b(?! allergy)", listed) == []
+        assert "hives" not in listed
         assert "lisinopril 20 mg" in listed
     allergies = statements(draft_sections(request_for(HP, TWO_PROBLEMS)), "allergies")
     assert allergies == ["Allergic to penicillin (reaction: hives)."]
@@ -179,3 +203,73 @@ def test_the_verifier_flags_a_diagnosis_nobody_named():
         "assessment", "Hypertension.", "Your hypertension is not controlled."
     )
     assert "diagnosis" not in flags("assessment", "Diabetes.", "You're diabetic.")
+
+
+# One dictation, as ACI-Bench's aci transcripts give it: history answered, then the
+# exam, the CT, and the plan in a single unpunctuated turn of the clinician.
+LONG_DICTATION = [
+    (0, "hi russell how are you what's been going on"),
+    (1, "i've had this sharp pain on the right side of my abdomen for several days"),
+    (0, "okay and what have you taken for it"),
+    (1, "i have taken some tylenol but it hasn't helped"),
+    (0, "okay let me do a physical examination"),
+    (1, "okay"),
+    (
+        0,
+        "okay so on abdominal exam there is no tenderness to palpation there is "
+        "positive cva tenderness on the right flank so i reviewed the ct scan of your "
+        "abdomen and it does show a . five centimeter kidney stone in the proximal "
+        "right ureter so let's talk about my assessment and my plan okay so for your "
+        "acute nephrolithiasis i'm going to prescribe oxycodone five milligrams every "
+        "six hours as needed for pain and i want to see you again in two weeks",
+    ),
+]
+
+
+def test_a_long_dictation_s_exam_and_results_stay_out_of_the_plan():
+    drafted = draft_sections(request_for(SOAP, LONG_DICTATION))
+    objective = " ".join(statements(drafted, "objective"))
+    plan = " ".join(statements(drafted, "plan"))
+    assert "cva tenderness on the right flank" in objective
+    assert (
+        "0.5 cm kidney stone" in objective
+    )  # "a . five centimeter": 0.5, not "a. five"
+    assert "oxycodone 5 mg" in plan
+    assert "tenderness" not in plan and "kidney stone located" not in plan
+    assert "russell" not in " ".join(drafted.values()).lower()
+
+
+def test_a_turn_cut_by_mm_hmm_is_one_finding_and_a_confirmed_drug_is_a_medication():
+    lines = [
+        (0, "any other past medical history?"),
+        (1, "afib."),
+        (0, "and are you taking any medications for that?"),
+        (1, "yeah, i am. um, begins with a d."),
+        (0, "uh, digoxin?"),
+        (1, "that's it. yeah, that's it."),
+        (
+            0,
+            "okay. on your physical examination, i do appreciate some jugular venous "
+            "distention to-",
+        ),  # fmt: skip
+        (1, "mm-hmm."),
+        (0, "to about eight centimeters. your lungs are clear."),
+    ]
+    drafted = draft_sections(request_for(HP, lines))
+    assert any("digoxin" in s.lower() for s in statements(drafted, "medications"))
+    exam = statements(drafted, "exam")
+    assert any("jugular venous distention to about 8 cm" in s for s in exam), exam
+
+
+def test_a_drug_taken_for_a_symptom_is_not_an_allergy():
+    lines = [
+        (0, "what brings you in today?"),
+        (1, "my right knee, i twisted it last week and it hurts."),
+        (0, "what medications are you taking?"),
+        (1, "just taking some ibuprofen just for some swelling."),
+    ]
+    drafted = draft_sections(request_for(HP, lines))
+    assert statements(drafted, "allergies") == []
+    assert any(
+        "ibuprofen" in s.lower() for s in " ".join(drafted.values()).splitlines()
+    )

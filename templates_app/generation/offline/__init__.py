@@ -26,6 +26,7 @@ from templates_app.generation.base import (
 from templates_app.generation.offline import (
     facts,
     language,
+    patient_voice,
     placement,
     structure,
     voice,
@@ -35,13 +36,21 @@ from templates_app.generation.offline.classify import (
     section_categories,
     section_owners,
 )
-from templates_app.generation.offline.dialogue import infer_roles, utterances
+from templates_app.generation.offline.dialogue import (
+    infer_roles,
+    names_said,
+    utterances,
+)
 from templates_app.generation.offline.lexicon import (
     EXAM_CATEGORIES,
     HISTORY_CATEGORIES,
     PLAN_CATEGORIES,
 )
-from templates_app.generation.offline.statements import Statement, draft_statements
+from templates_app.generation.offline.statements import (
+    Statement,
+    dictated_finding,
+    draft_statements,
+)
 from templates_app.generation.offline.structure import (
     allergy_with_reaction,
     medication_lines,
@@ -123,9 +132,10 @@ def file_statements(
     said = {s.seq: s.text for s in segments}
     roles = infer_roles(segments)
     last = max(said, default=1)
+    names = names_said(segments)
     for statement in made:
         if not statement.heading:
-            polished = voice.polish(statement.text)
+            polished = voice.polish(statement.text, names=names)
             if polished is None:
                 continue
             statement.text = polished
@@ -143,6 +153,7 @@ def file_statements(
         filed[key].append(statement)
     _vitals_kept(filed, owner, segments, roles)
     _summary_as_assessment(filed, owner)
+    _complaint_from_summary(filed, owner)
     _number_problems(filed, owner)
     _tidy_medications(filed, owner, _allergens(segments))
     _tidy_allergies(filed, owner)
@@ -165,13 +176,21 @@ PART = {**{c: "history" for c in HISTORY_CATEGORIES},
 def _placed(statement: Statement, said: dict[int, str], roles: dict, last: int) -> str:
     """The learned placement of a statement (placement.category), from its words."""
     first = statement.seqs[0]
+    if statement.category == "medications" and statement.text.startswith("Takes "):
+        return "medications"  # the drug the clinician named and the patient confirmed
+    if statement.category in EXAM_CATEGORIES and dictated_finding(statement.said):
+        return statement.category  # the clinician calling out what is found
+    # Its own sentence with its turn: a long dictation's one segment can hold the
+    # exam and the plan both.
+    turn = " ".join(said.get(seq, "") for seq in statement.seqs)
     return placement.category(
         statement.category,
         PART.get(statement.category, "history"),
-        " ".join(said.get(seq, "") for seq in statement.seqs),
+        statement.said or turn,
         said.get(first - 1, ""),
         roles.get(statement.seqs[-1]),
         (first - 1) / last,
+        segment=turn,
     )
 
 
@@ -201,10 +220,15 @@ def _tidy_medications(
     allergy_key = owner.get("allergies")
     for statement in list(filed[key]):
         named = {d.lower() for d in language.drugs(statement.text)}
-        if named & allergens or _about_allergy(statement.text):
-            if _about_allergy(statement.text) and allergy_key == key:
+        # words of allergy or a reaction, not what the drug is taken for ("ibuprofen
+        # for the swelling": an indication)
+        allergy = _about_allergy(statement.text) and not INDICATION.search(
+            statement.text
+        )
+        if named & allergens or allergy:
+            if allergy and allergy_key == key:
                 tidy.append(statement)  # one section takes both: as it was said
-            elif _about_allergy(statement.text) and allergy_key:
+            elif allergy and allergy_key:
                 filed[allergy_key].append(statement)
             continue
         lines = medication_lines(statement.text)
@@ -244,6 +268,14 @@ def _tidy_allergies(filed: dict[str, list[Statement]], owner: dict[str, str]) ->
         filed[key] = [s for s in filed[key] if s not in strays]
 
 
+INDICATION = re.compile(
+    r"\bfor (?:the |some |my |his |her |their |a )?(?:\w+ )?"
+    + structure.REACTION_SAID.pattern
+    + r"(?!.*\ballerg)",
+    re.I,
+)
+
+
 def _about_allergy(text: str) -> bool:
     return bool(
         placement.ALLERGY_CONTEXT.search(text) or structure.REACTION_SAID.search(text)
@@ -279,6 +311,31 @@ def _summary_as_assessment(
                 return
 
 
+COMPLAINT_SAID = re.compile(
+    r"\b(?:presents?|presenting|here|comes? in|coming in)(?: today)? (?:for|with) "
+    r"(?:an? )?(?:evaluation of )?(?P<complaint>[^,.;]{3,60})",
+    re.I,
+)
+
+
+def _complaint_from_summary(
+    filed: dict[str, list[Statement]], owner: dict[str, str]
+) -> None:
+    """No complaint said as one, but the clinician's summary line names it ("a
+    58-year-old male ... who presents today for follow-up of his chronic problems"):
+    the chief complaint is what the summary says the visit is for."""
+    key = owner.get("complaint")
+    if key is None or filed[key] or key == owner.get("history"):
+        return
+    for statements in filed.values():
+        for statement in statements:
+            said = COMPLAINT_SAID.search(statement.text)
+            if SUMMARY.search(statement.text) and said:
+                text = language.sentence_case(said.group("complaint"))
+                filed[key].append(Statement(text, statement.seqs, "complaint"))
+                return
+
+
 def _number_problems(filed: dict[str, list[Statement]], owner: dict[str, str]) -> None:
     """Number the problems the clinician named, in the order they were named."""
     number, names = 0, {}
@@ -289,6 +346,11 @@ def _number_problems(filed: dict[str, list[Statement]], owner: dict[str, str]) -
             statement.text = f"{number}. {statement.text}"
         elif statement.problem in names:  # "For her first problem, X, ..." after X
             statement.text = language.sentence_case(INTRODUCED.sub("", statement.text))
+            if _names_only(statement.text, names[statement.problem][0]):
+                statement.text = ""  # "For their first problem, their back pain."
+    key = owner.get("assessment", "")
+    if key in filed:
+        filed[key] = [s for s in filed[key] if s.text]
     plan = owner.get("plan")
     if plan is None or plan == owner.get("assessment"):
         return
@@ -298,6 +360,41 @@ def _number_problems(filed: dict[str, list[Statement]], owner: dict[str, str]) -
             text = FOR_PROBLEM.sub("", statement.text)
             statement.text = f"{name}: {text[0].lower()}{text[1:]}"
             statement.seqs = tuple(sorted({*statement.seqs, *seqs}))  # where named
+
+
+def _for_patient(
+    filed: dict[str, list[Statement]], owner: dict[str, str], segments
+) -> None:
+    """Written to the patient (patient_voice.py): what was concluded and will be done,
+    the plan's medicines under the medicines (never an allergen), in second person."""
+    gender, allergens = patient_gender(segments), _allergens(segments)
+    medicines = owner.get("medications")
+    out: dict[str, list[Statement]] = {key: [] for key in filed}
+    for key, statements in filed.items():
+        for statement in statements:
+            if statement.category == "exam" or (
+                statement.category in HISTORY_CATEGORIES
+                and statement.category != "medications"
+            ):
+                continue  # the examination and history as said: the clinician's record
+            named = {d.lower() for d in language.drugs(statement.text)}
+            if named & allergens and not _about_allergy(statement.text):
+                continue  # an allergen is never one of the patient's medicines
+            if not statement.heading:
+                statement.text = patient_voice.instruction(statement.text, gender)
+            moved = medicines and named and statement.category in PLAN_CATEGORIES
+            out[medicines if moved else key].append(statement)
+    filed.update(out)
+
+
+def _names_only(text: str, name: str) -> bool:
+    """The line says nothing but which problem comes next."""
+    words = set(re.findall(r"[a-z]+", text.lower())) - set(
+        re.findall(r"[a-z]+", name.lower())
+    )
+    return words <= {"for", "his", "her", "their", "the", "patient's", "first", "second",
+                     "third", "fourth", "next", "last", "other", "problem", "issue",
+                     "and", "so", "now", "from", "a", "regarding", "as", "of", "this", "is"}  # fmt: skip
 
 
 def cite(seqs: tuple[int, ...]) -> str:
@@ -317,6 +414,8 @@ def cite(seqs: tuple[int, ...]) -> str:
 def draft_sections(request: DraftRequest) -> dict[str, str]:
     """The whole draft at once: {section key: text}, for the wanted sections."""
     filed = file_statements(request.sections, request.segments)
+    if patient_voice.facing(request):
+        _for_patient(filed, section_owners(request.sections), request.segments)
     return {
         spec.key: "\n".join(f"{s.text} {cite(s.seqs)}" for s in filed.get(spec.key, []))
         or NOT_DISCUSSED

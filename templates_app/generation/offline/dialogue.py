@@ -15,7 +15,10 @@ from dataclasses import dataclass
 
 from templates_app.generation.base import Segment
 from templates_app.generation.offline import language
-from templates_app.generation.offline.lexicon import DISCOURSE, FILLER_WORDS
+from templates_app.generation.offline.spoken import (
+    DISCOURSE,
+    FILLER_WORDS,
+)
 
 CLINICIAN_ROLES = frozenset(
     [
@@ -244,17 +247,28 @@ def utterances(segments: tuple[Segment, ...]) -> list[Utterance]:
         segments
     )
     out: list[Utterance] = []
+    cut: dict[str | None, int] = {}  # role -> where its last turn broke off mid-word
     for segment in segments:
         role = roles[segment.seq]
         text = segment.text.strip()
-        if out and _continues(out[-1], role, text):
-            previous = out.pop()  # a sentence cut by the other speaker's "mm-hmm"
+        at = cut.pop(role, None)
+        if at is not None and not all(is_filler(u.text) for u in out[at + 1 :]):
+            at = None  # the other speaker said more than "mm-hmm" in between
+        if out and at is None and _continues(out[-1], role, text):
+            at = len(out) - 1
+        if at is not None:
+            previous = out.pop(at)  # a sentence cut by the other speaker's "mm-hmm"
             text = previous.text.rstrip("-. ") + " " + text.lstrip(".- ")
             seqs = (*previous.seqs, segment.seq)
         else:
             seqs = (segment.seq,)
         for sentence in split(text, punctuated=punctuated):
             out.append(_utterance(seqs, role, sentence))
+        if segment.text.rstrip().endswith("-") and out:
+            cut[role] = len(out) - 1
+        for other in list(cut):
+            if other != role and cut[other] >= len(out):
+                cut.pop(other)
     return out
 
 
@@ -329,8 +343,14 @@ def _new_clause(words: list[str], i: int) -> bool:
 
 
 def _mid_phrase(words: list[str], i: int) -> bool:
-    """'know what', 'so far', 'and when': the cue word is inside a phrase here."""
+    """'know what', 'so far', 'and when', 'order what we call', 'so that': the cue
+    word is inside a phrase here."""
     prev = words[i - 1].lower()
+    following = " ".join(w.lower() for w in words[i : i + 3])
+    if following.startswith(
+        ("what we call", "what's called", "what is called", "so that")
+    ):
+        return True
     return prev in {
         "know",
         "about",
@@ -344,6 +364,65 @@ def _mid_phrase(words: list[str], i: int) -> bool:
         "pretty",
         "and",
     }
+
+
+_GREETED = re.compile(
+    r"(?:^|[.?!,]\s*)(?:hi|hello|hey|good (?:morning|afternoon|evening)|mr|mrs|ms|miss)"
+    r"\.?,?\s+([a-z]{3,})\b"
+)
+NOT_NAMES = frozenset(
+    [
+        "there",
+        "how",
+        "and",
+        "but",
+        "when",
+        "with",
+        "that",
+        "your",
+        "the",
+        "are",
+        "did",
+        "good",
+        "thanks",
+        "doc",
+        "doctor",
+        "dragon",
+        "until",
+        "before",
+        "worse",
+        "one",
+        "eight",
+        "blood",
+        "anything",
+        "document",
+        "them",
+        "dad",
+        "mom",
+        "you",
+        "everyone",
+        "guys",
+        "again",
+        "back",
+        "sir",
+        "maam",
+        "ma'am",
+        "buddy",
+        "man",
+    ]
+)
+
+
+def names_said(segments) -> frozenset[str]:
+    """Who the clinician greets by name ("hi russell", "mrs. cooper"): the words that,
+    said to someone, are not for the record."""
+    out = set()
+    for segment in segments:
+        for match in _GREETED.finditer(segment.text.lower()):
+            name = match.group(1)
+            if name not in NOT_NAMES and name not in DISCOURSE:
+                out.add(name)
+    return frozenset(out)
 
 
 def strip_discourse(text: str) -> str:

@@ -33,16 +33,17 @@ UNIT_AFTER = re.compile(
 )
 VITAL_BEFORE = re.compile(
     r"\b(?:pressure|rate|pulse|temperature|temp|saturation|sat|sats|oxygen|a1c|bmi|"
-    r"weight|glucose|sugars?|over|is|of|at|was|respirations? (?:are|were))\s*$",
+    r"weight|glucose|sugars?|over|is|of|at|was|respirations? (?:are|were))(?:'s)?\s*$",
     re.I,
 )
 STANDARD = tuple(
     (re.compile(p, re.I), r)
     for p, r in (
-        (r"\b(?:blood pressure|bp)(?:\s+(?:is|was|of|at|today|here|reading|"
+        (r"\b(?:blood pressure|bp)(?:'s)?(?:\s+(?:is|was|of|at|today|here|reading|"
          r"in the office|looks|looked|came in at|reads|good|nice|pretty|about|"
          r"elevated))*[\s,:]+(\d{2,3})\s*(?:over|/)\s*(\d{2,3})\b", r"BP \1/\2"),
-        (r"\b(?:heart rate|pulse)(?:\s+(?:is|was|of|at|today|here|rate))*[\s,:]+"
+        (r"\b(?:heart rate|pulse)(?:'s)?(?:\s+(?:is|was|of|at|today|here|rate|nice|and|"
+         r"slow|good|normal|regular|steady|running|about|around|a|little|bit))*[\s,:]+"
          r"(\d{2,3})\b(?: beats per minute| bpm)?", r"HR \1"),
         (r"\b(?:respiratory rate|respirations?)(?:\s+(?:is|are|was|were|of|at|today|here))*"
          r"[\s,:]+(\d{1,2})\b"
@@ -55,6 +56,8 @@ STANDARD = tuple(
         (r"\b(\d+(?:\.\d+)?)\s*milligrams?\b", r"\1 mg"),
         (r"\b(\d+(?:\.\d+)?)\s*micrograms?\b", r"\1 mcg"),
         (r"\b(\d+(?:\.\d+)?)\s*milliliters?\b", r"\1 mL"),
+        (r"\b(\d+(?:\.\d+)?)\s*centimeters?\b", r"\1 cm"),
+        (r"\b(\d+(?:\.\d+)?)\s*millimeters?\b", r"\1 mm"),
         (r"\b(\d+(?:\.\d+)?)\s*percent\b", r"\1%"),
         (r"\b(\d{2,3})\s+over\s+(\d{2,3})\b", r"\1/\2"),
         (r"\b(?:his|her|their|your|the patient's)\s+(?=(?:BP|HR|RR|T|SpO2) \d)", ""),

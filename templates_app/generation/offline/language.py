@@ -13,8 +13,10 @@ import re
 import threading
 
 from templates_app.generation.offline.lexicon import (
-    ADVERBS,
     FINDINGS,
+)
+from templates_app.generation.offline.spoken import (
+    ADVERBS,
     IRREGULAR_PAST,
     MODALS,
 )
@@ -26,10 +28,30 @@ _NUMBER_RUN = (
     r"(?: (?:one|two|three|four|five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|"
     r"eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen)"
 )
+_DIGITS = {
+    w: str(i)
+    for i, w in enumerate(
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    )
+} | {"a": "0", "oh": "0"}
+_UNIT = (
+    r"centimeters?|cm|millimeters?|mm|milligrams?|mg|micrograms?|mcg|grams?|"
+    r"liters?|milliliters?|ml|units?|percent|degrees|inch(?:es)?|kilograms?|kg"
+)
+
+
+def _digit(word: str) -> str:
+    return _DIGITS.get(word.lower(), word)
+
+
 _MENDS = (
     # "temperature is ninety eight . two": a spoken decimal point, not a full stop
     (re.compile(rf"\b((?:temperature|temp|fever|a1c)\b(?: \w+){{0,3}}? {_NUMBER_RUN}) \. ({_DIGIT_WORD})\b", re.I),
      lambda m: m.group(1) + (("." if m.group(2).isdigit() and m.group(1)[-1].isdigit() else " point ") + m.group(2))),
+    # "a . five centimeter kidney stone": 0.5 cm, as said before a unit
+    (re.compile(rf"\b(a|zero|oh|{_DIGIT_WORD}) \. ({_DIGIT_WORD})(?= (?:{_UNIT}))", re.I),
+     lambda m: ("a " if m.group(1).lower() == "a" else "")
+     + f"{_digit(m.group(1))}.{_digit(m.group(2))}"),
     (re.compile(r"\b(gon|wan|got) na\b"), lambda m: {"gon": "going to", "wan": "want to", "got": "got to"}[m.group(1)]),
     (re.compile(r"\b(\w+) n't\b"), lambda m: m.group(1) + "n't"),
     (re.compile(r" (['’](?:s|re|ve|ll|d|m))\b"), lambda m: m.group(1)),
@@ -39,6 +61,8 @@ _MENDS = (
     (re.compile(r"(?:\.\s*){2,}|…"), lambda m: ", "),
     (re.compile(r"\b(um+|uh+|er+m?|hmm+|mm+)\b[,.]?\s*", re.I), lambda m: ""),
     (re.compile(r"\b([\w']+)(?:,? \1\b)+", re.I), lambda m: m.group(1)),
+    # "he feels, he feels bloated": a phrase said twice
+    (re.compile(r"\b([\w']+ [\w']+(?: [\w']+)?),? \1\b", re.I), lambda m: m.group(1)),
     (re.compile(r",\s*(you know|i mean)\b(?=[,.?!])|\b(you know|i mean),\s*", re.I), lambda m: ""),
     (re.compile(r"(?<!\blet )(?<!\bdo )(?<!\bdid )(?<!\bif )(?<!\bto )(?<!\bwhat )\b(you know|i mean)\b ", re.I), lambda m: ""),
     (re.compile(r"\s{2,}"), lambda m: " "),

@@ -121,14 +121,19 @@ def category(
     previous: str = "",
     role: str | None = None,
     position: float | None = None,
+    segment: str = "",
 ) -> str:
     """The statement's category: the model's best place within the part of the visit
     the walk put it in (history, exam, plan), or in another part when the model is
     sure (OVERRIDE). Allergies only from words of allergy; the walk's finer
-    categories (social history, follow-up...) stand."""
-    ranked = sorted(
-        probabilities(text, previous, role, position).items(), key=lambda kv: -kv[1]
-    )
+    categories (social history, follow-up...) stand. `segment`: the whole turn the
+    sentence was said in, when longer; the model was trained on turns, and a
+    sentence alone says less: the two estimates are averaged."""
+    scores = probabilities(text, previous, role, position)
+    if segment and segment != text:
+        whole = probabilities(segment, previous, role, position)
+        scores = {p: (scores[p] + whole[p]) / 2 for p in scores}
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
     allergy = bool(ALLERGY_CONTEXT.search(text + " " + previous))
     ranked = [
         (p, score)

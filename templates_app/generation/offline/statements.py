@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from templates_app.generation.offline import language, voice
+from templates_app.generation.offline import answers, language, voice
 from templates_app.generation.offline.classify import classify
 from templates_app.generation.offline.dialogue import (
     TAG_QUESTION,
@@ -22,23 +22,31 @@ from templates_app.generation.offline.dialogue import (
     strip_discourse,
 )
 from templates_app.generation.offline.lexicon import (
-    ANSWER_WORDS,
-    ASSISTANT,
     EXAM_CATEGORIES,
     FINDING_SAID,
-    GREETING,
     HISTORY_CATEGORIES,
-    NO,
     PLAN_ACT,
     PLAN_CATEGORIES,
+)
+from templates_app.generation.offline.spoken import (
+    ASSISTANT,
+    GREETING,
+    NO,
     YES,
 )
 
 EXAM_CUE = re.compile(
     r"\b(physical exam(ination)?|examine (you|your|him|her|the)|do (a|an|my|your|the) "
-    r"(quick |brief |physical )?exam|take a (quick )?look at|let me (take a )?look|"
+    r"(quick |brief |physical )?exam|take a (quick |good |closer )?look at|"
+    r"let me (take a )?look|"
     r"listen to (your|his|her) (heart|lungs|chest)|vital signs|vitals|on (your |his |"
     r"her )?exam|check (you|your) out|feel your|press on)\b"
+)
+# "we will take a look at that", "I'll do a physical exam of your knee in a second":
+# the examination announced for later, not begun.
+NOT_YET = re.compile(
+    r"\b(?:look at (?:that|this|it|my notes|the chart|your chart)|in a (?:second|"
+    r"minute|bit|moment)|after (?:that|we talk)|later)\b"
 )
 RESULTS_CUE = re.compile(
     r"\b(x-?rays?|labs?|lab work|blood work|bloodwork|results?|mri|ct scan|cat scan|"
@@ -66,6 +74,22 @@ EXAM_FINDING = re.compile(
     r"rash|redness|erythema|warm|effusion|lymph|soft|distended|pulse|pupils|sounds|"
     r"looks|see|ecchymosis|laceration|wound|mass|nodule|\d)"
 )
+SIGN = re.compile(
+    r"\b(tender(?:ness)?|swelling|edema|crackles|wheez\w*|murmur|range of motion|"
+    r"reflex(?:es)?|erythema|effusion|ecchymosis|palpation|flexion|extension|"
+    r"lungs|heart sounds|pulses)\b"
+)
+PLAN_START = re.compile(
+    r"^(?:let's|let me (?:order|send|get|put)|i'll|i will|we'll|we will|i'm going to|"
+    r"i am going to|we're going to|i want (?:you|her|him|them) to|i'd like (?:you|her|"
+    r"him|them) to|you can|you'll|you will|if it's|the nurse will)\b"
+)
+PLAN_OBJECT = re.compile(
+    r"\b(order|prescri\w*|refer\w*|schedul\w*|ultrasound|x-?rays?|mri|ct|labs?|"
+    r"blood work|results|follow[- ]?up|medications?|medicines?|pills?|mg|therapy|"
+    r"surgery|see (?:you|me|her|him|them)|call (?:you|me)|come back|next steps|"
+    r"paperwork|instructions)\b"
+)
 PLAN_WORDS = re.compile(
     r"\b(going to|gonna|will|'ll|want (you|him|her|them)? ?to|would like|'d like|"
     r"prescrib|order|refer|start|continue|increase|decrease|stop|schedule|follow[- ]?up|"
@@ -84,35 +108,10 @@ PROBLEM = re.compile(
     r"(?:for|from|on|about|regarding|in terms of|as far as|with regards? to|as for|"
     r"moving on to) "
     r"(?:your|his|her|their|the) (?:(?:first|second|third|next|last|other) "
-    r"(?:problem|issue),? (?:your |the |of )?)?"
+    r"(?:problem|issue),? (?:your |the |of this |of |is )?)?"
     r"(?P<name>[a-z0-9' -]{3,40}?)(?=,|\.| i | i'm | we | you | he | she | it | "
     r"that | is | are | let's | what | my | there | so | which |$)"
 )
-DENY_QUESTION = re.compile(
-    r"^(?:and |so |also )*(?:any(?:thing)?|(?:do|did) (?:you|he|she) (?:have|get|notice|"
-    r"experience|feel)|(?:have|has) (?:you|he|she) (?:had|noticed|experienced|been having|"
-    r"felt|had any)|(?:are|were) (?:you|he|she) (?:having|experiencing|getting|feeling)|"
-    r"how about|what about|no)\b\s*(?:other |any |symptoms like |symptoms of )*(?P<what>.+)$"
-)
-INVERTED = re.compile(
-    r"^(?:and |so |also )*(?P<aux>do|does|did|are|is|were|was|have|has|can|could|will|"
-    r"would)(?P<neg>n't)? (?P<subj>you|it|that|this|the \w+) (?P<rest>.+)$"
-)
-DECLARATIVE_Q = re.compile(
-    r"^(?:and |so |also )*(?P<subj>you|you're|you've|your \w+) (?P<rest>.+)$"
-)
-
-
-VAGUE_TAIL = re.compile(
-    r",?\s*\b(or |and )?(anything|something|things|any) (like that|else|of that sort)\b|"
-    r",?\s*\bor anything\b|\blike that\b"
-)
-GENERIC = frozenset(
-    [
-        "symptoms", "symptom", "issues", "issue", "problems", "problem", "things", "thing",
-        "other", "concerns", "changes", "else", "that", "this", "it", "like", "with",
-    ]
-)  # fmt: skip
 PROCESS = re.compile(
     r"^(let's|let me|i'm going to|i am going to|i want to|i'd like to|i'm just going|"
     r"we're going to|we'll|it sounds like we|sounds like we|i'm gonna)\b"
@@ -126,16 +125,6 @@ ANNOUNCEMENT = frozenset(
 )  # fmt: skip
 
 
-SUBJECT_START = re.compile(
-    r"^(i|i'm|i've|i'd|it|it's|she|he|we|they|that|that's|there|my \w+ (is|was))\b"
-)
-WH_TOPIC = re.compile(
-    r"^(?:when|where|what|how long|how much|how often|how many|how|which)(?: \w+)? "
-    r"(?:was|is|were|are|did|does|do|has|have) (?:your|the|his|her) "
-    r"(?P<topic>[\w' -]{3,40}?)\??$"
-)
-
-
 @dataclass(slots=True)
 class Statement:
     text: str
@@ -143,6 +132,7 @@ class Statement:
     category: str
     problem: int = 0  # the assessment-and-plan problem it belongs to, 0 for none
     heading: bool = False  # the name of a problem, opening its lines
+    said: str = ""  # the words it was drafted from, as spoken
 
 
 @dataclass(slots=True)
@@ -172,7 +162,9 @@ def draft_statements(items: list[Utterance], *, gender: str | None) -> list[Stat
         if item.question:
             walk.question = item if item.role != "patient" else walk.question
             continue
-        out.extend(_statements_of(walk, item))
+        for statement in _statements_of(walk, item):
+            statement.said = statement.said or item.text
+            out.append(statement)
     return [s for s in out if s.text]
 
 
@@ -189,7 +181,10 @@ def phases(items: list[Utterance]) -> list[str]:
         for i, u in enumerate(items)
         if u.role != "patient"
     ]
-    exam_at = next((i for i, low, _ in spoken if EXAM_CUE.search(low)), len(items))
+    exam_at = next(
+        (i for i, low, _ in spoken if EXAM_CUE.search(low) and not NOT_YET.search(low)),
+        len(items),
+    )
     plan_at = next(
         (i for i, low, seq in spoken if AP_STRONG.search(low) and seq > 0.3 * total),
         None,
@@ -223,16 +218,44 @@ def _statements_of(walk: Walk, item: Utterance) -> list[Statement]:
         return []
     if walk.phase == "plan" and not _finding_said(text.lower()):
         return _plan(walk, item, text)
+    if walk.phase == "exam" and _plan_said(text.lower()):
+        return _plan(walk, item, text)
     if walk.phase != "history" or VITALS.search(text.lower()):
         return _exam(walk, item, text)
     return _clinician_history(walk, item, text)
 
 
-def _finding_said(low: str) -> bool:
+def dictated_finding(text: str) -> bool:
+    """ "there is some tenderness over that joint", "lungs are clear": a finding
+    called out, with no plan or conclusion in it."""
+    low = text.lower()
     return bool(
-        FINDING_SAID.search(low)
+        (FINDING_SAID.search(low) or EXAM_FINDING.search(low))
         and not PLAN_ACT.search(low)
         and not ASSESS_WORDS.search(low)
+    )
+
+
+def _plan_said(low: str) -> bool:
+    """ "let's complete the ultrasound today", "I'll call you with the results" said
+    before the assessment was announced: a plan item, not an exam finding."""
+    low = strip_discourse(low)
+    return bool(
+        PLAN_START.match(low) and PLAN_OBJECT.search(low) and not _finding_said(low)
+    )
+
+
+def _finding_said(low: str) -> bool:
+    """A finding called out after the plan began (or the visit's last part, taken for
+    the plan when nobody announced it): "on exam I hear", "there is some tenderness
+    over that joint", "you have some pain with flexion"."""
+    if PLAN_ACT.search(low) or ASSESS_WORDS.search(low):
+        return False
+    return bool(
+        FINDING_SAID.search(low)
+        or SIGN.search(low)
+        and not PLAN_WORDS.search(low)
+        and not language.drugs(low)
     )
 
 
@@ -252,7 +275,10 @@ def _patient(
     walk: Walk, item: Utterance, question: Utterance | None
 ) -> list[Statement]:
     text = strip_discourse(item.text.lower())
-    first = re.findall(r"[a-z'-]+", text)[:1]
+    # "yes, ..." opens the answer even where it is a discourse word elsewhere
+    first = re.findall(r"[a-z'-]+", item.text.lower())[:1]
+    if not first or first[0] not in YES | NO:
+        first = re.findall(r"[a-z'-]+", text)[:1]
     polarity = (
         "yes"
         if first and first[0] in YES
@@ -263,11 +289,25 @@ def _patient(
     rest = re.sub(
         r"^(yes|yeah|yep|yup|no|nope|nah|mm-hmm|uh-huh|sure|right)\b[,.]?\s*", "", text
     )
-    if question is not None and _bare_answer(rest) and walk.phase == "history":
-        folded = _fold(walk, question.text.lower(), polarity or _polarity(rest))
+    drug = answers.confirmed_drug(question, text)
+    if drug and question is not None:
+        said, seqs = f"{question.text} {item.text}", (*question.seqs, *item.seqs)
+        return [Statement(drug, seqs, "medications", said=said)]
+    if polarity == "yes" and question is not None and not answers.bare_answer(rest):
+        told = answers.yes_and(walk.gender, question, rest)  # "Yes, along with ..."
+        if told:
+            seqs = (*question.seqs, *item.seqs)
+            category = _history_category(walk, question.text + " " + rest)
+            return [Statement(told, seqs, category, said=f"{question.text} {text}")]
+    if question is not None and answers.bare_answer(rest) and walk.phase == "history":
+        folded = answers.fold(
+            walk.gender, question.text.lower(), polarity or answers.polarity(rest)
+        )
         if folded:
             category = _history_category(walk, question.text + " " + folded)
-            return [Statement(folded, (*question.seqs, *item.seqs), category)]
+            said = f"{question.text} {item.text}"
+            seqs = (*question.seqs, *item.seqs)
+            return [Statement(folded, seqs, category, said=said)]
         return []
     if len(content_words(rest)) < 2 or _chatter(rest):
         return []
@@ -278,9 +318,19 @@ def _patient(
     if not (_clinical(rest) or _clinical(asked)):
         return []  # small talk: neither the answer nor its question is clinical
     seqs = (*question.seqs, *item.seqs) if question is not None else item.seqs
-    topic = WH_TOPIC.match(strip_discourse(question.text.lower())) if question else None
-    denied = _denial(text)
-    said = denied or _fragment_fold(walk, question, rest) or _say(walk, rest, "patient")
+    topic = (
+        answers.WH_TOPIC.match(strip_discourse(question.text.lower()))
+        if question
+        else None
+    )
+    denied = answers.denial(text)
+    said = (
+        denied
+        or answers.fragment_fold(walk.gender, question, rest)
+        or _trimmed(_say(walk, rest, "patient"))
+    )
+    if not said:
+        return []
     if topic and not denied and len(content_words(rest)) <= 5:
         name = language.third_person(
             topic.group("topic"), speaker="clinician", gender=walk.gender
@@ -290,114 +340,44 @@ def _patient(
     return [Statement(said, seqs, _history_category(walk, context))]
 
 
-def _bare_answer(text: str) -> bool:
-    """ "not that I've noticed", "nothing like that": a yes or no and no more."""
-    return len([w for w in content_words(text) if w not in ANSWER_WORDS]) < 2
+RUN_ON = 22  # words: a patient's account longer than this keeps its clinical clauses
+CLAUSE = re.compile(r",\s+|;\s+|\s+(?:but|(?<!\bor )so|and then|and so)\s+")
+COURSE = re.compile(
+    r"\d|\b(help\w*|reliev\w*|ice|heat|radiat\w*|into (?:his|her|their) \w+|down (?:his|"
+    r"her|their|into)|better|worse|since|ago|weeks?|days?|months?|years?|times?|daily|"
+    r"morning|night|pain\w*|runs? around|blood pressure|sugars?)\b"
+)
+NOT_THE_PATIENT = re.compile(
+    r"\b(we|our|us|ours)\b"
+)  # the family's "we", not the note's
 
 
-def _fragment_fold(walk: Walk, question: Utterance | None, rest: str) -> str | None:
-    """ "Does it spread to your arm?" "Sometimes, down my left arm." -> one statement."""
-    if question is None or len(rest.split()) > 7 or SUBJECT_START.match(rest):
-        return None
-    asked = INVERTED.match(strip_discourse(question.text.lower().rstrip("?. ")))
-    if not asked or asked.group("subj") == "you":
-        return None
-    declared = _declare(walk, asked, "yes")
-    answer = language.third_person(rest, speaker="patient", gender=walk.gender)
-    return f"{declared.rstrip('.')}: {answer.strip(' .')}."
+def _trimmed(said: str) -> str:
+    """A run-on account as the note keeps it: its clauses that say something clinical
+    (a symptom, a drug, a time course...), the asides and the family's "we" left out.
+    "" when none does."""
+    clauses = [c.strip(" .") for c in CLAUSE.split(said.rstrip("."))]
+    if len(said.split()) <= RUN_ON and not NOT_THE_PATIENT.search(said.lower()):
+        return said
+    kept = [
+        _theirs(c)
+        for c in clauses
+        if len(content_words(c)) >= 2
+        and (_clinical(c.lower()) or COURSE.search(c.lower()))
+    ]
+    if not kept:
+        return ""
+    if len(kept) == len(clauses) and not NOT_THE_PATIENT.search(said.lower()):
+        return said
+    return language.sentence_case(", ".join(kept))
 
 
-def _polarity(text: str) -> str | None:
-    words = re.findall(r"[a-z'-]+", text)
-    if any(w in NO or w.endswith("n't") for w in words):
-        return "no"
-    return "yes" if any(w in YES for w in words) else None
-
-
-def _denial(text: str) -> str | None:
-    """ "no fever, no cough" -> "Denies fever and cough." when nothing else is said."""
-    negated, affirmed = language.negated_findings(text)
-    if not negated or affirmed:
-        return None
-    leftover = content_words(text)
-    cues = {
-        "no",
-        "not",
-        "any",
-        "don't",
-        "haven't",
-        "didn't",
-        "never",
-        "or",
-        "have",
-        "had",
-        "i",
-    }
-    words_of_findings = {w for f in negated for w in f.split()}
-    if len([w for w in leftover if w not in cues and w not in words_of_findings]) > 2:
-        return None
-    return "Denies " + _listing(negated) + "."
-
-
-def _listing(items: list[str]) -> str:
-    unique = list(dict.fromkeys(items))
-    if len(unique) == 1:
-        return unique[0]
-    return ", ".join(unique[:-1]) + " and " + unique[-1]
-
-
-def _fold(walk: Walk, question: str, polarity: str | None) -> str | None:
-    """A yes/no question and its answer as one third-person statement."""
-    if polarity is None:
-        return None
-    question = strip_discourse(question.rstrip("?. ")).lower()
-    asked = DENY_QUESTION.match(question)
-    if asked:
-        what = language.third_person(
-            asked.group("what"), speaker="clinician", gender=walk.gender
-        )
-        what = re.sub(r"^(any|anything) ", "", what).strip(" ,")
-        what = VAGUE_TAIL.sub("", what).strip(" ,")
-        if _specific(what):
-            verb = "Denies" if polarity == "no" else "Reports"
-            return f"{verb} {what}."
-    inverted = INVERTED.match(question)
-    if inverted:
-        return _declare(walk, inverted, polarity)
-    declared = DECLARATIVE_Q.match(question)
-    if declared:
-        said = language.third_person(question, speaker="clinician", gender=walk.gender)
-        if polarity == "no":
-            said = re.sub(
-                r"\b(is|has|was|does|can|will|would)\b", r"\1 not", said, count=1
-            )
-        return language.sentence_case(strip_discourse(said))
-    return None
-
-
-def _specific(what: str) -> bool:
-    """Names something: not just "symptoms", "issues", "like that"."""
-    return any(language.negated_findings(what)) or bool(
-        [w for w in content_words(what) if w not in GENERIC]
+def _theirs(clause: str) -> str:
+    """The patient's "we" (with the family) as "they": the note's "we" is the team."""
+    pairs = {"we": "they", "our": "their", "us": "them", "ours": "theirs"}
+    return re.sub(
+        r"\b(we|our|us|ours)\b", lambda m: pairs[m.group(1).lower()], clause, flags=re.I
     )
-
-
-def _declare(walk: Walk, m: re.Match, polarity: str) -> str:
-    """ "do you smoke" + no -> "She does not smoke."; "does it spread" + yes -> "It spreads"."""
-    aux, subj = m.group("aux"), m.group("subj")
-    rest = language.third_person(
-        m.group("rest"), speaker="clinician", gender=walk.gender
-    )
-    if subj == "you":
-        subj = language.third_person("you", speaker="clinician", gender=walk.gender)
-    verb = {"do": "does", "are": "is", "were": "was", "have": "has"}.get(aux, aux)
-    if polarity == "yes" and verb == "does":
-        first, _, after = rest.partition(" ")
-        return language.sentence_case(
-            f"{subj} {language.agree(first, present=True)} {after}".strip()
-        )
-    negation = " not" if polarity == "no" else ""
-    return language.sentence_case(f"{subj} {verb}{negation} {rest}")
 
 
 def _history_category(walk: Walk, context: str) -> str:

@@ -22,8 +22,14 @@ _SUBJ = r"(?:him|her|them|the patient)"
 REWRITES = tuple(
     (re.compile(p, re.I), r)
     for p, r in (
-        (r"\b(?:go ahead and|go ahead,?|just|kinda|kind of|sort of|you know,?|"
-         r"certainly|definitely|actually|basically|of course,?)\s+", ""),
+        (r"\b(?:go ahead and|go ahead,?|just|kinda|kindas|sorta|kind of|sort of|"
+         r"you know,?|certainly|definitely|actually|basically|of course,?)[,]?\s+", ""),
+        (r",\s*(?:yeah|okay|alright|um|uh|like)\s*,", ","),
+        (r"(?<=\w) (?:yeah|okay|alright|um|uh),(?=\s)", ","),
+        (r"(?<=\w),? (?:but )?yeah,?(?=[\s.?!]|$)",
+         lambda m: " but" if "but" in m.group(0) else ""),
+        (r"\b(doing|feeling|been|feels|felt|was|is) (?:okay|ok|alright|all right)\b",
+         r"\1 fine"),
         (r"^(?:and|so|now|okay|ok|alright|all right|well|also|then|yeah|um|uh),?\s+", ""),
         (r"\b(?:i|we)(?: do)? (?:don't|do not|didn't|did not) (?:appreciate|hear|see|feel|"
          r"recognize|identify|note|notice|find)(?: any)?\s+", "no "),
@@ -32,6 +38,7 @@ REWRITES = tuple(
          r"identify|note|notice|find)d?\s+", "there is "),
         (r"\b(?:i|we)(?: did| have)? review(?:ed)?\s+", "reviewed "),
         (r"^(?:i|we) know(?: that)?\s+", ""),
+        (r"\b(?:has|have|had) to say(?: that)?\s+|\bi mean,?\s+|\bhonestly,?\s+", ""),
         (r"^(?:let me|let's|i'm going to|i'll|i want to)\s+(?:do|perform|take)\s+"
          r"(?:a |an |my )?(?:quick |brief )?(?:physical )?(?:exam|examination|look)\b"
          r"[,.]?\s*", ""),
@@ -44,10 +51,11 @@ REWRITES = tuple(
          "Advised to "),
         (rf"^(?:i|we)(?:'m| am| are|'re) going to (?:need|have|want) {_SUBJ} to\s+",
          "Advised to "),
-        (r"^(?:i|we)(?:'m| am| are|'re) (?:going to|gonna)\s+", "Will "),
+        (r"^(?:i|we)(?:'m| am| are|'re)(?: also| just)? (?:going to|gonna)\s+", "Will "),
         (r"^(?:i|we)(?: would|'d) (?:like|want) to\s+", ""),
         (r"^(?:i|we) (?:want|need) to\s+", ""),
-        (r"^(?:i|we)(?:'ll| will)\s+", "Will "),
+        (r"^(?:i|we)(?:'ll| will)(?: also| just)?\s+", "Will "),
+        (r"\bwhat (?:we|they) call\s+|\bwhat's called\s+", ""),
         (r"^(?:i|we) (?:recommend|suggest)(?:ed)?(?: that)?\s+", "Recommend "),
         (r"^(?:i|we)(?: do)? (?:appreciate|hear|see|feel|note|notice)d?\s+", "There is "),
         (r"\b(?:i|we)(?: do)? (?:appreciate|hear|see|feel|note|notice)\s+", "there is "),
@@ -73,7 +81,15 @@ NOT_FOR_THE_RECORD = re.compile(
     r"good (?:morning|afternoon|evening)|thank you|thanks|bye|how are you|"
     r"any questions|i'll be right back|sounds good|see you|exam template|"
     r"i know|we talked|we discussed|be in touch|go from there|"
-    r"we'll (?:see|talk)|that's (?:fine|good|great))\b",
+    r"we'll (?:see|talk)|that's (?:fine|good|great)|hey,? dragon|finali[sz]e (?:the )?report|"
+    r"(?:signed|checked) out|the nurse will be in|we have (?:our|a) plan|happy to help|"
+    r"here (?:are|is) (?:her|his|their|your) instructions|we're all set|"
+    r"(?:signed|checked) out|oof|please (?:summarize|list|add|include|document|insert|"
+    r"use|note|put))\b"
+    # the clinician narrating: "Look at some of his results.", "On this x-ray."
+    r"|^(?:(?:look|looking|let's look|to look) at|on|at|in) (?:some of )?(?:his|her|their|"
+    r"the|your|this|these|those) (?:results?|x-?rays?|labs?|images?|films?|scans?|"
+    r"pictures?|chart)\W*$",
     re.I,
 )
 PERSON = re.compile(
@@ -136,13 +152,28 @@ def _rewrite(text: str) -> str:
     out = re.sub(r"\b(\w+)-\1\b", r"\1", text.strip())  # "I-I do hear"
     for pattern, replacement in REWRITES:
         out = pattern.sub(replacement, out).strip(" ,")
-    return re.sub(r"\s{2,}", " ", out)
+    out = re.sub(r"\s{2,}", " ", out)
+    # "he feels, he feels lightheaded" once the filler between them is gone
+    return re.sub(r"\b(\w+ \w+(?: \w+)?),? \1\b", r"\1", out, flags=re.I)
 
 
-def polish(text: str, *, patient_facing: bool = False) -> str | None:
+def without_vocatives(text: str, names: frozenset[str]) -> str:
+    """ "Cooper, often when we see anemia..." -> "Often when we see anemia...": the
+    person spoken to is not part of the statement ("dragon", the dictation assistant,
+    included)."""
+    for name in names | {"dragon", "dax"}:
+        n = re.escape(name)
+        text = re.sub(rf"^(?:(?:hey|hi|okay|so),?\s+)?{n}\s*,\s*", "", text, flags=re.I)
+        text = re.sub(rf",\s*(?:hey\s+)?{n}\s*(?=[,.?!]|$)", "", text, flags=re.I)
+    return text
+
+
+def polish(
+    text: str, *, patient_facing: bool = False, names: frozenset[str] = frozenset()
+) -> str | None:
     """The statement in the note's voice, or None when it is not for the record."""
     person = FIRST_PERSON if patient_facing else PERSON
-    out = facts.standard_form(_rewrite(text))
+    out = facts.standard_form(_rewrite(without_vocatives(text, names)))
     if NOT_FOR_THE_RECORD.search(out) or person.search(out.replace("’", "'")):
         out = _salvage(out, person)
     out = re.sub(r"^there (?:is|are) (?=\w)", "", out or "", flags=re.I)
