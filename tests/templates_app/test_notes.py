@@ -351,7 +351,11 @@ def test_returning_sends_it_back_and_cosigning_needs_the_signature_again(
     assert list(selectors.notes_awaiting_signature(user=resident)) == [note]
     with pytest.raises(ConflictError, match="must sign the note before"):
         note_cosign(user=attending, note_id=note.pk)
-    note_edit(user=resident, note_id=note.pk, sections={"objective": "CXR. [S21]"})
+    note_edit(
+        user=resident,
+        note_id=note.pk,
+        sections={"objective": "Chest x-ray shows a right lower lobe opacity. [S21]"},
+    )
     note_sign(user=resident, note_id=note.pk, supervisor_id=attending.pk)
     note_cosign(user=attending, note_id=note.pk, attestation_id=first_attestation(note))
     returned = AuditLog.objects.get(action="NOTE_RETURNED")
