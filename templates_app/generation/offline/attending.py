@@ -53,7 +53,8 @@ MENDS = tuple(
         # the clinician's "we can" is the act; "we might" a consideration
         (r"^we (?:can|will|'ll)(?: also)?\s+(?=\w)", ""),
         (r"^we (?:might|may|could)(?: also)?(?: do| try)?\s+(?=\w)", "consider "),
-        (r"(?<=, )we (?:might|may|could)(?: also)? (?:do|try)\s+(?=\w)", "consider "),
+        (r"\bwe (?:might|may|could)(?: also)? (?:do|try)\s+(?=\w)", "consider "),
+        (r"(?<=\band )we (?:can|will|'ll)(?: also)?\s+(?=\w)", ""),
         (r"\b(prescribe|give|start|put|refer|send) (?:them|him|her) (?=some|a|an)"
          , r"\1 "),
     )
@@ -147,7 +148,11 @@ def apart(text: str) -> list[str]:
     for part in parts:
         out.extend(_sides_apart(part))
     out = [re.sub(r",?\s*\bis there\W*$", "", p).strip(" ,;.") for p in out]
-    return [language.sentence_case(p) for p in out if p]
+    return [
+        language.sentence_case(p)
+        for p in out
+        if p and not (len(p.split()) <= 7 and SAYS_NOTHING.search(p))
+    ]
 
 
 def _sides_apart(text: str) -> list[str]:
