@@ -91,6 +91,13 @@ def test_a_statement_is_signed_only_when_it_stands():
     assert signable("Order a hemoglobin a1c to see if we need to.") == (
         "Order a hemoglobin a1c."
     )
+    assert signable("In terms of their diabetes.") is None
+    assert signable("Pain to palpation of the knee, does that hurt at all.") == (
+        "Pain to palpation of the knee."
+    )
+    assert signable("Will start them on doxycycline 100 mg twice a day.") == (
+        "Will start doxycycline 100 mg twice a day."
+    )
     assert signable("Digoxin.") == "Digoxin."
     assert signable("It's been a little stiff ever since.") == (
         "It's been a little stiff ever since."
@@ -105,3 +112,6 @@ def test_a_dictated_run_on_line_is_split_by_examination():
           "On their lung exam their lungs are clear."]  # fmt: skip
     assert complaint_phrase("who presents today with some back pain") == "Back pain."
     assert complaint_phrase("She has been tired.") is None
+    assert complaint_phrase("sharp pain on the right side of the abdomen") == (
+        "Right abdominal pain."
+    )

@@ -49,6 +49,9 @@ MENDS = tuple(
         (r",?\s*\b(?:and )?(?:we'll |will )?see how (?:the patient|he|she|they|it) "
          r"(?:does|do|is doing|are doing|goes)\b", ""),
         (r",?\s*\bis there\s*$", ""),
+        (r",?\s*\b(?:does|do|did) (?:that|it|this) hurt(?: at all)?\b", ""),
+        (r"\b(start|continue|keep) (?:them|him|her) on (?:the |some )?(?!that|it|this)",
+         r"\1 "),
         (r"\b(running|doing|going) (?:okay|ok|alright|all right)\b", r"\1 fine"),
         # the clinician's "we can" is the act; "we might" a consideration
         (r"^we (?:can|will|'ll)(?: also)?\s+(?=\w)", ""),
@@ -66,6 +69,8 @@ QUESTION = re.compile(
     re.I,
 )
 SMALL_TALK = re.compile(
+    r"^(?:in terms of|as far as|regarding|as for|with regards? to) [^,]{1,40}$|"
+    r"^(?:because|where|which|whereas)\b(?!.*\d)|^denies (?:does|do|did|is|are|has|have)\b|"
     r"^(?:hopefully|none whatsoever|not that (?:the patient|he|she|they) can recall|"
     r"like (?:the patient|he|she|they) said|not going to take the chance)\b",
     re.I,
@@ -86,7 +91,8 @@ DANGLING = re.compile(
     r"\b(?:and|or|but|so|the|a|an|to|of|with|for|at|their|his|its|is|was|are|were|"
     r"which|because|about|if|than|as|make|really|just|been|from|by|be|these|not|"
     r"into|when|until|while|(?<!ever )since|no|to see|he|she|they|the patient|we|"
-    r"going|very|pretty|what|to be doing)\s*$",
+    r"going|very|pretty|what|to be doing|that's|it's|there's|we've|they've|getting|"
+    r"including|such as|below|above|see)\s*$",
     re.I,
 )
 BOUNDARY = re.compile(
@@ -193,8 +199,22 @@ COMPLAINT = re.compile(
 )
 
 
+SITE = re.compile(
+    rf"\b(?P<what>pain|swelling|rash|numbness|tingling) (?:on|in|of|around) (?:the |their "
+    rf"|his |her )?(?:(?P<side>left|right) (?:side of (?:the |their |his |her )?)?)?"
+    rf"(?P<body>{BODY})\b",
+    re.I,
+)
+ADJECTIVE = {"abdomen": "abdominal", "belly": "abdominal", "stomach": "abdominal"}
+
+
 def complaint_phrase(text: str) -> str | None:
     """'Left knee pain.' from what the clinician or patient said, or None."""
+    site = SITE.search(text)
+    if site and site.group("side"):
+        body = site.group("body").lower()
+        words = (site.group("side"), ADJECTIVE.get(body, body), site.group("what"))
+        return language.sentence_case(" ".join(words).lower())
     match = COMPLAINT.search(text)
     if not match or not (match.group("body") or match.group("side") or match.group("of")
                          or len(match.group("what")) > 4):  # fmt: skip
@@ -238,6 +258,17 @@ def sections_signed(filed: dict, owner: dict[str, str]) -> None:
         filed[meds] = [s for s in filed[meds] if s not in strays]
         filed[history].extend(strays)
     _complaint(filed, owner)
+    for key in {owner.get("assessment"), owner.get("plan")} - {None}:
+        for s in filed[key]:  # "1. Their hypertension.", "Their diabetes: continue ..."
+            s.text = POSSESSIVE_NAME.sub(
+                lambda m: m.group(1) + m.group(2).upper(), s.text
+            )
+
+
+POSSESSIVE_NAME = re.compile(
+    r"^(\d+\.\s+|)(?:their|his|her|the patient's) (\w)(?=[^:.]{2,40}[:.]$|[^:.]{2,40}: )",
+    re.I,
+)
 
 
 SUMMARY_FOR = re.compile(
@@ -272,9 +303,40 @@ def _complaint(filed: dict, owner: dict[str, str]) -> None:
         if phrase:
             seqs = cited
             break
+    if phrase and not SIDE.search(phrase):  # "elbow pain", "right elbow"
+        phrase = _sided(phrase, [t for t, _ in order])
     if phrase and not seqs:  # from the summary line: cite it
         seqs = next(s.seqs for s in everything if SUMMARY_FOR.search(s.text))
-    if history:  # said as the complaint: the history's, in the order said
-        moved = [s for s in said if not phrase or len(s.text.split()) > 4]
+    named = {
+        *re.findall(r"[a-z]+", (phrase or "").lower()),
+        "the",
+        "their",
+        "his",
+        "her",
+    }
+    # what was said of the complaint: the history's, in the order said, or (no
+    # history in the template) after the phrase
+    moved = [s for s in said if not set(re.findall(r"[a-z]+", s.text.lower())) <= named]
+    if history:
         filed[history] = sorted([*moved, *filed[history]], key=lambda s: s.seqs[:1])
+        moved = []
     filed[key] = [Statement(phrase, seqs, "complaint")] if phrase else []
+    filed[key] += moved
+
+
+def _sided(phrase: str, said: list[str]) -> str:
+    """The complaint with the side said of its part nearby, when only one side is."""
+    body = COMPLAINT.search(phrase)
+    part = body and (body.group("body") or "").strip()
+    if not part:
+        return phrase
+    sides = {
+        m.group(1).lower()
+        for text in said
+        for m in re.finditer(rf"\b(left|right)\s+(?:\w+\s+){{0,2}}{part}", text, re.I)
+    }
+    return (
+        language.sentence_case(f"{sides.pop()} {phrase[0].lower()}{phrase[1:]}")
+        if len(sides) == 1
+        else phrase
+    )
