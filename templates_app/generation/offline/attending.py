@@ -238,6 +238,9 @@ MEDICINE_WORD = re.compile(
 )
 
 
+VAGUE_START = re.compile(r"(?:those|these|they|that|it)(?:'s| are| is)\b", re.I)
+
+
 def sections_signed(filed: dict, owner: dict[str, str]) -> None:
     """The section passes: each examination and side its own line, medications only
     medicines, the chief complaint a clean phrase."""
@@ -250,10 +253,11 @@ def sections_signed(filed: dict, owner: dict[str, str]) -> None:
     history = owner.get("history")
     meds = owner.get("medications")
     if meds and history and meds != history:
-        strays = [
+        strays = [  # no medicine named: "Those are all small dosage pills."
             s
             for s in filed[meds]
-            if not language.drugs(s.text) and not MEDICINE_WORD.search(s.text)
+            if not language.drugs(s.text)
+            and (not MEDICINE_WORD.search(s.text) or VAGUE_START.match(s.text))
         ]
         filed[meds] = [s for s in filed[meds] if s not in strays]
         filed[history].extend(strays)
