@@ -80,6 +80,9 @@ def test_the_chief_complaint_is_the_corrected_side_as_a_phrase():
 def test_a_statement_is_signed_only_when_it_stands():
     assert signable("How has her weight been.") is None
     assert signable("Will get that set up.") is None
+    assert signable("Will get them scheduled for the echocardiogram.") == (
+        "Will get them scheduled for the echocardiogram."
+    )
     assert signable("It's a little elevated.") is None
     assert signable("Y-it's a little under - out of control.") == (
         "It's a little out of control."

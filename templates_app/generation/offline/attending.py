@@ -79,9 +79,10 @@ SMALL_TALK = re.compile(
 # "It's a little elevated.", "They're normal."
 SAYS_NOTHING = re.compile(
     r"^(?:will |advised to )?(?:get|set|see|do|take care of|figure out|look into|"
-    r"keep an eye on) (?:that|it|this|them)\b(?!.*\d)|"
+    r"keep an eye on) (?:that|it|this|them)\b"
+    r"(?!.*\d)(?!.*\b(?:for|with|to|of) (?:the|a|an|their|his|her)\b)|"
     r"^(?:it|that|this|they)(?:'s|'re| is| are| was| were| seems?)(?: a little| a bit|"
-    r"very|pretty|really|still)? (?:elevated|normal|fine|good|okay|better|worse|high|"
+    r" very| pretty| really| still)? (?:elevated|normal|fine|good|okay|better|worse|high|"
     r"low|ok|the same|about the same)\W*$|"
     r"^(?:will )?(?:do|perform) (?:some|a few|a couple of) (?:maneuvers|tests)\W*$|"
     r"^(?:with|on|at|in|for) (?:\w+ ){0,2}(?:x-?rays?|labs?|results?|exam)\W*$",
