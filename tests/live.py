@@ -1,5 +1,6 @@
 """Serve the app in a child process, as production does: the WSGI server, daphne."""
 
+import concurrent.futures
 import contextlib
 import subprocess
 import sys
@@ -17,6 +18,33 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 DAPHNE = "noumaris.asgi:application"
+
+
+def started_together(stack: contextlib.ExitStack, *managers) -> list:
+    """Enter `managers` (servers, workers) at once, each from its own thread, and
+    leave them with `stack`; their values, in order. Child processes that each take
+    seconds to start (importing Django, waiting to answer) start side by side, not
+    one after another; if one fails to start, those started are stopped."""
+    with concurrent.futures.ThreadPoolExecutor(len(managers)) as pool:
+        entering = [pool.submit(manager.__enter__) for manager in managers]
+        concurrent.futures.wait(entering)
+    started = [
+        manager
+        for manager, entered in zip(managers, entering, strict=True)
+        if entered.exception() is None
+    ]
+
+    def stop_together(*exc_info) -> None:  # a stop waits for its process: at once too
+        with concurrent.futures.ThreadPoolExecutor(max(len(started), 1)) as pool:
+            for stopping in [pool.submit(m.__exit__, *exc_info) for m in started]:
+                stopping.result()
+
+    stack.push(stop_together)
+    for entered in entering:
+        if entered.exception() is not None:
+            stack.close()
+            raise entered.exception()
+    return [entered.result() for entered in entering]
 
 
 @contextlib.contextmanager

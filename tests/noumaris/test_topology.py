@@ -23,7 +23,7 @@ from templates_app.library import template_seed_global
 from templates_app.seed_data import TEMPLATES
 from tests.browser import live_server_env
 from tests.fakes.tcp_proxy import free_port
-from tests.live import ROOT, daphne, gunicorn, task_worker
+from tests.live import ROOT, daphne, gunicorn, started_together, task_worker
 from tests.services import require_executable
 from tests.transcription.conftest import START, speech_wav, wav_pcm
 from tests.waiting import DEADLINE, within
@@ -112,16 +112,19 @@ def topology():
         NOTE_ENGINE="offline",
         WEB_THREADS="4",
     )
-    with (
-        daphne(env) as ws,
-        gunicorn(env) as web,
-        # compose.yaml's workers, one per queue.
-        task_worker(env, queues="drafts"),
-        task_worker(env, queues="transcription", periodic=False),
-        task_worker(env, queues="email,default", periodic=False),
-        nginx(web=web.removeprefix("http://"), ws=ws.removeprefix("http://")) as base,
-    ):
-        yield base
+    with contextlib.ExitStack() as stack:
+        ws, web, *_ = started_together(
+            stack,
+            daphne(env),
+            gunicorn(env),
+            # compose.yaml's workers, one per queue.
+            task_worker(env, queues="drafts"),
+            task_worker(env, queues="transcription", periodic=False),
+            task_worker(env, queues="email,default", periodic=False),
+        )
+        yield stack.enter_context(
+            nginx(web=web.removeprefix("http://"), ws=ws.removeprefix("http://"))
+        )
 
 
 def sign_in(client: httpx.Client, username: str, password: str) -> None:
