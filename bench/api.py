@@ -238,7 +238,7 @@ def session_cookie() -> str:
     admin = User.objects.get(username="bench-admin")
     store = SessionStore()
     store[SESSION_KEY] = str(admin.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[BACKEND_SESSION_KEY] = "institutions.backends.InstitutionsModelBackend"
     store[HASH_SESSION_KEY] = admin.get_session_auth_hash()
     store.create()
     return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
