@@ -7,6 +7,7 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tests.live import ROOT, daphne, free_port, gunicorn, nginx, serve
@@ -74,11 +75,16 @@ def serving(
         env = server_env(environ, extra=extra, workers=workers, threads=threads)
         if topology == "two":
             env["TRUSTED_PROXY_COUNT"] = "1"  # the client's address from nginx
-            with gunicorn(env) as first, gunicorn(env) as second:
-                webs = [base.removeprefix("http://") for base in (first, second)]
+            with contextlib.ExitStack() as stack:
+                # Both start at once (each waits for its /health); the stack stops
+                # whichever started, whatever happens.
+                with ThreadPoolExecutor(2) as pool:
+                    bases = pool.map(
+                        stack.enter_context, [gunicorn(env), gunicorn(env)]
+                    )
+                    webs = [base.removeprefix("http://") for base in bases]
                 # No /ws/ in this bench: the first server stands in for daphne.
-                with nginx(web=webs, ws=webs[0]) as base:
-                    yield base
+                yield stack.enter_context(nginx(web=webs, ws=webs[0]))
         elif server == "gunicorn":
             with gunicorn(env) as base:
                 yield base
