@@ -27,7 +27,8 @@ under 50 ms and at least half the constant view's throughput.
 `--topology two` is the scale-out: two gunicorn processes (each of the config's
 workers and threads) behind Debian's nginx with the repository's config
 (deploy/nginx.conf.template, both in its upstream) and Redis, beside `one`, the server
-alone; bench/api_servers.py starts them.
+alone; bench/api_servers.py starts them. `--profile N` instead prints where a
+residents list's time goes (pyinstrument, in this process).
 
 The data is loaded once and kept (`--reload` rebuilds it). The rate limit is raised
 for the run (API_RATE_LIMIT=10000000/m) so that it is counted but never refuses.
@@ -54,6 +55,7 @@ sys.path.insert(0, str(ROOT))
 INSTITUTIONS = 1_000
 RESIDENTS = 100_000
 BATCH = 5_000
+RESIDENTS_PAGE = "/api/v1/admin/institution/residents?page_size=50"
 SMOKE_ANSWERS = 5  # per route: wrk stops sending after these (`--smoke`)
 
 
@@ -87,6 +89,13 @@ def parse_args():
         default="one",
         help="one: the server alone; two: two gunicorn processes behind nginx "
         "(needs REDIS_URL); a comma-separated list runs each in turn",
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        metavar="N",
+        help="instead of the load: N residents lists in this process under "
+        "pyinstrument, its call tree printed",
     )
     parser.add_argument(
         "--smoke", action="store_true", help="a few seconds on tiny data (the suite)"
@@ -286,6 +295,8 @@ def main():
     setup_django(database_url)
     load(args.reload)
     cookie = session_cookie()
+    if args.profile:
+        return profile(cookie, args.profile)
 
     from django.db import connections
 
@@ -294,7 +305,7 @@ def main():
 
     routes = {
         "constant DRF view": "/bench/constant",
-        "residents list (50)": "/api/v1/admin/institution/residents?page_size=50",
+        "residents list (50)": RESIDENTS_PAGE,
         "me/permissions": "/api/v1/me/permissions",
     }
     runs = []  # (the servers in words, {clients: results})
@@ -337,6 +348,24 @@ def check(args) -> str:
     if args.server == "daphne" and (workers > 1 or args.topology != ["one"]):
         sys.exit("daphne is one process here; --topology two runs gunicorn.")
     return database_url
+
+
+def profile(cookie: str, requests: int) -> None:
+    """Where a residents list's time goes: `requests` of them through Django's test
+    client in this process (DEBUG on: the queries are recorded too) under pyinstrument
+    (requirements-dev.txt), after 20 to warm up."""
+    from django.test import Client, override_settings
+    from pyinstrument import Profiler
+
+    client = Client()
+    client.cookies.load(cookie)
+    with override_settings(ALLOWED_HOSTS=["testserver"], API_RATE_LIMIT="10000000/m"):
+        for _ in range(20):
+            assert client.get(RESIDENTS_PAGE).status_code == 200
+        with Profiler(interval=0.0005) as profiler:
+            for _ in range(requests):
+                client.get(RESIDENTS_PAGE)
+    print(profiler.output_text(color=False, show_all=False))
 
 
 def answers_each(base: str, routes: dict, cookie: str) -> None:
