@@ -129,6 +129,7 @@ def setup_django(database_url: str) -> None:
     os.environ["DJANGO_SECRET_KEY"] = SECRET_KEY
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "noumaris.settings")
     os.environ.setdefault("DJANGO_DEBUG", "1")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # no access log line per request
     import django
 
     django.setup()
