@@ -37,3 +37,16 @@ async def within(awaitable: Awaitable[T], deadline: float = DEADLINE) -> T:
     """Await something that must come (a socket's next message): the deadline is
     for a hang only."""
     return await asyncio.wait_for(awaitable, deadline)
+
+
+async def eventually_async(
+    check: Callable[[], Awaitable[T]], *, every: float = 0.1, deadline: float = DEADLINE
+) -> T:
+    """`eventually` for a check that is awaited (a Redis count, a row read through
+    `database_sync_to_async`)."""
+    ends = time.monotonic() + deadline
+    while True:
+        value = await check()
+        if value or time.monotonic() > ends:
+            return value
+        await asyncio.sleep(every)
