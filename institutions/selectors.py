@@ -13,6 +13,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
 from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
@@ -230,11 +231,12 @@ class _CommaList(Aggregate):
         )
 
 
-def _granted_codes() -> Subquery:
+def _granted_codes() -> Coalesce:
     """The row's user's unrevoked feature codes, comma-separated (codes are slugs),
     as a column of the row's own query: no query, and no grant or feature objects,
-    of their own."""
-    return Subquery(
+    of their own. A resident with none has "" (DRF writes a None column as null,
+    never through its field: the API promises a list)."""
+    codes = Subquery(
         FeatureGrant.objects.filter(
             user_id=OuterRef("user_id"), revoked_at__isnull=True
         )
@@ -243,6 +245,7 @@ def _granted_codes() -> Subquery:
         .annotate(codes=_CommaList("feature__code"))
         .values("codes")
     )
+    return Coalesce(codes, Value(""), output_field=CharField())
 
 
 def _residents_shaped(queryset: QuerySet[ResidentProfile]) -> QuerySet[dict]:

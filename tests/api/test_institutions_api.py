@@ -539,3 +539,21 @@ def test_an_invitation_names_the_features_it_grants(as_admin):
     )
     assert refused.status_code == 422
     assert list(refused.json()["errors"]) == ["features"]
+
+
+def test_a_resident_with_no_features_lists_an_empty_list_not_null(
+    as_admin, admin, resident
+):
+    """The schema promises an array: a resident whose every grant was revoked (the
+    schemathesis run found null)."""
+    profile = resident.resident_profile
+    for code in list(
+        profile.user.feature_grants.filter(revoked_at__isnull=True).values_list(
+            "feature__code", flat=True
+        )
+    ):
+        feature_revoke(actor=admin, resident=profile, code=code)
+    rows = as_admin.get(INST + "residents", {"page_size": 100}).json()["results"]
+    mine = next(row for row in rows if row["id"] == profile.pk)
+    assert mine["features"] == []
+    assert as_admin.get(f"{INST}residents/{profile.pk}").json()["features"] == []
