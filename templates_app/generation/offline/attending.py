@@ -38,6 +38,8 @@ MENDS = tuple(
         # a stutter and a self-correction: the word given up is dropped
         (r"(?<![\w-])(?![xX]-)([a-z])-(?=[a-z]{2,})", ""),
         (r"\s+[\w']+\s+-,?(?=\s)", ""),
+        (r"^(\w+)\b[^,]{0,30}, but \1\b,?", r"\1"),  # "typically with these, but typically"
+        (r"\b(\w+) (?:the|a|this|that) (\w+), \1 (this|that|the) \2\b", r"\1 \3 \2"),
         (r"\b(?:it(?:'s| is) )?not (?:the )?(right|left) (\w+),? (?:it(?:'s| is) |but )"
          r"(?:the )?(left|right) \2\b", r"the \3 \2"),
         # asides and the speaker's own comments on what was found
@@ -58,8 +60,11 @@ MENDS = tuple(
         (r"^we (?:might|may|could)(?: also)?(?: do| try)?\s+(?=\w)", "consider "),
         (r"\bwe (?:might|may|could)(?: also)? (?:do|try)\s+(?=\w)", "consider "),
         (r"(?<=\band )we (?:can|will|'ll)(?: also)?\s+(?=\w)", ""),
-        (r"\b(prescribe|give|start|put|refer|send) (?:them|him|her) (?=some|a|an)"
+        (r"\b(prescribe|give|start|put|refer|send) (?:them|him|her) (?=some|a|an|to)"
          , r"\1 "),
+        # the clinician's "we" inside a sentence
+        (r"\bif we need to\b", "whether to"),
+        (r"\s+(?:in|with) that$", ""),
     )
 )  # fmt: skip
 QUESTION = re.compile(
@@ -110,8 +115,8 @@ def signable(text: str) -> str | None:
     head, out = (numbered.group(0) if numbered else ""), text[len(numbered.group(0)) if numbered else 0:]  # fmt: skip
     for pattern, replacement in MENDS:
         out = pattern.sub(replacement, out).strip(" ,;")
-    out = re.sub(r"\s{2,}", " ", out).strip(" ,;")
-    if not out or QUESTION.search(out) or SMALL_TALK.search(out):
+    out = re.sub(r"\s{2,}", " ", _without_we(out)).strip(" ,;")
+    if not out or QUESTION.search(out) or SMALL_TALK.search(out) or _garbled(out):
         return None
     out = _finished(out.rstrip(".!").strip(" ,;"))
     if not out or (len(out.split()) <= 7 and SAYS_NOTHING.search(out)):
@@ -119,6 +124,44 @@ def signable(text: str) -> str | None:
     if len(re.findall(r"[A-Za-z0-9']+", out)) < 4 and not voice.is_finding(out):
         return None
     return head + language.sentence_case(out)
+
+
+CLAUSES = re.compile(f"({BOUNDARY.pattern})", re.I)
+WE = re.compile(r"\b(?:we|us|our|we'(?:ll|re|ve|d))\b", re.I)
+
+
+def _without_we(text: str) -> str:
+    """A later clause in the clinician's "we" that holds no fact is left out: "...
+    it's already healed, and we wouldn't be able to see anything"."""
+    pieces = CLAUSES.split(text)
+    kept, dropping = pieces[:1], False
+    for separator, piece in zip(pieces[1::2], pieces[2::2], strict=False):
+        factless = not (FACT.search(piece) or language.drugs(piece))
+        # the dropped clause's own tail ("... able to see anything") goes with it
+        dropping = factless and (
+            WE.search(piece) or (dropping and not separator.strip())
+        )
+        if not dropping:
+            kept += [separator, piece]
+    return "".join(kept)
+
+
+# Words that do not parse as a statement: a subject with no verb before the next
+# noun phrase ("and it the whole kneecap"), "is like" before a verb ("it is like
+# gives out"), a sentence opened by an adverb and "and".
+GARBLED = re.compile(
+    r"\b(?:it|he|she|they) (?:the|a|an|his|her|their|its)\b|\bis like \w+s\b|"
+    r"^\w+ly and\b|\bthe patient thinks (?:here|there)\b",
+    re.I,
+)
+
+
+def _garbled(text: str) -> bool:
+    """Speech whose words do not parse, left out only when it carries no fact."""
+    return bool(
+        GARBLED.search(text)
+        and not (FACT.search(text) or language.drugs(text) or voice.is_finding(text))
+    )
 
 
 def _finished(text: str) -> str:
@@ -251,6 +294,7 @@ def sections_signed(filed: dict, owner: dict[str, str]) -> None:
             for s in filed[key]
             for text in (apart(s.text) if not s.heading else [s.text])
         ]
+    _counsel_out_of_exam(filed, owner)
     history = owner.get("history")
     meds = owner.get("medications")
     if meds and history and meds != history:
@@ -268,6 +312,39 @@ def sections_signed(filed: dict, owner: dict[str, str]) -> None:
             s.text = POSSESSIVE_NAME.sub(
                 lambda m: m.group(1) + m.group(2).upper(), s.text
             )
+
+
+# Said during the examination but not a finding: what the patient is told to do
+# ("She can call the office if ...") and the clinician's reasoning ("Typically these
+# cause ...", "if it were esophagitis, it's already healed").
+INSTRUCTED = re.compile(
+    r"^(?:the patient|she|he|they) (?:can|should|may|will need to) (?:call|come|return|"
+    r"follow|contact|go|let)\b|\b(?:call the office|call us|come back if)\b",
+    re.I,
+)
+REASONED = re.compile(
+    r"^(?:typically|usually|generally|normally|most likely|likely|probably|"
+    r"this (?:is|could be|may be|might be))\b|\bif it (?:were|was) \w+|"
+    r"\b(?:would|could) (?:last|cause|explain|be due)\b",
+    re.I,
+)
+
+
+def _counsel_out_of_exam(filed: dict, owner: dict[str, str]) -> None:
+    """Counselling and reasoning said at the examination go to the plan and the
+    assessment; the examination keeps its findings."""
+    exam = owner.get("exam")
+    if exam is None:
+        return
+    targets = ((INSTRUCTED, owner.get("warnings") or owner.get("followup")
+                or owner.get("plan")), (REASONED, owner.get("assessment")))  # fmt: skip
+    for statement in list(filed[exam]):
+        for pattern, key in targets:
+            if key and key != exam and pattern.search(statement.text):
+                filed[exam].remove(statement)
+                statement.category = "plan" if pattern is INSTRUCTED else "assessment"
+                filed[key].append(statement)
+                break
 
 
 POSSESSIVE_NAME = re.compile(
