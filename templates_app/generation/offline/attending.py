@@ -35,6 +35,7 @@ MENDS = tuple(
         (r"\bour discussion of\b", "discussion of"),
         (r"\bsuch as,", "such as"),
         (r"^will say\s+(?:that\s+)?", ""),
+        (r"^(?:their|his|her) (?=(?:left|right) \w+ (?:has|have|is|was|had)\b)", ""),
         # a stutter and a self-correction: the word given up is dropped
         (r"(?<![\w-])(?![xX]-)([a-z])-(?=[a-z]{2,})", ""),
         (r"\s+[\w']+\s+-,?(?=\s)", ""),
@@ -252,8 +253,22 @@ SITE = re.compile(
 ADJECTIVE = {"abdomen": "abdominal", "belly": "abdominal", "stomach": "abdominal"}
 
 
+HURTING = re.compile(
+    rf"\b(?P<side>left|right) (?P<body>{BODY})\b(?: \w+){{0,2}} (?:hurting|hurts|aching|"
+    rf"aches)\b",
+    re.I,
+)
+
+
 def complaint_phrase(text: str) -> str | None:
     """'Left knee pain.' from what the clinician or patient said, or None."""
+    if re.match(r"(?:\d+\.\s+)?(?:denies|no|not)\b", text, re.I):
+        return None  # a pertinent negative is not why the patient came
+    hurting = HURTING.search(text)
+    if hurting:
+        body = hurting.group("body").lower()
+        words = (hurting.group("side"), ADJECTIVE.get(body, body), "pain")
+        return language.sentence_case(" ".join(words).lower())
     site = SITE.search(text)
     if site and site.group("side"):
         body = site.group("body").lower()
