@@ -86,7 +86,9 @@ def test_offline_draft_reads_as_the_attending_would_sign_it(
     # two numbered problems, each with its plan item
     assert re.search(r"1\. Left knee osteoarthritis", text["assessment"])
     assert re.search(r"2\. Hypertension", text["assessment"])
-    plan = {line.split(":")[0]: line for line in text["plan"].splitlines() if ":" in line}
+    plan = {
+        line.split(":")[0]: line for line in text["plan"].splitlines() if ":" in line
+    }
     assert "meloxicam 15 mg" in plan["Left knee osteoarthritis"]
     assert "physical therapy" in plan["Left knee osteoarthritis"]
     assert "40 mg" in plan["Hypertension"]

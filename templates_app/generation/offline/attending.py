@@ -198,12 +198,35 @@ def apart(text: str) -> list[str]:
     out: list[str] = []
     for part in parts:
         out.extend(_sides_apart(part))
-    out = [re.sub(r",?\s*\bis there\W*$", "", p).strip(" ,;.") for p in out]
+    out = [_headed(re.sub(r",?\s*\bis there\W*$", "", p).strip(" ,;.")) for p in out]
     return [
         language.sentence_case(p)
         for p in out
         if p and not (len(p.split()) <= 7 and SAYS_NOTHING.search(p))
     ]
+
+
+EXAM_HEAD = re.compile(
+    r"^(?:and |so |now )?on (?:their|his|her|the) (?P<part>(?:left |right )?[a-z]+(?: "
+    r"[a-z]+)?) exam(?:ination)?,?\s+(?:(?:there is|there's|there are|i (?:see|feel|"
+    r"appreciate|note|hear)|it's|it is)\s+)?(?:(?:a|an) )?(?:nice\s+)?",
+    re.I,
+)
+
+
+def _headed(text: str) -> str:
+    """ "On their right knee exam no effusion" -> "Right knee: no effusion"; "On
+    their lung exam their lungs are clear" -> "Lung: clear"."""
+    head = EXAM_HEAD.match(text)
+    if not head or len(text) - head.end() < 8:
+        return text
+    rest = re.sub(
+        r"^(?:their|his|her|the) [a-z]+ (?:is|are|was|were|sounds?)\s+",
+        "",
+        text[head.end() :],
+        flags=re.I,
+    )
+    return f"{head.group('part')[0].upper()}{head.group('part')[1:]}: {rest}"
 
 
 def _sides_apart(text: str) -> list[str]:
