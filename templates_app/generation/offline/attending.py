@@ -35,6 +35,12 @@ MENDS = tuple(
         (r"\bour discussion of\b", "discussion of"),
         (r"\bsuch as,", "such as"),
         (r"^will say\s+(?:that\s+)?", ""),
+        (r"^(?:will )?see (?:them|him|her|the patient) (?:back |again )in\b", "follow up in"),
+        (r",?\s+and if (?:the patient|he|she|they) (?:still )?(?:is|are|has|have)\b[^,]*$",
+         ""),
+        (r"^(?:looking at|on) (?:his|her|their|the) vital signs(?: here)?(?: in the office)?"
+         r",? (?:everything|they) (?:looks?|are|is) (?:good|fine|normal|okay)",
+         "vital signs are within normal limits"),
         (r"^(?:their|his|her) (?=(?:left|right) \w+ (?:has|have|is|was|had)\b)", ""),
         # a stutter and a self-correction: the word given up is dropped
         (r"(?<![\w-])(?![xX]-)([a-z])-(?=[a-z]{2,})", ""),
@@ -99,7 +105,8 @@ DANGLING = re.compile(
     r"which|because|about|if|than|as|make|really|just|been|from|by|be|these|not|"
     r"into|when|until|while|(?<!ever )since|no|to see|he|she|they|the patient|we|"
     r"going|very|pretty|what|to be doing|that's|it's|there's|we've|they've|getting|"
-    r"including|such as|below|above|see)\s*$",
+    r"including|such as|below|above|see|(?<!come )(?<!check )(?<!log )(?<!back )"
+    r"(?<!bring )(?<!fill )(?<!call )(?<!drop )in)\s*$",
     re.I,
 )
 BOUNDARY = re.compile(
@@ -226,7 +233,11 @@ def _headed(text: str) -> str:
         text[head.end() :],
         flags=re.I,
     )
-    return f"{head.group('part')[0].upper()}{head.group('part')[1:]}: {rest}"
+    part = head.group("part")
+    if part.lower() in {"physical", "general"}:  # "On physical exam, ..."
+        return language.sentence_case(rest)
+    part = {"lung": "lungs"}.get(part.lower(), part)
+    return f"{part[0].upper()}{part[1:]}: {rest}"
 
 
 def _sides_apart(text: str) -> list[str]:
@@ -346,6 +357,7 @@ def sections_signed(filed: dict, owner: dict[str, str]) -> None:
         filed[history].extend(strays)
     _complaint(filed, owner)
     for key in {owner.get("assessment"), owner.get("plan")} - {None}:
+        filed[key] = _said_once(filed[key])
         for s in filed[key]:  # "1. Their hypertension.", "Their diabetes: continue ..."
             s.text = POSSESSIVE_NAME.sub(
                 lambda m: m.group(1) + m.group(2).upper(), s.text
@@ -383,6 +395,33 @@ def _counsel_out_of_exam(filed: dict, owner: dict[str, str]) -> None:
                 statement.category = "plan" if pattern is INSTRUCTED else "assessment"
                 filed[key].append(statement)
                 break
+
+
+PLAIN = frozenset(["a", "an", "another", "the", "will", "their", "his", "her", "some"])
+
+
+def _said_once(statements: list[Statement]) -> list[Statement]:
+    """A plan item said twice ("Order another echocardiogram.", "Order an
+    echocardiogram.") is written once, citing both times."""
+    out: list[Statement] = []
+    for statement in statements:
+        words = set(re.findall(r"[a-z0-9]+", statement.text.lower())) - PLAIN
+        same = next(
+            (
+                kept
+                for kept in out
+                if not statement.heading
+                and not kept.heading
+                and len(words) >= 2
+                and words <= set(re.findall(r"[a-z0-9]+", kept.text.lower()))
+            ),
+            None,
+        )
+        if same is None:
+            out.append(statement)
+        else:
+            same.seqs = tuple(sorted({*same.seqs, *statement.seqs}))
+    return out
 
 
 POSSESSIVE_NAME = re.compile(
