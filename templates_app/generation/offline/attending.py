@@ -71,7 +71,7 @@ MENDS = tuple(
          , r"\1 "),
         # the clinician's "we" inside a sentence
         (r"\bif we need to\b", "whether to"),
-        (r"\s+(?:in|with) that$", ""),
+        (r"\s+(?:in|with) that\.?$", ""),
     )
 )  # fmt: skip
 QUESTION = re.compile(

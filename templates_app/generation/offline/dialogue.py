@@ -384,6 +384,8 @@ def _mid_phrase(words: list[str], i: int) -> bool:
         "could",
         "would",
         "will",
+        "think",
+        "guess",
     }
 
 

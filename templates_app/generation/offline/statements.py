@@ -214,6 +214,9 @@ def phases(items: list[Utterance]) -> list[str]:
             # nobody announced it: the last part of a long visit
             int(0.7 * len(items)) if len(items) >= 40 else len(items),
         )
+    before = items[plan_at - 1] if 0 < plan_at < len(items) else None
+    if before and before.role != "patient" and BARE_PROBLEM.match(before.text.lower()):
+        plan_at -= 1  # "so your left knee pain", then "I think ...": its problem
     return [
         "plan" if i >= plan_at else "exam" if i >= exam_at else "history"
         for i in range(len(items))
