@@ -6,7 +6,8 @@ import re
 
 from templates_app.generation import verify
 from templates_app.generation.offline import draft_sections
-from templates_app.generation.offline.attending import apart, complaint_phrase, signable
+from templates_app.generation.offline.attending import apart, signable
+from templates_app.generation.offline.complaint import complaint_phrase
 from templates_app.seed_data import HP, SOAP
 from tests.templates_app.test_offline_drafter import request_for
 
@@ -114,6 +115,12 @@ def test_a_statement_is_signed_only_when_it_stands():
         "Order an a1c to see whether to make changes."
     )
     assert signable("Internally and it the whole kneecap fades.") is None
+    assert signable("This is the echocardiogram that we did in May.") == (
+        "This is the echocardiogram obtained in May."
+    )
+    assert signable("We're doing blood work on them today.") == (
+        "Will do blood work on them today."
+    )
     assert signable("It is like gives out on the left side.") is not None  # a side
     assert signable("It's been a little stiff ever since.") == (
         "It's been a little stiff ever since."

@@ -7,10 +7,15 @@ asking ("How has her weight been."), instructing the scribe ("In the plan, inclu
 out; a self-correction keeps what was meant ("under - out of control" -> "out of
 control", "it's not the right knee it's the left knee" -> "the left knee"); speech
 cut off mid-clause ("... after she went to the.") loses the unfinished clause; what
-then says nothing ("Will get that set up.", "It's a little elevated.") is left out.
+then says nothing ("Will get that set up.", "It's a little elevated.") is left out;
+a later clause in the clinician's "we" that holds no fact ("and we wouldn't be able
+to see anything") goes, and words that do not parse as a statement ("Internally and
+it the whole kneecap fades.") go when they carry no number, side, drug or finding.
 `apart` splits a dictated line that runs two examinations or two sides together ("on
-the right knee exam ... the left medial knee") into one statement each.
-`complaint_phrase` is the chief complaint as a clinician writes it: "Left knee pain.".
+the right knee exam ... the left medial knee") into one statement each, headed by the
+part examined ("Right knee: no effusion."). `sections_signed` moves counselling and
+reasoning said at the examination to the plan and the assessment, and writes a plan
+item said twice once. The chief complaint is complaint.py's.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import re
 
 from templates_app.generation.offline import language, voice
+from templates_app.generation.offline.complaint import SIDE, complaint_block
 from templates_app.generation.offline.statements import Statement
 
 WEEKDAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
@@ -71,6 +77,15 @@ MENDS = tuple(
          , r"\1 "),
         # the clinician's "we" inside a sentence
         (r"\bif we need to\b", "whether to"),
+        (r"\b(?:that|which) we (?:did|ordered|got|obtained|took|had done|have done)\b",
+         "obtained"),
+        (r"\bwe (?:also )?did(?: do)? (?=an?\b|the\b|some\b)", "obtained "),
+        (r"^we (?:had )?(?:put|started) (?:him|her|them) on\b", "started on"),
+        (r"^(?:that )?we have (?:him|her|them) on\b", "on"),
+        (r"^we would (?=do|perform|recommend|start|order|get|repeat|refer|schedule)",
+         "plan to "),
+        (r"^we(?:'re| are) (do|gett|order|send|check|start|draw)ing\b", r"will \1"),
+        (r"\bwill gett\b", "will get"),
         (r"\s+(?:in|with) that\.?$", ""),
     )
 )  # fmt: skip
@@ -192,7 +207,6 @@ EXAM_AT = re.compile(
     r"\s+(?:here\s+|and\s+)?(?=on (?:their|his|her|the) (?:\w+ ){1,2}exam(?:ination)?\b)",
     re.I,
 )
-SIDE = re.compile(r"\b(left|right)\b", re.I)
 FINDING_START = re.compile(
     r"\s+(?=(?:no|negative|positive|there is|there's|mild|moderate|tenderness|pain)\b)",
     re.I,
@@ -258,71 +272,6 @@ def _sides_apart(text: str) -> list[str]:
     return [text]
 
 
-SYMPTOM = (
-    r"pain|ache|aches|swelling|injury|numbness|tingling|rash|cough|fever|fevers|"
-    r"headaches?|nausea|vomiting|diarrhea|constipation|bleeding|fatigue|dizziness|"
-    r"shortness of breath|palpitations|weakness|instability|stiffness|pains|"
-    r"difficulty swallowing|painful swallowing|heartburn|reflux|lesion|mass|nodule|"
-    r"follow-up|annual exam|physical|check-?up|evaluation"
-)
-BODY = (
-    r"knee|back|lower back|low back|neck|shoulder|hip|ankle|foot|wrist|hand|finger|"
-    r"thumb|toe|elbow|arm|leg|chest|abdominal|abdomen|belly|stomach|head|eye|ear|"
-    r"throat|jaw|groin|flank|pelvic|joint|muscle|skin|calf|thigh|heel"
-)
-COMPLAINT = re.compile(
-    rf"\b(?:(?P<side>left|right|bilateral)\s+(?:(?:side of (?:the |their |his |her )?)"
-    rf")?)?(?P<body>(?:{BODY})\s+)?(?P<what>{SYMPTOM})\b(?P<of>\s+of (?:his|her|their|"
-    rf"the) [a-z -]{{3,40}}?(?=[,.;]|$))?",
-    re.I,
-)
-
-
-SITE = re.compile(
-    rf"\b(?P<what>pain|swelling|rash|numbness|tingling) (?:on|in|of|around) (?:the |their "
-    rf"|his |her )?(?:(?P<side>left|right) (?:side of (?:the |their |his |her )?)?)?"
-    rf"(?P<body>{BODY})\b",
-    re.I,
-)
-ADJECTIVE = {"abdomen": "abdominal", "belly": "abdominal", "stomach": "abdominal"}
-
-
-HURTING = re.compile(
-    rf"\b(?P<side>left|right) (?P<body>{BODY})\b(?: \w+){{0,2}} (?:hurting|hurts|aching|"
-    rf"aches)\b",
-    re.I,
-)
-
-
-def complaint_phrase(text: str) -> str | None:
-    """'Left knee pain.' from what the clinician or patient said, or None."""
-    if re.match(r"(?:\d+\.\s+)?(?:denies|no|not)\b", text, re.I):
-        return None  # a pertinent negative is not why the patient came
-    hurting = HURTING.search(text)
-    if hurting:
-        body = hurting.group("body").lower()
-        words = (hurting.group("side"), ADJECTIVE.get(body, body), "pain")
-        return language.sentence_case(" ".join(words).lower())
-    site = SITE.search(text)
-    if site and site.group("side"):
-        body = site.group("body").lower()
-        words = (site.group("side"), ADJECTIVE.get(body, body), site.group("what"))
-        return language.sentence_case(" ".join(words).lower())
-    match = COMPLAINT.search(text)
-    if not match or not (match.group("body") or match.group("side") or match.group("of")
-                         or len(match.group("what")) > 4):  # fmt: skip
-        return None
-    words = [
-        match.group("side"),
-        (match.group("body") or "").strip(),
-        match.group("what"),
-    ]
-    phrase = " ".join(w for w in words if w)
-    if match.group("of"):
-        phrase += re.sub(r"\bof (?:his|her|their)\b", "of", match.group("of"))
-    return language.sentence_case(phrase.lower())
-
-
 MEDICINE_WORD = re.compile(
     r"\b(medications?|medicines?|meds|pills?|tablets?|vitamins?|supplements?|inhaler|"
     r"insulin|iron|drops|cream|ointment|patch|injections?|shots?|antibiotics?|"
@@ -355,7 +304,7 @@ def sections_signed(filed: dict, owner: dict[str, str]) -> None:
         ]
         filed[meds] = [s for s in filed[meds] if s not in strays]
         filed[history].extend(strays)
-    _complaint(filed, owner)
+    complaint_block(filed, owner)
     for key in {owner.get("assessment"), owner.get("plan")} - {None}:
         filed[key] = _said_once(filed[key])
         for s in filed[key]:  # "1. Their hypertension.", "Their diabetes: continue ..."
@@ -428,74 +377,3 @@ POSSESSIVE_NAME = re.compile(
     r"^(\d+\.\s+|)(?:their|his|her|the patient's) (\w)(?=[^:.]{2,40}[:.]$|[^:.]{2,40}: )",
     re.I,
 )
-
-
-SUMMARY_FOR = re.compile(
-    r"\b(?:presents?|presenting|here|comes? in|coming in|seen)(?: today)?(?: for| with)"
-    r"(?: an?| some| his| her| their)?(?: evaluation of)?\s+(?P<what>[^,.;]{3,60})",
-    re.I,
-)
-
-
-def _complaint(filed: dict, owner: dict[str, str]) -> None:
-    """The chief complaint: what the summary line says the visit is for, else the
-    first complaint, problem or history statement that names one, as a phrase; the
-    statements said as the complaint go to the history."""
-    key, history = owner.get("complaint"), owner.get("history")
-    if key is None or key == history:
-        return
-    said = filed[key]
-    everything = [s for statements in filed.values() for s in statements]
-    summaries = [m.group("what") for s in everything
-                 if (m := SUMMARY_FOR.search(s.text))]  # fmt: skip
-    order = [
-        *[(text, ()) for text in summaries],
-        *[(s.text, s.seqs) for s in said],
-        *[(s.text, s.seqs) for s in filed.get(owner.get("assessment", ""), [])],
-        *[(s.text, s.seqs) for s in filed.get(history or "", [])[:4]],
-    ]
-    phrase, seqs = None, ()
-    for text, cited in order:
-        if re.search(r"\bhistory of\b", text, re.I):
-            continue  # the past history, not why the patient came
-        phrase = complaint_phrase(text)
-        if phrase:
-            seqs = cited
-            break
-    if phrase and not SIDE.search(phrase):  # "elbow pain", "right elbow"
-        phrase = _sided(phrase, [t for t, _ in order])
-    if phrase and not seqs:  # from the summary line: cite it
-        seqs = next(s.seqs for s in everything if SUMMARY_FOR.search(s.text))
-    named = {
-        *re.findall(r"[a-z]+", (phrase or "").lower()),
-        "the",
-        "their",
-        "his",
-        "her",
-    }
-    # what was said of the complaint: the history's, in the order said, or (no
-    # history in the template) after the phrase
-    moved = [s for s in said if not set(re.findall(r"[a-z]+", s.text.lower())) <= named]
-    if history:
-        filed[history] = sorted([*moved, *filed[history]], key=lambda s: s.seqs[:1])
-        moved = []
-    filed[key] = [Statement(phrase, seqs, "complaint")] if phrase else []
-    filed[key] += moved
-
-
-def _sided(phrase: str, said: list[str]) -> str:
-    """The complaint with the side said of its part nearby, when only one side is."""
-    body = COMPLAINT.search(phrase)
-    part = body and (body.group("body") or "").strip()
-    if not part:
-        return phrase
-    sides = {
-        m.group(1).lower()
-        for text in said
-        for m in re.finditer(rf"\b(left|right)\s+(?:\w+\s+){{0,2}}{part}", text, re.I)
-    }
-    return (
-        language.sentence_case(f"{sides.pop()} {phrase[0].lower()}{phrase[1:]}")
-        if len(sides) == 1
-        else phrase
-    )
