@@ -140,6 +140,13 @@ def test_a_dictated_run_on_line_is_split_by_examination():
     ) == ["Heart: murmur at the left base.", "Lungs: clear."]  # fmt: skip
     assert complaint_phrase("who presents today with some back pain") == "Back pain."
     assert complaint_phrase("She has been tired.") is None
+    assert complaint_phrase("Denies swelling.") is None
+    assert complaint_phrase("My left knee has been hurting for weeks.") == (
+        "Left knee pain."
+    )
+    assert complaint_phrase("I've had a cough and chest tightness for days.") == (
+        "Cough and chest tightness."
+    )
     assert complaint_phrase("sharp pain on the right side of the abdomen") == (
         "Right abdominal pain."
     )

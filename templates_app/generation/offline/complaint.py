@@ -17,6 +17,7 @@ SYMPTOM = (
     r"headaches?|nausea|vomiting|diarrhea|constipation|bleeding|fatigue|dizziness|"
     r"shortness of breath|palpitations|weakness|instability|stiffness|pains|"
     r"difficulty swallowing|painful swallowing|heartburn|reflux|lesion|mass|nodule|"
+    r"tightness|"
     r"follow-up|annual exam|physical|check-?up|evaluation"
 )
 BODY = (
@@ -72,6 +73,9 @@ def complaint_phrase(text: str) -> str | None:
         match.group("what"),
     ]
     phrase = " ".join(w for w in words if w)
+    also = COMPLAINT.match(text, match.end() + 5)  # "a cough and chest tightness"
+    if text[match.end() : match.end() + 5].lower() == " and " and also:
+        phrase += " and " + also.group(0)
     if match.group("of"):
         phrase += re.sub(r"\bof (?:his|her|their)\b", "of", match.group("of"))
     return language.sentence_case(phrase.lower())

@@ -365,30 +365,28 @@ def _mid_phrase(words: list[str], i: int) -> bool:
         return True  # "the x-ray which showed no fracture"
     if words[i].lower() in {"okay", "alright"}:  # "problems with that okay and so"
         return prev in {"is", "not", "feel", "looks", "very", "pretty", "as"}
-    return prev in {
-        "know",
-        "about",
-        "is",
-        "that",
-        "not",
-        "as",
-        "feel",
-        "looks",
-        "very",
-        "pretty",
-        "and",
-        "do",
-        "did",
-        "does",
-        "can",
-        "could",
-        "would",
-        "will",
-        "think",
-        "guess",
-    }
+    return (
+        prev
+        in {
+            "know",
+            "about",
+            "is",
+            "that",
+            "not",
+            "as",
+            "feel",
+            "looks",
+            "very",
+            "pretty",
+            "and",
+            "think",
+            "guess",
+        }
+        or prev in AUXILIARIES
+    )  # "do you have", "i think you have"
 
 
+AUXILIARIES = frozenset(["do", "did", "does", "can", "could", "would", "will"])
 # "Any" after these is their object, not a new question.
 TAKES_OBJECT = frozenset(
     ["prevent", "make", "need", "avoid", "cause", "causing", "see", "notice", "without",
