@@ -21,6 +21,7 @@ from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.utils import timezone
 
 from institutions.models import Feature
 from institutions.services.permissions import check_feature
@@ -67,7 +68,7 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = self.slot = self.engine = self.heartbeat = self.sender = None
-        self.recording = Recording(now=time.monotonic())
+        self.recording = Recording()
         self.closed = False
         self.wake, self.drained = asyncio.Event(), asyncio.Event()
 
@@ -290,7 +291,13 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
         self.engine = engine
         self.audio_metric = metrics.AUDIO_SECONDS.labels(engine.name)
         metrics.SESSIONS.labels(engine.name).inc()
-        self.recording.start(session_id=session.pk, last_seq=last_seq)
+        self.recording.start(
+            session_id=session.pk,
+            last_seq=last_seq,
+            now=time.monotonic(),
+            audio_seconds=audio_ms / 1000,
+            age_seconds=(timezone.now() - session.started_at).total_seconds(),
+        )
         if resumed:
             await self._save_status(Status.RECORDING)
             # Read after the save: a socket that this one replaced may still be

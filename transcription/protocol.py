@@ -88,8 +88,12 @@ def transcript(result: Result, *, seq: int | None) -> dict:
 
 
 def _words(result: Result) -> list[dict]:
+    """The final's words as they are stored (`words.dumps` keeps a whole percent):
+    a word Whisper heard at 79.6% is stored at 80% and is not doubtful, so the page
+    must not mark it from the unrounded figure either."""
+    from transcription.engines.words import dumps, loads
     from transcription.heard import words_payload
 
     if " ".join(w.text for w in result.words) != result.text:
         return []  # none (Deepgram), or not the text's
-    return words_payload(result.words)
+    return words_payload(loads(dumps(result.words)))

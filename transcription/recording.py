@@ -5,10 +5,14 @@ relay; it asks this class what a message means and what to store next. The rules
 written here, each with the limit it states:
 
 - states: idle -> recording <-> paused -> stopping -> stopped (or failed);
-- audio intake is paced at about real time: a token bucket filled at
-  `AUDIO_RATE` times real time, holding at most `AUDIO_BURST_SECONDS` of audio, so a
-  page that resends what it kept through a network cut may burst, and a flood is
-  refused after a few seconds of audio (DESIGN: "paced at about real time");
+- audio intake is paced at real time on the audio's clock: the session's audio
+  (what it held when this socket started, plus what this socket received) may run
+  at most `AUDIO_BURST_SECONDS` ahead of the wall-clock time since the session
+  began. Audio cannot be recorded faster than it is spoken, so a client that sends
+  as it records is never refused however late or bunched its frames arrive (a
+  loaded server reading them seconds late, a page resending what it kept through a
+  network cut): lateness is never held against it. A flood is refused once it is
+  a few seconds ahead of real time (DESIGN: "paced at about real time");
 - the outbox keeps the finals not yet stored, in order, at most `OUTBOX_LIMIT`;
   each is acknowledged (given its `seq`) only once stored;
 - while the database is away the head of the outbox is retried with backoff
@@ -22,8 +26,7 @@ from dataclasses import dataclass
 
 from transcription.engines.base import BYTES_PER_SECOND, Result
 
-AUDIO_RATE = 1.5  # times real time, sustained
-AUDIO_BURST_SECONDS = 10.0  # of audio above the sustained rate
+AUDIO_BURST_SECONDS = 10.0  # of audio ahead of the session's wall clock
 OUTBOX_LIMIT = 600  # finals awaiting storage (minutes of speech)
 RETRY_FIRST = 0.25
 RETRY_MAX = 4.0
@@ -41,21 +44,35 @@ class RecordingError(Exception):
 
 
 class AudioPacer:
-    """A token bucket over audio bytes: `rate` times real time, `burst` seconds deep."""
+    """Real time on the audio's clock: the audio taken may run at most
+    `burst_seconds` ahead of the wall-clock seconds since the recording began.
 
-    def __init__(self, *, now: float, rate: float, burst_seconds: float):
-        self.rate = rate * BYTES_PER_SECOND
-        self.capacity = burst_seconds * BYTES_PER_SECOND
-        self.tokens = self.capacity
-        self.at = now
+    A token bucket filled at real time whose depth is not capped: a client that fell
+    behind (or a server that read it late) keeps what it is owed, because audio
+    sent late was still spoken in real time; only audio ahead of the clock is
+    refused. `audio_seconds` and `age_seconds` place a resumed session on its clock.
+    """
+
+    def __init__(
+        self,
+        *,
+        now: float,
+        burst_seconds: float,
+        audio_seconds: float = 0.0,
+        age_seconds: float = 0.0,
+    ):
+        self.began = now - max(
+            0.0, age_seconds
+        )  # the session's start, on `now`'s clock
+        self.burst = burst_seconds * BYTES_PER_SECOND
+        self.audio = audio_seconds * BYTES_PER_SECOND  # bytes on the audio's clock
 
     def take(self, nbytes: int, *, now: float) -> bool:
-        """Spend `nbytes` of audio if the bucket holds them; False when too fast."""
-        self.tokens = min(self.capacity, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if nbytes > self.tokens:
+        """Count `nbytes` of audio unless it would run too far ahead; False then."""
+        spoken = (now - self.began) * BYTES_PER_SECOND
+        if self.audio + nbytes > spoken + self.burst:
             return False
-        self.tokens -= nbytes
+        self.audio += nbytes
         return True
 
 
@@ -68,15 +85,13 @@ class Pending:
 class Recording:
     """The state of one socket's recording of one session."""
 
-    def __init__(self, *, now: float) -> None:
+    def __init__(self) -> None:
         self.state = "idle"
         self.session_id: int | None = None
         self.last_seq = 0  # the last stored (acknowledged) segment
         self.received_bytes = 0
         self.saved_bytes = 0  # of which already added to the session's seconds
-        self.pacer = AudioPacer(
-            now=now, rate=AUDIO_RATE, burst_seconds=AUDIO_BURST_SECONDS
-        )
+        self.pacer: AudioPacer | None = None  # from the start, on the session's clock
         self.outbox: deque[Pending] = deque()
         self.interim: Result | None = None  # the newest, held behind the finals
         self.failing_since: float | None = None
@@ -87,10 +102,26 @@ class Recording:
     def is_live(self) -> bool:
         return self.state in {"recording", "paused"}
 
-    def start(self, *, session_id: int, last_seq: int) -> None:
+    def start(
+        self,
+        *,
+        session_id: int,
+        last_seq: int,
+        now: float,
+        audio_seconds: float = 0.0,
+        age_seconds: float = 0.0,
+    ) -> None:
+        """Record session `session_id`, which already holds `audio_seconds` of audio
+        and began `age_seconds` ago (a resumed one; 0 for a new one)."""
         if self.state != "idle":
             raise RecordingError("already_started", "This socket is already recording.")
         self.session_id, self.last_seq, self.state = session_id, last_seq, "recording"
+        self.pacer = AudioPacer(
+            now=now,
+            burst_seconds=AUDIO_BURST_SECONDS,
+            audio_seconds=audio_seconds,
+            age_seconds=age_seconds,
+        )
 
     def require_started(self) -> None:
         if self.state == "idle":
@@ -117,7 +148,7 @@ class Recording:
 
     def audio(self, nbytes: int, *, now: float) -> bool:
         """True when the frame goes to the engine; raises when the client must stop."""
-        if self.state == "idle":
+        if self.state == "idle" or self.pacer is None:
             raise RecordingError("not_started", "Send a start message before audio.")
         if not self.pacer.take(nbytes, now=now):
             raise RecordingError(

@@ -10,6 +10,7 @@ import pytest
 from tests.browser import chromium, live_server, screenshot
 from tests.transcription.conftest import espeak_wav
 from tests.transcription.test_browser_record import sign_in
+from tests.waiting import DEADLINE_MS
 
 pytestmark = pytest.mark.browser
 
@@ -51,14 +52,14 @@ def test_a_live_recording_shows_numbers_corrections_and_doubts(
             "The patient agreed to this encounter being recorded."
         ).check()
         page.get_by_role("button", name="Start recording").click()
-        page.wait_for_selector("#transcript .line.final", timeout=90000)
+        page.wait_for_selector("#transcript .line.final", timeout=DEADLINE_MS)
         page.wait_for_selector(
-            "#transcript .line.final:has-text('150/90')", timeout=120000
+            "#transcript .line.final:has-text('150/90')", timeout=DEADLINE_MS
         )
         live_doubts = page.locator("#transcript u.word-doubtful").all_inner_texts()
         live_fixes = page.locator("#transcript .word-corrected").all_inner_texts()
         page.get_by_role("button", name="Stop and save").click()
-        page.wait_for_url(re.compile(r".*/encounters/\d+$"), timeout=90000)
+        page.wait_for_url(re.compile(r".*/encounters/\d+$"), timeout=DEADLINE_MS)
         text = page.locator(".segments").inner_text()
         assert "500 mg" in text and "150/90" in text, text
         stored = list(TranscriptSegment.objects.all())

@@ -228,3 +228,30 @@ def test_a_final_reaches_the_live_page_with_its_words_marked():
     assert transcript(interim, seq=None)["words"] == []
     corrected = Result(text="Start methatrix.", is_final=True, words=tuple(words))
     assert transcript(corrected, seq=5)["words"] == []  # not the text's words
+
+
+@pytest.mark.parametrize("probability", [0.796, 0.804, 0.496, 0.504, 0.7949])
+def test_the_live_page_marks_a_word_exactly_as_it_is_stored(probability):
+    """A word whose probability sits just by a threshold (79.6% rounds to the stored
+    80%) is marked on the record page as the stored segment marks it: the page's
+    marks are what the encounter page will show, whatever the engine heard."""
+    from transcription.engines.base import Result
+    from transcription.heard import doubtful, segment_words
+    from transcription.protocol import transcript
+
+    words = [
+        Word("Take", 0, 300, 0.95),
+        Word("500", 300, 700, 0.9, "five hundred", "number"),
+        Word("mg", 700, 1100, probability, "milligrams", "number"),
+        Word("daily.", 1100, 1500, probability),
+    ]
+    final = Result(
+        text=shown_text(words), is_final=True, end_ms=1500, words=tuple(words)
+    )
+    sent = transcript(final, seq=1)["words"]
+    stored = segment_words(
+        SegmentFactory(text=final.text, words=dumps(words), start_ms=0, end_ms=1500)
+    )
+    assert [(w["text"], w["doubtful"], w["probability"]) for w in sent] == [
+        (w.text, doubtful(w), w.probability) for w in stored
+    ]

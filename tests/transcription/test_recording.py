@@ -17,18 +17,18 @@ def interim(text: str) -> Result:
     return Result(text=text, is_final=False)
 
 
-def started(last_seq: int = 0) -> Recording:
-    recording = Recording(now=0.0)
-    recording.start(session_id=7, last_seq=last_seq)
+def started(last_seq: int = 0, **clock) -> Recording:
+    recording = Recording()
+    recording.start(session_id=7, last_seq=last_seq, now=0.0, **clock)
     return recording
 
 
 def test_it_moves_through_start_pause_resume_stop():
-    recording = Recording(now=0.0)
+    recording = Recording()
     with pytest.raises(RecordingError) as error:
         recording.pause()
     assert error.value.code == "not_started"
-    recording.start(session_id=7, last_seq=0)
+    recording.start(session_id=7, last_seq=0, now=0.0)
     assert recording.state == "recording" and recording.is_live
     assert recording.pause() is True and recording.state == "paused"
     assert recording.pause() is False  # pausing twice changes nothing
@@ -37,16 +37,16 @@ def test_it_moves_through_start_pause_resume_stop():
     recording.stop()
     assert recording.state == "stopping" and not recording.is_live
     with pytest.raises(RecordingError) as error:
-        recording.start(session_id=8, last_seq=0)
+        recording.start(session_id=8, last_seq=0, now=0.0)
     assert error.value.code == "already_started"
 
 
 def test_audio_before_start_is_refused_and_paused_audio_is_not_counted():
-    recording = Recording(now=0.0)
+    recording = Recording()
     with pytest.raises(RecordingError) as error:
         recording.audio(FRAME, now=0.0)
     assert error.value.code == "not_started"
-    recording.start(session_id=7, last_seq=0)
+    recording.start(session_id=7, last_seq=0, now=0.0)
     assert recording.audio(FRAME, now=0.1) is True
     recording.pause()
     assert recording.audio(FRAME, now=0.2) is False
@@ -74,16 +74,54 @@ def test_a_burst_is_allowed_up_to_its_depth_then_a_flood_is_refused():
             recording.audio(FRAME, now=1.0)
             sent += 1
     assert error.value.code == "audio_too_fast"
-    assert sent == int(r.AUDIO_BURST_SECONDS * 10)
+    # The second since the start, and the burst ahead of it.
+    assert sent == int((1.0 + r.AUDIO_BURST_SECONDS) * 10)
     assert "as it is recorded" in error.value.message
 
 
-def test_the_pacer_refills_at_its_rate_of_real_time():
-    pacer = AudioPacer(now=0.0, rate=1.5, burst_seconds=2.0)
+def test_the_pacer_lets_audio_run_only_its_burst_ahead_of_real_time():
+    pacer = AudioPacer(now=0.0, burst_seconds=2.0)
     assert pacer.take(64000, now=0.0)  # the whole burst
     assert not pacer.take(3200, now=0.0)
-    assert pacer.take(48000, now=1.0)  # 1 s refills 1.5 s of audio
+    assert pacer.take(32000, now=1.0)  # 1 s later, 1 s more
     assert not pacer.take(3200, now=1.0)
+    # Late audio keeps what it is owed: after 60 s of nothing, 60 s at once.
+    assert pacer.take(60 * 32000, now=61.0)
+    assert not pacer.take(3200, now=61.0)
+
+
+def test_a_client_read_late_and_in_bunches_is_never_refused():
+    """A loaded server reads a real-time client's frames seconds late, in bunches
+    (here up to 40 s of audio at a time, four times the burst): an hour of it goes
+    through, as it would have at an even pace."""
+    recording = started()
+    spoken = 0.0  # the audio the client has recorded and sent, seconds
+    stalls = [0.2, 40.0, 3.0, 12.0, 0.1, 25.0]  # how late the server reads, seconds
+    n = 0
+    while spoken < 3600:
+        read_at = spoken + stalls[n % len(stalls)]  # everything up to now, at once
+        while spoken < read_at - 0.1:
+            assert recording.audio(FRAME, now=read_at)
+            spoken += 0.1
+        n += 1
+    assert recording.unsaved_seconds() == pytest.approx(spoken)
+
+
+def test_a_resumed_page_resends_what_it_kept_and_a_flood_is_still_refused():
+    # The session began 400 s ago and holds 100 s; the page kept 5 min through a
+    # network cut and resends it at 1.3 times real time, then records on.
+    recording = started(audio_seconds=100.0, age_seconds=400.0)
+    for n in range(3000):
+        assert recording.audio(FRAME, now=n * 0.1 / 1.3)
+    # A session that already holds what its time allows may burst only so far.
+    ahead = started(audio_seconds=395.0, age_seconds=400.0)
+    sent = 0
+    with pytest.raises(RecordingError) as error:
+        for _ in range(2000):
+            ahead.audio(FRAME, now=0.0)
+            sent += 1
+    assert error.value.code == "audio_too_fast"
+    assert sent == int((400 - 395 + r.AUDIO_BURST_SECONDS) * 10)
 
 
 def test_finals_wait_in_order_and_are_acknowledged_only_once_stored():

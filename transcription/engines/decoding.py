@@ -146,18 +146,27 @@ def decode_recording(
     for segment in _progressing(segments, on_progress):
         windows.setdefault(segment.seek, []).append(segment)
     heard, failed = [], []
-    good = [_decoded_well(w) for w in windows.values()]
-    for n, window in enumerate(windows.values()):
+    decoded = list(windows.values())
+    good = [_decoded_well(w) for w in decoded]
+    for n, window in enumerate(decoded):
         if good[n]:
             heard += [Heard(s.start, s.end, (s,)) for s in window if kept(s)]
             continue
-        later = [w[0].start for w, ok in zip(windows.values(), good, strict=True) if ok]
-        later = [start for start in later if start > window[0].start]
+        # All the audio between the good windows around it: a failed window's first
+        # segment may start seconds into it (a sampled decode skips what it could
+        # not read), and what it skipped must be decoded again too.
+        earlier = [w[-1].end for w, ok in zip(decoded[:n], good[:n], strict=True) if ok]
+        later = [
+            w[0].start
+            for w, ok in zip(decoded[n + 1 :], good[n + 1 :], strict=True)
+            if ok
+        ]
+        start = earlier[-1] if earlier else 0.0
         end = later[0] if later else len(samples) / SAMPLE_RATE
-        if failed and failed[-1][1] >= window[0].start:
+        if failed and failed[-1][1] >= start:
             failed[-1] = (failed[-1][0], end)
         else:
-            failed.append((window[0].start, end))
+            failed.append((start, end))
     for start, end in failed:
         logger.info("Whisper failed on %.1f-%.1f s: decoding it again", start, end)
         heard += _redecode(model, samples, start, end, beam_size, prompt)

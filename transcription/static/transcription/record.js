@@ -3,7 +3,9 @@
    the network or the server blips. Every frame is kept until a stored final covers
    it (the server acknowledges a final only once stored); on resume the server says
    where its audio ends (`audio_ms`) and the page resends what it kept past that,
-   paced under the server's limit (1.5x real time, 10 s burst). */
+   paced (1.3x real time) so the engine catches up steadily. The server refuses only
+   audio ahead of real time since the session began (10 s at most), never late
+   audio, so a resend of what was kept is always taken. */
 (function () {
   "use strict";
   const root = document.getElementById("recorder");
@@ -19,7 +21,7 @@
   const FINAL_CLOSE = { 4400: true, 4401: true, 4403: true, 4404: true, 4429: true };
   const FRAME_MS = 100;
   const MAX_KEPT = 3000; // 5 min of audio kept until a stored final covers it
-  const SEND_RATE = 1.3, SEND_BURST_MS = 3000; // under the server's 1.5x, 10 s
+  const SEND_RATE = 1.3, SEND_BURST_MS = 3000; // a resend drains steadily
 
   let socket = null, sessionId = null, state = "idle", stopping = false, ready = false;
   let audio = null, retries = 0, retryTimer = null;
