@@ -1,6 +1,7 @@
 """WebSocket routes. Each app that serves a socket adds its patterns here;
 `websocket_application` is what `noumaris.asgi` serves for the `websocket` type."""
 
+from asgiref.sync import ThreadSensitiveContext
 from channels.routing import URLRouter
 from django.urls import path
 
@@ -11,4 +12,21 @@ websocket_urlpatterns: list = [
     path("ws/transcribe/", TranscribeConsumer.as_asgi()),
 ]
 
-websocket_application = TicketOrCookieAuth(URLRouter(websocket_urlpatterns))
+
+class ThreadPerSocket:
+    """Each socket's synchronous work (sign-in, `database_sync_to_async`) on a
+    thread of its own, in asgiref's `ThreadSensitiveContext` as Django's ASGI handler
+    gives each request one: otherwise every socket of the process queues on one
+    thread, and one socket's opening or stop holds up the others' database work."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    async def __call__(self, scope, receive, send):
+        async with ThreadSensitiveContext():
+            return await self.inner(scope, receive, send)
+
+
+websocket_application = ThreadPerSocket(
+    TicketOrCookieAuth(URLRouter(websocket_urlpatterns))
+)

@@ -37,3 +37,16 @@ async def within(awaitable: Awaitable[T], deadline: float = DEADLINE) -> T:
     """Await something that must come (a socket's next message): the deadline is
     for a hang only."""
     return await asyncio.wait_for(awaitable, deadline)
+
+
+async def eventually_async(
+    check: Callable[[], T], *, every: float = 0.2, deadline: float = DEADLINE
+) -> T:
+    """`eventually` for an async test: `check` (which may block: it runs on a
+    thread) is called until true while the event loop goes on in between."""
+    ends = time.monotonic() + deadline
+    while True:
+        value = await asyncio.to_thread(check)
+        if value or time.monotonic() > ends:
+            return value
+        await asyncio.sleep(every)

@@ -11,6 +11,7 @@ import wave
 import pytest
 from channels.testing import WebsocketCommunicator
 
+from noumaris.routing import ThreadPerSocket
 from tests.fakes.deepgram_server import FakeDeepgram
 from tests.services import require_executable
 from tests.waiting import DEADLINE
@@ -56,7 +57,7 @@ class Communicator(WebsocketCommunicator):
 
 def socket_for(user, path: str = "/ws/transcribe/") -> Communicator:
     """A communicator straight to the consumer, with `user` signed in."""
-    communicator = Communicator(TranscribeConsumer.as_asgi(), path)
+    communicator = Communicator(ThreadPerSocket(TranscribeConsumer.as_asgi()), path)
     communicator.scope["user"] = user
     return communicator
 
