@@ -1,6 +1,13 @@
 """Where a final is stored: the session's next `seq`, exactly once, even when two
 sockets of one session race, a commit's answer is lost or the database is away for a
-while (`final_store`, the live socket's one call)."""
+while (`final_store`, the live socket's one call).
+
+One INSERT per final, on its socket's own thread. A process-wide batcher (finals of
+every socket gathered 20 ms into one INSERT) was measured against it and dropped:
+`bench/ws.py --seconds 20 --ramp 5 --skip-relay`, 2026-12-07, a shared 2-core machine,
+p99 relay 482 ms direct vs 992 ms batched at 30 sessions (0 vs 53 frames unanswered),
+2585 vs 3261 ms at 100 (0 vs 907): the batches' hand-offs cost more than they saved.
+"""
 
 import asyncio
 import contextlib
@@ -8,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from channels.db import database_sync_to_async
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from noumaris.common.db import pool_sweep
@@ -146,37 +153,6 @@ def _segment_stored(
         end_ms=max(0, result.end_ms),
     ).order_by("seq")
     return next((s for s in candidates if s.text == result.text), None)
-
-
-def segments_append(
-    *, items: list[tuple[int, Result, int]]
-) -> list[TranscriptSegment | Exception]:
-    """Store finals of several sessions at once: `(session_id, result, seq)` each,
-    `seq` the caller's expected next number.
-
-    One INSERT in one transaction when every number is right. When that fails (a
-    number taken by a resume racing an old socket, a session gone), each segment goes
-    through `segment_append` on its own, so one bad item fails only itself. Returns,
-    in `items` order, each stored segment or the exception that refused it.
-    """
-    segments = [
-        segment_build(session_id=session_id, result=result, seq=seq)
-        for session_id, result, seq in items
-    ]
-    try:
-        with transaction.atomic():
-            return TranscriptSegment.objects.bulk_create(segments)
-    except DatabaseError:
-        pass  # one at a time below
-    outcomes: list[TranscriptSegment | Exception] = []
-    for session_id, result, seq in items:
-        try:
-            outcomes.append(
-                segment_append(session_id=session_id, result=result, seq=seq)
-            )
-        except (DatabaseError, ConflictError) as error:
-            outcomes.append(error)
-    return outcomes
 
 
 def segment_build(*, session_id: int, result: Result, seq: int) -> TranscriptSegment:
