@@ -10,6 +10,12 @@ PORT ?= 8000
 # its cache (~/.cache/uv) and links them into a new venv: a fresh clone's venv takes
 # seconds once the machine has seen the pins, where pip fetched them all again.
 UV_VERSION := 0.13.9
+
+# Python's own default: each module compiled once, its bytecode kept beside it (in
+# __pycache__, ignored by git), not compiled again by every process. A machine that sets
+# PYTHONDONTWRITEBYTECODE (this one does) made every server, worker and management
+# command the suite starts compile Django and the app anew: ~2 s of CPU each.
+unexport PYTHONDONTWRITEBYTECODE
 UV := $(VENV)/bin/uv
 
 $(VENV)/.runtime: requirements.txt

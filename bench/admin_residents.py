@@ -77,6 +77,10 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
+    if args.smoke:  # the suite's quick hasher: seeding and sign-in in milliseconds
+        from tests import hashers
+
+        hashers.install()
     call_command("migrate", verbosity=0)
     call_command("seed_demo", verbosity=0)
     institution = _load(reload=args.reload)

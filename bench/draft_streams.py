@@ -43,7 +43,13 @@ import httpx  # noqa: E402
 import websockets  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from bench.notes import new_notes, prepare, server_env, signed_in  # noqa: E402
+from bench.notes import (  # noqa: E402
+    new_notes,
+    prepare,
+    server_env,
+    signed_in,
+    smoke_hasher,
+)
 from tests.fakes.anthropic_server import Answer, fake_anthropic  # noqa: E402
 from tests.live import daphne, task_worker  # noqa: E402
 from tests.templates_app.conftest import record_encounter  # noqa: E402
@@ -62,6 +68,7 @@ def parse_args():
     args = parser.parse_args()
     if args.smoke:
         args.streams, args.jobs, args.recordings, args.seconds = 4, 2, 2, 1
+        smoke_hasher()
     return args
 
 

@@ -358,6 +358,10 @@ WHISPER_MAX_STREAMS = env_int("WHISPER_MAX_STREAMS", 4, minimum=1)
 UPLOAD_MAX_MB = env_int("UPLOAD_MAX_MB", 200, minimum=1)
 UPLOAD_MAX_MINUTES = env_int("UPLOAD_MAX_MINUTES", 120, minimum=1)
 UPLOAD_DIR = Path(env_str("UPLOAD_DIR") or BASE_DIR / "var" / "uploads")
+# The offline drafter's language tools and the verifier's drug list load in the
+# background at start-up (seconds of CPU), so the first draft does not wait for them.
+# 0: load them at the first draft instead (short-lived processes; the suite's servers).
+NOTE_PRELOAD = env_bool("NOTE_PRELOAD", True) and not TESTING
 NOTE_ENGINE = env_choice(
     "NOTE_ENGINE", "auto", {"auto", "anthropic", "openai", "offline"}
 )

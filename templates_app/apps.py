@@ -24,7 +24,7 @@ class TemplatesAppConfig(AppConfig):
             from templates_app.generation.anthropic_engine import _tls_context
 
             _tls_context()
-            if not settings.TESTING:
+            if settings.NOTE_PRELOAD:
                 # Every draft and every save of a section is verified against the
                 # transcript, whatever the engine, and the verifier's drug list
                 # takes seconds to load (the offline preload below loads it too):
@@ -32,7 +32,7 @@ class TemplatesAppConfig(AppConfig):
                 threading.Thread(
                     target=_load_drug_list, name="verifier-preload", daemon=True
                 ).start()
-        elif not settings.TESTING:
+        elif settings.NOTE_PRELOAD:
             # The offline drafter's libraries take seconds to load: in the
             # background at start-up, not in the first encounter's draft.
             from templates_app.generation.offline.language import preload

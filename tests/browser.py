@@ -47,6 +47,9 @@ def live_server_env(**overrides: str) -> dict[str, str]:
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         # A production-like server: e-mail to files, never to its log.
         EMAIL_URL=f"file://{MAIL_DIR}",
+        # Most servers here never draft: the offline drafter loads at a first draft
+        # (seconds of CPU each, not in every server and worker the suite starts).
+        NOTE_PRELOAD="0",
     )
     if settings.REDIS_URL:
         env["REDIS_URL"] = settings.REDIS_URL

@@ -40,13 +40,13 @@ async def within(awaitable: Awaitable[T], deadline: float = DEADLINE) -> T:
 
 
 async def eventually_async(
-    check: Callable[[], T], *, every: float = 0.2, deadline: float = DEADLINE
+    check: Callable[[], Awaitable[T]], *, every: float = 0.1, deadline: float = DEADLINE
 ) -> T:
-    """`eventually` for an async test: `check` (which may block: it runs on a
-    thread) is called until true while the event loop goes on in between."""
+    """`eventually` for a check that is awaited (a Redis count, a row read through
+    `database_sync_to_async`)."""
     ends = time.monotonic() + deadline
     while True:
-        value = await asyncio.to_thread(check)
+        value = await check()
         if value or time.monotonic() > ends:
             return value
         await asyncio.sleep(every)

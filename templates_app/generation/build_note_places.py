@@ -5,7 +5,7 @@ ACI-Bench train (Yim et al., 2023; its test splits are held out and never read) 
 MTS-Dialog train (Ben Abacha et al., 2023). ACI-Bench: every sentence of a reference
 note with the place its heading (and inside an assessment and plan, its bullet) gives
 it (offline/reference.note_sentences). MTS-Dialog: every sentence of a section text
-with its section's place (offline/build_placement.SECTION_PLACES), weighted
+with its section's place (offline/build_placement.mts_sections), weighted
 MTS_WEIGHT.
 
 Run (scikit-learn from requirements-dev.txt):
@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from templates_app.generation import note_places
-from templates_app.generation.offline import reference
-from templates_app.generation.offline.build_placement import SECTION_PLACES
+from templates_app.generation.offline import linear, reference
+from templates_app.generation.offline.build_placement import mts_sections
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 MAX_FEATURES = 8000
@@ -49,30 +49,19 @@ def aci_sentences(split: str) -> list[Sample]:
 
 
 def mts_sentences(path: Path) -> list[Sample]:
-    out = []
-    with open(path, newline="") as handle:
-        for row in csv.DictReader(handle):
-            place = SECTION_PLACES.get(row["section_header"])
-            if place is None:
-                continue
-            for sentence in _SENTENCE.split(row["section_text"]):
-                if sentence.strip():
-                    out.append((sentence.strip(), place, "mts"))
-    return out
+    return [
+        (sentence.strip(), place, "mts")
+        for place, row in mts_sections(path)
+        for sentence in _SENTENCE.split(row["section_text"])
+        if sentence.strip()
+    ]
 
 
 def fit(samples: list[Sample], weights: list[float]):
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
-    vectorizer = TfidfVectorizer(
-        analyzer=note_places.features, use_idf=False, norm="l2", min_df=2,
-        max_features=MAX_FEATURES,
+    return linear.fit(
+        [text for text, _, _ in samples], [place for _, place, _ in samples], weights,
+        analyzer=note_places.features, max_features=MAX_FEATURES, c=C, max_iter=3000,
     )  # fmt: skip
-    matrix = vectorizer.fit_transform([text for text, _, _ in samples])
-    model = LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
-    model.fit(matrix, [place for _, place, _ in samples], sample_weight=weights)
-    return vectorizer, model
 
 
 def accuracy(vectorizer, model, samples: list[Sample]) -> tuple[float, float]:
@@ -107,14 +96,7 @@ def main(argv: list[str]) -> None:
             place, part = accuracy(*fit(*_weighted(kept, mts)), held)
             print(f"train fold {k}: place accuracy {place:.3f}, part {part:.3f}")
         return
-    np.savez_compressed(
-        note_places.ARTIFACT,
-        vocab=np.array(vectorizer.get_feature_names_out(), dtype=str),
-        coef=model.coef_.astype(np.float16),
-        intercept=model.intercept_.astype(np.float16),
-        classes=np.array(model.classes_, dtype=str),
-    )
-    print(f"wrote {note_places.ARTIFACT} ({note_places.ARTIFACT.stat().st_size} bytes)")
+    linear.save(note_places.ARTIFACT, vectorizer, model)
 
 
 if __name__ == "__main__":

@@ -20,28 +20,14 @@ Pure functions over text: no database, no Django.
 
 from __future__ import annotations
 
-import functools
-import re
 from pathlib import Path
 
-import numpy as np
+from templates_app.generation.offline import linear
+from templates_app.generation.offline.linear import PART_OF_PLACE, tokens
 
 ARTIFACT = Path(__file__).with_name("note_places.npz")
-_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:\.\d+)?")
-# The three parts of a visit, as offline/placement.py's PART_OF_PLACE has them.
-PART_OF_PLACE = {
-    "complaint": "history", "hpi": "history", "ros": "history",
-    "past_history": "history", "medications": "history", "allergies": "history",
-    "exam": "exam", "results": "exam", "assessment": "plan", "plan": "plan",
-    "instructions": "plan",
-}  # fmt: skip
 LENGTH_STEP = 4  # words per length bucket
 LENGTH_BUCKETS = 6
-
-
-def tokens(text: str) -> list[str]:
-    found = _TOKEN.findall(text.lower().replace("’", "'"))
-    return ["<num>" if token[0].isdigit() else token for token in found]
 
 
 def features(text: str) -> list[str]:
@@ -58,33 +44,9 @@ def features(text: str) -> list[str]:
     return out
 
 
-@functools.cache
-def _model() -> tuple[dict[str, int], np.ndarray, np.ndarray, tuple[str, ...]]:
-    with np.load(ARTIFACT, allow_pickle=False) as data:
-        vocab = {name: i for i, name in enumerate(data["vocab"].tolist())}
-        coef = data["coef"].astype(np.float32)
-        intercept = data["intercept"].astype(np.float32)
-        classes = tuple(data["classes"].tolist())
-    return vocab, coef, intercept, classes
-
-
 def probabilities(text: str) -> dict[str, float]:
     """Place -> probability, for one statement."""
-    vocab, coef, intercept, classes = _model()
-    counts: dict[int, float] = {}
-    for name in features(text):
-        index = vocab.get(name)
-        if index is not None:
-            counts[index] = counts.get(index, 0.0) + 1.0
-    scores = intercept.copy()
-    if counts:
-        idx = np.fromiter(counts, dtype=np.int64)
-        values = np.fromiter(counts.values(), dtype=np.float32)
-        values /= np.sqrt((values**2).sum())  # the build's L2 normalisation
-        scores += coef[:, idx] @ values
-    scores = np.exp(scores - scores.max())
-    scores /= scores.sum()
-    return dict(zip(classes, scores.tolist(), strict=True))
+    return linear.probabilities(ARTIFACT, features(text))
 
 
 def part_probabilities(text: str) -> dict[str, float]:

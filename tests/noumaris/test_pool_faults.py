@@ -44,8 +44,10 @@ def _fill_the_pool(base: str, headers: dict) -> None:
 def _drop_the_servers_connections() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
+            # This test's server only: another pytest-xdist worker's server of this
+            # module has the same name, on its own test database.
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE application_name = %s",
+            "WHERE application_name = %s AND datname = current_database()",
             [SERVER],
         )
         return cursor.fetchone()[0]

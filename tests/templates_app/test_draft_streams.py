@@ -114,7 +114,7 @@ def _end_the_workers_connections() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE application_name = %s",
+            "WHERE application_name = %s AND datname = current_database()",
             [WORKER],
         )
         return cursor.fetchone()[0]

@@ -149,7 +149,9 @@ def test_every_citation_points_at_a_segment_that_says_it():
 
 def test_the_longer_encounter_files_its_findings_where_they_belong():
     drafted = draft_sections(request_for(HP))
-    assert drafted["chief_complaint"].startswith(
+    # the complaint as a phrase; what was said of it, the history's
+    assert drafted["chief_complaint"] == "Cough. [S1-S2]"
+    assert drafted["hpi"].startswith(
         "The patient has had this cough for about five days. [S1-S2]"
     )
     assert "Lisinopril 10 mg once a day. [S10-S11]" in drafted["medications"]

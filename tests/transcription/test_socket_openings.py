@@ -35,6 +35,11 @@ def instant_engine(settings):
     settings.TRANSCRIPTION_SESSIONS_PER_MINUTE = 100
 
 
+async def waiters_are(count: int) -> bool:
+    """Whether `count` openings wait for the audit chain's lock now."""
+    return await asyncio.to_thread(lock_waiters, _AUDIT_CHAIN_LOCK) == count
+
+
 async def opened(user):
     ws = socket_for(user)
     connected, _ = await ws.connect()
@@ -74,7 +79,7 @@ async def test_a_wave_of_openings_does_not_hold_up_a_recording_socket(
     # the openings are stuck in the database, as under a slow one.
     with lock_held(_AUDIT_CHAIN_LOCK):
         wave = [await opened(resident) for _ in range(6)]
-        assert await eventually_async(lambda: lock_waiters(_AUDIT_CHAIN_LOCK) == 2)
+        assert await eventually_async(lambda: waiters_are(2))
         # The four without a place were told they wait (those that waited for a
         # place they then took, too).
         firsts = await first_messages(wave, 4)
@@ -102,7 +107,7 @@ async def test_an_opening_kept_waiting_too_long_closes_4503_busy(
     monkeypatch.setattr(connections, "OPENING_WAIT_SECONDS", 0.5)
     with lock_held(_AUDIT_CHAIN_LOCK):
         first = await opened(resident)
-        assert await eventually_async(lambda: lock_waiters(_AUDIT_CHAIN_LOCK) == 1)
+        assert await eventually_async(lambda: waiters_are(1))
         second = await opened(resident)
         messages = await receive_until(second, "error")
         assert messages[0]["state"] == "waiting"

@@ -24,6 +24,7 @@ from templates_app.generation.base import (
     Usage,
 )
 from templates_app.generation.offline import (
+    attending,
     facts,
     language,
     patient_voice,
@@ -136,7 +137,8 @@ def file_statements(
     for statement in made:
         if not statement.heading:
             polished = voice.polish(statement.text, names=names)
-            if polished is None:
+            polished = polished and attending.signable(polished)
+            if not polished:
                 continue
             statement.text = polished
             statement.category = _placed(statement, said, roles, last)
@@ -153,10 +155,10 @@ def file_statements(
         filed[key].append(statement)
     _vitals_kept(filed, owner, segments, roles)
     _summary_as_assessment(filed, owner)
-    _complaint_from_summary(filed, owner)
     _number_problems(filed, owner)
     _tidy_medications(filed, owner, _allergens(segments))
     _tidy_allergies(filed, owner)
+    attending.sections_signed(filed, owner)
     return filed
 
 
@@ -308,31 +310,6 @@ def _summary_as_assessment(
             if SUMMARY.search(statement.text):
                 copy = Statement(statement.text, statement.seqs, "assessment")
                 filed[key].append(copy)
-                return
-
-
-COMPLAINT_SAID = re.compile(
-    r"\b(?:presents?|presenting|here|comes? in|coming in)(?: today)? (?:for|with) "
-    r"(?:an? )?(?:evaluation of )?(?P<complaint>[^,.;]{3,60})",
-    re.I,
-)
-
-
-def _complaint_from_summary(
-    filed: dict[str, list[Statement]], owner: dict[str, str]
-) -> None:
-    """No complaint said as one, but the clinician's summary line names it ("a
-    58-year-old male ... who presents today for follow-up of his chronic problems"):
-    the chief complaint is what the summary says the visit is for."""
-    key = owner.get("complaint")
-    if key is None or filed[key] or key == owner.get("history"):
-        return
-    for statements in filed.values():
-        for statement in statements:
-            said = COMPLAINT_SAID.search(statement.text)
-            if SUMMARY.search(statement.text) and said:
-                text = language.sentence_case(said.group("complaint"))
-                filed[key].append(Statement(text, statement.seqs, "complaint"))
                 return
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from templates_app.generation.offline import placement, reference
+from templates_app.generation.offline import linear, placement, reference
 
 SHARED = Path(__file__).resolve().parents[4] / "shared" / "data"
 SECTION_PLACES = {
@@ -62,35 +62,33 @@ def aci_turns(split: str) -> list[tuple[list[str], str]]:
     return out
 
 
-def mts_turns(path: Path) -> list[tuple[list[str], str]]:
-    out = []
+def mts_sections(path: Path):
+    """(place, row) for each MTS-Dialog dialogue-section pair whose section has one."""
     with open(path, newline="") as handle:
         for row in csv.DictReader(handle):
-            label = SECTION_PLACES.get(row["section_header"])
-            if label is None:
-                continue
-            previous = ""
-            for line in row["dialogue"].splitlines():
-                speaker, _, text = line.partition(":")
-                role = "patient" if "patient" in speaker.lower() else "clinician"
-                if len(text.split()) >= 3:
-                    out.append((placement.features(text, previous, role), label))
-                previous = text
+            place = SECTION_PLACES.get(row["section_header"])
+            if place is not None:
+                yield place, row
+
+
+def mts_turns(path: Path) -> list[tuple[list[str], str]]:
+    out = []
+    for label, row in mts_sections(path):
+        previous = ""
+        for line in row["dialogue"].splitlines():
+            speaker, _, text = line.partition(":")
+            role = "patient" if "patient" in speaker.lower() else "clinician"
+            if len(text.split()) >= 3:
+                out.append((placement.features(text, previous, role), label))
+            previous = text
     return out
 
 
 def fit(samples: list[tuple[list[str], str]], weights: list[float]):
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
-    vectorizer = TfidfVectorizer(
-        analyzer=lambda feats: feats, use_idf=False, norm="l2", min_df=2,
-        max_features=MAX_FEATURES,
+    return linear.fit(
+        [f for f, _ in samples], [label for _, label in samples], weights,
+        analyzer=lambda feats: feats, max_features=MAX_FEATURES,
     )  # fmt: skip
-    matrix = vectorizer.fit_transform([f for f, _ in samples])
-    model = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced")
-    model.fit(matrix, [label for _, label in samples], sample_weight=weights)
-    return vectorizer, model
 
 
 def main(argv: list[str]) -> None:
@@ -112,14 +110,7 @@ def main(argv: list[str]) -> None:
     )
     if "--evaluate" in argv:
         return
-    np.savez_compressed(
-        placement.ARTIFACT,
-        vocab=np.array(vectorizer.get_feature_names_out(), dtype=str),
-        coef=model.coef_.astype(np.float16),
-        intercept=model.intercept_.astype(np.float16),
-        classes=np.array(model.classes_, dtype=str),
-    )
-    print(f"wrote {placement.ARTIFACT} ({placement.ARTIFACT.stat().st_size} bytes)")
+    linear.save(placement.ARTIFACT, vectorizer, model)
 
 
 if __name__ == "__main__":

@@ -457,7 +457,8 @@ FINDINGS = (
     "confusion", "trouble sleeping", "insomnia", "snoring", "pain", "discharge",
     "redness", "tenderness", "murmur", "murmurs", "gallops", "rubs", "crackles", "rales",
     "wheezes", "rhonchi", "lymphadenopathy", "appetite", "loss of appetite",
-    "difficulty swallowing", "trouble swallowing", "hoarseness", "tremor",
+    "difficulty swallowing", "trouble swallowing", "painful swallowing", "nauseated",
+    "hoarseness", "tremor",
     "bowel movements", "urinary symptoms", "sick contacts", "travel", "hives",
 )  # fmt: skip
 

@@ -15,21 +15,13 @@ The places: PLACES of reference.py, and "none" for what no note sentence rests o
 
 from __future__ import annotations
 
-import functools
 import re
 from pathlib import Path
 
-import numpy as np
+from templates_app.generation.offline import linear
+from templates_app.generation.offline.linear import PART_OF_PLACE, tokens
 
 ARTIFACT = Path(__file__).with_name("placement.npz")
-_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:\.\d+)?")
-
-
-def tokens(text: str) -> list[str]:
-    out = []
-    for token in _TOKEN.findall(text.lower().replace("’", "'")):
-        out.append("<num>" if token[0].isdigit() else token)
-    return out
 
 
 def features(
@@ -49,16 +41,6 @@ def features(
     return out
 
 
-@functools.cache
-def _model() -> tuple[dict[str, int], np.ndarray, np.ndarray, tuple[str, ...]]:
-    with np.load(ARTIFACT, allow_pickle=False) as data:
-        vocab = {name: i for i, name in enumerate(data["vocab"].tolist())}
-        coef = data["coef"].astype(np.float32)
-        intercept = data["intercept"].astype(np.float32)
-        classes = tuple(data["classes"].tolist())
-    return vocab, coef, intercept, classes
-
-
 def probabilities(
     text: str,
     previous: str = "",
@@ -66,21 +48,7 @@ def probabilities(
     position: float | None = None,
 ) -> dict[str, float]:
     """Place -> probability, for one statement."""
-    vocab, coef, intercept, classes = _model()
-    counts: dict[int, float] = {}
-    for name in features(text, previous, role, position):
-        index = vocab.get(name)
-        if index is not None:
-            counts[index] = counts.get(index, 0.0) + 1.0
-    scores = intercept.copy()
-    if counts:
-        idx = np.fromiter(counts, dtype=np.int64)
-        values = np.fromiter(counts.values(), dtype=np.float32)
-        values /= np.sqrt((values**2).sum())  # the build's L2 normalisation
-        scores += coef[:, idx] @ values
-    scores = np.exp(scores - scores.max())
-    scores /= scores.sum()
-    return dict(zip(classes, scores.tolist(), strict=True))
+    return linear.probabilities(ARTIFACT, features(text, previous, role, position))
 
 
 def place(
@@ -100,12 +68,6 @@ CATEGORY_OF_PLACE = {
     "past_history": "past_history", "medications": "medications",
     "allergies": "allergies", "exam": "exam", "results": "results",
     "assessment": "assessment", "plan": "plan", "instructions": "plan",
-}  # fmt: skip
-PART_OF_PLACE = {
-    "complaint": "history", "hpi": "history", "ros": "history",
-    "past_history": "history", "medications": "history", "allergies": "history",
-    "exam": "exam", "results": "exam", "assessment": "plan", "plan": "plan",
-    "instructions": "plan",
 }  # fmt: skip
 # Categories finer than the places: the walk's own word stands.
 FINER = frozenset({"social", "family", "mental", "risk", "course", "followup",

@@ -1,0 +1,120 @@
+"""The draft read as the attending who signs it: no questions, no instructions to the
+scribe, no conversation, each side apart, medications only medicines, the chief
+complaint a phrase (offline/attending.py, through the whole drafter)."""
+
+import re
+
+from templates_app.generation import verify
+from templates_app.generation.offline import draft_sections
+from templates_app.generation.offline.attending import apart, complaint_phrase, signable
+from templates_app.seed_data import HP, SOAP
+from tests.templates_app.test_offline_drafter import request_for
+
+KNEE = [
+    (0, "Good morning. I understand you've come in with some right knee pain?"),
+    (1, "It's not the right knee, it's the left knee. It gives out on me."),
+    (0, "How long has that been going on?"),
+    (1, "About two weeks. I haven't fallen."),
+    (0, "What medications are you taking?"),
+    (1, "I take amlodipine 5 mg every day. Those are small pills."),
+    (0, "Any allergies to medicines?"),
+    (1, "I'm allergic to sulfa, I get a rash."),
+    (0, "Okay, let me do a quick physical exam."),
+    (0, "So on your heart exam it's a regular rate and rhythm here on your lung exam "
+        "your lungs are clear."),
+    (0, "On your right knee exam no ecchymosis no effusion no pain to palpation of "
+        "the left medial knee is there"),
+    (0, "Let me tell you about my assessment and plan."),
+    (0, "So for your left knee pain I think this is arthritis. We can prescribe "
+        "meloxicam 15 mg a day and see how you do."),
+    (0, "In the plan, include our discussion of physical therapy versus an injection."),
+    (0, "Hopefully we can get you feeling better."),
+]  # fmt: skip
+SPOKEN = re.compile(
+    r"\?|\b(let's|go ahead|i'll|we can|hopefully|include|in the plan|i|me|my|you|"
+    r"your)\b",
+    re.I,
+)
+
+
+def lines(drafted: dict[str, str]) -> dict[str, list[str]]:
+    return {
+        key: [verify.CITATION.sub("", line).strip() for line in text.splitlines()]
+        for key, text in drafted.items()
+    }
+
+
+def test_no_section_holds_a_question_an_instruction_or_conversation():
+    for spec in (SOAP, HP):
+        for key, said in lines(draft_sections(request_for(spec, KNEE))).items():
+            for line in said:
+                assert not SPOKEN.search(line), (spec["name"], key, line)
+
+
+def test_the_two_sides_are_never_one_line():
+    drafted = lines(draft_sections(request_for(HP, KNEE)))
+    for line in drafted["exam"]:
+        sides = {s.lower() for s in re.findall(r"\b(left|right)\b", line, re.I)}
+        assert len(sides) < 2, line
+    exam = " ".join(drafted["exam"]).lower()
+    assert "right knee exam no ecchymosis no effusion" in exam
+    assert "no pain to palpation of the left medial knee" in exam
+    assert "lungs are clear" in exam and "regular rate and rhythm" in exam
+
+
+def test_medications_hold_only_medicines_and_never_the_allergen():
+    drafted = lines(draft_sections(request_for(HP, KNEE)))
+    assert drafted["medications"] and all(
+        verify.drugs(line) or re.search(r"\bpills?\b", line)
+        for line in drafted["medications"]
+    ), drafted["medications"]
+    assert "amlodipine" in " ".join(drafted["medications"]).lower()
+    assert "sulfa" not in " ".join(drafted["medications"]).lower()
+
+
+def test_the_chief_complaint_is_the_corrected_side_as_a_phrase():
+    drafted = lines(draft_sections(request_for(HP, KNEE)))
+    assert drafted["chief_complaint"] == ["Left knee pain."]
+
+
+def test_a_statement_is_signed_only_when_it_stands():
+    assert signable("How has her weight been.") is None
+    assert signable("Will get that set up.") is None
+    assert signable("Will get them scheduled for the echocardiogram.") == (
+        "Will get them scheduled for the echocardiogram."
+    )
+    assert signable("It's a little elevated.") is None
+    assert signable("Y-it's a little under - out of control.") == (
+        "It's a little out of control."
+    )
+    # the cut-off clause goes, the rest stays; a fact is never dropped for it
+    assert signable("The pain got better after she went to the.") == (
+        "The pain got better."
+    )
+    assert signable("Order a hemoglobin a1c to see if we need to.") == (
+        "Order a hemoglobin a1c."
+    )
+    assert signable("In terms of their diabetes.") is None
+    assert signable("Pain to palpation of the knee, does that hurt at all.") == (
+        "Pain to palpation of the knee."
+    )
+    assert signable("Will start them on doxycycline 100 mg twice a day.") == (
+        "Will start doxycycline 100 mg twice a day."
+    )
+    assert signable("Digoxin.") == "Digoxin."
+    assert signable("It's been a little stiff ever since.") == (
+        "It's been a little stiff ever since."
+    )
+
+
+def test_a_dictated_run_on_line_is_split_by_examination():
+    assert apart(
+        "On their heart exam a murmur at the left base here on their lung exam "
+        "their lungs are clear."
+    ) == ["On their heart exam a murmur at the left base.",
+          "On their lung exam their lungs are clear."]  # fmt: skip
+    assert complaint_phrase("who presents today with some back pain") == "Back pain."
+    assert complaint_phrase("She has been tired.") is None
+    assert complaint_phrase("sharp pain on the right side of the abdomen") == (
+        "Right abdominal pain."
+    )
