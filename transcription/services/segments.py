@@ -2,7 +2,7 @@
 sockets of one session race, a commit's answer is lost or the database is away for a
 while (`final_store`, the live socket's one call).
 
-One INSERT per final, on its socket's own thread. A process-wide batcher (finals of
+One INSERT per final, on a thread of the loop's executor. A process-wide batcher (finals of
 every socket gathered 20 ms into one INSERT) was measured against it and dropped:
 `bench/ws.py --seconds 20 --ramp 5 --skip-relay`, 2026-12-07, a shared 2-core machine,
 p99 relay 482 ms direct vs 992 ms batched at 30 sessions (0 vs 53 frames unanswered),
@@ -136,7 +136,10 @@ def segment_append(
     raise ConflictError("Could not number the transcript segment; try again.")
 
 
-_segment_append = database_sync_to_async(segment_append)
+# On the loop's executor (a few threads), not the socket's own: a final is the hot
+# path, every second of every socket, and hundreds of threads contending for the GIL
+# would slow the event loop. A socket awaits each final before the next: in order.
+_segment_append = database_sync_to_async(segment_append, thread_sensitive=False)
 _pool_sweep = database_sync_to_async(pool_sweep)
 
 
