@@ -29,6 +29,24 @@ def fake_deepgram(settings):
     server.stop()
 
 
+FRAME = b"\x01\x00" * 1600  # 100 ms
+
+
+@pytest.fixture
+def instant_engine(settings):
+    """The engine-free test engine: an interim per frame, a final every 10."""
+    settings.TRANSCRIPTION_ENGINE = "instant"
+    settings.TRANSCRIPTION_ENGINE_CLASSES = {
+        "instant": "bench.instant_engine.InstantEngine"
+    }
+    settings.WS_MAX_CONNECTIONS_PER_USER = 3
+
+
+def frames(first: int, count: int) -> list[bytes]:
+    """`count` 100 ms frames, each numbered from `first` in its first 8 bytes."""
+    return [n.to_bytes(8, "little") + FRAME[8:] for n in range(first, first + count)]
+
+
 @pytest.fixture
 def offline_engine(settings):
     settings.TRANSCRIPTION_ENGINE = "offline"

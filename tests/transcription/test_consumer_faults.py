@@ -13,9 +13,11 @@ from bench.instant_engine import InstantEngine
 from institutions.models import ResidentProfile
 from tests.services import require_postgres
 from tests.transcription.conftest import (
+    FRAME,
     Communicator,
     connected,
     expect_close,
+    frames,
     receive,
     receive_until,
     send,
@@ -30,22 +32,6 @@ from transcription.models import TranscriptionSession, TranscriptSegment
 from transcription.services import segments
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-FRAME = b"\x01\x00" * 1600  # 100 ms
-
-
-@pytest.fixture
-def instant_engine(settings):
-    """The engine-free test engine: an interim per frame, a final every 10."""
-    settings.TRANSCRIPTION_ENGINE = "instant"
-    settings.TRANSCRIPTION_ENGINE_CLASSES = {
-        "instant": "bench.instant_engine.InstantEngine"
-    }
-    settings.WS_MAX_CONNECTIONS_PER_USER = 3
-
-
-def frames(first: int, count: int) -> list[bytes]:
-    return [n.to_bytes(8, "little") + FRAME[8:] for n in range(first, first + count)]
 
 
 async def record(ws, chunk, pause=0.0):

@@ -9,6 +9,7 @@ import pytest
 from accounts.services import _AUDIT_CHAIN_LOCK
 from tests.services import require_postgres
 from tests.transcription.conftest import (
+    frames,
     receive,
     receive_until,
     send,
@@ -22,15 +23,9 @@ from transcription.services.sessions import recording_open, session_stop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-FRAME = b"\x01\x00" * 1600  # 100 ms
-
 
 @pytest.fixture
-def instant_engine(settings):
-    settings.TRANSCRIPTION_ENGINE = "instant"
-    settings.TRANSCRIPTION_ENGINE_CLASSES = {
-        "instant": "bench.instant_engine.InstantEngine"
-    }
+def many_sockets(instant_engine, settings):
     settings.WS_MAX_CONNECTIONS_PER_USER = 20
     settings.TRANSCRIPTION_SESSIONS_PER_MINUTE = 100
 
@@ -68,7 +63,7 @@ async def first_messages(sockets, count: int) -> list[dict]:
 
 
 async def test_a_wave_of_openings_does_not_hold_up_a_recording_socket(
-    resident, instant_engine, settings
+    resident, many_sockets, settings
 ):
     require_postgres()
     settings.WS_OPENINGS_AT_ONCE = 2
@@ -85,8 +80,8 @@ async def test_a_wave_of_openings_does_not_hold_up_a_recording_socket(
         firsts = await first_messages(wave, 4)
         assert {m["state"] for m in firsts} == {"waiting"}
         # Meanwhile the open socket's frames are answered and its finals stored.
-        for n in range(20):
-            await recording.send_to(bytes_data=n.to_bytes(8, "little") + FRAME[8:])
+        for frame in frames(0, 20):
+            await recording.send_to(bytes_data=frame)
         answers = []
         while [m.get("seq") for m in answers if m.get("is_final")] != [1, 2]:
             answers.append(await receive(recording))
@@ -100,7 +95,7 @@ async def test_a_wave_of_openings_does_not_hold_up_a_recording_socket(
 
 
 async def test_an_opening_kept_waiting_too_long_closes_4503_busy(
-    resident, instant_engine, settings, monkeypatch
+    resident, many_sockets, settings, monkeypatch
 ):
     require_postgres()
     settings.WS_OPENINGS_AT_ONCE = 1
