@@ -5,10 +5,12 @@ openings at once, the rest told to wait, and few statements per opening and stop
 import asyncio
 
 import pytest
+from django.db import connections as databases
 
 from accounts.services import _AUDIT_CHAIN_LOCK
 from tests.services import require_postgres
 from tests.transcription.conftest import (
+    connected,
     frames,
     receive,
     receive_until,
@@ -113,6 +115,25 @@ async def test_an_opening_kept_waiting_too_long_closes_4503_busy(
     assert (await receive_until(first, "ready"))[-1]["type"] == "ready"
     for ws in (first, second):
         await ws.disconnect()
+
+
+def checked_out() -> int:
+    """How many of the pool's connections are out now."""
+    stats = databases["default"].pool.get_stats()
+    return stats["pool_size"] - stats["pool_available"]
+
+
+async def test_sockets_opened_and_closed_in_turn_return_their_connections(
+    resident, many_sockets
+):
+    require_postgres()
+    pool_max = databases["default"].pool.max_size
+    before = checked_out()
+    for _ in range(pool_max + 2):  # each on a thread of its own, ended with it
+        async with connected(resident) as ws:
+            await send(ws, start_message())
+            assert (await receive_until(ws, "ready"))[-1]["type"] == "ready"
+    assert checked_out() <= before
 
 
 def test_an_opening_and_a_stop_cost_few_statements(resident, django_assert_num_queries):
