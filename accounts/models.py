@@ -31,6 +31,12 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["username"]
+        indexes = [
+            # The people lists' order (residents, faculty, admins: by last name, then
+            # first): a page of the whole list reads it from the index, not a sort of
+            # every person.
+            models.Index(fields=["last_name", "first_name"], name="user_name_order"),
+        ]
 
     def __str__(self):
         return self.get_full_name() or self.username

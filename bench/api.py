@@ -1,13 +1,14 @@
-"""Benchmark of the integrators' API (issues 4 and 14).
+"""Benchmark of the integrators' API (issues 4, 14 and 29).
 
 Loads 1,000 institutions and 100,000 residents (one grant each) into PostgreSQL,
 serves the app with the WSGI server as production runs it (`--server gunicorn`:
-gunicorn.conf.py, `--workers` processes of `--threads` threads; above 1 worker needs
-REDIS_URL), or with granian (WSGI) or daphne alone to compare, and drives it with
-concurrent keep-alive clients signed in as an institution admin, at each number of
-clients asked for (1, 2, 4 and 8 by default: latency under load grows with the
-clients a saturated server queues). The clients are wrk's (Debian package `wrk`), so that the load generator's
-own CPU, on the same cores as the server, stays small. For each of
+gunicorn.conf.py, each of `--configs` in turn: WORKERSxTHREADS, processes of threads;
+above 1 worker needs REDIS_URL), or with granian (WSGI) or daphne alone to compare,
+and drives it with concurrent keep-alive clients signed in as an institution admin, at
+each number of clients asked for (1, 2, 4 and 8 by default: latency under load grows
+with the clients a saturated server queues). The clients are wrk's (Debian package
+`wrk`), so that the load generator's own CPU, on the same cores as the server, stays
+small. For each of
 
 - the residents list, a page of 50 (`admin/institution/residents?page_size=50`),
 - `me/permissions` (every feature through `check_features`, one query),
@@ -21,15 +22,21 @@ under 50 ms and at least half the constant view's throughput.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/noumaris_bench \\
         .venv/bin/python bench/api.py --clients 1,2,4,8 --seconds 15 \\
-        [--server gunicorn|granian|daphne] [--workers 2 --threads 8]
+        [--server gunicorn|granian|daphne] [--configs 1x8,2x4] [--topology one,two]
+
+`--topology two` is the scale-out: two gunicorn processes (each of the config's
+workers and threads) behind Debian's nginx with the repository's config
+(deploy/nginx.conf.template, both in its upstream) and Redis, beside `one`, the server
+alone; bench/api_servers.py starts them. `--profile N` instead prints where a
+residents list's time goes (pyinstrument, in this process).
 
 The data is loaded once and kept (`--reload` rebuilds it). The rate limit is raised
 for the run (API_RATE_LIMIT=10000000/m) so that it is counted but never refuses.
 
 `--smoke` is the suite's check that the script still runs (tests/bench): 5
-institutions of 10 residents, one client for a second per route, on DATABASE_URL
-whatever its engine (a temporary SQLite file when unset); it exits non-zero when a
-request fails.
+institutions of 10 residents, two gunicorn processes behind nginx, one client per
+route stopped after a few answers, on DATABASE_URL whatever its engine (a temporary
+SQLite file when unset); it exits non-zero when a request fails.
 """
 
 import argparse
@@ -48,30 +55,8 @@ sys.path.insert(0, str(ROOT))
 INSTITUTIONS = 1_000
 RESIDENTS = 100_000
 BATCH = 5_000
-
-SETTINGS = '''"""bench/api.py only: the app's settings plus a constant DRF view."""
-from noumaris.settings import *  # noqa: F403
-ROOT_URLCONF = "noumaris_bench_api_urls"
-'''
-URLS = '''"""bench/api.py only: the app's routes plus the constant view."""
-from django.urls import path
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
-from noumaris.common.api import Api
-from noumaris.urls import urlpatterns as app_urlpatterns
-
-
-class ConstantApi(Api):
-    class OutputSerializer(serializers.Serializer):
-        ok = serializers.BooleanField()
-
-    @extend_schema(responses=OutputSerializer)
-    def get(self, request):
-        return self.output(self.OutputSerializer, {"ok": True})
-
-
-urlpatterns = [path("bench/constant", ConstantApi.as_view()), *app_urlpatterns]
-'''
+RESIDENTS_PAGE = "/api/v1/admin/institution/residents?page_size=50"
+SMOKE_ANSWERS = 5  # per route: wrk stops sending after these (`--smoke`)
 
 
 def parse_args():
@@ -94,13 +79,23 @@ def parse_args():
         "--server", choices=("gunicorn", "granian", "daphne"), default="gunicorn"
     )
     parser.add_argument(
-        "--workers",
-        type=int,
-        default=1,
-        help="WSGI server processes (WEB_WORKERS; above 1 needs REDIS_URL)",
+        "--configs",
+        default="1x8",
+        help="WORKERSxTHREADS of each server (WEB_WORKERS, WEB_THREADS), each in turn; "
+        "above 1 worker needs REDIS_URL",
     )
     parser.add_argument(
-        "--threads", type=int, default=8, help="threads per WSGI process (WEB_THREADS)"
+        "--topology",
+        default="one",
+        help="one: the server alone; two: two gunicorn processes behind nginx "
+        "(needs REDIS_URL); a comma-separated list runs each in turn",
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        metavar="N",
+        help="instead of the load: N residents lists in this process under "
+        "pyinstrument, its call tree printed",
     )
     parser.add_argument(
         "--smoke", action="store_true", help="a few seconds on tiny data (the suite)"
@@ -110,7 +105,16 @@ def parse_args():
         global INSTITUTIONS, RESIDENTS
         INSTITUTIONS, RESIDENTS = 5, 50
         args.clients, args.seconds, args.warmup, args.rounds = "1", 1, 0, 1
-        args.threads = 2
+        args.configs, args.topology, args.server = "1x2", "two", "gunicorn"
+    try:
+        args.configs = [
+            (int(w), int(t)) for w, t in (c.split("x") for c in args.configs.split(","))
+        ]
+    except ValueError:
+        parser.error(f"--configs takes WORKERSxTHREADS, e.g. 1x8,2x4: {args.configs}")
+    args.topology = args.topology.split(",")
+    if not set(args.topology) <= {"one", "two"} or min(min(args.configs)) < 1:
+        parser.error("--topology takes one and two; --configs whole numbers from 1")
     return args
 
 
@@ -125,6 +129,7 @@ def setup_django(database_url: str) -> None:
     os.environ["DJANGO_SECRET_KEY"] = SECRET_KEY
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "noumaris.settings")
     os.environ.setdefault("DJANGO_DEBUG", "1")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # no access log line per request
     import django
 
     django.setup()
@@ -238,7 +243,7 @@ def session_cookie() -> str:
     admin = User.objects.get(username="bench-admin")
     store = SessionStore()
     store[SESSION_KEY] = str(admin.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[BACKEND_SESSION_KEY] = "institutions.backends.InstitutionsModelBackend"
     store[HASH_SESSION_KEY] = admin.get_session_auth_hash()
     store.create()
     return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
@@ -247,13 +252,15 @@ def session_cookie() -> str:
 # --- Load ------------------------------------------------------------------------------
 
 
-def wrk(base, path, cookie, clients, seconds) -> dict:
+def wrk(base, path, cookie, clients, seconds, answers=None) -> dict:
     """`clients` keep-alive connections for `seconds`, each sending its next request as
     soon as the last is answered, from wrk: a load generator in C, so the client's own
-    work (which shares this machine's cores) stays small beside the server's."""
+    work (which shares this machine's cores) stays small beside the server's. With
+    `answers`, wrk stops sending after that many (`--smoke`)."""
     command = ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "--timeout", "30s"]
     command += ["-s", str(ROOT / "bench" / "wrk_summary.lua")]
     command += ["-H", f"Cookie: {cookie}", base + path]
+    command += ["--", str(answers)] if answers else []
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -268,9 +275,9 @@ def measure(base, routes, cookie, clients, args) -> dict:
     rounds: dict[str, list[dict]] = {name: [] for name in routes}
     for _ in range(args.rounds):
         for name, path in routes.items():
-            rounds[name].append(
-                wrk(base, path, cookie, clients, max(1, args.seconds // args.rounds))
-            )
+            seconds = max(1, args.seconds // args.rounds)
+            answers = SMOKE_ANSWERS if args.smoke else None
+            rounds[name].append(wrk(base, path, cookie, clients, seconds, answers))
     return {
         name: {
             "rps": sum(r["requests"] for r in runs)
@@ -285,75 +292,81 @@ def measure(base, routes, cookie, clients, args) -> dict:
 
 def main():
     args = parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("bench/api.py drives the server with wrk: apt-get install wrk")
+    database_url = check(args)
+    setup_django(database_url)
+    load(args.reload)
+    cookie = session_cookie()
+    if args.profile:
+        return profile(cookie, args.profile)
+
+    from django.db import connections
+
+    connections.close_all()
+    from bench.api_servers import describe, serving
+
+    routes = {
+        "constant DRF view": "/bench/constant",
+        "residents list (50)": RESIDENTS_PAGE,
+        "me/permissions": "/api/v1/me/permissions",
+    }
+    runs = []  # (the servers in words, {clients: results})
+    for topology in args.topology:
+        for workers, threads in args.configs:
+            shape = {"server": args.server, "topology": topology}
+            shape.update(workers=workers, threads=threads)
+            with serving(dict(os.environ), **shape) as base:
+                if args.smoke:
+                    answers_each(base, routes, cookie)
+                results = {
+                    clients: measure(base, routes, cookie, clients, args)
+                    for clients in [int(n) for n in args.clients.split(",")]
+                }
+            runs.append((describe(**shape), results))
+    for servers, results in runs:
+        for clients, figures in results.items():
+            report(figures, clients, servers, args)
+    failed = [r["failed"] for _, rs in runs for f in rs.values() for r in f.values()]
+    if args.smoke and any(failed):
+        sys.exit("bench/api.py --smoke: some requests failed")
+
+
+def check(args) -> str:
+    """The database to use; exit with what to set or install when something is
+    missing."""
+    for program in ("wrk", "nginx") if "two" in args.topology else ("wrk",):
+        if shutil.which(program) is None and not Path("/usr/sbin", program).exists():
+            sys.exit(f"bench/api.py needs {program}: apt-get install {program}")
     database_url = os.environ.get("DATABASE_URL", "")
     if args.smoke and not database_url:
         database_url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-api-')}/db.sqlite3"
     if not args.smoke and not database_url.startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL database (the data is kept there).")
-    if args.workers > 1 and not os.environ.get("REDIS_URL"):
-        sys.exit("--workers above 1 needs REDIS_URL: workers share limits through it.")
-    if args.workers > 1 and args.server == "daphne":
-        sys.exit("daphne is one process here; run more behind the proxy to scale it.")
-    setup_django(database_url)
-    load(args.reload)
-    cookie = session_cookie()
+    workers = max(w for w, _ in args.configs)
+    if workers > 1 and not os.environ.get("REDIS_URL"):
+        sys.exit("Above 1 worker needs REDIS_URL: workers share limits through it.")
+    if "two" in args.topology and not (args.smoke or os.environ.get("REDIS_URL")):
+        sys.exit("--topology two needs REDIS_URL: processes share limits through it.")
+    if args.server == "daphne" and (workers > 1 or args.topology != ["one"]):
+        sys.exit("daphne is one process here; --topology two runs gunicorn.")
+    return database_url
 
-    from django.db import connections
 
-    connections.close_all()
-    from tests.live import daphne, free_port, gunicorn, serve  # wait for /health
+def profile(cookie: str, requests: int) -> None:
+    """Where a residents list's time goes: `requests` of them through Django's test
+    client in this process (DEBUG on: the queries are recorded too) under pyinstrument
+    (requirements-dev.txt), after 20 to warm up."""
+    from django.test import Client, override_settings
+    from pyinstrument import Profiler
 
-    with tempfile.TemporaryDirectory() as extra:
-        Path(extra, "noumaris_bench_api_settings.py").write_text(SETTINGS)
-        Path(extra, "noumaris_bench_api_urls.py").write_text(URLS)
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("DJANGO_", "PYTEST", "REQUIRE_SERVICES"))
-        }
-        env.update(
-            PYTHONPATH=f"{extra}{os.pathsep}{ROOT}",
-            DJANGO_SETTINGS_MODULE="noumaris_bench_api_settings",
-            DJANGO_SECRET_KEY=SECRET_KEY,
-            DJANGO_HTTPS="0",
-            DJANGO_STATIC_MANIFEST="0",
-            DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-            DATABASE_URL=database_url,
-            FIELD_ENCRYPTION_KEYS="bm91bWFyaXMtZGV2LWtleS1ub3Qtc2VjcmV0LTAwMDA=",
-            API_RATE_LIMIT="10000000/m",
-            # A production-like server needs EMAIL_URL; the bench sends none.
-            EMAIL_URL=f"file://{tempfile.gettempdir()}/noumaris-bench-mail",
-            LOG_LEVEL="WARNING",
-            WEB_WORKERS=str(args.workers),
-            WEB_THREADS=str(args.threads),
-        )
-        if args.server == "gunicorn":
-            server = gunicorn(env)
-        elif args.server == "daphne":
-            server = daphne(env)
-        else:
-            port = free_port()
-            command = ["-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1"]
-            command += ["--port", str(port), "--workers", str(args.workers)]
-            command += ["--blocking-threads", str(args.threads), GRANIAN_APP]
-            server = serve(command, env, port=port)
-        with server as base:
-            routes = {
-                "constant DRF view": "/bench/constant",
-                "residents list (50)": "/api/v1/admin/institution/residents?page_size=50",
-                "me/permissions": "/api/v1/me/permissions",
-            }
-            if args.smoke:
-                answers_each(base, routes, cookie)
-            runs = {}
-            for clients in [int(n) for n in args.clients.split(",")]:
-                runs[clients] = measure(base, routes, cookie, clients, args)
-    for clients, results in runs.items():
-        report(results, clients, args)
-    if args.smoke and any(r["failed"] for rs in runs.values() for r in rs.values()):
-        sys.exit("bench/api.py --smoke: some requests failed")
+    client = Client()
+    client.cookies.load(cookie)
+    with override_settings(ALLOWED_HOSTS=["testserver"], API_RATE_LIMIT="10000000/m"):
+        for _ in range(20):
+            assert client.get(RESIDENTS_PAGE).status_code == 200
+        with Profiler(interval=0.0005) as profiler:
+            for _ in range(requests):
+                client.get(RESIDENTS_PAGE)
+    print(profiler.output_text(color=False, show_all=False))
 
 
 def answers_each(base: str, routes: dict, cookie: str) -> None:
@@ -366,15 +379,6 @@ def answers_each(base: str, routes: dict, cookie: str) -> None:
             sys.exit(f"bench/api.py --smoke: {name} answered {status}: {body[:300]}")
 
 
-GRANIAN_APP = "noumaris.wsgi:application"
-
-
-def _server(args) -> str:
-    if args.server == "daphne":
-        return "one daphne process"
-    return f"{args.server}, {args.workers} worker(s) of {args.threads} threads"
-
-
 def _database() -> str:
     from django.db import connection
 
@@ -385,11 +389,11 @@ def _ratio(a: float, b: float) -> float:
     return a / b if b else float("nan")  # no request finished (a busy machine)
 
 
-def report(results: dict, clients: int, args) -> None:
+def report(results: dict, clients: int, servers: str, args) -> None:
     base = results["constant DRF view"]
     print(
         f"\n{INSTITUTIONS} institutions, {RESIDENTS} residents; {clients} clients,"
-        f" {args.seconds:.0f} s each in {args.rounds} interleaved turns, {_server(args)},"
+        f" {args.seconds:.0f} s each in {args.rounds} interleaved turns, {servers},"
         f" {_database()}"
         f"{', Redis' if os.environ.get('REDIS_URL') else ''}\n"
     )

@@ -6,6 +6,7 @@ institutions' rows, so the accounts app never imports this one.
 """
 
 from accounts.oidc import NoumarisOIDCBackend
+from institutions.backends import user_with_admin_row
 from institutions.models import InstitutionAdmin
 from institutions.services.invitation_accept import invitation_account_create
 
@@ -13,6 +14,10 @@ INVITATION_SESSION_KEY = "invitation_token"  # set by /invite/<token>
 
 
 class InstitutionsOIDCBackend(NoumarisOIDCBackend):
+    def get_user(self, user_id):
+        """The session's user, their admin row joined (institutions/backends.py)."""
+        return user_with_admin_row(user_id)
+
     def account_for_new_identity(self, claims: dict, ip_address):
         """The account of the pending invitation this browser opened, if it is to
         this verified e-mail."""

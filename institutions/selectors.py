@@ -13,8 +13,9 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 
 from accounts.models import AuditLog
@@ -187,9 +188,10 @@ def institution_detail(*, institution: Institution) -> Institution:
     )
 
 
-# What `ResidentSerializer` writes, and nothing else: the fewer columns, the fewer
-# values (timestamps above all) psycopg parses and Django sets on each row.
-RESIDENT_FIELDS = (
+# What `ResidentSerializer` writes, and nothing else, as plain rows (`values()`): no
+# model objects built only to be read once, and the fewer columns, the fewer values
+# (timestamps above all) psycopg parses.
+RESIDENT_COLUMNS = (
     "id",
     "institution_id",
     "pgy_level",
@@ -197,12 +199,19 @@ RESIDENT_FIELDS = (
     "status",
     "status_changed_at",
     "created_at",
-    "user__id",
-    "user__username",
-    "user__email",
-    "user__first_name",
-    "user__last_name",
 )
+
+
+def _resident_account() -> JSONObject:
+    """The resident's user as one column, the object `InstitutionUserSerializer`
+    writes (a `values()` row cannot name it `user`: the model's field)."""
+    return JSONObject(
+        id="user_id",
+        username="user__username",
+        email="user__email",
+        first_name="user__first_name",
+        last_name="user__last_name",
+    )
 
 
 class _CommaList(Aggregate):
@@ -222,11 +231,12 @@ class _CommaList(Aggregate):
         )
 
 
-def _granted_codes() -> Subquery:
+def _granted_codes() -> Coalesce:
     """The row's user's unrevoked feature codes, comma-separated (codes are slugs),
     as a column of the row's own query: no query, and no grant or feature objects,
-    of their own."""
-    return Subquery(
+    of their own. A resident with none has "" (DRF writes a None column as null,
+    never through its field: the API promises a list)."""
+    codes = Subquery(
         FeatureGrant.objects.filter(
             user_id=OuterRef("user_id"), revoked_at__isnull=True
         )
@@ -235,22 +245,21 @@ def _granted_codes() -> Subquery:
         .annotate(codes=_CommaList("feature__code"))
         .values("codes")
     )
+    return Coalesce(codes, Value(""), output_field=CharField())
 
 
-def _residents_shaped(queryset: QuerySet[ResidentProfile]) -> QuerySet[ResidentProfile]:
-    """What `ResidentSerializer` reads: the user, and the granted codes."""
-    return (
-        queryset.select_related(None)
-        .select_related("user")
-        .only(*RESIDENT_FIELDS)
-        .annotate(granted_codes=_granted_codes())
+def _residents_shaped(queryset: QuerySet[ResidentProfile]) -> QuerySet[dict]:
+    """What `ResidentSerializer` reads, as `values()` rows: the resident's columns,
+    their user as `account`, and the granted codes."""
+    return queryset.select_related(None).values(
+        *RESIDENT_COLUMNS, account=_resident_account(), granted_codes=_granted_codes()
     )
 
 
 def resident_list(
     *, user, filters: dict, institution: Institution | None = None
-) -> QuerySet[ResidentProfile]:
-    """The residents `user` may see, filtered, by last name."""
+) -> QuerySet[dict]:
+    """The residents `user` may see, filtered, by last name, as `values()` rows."""
     qs = _residents_shaped(residents_for_user(user))
     if institution is not None:
         qs = qs.filter(institution=institution)
@@ -265,8 +274,8 @@ def resident_list(
     return qs.order_by("user__last_name", "user__first_name", "id")
 
 
-def resident_detail(*, resident: ResidentProfile) -> ResidentProfile:
-    """The resident again, as `ResidentSerializer` reads it."""
+def resident_detail(*, resident: ResidentProfile) -> dict:
+    """The resident again, as `ResidentSerializer` reads it (a `values()` row)."""
     return _residents_shaped(ResidentProfile.objects.all()).get(pk=resident.pk)
 
 

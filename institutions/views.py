@@ -111,7 +111,7 @@ def _create_account(request, token, form):
     except ApplicationError as exc:
         invitation = invitation_find_by_token(token=token)
         return _problem(request, _kind(invitation, exc), exc.message, invitation)
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="institutions.backends.InstitutionsModelBackend")
     messages.success(request, _welcome(invitation))
     return redirect("/admin/" if invitation.role == Invitation.Role.ADMIN else "/")
 

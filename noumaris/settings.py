@@ -206,10 +206,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # django-axes first: it refuses a locked-out username or address before any password
-# is checked (local sign-in and the admin's; OIDC has no passwords here).
+# is checked (local sign-in and the admin's; OIDC has no passwords here). Then
+# Django's ModelBackend, loading a session's user with their admin row in one query.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "institutions.backends.InstitutionsModelBackend",
 ]
 # Sign-in throttling (accounts/lockout.py says why each piece): SIGN_IN_FAILURE_LIMIT
 # wrong passwords for one username from one address lock that pair out for

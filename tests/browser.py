@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, connections
 
-from tests.live import daphne, task_worker
+from tests.live import daphne, started_together, task_worker
 from tests.noumaris.subprocess_env import clean_env
 from tests.services import CHROMIUM, require_executable
 from tests.waiting import DEADLINE_MS
@@ -63,9 +63,8 @@ def live_server(*, worker: bool = False, **env_overrides: str) -> Iterator[str]:
     `worker`: a task worker beside it, as `make run` has (notes draft in one)."""
     env = live_server_env(**env_overrides)
     with contextlib.ExitStack() as stack:
-        base = stack.enter_context(daphne(env))
-        if worker:
-            stack.enter_context(task_worker(env))
+        managers = [daphne(env), task_worker(env)] if worker else [daphne(env)]
+        base, *_ = started_together(stack, *managers)
         yield base
 
 

@@ -1,6 +1,10 @@
-"""Serve the app in a child process, as production does: the WSGI server, daphne."""
+"""Serve the app in a child process, as production does: the WSGI server, daphne,
+and nginx in front with the repository's config."""
 
+import concurrent.futures
 import contextlib
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -11,12 +15,41 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tests.fakes.tcp_proxy import free_port
+from tests.services import require_executable
 from tests.waiting import DEADLINE
 
 ROOT = Path(__file__).resolve().parents[1]
+NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 
 
 DAPHNE = "noumaris.asgi:application"
+
+
+def started_together(stack: contextlib.ExitStack, *managers) -> list:
+    """Enter `managers` (servers, workers) at once, each from its own thread, and
+    leave them with `stack`; their values, in order. Child processes that each take
+    seconds to start (importing Django, waiting to answer) start side by side, not
+    one after another; if one fails to start, those started are stopped."""
+    with concurrent.futures.ThreadPoolExecutor(len(managers)) as pool:
+        entering = [pool.submit(manager.__enter__) for manager in managers]
+        concurrent.futures.wait(entering)
+    started = [
+        manager
+        for manager, entered in zip(managers, entering, strict=True)
+        if entered.exception() is None
+    ]
+
+    def stop_together(*exc_info) -> None:  # a stop waits for its process: at once too
+        with concurrent.futures.ThreadPoolExecutor(max(len(started), 1)) as pool:
+            for stopping in [pool.submit(m.__exit__, *exc_info) for m in started]:
+                stopping.result()
+
+    stack.push(stop_together)
+    for entered in entering:
+        if entered.exception() is not None:
+            stack.close()
+            raise entered.exception()
+    return [entered.result() for entered in entering]
 
 
 @contextlib.contextmanager
@@ -68,6 +101,66 @@ def serve(
         except subprocess.TimeoutExpired:
             proc.kill()
         output.close()
+
+
+def render(template: str, values: dict[str, str]) -> str:
+    """What the nginx image's envsubst does: only these `${NAME}`s, not nginx's own
+    `$variables`."""
+    return re.sub(r"\$\{(\w+)\}", lambda m: values.get(m[1], m[0]), template)
+
+
+@contextlib.contextmanager
+def nginx(
+    *, web: str | list[str], ws: str, access_log: Path | None = None
+) -> Iterator[str]:
+    """Debian's nginx with deploy/nginx.conf.template, its own prefix and port (never
+    the system's nginx), in front of `web` (host:port) and `ws`. Several `web`
+    servers are the upstream's several `server` lines: what nginx makes of one name
+    with several addresses (compose's `--scale web=2`). The template logs to
+    /dev/stdout: into `access_log` when given."""
+    binary = require_executable(shutil.which("nginx") or "/usr/sbin/nginx", "the proxy")
+    port = free_port()
+    servers = [web] if isinstance(web, str) else web
+    with tempfile.TemporaryDirectory(prefix="nginx-") as prefix:
+        values = {
+            "NOUMARIS_LISTEN": f"127.0.0.1:{port}",
+            "NOUMARIS_WEB": ";\n    server ".join(servers),
+            "NOUMARIS_WS": ws,
+        }
+        Path(prefix, "noumaris.conf").write_text(
+            render(NGINX_TEMPLATE.read_text(), values)
+        )
+        Path(prefix, "logs").mkdir()
+        Path(prefix, "nginx.conf").write_text(
+            "daemon off; worker_processes 1; pid nginx.pid;\n"
+            "error_log logs/error.log warn;\n"
+            "events { worker_connections 256; }\n"
+            "http {\n"
+            "  access_log off;\n"
+            f"  client_body_temp_path {prefix}/body; proxy_temp_path {prefix}/proxy;\n"
+            f"  fastcgi_temp_path {prefix}/fcgi; uwsgi_temp_path {prefix}/uwsgi;\n"
+            f"  scgi_temp_path {prefix}/scgi;\n"
+            "  include noumaris.conf;\n"
+            "}\n"
+        )
+        stdout = access_log.open("ab") if access_log else subprocess.DEVNULL
+        errors = Path(prefix, "logs", "stderr.log")
+        with errors.open("w") as stderr:
+            proc = subprocess.Popen(
+                [binary, "-p", prefix, "-c", f"{prefix}/nginx.conf"],
+                stdout=stdout,
+                stderr=stderr,
+            )
+        proc.log_path = str(errors)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_for(base + "/health", proc, DEADLINE)
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+            if access_log:
+                stdout.close()
 
 
 def _spawn(command: list[str], env: dict[str, str], prefix: str):

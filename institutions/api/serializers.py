@@ -1,6 +1,5 @@
 """Output serializers shared by the institutions API views (plain, read-only)."""
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from institutions.models import Institution, Invitation, ResidentProfile
@@ -49,25 +48,32 @@ class InstitutionSerializer(serializers.Serializer):
         return sorted(row.feature.code for row in rows)
 
 
+class CodeListField(serializers.ListField):
+    """Feature codes the query joined with commas (codes are slugs), as a sorted
+    list."""
+
+    child = serializers.CharField()
+
+    def to_representation(self, data) -> list[str]:
+        return sorted(data.split(",")) if data else []
+
+
 class ResidentSerializer(serializers.Serializer):
+    """A resident as the selectors' `resident_list` and `resident_detail` shape it:
+    `values()` rows, their user as `account`."""
+
     id = serializers.IntegerField()
-    user = InstitutionUserSerializer()
+    user = InstitutionUserSerializer(source="account")
     institution_id = serializers.IntegerField()
     pgy_level = serializers.IntegerField()
     specialty = serializers.CharField()
     status = serializers.ChoiceField(choices=ResidentProfile.Status.choices)
     status_changed_at = serializers.DateTimeField(allow_null=True)
-    features = serializers.SerializerMethodField(
-        help_text="Codes of the features granted to the resident and not revoked."
+    features = CodeListField(
+        source="granted_codes",
+        help_text="Codes of the features granted to the resident and not revoked.",
     )
     created_at = serializers.DateTimeField()
-
-    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-    def get_features(self, resident) -> list[str]:
-        """From the selectors' `granted_codes` column (comma-separated)."""
-        return (
-            sorted(resident.granted_codes.split(",")) if resident.granted_codes else []
-        )
 
 
 class InvitationSerializer(serializers.Serializer):

@@ -104,7 +104,7 @@ def test_without_the_variables_the_local_sign_in_stays():
     # Passwords, with django-axes counting the failures in front of them.
     assert values["AUTHENTICATION_BACKENDS"] == [
         "axes.backends.AxesStandaloneBackend",
-        "django.contrib.auth.backends.ModelBackend",
+        "institutions.backends.InstitutionsModelBackend",
     ]
     assert "accounts.oidc.SessionRefresh" not in values["MIDDLEWARE"]
 

@@ -26,7 +26,7 @@ SCRIPTS = sorted(
     if 'if __name__ == "__main__"' in path.read_text()
 )
 # The programs a script drives, beside Python (.ci/run installs them).
-NEEDS = {"api.py": ["wrk"], "ws.py": ["espeak-ng", "sox"]}
+NEEDS = {"api.py": ["wrk", "nginx"], "ws.py": ["espeak-ng", "sox"]}
 
 
 def test_the_scripts_are_found():

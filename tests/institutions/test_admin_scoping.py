@@ -246,10 +246,10 @@ def test_the_residents_change_list_costs_the_same_for_5_or_40_residents(
     few = count()
     ResidentFactory.create_batch(35, institution=demo_hospital, granted=["note_export"])
     assert count() == few
-    # session; user; admin membership; its institution (the title); count; the
-    # user's and groups' permissions
-    # (the sidebar asks the auth app's admins); whether the institution has its
+    # session; user with their admin membership (institutions/backends.py); its
+    # institution (the title); count; the user's and groups' permissions (the
+    # sidebar asks the auth app's admins); whether the institution has its
     # supervision policy (the sidebar's Supervision policies); the residents page;
     # their active grants (one prefetch); distinct PGYs and specialties (filters)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(11):
         client.get(url)

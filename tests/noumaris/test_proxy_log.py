@@ -11,8 +11,7 @@ import websockets
 
 from tests.browser import live_server_env
 from tests.factories import InvitationFactory
-from tests.live import daphne, gunicorn
-from tests.noumaris.test_topology import nginx
+from tests.live import daphne, gunicorn, nginx
 
 pytestmark = [
     pytest.mark.postgres,

@@ -7,13 +7,6 @@ drafts a note (queued, drafted by the worker, followed), all through nginx."""
 import asyncio
 import contextlib
 import json
-import re
-import shutil
-import subprocess
-import tempfile
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,9 +15,7 @@ import websockets
 from templates_app.library import template_seed_global
 from templates_app.seed_data import TEMPLATES
 from tests.browser import live_server_env
-from tests.fakes.tcp_proxy import free_port
-from tests.live import ROOT, daphne, gunicorn, task_worker
-from tests.services import require_executable
+from tests.live import daphne, gunicorn, nginx, started_together, task_worker
 from tests.transcription.conftest import START, speech_wav, wav_pcm
 from tests.waiting import DEADLINE, within
 
@@ -35,73 +26,7 @@ pytestmark = [
 ]
 __all__ = ["speech_wav"]  # the fixture, shared with the transcription tests
 
-TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 FRAME = 3200  # 100 ms of 16 kHz 16-bit mono
-
-
-def render(template: str, values: dict[str, str]) -> str:
-    """What the nginx image's envsubst does: only these `${NAME}`s, not nginx's own
-    `$variables`."""
-    return re.sub(r"\$\{(\w+)\}", lambda m: values.get(m[1], m[0]), template)
-
-
-@contextlib.contextmanager
-def nginx(*, web: str, ws: str, access_log: Path | None = None) -> Iterator[str]:
-    """Debian's nginx with deploy/nginx.conf.template, its own prefix and port (never
-    the system's nginx). The template logs to /dev/stdout: into `access_log` when
-    given."""
-    binary = require_executable(shutil.which("nginx") or "/usr/sbin/nginx", "the proxy")
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="nginx-") as prefix:
-        server = render(
-            TEMPLATE.read_text(),
-            {
-                "NOUMARIS_LISTEN": f"127.0.0.1:{port}",
-                "NOUMARIS_WEB": web,
-                "NOUMARIS_WS": ws,
-            },
-        )
-        Path(prefix, "noumaris.conf").write_text(server)
-        Path(prefix, "logs").mkdir()
-        Path(prefix, "nginx.conf").write_text(
-            "daemon off; worker_processes 1; pid nginx.pid;\n"
-            "error_log logs/error.log warn;\n"
-            "events { worker_connections 256; }\n"
-            "http {\n"
-            "  access_log off;\n"
-            f"  client_body_temp_path {prefix}/body; proxy_temp_path {prefix}/proxy;\n"
-            f"  fastcgi_temp_path {prefix}/fcgi; uwsgi_temp_path {prefix}/uwsgi;\n"
-            f"  scgi_temp_path {prefix}/scgi;\n"
-            "  include noumaris.conf;\n"
-            "}\n"
-        )
-        stdout = access_log.open("ab") if access_log else subprocess.DEVNULL
-        proc = subprocess.Popen(
-            [binary, "-p", prefix, "-c", f"{prefix}/nginx.conf"],
-            stdout=stdout,
-            stderr=subprocess.PIPE,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_for(base, proc)
-            yield base
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
-            if access_log:
-                stdout.close()
-
-
-def _wait_for(base: str, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"nginx exited: {proc.stderr.read().decode()}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(base + "/health", timeout=2).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise RuntimeError("nginx did not answer /health")
 
 
 @pytest.fixture
@@ -112,16 +37,19 @@ def topology():
         NOTE_ENGINE="offline",
         WEB_THREADS="4",
     )
-    with (
-        daphne(env) as ws,
-        gunicorn(env) as web,
-        # compose.yaml's workers, one per queue.
-        task_worker(env, queues="drafts"),
-        task_worker(env, queues="transcription", periodic=False),
-        task_worker(env, queues="email,default", periodic=False),
-        nginx(web=web.removeprefix("http://"), ws=ws.removeprefix("http://")) as base,
-    ):
-        yield base
+    with contextlib.ExitStack() as stack:
+        ws, web, *_ = started_together(
+            stack,
+            daphne(env),
+            gunicorn(env),
+            # compose.yaml's workers, one per queue.
+            task_worker(env, queues="drafts"),
+            task_worker(env, queues="transcription", periodic=False),
+            task_worker(env, queues="email,default", periodic=False),
+        )
+        yield stack.enter_context(
+            nginx(web=web.removeprefix("http://"), ws=ws.removeprefix("http://"))
+        )
 
 
 def sign_in(client: httpx.Client, username: str, password: str) -> None:

@@ -94,9 +94,9 @@ def _closing_connections(function, *args):
         connections.close_all()  # this thread's, or the database cannot be dropped
 
 
-def draft_from_the_encounter(page, base, encounter):
+def draft_from_the_encounter(page, base, encounter, template="SOAP note · General"):
     page.goto(f"{base}/encounters/{encounter.pk}")
-    page.get_by_label("Template").select_option(label="SOAP note · General")
+    page.get_by_label("Template").select_option(label=template)
     page.get_by_role("button", name="Generate note").click()
     page.wait_for_url(re.compile(r"/notes/\d+$"))
 
@@ -430,6 +430,9 @@ def test_on_a_phone_a_citation_shows_in_place_and_sections_copy_as_plain_text(
     )
 
 
+HP_LABEL = "History and Physical · Internal Medicine"
+
+
 def test_an_offline_draft_reads_as_a_note_in_every_section(
     offline, module_browser, transactional_db, resident, password, seeded_templates
 ):
@@ -441,19 +444,16 @@ def test_an_offline_draft_reads_as_a_note_in_every_section(
     base, browser = offline, module_browser
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_in(page, base, "resident", password)
-    page.goto(f"{base}/encounters/{encounter.pk}")
-    page.get_by_label("Template").select_option(
-        label="History and Physical · Internal Medicine"
-    )
-    page.get_by_role("button", name="Generate note").click()
-    page.wait_for_url(re.compile(r"/notes/\d+$"))
+    draft_from_the_encounter(page, base, encounter, HP_LABEL)
     expect(page.get_by_text("Draft complete")).to_be_visible()
     page.reload()  # the page as a reader opens it, flags and badge included
 
     def section(key):
         return page.locator(f"#section-{key}")
 
-    expect(section("chief_complaint")).to_contain_text("cough and chest tightness")
+    expect(section("chief_complaint")).to_contain_text(
+        re.compile("cough and chest tightness", re.I)
+    )
     expect(section("medications")).to_contain_text("Lisinopril 20 mg once a day.")
     expect(section("medications")).not_to_contain_text("enicillin")
     expect(section("allergies")).to_contain_text(
@@ -480,6 +480,50 @@ def test_an_offline_draft_reads_as_a_note_in_every_section(
     if "badge-success" in (badge.get_attribute("class") or ""):
         expect(badge).to_contain_text("placement in its section")
     screenshot(page, "note-offline-two-problems")
+
+
+def test_an_offline_draft_reads_as_the_attending_would_sign_it(
+    offline, module_browser, transactional_db, resident, password, seeded_templates
+):
+    """Issue 24: every section of an offline H&P read as the attending who signs it:
+    the allergen under Allergies and never a medication, the dictated vitals and
+    finding in the examination, each problem numbered with its plan items, and no
+    first-person speech anywhere."""
+    from tests.templates_app.transcripts import KNEE_TWO_PROBLEMS
+
+    encounter = record_encounter(resident, KNEE_TWO_PROBLEMS, label="Room 2, knee")
+    page = module_browser.new_page(viewport={"width": 1280, "height": 1400})
+    sign_in(page, offline, "resident", password)
+    draft_from_the_encounter(page, offline, encounter, HP_LABEL)
+    expect(page.get_by_text("Draft complete")).to_be_visible()
+    keys = page.locator(".note-section").evaluate_all(
+        "(sections) => sections.map((s) => s.dataset.key)"
+    )
+    text = {
+        key: page.locator(f"#section-{key} [data-role=body]").inner_text()
+        for key in keys
+    }
+    screenshot(page, "note-offline-attending-hp")
+
+    assert "left knee pain" in text["chief_complaint"].lower()
+    assert "sulfa" in text["allergies"].lower() and "rash" in text["allergies"]
+    assert "sulfa" not in text["medications"].lower()
+    assert "Lisinopril 20 mg once a day." in text["medications"]
+    assert "BP 148/92" in text["exam"] and "HR 76" in text["exam"]
+    assert "Left knee: tenderness along the medial joint line" in text["exam"]
+    for key in set(keys) - {"exam"}:
+        assert "148" not in text[key] and "joint line" not in text[key], key
+    assert re.search(r"^1\. Left knee osteoarthritis\.", text["assessment"], re.M)
+    assert re.search(r"^2\. Hypertension\.", text["assessment"], re.M)
+    plan = dict(
+        line.split(": ", 1) for line in text["plan"].splitlines() if ": " in line
+    )
+    assert "meloxicam 15 mg" in plan["Left knee osteoarthritis"]
+    assert "physical therapy" in plan["Left knee osteoarthritis"]
+    assert "lisinopril to 40 mg" in plan["Hypertension"]
+    assert "basic metabolic panel" in plan["Hypertension"]
+    for key, said in text.items():
+        assert not re.search(r"\b(?:I|I'm|me|my|we|us|our)\b", said), (key, said)
 
 
 # The player's moments, each time it lands on one.

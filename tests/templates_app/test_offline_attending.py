@@ -6,7 +6,8 @@ import re
 
 from templates_app.generation import verify
 from templates_app.generation.offline import draft_sections
-from templates_app.generation.offline.attending import apart, complaint_phrase, signable
+from templates_app.generation.offline.attending import apart, signable
+from templates_app.generation.offline.complaint import complaint_phrase
 from templates_app.seed_data import HP, SOAP
 from tests.templates_app.test_offline_drafter import request_for
 
@@ -57,9 +58,9 @@ def test_the_two_sides_are_never_one_line():
         sides = {s.lower() for s in re.findall(r"\b(left|right)\b", line, re.I)}
         assert len(sides) < 2, line
     exam = " ".join(drafted["exam"]).lower()
-    assert "right knee exam no ecchymosis no effusion" in exam
+    assert "right knee: no ecchymosis no effusion" in exam
     assert "no pain to palpation of the left medial knee" in exam
-    assert "lungs are clear" in exam and "regular rate and rhythm" in exam
+    assert "lungs: clear" in exam and "regular rate and rhythm" in exam
 
 
 def test_medications_hold_only_medicines_and_never_the_allergen():
@@ -102,19 +103,82 @@ def test_a_statement_is_signed_only_when_it_stands():
         "Will start doxycycline 100 mg twice a day."
     )
     assert signable("Digoxin.") == "Digoxin."
+    # the clinician's "we" with no fact in its clause, and words that do not parse
+    assert (
+        signable(
+            "If it were esophagitis, it's already healed, and we wouldn't be able to see "
+            "anything."
+        )
+        == "If it were esophagitis, it's already healed."
+    )
+    assert signable("Order an a1c to see if we need to make changes.") == (
+        "Order an a1c to see whether to make changes."
+    )
+    assert signable("Internally and it the whole kneecap fades.") is None
+    assert signable("This is the echocardiogram that we did in May.") == (
+        "This is the echocardiogram obtained in May."
+    )
+    assert signable("We're doing blood work on them today.") == (
+        "Will do blood work on them today."
+    )
+    assert signable("It is like gives out on the left side.") is not None  # a side
     assert signable("It's been a little stiff ever since.") == (
         "It's been a little stiff ever since."
     )
 
 
 def test_a_dictated_run_on_line_is_split_by_examination():
+    assert apart("On their right knee exam there is no effusion.") == [
+        "Right knee: no effusion."
+    ]
+    assert apart("On his physical exam, some jugular venous distention.") == [
+        "Some jugular venous distention."
+    ]
     assert apart(
         "On their heart exam a murmur at the left base here on their lung exam "
         "their lungs are clear."
-    ) == ["On their heart exam a murmur at the left base.",
-          "On their lung exam their lungs are clear."]  # fmt: skip
+    ) == ["Heart: murmur at the left base.", "Lungs: clear."]  # fmt: skip
     assert complaint_phrase("who presents today with some back pain") == "Back pain."
     assert complaint_phrase("She has been tired.") is None
+    assert complaint_phrase("Denies swelling.") is None
+    assert complaint_phrase("My left knee has been hurting for weeks.") == (
+        "Left knee pain."
+    )
+    assert complaint_phrase("I've had a cough and chest tightness for days.") == (
+        "Cough and chest tightness."
+    )
     assert complaint_phrase("sharp pain on the right side of the abdomen") == (
         "Right abdominal pain."
     )
+
+
+# Unpunctuated speech, as a recogniser without punctuation writes it.
+RUN_TOGETHER = [
+    (0, "how long has your right hip been hurting"),
+    (1, "about a month it is worse in the morning"),
+    (0, "okay your blood pressure is one thirty over eighty on your right hip exam "
+        "there is pain with internal rotation and i reviewed your hip x-ray which "
+        "showed mild joint space narrowing"),
+    (0, "so your right hip pain i think you have some arthritis i want to prescribe "
+        "naproxen five hundred milligrams twice a day we might do some physical "
+        "therapy to prevent any further problems with that okay and so for your "
+        "second problem the hypertension so i want to continue the amlodipine at "
+        "five milligrams a day"),
+    (1, "okay"),
+]  # fmt: skip
+
+
+def test_run_together_plan_is_kept_by_problem_with_each_item():
+    drafted = lines(draft_sections(request_for(SOAP, RUN_TOGETHER)))
+    # "which showed ..." is the x-ray's finding, not a question left out
+    assert any("joint space narrowing" in s for s in drafted["objective"])
+    assert drafted["assessment"][0] == "1. Right hip pain."
+    assert "2. Hypertension." in drafted["assessment"]
+    plan = drafted["plan"]
+    assert plan[0] == "Right hip pain: prescribe naproxen 500 mg twice a day."
+    assert any(
+        s.startswith("Consider some physical therapy")
+        and s.endswith("prevent any further problems.")
+        for s in plan
+    ), plan
+    assert "Hypertension: continue the amlodipine at 5 mg a day." in plan

@@ -109,7 +109,7 @@ def test_the_dictated_assessment_and_plan_is_kept_by_problem():
     assert plan == [
         "Chest pain: will order an ECG and start aspirin 81 mg daily.",
         "Diabetes: advised to continue the metformin.",
-        "Will see him back in two weeks.",
+        "Follow up in two weeks.",
     ]
 
 

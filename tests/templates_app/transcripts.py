@@ -106,6 +106,24 @@ UNPUNCTUATED = [
 
 # An allergy, a medication list, a dictated exam with vitals, and two problems each
 # with its plan: what an attending checks first in a draft.
+KNEE_TWO_PROBLEMS = [
+    (0, "Good morning, Mrs. Rivera. What brings you in today?"),
+    (1, "My left knee has been hurting for about three weeks, mostly on the stairs."),
+    (0, "Any swelling or locking?"),
+    (1, "No swelling, no locking."),
+    (0, "What medications do you take?"),
+    (1, "I take lisinopril 20 mg once a day for my blood pressure."),
+    (0, "Any allergies to medications?"),
+    (1, "I'm allergic to sulfa. I get a rash with it."),
+    (0, "Let me examine you. Your blood pressure is 148 over 92 and your pulse is 76."),
+    (0, "On your left knee exam there is tenderness along the medial joint line "
+        "and no effusion."),
+    (0, "For your first problem, left knee osteoarthritis, I want to start "
+        "meloxicam 15 mg once a day and refer you to physical therapy."),
+    (0, "For your second problem, hypertension, I want to increase the lisinopril "
+        "to 40 mg a day and check a basic metabolic panel."),
+    (1, "Okay, thank you."),
+]  # fmt: skip
 TWO_PROBLEMS = [
     (0, "Hi Mrs. Rivera, good to see you. What brings you in today?"),
     (1, "I've had a cough and chest tightness for about five days."),

@@ -334,7 +334,10 @@ def _number_problems(filed: dict[str, list[Statement]], owner: dict[str, str]) -
     for statement in filed[plan]:  # the plan by problem: its name on its first item
         name, seqs = names.pop(statement.problem, ("", ()))
         if name and not statement.text.lower().startswith(name.lower()):
-            text = FOR_PROBLEM.sub("", statement.text)
+            text = FOR_PROBLEM.sub("", INTRODUCED.sub("", statement.text))
+            text = (
+                re.sub(rf"^{re.escape(name)}\b[,:]?\s*", "", text, flags=re.I) or text
+            )
             statement.text = f"{name}: {text[0].lower()}{text[1:]}"
             statement.seqs = tuple(sorted({*statement.seqs, *seqs}))  # where named
 

@@ -7,10 +7,15 @@ asking ("How has her weight been."), instructing the scribe ("In the plan, inclu
 out; a self-correction keeps what was meant ("under - out of control" -> "out of
 control", "it's not the right knee it's the left knee" -> "the left knee"); speech
 cut off mid-clause ("... after she went to the.") loses the unfinished clause; what
-then says nothing ("Will get that set up.", "It's a little elevated.") is left out.
+then says nothing ("Will get that set up.", "It's a little elevated.") is left out;
+a later clause in the clinician's "we" that holds no fact ("and we wouldn't be able
+to see anything") goes, and words that do not parse as a statement ("Internally and
+it the whole kneecap fades.") go when they carry no number, side, drug or finding.
 `apart` splits a dictated line that runs two examinations or two sides together ("on
-the right knee exam ... the left medial knee") into one statement each.
-`complaint_phrase` is the chief complaint as a clinician writes it: "Left knee pain.".
+the right knee exam ... the left medial knee") into one statement each, headed by the
+part examined ("Right knee: no effusion."). `sections_signed` moves counselling and
+reasoning said at the examination to the plan and the assessment, and writes a plan
+item said twice once. The chief complaint is complaint.py's.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import re
 
 from templates_app.generation.offline import language, voice
+from templates_app.generation.offline.complaint import SIDE, complaint_block
 from templates_app.generation.offline.statements import Statement
 
 WEEKDAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
@@ -35,9 +41,18 @@ MENDS = tuple(
         (r"\bour discussion of\b", "discussion of"),
         (r"\bsuch as,", "such as"),
         (r"^will say\s+(?:that\s+)?", ""),
+        (r"^(?:will )?see (?:them|him|her|the patient) (?:back |again )in\b", "follow up in"),
+        (r",?\s+and if (?:the patient|he|she|they) (?:still )?(?:is|are|has|have)\b[^,]*$",
+         ""),
+        (r"^(?:looking at|on) (?:his|her|their|the) vital signs(?: here)?(?: in the office)?"
+         r",? (?:everything|they) (?:looks?|are|is) (?:good|fine|normal|okay)",
+         "vital signs are within normal limits"),
+        (r"^(?:their|his|her) (?=(?:left|right) \w+ (?:has|have|is|was|had)\b)", ""),
         # a stutter and a self-correction: the word given up is dropped
         (r"(?<![\w-])(?![xX]-)([a-z])-(?=[a-z]{2,})", ""),
         (r"\s+[\w']+\s+-,?(?=\s)", ""),
+        (r"^(\w+)\b[^,]{0,30}, but \1\b,?", r"\1"),  # "typically with these, but typically"
+        (r"\b(\w+) (?:the|a|this|that) (\w+), \1 (this|that|the) \2\b", r"\1 \3 \2"),
         (r"\b(?:it(?:'s| is) )?not (?:the )?(right|left) (\w+),? (?:it(?:'s| is) |but )"
          r"(?:the )?(left|right) \2\b", r"the \3 \2"),
         # asides and the speaker's own comments on what was found
@@ -58,8 +73,20 @@ MENDS = tuple(
         (r"^we (?:might|may|could)(?: also)?(?: do| try)?\s+(?=\w)", "consider "),
         (r"\bwe (?:might|may|could)(?: also)? (?:do|try)\s+(?=\w)", "consider "),
         (r"(?<=\band )we (?:can|will|'ll)(?: also)?\s+(?=\w)", ""),
-        (r"\b(prescribe|give|start|put|refer|send) (?:them|him|her) (?=some|a|an)"
+        (r"\b(prescribe|give|start|put|refer|send) (?:them|him|her) (?=some|a|an|to)"
          , r"\1 "),
+        # the clinician's "we" inside a sentence
+        (r"\bif we need to\b", "whether to"),
+        (r"\b(?:that|which) we (?:did|ordered|got|obtained|took|had done|have done)\b",
+         "obtained"),
+        (r"\bwe (?:also )?did(?: do)? (?=an?\b|the\b|some\b)", "obtained "),
+        (r"^we (?:had )?(?:put|started) (?:him|her|them) on\b", "started on"),
+        (r"^(?:that )?we have (?:him|her|them) on\b", "on"),
+        (r"^we would (?=do|perform|recommend|start|order|get|repeat|refer|schedule)",
+         "plan to "),
+        (r"^we(?:'re| are) (do|gett|order|send|check|start|draw)ing\b", r"will \1"),
+        (r"\bwill gett\b", "will get"),
+        (r"\s+(?:in|with) that\.?$", ""),
     )
 )  # fmt: skip
 QUESTION = re.compile(
@@ -93,7 +120,8 @@ DANGLING = re.compile(
     r"which|because|about|if|than|as|make|really|just|been|from|by|be|these|not|"
     r"into|when|until|while|(?<!ever )since|no|to see|he|she|they|the patient|we|"
     r"going|very|pretty|what|to be doing|that's|it's|there's|we've|they've|getting|"
-    r"including|such as|below|above|see)\s*$",
+    r"including|such as|below|above|see|(?<!come )(?<!check )(?<!log )(?<!back )"
+    r"(?<!bring )(?<!fill )(?<!call )(?<!drop )in)\s*$",
     re.I,
 )
 BOUNDARY = re.compile(
@@ -110,8 +138,8 @@ def signable(text: str) -> str | None:
     head, out = (numbered.group(0) if numbered else ""), text[len(numbered.group(0)) if numbered else 0:]  # fmt: skip
     for pattern, replacement in MENDS:
         out = pattern.sub(replacement, out).strip(" ,;")
-    out = re.sub(r"\s{2,}", " ", out).strip(" ,;")
-    if not out or QUESTION.search(out) or SMALL_TALK.search(out):
+    out = re.sub(r"\s{2,}", " ", _without_we(out)).strip(" ,;")
+    if not out or QUESTION.search(out) or SMALL_TALK.search(out) or _garbled(out):
         return None
     out = _finished(out.rstrip(".!").strip(" ,;"))
     if not out or (len(out.split()) <= 7 and SAYS_NOTHING.search(out)):
@@ -119,6 +147,44 @@ def signable(text: str) -> str | None:
     if len(re.findall(r"[A-Za-z0-9']+", out)) < 4 and not voice.is_finding(out):
         return None
     return head + language.sentence_case(out)
+
+
+CLAUSES = re.compile(f"({BOUNDARY.pattern})", re.I)
+WE = re.compile(r"\b(?:we|us|our|we'(?:ll|re|ve|d))\b", re.I)
+
+
+def _without_we(text: str) -> str:
+    """A later clause in the clinician's "we" that holds no fact is left out: "...
+    it's already healed, and we wouldn't be able to see anything"."""
+    pieces = CLAUSES.split(text)
+    kept, dropping = pieces[:1], False
+    for separator, piece in zip(pieces[1::2], pieces[2::2], strict=False):
+        factless = not (FACT.search(piece) or language.drugs(piece))
+        # the dropped clause's own tail ("... able to see anything") goes with it
+        dropping = factless and (
+            WE.search(piece) or (dropping and not separator.strip())
+        )
+        if not dropping:
+            kept += [separator, piece]
+    return "".join(kept)
+
+
+# Words that do not parse as a statement: a subject with no verb before the next
+# noun phrase ("and it the whole kneecap"), "is like" before a verb ("it is like
+# gives out"), a sentence opened by an adverb and "and".
+GARBLED = re.compile(
+    r"\b(?:it|he|she|they) (?:the|a|an|his|her|their|its)\b|\bis like \w+s\b|"
+    r"^\w+ly and\b|\bthe patient thinks (?:here|there)\b",
+    re.I,
+)
+
+
+def _garbled(text: str) -> bool:
+    """Speech whose words do not parse, left out only when it carries no fact."""
+    return bool(
+        GARBLED.search(text)
+        and not (FACT.search(text) or language.drugs(text) or voice.is_finding(text))
+    )
 
 
 def _finished(text: str) -> str:
@@ -141,7 +207,6 @@ EXAM_AT = re.compile(
     r"\s+(?:here\s+|and\s+)?(?=on (?:their|his|her|the) (?:\w+ ){1,2}exam(?:ination)?\b)",
     re.I,
 )
-SIDE = re.compile(r"\b(left|right)\b", re.I)
 FINDING_START = re.compile(
     r"\s+(?=(?:no|negative|positive|there is|there's|mild|moderate|tenderness|pain)\b)",
     re.I,
@@ -154,12 +219,39 @@ def apart(text: str) -> list[str]:
     out: list[str] = []
     for part in parts:
         out.extend(_sides_apart(part))
-    out = [re.sub(r",?\s*\bis there\W*$", "", p).strip(" ,;.") for p in out]
+    out = [_headed(re.sub(r",?\s*\bis there\W*$", "", p).strip(" ,;.")) for p in out]
     return [
         language.sentence_case(p)
         for p in out
         if p and not (len(p.split()) <= 7 and SAYS_NOTHING.search(p))
     ]
+
+
+EXAM_HEAD = re.compile(
+    r"^(?:and |so |now )?on (?:their|his|her|the) (?P<part>(?:left |right )?[a-z]+(?: "
+    r"[a-z]+)?) exam(?:ination)?,?\s+(?:(?:there is|there's|there are|i (?:see|feel|"
+    r"appreciate|note|hear)|it's|it is)\s+)?(?:(?:a|an) )?(?:nice\s+)?",
+    re.I,
+)
+
+
+def _headed(text: str) -> str:
+    """ "On their right knee exam no effusion" -> "Right knee: no effusion"; "On
+    their lung exam their lungs are clear" -> "Lung: clear"."""
+    head = EXAM_HEAD.match(text)
+    if not head or len(text) - head.end() < 8:
+        return text
+    rest = re.sub(
+        r"^(?:their|his|her|the) [a-z]+ (?:is|are|was|were|sounds?)\s+",
+        "",
+        text[head.end() :],
+        flags=re.I,
+    )
+    part = head.group("part")
+    if part.lower() in {"physical", "general"}:  # "On physical exam, ..."
+        return language.sentence_case(rest)
+    part = {"lung": "lungs"}.get(part.lower(), part)
+    return f"{part[0].upper()}{part[1:]}: {rest}"
 
 
 def _sides_apart(text: str) -> list[str]:
@@ -178,57 +270,6 @@ def _sides_apart(text: str) -> list[str]:
             cut = max(cuts)
             return [text[:cut], *_sides_apart(text[cut:].strip(" ,;"))]
     return [text]
-
-
-SYMPTOM = (
-    r"pain|ache|aches|swelling|injury|numbness|tingling|rash|cough|fever|fevers|"
-    r"headaches?|nausea|vomiting|diarrhea|constipation|bleeding|fatigue|dizziness|"
-    r"shortness of breath|palpitations|weakness|instability|stiffness|pains|"
-    r"difficulty swallowing|painful swallowing|heartburn|reflux|lesion|mass|nodule|"
-    r"follow-up|annual exam|physical|check-?up|evaluation"
-)
-BODY = (
-    r"knee|back|lower back|low back|neck|shoulder|hip|ankle|foot|wrist|hand|finger|"
-    r"thumb|toe|elbow|arm|leg|chest|abdominal|abdomen|belly|stomach|head|eye|ear|"
-    r"throat|jaw|groin|flank|pelvic|joint|muscle|skin|calf|thigh|heel"
-)
-COMPLAINT = re.compile(
-    rf"\b(?:(?P<side>left|right|bilateral)\s+(?:(?:side of (?:the |their |his |her )?)"
-    rf")?)?(?P<body>(?:{BODY})\s+)?(?P<what>{SYMPTOM})\b(?P<of>\s+of (?:his|her|their|"
-    rf"the) [a-z -]{{3,40}}?(?=[,.;]|$))?",
-    re.I,
-)
-
-
-SITE = re.compile(
-    rf"\b(?P<what>pain|swelling|rash|numbness|tingling) (?:on|in|of|around) (?:the |their "
-    rf"|his |her )?(?:(?P<side>left|right) (?:side of (?:the |their |his |her )?)?)?"
-    rf"(?P<body>{BODY})\b",
-    re.I,
-)
-ADJECTIVE = {"abdomen": "abdominal", "belly": "abdominal", "stomach": "abdominal"}
-
-
-def complaint_phrase(text: str) -> str | None:
-    """'Left knee pain.' from what the clinician or patient said, or None."""
-    site = SITE.search(text)
-    if site and site.group("side"):
-        body = site.group("body").lower()
-        words = (site.group("side"), ADJECTIVE.get(body, body), site.group("what"))
-        return language.sentence_case(" ".join(words).lower())
-    match = COMPLAINT.search(text)
-    if not match or not (match.group("body") or match.group("side") or match.group("of")
-                         or len(match.group("what")) > 4):  # fmt: skip
-        return None
-    words = [
-        match.group("side"),
-        (match.group("body") or "").strip(),
-        match.group("what"),
-    ]
-    phrase = " ".join(w for w in words if w)
-    if match.group("of"):
-        phrase += re.sub(r"\bof (?:his|her|their)\b", "of", match.group("of"))
-    return language.sentence_case(phrase.lower())
 
 
 MEDICINE_WORD = re.compile(
@@ -251,6 +292,7 @@ def sections_signed(filed: dict, owner: dict[str, str]) -> None:
             for s in filed[key]
             for text in (apart(s.text) if not s.heading else [s.text])
         ]
+    _counsel_out_of_exam(filed, owner)
     history = owner.get("history")
     meds = owner.get("medications")
     if meds and history and meds != history:
@@ -262,86 +304,76 @@ def sections_signed(filed: dict, owner: dict[str, str]) -> None:
         ]
         filed[meds] = [s for s in filed[meds] if s not in strays]
         filed[history].extend(strays)
-    _complaint(filed, owner)
+    complaint_block(filed, owner)
     for key in {owner.get("assessment"), owner.get("plan")} - {None}:
+        filed[key] = _said_once(filed[key])
         for s in filed[key]:  # "1. Their hypertension.", "Their diabetes: continue ..."
             s.text = POSSESSIVE_NAME.sub(
                 lambda m: m.group(1) + m.group(2).upper(), s.text
             )
 
 
+# Said during the examination but not a finding: what the patient is told to do
+# ("She can call the office if ...") and the clinician's reasoning ("Typically these
+# cause ...", "if it were esophagitis, it's already healed").
+INSTRUCTED = re.compile(
+    r"^(?:the patient|she|he|they) (?:can|should|may|will need to) (?:call|come|return|"
+    r"follow|contact|go|let)\b|\b(?:call the office|call us|come back if)\b",
+    re.I,
+)
+REASONED = re.compile(
+    r"^(?:typically|usually|generally|normally|most likely|likely|probably|"
+    r"this (?:is|could be|may be|might be))\b|\bif it (?:were|was) \w+|"
+    r"\b(?:would|could) (?:last|cause|explain|be due)\b",
+    re.I,
+)
+
+
+def _counsel_out_of_exam(filed: dict, owner: dict[str, str]) -> None:
+    """Counselling and reasoning said at the examination go to the plan and the
+    assessment; the examination keeps its findings."""
+    exam = owner.get("exam")
+    if exam is None:
+        return
+    targets = ((INSTRUCTED, owner.get("warnings") or owner.get("followup")
+                or owner.get("plan")), (REASONED, owner.get("assessment")))  # fmt: skip
+    for statement in list(filed[exam]):
+        for pattern, key in targets:
+            if key and key != exam and pattern.search(statement.text):
+                filed[exam].remove(statement)
+                statement.category = "plan" if pattern is INSTRUCTED else "assessment"
+                filed[key].append(statement)
+                break
+
+
+PLAIN = frozenset(["a", "an", "another", "the", "will", "their", "his", "her", "some"])
+
+
+def _said_once(statements: list[Statement]) -> list[Statement]:
+    """A plan item said twice ("Order another echocardiogram.", "Order an
+    echocardiogram.") is written once, citing both times."""
+    out: list[Statement] = []
+    for statement in statements:
+        words = set(re.findall(r"[a-z0-9]+", statement.text.lower())) - PLAIN
+        same = next(
+            (
+                kept
+                for kept in out
+                if not statement.heading
+                and not kept.heading
+                and len(words) >= 2
+                and words <= set(re.findall(r"[a-z0-9]+", kept.text.lower()))
+            ),
+            None,
+        )
+        if same is None:
+            out.append(statement)
+        else:
+            same.seqs = tuple(sorted({*same.seqs, *statement.seqs}))
+    return out
+
+
 POSSESSIVE_NAME = re.compile(
     r"^(\d+\.\s+|)(?:their|his|her|the patient's) (\w)(?=[^:.]{2,40}[:.]$|[^:.]{2,40}: )",
     re.I,
 )
-
-
-SUMMARY_FOR = re.compile(
-    r"\b(?:presents?|presenting|here|comes? in|coming in|seen)(?: today)?(?: for| with)"
-    r"(?: an?| some| his| her| their)?(?: evaluation of)?\s+(?P<what>[^,.;]{3,60})",
-    re.I,
-)
-
-
-def _complaint(filed: dict, owner: dict[str, str]) -> None:
-    """The chief complaint: what the summary line says the visit is for, else the
-    first complaint, problem or history statement that names one, as a phrase; the
-    statements said as the complaint go to the history."""
-    key, history = owner.get("complaint"), owner.get("history")
-    if key is None or key == history:
-        return
-    said = filed[key]
-    everything = [s for statements in filed.values() for s in statements]
-    summaries = [m.group("what") for s in everything
-                 if (m := SUMMARY_FOR.search(s.text))]  # fmt: skip
-    order = [
-        *[(text, ()) for text in summaries],
-        *[(s.text, s.seqs) for s in said],
-        *[(s.text, s.seqs) for s in filed.get(owner.get("assessment", ""), [])],
-        *[(s.text, s.seqs) for s in filed.get(history or "", [])[:4]],
-    ]
-    phrase, seqs = None, ()
-    for text, cited in order:
-        if re.search(r"\bhistory of\b", text, re.I):
-            continue  # the past history, not why the patient came
-        phrase = complaint_phrase(text)
-        if phrase:
-            seqs = cited
-            break
-    if phrase and not SIDE.search(phrase):  # "elbow pain", "right elbow"
-        phrase = _sided(phrase, [t for t, _ in order])
-    if phrase and not seqs:  # from the summary line: cite it
-        seqs = next(s.seqs for s in everything if SUMMARY_FOR.search(s.text))
-    named = {
-        *re.findall(r"[a-z]+", (phrase or "").lower()),
-        "the",
-        "their",
-        "his",
-        "her",
-    }
-    # what was said of the complaint: the history's, in the order said, or (no
-    # history in the template) after the phrase
-    moved = [s for s in said if not set(re.findall(r"[a-z]+", s.text.lower())) <= named]
-    if history:
-        filed[history] = sorted([*moved, *filed[history]], key=lambda s: s.seqs[:1])
-        moved = []
-    filed[key] = [Statement(phrase, seqs, "complaint")] if phrase else []
-    filed[key] += moved
-
-
-def _sided(phrase: str, said: list[str]) -> str:
-    """The complaint with the side said of its part nearby, when only one side is."""
-    body = COMPLAINT.search(phrase)
-    part = body and (body.group("body") or "").strip()
-    if not part:
-        return phrase
-    sides = {
-        m.group(1).lower()
-        for text in said
-        for m in re.finditer(rf"\b(left|right)\s+(?:\w+\s+){{0,2}}{part}", text, re.I)
-    }
-    return (
-        language.sentence_case(f"{sides.pop()} {phrase[0].lower()}{phrase[1:]}")
-        if len(sides) == 1
-        else phrase
-    )

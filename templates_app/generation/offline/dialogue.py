@@ -323,7 +323,11 @@ def _split_unpunctuated(words: list[str]) -> list[str]:
     merged: list[list[str]] = []
     for piece in pieces:
         short = len(piece) < 4 and piece[0].lower() not in DISCOURSE
-        cut = merged and merged[-1][-1].lower() in DANGLING
+        cut = (
+            merged
+            and merged[-1][-1].lower() in DANGLING
+            and piece[0].lower() not in {"okay", "alright"}
+        )
         if merged and (short or cut):
             merged[-1].extend(piece)  # "much pain", "with her shoulder": a tail
         else:
@@ -351,19 +355,51 @@ def _mid_phrase(words: list[str], i: int) -> bool:
         ("what we call", "what's called", "what is called", "so that")
     ):
         return True
-    return prev in {
-        "know",
-        "about",
-        "is",
-        "that",
-        "not",
-        "as",
-        "feel",
-        "looks",
-        "very",
-        "pretty",
-        "and",
-    }
+    if words[i].lower() in {"any", "anything"} and prev in TAKES_OBJECT:
+        return True  # "prevent any further problems", "make any adjustments"
+    if (
+        words[i].lower() == "which"
+        and following.split()[1:2]
+        and (following.split()[1] in RELATIVE_VERBS)
+    ):
+        return True  # "the x-ray which showed no fracture"
+    if words[i].lower() in {"okay", "alright"}:  # "problems with that okay and so"
+        return prev in {"is", "not", "feel", "looks", "very", "pretty", "as"}
+    return (
+        prev
+        in {
+            "know",
+            "about",
+            "is",
+            "that",
+            "not",
+            "as",
+            "feel",
+            "looks",
+            "very",
+            "pretty",
+            "and",
+            "think",
+            "guess",
+        }
+        or prev in AUXILIARIES
+    )  # "do you have", "i think you have"
+
+
+AUXILIARIES = frozenset(["do", "did", "does", "can", "could", "would", "will"])
+# "Any" after these is their object, not a new question.
+TAKES_OBJECT = frozenset(
+    ["prevent", "make", "need", "avoid", "cause", "causing", "see", "notice", "without",
+     "find", "found", "show", "showed", "shows", "for", "of", "to", "with", "from",
+     "get", "getting", "take", "taking", "feel", "felt", "hear", "heard", "if", "not",
+     "no", "than", "in", "on", "at", "by", "into", "rule", "out", "have", "has", "had"]
+)  # fmt: skip
+# "Which" before these opens a relative clause ("which showed ..."), not a question.
+RELATIVE_VERBS = frozenset(
+    ["showed", "shows", "revealed", "reveals", "demonstrated", "demonstrates", "was",
+     "were", "is", "are", "has", "had", "means", "meant", "came", "looked", "looks",
+     "indicated", "indicates", "confirmed", "suggests", "suggested"]
+)  # fmt: skip
 
 
 _GREETED = re.compile(

@@ -112,6 +112,21 @@ PROBLEM = re.compile(
     r"(?P<name>[a-z0-9' -]{3,40}?)(?=,|\.| i | i'm | we | you | he | she | it | "
     r"that | is | are | let's | what | my | there | so | which |$)"
 )
+# The problem named alone before its plan: "so your left knee pain".
+BARE_PROBLEM = re.compile(
+    r"^(?:(?:and|so|now|okay|alright|then|next),? )*(?:your|his|her|their|the) "
+    r"(?P<name>[a-z0-9' -]{3,40})$"
+)
+# Where one plan item ends and the next begins, with or without "and": "... in that
+# i want to prescribe ... a day we might do some physical therapy".
+PLAN_ITEM = re.compile(
+    r",? (?:(?:and|but|so) )?(?<=\w )(?<!\bif )(?<!\bwhen )(?<!\bwhat )(?<!\bhow )"
+    r"(?<!\bunless )(?<!\buntil )(?<!\bbecause )(?<!\bwhether )(?<!\bthink )"
+    r"(?<!\bknow )(?<!\bbefore )(?<!\bafter )(?<!\bonce )(?<!\bsure )"
+    r"(?:(?<=\bin that )|(?<!\bthat ))(?=(?:i|we)(?:'ll| will| want| would| am| are|'m|"
+    r"'re|'d| might| may| can| could| should) )",
+    re.I,
+)
 PROCESS = re.compile(
     r"^(let's|let me|i'm going to|i am going to|i want to|i'd like to|i'm just going|"
     r"we're going to|we'll|it sounds like we|sounds like we|i'm gonna)\b"
@@ -199,6 +214,9 @@ def phases(items: list[Utterance]) -> list[str]:
             # nobody announced it: the last part of a long visit
             int(0.7 * len(items)) if len(items) >= 40 else len(items),
         )
+    before = items[plan_at - 1] if 0 < plan_at < len(items) else None
+    if before and before.role != "patient" and BARE_PROBLEM.match(before.text.lower()):
+        plan_at -= 1  # "so your left knee pain", then "I think ...": its problem
     return [
         "plan" if i >= plan_at else "exam" if i >= exam_at else "history"
         for i in range(len(items))
@@ -428,7 +446,7 @@ def _exam(walk: Walk, item: Utterance, text: str) -> list[Statement]:
 def _plan(walk: Walk, item: Utterance, text: str) -> list[Statement]:
     out: list[Statement] = []
     low = strip_discourse(text.lower())
-    named = PROBLEM.match(low)
+    named = PROBLEM.match(low) or BARE_PROBLEM.match(low)
     if (
         named
         and len(content_words(named.group("name"))) >= 1
@@ -443,10 +461,7 @@ def _plan(walk: Walk, item: Utterance, text: str) -> list[Statement]:
         out.append(Statement(name, item.seqs, "assessment", walk.problem, heading=True))
     if len(content_words(low)) < 3 or _announcement(low):
         return out
-    for part in re.split(
-        r",? (?:and|but|so) (?=(?:i|we)(?:'ll| will| want| would| am| are|'m|'re|'d) )",
-        text,
-    ):
+    for part in PLAN_ITEM.split(text):
         category = _plan_category(part.lower())
         if category:
             out.append(

@@ -1,0 +1,152 @@
+"""The chief complaint as a clinician writes it: "Left knee pain.", from what the
+visit was said to be for, else the first complaint, problem or history statement that
+names one; what was said as the complaint goes to the history.
+"""
+
+from __future__ import annotations
+
+import re
+
+from templates_app.generation.offline import language
+from templates_app.generation.offline.statements import Statement
+
+SIDE = re.compile(r"\b(left|right)\b", re.I)
+
+SYMPTOM = (
+    r"pain|ache|aches|swelling|injury|numbness|tingling|rash|cough|fever|fevers|"
+    r"headaches?|nausea|vomiting|diarrhea|constipation|bleeding|fatigue|dizziness|"
+    r"shortness of breath|palpitations|weakness|instability|stiffness|pains|"
+    r"difficulty swallowing|painful swallowing|heartburn|reflux|lesion|mass|nodule|"
+    r"tightness|"
+    r"follow-up|annual exam|physical|check-?up|evaluation"
+)
+BODY = (
+    r"knee|back|lower back|low back|neck|shoulder|hip|ankle|foot|wrist|hand|finger|"
+    r"thumb|toe|elbow|arm|leg|chest|abdominal|abdomen|belly|stomach|head|eye|ear|"
+    r"throat|jaw|groin|flank|pelvic|joint|muscle|skin|calf|thigh|heel"
+)
+COMPLAINT = re.compile(
+    rf"\b(?:(?P<side>left|right|bilateral)\s+(?:(?:side of (?:the |their |his |her )?)"
+    rf")?)?(?P<body>(?:{BODY})\s+)?(?P<what>{SYMPTOM})\b(?P<of>\s+of (?:his|her|their|"
+    rf"the) [a-z -]{{3,40}}?(?=[,.;]|$))?",
+    re.I,
+)
+
+
+SITE = re.compile(
+    rf"\b(?P<what>pain|swelling|rash|numbness|tingling) (?:on|in|of|around) (?:the |their "
+    rf"|his |her )?(?:(?P<side>left|right) (?:side of (?:the |their |his |her )?)?)?"
+    rf"(?P<body>{BODY})\b",
+    re.I,
+)
+ADJECTIVE = {"abdomen": "abdominal", "belly": "abdominal", "stomach": "abdominal"}
+
+
+HURTING = re.compile(
+    rf"\b(?P<side>left|right) (?P<body>{BODY})\b(?: \w+){{0,2}} (?:hurting|hurts|aching|"
+    rf"aches)\b",
+    re.I,
+)
+
+
+def complaint_phrase(text: str) -> str | None:
+    """'Left knee pain.' from what the clinician or patient said, or None."""
+    if re.match(r"(?:\d+\.\s+)?(?:denies|no|not)\b", text, re.I):
+        return None  # a pertinent negative is not why the patient came
+    hurting = HURTING.search(text)
+    if hurting:
+        body = hurting.group("body").lower()
+        words = (hurting.group("side"), ADJECTIVE.get(body, body), "pain")
+        return language.sentence_case(" ".join(words).lower())
+    site = SITE.search(text)
+    if site and site.group("side"):
+        body = site.group("body").lower()
+        words = (site.group("side"), ADJECTIVE.get(body, body), site.group("what"))
+        return language.sentence_case(" ".join(words).lower())
+    match = COMPLAINT.search(text)
+    if not match or not (match.group("body") or match.group("side") or match.group("of")
+                         or len(match.group("what")) > 4):  # fmt: skip
+        return None
+    words = [
+        match.group("side"),
+        (match.group("body") or "").strip(),
+        match.group("what"),
+    ]
+    phrase = " ".join(w for w in words if w)
+    also = COMPLAINT.match(text, match.end() + 5)  # "a cough and chest tightness"
+    if text[match.end() : match.end() + 5].lower() == " and " and also:
+        phrase += " and " + also.group(0)
+    if match.group("of"):
+        phrase += re.sub(r"\bof (?:his|her|their)\b", "of", match.group("of"))
+    return language.sentence_case(phrase.lower())
+
+
+SUMMARY_FOR = re.compile(
+    r"\b(?:presents?|presenting|here|comes? in|coming in|seen)(?: today)?(?: for| with)"
+    r"(?: an?| some| his| her| their)?(?: evaluation of)?\s+(?P<what>[^,.;]{3,60})",
+    re.I,
+)
+
+
+def complaint_block(filed: dict, owner: dict[str, str]) -> None:
+    """The chief complaint: what the summary line says the visit is for, else the
+    first complaint, problem or history statement that names one, as a phrase; the
+    statements said as the complaint go to the history."""
+    key, history = owner.get("complaint"), owner.get("history")
+    if key is None or key == history:
+        return
+    said = filed[key]
+    everything = [s for statements in filed.values() for s in statements]
+    summaries = [m.group("what") for s in everything
+                 if (m := SUMMARY_FOR.search(s.text))]  # fmt: skip
+    order = [
+        *[(text, ()) for text in summaries],
+        *[(s.text, s.seqs) for s in said],
+        *[(s.text, s.seqs) for s in filed.get(owner.get("assessment", ""), [])],
+        *[(s.text, s.seqs) for s in filed.get(history or "", [])[:4]],
+    ]
+    phrase, seqs = None, ()
+    for text, cited in order:
+        if re.search(r"\bhistory of\b", text, re.I):
+            continue  # the past history, not why the patient came
+        phrase = complaint_phrase(text)
+        if phrase:
+            seqs = cited
+            break
+    if phrase and not SIDE.search(phrase):  # "elbow pain", "right elbow"
+        phrase = _sided(phrase, [t for t, _ in order])
+    if phrase and not seqs:  # from the summary line: cite it
+        seqs = next(s.seqs for s in everything if SUMMARY_FOR.search(s.text))
+    named = {
+        *re.findall(r"[a-z]+", (phrase or "").lower()),
+        "the",
+        "their",
+        "his",
+        "her",
+    }
+    # what was said of the complaint: the history's, in the order said, or (no
+    # history in the template) after the phrase
+    moved = [s for s in said if not set(re.findall(r"[a-z]+", s.text.lower())) <= named]
+    if history:
+        filed[history] = sorted([*moved, *filed[history]], key=lambda s: s.seqs[:1])
+        moved = []
+    filed[key] = [Statement(phrase, seqs, "complaint")] if phrase else []
+    filed[key] += moved
+
+
+def _sided(phrase: str, said: list[str]) -> str:
+    """The complaint with the side said of its part nearby, when only one side is."""
+    body = COMPLAINT.search(phrase)
+    part = body and (body.group("body") or "").strip()
+    if not part:
+        return phrase
+    sides = {
+        m.group(1).lower()
+        for text in said
+        for m in re.finditer(rf"\b(left|right)\s+(?:\w+\s+){{0,2}}{part}", text, re.I)
+    }
+    return (
+        language.sentence_case(f"{sides.pop()} {phrase[0].lower()}{phrase[1:]}")
+        if len(sides) == 1
+        else phrase
+    )
