@@ -68,7 +68,9 @@ def audit_record(
         ip_address=ip_address or None,
         details=json.loads(json.dumps(details or {}, default=str)),
     )
-    with transaction.atomic():
+    # No savepoint of its own inside the caller's transaction (two statements fewer
+    # per audited action): a failure here fails the caller's whole action anyway.
+    with transaction.atomic(savepoint=False):
         _lock_chain()
         last = AuditLog.objects.order_by("-id").values_list("hash", flat=True).first()
         entry.prev_hash = last or GENESIS_HASH

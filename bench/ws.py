@@ -23,8 +23,11 @@ run) and reports finals sent, stored, lost and duplicated, and the p99 relay lat
 outside the fault windows (a window: from the kill to 5 s after the database is back).
 
 `--smoke` is the suite's check that the script still runs (tests/bench): 3 sessions
-for 2 s, the relay beside them, the offline engine on three words; it exits non-zero
-when a client fails or a final is lost or stored twice.
+for 1.5 s and the relay beside them, the bench user made in this process (no child
+Python but daphne's); it exits non-zero when a client fails or a final is lost or
+stored twice. It skips the offline engine's real-time factor, which
+`bench/asr.py --smoke` measures. The bare relays are
+`bench/ws_relays.py`, the fault run's parts `bench/ws_faults.py`.
 
 DATABASE_URL (and REDIS_URL) are used when set; otherwise a temporary SQLite file.
 """
@@ -45,12 +48,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.ws_faults import inject_faults, summarise_fault  # noqa: E402
+from bench.ws_relays import (  # noqa: E402
+    FINAL_EVERY,
+    daphne_echo_command,
+    relay_command,
+)
 from tests.fakes.tcp_proxy import free_port  # noqa: E402
 from tests.live import daphne  # noqa: E402 - the suite's launcher: waits for /health
 
 FRAME_BYTES = 3200
 STARTED = 0.0  # when the load began (perf_counter)
-FINAL_EVERY = 10
 SLOW_MS = 20  # the target; frames over it are also counted by second of the run
 
 
@@ -82,7 +90,7 @@ def parse_args():
     )
     args = parser.parse_args()
     if args.smoke:
-        args.sessions, args.seconds, args.ramp = 3, 2, 0.3
+        args.sessions, args.seconds, args.ramp, args.skip_rtf = 3, 1.5, 0.3, True
     return args
 
 
@@ -116,47 +124,34 @@ def server_env(database_url: str) -> dict[str, str]:
 
 
 def prepare_database(env: dict[str, str]) -> str:
-    """Migrate, make a bench user, and return a signed-in session cookie."""
-    script = (
-        "import django; django.setup()\n"
-        "from django.test import Client\n"
-        "from accounts.models import User\n"
-        "from institutions.models import Feature, FeatureGrant, PhysicianProfile\n"
-        # A clinician records (a superadmin runs the platform and records nothing):
-        # an individual physician granted live transcription directly.
-        "u, _ = User.objects.get_or_create(username='bench-clinician')\n"
-        "u.is_superadmin = False; u.set_unusable_password(); u.save()\n"
-        "PhysicianProfile.objects.get_or_create(user=u)\n"
-        "f = Feature.objects.get(code=Feature.Code.LIVE_TRANSCRIPTION)\n"
-        "FeatureGrant.objects.get_or_create(user=u, feature=f, institution=None)\n"
-        # force_login: a session made without the password check, which django-axes
-        # refuses outside a request (AxesBackendRequestParameterRequired).
-        "c = Client(); c.force_login(u)\n"
-        "print(c.cookies['sessionid'].value)\n"
-    )
-    for command in (["migrate", "-v", "0"], ["seed_features"]):
-        subprocess.run(
-            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True
-        )
-    out = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return out.stdout.strip().splitlines()[-1]
+    """Migrate, make a bench user, and return a signed-in session cookie (in this
+    process, with the server's settings: no child Python to start)."""
+    os.environ.update(env)
+    import django
 
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
 
-def relay_command(port: int) -> list[str]:
-    return [__file__, "--relay-server", str(port)]
+    from accounts.models import User
+    from institutions.models import Feature, FeatureGrant, PhysicianProfile
 
-
-def daphne_echo_command(port: int) -> list[str]:
-    return ["-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port)] + [
-        "bench.ws:daphne_echo"
-    ]
+    call_command("migrate", verbosity=0)
+    call_command("seed_features", verbosity=0)
+    # A clinician records (a superadmin runs the platform and records nothing): an
+    # individual physician granted live transcription directly.
+    user, _ = User.objects.get_or_create(username="bench-clinician")
+    user.is_superadmin = False
+    user.set_unusable_password()
+    user.save()
+    PhysicianProfile.objects.get_or_create(user=user)
+    feature = Feature.objects.get(code=Feature.Code.LIVE_TRANSCRIPTION)
+    FeatureGrant.objects.get_or_create(user=user, feature=feature, institution=None)
+    # force_login: a session made without the password check, which django-axes
+    # refuses outside a request (AxesBackendRequestParameterRequired).
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
 
 
 def baseline(app: dict, name: str, command, suffix: str, args) -> None:
@@ -198,83 +193,6 @@ def wait_for_port(port, proc, timeout=30):
         except OSError:
             time.sleep(0.2)
     raise SystemExit("server did not start")
-
-
-def relay_replies(message: str | bytes, frames: int) -> tuple[list[str], int, bool]:
-    """What the consumer would answer, without Django or storage: the replies to one
-    message, the frame count after it, and whether to close."""
-    if isinstance(message, str):
-        kind = json.loads(message).get("type")
-        if kind == "start":
-            return (
-                [json.dumps({"type": "ready", "session_id": 0, "last_seq": 0})],
-                0,
-                False,
-            )
-        if kind == "stop":
-            return [json.dumps({"type": "status", "state": "stopped"})], frames, True
-        return [], frames, False
-    frames += 1
-    tag = message[:8].hex()
-    replies = [_transcript(tag, None, is_final=False)]
-    if frames % FINAL_EVERY == 0:
-        replies.append(_transcript("frames to " + tag, frames // FINAL_EVERY, True))
-    return replies, frames, False
-
-
-def _transcript(text: str, seq: int | None, is_final: bool) -> str:
-    return json.dumps(
-        {
-            "type": "transcript",
-            "seq": seq,
-            "text": text,
-            "is_final": is_final,
-            "speaker": 0 if is_final else None,
-            "start_ms": 0,
-            "end_ms": 0,
-        }
-    )
-
-
-async def relay_server(port: int) -> None:
-    """The bare relay: the same messages as the consumer, no Django, no storage."""
-    from websockets.asyncio.server import serve
-
-    async def handle(ws):
-        frames = 0
-        async for message in ws:
-            replies, frames, close = relay_replies(message, frames)
-            for reply in replies:
-                await ws.send(reply)
-            if close:
-                await ws.close()
-
-    async with serve(handle, "127.0.0.1", port, max_size=2**17):
-        await asyncio.Future()
-
-
-async def daphne_echo(scope, receive, send):
-    """The same relay as a bare ASGI application under daphne (`--daphne-echo`): no
-    Django, no Channels, no database; what daphne itself costs per frame."""
-    if scope["type"] != "websocket":
-        return
-    frames = 0
-    while True:
-        message = await receive()
-        if message["type"] == "websocket.connect":
-            await send({"type": "websocket.accept"})
-        elif message["type"] == "websocket.disconnect":
-            return
-        elif message["type"] == "websocket.receive":
-            data = message.get("bytes")
-            replies, frames, close = relay_replies(
-                message["text"] if data is None else data, frames
-            )
-            for reply in replies:
-                await send({"type": "websocket.send", "text": reply})
-            if close:
-                await send({"type": "websocket.close", "code": 1000})
-                return
 
 
 # --- the client side ---------------------------------------------------------------
@@ -370,7 +288,9 @@ async def load(url, headers, sessions, seconds, ramp, fault_database=None, away=
         for c in clients
     ]
     if fault_database:
-        runs.append(inject_faults(fault_database, ramp + seconds, away))
+        runs.append(
+            inject_faults(fault_database, ramp + seconds, away, started=STARTED)
+        )
     await asyncio.gather(*runs)
     return clients
 
@@ -404,30 +324,19 @@ def summarise(name, clients):
     return result
 
 
-def check_stored(env, clients) -> dict:
+def check_stored(clients) -> dict:
     """Compare the finals each client received with the segments stored."""
+    from django.db.models import Count, Max
+
+    from transcription.models import TranscriptSegment
+
     ids = [c.session_id for c in clients if c.session_id]
-    script = (
-        "import django, json, sys; django.setup()\n"
-        "from django.db.models import Count, Max\n"
-        "from transcription.models import TranscriptSegment\n"
-        "ids = json.loads(sys.stdin.read())\n"
-        "rows = TranscriptSegment.objects.filter(session_id__in=ids).values('session_id')"
-        ".annotate(n=Count('id'), top=Max('seq'))\n"
-        "print(json.dumps({r['session_id']: [r['n'], r['top']] for r in rows}))\n"
+    rows = (
+        TranscriptSegment.objects.filter(session_id__in=ids)
+        .values("session_id")
+        .annotate(n=Count("id"), top=Max("seq"))
     )
-    out = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        input=json.dumps(ids),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    stored = {
-        int(k): v for k, v in json.loads(out.stdout.strip().splitlines()[-1]).items()
-    }
+    stored = {row["session_id"]: [row["n"], row["top"]] for row in rows}
     lost = duplicated = 0
     for c in clients:
         if not c.session_id:
@@ -441,69 +350,6 @@ def check_stored(env, clients) -> dict:
         "finals_stored": sum(n for n, _ in stored.values()),
         "finals_lost": lost,
         "finals_duplicated": duplicated,
-    }
-    print(json.dumps(result))
-    return result
-
-
-FAULTS: list[tuple[float, float]] = []  # (from, to) seconds of the run, perf_counter
-
-
-def database_away(database_url: str, seconds: float) -> int:
-    from urllib.parse import urlparse
-
-    from tests.transcription.faults import database_away as away
-
-    url = urlparse(database_url)
-    return away(
-        host=url.hostname,
-        port=url.port or 5432,
-        user=url.username or "postgres",
-        name=url.path.lstrip("/"),
-        seconds=seconds,
-    )
-
-
-async def inject_faults(database_url: str, seconds: float, away: float) -> None:
-    """Take the database away at 1/3 and 2/3 of the run."""
-    for at in (seconds / 3, 2 * seconds / 3):
-        await asyncio.sleep(max(0, STARTED + at - time.perf_counter()))
-        began = time.perf_counter()
-        killed = await asyncio.to_thread(database_away, database_url, away)
-        FAULTS.append((began, time.perf_counter()))
-        print(json.dumps({"fault_at_s": round(at, 1), "backends_killed": killed}))
-
-
-def summarise_fault(clients, stored: dict) -> dict:
-    """Finals and latency of the fault run; latency outside each fault window
-    (from the kill to 5 s after the database is back) and inside it."""
-    outside, inside = [], []
-    for c in clients:
-        for sent, latency in c.timed:
-            in_fault = any(a <= sent <= b + 5 for a, b in FAULTS)
-            (inside if in_fault else outside).append(latency)
-
-    def p99(values):
-        values = sorted(values)
-        return (
-            round(statistics.quantiles(values, n=100)[98], 2)
-            if len(values) > 1
-            else None
-        )
-
-    result = {
-        "name": "fault run",
-        "sessions": len(clients),
-        "finals_sent": sum(len(c.final_seqs) for c in clients),
-        "finals_expected": sum(
-            c.frames // FINAL_EVERY for c in clients if c.session_id
-        ),
-        **stored,
-        "p99_ms_outside_faults": p99(outside),
-        "p99_ms_inside_faults": p99(inside),
-        "catching_up_told": sum(c.catching_up for c in clients),
-        "client_errors": sum(1 for c in clients if c.error),
-        "first_error": next((c.error for c in clients if c.error), None),
     }
     print(json.dumps(result))
     return result
@@ -569,7 +415,7 @@ def main():
                 )
             )
         app = summarise("daphne+consumer+instant engine", clients)
-        stored = check_stored(env, clients)
+        stored = check_stored(clients)
         if args.fault:
             summarise_fault(clients, stored)
             return
@@ -586,7 +432,7 @@ def main():
             args,
         )
     if not args.skip_rtf:
-        offline_rtf("He denies fever." if args.smoke else SPEECH * 4)
+        offline_rtf(SPEECH * 4)
 
 
 def smoke_check(app: dict, stored: dict, clients) -> None:
@@ -603,7 +449,4 @@ def smoke_check(app: dict, stored: dict, clients) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--relay-server":
-        asyncio.run(relay_server(int(sys.argv[2])))
-    else:
-        main()
+    main()

@@ -381,6 +381,9 @@ if NOTE_ENGINE == "openai" and not (LLM_BASE_URL and LLM_MODEL):
         "http://llm.hospital.internal:8000/v1) and LLM_MODEL (the model it serves)."
     )
 WS_MAX_CONNECTIONS_PER_USER = env_int("WS_MAX_CONNECTIONS_PER_USER", 3, minimum=1)
+# Sockets of one process doing their opening's database work at once; the others are
+# told they wait (transcription.connections.opening).
+WS_OPENINGS_AT_ONCE = env_int("WS_OPENINGS_AT_ONCE", 3, minimum=1)
 # New recordings one user may start per minute (a script opening hundreds is refused).
 TRANSCRIPTION_SESSIONS_PER_MINUTE = env_int(
     "TRANSCRIPTION_SESSIONS_PER_MINUTE", 10, minimum=1

@@ -3,16 +3,20 @@
 With REDIS_URL the slots are members of a sorted set per user, scored by their expiry:
 an open socket refreshes its slot every `REFRESH_SECONDS`, so the slots of a process
 that crashed free themselves after `SLOT_SECONDS`. Without Redis (one process) a
-dictionary in memory does the same job. Error counts for the metrics live here too.
+dictionary in memory does the same job. Error counts for the metrics live here too,
+and the bound on the openings this process does at once (`opening`).
 """
 
 import asyncio
+import contextlib
 import time
 import uuid
 import weakref
 from collections import Counter, defaultdict
 
 from django.conf import settings
+
+from noumaris.common.errors import ServiceUnavailableError
 
 SLOT_SECONDS = 60
 REFRESH_SECONDS = 20
@@ -27,7 +31,10 @@ redis.call('ZADD', KEYS[2], ARGV[2], ARGV[6])
 return 1
 """
 
+OPENING_WAIT_SECONDS = 30
+
 _clients: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_openings: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _local_slots: dict[int, set[str]] = defaultdict(set)
 _local_errors: Counter = Counter()
 
@@ -114,3 +121,33 @@ async def error_counts() -> dict[str, int]:
         return dict(_local_errors)
     raw = await _redis().hgetall(PREFIX + "errors")
     return {key.decode(): int(value) for key, value in raw.items()}
+
+
+class Busy(ServiceUnavailableError):
+    """More sockets are opening than this process takes at once, for too long."""
+
+
+@contextlib.asynccontextmanager
+async def opening(*, on_wait):
+    """Hold one of this process's `WS_OPENINGS_AT_ONCE` places for an opening's
+    database work (a wave of sockets opening must not hold up the frames of those
+    already open). When none is free, `on_wait()` is awaited, then a place waited for
+    at most `OPENING_WAIT_SECONDS`; after that, `Busy`."""
+    loop = asyncio.get_running_loop()
+    places = _openings.get(loop)
+    if places is None:  # one per event loop: a semaphore cannot cross loops
+        places = _openings[loop] = asyncio.Semaphore(settings.WS_OPENINGS_AT_ONCE)
+    if places.locked():
+        await on_wait()
+    try:
+        async with asyncio.timeout(OPENING_WAIT_SECONDS):
+            await places.acquire()
+    except TimeoutError:
+        raise Busy(
+            f"The server is opening many recordings at once and none was free for "
+            f"{OPENING_WAIT_SECONDS} s; try again in a moment."
+        ) from None
+    try:
+        yield
+    finally:
+        places.release()

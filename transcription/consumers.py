@@ -4,11 +4,14 @@ A thin adapter on Channels' stock `AsyncWebsocketConsumer`: it authenticates, as
 `check_feature`, holds a connection slot, relays audio to the engine and results to
 the client, and closes with a code the client can act on. What a message means and
 what to store next is `transcription.recording.Recording`; writes go through
-services, off the event loop.
+services, off the event loop, on the socket's own thread (`noumaris.routing`). A
+final is stored by one call, `final_store`, which retries while the database is away;
+an opening's database work waits its turn (`connections.opening`).
 
 Whatever ends the socket (the client, a refusal, a crash anywhere), Channels'
-`websocket_disconnect` releases its slot, stops its heartbeat and closes its engine. The close codes and
-the messages' shapes are `transcription.protocol`.
+`websocket_disconnect` releases its slot, stops its heartbeat and closes its engine.
+The close codes, the table of service errors to them, and the messages' shapes are
+`transcription.protocol`.
 """
 
 import asyncio
@@ -45,15 +48,10 @@ from transcription.protocol import (
     transcript,
     validate_start,
 )
-from transcription.recording import (
-    RETRY_WINDOW,
-    SLOW_STORE_SECONDS,
-    Recording,
-    RecordingError,
-)
+from transcription.recording import Recording, RecordingError
 from transcription.services import sessions
+from transcription.services.segments import RETRY_WINDOW, final_store
 from transcription.services.sockets import socket_access
-from transcription.writer import segment_store
 
 logger = logging.getLogger(__name__)
 
@@ -119,9 +117,10 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self._refuse(UNAUTHENTICATED, "unauthenticated", "Sign in to record.")
             return
-        access = await database_sync_to_async(check_feature)(
-            user, Feature.Code.LIVE_TRANSCRIPTION
-        )
+        async with connections.opening(on_wait=self._waiting):
+            access = await database_sync_to_async(check_feature)(
+                user, Feature.Code.LIVE_TRANSCRIPTION
+            )
         if not access.allowed:
             await self._refuse(FORBIDDEN, "forbidden", access.reason)
             return
@@ -242,48 +241,30 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
             raise ProtocolError("already_started", "This socket is already recording.")
         fields = validate_start(message)
         try:
-            if fields["session_id"] is not None:
-                session, last_seq = await database_sync_to_async(
-                    sessions.session_resume
-                )(user=self.user, session_id=fields["session_id"])
-            else:
-                session = await database_sync_to_async(sessions.session_start)(
+            async with connections.opening(on_wait=self._waiting):
+                opened = await database_sync_to_async(sessions.recording_open)(
                     user=self.user,
                     engine=engine_name(),
-                    language=fields["language"],
                     consent=message.get("consent"),
-                    label=fields["label"],
                     ip_address=self._client_ip(),
+                    **fields,
                 )
-                last_seq = 0
         except sessions.ConsentRequired as error:  # answered; the socket stays open
             await self._send_error("consent_required", error.message)
             return
-        await self._open_engine(
-            session, last_seq=last_seq, resumed=fields["session_id"] is not None
-        )
+        await self._open_engine(opened)
 
-    async def _open_engine(
-        self, session: TranscriptionSession, *, last_seq: int, resumed: bool
-    ):
+    async def _open_engine(self, opened: sessions.Opening):
+        session = opened.session
         engine = engine_for(session.engine)
-        audio_ms = int(session.audio_seconds * 1000)
-        if resumed:  # the audio the stored segments cover, if a crash lost the count
-            _, last_end_ms = await database_sync_to_async(selectors.segment_last)(
-                session_id=session.pk
-            )
-            audio_ms = max(audio_ms, last_end_ms)
-        keyterms = await database_sync_to_async(selectors.recording_keyterms)(
-            session=session
-        )
         try:
             await engine.start(
                 sample_rate=SAMPLE_RATE,
                 language=session.language,
                 on_result=self._on_result,
                 on_failure=self._on_failure,
-                offset_ms=audio_ms,
-                keyterms=keyterms,
+                offset_ms=opened.audio_ms,
+                keyterms=opened.keyterms,
             )
         except EngineError as error:
             await self._refuse(UNAVAILABLE, "engine_unavailable", str(error))
@@ -293,28 +274,40 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
         metrics.SESSIONS.labels(engine.name).inc()
         self.recording.start(
             session_id=session.pk,
-            last_seq=last_seq,
+            last_seq=opened.last_seq,
             now=time.monotonic(),
-            audio_seconds=audio_ms / 1000,
+            audio_seconds=opened.audio_ms / 1000,
             age_seconds=(timezone.now() - session.started_at).total_seconds(),
         )
-        if resumed:
+        if opened.resumed:
             await self._save_status(Status.RECORDING)
             # Read after the save: a socket that this one replaced may still be
             # storing its last finals.
             self.recording.last_seq, _ = await database_sync_to_async(
                 selectors.segment_last
             )(session_id=session.pk)
-        self.sender = asyncio.create_task(self._store_finals())
+        self.sender = asyncio.create_task(
+            self._answering(self._store_finals(), {"type": "finals"})
+        )
         await self._send_json(
             {
                 "type": "ready",
                 "session_id": session.pk,
                 "last_seq": self.recording.last_seq,
-                "audio_ms": audio_ms,
+                "audio_ms": opened.audio_ms,
             }
         )
         await self._send_json({"type": "status", "state": "recording"})
+
+    async def _waiting(self):
+        await self._send_json(
+            {
+                "type": "status",
+                "state": "waiting",
+                "message": "Many recordings are opening on this server; "
+                "yours is next in line.",
+            }
+        )
 
     async def _pause(self, message: dict):
         if self.recording.pause():
@@ -358,84 +351,45 @@ class TranscribeConsumer(AsyncWebsocketConsumer):
             self.wake.set()
 
     async def _store_finals(self):
-        """Store the outbox's finals in order, each retried with backoff while the
-        database is away, and send each once stored."""
+        """Store the outbox's finals in order (`final_store` retries while the
+        database is away) and send each once stored."""
         recording = self.recording
-        try:
-            while True:
-                pending = recording.next_final()
-                if pending is None:
-                    self.drained.set()
-                    await self.wake.wait()
-                    self.wake.clear()
-                    continue
-                try:
-                    segment = await self._store(pending)
-                except Exception:
-                    if not await self._store_failed():
-                        return
-                    continue
-                was_catching_up = recording.catching_up
-                interim = recording.stored(segment.seq)
-                metrics.SEGMENTS.inc()
-                await self._send_json(transcript(pending.result, seq=segment.seq))
-                if was_catching_up:
-                    await self._send_json(
-                        {"type": "status", "state": self._client_state()}
-                    )
-                if interim is not None:
-                    await self._send_json(transcript(interim, seq=None))
-        except Exception:
-            logger.exception("The finals of a socket could not be handled")
-            await self._refuse(SERVER_ERROR, "server_error", "Reconnect to go on.")
-
-    async def _store(self, pending):
-        """Store one final; past `SLOW_STORE_SECONDS` the client hears it is
-        catching up (the database's pool is waiting for a connection)."""
-        store = asyncio.ensure_future(
-            segment_store(
-                session_id=self.recording.session_id,
+        while True:
+            pending = recording.next_final()
+            if pending is None:
+                self.drained.set()
+                await self.wake.wait()
+                self.wake.clear()
+                continue
+            segment = await final_store(
+                session_id=recording.session_id,
                 result=pending.result,
                 seq=pending.seq,
+                on_delay=self._store_delayed,
             )
-        )
-        try:
-            done, _ = await asyncio.wait([store], timeout=SLOW_STORE_SECONDS)
-            if not done and self.recording.store_slow(now=time.monotonic()):
-                await self._send_json({"type": "status", "state": "catching_up"})
-            return await store
-        finally:
-            store.cancel()
+            was_catching_up = recording.catching_up
+            interim = recording.stored(segment.seq)
+            metrics.SEGMENTS.inc()
+            await self._send_json(transcript(pending.result, seq=segment.seq))
+            if was_catching_up:
+                await self._send_json({"type": "status", "state": self._client_state()})
+            if interim is not None:
+                await self._send_json(transcript(interim, seq=None))
 
-    async def _store_failed(self) -> bool:
-        """Wait before the next try (telling the client once); False: give up."""
-        logger.warning("A final segment could not be stored; retrying", exc_info=True)
-        first = not self.recording.catching_up
-        delay = self.recording.store_failed(now=time.monotonic())
-        if delay is None:
-            await self._refuse(
-                UNAVAILABLE,
-                "storage_unavailable",
-                f"The transcript could not be saved for {RETRY_WINDOW:.0f} s. "
-                "Your page keeps what was not saved and sends it when it reconnects.",
-            )
-            return False
-        if first:
+    async def _store_delayed(self):
+        if self.recording.store_delayed():
             await self._send_json({"type": "status", "state": "catching_up"})
-        await asyncio.sleep(delay)
-        return True
 
     async def _drain(self) -> bool:
         """Wait until every queued final is stored; False when they could not be."""
-        if self.sender is None:
-            return True
-        waiting = asyncio.ensure_future(self.drained.wait())
-        await asyncio.wait(
-            [waiting, self.sender],
-            timeout=RETRY_WINDOW + 5,
-            return_when=asyncio.FIRST_COMPLETED,
-        )
-        waiting.cancel()
+        if self.sender is not None:
+            waiting = asyncio.ensure_future(self.drained.wait())
+            await asyncio.wait(
+                [waiting, self.sender],
+                timeout=RETRY_WINDOW + 5,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            waiting.cancel()
         return self.recording.next_final() is None
 
     async def _on_failure(self, error: EngineError):

@@ -9,7 +9,9 @@ page reconnects and resumes on both.
 import re
 
 from noumaris.common.errors import ApplicationError, ForbiddenError, NotFoundError
+from transcription.connections import Busy
 from transcription.engines import Result
+from transcription.services.segments import StorageUnavailable
 from transcription.services.sessions import SessionClosed, TooManySessions
 
 MAX_FRAME_BYTES = 64 * 1024
@@ -29,6 +31,8 @@ REFUSALS = (
     (SessionClosed, "session_stopped", PROTOCOL),
     (NotFoundError, "unknown_session", NOT_FOUND),
     (ForbiddenError, "forbidden", FORBIDDEN),
+    (StorageUnavailable, "storage_unavailable", UNAVAILABLE),
+    (Busy, "busy", UNAVAILABLE),
 )
 
 

@@ -15,10 +15,9 @@ written here, each with the limit it states:
   a few seconds ahead of real time (DESIGN: "paced at about real time");
 - the outbox keeps the finals not yet stored, in order, at most `OUTBOX_LIMIT`;
   each is acknowledged (given its `seq`) only once stored;
-- while the database is away the head of the outbox is retried with backoff
-  (`RETRY_FIRST` doubling to `RETRY_MAX` seconds); past `RETRY_WINDOW` seconds
-  without a store the recording gives up, and the page resends what was not
-  acknowledged after it resumes.
+- while the database is away the head of the outbox waits (its store retries:
+  `transcription.services.segments.final_store`) and the page hears the transcript
+  is catching up until a store goes through.
 """
 
 from collections import deque
@@ -28,11 +27,6 @@ from transcription.engines.base import BYTES_PER_SECOND, Result
 
 AUDIO_BURST_SECONDS = 10.0  # of audio ahead of the session's wall clock
 OUTBOX_LIMIT = 600  # finals awaiting storage (minutes of speech)
-RETRY_FIRST = 0.25
-RETRY_MAX = 4.0
-RETRY_WINDOW = 45.0  # seconds the database may be away before the socket closes
-SLOW_STORE_SECONDS = 1.0  # a store this slow means catching up (finals reach the page
-# within GATHER_SECONDS of a store otherwise)
 
 
 class RecordingError(Exception):
@@ -94,8 +88,7 @@ class Recording:
         self.pacer: AudioPacer | None = None  # from the start, on the session's clock
         self.outbox: deque[Pending] = deque()
         self.interim: Result | None = None  # the newest, held behind the finals
-        self.failing_since: float | None = None
-        self.attempts = 0
+        self.catching_up = False  # a store was slow or failed: the page was told
 
     # --- the protocol -----------------------------------------------------------------
     @property
@@ -203,30 +196,14 @@ class Recording:
         if seq != pending.seq:  # a resume racing an old socket took the number
             for later in self.outbox:
                 later.seq += seq - pending.seq
-        self.failing_since, self.attempts = None, 0
+        self.catching_up = False
         if not self.outbox and self.interim is not None:
             interim, self.interim = self.interim, None
             return interim
         return None
 
-    @property
-    def catching_up(self) -> bool:
-        return self.failing_since is not None
-
-    def store_slow(self, *, now: float) -> bool:
-        """A store is taking long (the database is away, its pool waiting): the
-        client is told the transcript is catching up. True the first time."""
-        if self.failing_since is not None:
-            return False
-        self.failing_since = now
-        return True
-
-    def store_failed(self, *, now: float) -> float | None:
-        """Seconds to wait before the next try, or None: give up (past the window)."""
-        if self.failing_since is None:
-            self.failing_since = now
-        if now - self.failing_since >= RETRY_WINDOW:
-            return None
-        delay = min(RETRY_MAX, RETRY_FIRST * 2**self.attempts)
-        self.attempts += 1
-        return min(delay, self.failing_since + RETRY_WINDOW - now)
+    def store_delayed(self) -> bool:
+        """A store is slow or failed (the database is away): True the first time,
+        when the page is to hear that the transcript is catching up."""
+        first, self.catching_up = not self.catching_up, True
+        return first

@@ -11,6 +11,7 @@ import wave
 import pytest
 from channels.testing import WebsocketCommunicator
 
+from noumaris.routing import ThreadPerSocket
 from tests.fakes.deepgram_server import FakeDeepgram
 from tests.services import require_executable
 from tests.waiting import DEADLINE
@@ -26,6 +27,24 @@ def fake_deepgram(settings):
     settings.DEEPGRAM_API_KEY = server.api_key
     yield server
     server.stop()
+
+
+FRAME = b"\x01\x00" * 1600  # 100 ms
+
+
+@pytest.fixture
+def instant_engine(settings):
+    """The engine-free test engine: an interim per frame, a final every 10."""
+    settings.TRANSCRIPTION_ENGINE = "instant"
+    settings.TRANSCRIPTION_ENGINE_CLASSES = {
+        "instant": "bench.instant_engine.InstantEngine"
+    }
+    settings.WS_MAX_CONNECTIONS_PER_USER = 3
+
+
+def frames(first: int, count: int) -> list[bytes]:
+    """`count` 100 ms frames, each numbered from `first` in its first 8 bytes."""
+    return [n.to_bytes(8, "little") + FRAME[8:] for n in range(first, first + count)]
 
 
 @pytest.fixture
@@ -56,7 +75,7 @@ class Communicator(WebsocketCommunicator):
 
 def socket_for(user, path: str = "/ws/transcribe/") -> Communicator:
     """A communicator straight to the consumer, with `user` signed in."""
-    communicator = Communicator(TranscribeConsumer.as_asgi(), path)
+    communicator = Communicator(ThreadPerSocket(TranscribeConsumer.as_asgi()), path)
     communicator.scope["user"] = user
     return communicator
 

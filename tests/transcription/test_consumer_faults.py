@@ -2,6 +2,7 @@
 crashes, a database away, floods, and a sign-in that ends mid-recording."""
 
 import asyncio
+import threading
 import time
 from datetime import timedelta
 
@@ -15,9 +16,11 @@ from bench.instant_engine import InstantEngine
 from institutions.models import ResidentProfile
 from tests.services import require_postgres
 from tests.transcription.conftest import (
+    FRAME,
     Communicator,
     connected,
     expect_close,
+    frames,
     receive,
     receive_until,
     send,
@@ -25,27 +28,13 @@ from tests.transcription.conftest import (
     start_message,
 )
 from tests.transcription.faults import take_test_database_away
+from tests.waiting import DEADLINE
 from transcription import connections, consumers, recording
 from transcription.engines import EngineError
 from transcription.models import TranscriptionSession, TranscriptSegment
+from transcription.services import segments
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-FRAME = b"\x01\x00" * 1600  # 100 ms
-
-
-@pytest.fixture
-def instant_engine(settings):
-    """The engine-free test engine: an interim per frame, a final every 10."""
-    settings.TRANSCRIPTION_ENGINE = "instant"
-    settings.TRANSCRIPTION_ENGINE_CLASSES = {
-        "instant": "bench.instant_engine.InstantEngine"
-    }
-    settings.WS_MAX_CONNECTIONS_PER_USER = 3
-
-
-def frames(first: int, count: int) -> list[bytes]:
-    return [n.to_bytes(8, "little") + FRAME[8:] for n in range(first, first + count)]
 
 
 async def record(ws, chunk, pause=0.0):
@@ -61,6 +50,14 @@ def stored(session_id) -> list[tuple[int, str]]:
         .order_by("seq")
         .values_list("seq", "text")
     )
+
+
+async def receive_until_final(ws, *, seq: int) -> list[dict]:
+    """Every message up to the final acknowledged as `seq`."""
+    messages = []
+    while not (messages and messages[-1].get("seq") == seq):
+        messages.append(await receive(ws))
+    return messages
 
 
 async def refused(ws, code: str, close: int) -> dict:
@@ -144,62 +141,33 @@ async def test_a_crash_while_starting_frees_the_slot(
     await a_fourth_socket_is_accepted(resident)
 
 
-async def test_storage_away_past_the_limit_closes_4503_and_frees_the_slot(
-    resident, instant_engine, monkeypatch
+async def test_storage_away_past_the_window_closes_4503_and_repeats_nothing(
+    resident, instant_engine, monkeypatch, test_backend_pid
 ):
-    async def down(**kwargs):
-        raise OSError("no database")
-
-    monkeypatch.setattr(consumers, "segment_store", down)
-    monkeypatch.setattr(consumers, "RETRY_WINDOW", 0.5)
-    monkeypatch.setattr(recording, "RETRY_WINDOW", 0.5)
-    for _ in range(3):
-        ws = socket_for(resident)
-        await ws.connect()
-        await send(ws, start_message())
-        await receive_until(ws, "status")
-        await record(ws, frames(0, 10))
-        messages = await receive_until(ws, "error")
-        assert {"type": "status", "state": "catching_up"} in messages
-        assert not [m for m in messages if m.get("seq")]  # nothing acknowledged
-        assert messages[-1]["code"] == "storage_unavailable"
-        assert "sends it when it reconnects" in messages[-1]["message"]
-        await expect_close(ws, 4503)
-        await ws.disconnect()
-    monkeypatch.undo()
-    await a_fourth_socket_is_accepted(resident)
-
-
-async def test_finals_wait_through_a_database_blip_and_are_sent_once_in_order(
-    resident, instant_engine, monkeypatch
-):
-    real = consumers.segment_store
-    failures = {"left": 6}
-
-    async def flaky(**kwargs):
-        if failures["left"] > 0:
-            failures["left"] -= 1
-            raise OSError("the database went away")
-        return await real(**kwargs)
-
-    monkeypatch.setattr(consumers, "segment_store", flaky)
-    monkeypatch.setattr(recording, "RETRY_FIRST", 0.05)
-    async with connected(resident) as ws:
-        await send(ws, start_message())
-        session_id = (await receive(ws))["session_id"]
-        await receive(ws)
-        await record(ws, frames(0, 40), pause=0.01)
-        await send(ws, {"type": "stop"})
-        messages = await receive_until(ws, "status")
-        while messages[-1]["state"] != "stopped":
-            messages += await receive_until(ws, "status")
-        await expect_close(ws, 1000)
-    states = [m["state"] for m in messages if m["type"] == "status"]
-    assert states[0] == "catching_up" and "recording" in states
-    seqs = [m["seq"] for m in messages if m.get("is_final")]
-    assert seqs == [1, 2, 3, 4]
+    monkeypatch.setattr(segments, "RETRY_WINDOW", 1.0)
+    ws = socket_for(resident)
+    await ws.connect()
+    await send(ws, start_message())
+    session_id = (await receive(ws))["session_id"]
+    await record(ws, frames(0, 10))
+    messages = await receive_until_final(ws, seq=1)
+    gone = threading.Event()
+    away = asyncio.create_task(
+        asyncio.to_thread(take_test_database_away, test_backend_pid, 4, gone)
+    )
+    assert await asyncio.to_thread(gone.wait, DEADLINE)
+    await record(ws, frames(10, 10))
+    messages += await receive_until(ws, "error")
+    await expect_close(ws, 4503)
+    await ws.disconnect()
+    assert await away >= 1
+    assert {"type": "status", "state": "catching_up"} in messages
+    assert messages[-1]["code"] == "storage_unavailable"
+    assert "sends it when it reconnects" in messages[-1]["message"]
+    assert [m["seq"] for m in messages if m.get("is_final")] == [1]
     rows = await database_sync_to_async(stored)(session_id)
-    assert [seq for seq, _ in rows] == [1, 2, 3, 4]
+    assert [seq for seq, _ in rows] == [1]  # acknowledged once, nothing else
+    await a_fourth_socket_is_accepted(resident)
 
 
 async def test_a_flood_of_audio_is_refused_after_a_short_burst(

@@ -157,29 +157,16 @@ def test_a_number_taken_by_another_socket_shifts_the_ones_behind_it():
     assert recording.next_final().seq == 4
 
 
-def test_a_failing_store_backs_off_then_gives_up_after_the_window():
+def test_a_store_after_a_delay_ends_the_catching_up():
     recording = started()
     recording.result(final("one"))
-    delays, now = [], 100.0
-    while (delay := recording.store_failed(now=now)) is not None:
-        assert recording.catching_up
-        delays.append(delay)
-        now += delay
-    assert delays[:5] == [0.25, 0.5, 1.0, 2.0, 4.0]
-    assert max(delays) == r.RETRY_MAX
-    assert now - 100.0 == pytest.approx(r.RETRY_WINDOW)
-    assert recording.next_final().seq == 1  # still there, not acknowledged
-
-
-def test_a_store_after_failures_ends_the_catching_up():
-    recording = started()
-    recording.result(final("one"))
-    recording.store_failed(now=0.0)
-    recording.store_failed(now=0.25)
+    assert recording.store_delayed() is True  # the page hears it once
+    assert recording.store_delayed() is False
+    assert recording.catching_up
     recording.stored(1)
     assert not recording.catching_up
     recording.result(final("two"))
-    assert recording.store_failed(now=9.0) == r.RETRY_FIRST  # a fresh window
+    assert recording.store_delayed() is True  # a fresh delay, told again
 
 
 def test_the_outbox_is_bounded(monkeypatch):
@@ -190,12 +177,3 @@ def test_the_outbox_is_bounded(monkeypatch):
     with pytest.raises(RecordingError) as error:
         recording.result(final("3"))
     assert error.value.code == "storage_unavailable"
-
-
-def test_a_slow_store_counts_as_catching_up_once():
-    recording = started()
-    recording.result(final("one"))
-    assert recording.store_slow(now=1.0) is True
-    assert recording.store_slow(now=2.0) is False
-    assert recording.catching_up
-    assert recording.store_failed(now=1.0 + r.RETRY_WINDOW) is None  # same window

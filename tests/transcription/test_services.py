@@ -8,7 +8,7 @@ import pytest
 from accounts.models import AuditLog
 from noumaris.common.errors import ForbiddenError
 from transcription.engines import Result
-from transcription.services.segments import segment_append, segments_append
+from transcription.services.segments import segment_append
 from transcription.services.sessions import ConsentRequired, session_start
 from transcription.services.transcripts import transcript_read
 
@@ -27,40 +27,6 @@ def test_two_writers_expecting_the_same_seq_both_keep_their_segment(resident):
     assert (first.seq, second.seq, third.seq) == (1, 2, 3)
     stored = list(session.segments.order_by("seq").values_list("seq", "text"))
     assert stored == [(1, "a"), (2, "b"), (3, "c")]
-
-
-def test_a_batch_of_finals_is_stored_in_one_insert(
-    resident, resident2, django_assert_num_queries
-):
-    one = session_start(user=resident, engine="offline", consent=True)
-    two = session_start(user=resident, engine="offline", consent=True)
-    items = [(one.pk, final("a"), 1), (two.pk, final("x"), 1), (one.pk, final("b"), 2)]
-    with django_assert_num_queries(3):  # savepoint, INSERT of all three, release
-        stored = segments_append(items=items)
-    assert [(s.session_id, s.seq, s.text) for s in stored] == [
-        (one.pk, 1, "a"),
-        (two.pk, 1, "x"),
-        (one.pk, 2, "b"),
-    ]
-    assert [s.text for s in one.segments.order_by("seq")] == ["a", "b"]
-
-
-@pytest.mark.django_db(transaction=True)  # foreign keys are checked at commit
-def test_a_taken_number_or_a_missing_session_in_a_batch_fails_only_itself(resident):
-    session = session_start(user=resident, engine="offline", consent=True)
-    segment_append(session_id=session.pk, result=final("old socket"), seq=1)
-    outcomes = segments_append(
-        items=[
-            (session.pk, final("resumed"), 1),  # 1 is taken: renumbered 2
-            (session.pk + 1000, final("nowhere"), 1),  # no such session
-            (session.pk, final("next"), 3),
-        ]
-    )
-    assert (outcomes[0].seq, outcomes[0].text) == (2, "resumed")
-    assert isinstance(outcomes[1], Exception)
-    assert (outcomes[2].seq, outcomes[2].text) == (3, "next")
-    stored = list(session.segments.order_by("seq").values_list("seq", "text"))
-    assert stored == [(1, "old socket"), (2, "resumed"), (3, "next")]
 
 
 def test_the_text_is_encrypted_at_rest(resident):

@@ -1,6 +1,7 @@
 """A recording's life: started with the patient's consent, resumed, its state and
 audio seconds kept, stopped; a recording whose server died is paused."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -9,7 +10,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
-    Max,
     OuterRef,
     Subquery,
 )
@@ -25,6 +25,7 @@ from noumaris.common.errors import ForbiddenError, NotFoundError
 from transcription.engines.roles import initial_roles
 from transcription.freeze import transcript_frozen_reason
 from transcription.models import TranscriptionSession, TranscriptSegment
+from transcription.selectors import recording_keyterms, segment_last
 
 # A recording session that no socket has touched for this long has no live socket:
 # its server died (sockets touch theirs every `connections.REFRESH_SECONDS`).
@@ -103,11 +104,13 @@ def session_start(
     return session
 
 
-def session_resume(*, user, session_id) -> tuple[TranscriptionSession, int]:
-    """The caller's own open session and its last stored `seq` (404 otherwise)."""
+def session_resume(*, user, session_id) -> TranscriptionSession:
+    """The caller's own open session (404 otherwise)."""
     require_feature(user=user, code=Feature.Code.LIVE_TRANSCRIPTION)
     try:
-        session = TranscriptionSession.objects.get(pk=int(session_id), owner=user)
+        session = TranscriptionSession.objects.select_related("institution").get(
+            pk=int(session_id), owner=user
+        )
     except (TranscriptionSession.DoesNotExist, TypeError, ValueError):
         raise NotFoundError("No such encounter session.") from None
     if session.status in {
@@ -118,8 +121,54 @@ def session_resume(*, user, session_id) -> tuple[TranscriptionSession, int]:
     frozen = transcript_frozen_reason(session=session)
     if frozen:  # a signed note's evidence gets no more words
         raise SessionClosed(frozen)
-    last = session.segments.aggregate(last=Max("seq"))["last"] or 0
-    return session, last
+    return session
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What a live socket needs to record: its session, the last stored `seq`,
+    where the stored audio ends, and the words the engine should listen for."""
+
+    session: TranscriptionSession
+    last_seq: int
+    audio_ms: int
+    keyterms: list[str]
+    resumed: bool
+
+
+def recording_open(
+    *,
+    user,
+    session_id,
+    engine: str,
+    language: str,
+    label: str,
+    consent,
+    ip_address: str | None,
+) -> Opening:
+    """A live socket's `start`, in one trip to a database thread: a new session
+    (`session_start`) or, with `session_id`, the caller's own resumed."""
+    if session_id is None:
+        session = session_start(
+            user=user,
+            engine=engine,
+            language=language,
+            consent=consent,
+            label=label,
+            ip_address=ip_address,
+        )
+        last_seq = last_end_ms = 0
+    else:
+        session = session_resume(user=user, session_id=session_id)
+        last_seq, last_end_ms = segment_last(session_id=session.pk)
+    return Opening(
+        session=session,
+        last_seq=last_seq,
+        # the audio the stored segments cover, if a crash lost the count
+        audio_ms=max(int(session.audio_seconds * 1000), last_end_ms),
+        keyterms=recording_keyterms(session=session),
+        resumed=session_id is not None,
+    )
 
 
 def session_set_status(
@@ -150,8 +199,10 @@ def session_stop(
 ) -> None:
     """End a recording for good; `audio_seconds` sets the total, `add_audio_seconds`
     adds the stopping socket's unsaved audio to it."""
-    session = TranscriptionSession.objects.select_for_update().get(
-        pk=session_id, owner=user
+    session = (
+        TranscriptionSession.objects.select_for_update(of=("self",))
+        .select_related("institution")
+        .get(pk=session_id, owner=user)
     )
     if session.status == TranscriptionSession.Status.STOPPED:
         return

@@ -220,6 +220,7 @@
       if (stopping === "sent") stopping = true;
       pump();
     } else if (m.type === "status") {
+      if (m.state === "waiting") { show("info", m.message); return; }
       if (m.state === "catching_up") {
         catching = true;
         root.dataset.catchingUp = "1";
