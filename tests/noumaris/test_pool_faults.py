@@ -17,6 +17,7 @@ from tests.waiting import eventually
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 4
+POOL_WAIT = 10  # seconds: DATABASE_POOL_TIMEOUT's default, and as these tests set it
 SERVER = "noumaris-pool-fault-test"  # the server's connections, by libpq's PGAPPNAME
 
 
@@ -61,14 +62,15 @@ def _timed(url: str, headers: dict) -> tuple[float, int, bytes, dict]:
 
 def test_a_dropped_pool_heals_at_once(client, admin):
     headers = _cookie(client, admin)
-    env = _env(WEB_THREADS=str(THREADS), DATABASE_POOL_TIMEOUT="10")
+    env = _env(WEB_THREADS=str(THREADS), DATABASE_POOL_TIMEOUT=str(POOL_WAIT))
     with gunicorn(env) as base:
         _fill_the_pool(base, headers)
         assert _drop_the_servers_connections() >= 2
         seconds, status, body, response_headers = _timed(base + "/api/v1/me", headers)
         # The request that meets a dead connection answers at once: 200 if it got
-        # a live one, else the 503 envelope, never a stall or an HTML 500.
-        assert seconds < 2, seconds
+        # a live one, else the 503 envelope, never a stall (the pool's wait is 10 s
+        # here; half of it is room for a busy machine) or an HTML 500.
+        assert seconds < POOL_WAIT / 2, seconds
         assert status in (200, 503), body
         assert response_headers["Content-Type"] == "application/json"
         if status == 503:
@@ -76,7 +78,7 @@ def test_a_dropped_pool_heals_at_once(client, admin):
         # ...and it swept the pool: every request after it is served.
         for _ in range(THREADS * 2):
             seconds, status, body, _ = _timed(base + "/api/v1/me", headers)
-            assert (status, seconds < 2) == (200, True), (status, seconds, body)
+            assert (status, seconds < POOL_WAIT / 2) == (200, True), (status, seconds)
 
 
 def test_a_page_that_meets_a_dropped_pool_answers_503_not_500(client, admin):
@@ -85,7 +87,7 @@ def test_a_page_that_meets_a_dropped_pool_answers_503_not_500(client, admin):
         assert get(base + "/", headers)[0] == 200
         _drop_the_servers_connections()
         seconds, status, body, _ = _timed(base + "/", headers)
-        assert seconds < 2 and status in (200, 503), (seconds, status, body)
+        assert seconds < POOL_WAIT / 2 and status in (200, 503), (seconds, status)
         assert get(base + "/", headers)[0] == 200
 
 

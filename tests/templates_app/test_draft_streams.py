@@ -96,10 +96,9 @@ def test_open_streams_leave_the_pool_to_everyone_and_end_with_their_job(
             for n in range(STREAMS)
         ]
         time.sleep(1)  # every stream open and waiting (more than the pool holds)
-        started = time.monotonic()
         me = http.get("/api/v1/me")
-        assert me.status_code == 200, me.text  # a connection was free at once
-        assert time.monotonic() - started < 3  # (the pool's wait would be 3 s)
+        # A connection was free: with none, the pool's wait (3 s) ends in a 503.
+        assert me.status_code == 200, me.text
         results = [stream.result(timeout=90) for stream in streams]
     for n, events in enumerate(results):
         assert events and events[-1][1] == "done", (n, events[-3:])
