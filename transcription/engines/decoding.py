@@ -4,7 +4,11 @@ A window Whisper fails on is decoded again before anything is dropped: each deco
 passes faster-whisper's temperature fallback (a loop or a doubtful window is tried
 again at higher temperatures), and a whole-recording window that still comes out as
 a repetition loop is cut at shorter pauses and each piece decoded alone, so a loop
-over a recording's opening no longer takes the words after it with it.
+over a recording's opening no longer takes the words after it with it. Speech that
+the whole-recording pass returned nothing for is decoded again the same way: when
+the fallback's last, sampled try of a looping window scores as silence,
+faster-whisper skips the window without a segment (seen on the looping test
+recording with 7 of 12 CTranslate2 seeds: the greeting after the loop was gone).
 """
 
 import logging
@@ -145,7 +149,7 @@ def decode_recording(
     windows: dict[int, list] = {}  # Whisper's 30-second windows, by their seek
     for segment in _progressing(segments, on_progress):
         windows.setdefault(segment.seek, []).append(segment)
-    heard, failed = [], []
+    heard, failed = [], _unheard(samples, windows.values())
     decoded = list(windows.values())
     good = [_decoded_well(w) for w in decoded]
     for n, window in enumerate(decoded):
@@ -163,14 +167,36 @@ def decode_recording(
         ]
         start = earlier[-1] if earlier else 0.0
         end = later[0] if later else len(samples) / SAMPLE_RATE
-        if failed and failed[-1][1] >= start:
-            failed[-1] = (failed[-1][0], end)
-        else:
-            failed.append((start, end))
-    for start, end in failed:
+        failed.append((start, end))
+    for start, end in _merged(failed):
         logger.info("Whisper failed on %.1f-%.1f s: decoding it again", start, end)
         heard += _redecode(model, samples, start, end, beam_size, prompt)
     return sorted(heard, key=lambda h: h.start)
+
+
+def _unheard(samples: np.ndarray, windows) -> list[tuple[float, float]]:
+    """The stretches of speech (faster-whisper's own VAD, with the options its
+    `vad_filter` pass used) that no segment of the pass overlaps, kept or not."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    returned = sorted((s.start, s.end) for window in windows for s in window)
+    unheard = []
+    for chunk in get_speech_timestamps(samples, VadOptions()):
+        start, end = chunk["start"] / SAMPLE_RATE, chunk["end"] / SAMPLE_RATE
+        if not any(s < end and e > start for s, e in returned):
+            unheard.append((start, end))
+    return unheard
+
+
+def _merged(ranges: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """`ranges` in order, those that touch or overlap joined."""
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted(ranges):
+        if merged and merged[-1][1] >= start:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _decoded_well(window: list) -> bool:
