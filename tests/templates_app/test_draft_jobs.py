@@ -158,9 +158,11 @@ def test_cancel_stops_the_draft_and_keeps_what_was_drafted(http, claude, draft):
     # Within seconds, on the server's own clock (the job's stored request and end),
     # not on how long this test took to look. The runner looks every
     # CANCEL_POLL_SECONDS (0.5 s), yet the end is stored 2.0 s after the request on
-    # a quiet machine (closing the model's stream mid-answer, not yet traced): the
-    # bound is the 5 s a resident would still call prompt, and a cancel the runner
-    # never saw (the draft running to its end) fails it.
+    # a quiet machine: most likely the finish's verifier (flags_reconcile) loading
+    # spaCy in this worker, which the suite starts with NOTE_PRELOAD=0 (a worker in
+    # production loads it at start). The bound is the 5 s a resident would still
+    # call prompt, and a cancel the runner never saw (the draft running to its end)
+    # fails it.
     stored = DraftJob.objects.get(pk=job["id"])
     assert (stored.finished_at - stored.cancel_requested_at).total_seconds() < 5
     names = [name for _, name in follow(http, job, last_event_id=0)]
