@@ -107,13 +107,18 @@ async def receive(communicator, wait: float = DEADLINE) -> dict:
         raise
 
 
-async def receive_until(communicator, kind: str, wait: float = DEADLINE) -> list[dict]:
-    """Every message up to and including the first of type `kind`."""
+async def receive_until(
+    communicator, kind: str, wait: float = DEADLINE, *, state: str | None = None
+) -> list[dict]:
+    """Every message up to and including the first of type `kind` (and, when
+    given, in `state`). A final stored slowly on a busy machine sends a
+    `catching_up` status and then the state it returns to, so a test that waits
+    for a stop or a pause names the state it waits for."""
     messages = []
     while True:
         message = await receive(communicator, wait)
         messages.append(message)
-        if message["type"] == kind:
+        if message["type"] == kind and state in (None, message.get("state")):
             return messages
 
 

@@ -104,7 +104,7 @@ async def test_a_resident_records_and_every_final_segment_is_stored(
         assert await receive(ws) == {"type": "status", "state": "recording"}
         await record(ws, numbered_frames(0, 12))
         await send(ws, {"type": "stop"})
-        messages = await receive_until(ws, "status")
+        messages = await receive_until(ws, "status", state="stopped")
         await expect_close(ws, 1000)
     interim = [m for m in messages if m["type"] == "transcript" and not m["is_final"]]
     finals = [m for m in messages if m["type"] == "transcript" and m["is_final"]]
@@ -218,7 +218,7 @@ async def test_a_dropped_socket_loses_no_final_words_and_resume_continues(
         await receive(ws)
         await record(ws, numbered_frames(7, 5))
         await send(ws, {"type": "stop"})
-        messages = await receive_until(ws, "status")
+        messages = await receive_until(ws, "status", state="stopped")
         await expect_close(ws, 1000)
     finals = [m for m in messages if m.get("is_final")]
     assert [m["seq"] for m in finals] == [3]
@@ -262,7 +262,7 @@ async def test_the_institutions_vocabulary_is_listened_for_first(
         await send(ws, start_message())
         assert (await receive(ws))["type"] == "ready"
         await send(ws, {"type": "stop"})
-        await receive_until(ws, "status")
+        await receive_until(ws, "status", state="stopped")
     keyterms = fake_deepgram.queries[0]["keyterm"]
     assert keyterms[:3] == ["ustekinumab", "Crohn disease", "metformin"]
     assert keyterms.count("metformin") == 1  # the default list, without repeats
@@ -275,7 +275,7 @@ async def test_a_stopped_session_cannot_record_again(resident, fake_deepgram):
         session_id = (await receive(ws))["session_id"]
         await receive(ws)
         await send(ws, {"type": "stop"})
-        await receive_until(ws, "status")
+        await receive_until(ws, "status", state="stopped")
         await expect_close(ws, 1000)
     ws = socket_for(resident)
     await ws.connect()
@@ -297,14 +297,14 @@ async def test_pause_keeps_the_upstream_alive_and_drops_audio(resident, fake_dee
             await receive(ws)
             await record(ws, numbered_frames(0, 5))
             await send(ws, {"type": "pause"})
-            assert (await receive_until(ws, "status"))[-1]["state"] == "paused"
+            await receive_until(ws, "status", state="paused")
             await record(ws, numbered_frames(100, 3))  # spoken while paused: dropped
             await asyncio.sleep(1.5)
             await send(ws, {"type": "resume"})
-            assert (await receive_until(ws, "status"))[-1]["state"] == "recording"
+            await receive_until(ws, "status", state="recording")
             await record(ws, numbered_frames(5, 5))
             await send(ws, {"type": "stop"})
-            await receive_until(ws, "status")
+            await receive_until(ws, "status", state="stopped")
             await expect_close(ws, 1000)
     finally:
         DeepgramEngine.keepalive_seconds = 3.0

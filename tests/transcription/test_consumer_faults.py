@@ -218,8 +218,7 @@ async def test_audio_read_late_in_a_bunch_is_taken_on_the_sessions_clock(
         for _ in range(20):
             await ws.send_to(bytes_data=big)
         await send(ws, {"type": "pause"})
-        messages = await receive_until(ws, "status")
-        assert messages[-1]["state"] == "paused", messages
+        messages = await receive_until(ws, "status", state="paused")
         assert not [m for m in messages if m["type"] == "error"], messages
 
 
@@ -292,9 +291,7 @@ async def test_recording_keeps_a_short_idle_sign_in_alive(
     client, ws = await browser_socket(password)
     await record(ws, frames(0, 40), pause=0.1)  # 4 s: twice the idle timeout
     await send(ws, {"type": "stop"})
-    messages = await receive_until(ws, "status")
-    while messages[-1]["state"] != "stopped":
-        messages += await receive_until(ws, "status")
+    await receive_until(ws, "status", state="stopped")
     await expect_close(ws, 1000)
     await ws.disconnect()
     key = client.cookies["sessionid"].value
@@ -350,9 +347,7 @@ async def test_postgresql_backends_killed_mid_recording_lose_and_repeat_nothing(
         assert killed >= 1
         await record(ws, frames(60, 30), pause=0.05)
         await send(ws, {"type": "stop"})
-        messages = await receive_until(ws, "status")
-        while messages[-1]["state"] != "stopped":
-            messages += await receive_until(ws, "status")
+        messages = await receive_until(ws, "status", state="stopped")
         await expect_close(ws, 1000)
     seqs = [m["seq"] for m in messages if m.get("is_final")]
     states = [m["state"] for m in messages if m["type"] == "status"]

@@ -43,7 +43,7 @@ async def test_an_upstream_drop_loses_no_final_words_and_stores_none_twice(
         await receive(ws)
         await stream(ws, 0, 40)
         await send(ws, {"type": "stop"})
-        messages = await receive_until(ws, "status")
+        messages = await receive_until(ws, "status", state="stopped")
         await expect_close(ws, 1000)
     assert fake_deepgram.drops == 1
     assert len(fake_deepgram.connections) == 2
@@ -63,7 +63,7 @@ async def test_every_connection_opts_out_of_model_training(resident, fake_deepgr
         await receive_until(ws, "status")
         await stream(ws, 0, 8)
         await send(ws, {"type": "stop"})
-        await receive_until(ws, "status")
+        await receive_until(ws, "status", state="stopped")
         await expect_close(ws, 1000)
     assert len(fake_deepgram.connections) == 2
     for query in fake_deepgram.connections:
@@ -126,7 +126,7 @@ async def test_stop_finalizes_and_closes_the_stream_cleanly(resident, fake_deepg
         await receive(ws)
         await stream(ws, 0, 3)  # fewer words than one final: only Finalize ends them
         await send(ws, {"type": "stop"})
-        messages = await receive_until(ws, "status")
+        messages = await receive_until(ws, "status", state="stopped")
         await expect_close(ws, 1000)
     assert fake_deepgram.finalizes == 1
     assert fake_deepgram.close_streams == 1

@@ -182,7 +182,7 @@ async def test_spoken_words_arrive_and_are_stored(resident, offline_engine, spee
             await ws.send_to(bytes_data=pcm[i : i + FRAME])
             await asyncio.sleep(0.1)
         await send(ws, {"type": "stop"})
-        messages = await receive_until(ws, "status")
+        messages = await receive_until(ws, "status", state="stopped")
         await expect_close(ws, 1000)
     finals = [m for m in messages if m["type"] == "transcript" and m["is_final"]]
     assert len(finals) == 3, messages
