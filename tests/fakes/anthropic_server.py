@@ -56,6 +56,8 @@ class FakeAnthropic:
     port: int = 0
     requests: list[Recorded] = field(default_factory=list)
     first_token_at: list[float] = field(default_factory=list)
+    # Per stream its reader closed early: how many of its text chunks went unsent.
+    cut_off: list[int] = field(default_factory=list)
     _queue: list[Answer] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -74,6 +76,7 @@ class FakeAnthropic:
             self._queue.clear()
             self.requests.clear()
             self.first_token_at.clear()
+            self.cut_off.clear()
 
     def next_answer(self) -> Answer:
         with self._lock:
@@ -252,12 +255,16 @@ class _Handler(BaseHTTPRequestHandler):
             if number == 0:
                 self.fake.first_token_at.append(time.monotonic())
             delta = {"type": delta_kind, delta_field: chunk}
-            send(
-                _event(
-                    "content_block_delta",
-                    {"type": "content_block_delta", "index": 0, "delta": delta},
+            try:
+                send(
+                    _event(
+                        "content_block_delta",
+                        {"type": "content_block_delta", "index": 0, "delta": delta},
+                    )
                 )
-            )
+            except ConnectionError:  # the reader stopped the stream: note how early
+                self.fake.cut_off.append(len(chunks) - number)
+                return
             if answer.chunk_delay:
                 time.sleep(answer.chunk_delay)
         send(_event("content_block_stop", {"type": "content_block_stop", "index": 0}))

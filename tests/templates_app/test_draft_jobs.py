@@ -149,22 +149,20 @@ def test_two_tabs_see_the_same_draft(http, claude, draft):
 
 def test_cancel_stops_the_draft_and_keeps_what_was_drafted(http, claude, draft):
     claude.script(Answer(chunk_size=4, chunk_delay=0.03))
+    earlier_cuts = len(claude.cut_off)  # the fake serves the module's tests
     job = start(http, draft)
     follow(http, job, stop=lambda ev: ev[-1][1] == "section_done")
     cancelled = http.post(job["cancel"])
     assert cancelled.status_code == 202
     finished = wait_finished(http, job)
     assert finished["status"] == "cancelled"
-    # Within seconds, on the server's own clock (the job's stored request and end),
-    # not on how long this test took to look. The runner looks every
-    # CANCEL_POLL_SECONDS (0.5 s), yet the end is stored 2.0 s after the request on
-    # a quiet machine: most likely the finish's verifier (flags_reconcile) loading
-    # spaCy in this worker, which the suite starts with NOTE_PRELOAD=0 (a worker in
-    # production loads it at start). The bound is the 5 s a resident would still
-    # call prompt, and a cancel the runner never saw (the draft running to its end)
-    # fails it.
-    stored = DraftJob.objects.get(pk=job["id"])
-    assert (stored.finished_at - stored.cancel_requested_at).total_seconds() < 5
+    # The engine was stopped mid-answer: the fake Claude saw its stream closed with
+    # text still to send. A state, not a time: how long the cancel took to show
+    # depends on the machine (2 s quiet, 12 s once under a loaded CI, the finish's
+    # verifier loading spaCy in a suite worker started with NOTE_PRELOAD=0), while a
+    # cancel the runner never saw runs the answer to its end and fails here.
+    cut = eventually(lambda: claude.cut_off[earlier_cuts:])
+    assert cut and cut[0] > 0, "the answer was streamed to its end"
     names = [name for _, name in follow(http, job, last_event_id=0)]
     assert names[-2:] == ["error", "done"]
     draft.refresh_from_db()
