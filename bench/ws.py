@@ -201,15 +201,34 @@ def wait_for_port(port, proc, timeout=30):
 class Client:
     def __init__(self, number: int):
         self.number = number
-        self.sent: dict[int, float] = {}
+        self.sent: list[float] = []  # when each frame was sent, by its number
+        self.answered = 0  # frames 0 .. answered-1 have had a result covering them
         self.latencies: list[float] = []
         self.slow_sent: list[float] = []  # when frames over SLOW_MS were sent
         self.final_seqs: list[int] = []
+        self.final_latencies: list[float] = []  # its last frame sent -> final stored
+        self.by_later = 0  # frames answered by a later frame's result (coalesced)
         self.frames = 0
         self.session_id = None
         self.error = None
         self.timed: list[tuple[float, float]] = []  # (sent, latency ms) per frame
         self.catching_up = 0
+
+    def covered(self, frame: int, now: float) -> None:
+        """A result covering the audio up to `frame` arrived at `now`: every frame
+        up to it not yet answered is answered by it. The consumer sends only the
+        newest interim held behind a final being stored (`Recording.result`), and a
+        final covers every frame before it, so a frame's answer may be a later
+        frame's interim or the final: its latency runs until then."""
+        for n in range(self.answered, min(frame + 1, len(self.sent))):
+            sent = self.sent[n]
+            latency = (now - sent) * 1000
+            self.latencies.append(latency)
+            self.timed.append((sent, latency))
+            if latency > SLOW_MS:
+                self.slow_sent.append(sent)
+            self.by_later += n != frame
+        self.answered = max(self.answered, frame + 1)
 
 
 async def run_client(client, url, headers, seconds, start_delay, done):
@@ -243,7 +262,7 @@ async def run_client(client, url, headers, seconds, start_delay, done):
             began = time.perf_counter()
             while time.perf_counter() - began < seconds:
                 n = client.frames
-                client.sent[n] = time.perf_counter()
+                client.sent.append(time.perf_counter())
                 await ws.send(struct.pack(">II", client.number, n) + body)
                 client.frames += 1
                 # Real time: frame n is due at n * 100 ms.
@@ -260,18 +279,15 @@ async def run_client(client, url, headers, seconds, start_delay, done):
 async def receive(client, ws):
     async for raw in ws:
         message = json.loads(raw)
+        now = time.perf_counter()
         if message["type"] == "transcript":
+            # The text echoes a frame's 8 bytes: its client and number (the final's
+            # after "frames to ").
+            frame = int(message["text"][-8:], 16)
+            client.covered(frame, now)
             if message["is_final"]:
                 client.final_seqs.append(message["seq"])
-            else:
-                n = int(message["text"][8:16], 16)
-                sent = client.sent.pop(n, None)
-                if sent is not None:
-                    latency = (time.perf_counter() - sent) * 1000
-                    client.latencies.append(latency)
-                    client.timed.append((sent, latency))
-                    if latency > SLOW_MS:
-                        client.slow_sent.append(sent)
+                client.final_latencies.append((now - client.sent[frame]) * 1000)
         elif message["type"] == "status" and message["state"] == "catching_up":
             client.catching_up += 1
         elif message["type"] == "status" and message["state"] == "stopped":
@@ -301,7 +317,8 @@ def summarise(name, clients):
     errors = [c.error for c in clients if c.error]
     unanswered = frames - len(latencies)
     dup_finals = sum(len(c.final_seqs) - len(set(c.final_seqs)) for c in clients)
-    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0] * 99
+    q = _quantiles(latencies)
+    finals = _quantiles(sorted(x for c in clients for x in c.final_latencies))
     result = {
         "name": name,
         "sessions": len(clients),
@@ -310,6 +327,10 @@ def summarise(name, clients):
         "p99_ms": round(q[98], 2),
         "max_ms": round(latencies[-1], 2) if latencies else None,
         "unanswered_frames": unanswered,
+        # Held behind a final being stored, answered by a later interim or the final.
+        "answered_by_a_later_result": sum(c.by_later for c in clients),
+        "final_p50_ms": round(finals[49], 2),
+        "final_p99_ms": round(finals[98], 2),
         "duplicated_finals": dup_finals,
         "client_errors": len(errors),
         "first_error": errors[0] if errors else None,
@@ -322,6 +343,10 @@ def summarise(name, clients):
     }
     print(json.dumps(result))
     return result
+
+
+def _quantiles(values: list[float]) -> list[float]:
+    return statistics.quantiles(values, n=100) if len(values) > 1 else [0] * 99
 
 
 def check_stored(clients) -> dict:
