@@ -5,7 +5,11 @@ interim result per audio frame, a final every 10 frames, stored like any other).
 N clients each stream real-time 16 kHz PCM in 100 ms frames for D seconds; each
 frame carries its client and frame number, and the interim result that echoes it
 gives the per-frame relay latency (and, for frames over the 20 ms target, the second
-of the run they were sent in: the ramp as sockets open, the stop, or between). Finals
+of the run they were sent in: the ramp as sockets open, the stop, or between). A
+frame is answered by the first result covering it: its interim, a later frame's (the
+consumer sends only the newest interim held behind a final being stored) or the
+final. Each server's CPU time per frame is its cost apart from the machine's
+other load (`bench/ws_servers.py`). Finals
 are checked against the database: none lost, none duplicated. The same load then runs
 against a bare `websockets` relay
 (in its own process, no Django, no database) for the ratio. With `--daphne-echo`, it
@@ -54,6 +58,7 @@ from bench.ws_relays import (  # noqa: E402
     daphne_echo_command,
     relay_command,
 )
+from bench.ws_servers import cpu_seconds, listening_pid, wait_for_port  # noqa: E402
 from tests.fakes.tcp_proxy import free_port  # noqa: E402
 from tests.live import daphne  # noqa: E402 - the suite's launcher: waits for /health
 
@@ -166,33 +171,20 @@ def baseline(app: dict, name: str, command, suffix: str, args) -> None:
     )
     try:
         wait_for_port(port, server)
+        before = cpu_seconds(server.pid)
         clients = asyncio.run(
             load(f"ws://127.0.0.1:{port}/", {}, args.sessions, args.seconds, args.ramp)
         )
+        cpu = cpu_seconds(server.pid) - before
     finally:
         server.terminate()
         server.wait(10)
-    bare = summarise(name, clients)
+    bare = summarise(name, clients, cpu=cpu)
     ratios = {
         f"{q}_ratio{suffix}": round(app[f"{q}_ms"] / max(bare[f"{q}_ms"], 1e-6), 2)
         for q in ("p50", "p99")
     }
     print(json.dumps(ratios))
-
-
-def wait_for_port(port, proc, timeout=30):
-    import socket
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited early ({proc.returncode})")
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("server did not start")
 
 
 # --- the client side ---------------------------------------------------------------
@@ -311,7 +303,8 @@ async def load(url, headers, sessions, seconds, ramp, fault_database=None, away=
     return clients
 
 
-def summarise(name, clients):
+def summarise(name, clients, *, cpu: float):
+    """The run's figures; `cpu`: the server's CPU seconds over it."""
     latencies = sorted(x for c in clients for x in c.latencies)
     frames = sum(c.frames for c in clients)
     errors = [c.error for c in clients if c.error]
@@ -327,6 +320,7 @@ def summarise(name, clients):
         "p99_ms": round(q[98], 2),
         "max_ms": round(latencies[-1], 2) if latencies else None,
         "unanswered_frames": unanswered,
+        "server_cpu_ms_per_frame": round(cpu * 1000 / max(frames, 1), 3),
         # Held behind a final being stored, answered by a later interim or the final.
         "answered_by_a_later_result": sum(c.by_later for c in clients),
         "final_p50_ms": round(finals[49], 2),
@@ -428,6 +422,8 @@ def main():
         if args.fault and not database_url.startswith("postgres"):
             sys.exit("--fault needs DATABASE_URL=postgres://...")
         with daphne(env) as base:
+            server = listening_pid(int(base.rsplit(":", 1)[1]))
+            before = cpu_seconds(server)
             clients = asyncio.run(
                 load(
                     base.replace("http://", "ws://") + "/ws/transcribe/",
@@ -439,7 +435,8 @@ def main():
                     away=args.away,
                 )
             )
-        app = summarise("daphne+consumer+instant engine", clients)
+            cpu = cpu_seconds(server) - before
+        app = summarise("daphne+consumer+instant engine", clients, cpu=cpu)
         stored = check_stored(clients)
         if args.fault:
             summarise_fault(clients, stored)
