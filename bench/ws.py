@@ -123,6 +123,9 @@ def server_env(database_url: str) -> dict[str, str]:
         EMAIL_URL=f"file://{tempfile.gettempdir()}/noumaris-bench-mail",
         TRANSCRIPTION_SESSIONS_PER_MINUTE="100000",
         LOG_LEVEL="WARNING",
+        # No drafting here: the drafter's libraries (seconds of CPU, in a thread
+        # at start-up) would load during the ramp, in the measurement.
+        NOTE_PRELOAD="0",
         PYTHONPATH=str(ROOT),
     )
     return env
