@@ -65,6 +65,10 @@ def server_env(environ: dict, *, extra: str, workers: int, threads: int) -> dict
         # A production-like server needs EMAIL_URL; the bench sends none.
         EMAIL_URL=f"file://{tempfile.gettempdir()}/noumaris-bench-mail",
         LOG_LEVEL="WARNING",
+        # No drafting here: each process's preload of the drafter's libraries
+        # (about 5 CPU-seconds, in a thread at start-up) would fall in the first
+        # measured rounds.
+        NOTE_PRELOAD="0",
         WEB_WORKERS=str(workers),
         WEB_THREADS=str(threads),
     )

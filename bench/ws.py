@@ -5,7 +5,11 @@ interim result per audio frame, a final every 10 frames, stored like any other).
 N clients each stream real-time 16 kHz PCM in 100 ms frames for D seconds; each
 frame carries its client and frame number, and the interim result that echoes it
 gives the per-frame relay latency (and, for frames over the 20 ms target, the second
-of the run they were sent in: the ramp as sockets open, the stop, or between). Finals
+of the run they were sent in: the ramp as sockets open, the stop, or between). A
+frame is answered by the first result covering it: its interim, a later frame's (the
+consumer sends only the newest interim held behind a final being stored) or the
+final. Each server's CPU time per frame is its cost apart from the machine's
+other load (`bench/ws_servers.py`). Finals
 are checked against the database: none lost, none duplicated. The same load then runs
 against a bare `websockets` relay
 (in its own process, no Django, no database) for the ratio. With `--daphne-echo`, it
@@ -54,6 +58,7 @@ from bench.ws_relays import (  # noqa: E402
     daphne_echo_command,
     relay_command,
 )
+from bench.ws_servers import cpu_seconds, listening_pid, wait_for_port  # noqa: E402
 from tests.fakes.tcp_proxy import free_port  # noqa: E402
 from tests.live import daphne  # noqa: E402 - the suite's launcher: waits for /health
 
@@ -118,6 +123,9 @@ def server_env(database_url: str) -> dict[str, str]:
         EMAIL_URL=f"file://{tempfile.gettempdir()}/noumaris-bench-mail",
         TRANSCRIPTION_SESSIONS_PER_MINUTE="100000",
         LOG_LEVEL="WARNING",
+        # No drafting here: the drafter's libraries (seconds of CPU, in a thread
+        # at start-up) would load during the ramp, in the measurement.
+        NOTE_PRELOAD="0",
         PYTHONPATH=str(ROOT),
     )
     return env
@@ -166,33 +174,20 @@ def baseline(app: dict, name: str, command, suffix: str, args) -> None:
     )
     try:
         wait_for_port(port, server)
+        before = cpu_seconds(server.pid)
         clients = asyncio.run(
             load(f"ws://127.0.0.1:{port}/", {}, args.sessions, args.seconds, args.ramp)
         )
+        cpu = cpu_seconds(server.pid) - before
     finally:
         server.terminate()
         server.wait(10)
-    bare = summarise(name, clients)
+    bare = summarise(name, clients, cpu=cpu)
     ratios = {
         f"{q}_ratio{suffix}": round(app[f"{q}_ms"] / max(bare[f"{q}_ms"], 1e-6), 2)
         for q in ("p50", "p99")
     }
     print(json.dumps(ratios))
-
-
-def wait_for_port(port, proc, timeout=30):
-    import socket
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited early ({proc.returncode})")
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("server did not start")
 
 
 # --- the client side ---------------------------------------------------------------
@@ -201,15 +196,34 @@ def wait_for_port(port, proc, timeout=30):
 class Client:
     def __init__(self, number: int):
         self.number = number
-        self.sent: dict[int, float] = {}
+        self.sent: list[float] = []  # when each frame was sent, by its number
+        self.answered = 0  # frames 0 .. answered-1 have had a result covering them
         self.latencies: list[float] = []
         self.slow_sent: list[float] = []  # when frames over SLOW_MS were sent
         self.final_seqs: list[int] = []
+        self.final_latencies: list[float] = []  # its last frame sent -> final stored
+        self.by_later = 0  # frames answered by a later frame's result (coalesced)
         self.frames = 0
         self.session_id = None
         self.error = None
         self.timed: list[tuple[float, float]] = []  # (sent, latency ms) per frame
         self.catching_up = 0
+
+    def covered(self, frame: int, now: float) -> None:
+        """A result covering the audio up to `frame` arrived at `now`: every frame
+        up to it not yet answered is answered by it. The consumer sends only the
+        newest interim held behind a final being stored (`Recording.result`), and a
+        final covers every frame before it, so a frame's answer may be a later
+        frame's interim or the final: its latency runs until then."""
+        for n in range(self.answered, min(frame + 1, len(self.sent))):
+            sent = self.sent[n]
+            latency = (now - sent) * 1000
+            self.latencies.append(latency)
+            self.timed.append((sent, latency))
+            if latency > SLOW_MS:
+                self.slow_sent.append(sent)
+            self.by_later += n != frame
+        self.answered = max(self.answered, frame + 1)
 
 
 async def run_client(client, url, headers, seconds, start_delay, done):
@@ -243,7 +257,7 @@ async def run_client(client, url, headers, seconds, start_delay, done):
             began = time.perf_counter()
             while time.perf_counter() - began < seconds:
                 n = client.frames
-                client.sent[n] = time.perf_counter()
+                client.sent.append(time.perf_counter())
                 await ws.send(struct.pack(">II", client.number, n) + body)
                 client.frames += 1
                 # Real time: frame n is due at n * 100 ms.
@@ -260,18 +274,15 @@ async def run_client(client, url, headers, seconds, start_delay, done):
 async def receive(client, ws):
     async for raw in ws:
         message = json.loads(raw)
+        now = time.perf_counter()
         if message["type"] == "transcript":
+            # The text echoes a frame's 8 bytes: its client and number (the final's
+            # after "frames to ").
+            frame = int(message["text"][-8:], 16)
+            client.covered(frame, now)
             if message["is_final"]:
                 client.final_seqs.append(message["seq"])
-            else:
-                n = int(message["text"][8:16], 16)
-                sent = client.sent.pop(n, None)
-                if sent is not None:
-                    latency = (time.perf_counter() - sent) * 1000
-                    client.latencies.append(latency)
-                    client.timed.append((sent, latency))
-                    if latency > SLOW_MS:
-                        client.slow_sent.append(sent)
+                client.final_latencies.append((now - client.sent[frame]) * 1000)
         elif message["type"] == "status" and message["state"] == "catching_up":
             client.catching_up += 1
         elif message["type"] == "status" and message["state"] == "stopped":
@@ -295,13 +306,15 @@ async def load(url, headers, sessions, seconds, ramp, fault_database=None, away=
     return clients
 
 
-def summarise(name, clients):
+def summarise(name, clients, *, cpu: float):
+    """The run's figures; `cpu`: the server's CPU seconds over it."""
     latencies = sorted(x for c in clients for x in c.latencies)
     frames = sum(c.frames for c in clients)
     errors = [c.error for c in clients if c.error]
     unanswered = frames - len(latencies)
     dup_finals = sum(len(c.final_seqs) - len(set(c.final_seqs)) for c in clients)
-    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0] * 99
+    q = _quantiles(latencies)
+    finals = _quantiles(sorted(x for c in clients for x in c.final_latencies))
     result = {
         "name": name,
         "sessions": len(clients),
@@ -310,6 +323,11 @@ def summarise(name, clients):
         "p99_ms": round(q[98], 2),
         "max_ms": round(latencies[-1], 2) if latencies else None,
         "unanswered_frames": unanswered,
+        "server_cpu_ms_per_frame": round(cpu * 1000 / max(frames, 1), 3),
+        # Held behind a final being stored, answered by a later interim or the final.
+        "answered_by_a_later_result": sum(c.by_later for c in clients),
+        "final_p50_ms": round(finals[49], 2),
+        "final_p99_ms": round(finals[98], 2),
         "duplicated_finals": dup_finals,
         "client_errors": len(errors),
         "first_error": errors[0] if errors else None,
@@ -322,6 +340,10 @@ def summarise(name, clients):
     }
     print(json.dumps(result))
     return result
+
+
+def _quantiles(values: list[float]) -> list[float]:
+    return statistics.quantiles(values, n=100) if len(values) > 1 else [0] * 99
 
 
 def check_stored(clients) -> dict:
@@ -403,6 +425,8 @@ def main():
         if args.fault and not database_url.startswith("postgres"):
             sys.exit("--fault needs DATABASE_URL=postgres://...")
         with daphne(env) as base:
+            server = listening_pid(int(base.rsplit(":", 1)[1]))
+            before = cpu_seconds(server)
             clients = asyncio.run(
                 load(
                     base.replace("http://", "ws://") + "/ws/transcribe/",
@@ -414,7 +438,8 @@ def main():
                     away=args.away,
                 )
             )
-        app = summarise("daphne+consumer+instant engine", clients)
+            cpu = cpu_seconds(server) - before
+        app = summarise("daphne+consumer+instant engine", clients, cpu=cpu)
         stored = check_stored(clients)
         if args.fault:
             summarise_fault(clients, stored)

@@ -87,6 +87,38 @@ async def test_a_final_stored_twice_is_kept_once(resident):
     assert delays.told == 0
 
 
+async def test_a_final_is_one_statement_in_autocommit_even_when_its_number_moved(
+    resident,
+):
+    """A socket's store is a bare INSERT, its own transaction (one round trip; a
+    BEGIN and a COMMIT around it were two more waits per final, and at 200 sockets
+    the stores fell behind). A number another socket took still moves it on."""
+    session_id = await a_session(resident)
+    await database_sync_to_async(segment_append)(
+        session_id=session_id, result=final("theirs", 0), seq=1
+    )
+    inserts = []
+
+    def watch(execute, sql, params, many, context):
+        if sql.startswith("INSERT"):
+            connection = context["connection"]
+            inserts.append((connection.get_autocommit(), connection.in_atomic_block))
+        return execute(sql, params, many, context)
+
+    @database_sync_to_async
+    def store_watched():
+        from django.db import connection
+
+        with connection.execute_wrapper(watch):
+            return segment_append(
+                session_id=session_id, result=final("ours", 1000), seq=1
+            )
+
+    assert (await store_watched()).seq == 2
+    assert inserts == [(True, False), (True, False)]  # seq 1 refused, then 2
+    assert await stored(session_id) == [(1, "theirs"), (2, "ours")]
+
+
 async def test_a_retry_after_its_number_moved_on_finds_its_own_segment(resident):
     session_id = await a_session(resident)
     # Another socket of the session (a resume racing the old one) took seq 1.

@@ -110,8 +110,9 @@ async def _store_until(
 def segment_append(
     *, session_id: int, result: Result, seq: int | None = None
 ) -> TranscriptSegment:
-    """Store a final segment as the session's next `seq` (one INSERT when `seq`, the
-    caller's expected next number, is right).
+    """Store a final segment as the session's next `seq` (one INSERT, in one round
+    trip outside a transaction, when `seq`, the caller's expected next number, is
+    right).
 
     Two sockets of one session (a resume racing the old socket's last results) may
     both expect the same number: the unique constraint refuses the second, which then
@@ -125,15 +126,28 @@ def segment_append(
             seq = (last or 0) + 1
         segment = segment_build(session_id=session_id, result=result, seq=seq)
         try:
-            with transaction.atomic():
-                segment.save(force_insert=True)
-                return segment
+            return _insert(segment)
         except IntegrityError:
             stored = _segment_stored(session_id=session_id, seq=seq, result=result)
             if stored is not None:
                 return stored
             seq = None
     raise ConflictError("Could not number the transcript segment; try again.")
+
+
+def _insert(segment: TranscriptSegment) -> TranscriptSegment:
+    """INSERT `segment`. In autocommit (a socket's store) the statement is its own
+    transaction: one round trip to the database, where `atomic()` adds a BEGIN and
+    a COMMIT (three, each a wait for the GIL on a busy server: the live socket's
+    stores fell behind at 200 sockets). Inside a caller's transaction, a savepoint,
+    so that a refused number leaves that transaction usable (Django's docs:
+    "Handling exceptions within PostgreSQL transactions")."""
+    if transaction.get_autocommit():
+        segment.save(force_insert=True)
+        return segment
+    with transaction.atomic():
+        segment.save(force_insert=True)
+    return segment
 
 
 # On the loop's executor (a few threads), not the socket's own: a final is the hot
