@@ -182,3 +182,84 @@ def test_run_together_plan_is_kept_by_problem_with_each_item():
         for s in plan
     ), plan
     assert "Hypertension: continue the amlodipine at 5 mg a day." in plan
+
+
+def test_speech_the_attending_would_not_sign_is_mended_or_left_out():
+    # a condition whose consequence was never said ("..., then.") goes with it
+    assert (
+        signable("If we do these tests and they are normal, like I said, then.") is None
+    )
+    assert signable("Do this for about 8-12 weeks, and then.") == (
+        "Do this for about 8-12 weeks."
+    )
+    # a clause whose main clause was never said; a second subject is one
+    assert signable("When he is flexing his knee.") is None
+    assert signable("If his symptoms don't improve.") is None
+    assert (
+        signable("Aside from this left shoulder pain that he has been having.") is None
+    )
+    assert signable("When he walks he has pain in the knee.") is not None
+    # the examiner's instruction and question are not findings; a plan item stays
+    assert signable("Will have him flex his knee is that painful.") is None
+    assert signable("Turn their wrist in so do the patient has any pain.") is None
+    assert signable("Follow up in two weeks.") == "Follow up in two weeks."
+    assert signable("Hold the lisinopril for now.") == "Hold the lisinopril for now."
+    # "have you see" in the third person, a double negative, a stutter, a question
+    # run into its answer, the clinician's "what we can do is"
+    assert signable("We can do is have she sees a hematologist.") == (
+        "Will have her see a hematologist."
+    )
+    assert signable("The patient never has not injured that right elbow before.") == (
+        "The patient has never injured that right elbow before."
+    )
+    assert signable("She may need to give any, to give any intravenous iron.") == (
+        "She may need to give any intravenous iron."
+    )
+    assert (
+        signable(
+            "It is tender, where is it mostly tender right now: on the inside of her knee."
+        )
+        == "It is tender, on the inside of her knee."
+    )
+    assert (
+        signable(
+            "If there are abnormalities on the ultrasound, we will determine next steps."
+        )
+        == "If there are abnormalities on the ultrasound, will determine next steps."
+    )
+    assert signable("Looking at the x-ray, of her left knee.") is None
+    assert signable("Begins with a d.") is None
+
+
+FELL = [
+    (0, "What brings you in today?"),
+    (1, "My right knee has been hurting for a week since I fell off a ladder."),
+    (0, "Let me examine you. Can you flex your knee for me, is that painful?"),
+    (1, "Yes, that hurts."),
+    (0, "Physical exam shows a well-nourished man in no distress. Gait is antalgic "
+        "on the right. There is tenderness over the medial joint line of the right "
+        "knee."),
+    (0, "Let me tell you about my assessment and plan."),
+    (0, "I reviewed the x-ray of your right knee and the good news is no fracture."),
+    (0, "He probably has a medial meniscus strain."),
+    (0, "I'm going to have you use crutches for the next few days. If your symptoms "
+        "don't improve, then."),
+    (0, "We'll start with that and then."),
+]  # fmt: skip
+
+
+def test_each_dictated_finding_and_result_reaches_the_examination():
+    """Every sentence of a dictated examination is a finding (the side kept), a
+    study read at the plan is a result, a diagnosis concluded there the assessment."""
+    soap = lines(draft_sections(request_for(SOAP, FELL)))
+    assert soap["objective"] == [
+        "Well-nourished man in no distress.",
+        "Gait is antalgic on the right.",
+        "Tenderness over the medial joint line of the right knee.",
+        "Reviewed the x-ray of his right knee: no fracture.",
+    ]
+    assert soap["assessment"] == ["He probably has a medial meniscus strain."]
+    assert soap["plan"] == ["Will have him use crutches for the next few days."]
+    hp = lines(draft_sections(request_for(HP, FELL)))
+    assert hp["results"] == ["Reviewed the x-ray of his right knee: no fracture."]
+    assert "Gait is antalgic on the right." in hp["exam"]

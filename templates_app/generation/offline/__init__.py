@@ -175,9 +175,33 @@ PART = {**{c: "history" for c in HISTORY_CATEGORIES},
         **{c: "exam" for c in EXAM_CATEGORIES}, **{c: "plan" for c in PLAN_CATEGORIES}}  # fmt: skip
 
 
+# A study's result, and a diagnosis concluded, said among the plan; what is to be done
+# (PLAN_VERB) keeps a statement in the plan.
+RESULT_SAID = re.compile(
+    r"\b(?:x-?rays?|ct|cat scan|mri|ultrasound|echo\w*|ekg|ecg|labs?|blood work|a1c|"
+    r"hemoglobin|imaging|scan)\b.{0,60}\b(?:show\w*|reveal\w*|demonstrat\w*|came back|"
+    r"(?:is|was|were|are) (?:normal|unremarkable|negative)|no (?:fractures?|bony))",
+    re.I,
+)
+IMPRESSION = re.compile(
+    r"\b(?:probably|most likely|consistent with|suggestive of|diagnosed with)\b", re.I
+)
+PLAN_VERB = re.compile(
+    r"\b(?:will|order\w*|prescrib\w*|refer\w*|start\w*|continu\w*|recommend\w*|"
+    r"advised?|schedul\w*|follow[- ]?up (?:in|with|after)|repeat\w*|recheck\w*|plan\w*|consider\w*|"
+    r"need\w*|should|take|get)\b",
+    re.I,
+)
+
+
 def _placed(statement: Statement, said: dict[int, str], roles: dict, last: int) -> str:
     """The learned placement of a statement (placement.category), from its words."""
     first = statement.seqs[0]
+    if statement.category in PLAN_CATEGORIES and not PLAN_VERB.search(statement.text):
+        if RESULT_SAID.search(statement.text):
+            return "results"  # "the x-ray of the elbow shows no fracture", at the plan
+        if statement.category == "plan" and IMPRESSION.search(statement.text):
+            return "assessment"  # "she probably has a medial meniscus strain"
     if statement.category == "medications" and statement.text.startswith("Takes "):
         return "medications"  # the drug the clinician named and the patient confirmed
     if statement.category in EXAM_CATEGORIES and dictated_finding(statement.said):

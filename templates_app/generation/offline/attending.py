@@ -41,9 +41,16 @@ MENDS = tuple(
         (r"\bour discussion of\b", "discussion of"),
         (r"\bsuch as,", "such as"),
         (r"^will say\s+(?:that\s+)?", ""),
+        (r"^(?:the )?physical exam(?:ination)?s? (?:shows?|reveals?|is significant for)\s+"
+         r"(?:the |a |an )?", ""),
         (r"^(?:will )?see (?:them|him|her|the patient) (?:back |again )in\b", "follow up in"),
-        (r",?\s+and if (?:the patient|he|she|they) (?:still )?(?:is|are|has|have)\b[^,]*$",
-         ""),
+        (r",?\s+and if (?:the patient|he|she|they|it)(?:'s| (?:still )?(?:is|are|has|have|"
+         r"does|do))\b[^,]*$", ""),
+        # a study read at the visit: what it showed
+        (r"^(?:let's |will )?review (the|his|her|their) (?=[^.]{0,60}\b(?:shows?|showed|"
+         r"revealed|reveals|good news|no fracture|normal)\b)", r"reviewed \1 "),
+        (r"^(?:and )?the good news is\b,?\s*", ""),
+        (r"(?<=\w),?\s*(?:and )?the good news is\b,?\s*", ": "),
         (r"^(?:looking at|on) (?:his|her|their|the) vital signs(?: here)?(?: in the office)?"
          r",? (?:everything|they) (?:looks?|are|is) (?:good|fine|normal|okay)",
          "vital signs are within normal limits"),
@@ -69,8 +76,9 @@ MENDS = tuple(
          r"\1 "),
         (r"\b(running|doing|going) (?:okay|ok|alright|all right)\b", r"\1 fine"),
         # the clinician's "we can" is the act; "we might" a consideration
+        (r"^(?:what )?we (?:can|will|'ll|would|could) do is\s+", "will "),
         (r"^we (?:can|will|'ll)(?: also)?\s+(?=\w)", ""),
-        (r"^we (?:might|may|could)(?: also)?(?: do| try)?\s+(?=\w)", "consider "),
+        (r"^we (?:might|may|could)(?: also)?(?: do| try)?\s+(?=(?!not\b)\w)", "consider "),
         (r"\bwe (?:might|may|could)(?: also)? (?:do|try)\s+(?=\w)", "consider "),
         (r"(?<=\band )we (?:can|will|'ll)(?: also)?\s+(?=\w)", ""),
         (r"\b(prescribe|give|start|put|refer|send) (?:them|him|her) (?=some|a|an|to)"
@@ -87,8 +95,33 @@ MENDS = tuple(
         (r"^we(?:'re| are) (do|gett|order|send|check|start|draw)ing\b", r"will \1"),
         (r"\bwill gett\b", "will get"),
         (r"\s+(?:in|with) that\.?$", ""),
+        # the consequence of an "if" in the clinician's "we": what will be done
+        (r"^((?:if|when|once|after|should|unless)\b[^,]{3,80}),\s*we(?: will|'ll| can| "
+         r"would)\s+(?=\w)", r"\1, will "),
+        # "have you use crutches" in the third person: "have her use crutches"
+        (r"\bhave (she|he|they|the patient) (\w+s)\b",
+         lambda m: f"have {OBJECT[m.group(1).lower()]} {_base(m.group(2))}"),
+        (r"\bnever (has|have|had) not (?=\w)", r"\1 never "),
+        # the examiner's question inside a statement ("... so does that hurt")
+        (r",?\s*\b(?:so |and )?(?:do|does|did|is|are) (?:the patient|he|she|they|that|"
+         r"it|this) (?:has|have|hurt|hurts|feel|feels|painful|sore|tender|"
+         r"uncomfortable)\b[^.]*\.?$", ""),
+        # a question and its answer run together: the answer stands
+        (r"(?:^|,\s*)(?:where|what|how|which)\b[^:,.]{0,60}:\s*", ", "),
+        # a word or phrase said twice: once ("to give any, to give any")
+        (r"\b((?:[a-z']+\s+){0,3}(?!had\b)[a-z']+),?\s+\1\b(?:,(?=\s))?", r"\1"),
     )
 )  # fmt: skip
+OBJECT = {"she": "her", "he": "him", "they": "them", "the patient": "the patient"}
+
+
+def _base(verb: str) -> str:
+    """ "sees" -> "see", "washes" -> "wash", "goes" -> "go"."""
+    if re.search(r"(?:ch|sh|x|ss|o)es$", verb):
+        return verb[:-2]
+    return verb[:-1]
+
+
 QUESTION = re.compile(
     r"^(?:how|what|why|which|who|whose)\b|\bhow about\b|"
     r"\b(?:do|does|did) (?:the patient|you|he|she|they|that|it) (?:think|feel|know|"
@@ -99,12 +132,16 @@ SMALL_TALK = re.compile(
     r"^(?:in terms of|as far as|regarding|as for|with regards? to) [^,]{1,40}$|"
     r"^(?:because|where|which|whereas)\b(?!.*\d)|^denies (?:does|do|did|is|are|has|have)\b|"
     r"^(?:hopefully|none whatsoever|not that (?:the patient|he|she|they) can recall|"
-    r"like (?:the patient|he|she|they) said|not going to take the chance)\b",
+    r"like (?:the patient|he|she|they) said|not going to take the chance)\b|"
+    r"^(?:looking at|reviewing|looked at) (?:the |his |her |their )?(?:x-?rays?|labs?|"
+    r"results?|images?|scan)(?:,? of (?:\w+ ){1,3}\w+)?\W*$",
     re.I,
 )
 # Nothing named but a pronoun: "Will get that set up.", "See it a little bit better.",
 # "It's a little elevated.", "They're normal."
 SAYS_NOTHING = re.compile(
+    r"^(?:will )?(?:start|begin|go) with (?:that|this|it)\W*$|"
+    r"^(?:it )?(?:begins|starts) with (?:a|an|the letter) \w\W*$|"
     r"^(?:will |advised to )?(?:get|set|see|do|take care of|figure out|look into|"
     r"keep an eye on) (?:that|it|this|them)\b"
     r"(?!.*\d)(?!.*\b(?:for|with|to|of) (?:the|a|an|their|his|her)\b)|"
@@ -141,8 +178,10 @@ def signable(text: str) -> str | None:
     out = re.sub(r"\s{2,}", " ", _without_we(out)).strip(" ,;")
     if not out or QUESTION.search(out) or SMALL_TALK.search(out) or _garbled(out):
         return None
-    out = _finished(out.rstrip(".!").strip(" ,;"))
+    out = _finished(_consequence_unsaid(out.rstrip(".!").strip(" ,;")))
     if not out or (len(out.split()) <= 7 and SAYS_NOTHING.search(out)):
+        return None
+    if _clause_alone(out) or _exam_command(out):
         return None
     if len(re.findall(r"[A-Za-z0-9']+", out)) < 4 and not voice.is_finding(out):
         return None
@@ -174,7 +213,7 @@ def _without_we(text: str) -> str:
 # gives out"), a sentence opened by an adverb and "and".
 GARBLED = re.compile(
     r"\b(?:it|he|she|they) (?:the|a|an|his|her|their|its)\b|\bis like \w+s\b|"
-    r"^\w+ly and\b|\bthe patient thinks (?:here|there)\b",
+    r"^\w+ly and\b|\bthe patient thinks (?:here|there)\b|^do to\b",
     re.I,
 )
 
@@ -201,6 +240,71 @@ def _finished(text: str) -> str:
             return DANGLING.sub("", out).strip(" ,;")
         return ""
     return out
+
+
+THEN = re.compile(r"(?:,\s*|\s+)(?:and |like,?\s*)?then$", re.I)
+CONDITION = re.compile(r"(?:^|,\s*|\s+(?:so|and|but)\s+)(?:if|when|once)\b", re.I)
+
+
+def _consequence_unsaid(text: str) -> str:
+    """ "If those tests come back fine, then." : what follows was never said. The
+    condition goes with its "then"; before it, what stands alone stays ("Do this for
+    12 weeks, and then." -> "Do this for 12 weeks")."""
+    if not THEN.search(text):
+        return text
+    text = THEN.sub("", text)
+    condition = CONDITION.search(text)
+    if condition is None:
+        return text
+    kept = text[: condition.start()].strip(" ,;")
+    if len(kept.split()) >= 4 or re.search(r"\d", text) is None:
+        return kept
+    return text
+
+
+SUBORDINATE = re.compile(
+    r"^(?:when|whenever|if|unless|while|although|though|aside from|except(?: for)?|"
+    r"other than|as long as|once|until)\b",
+    re.I,
+)
+SUBJECT_VERB = re.compile(
+    r"(?<!that )(?<!who )(?<!which )\b(?:he|she|they|it|there|the patient)(?:'s| \w+)",
+    re.I,
+)
+
+
+def _clause_alone(text: str) -> bool:
+    """ "When he is flexing his knee.", "If his symptoms don't improve.": a clause
+    whose main clause was never said, left out when it holds no number or drug."""
+    low = text.lower()
+    head = SUBORDINATE.match(low)
+    if not head or "," in low or re.search(r"\d", low) or language.drugs(text):
+        return False
+    # "when he walks he has pain": a second subject opens the main clause
+    needed = 1 if head.group(0) in {"aside from", "except", "except for",
+                                    "other than"} else 2  # fmt: skip
+    return len(SUBJECT_VERB.findall(low[head.end() :])) < needed
+
+
+EXAM_COMMAND = re.compile(
+    r"^(?:will )?(?:have (?:him|her|them|the patient) )?(?:(?:turn|flex|extend|bend|"
+    r"push|pull|squeeze|lift|raise|stand|lie|sit|walk|rotate|move|look|follow|open|"
+    r"relax|point|touch)(?: (?:up|out|in|down|back|over|forward))? (?:(?:your|his|her|"
+    r"their) \w+|it|that|for me)\b|(?:cough|breathe)\W*$|take a (?:deep|big) breath)",
+    re.I,
+)
+FOUND = re.compile(
+    r"\b(?:pain\w*|tender\w*|positive|negative|normal|limited|decreased|full|intact|"
+    r"weak\w*|strength|crepitus|laxity|unable|able)\b",
+    re.I,
+)
+
+
+def _exam_command(text: str) -> bool:
+    """ "Will have him flex his knee.": the examiner's instruction, not a finding."""
+    return bool(
+        EXAM_COMMAND.match(text) and not FOUND.search(text) and not FACT.search(text)
+    )
 
 
 EXAM_AT = re.compile(
