@@ -263,3 +263,36 @@ def test_each_dictated_finding_and_result_reaches_the_examination():
     hp = lines(draft_sections(request_for(HP, FELL)))
     assert hp["results"] == ["Reviewed the x-ray of his right knee: no fracture."]
     assert "Gait is antalgic on the right." in hp["exam"]
+
+
+SIGNPOSTED = [
+    (0, "How have you been feeling?"),
+    (1, "I have a dry cough and it hurts to swallow."),
+    (0, "Your blood pressure is a little up, probably the nerves, we are looking at "
+        "like a one forty over seventy. Your heart rate is also up at like about "
+        "like 98 beats a minute."),
+    (0, "Okay, so for your first diagnosis the first problem of the lung cancer. "
+        "We're going to continue the cisplatin and when that's complete."),
+    (0, "For problem number two. The radiation pneumonitis so that's."),
+    (0, "What I'm going to do for that is actually going to prescribe prednisone "
+        "40 mg daily for five days."),
+    (0, "Lastly for the painful swallowing that you are having."),
+]  # fmt: skip
+
+
+def test_each_problem_is_named_once_and_the_signposts_go():
+    """ "For your first diagnosis, the first problem of the lung cancer": the problem
+    named; "For problem number two." and "Lastly for the ... that you are having."
+    say nothing of their own; the vitals said with words between reach the exam."""
+    drafted = lines(draft_sections(request_for(SOAP, SIGNPOSTED)))
+    assert drafted["assessment"][:2] == ["1. Lung cancer.", "2. Radiation pneumonitis."]
+    assert drafted["plan"][:2] == [
+        "Lung cancer: will continue the cisplatin.",
+        "Radiation pneumonitis: will prescribe prednisone 40 mg daily for five days.",
+    ]
+    said = " ".join(line for text in drafted.values() for line in text)
+    assert not re.search(r"problem number|lastly|so that's|will do", said, re.I), said
+    # the clinician's reading is the examination's, each vital kept
+    assert "HR 98." in drafted["objective"]
+    assert "140/70" in " ".join(drafted["objective"])
+    assert not re.search(r"140|98", " ".join(drafted["subjective"]))

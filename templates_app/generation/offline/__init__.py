@@ -220,6 +220,9 @@ def _placed(statement: Statement, said: dict[int, str], roles: dict, last: int) 
     )
 
 
+HOME = re.compile(r"\b(?:home|readings?|log|cuff|running|runs|machine|usually)\b", re.I)
+
+
 def _vitals_kept(
     filed: dict[str, list[Statement]], owner: dict, segments, roles: dict
 ) -> None:
@@ -228,6 +231,17 @@ def _vitals_kept(
     if key is None:
         return
     said = [(s.seq, s.text) for s in segments if roles.get(s.seq) != "patient"]
+    exam = {key, _section_for("results", owner)}
+    for other in set(filed) - exam:  # the clinician's reading, not one from home
+        moved = [
+            s
+            for s in filed[other]
+            if facts.vitals(s.text)
+            and not HOME.search(s.text)
+            and all(roles.get(seq) != "patient" for seq in s.seqs)
+        ]
+        filed[other] = [s for s in filed[other] if s not in moved]
+        filed[key].extend(moved)
     drafted = [s.text for statements in filed.values() for s in statements]
     for text, seq in facts.vitals_missed(said, drafted):
         filed[key].insert(0, Statement(text, (seq,), "exam"))

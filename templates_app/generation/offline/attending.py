@@ -50,6 +50,11 @@ MENDS = tuple(
         (r"^(?:let's |will )?review (the|his|her|their) (?=[^.]{0,60}\b(?:shows?|showed|"
          r"revealed|reveals|good news|no fracture|normal)\b)", r"reviewed \1 "),
         (r"^(?:and )?the good news is\b,?\s*", ""),
+        # "what I'm going to do for that is (going to) prescribe": the act
+        (r"\bwill do(?: for (?:that|this|it|them))? is (?:actually )?(?:going to |to )?",
+         "will "),
+        # a condition left hanging at the end ("... at 45 gray and when that's complete")
+        (r",?\s+(?:and|but|so) (?:when|once) [^,]{0,40}$", ""),
         (r"(?<=\w),?\s*(?:and )?the good news is\b,?\s*", ": "),
         (r"^(?:looking at|on) (?:his|her|their|the) vital signs(?: here)?(?: in the office)?"
          r",? (?:everything|they) (?:looks?|are|is) (?:good|fine|normal|okay)",
@@ -134,7 +139,13 @@ SMALL_TALK = re.compile(
     r"^(?:hopefully|none whatsoever|not that (?:the patient|he|she|they) can recall|"
     r"like (?:the patient|he|she|they) said|not going to take the chance)\b|"
     r"^(?:looking at|reviewing|looked at) (?:the |his |her |their )?(?:x-?rays?|labs?|"
-    r"results?|images?|scan)(?:,? of (?:\w+ ){1,3}\w+)?\W*$",
+    r"results?|images?|scan)(?:,? of (?:\w+ ){1,3}\w+)?\W*$|"
+    # a signpost to the next problem, nothing said of it yet
+    r"^(?:(?:lastly|finally|next|now|and|so),?\s+)?(?:for|regarding|as for) (?:the |his |"
+    r"her |their )?(?:(?:first|second|third|next|last|other) )?(?:diagnosis|problem|"
+    r"issue)\b[^,]*$|^(?:lastly|finally|next|and|so),?\s+for (?:the|his|her|their) "
+    r"[a-z' -]{3,60}?(?: that (?:he|she|they|the patient) (?:is|are|has|have)(?: been)? "
+    r"having)?\W*$",
     re.I,
 )
 # Nothing named but a pronoun: "Will get that set up.", "See it a little bit better.",

@@ -33,7 +33,8 @@ UNIT_AFTER = re.compile(
 )
 VITAL_BEFORE = re.compile(
     r"\b(?:pressure|rate|pulse|temperature|temp|saturation|sat|sats|oxygen|a1c|bmi|"
-    r"weight|glucose|sugars?|over|is|of|at|was|respirations? (?:are|were))(?:'s)?\s*$",
+    r"weight|glucose|sugars?|over|is|of|at|was|respirations? (?:are|were))(?:'s)?"
+    r"(?:\s+(?:like|about|around|roughly|approximately))*\s*$",
     re.I,
 )
 STANDARD = tuple(
@@ -43,10 +44,11 @@ STANDARD = tuple(
          r"in the office|looks|looked|came in at|reads|good|nice|pretty|about|"
          r"elevated))*[\s,:]+(\d{2,3})\s*(?:over|/)\s*(\d{2,3})\b", r"BP \1/\2"),
         (r"\b(?:heart rate|pulse)(?:'s)?(?:\s+(?:is|was|of|at|today|here|rate|nice|and|"
-         r"slow|good|normal|regular|steady|running|about|around|a|little|bit))*[\s,:]+"
-         r"(\d{2,3})\b(?: beats per minute| bpm)?", r"HR \1"),
-        (r"\b(?:respiratory rate|respirations?)(?:\s+(?:is|are|was|were|of|at|today|here))*"
-         r"[\s,:]+(\d{1,2})\b"
+         r"slow|good|normal|regular|steady|running|about|around|a|little|bit|also|like|"
+         r"elevated|pretty|up|high|down|low))*[\s,:]+(\d{2,3})\b(?: beats (?:per|a) minute| bpm)?",
+         r"HR \1"),
+        (r"\b(?:respiratory rate|respirations?)(?:\s+(?:is|are|was|were|of|at|today|here|"
+         r"pretty|normal|like|about|around))*[\s,:]+(\d{1,2})\b"
          r"(?: breaths per minute)?", r"RR \1"),
         (r"\btemperature(?:\s+(?:is|was|of|at|today|here))*[\s,:]+(\d{2,3}(?:\.\d)?)"
          r"\b(?: degrees)?", r"T \1"),
@@ -137,9 +139,17 @@ VITAL = re.compile(
 )
 
 
+# A blood pressure said with words between ("blood pressure is a little elevated,
+# that's probably the pain, we are looking at like a 140/70").
+BP_LATER = re.compile(
+    r"\bblood pressure\b[^\d.;?]{8,160}?\b(\d{2,3})\s*/\s*(\d{2,3})\b", re.I
+)
+
+
 def vitals(text: str) -> list[str]:
     """The vitals a stretch of speech states, in standard form ("BP 150/90")."""
-    return VITAL.findall(standard_form(language.mend(text)))
+    out = standard_form(language.mend(text))
+    return [*VITAL.findall(out), *(f"BP {a}/{b}" for a, b in BP_LATER.findall(out))]
 
 
 def vitals_missed(

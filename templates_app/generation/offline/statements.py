@@ -109,14 +109,14 @@ PROBLEM = re.compile(
     r"(?:for|from|on|about|regarding|in terms of|as far as|with regards? to|as for|"
     r"moving on to) "
     r"(?:your|his|her|their|the) (?:(?:first|second|third|next|last|other) "
-    r"(?:problem|issue),? (?:your |the |of this |of |is )?)?"
+    r"(?:problem|issue|diagnosis),? (?:your |the |of this |of the |of |is )?)*"
     r"(?P<name>[a-z0-9' -]{3,40}?)(?=,|\.| i | i'm | we | you | he | she | it | "
     r"that | is | are | let's | what | my | there | so | which |$)"
 )
 # The problem named alone before its plan: "so your left knee pain".
 BARE_PROBLEM = re.compile(
     r"^(?:(?:and|so|now|okay|alright|then|next),? )*(?:your|his|her|their|the) "
-    r"(?P<name>[a-z0-9' -]{3,40})$"
+    r"(?P<name>[a-z0-9' -]{3,40}?)(?:,? (?:so|and|which)(?: that's| that is| it's)?)?\.?$"
 )
 # Where one plan item ends and the next begins, with or without "and": "... in that
 # i want to prescribe ... a day we might do some physical therapy".
