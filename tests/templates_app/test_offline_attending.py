@@ -296,3 +296,24 @@ def test_each_problem_is_named_once_and_the_signposts_go():
     assert "HR 98." in drafted["objective"]
     assert "140/70" in " ".join(drafted["objective"])
     assert not re.search(r"140|98", " ".join(drafted["subjective"]))
+
+
+ANSWERED = [
+    (0, "What brings you in today?"),
+    (1, "I have been feeling tired and short of breath for a month."),
+    (0, "Um, when was your last colonoscopy?"),
+    (1, "About five to six years ago."),
+    (0, "All right. Do you ever drink alcohol?"),
+    (1, "Yeah, but only once or twice a year."),
+]  # fmt: skip
+
+
+def test_an_answer_that_does_not_stand_alone_carries_its_question():
+    """ "About five to six years ago." alone says nothing: what it answers leads it."""
+    said = lines(draft_sections(request_for(HP, ANSWERED)))
+    history = [line for key, text in said.items() if key != "chief_complaint"
+               for line in text]  # fmt: skip
+    assert "Last colonoscopy: about five to six years ago." in history
+    assert "She drinks alcohol: only once or twice a year." in history or (
+        "The patient drinks alcohol: only once or twice a year." in history
+    )

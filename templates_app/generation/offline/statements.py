@@ -346,12 +346,14 @@ def _patient(
     denied = answers.denial(text)
     said = (
         denied
-        or answers.fragment_fold(walk.gender, question, rest)
+        or answers.fragment_fold(
+            walk.gender, question, rest, affirmed=polarity == "yes"
+        )
         or _trimmed(_say(walk, rest, "patient"))
     )
     if not said:
         return []
-    if topic and not denied and len(content_words(rest)) <= 5:
+    if topic and not denied and len(content_words(rest)) <= 8:
         name = language.third_person(
             topic.group("topic"), speaker="clinician", gender=walk.gender
         )
