@@ -317,3 +317,23 @@ def test_an_answer_that_does_not_stand_alone_carries_its_question():
     assert "She drinks alcohol: only once or twice a year." in history or (
         "The patient drinks alcohol: only once or twice a year." in history
     )
+
+
+def test_a_question_turned_into_the_third_person_is_still_a_question():
+    assert signable("Did him complete that course of antibiotics.") is None
+    assert signable("Has the patient had any chest pain.") is None
+    assert (
+        signable("Advised to have the patient been checking their blood pressure.")
+        is None
+    )
+    assert signable("Will press on the actual affected area of the wound.") is None
+    assert signable("Advised to do is continue their bumex 2 mg once daily.") == (
+        "Will continue their bumex 2 mg once daily."
+    )
+    assert signable(
+        "Will review the results of his right foot x-ray obtained today: no evidence "
+        "of osteomyelitis."
+    ) == (
+        "Reviewed the results of his right foot x-ray obtained today: no evidence of "
+        "osteomyelitis."
+    )

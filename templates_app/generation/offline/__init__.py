@@ -180,7 +180,8 @@ PART = {**{c: "history" for c in HISTORY_CATEGORIES},
 RESULT_SAID = re.compile(
     r"\b(?:x-?rays?|ct|cat scan|mri|ultrasound|echo\w*|ekg|ecg|labs?|blood work|a1c|"
     r"hemoglobin|imaging|scan)\b.{0,60}\b(?:show\w*|reveal\w*|demonstrat\w*|came back|"
-    r"(?:is|was|were|are) (?:normal|unremarkable|negative)|no (?:fractures?|bony))",
+    r"(?:is|was|were|are) (?:normal|unremarkable|negative)|no (?:fractures?|bony|"
+    r"evidence of))",
     re.I,
 )
 IMPRESSION = re.compile(

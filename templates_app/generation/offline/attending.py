@@ -47,12 +47,12 @@ MENDS = tuple(
         (r",?\s+and if (?:the patient|he|she|they|it)(?:'s| (?:still )?(?:is|are|has|have|"
          r"does|do))\b[^,]*$", ""),
         # a study read at the visit: what it showed
-        (r"^(?:let's |will )?review (the|his|her|their) (?=[^.]{0,60}\b(?:shows?|showed|"
-         r"revealed|reveals|good news|no fracture|normal)\b)", r"reviewed \1 "),
+        (r"^(?:let's |will )?review (the|his|her|their) (?=[^.]{0,80}\b(?:shows?|showed|"
+         r"revealed|reveals|good news|no fracture|no evidence|normal)\b)", r"reviewed \1 "),
         (r"^(?:and )?the good news is\b,?\s*", ""),
         # "what I'm going to do for that is (going to) prescribe": the act
-        (r"\bwill do(?: for (?:that|this|it|them))? is (?:actually )?(?:going to |to )?",
-         "will "),
+        (r"\b(?:will|advised to) do(?: for (?:that|this|it|them))? is (?:actually )?"
+         r"(?:going to |to )?", "will "),
         # a condition left hanging at the end ("... at 45 gray and when that's complete")
         (r",?\s+(?:and|but|so) (?:when|once) [^,]{0,40}$", ""),
         (r"(?<=\w),?\s*(?:and )?the good news is\b,?\s*", ": "),
@@ -129,6 +129,8 @@ def _base(verb: str) -> str:
 
 QUESTION = re.compile(
     r"^(?:how|what|why|which|who|whose)\b|\bhow about\b|"
+    r"^(?:advised to )?(?:did|do|does|have|has|are|is|was|were|will) (?:him|her|them|"
+    r"he|she|they|the patient)\b|^to hear\b|"
     r"\b(?:do|does|did) (?:the patient|you|he|she|they|that|it) (?:think|feel|know|"
     r"happen|have|want)\b.*\b(?:enough|often|at all)\W*$|\?\s*$",
     re.I,
@@ -301,7 +303,8 @@ EXAM_COMMAND = re.compile(
     r"^(?:will )?(?:have (?:him|her|them|the patient) )?(?:(?:turn|flex|extend|bend|"
     r"push|pull|squeeze|lift|raise|stand|lie|sit|walk|rotate|move|look|follow|open|"
     r"relax|point|touch)(?: (?:up|out|in|down|back|over|forward))? (?:(?:your|his|her|"
-    r"their) \w+|it|that|for me)\b|(?:cough|breathe)\W*$|take a (?:deep|big) breath)",
+    r"their) \w+|it|that|for me)\b|(?:cough|breathe)\W*$|take a (?:deep|big) breath|"
+    r"press (?:down )?on (?:the|your|his|her|their)\b)",
     re.I,
 )
 FOUND = re.compile(
