@@ -337,3 +337,27 @@ def test_a_question_turned_into_the_third_person_is_still_a_question():
         "Reviewed the results of his right foot x-ray obtained today: no evidence of "
         "osteomyelitis."
     )
+
+
+def test_a_finding_and_a_reading_in_the_record_form():
+    from templates_app.generation.offline.facts import standard_form
+
+    assert signable("His heart, there is a slight 2/6 systolic ejection murmur.") == (
+        "Heart: a slight 2/6 systolic ejection murmur."
+    )
+    assert signable("His, he does have some pain to palpation of the sinuses.") == (
+        "He does have some pain to palpation of the sinuses."
+    )
+    assert signable("Will order, his routine blood work.") == (
+        "Will order his routine blood work."
+    )
+    assert signable("On the norvasc.") == "Takes norvasc."
+    assert signable("It looks normal.") is None
+    assert signable("From a, for his next problem, the lobectomy.") is None
+    assert standard_form("a slight two out of 6 systolic ejection murmur") == (
+        "a slight 2/6 systolic ejection murmur"
+    )
+    assert standard_form("his blood pressure looks quite well, at 120/80") == (
+        "BP 120/80"
+    )
+    assert standard_form("one out of 3 people") == "one out of 3 people"  # not a grade

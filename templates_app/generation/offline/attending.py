@@ -95,6 +95,13 @@ MENDS = tuple(
         (r"\bwe (?:also )?did(?: do)? (?=an?\b|the\b|some\b)", "obtained "),
         (r"^we (?:had )?(?:put|started) (?:him|her|them) on\b", "started on"),
         (r"^(?:that )?we have (?:him|her|them) on\b", "on"),
+        # a hesitation before the finding: "His, he does have", "His heart, there is"
+        (r"^(?:his|her|their),\s+(?=(?:he|she|they|there|the patient)\b)", ""),
+        (r"^(?:his|her|their) (heart|lungs|abdomen|skin|neck|head|back|extremities),?\s+"
+         r"(?:there is|there's|there are)\s+", r"\1: "),
+        (r"\b(order|prescribe|start|get|check|continue|increase|refer),\s+", r"\1 "),
+        # "we have you on the norvasc": the medicine taken
+        (r"^on (?:the |his |her |their )?(?=[\w-]+\W*$)", "takes "),
         (r"^we would (?=do|perform|recommend|start|order|get|repeat|refer|schedule)",
          "plan to "),
         (r"^we(?:'re| are) (do|gett|order|send|check|start|draw)ing\b", r"will \1"),
@@ -147,7 +154,9 @@ SMALL_TALK = re.compile(
     r"her |their )?(?:(?:first|second|third|next|last|other) )?(?:diagnosis|problem|"
     r"issue)\b[^,]*$|^(?:lastly|finally|next|and|so),?\s+for (?:the|his|her|their) "
     r"[a-z' -]{3,60}?(?: that (?:he|she|they|the patient) (?:is|are|has|have)(?: been)? "
-    r"having)?\W*$",
+    r"having)?\W*$|^[^.]{0,12}\bfor (?:his|her|their|the) (?:next|first|second|third|"
+    r"last|other) (?:problem|issue|diagnosis)\b,?\s*(?:the |his |her |their )?"
+    r"[\w' -]{0,40}\W*$",
     re.I,
 )
 # Nothing named but a pronoun: "Will get that set up.", "See it a little bit better.",
@@ -158,7 +167,7 @@ SAYS_NOTHING = re.compile(
     r"^(?:will |advised to )?(?:get|set|see|do|take care of|figure out|look into|"
     r"keep an eye on) (?:that|it|this|them)\b"
     r"(?!.*\d)(?!.*\b(?:for|with|to|of) (?:the|a|an|their|his|her)\b)|"
-    r"^(?:it|that|this|they)(?:'s|'re| is| are| was| were| seems?)(?: a little| a bit|"
+    r"^(?:it|that|this|they)(?:'s|'re| is| are| was| were| seems?| looks?)(?: a little| a bit|"
     r" very| pretty| really| still)? (?:elevated|normal|fine|good|okay|better|worse|high|"
     r"low|ok|the same|about the same)\W*$|"
     r"^(?:will )?(?:do|perform) (?:some|a few|a couple of) (?:maneuvers|tests)\W*$|"

@@ -28,7 +28,8 @@ RUN = re.compile(
 UNIT_AFTER = re.compile(
     r"^\s*(?:mg|milligrams?|mcg|micrograms?|grams?|units?|ml|milliliters?|percent|%|"
     r"over|beats|breaths|degrees|pounds|kilograms|centimeters|millimeters|puffs?|"
-    r"tablets?|pills?|capsules?|times (?:a|per)|mmhg|milliequivalents?)\b",
+    r"tablets?|pills?|capsules?|times (?:a|per)|mmhg|milliequivalents?|"
+    r"out of (?:4|6|10|four|six|ten))\b",
     re.I,
 )
 VITAL_BEFORE = re.compile(
@@ -42,7 +43,8 @@ STANDARD = tuple(
     for p, r in (
         (r"\b(?:blood pressure|bp)(?:'s)?(?:\s+(?:is|was|of|at|today|here|reading|"
          r"in the office|looks|looked|came in at|reads|good|nice|pretty|about|"
-         r"elevated))*[\s,:]+(\d{2,3})\s*(?:over|/)\s*(\d{2,3})\b", r"BP \1/\2"),
+         r"elevated|quite|well|very|really|great|fine|at),?)*[\s,:]+(\d{2,3})\s*"
+         r"(?:over|/)\s*(\d{2,3})\b", r"BP \1/\2"),
         (r"\b(?:heart rate|pulse)(?:'s)?(?:\s+(?:is|was|of|at|today|here|rate|nice|and|"
          r"slow|good|normal|regular|steady|running|about|around|a|little|bit|also|like|"
          r"elevated|pretty|up|high|down|low))*[\s,:]+(\d{2,3})\b(?: beats (?:per|a) minute| bpm)?",
@@ -62,6 +64,7 @@ STANDARD = tuple(
         (r"\b(\d+(?:\.\d+)?)\s*millimeters?\b", r"\1 mm"),
         (r"\b(\d+(?:\.\d+)?)\s*percent\b", r"\1%"),
         (r"\b(\d{2,3})\s+over\s+(\d{2,3})\b", r"\1/\2"),
+        (r"\b(\d{1,2}) out of (4|6|10)\b", r"\1/\2"),  # a murmur's grade, a pain score
         (r"\b(?:his|her|their|your|the patient's)\s+(?=(?:BP|HR|RR|T|SpO2) \d)", ""),
     )
 )  # fmt: skip
