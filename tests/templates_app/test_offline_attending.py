@@ -352,6 +352,19 @@ def test_a_finding_and_a_reading_in_the_record_form():
         "Will order his routine blood work."
     )
     assert signable("On the norvasc.") == "Takes norvasc."
+    assert (
+        signable(
+            "In reviewing the results of their back x-ray, this looks like a normal x-ray."
+        )
+        == "Back x-ray: a normal x-ray."
+    )
+    assert signable(
+        "Looking here at the results of his chest x-ray, it does look like he has a "
+        "little fluid in his lungs, and that can be from, his heart failure."
+    ) == (
+        "Chest x-ray: he has a little fluid in his lungs, and that can be from his "
+        "heart failure."
+    )
     assert signable("It looks normal.") is None
     assert signable("From a, for his next problem, the lobectomy.") is None
     assert standard_form("a slight two out of 6 systolic ejection murmur") == (

@@ -95,11 +95,17 @@ MENDS = tuple(
         (r"\bwe (?:also )?did(?: do)? (?=an?\b|the\b|some\b)", "obtained "),
         (r"^we (?:had )?(?:put|started) (?:him|her|them) on\b", "started on"),
         (r"^(?:that )?we have (?:him|her|them) on\b", "on"),
+        # a study read aloud: "In reviewing the results of his back x-ray, this looks
+        # like a normal x-ray" -> "Back x-ray: a normal x-ray"
+        (r"^(?:in )?(?:looking|reviewing)(?: here)? (?:at )?the results? of (?:his|her|their|"
+         r"the) ([\w -]{2,40}?),\s*(?:(?:it|this|that) (?:does )?(?:looks?|seems?) like\s+)?",
+         r"\1: "),
         # a hesitation before the finding: "His, he does have", "His heart, there is"
         (r"^(?:his|her|their),\s+(?=(?:he|she|they|there|the patient)\b)", ""),
         (r"^(?:his|her|their) (heart|lungs|abdomen|skin|neck|head|back|extremities),?\s+"
          r"(?:there is|there's|there are)\s+", r"\1: "),
-        (r"\b(order|prescribe|start|get|check|continue|increase|refer),\s+", r"\1 "),
+        (r"\b(order|prescribe|start|get|check|continue|increase|refer|from|of|to|with|"
+         r"the|a|an),\s+(?=[a-z])", r"\1 "),
         # "we have you on the norvasc": the medicine taken
         (r"^on (?:the |his |her |their )?(?=[\w-]+\W*$)", "takes "),
         (r"^we would (?=do|perform|recommend|start|order|get|repeat|refer|schedule)",
