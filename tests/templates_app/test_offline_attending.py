@@ -352,6 +352,9 @@ def test_a_finding_and_a_reading_in_the_record_form():
         "Will order his routine blood work."
     )
     assert signable("On the norvasc.") == "Takes norvasc."
+    assert signable("It is his lower back, his upper back: his lower back.") == (
+        "It is his lower back."
+    )
     assert (
         signable(
             "In reviewing the results of their back x-ray, this looks like a normal x-ray."
@@ -374,3 +377,20 @@ def test_a_finding_and_a_reading_in_the_record_form():
         "BP 120/80"
     )
     assert standard_form("one out of 3 people") == "one out of 3 people"  # not a grade
+
+
+def test_the_patient_the_clinician_introduced_is_he_or_she():
+    """ "Logan is a 58-year-old male": said once, the note's pronoun from then on."""
+    said = lines(
+        draft_sections(
+            request_for(
+                HP,
+                [
+                    (0, "Logan is a 58-year-old male who presents with back pain."),
+                    (0, "What happened?"),
+                    (1, "I lifted some boxes too quickly and my lower back hurts."),
+                ],
+            )
+        )
+    )
+    assert "He lifted some boxes too quickly and his lower back hurts." in said["hpi"]

@@ -102,6 +102,9 @@ SUMMARY = re.compile(
     r"\b\d+[- ]year[- ]old\b.*\b(with|who|here for|presents|presenting|comes in)\b",
     re.I,
 )
+AGE_SEX = re.compile(
+    r"\b\d+[- ]years?[- ]old,? (female|woman|lady|girl|male|man|gentleman|boy)\b"
+)
 _FEMALE = re.compile(
     r"\b(she|her|herself|hers|mrs|ms|miss|female|woman|lady|girl|ma'am)\b"
 )
@@ -112,6 +115,13 @@ def patient_gender(segments: tuple[Segment, ...]) -> str | None:
     """'female' or 'male' if the clinician's words say so clearly, else None."""
     roles = infer_roles(segments)
     text = " ".join(s.text.lower() for s in segments if roles[s.seq] != "patient")
+    stated = AGE_SEX.search(text)  # "a 58-year-old male": said outright
+    if stated:
+        return (
+            "female"
+            if stated.group(1) in {"female", "woman", "lady", "girl"}
+            else "male"
+        )
     female, male = len(_FEMALE.findall(text)), len(_MALE.findall(text))
     if female >= 2 and female >= 2 * male:
         return "female"

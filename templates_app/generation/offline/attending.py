@@ -124,6 +124,10 @@ MENDS = tuple(
         (r",?\s*\b(?:so |and )?(?:do|does|did|is|are) (?:the patient|he|she|they|that|"
          r"it|this) (?:has|have|hurt|hurts|feel|feels|painful|sore|tender|"
          r"uncomfortable)\b[^.]*\.?$", ""),
+        # an either-or question and its answer: "It is his lower back, his upper back:
+        # his lower back" -> "It is his lower back"
+        (r"^(it|this|that) (is|was) (?![^:]*\b(?:where|what|how|which|when)\b)[^:]{3,60}:"
+         r"\s*(?=\w)", r"\1 \2 "),
         # a question and its answer run together: the answer stands
         (r"(?:^|,\s*)(?:where|what|how|which)\b[^:,.]{0,60}:\s*", ", "),
         # a word or phrase said twice: once ("to give any, to give any")
