@@ -394,3 +394,15 @@ def test_the_patient_the_clinician_introduced_is_he_or_she():
         )
     )
     assert "He lifted some boxes too quickly and his lower back hurts." in said["hpi"]
+
+
+def test_the_patients_medicines_are_medicines():
+    """Written to the patient, "Your medicines" lists medicines: not "Those are
+    small pills.", and never the allergen."""
+    from templates_app.seed_data import PATIENT
+
+    said = lines(draft_sections(request_for(PATIENT, KNEE)))
+    assert said["medicines"], said
+    for line in said["medicines"]:
+        assert verify.drugs(line), line
+    assert "sulfa" not in " ".join(said["medicines"]).lower()

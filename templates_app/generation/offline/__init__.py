@@ -409,6 +409,8 @@ def _for_patient(
             named = {d.lower() for d in language.drugs(statement.text)}
             if named & allergens and not _about_allergy(statement.text):
                 continue  # an allergen is never one of the patient's medicines
+            if statement.category == "medications" and not named:
+                continue  # "They are doing fine still about the same.": no medicine
             if not statement.heading:
                 statement.text = patient_voice.instruction(statement.text, gender)
             moved = medicines and named and statement.category in PLAN_CATEGORIES

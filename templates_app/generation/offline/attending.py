@@ -7,7 +7,11 @@ asking ("How has her weight been."), instructing the scribe ("In the plan, inclu
 out; a self-correction keeps what was meant ("under - out of control" -> "out of
 control", "it's not the right knee it's the left knee" -> "the left knee"); speech
 cut off mid-clause ("... after she went to the.") loses the unfinished clause; what
-then says nothing ("Will get that set up.", "It's a little elevated.") is left out;
+then says nothing ("Will get that set up.", "It's a little elevated.") is left out,
+as is what was never finished (unsaid.py: "If those tests come back fine, then.",
+"When he is flexing his knee.", "Will have him flex his knee."); a question turned
+into the third person ("Did him complete ...") is still a question; a study read
+aloud is written as the record does ("Back x-ray: a normal x-ray.");
 a later clause in the clinician's "we" that holds no fact ("and we wouldn't be able
 to see anything") goes, and words that do not parse as a statement ("Internally and
 it the whole kneecap fades.") go when they carry no number, side, drug or finding.
@@ -22,9 +26,10 @@ from __future__ import annotations
 
 import re
 
-from templates_app.generation.offline import language, voice
+from templates_app.generation.offline import language, unsaid, voice
 from templates_app.generation.offline.complaint import SIDE, complaint_block
 from templates_app.generation.offline.statements import Statement
+from templates_app.generation.offline.unsaid import FACT
 
 WEEKDAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 # Mended in order, case-insensitive: (pattern, replacement).
@@ -198,7 +203,6 @@ BOUNDARY = re.compile(
     r"though|although|or|then|if|whether|to see)\b)",
     re.I,
 )
-FACT = re.compile(r"\d|\b(?:left|right|bilateral\w*)\b", re.I)
 
 
 def signable(text: str) -> str | None:
@@ -210,10 +214,10 @@ def signable(text: str) -> str | None:
     out = re.sub(r"\s{2,}", " ", _without_we(out)).strip(" ,;")
     if not out or QUESTION.search(out) or SMALL_TALK.search(out) or _garbled(out):
         return None
-    out = _finished(_consequence_unsaid(out.rstrip(".!").strip(" ,;")))
+    out = _finished(unsaid.consequence_unsaid(out.rstrip(".!").strip(" ,;")))
     if not out or (len(out.split()) <= 7 and SAYS_NOTHING.search(out)):
         return None
-    if _clause_alone(out) or _exam_command(out):
+    if unsaid.clause_alone(out) or unsaid.exam_command(out):
         return None
     if len(re.findall(r"[A-Za-z0-9']+", out)) < 4 and not voice.is_finding(out):
         return None
@@ -272,72 +276,6 @@ def _finished(text: str) -> str:
             return DANGLING.sub("", out).strip(" ,;")
         return ""
     return out
-
-
-THEN = re.compile(r"(?:,\s*|\s+)(?:and |like,?\s*)?then$", re.I)
-CONDITION = re.compile(r"(?:^|,\s*|\s+(?:so|and|but)\s+)(?:if|when|once)\b", re.I)
-
-
-def _consequence_unsaid(text: str) -> str:
-    """ "If those tests come back fine, then." : what follows was never said. The
-    condition goes with its "then"; before it, what stands alone stays ("Do this for
-    12 weeks, and then." -> "Do this for 12 weeks")."""
-    if not THEN.search(text):
-        return text
-    text = THEN.sub("", text)
-    condition = CONDITION.search(text)
-    if condition is None:
-        return text
-    kept = text[: condition.start()].strip(" ,;")
-    if len(kept.split()) >= 4 or re.search(r"\d", text) is None:
-        return kept
-    return text
-
-
-SUBORDINATE = re.compile(
-    r"^(?:when|whenever|if|unless|while|although|though|aside from|except(?: for)?|"
-    r"other than|as long as|once|until)\b",
-    re.I,
-)
-SUBJECT_VERB = re.compile(
-    r"(?<!that )(?<!who )(?<!which )\b(?:he|she|they|it|there|the patient)(?:'s| \w+)",
-    re.I,
-)
-
-
-def _clause_alone(text: str) -> bool:
-    """ "When he is flexing his knee.", "If his symptoms don't improve.": a clause
-    whose main clause was never said, left out when it holds no number or drug."""
-    low = text.lower()
-    head = SUBORDINATE.match(low)
-    if not head or "," in low or re.search(r"\d", low) or language.drugs(text):
-        return False
-    # "when he walks he has pain": a second subject opens the main clause
-    needed = 1 if head.group(0) in {"aside from", "except", "except for",
-                                    "other than"} else 2  # fmt: skip
-    return len(SUBJECT_VERB.findall(low[head.end() :])) < needed
-
-
-EXAM_COMMAND = re.compile(
-    r"^(?:will )?(?:have (?:him|her|them|the patient) )?(?:(?:turn|flex|extend|bend|"
-    r"push|pull|squeeze|lift|raise|stand|lie|sit|walk|rotate|move|look|follow|open|"
-    r"relax|point|touch)(?: (?:up|out|in|down|back|over|forward))? (?:(?:your|his|her|"
-    r"their) \w+|it|that|for me)\b|(?:cough|breathe)\W*$|take a (?:deep|big) breath|"
-    r"press (?:down )?on (?:the|your|his|her|their)\b)",
-    re.I,
-)
-FOUND = re.compile(
-    r"\b(?:pain\w*|tender\w*|positive|negative|normal|limited|decreased|full|intact|"
-    r"weak\w*|strength|crepitus|laxity|unable|able)\b",
-    re.I,
-)
-
-
-def _exam_command(text: str) -> bool:
-    """ "Will have him flex his knee.": the examiner's instruction, not a finding."""
-    return bool(
-        EXAM_COMMAND.match(text) and not FOUND.search(text) and not FACT.search(text)
-    )
 
 
 EXAM_AT = re.compile(
