@@ -28,8 +28,13 @@ them):
 - allergy/medication confusions: number of statements naming a drug the transcript
   says the patient is allergic to, in a medication section without saying allergy;
   plus statements in an allergy section that say nothing of an allergy or reaction.
-- A&P missing: notes whose reference has an assessment or plan and whose draft has
-  none (every assessment/plan section empty or "Not discussed.").
+- A&P missing: notes whose reference has an assessment or plan and whose draft lacks
+  an assessment or a plan: the section that takes the assessment, or the one that
+  takes the plan (the drafter's own fallback: an ED note's plan is written under its
+  assessment), empty or "Not discussed.". A template with neither (discharge) is not
+  counted. (The bench's first line also gives "A&P sections empty": the share of
+  notes with any section of the assessment-and-plan group empty, a disposition or a
+  return-precautions section included.)
 """
 
 from __future__ import annotations
@@ -94,6 +99,24 @@ GROUP_OF_PLACE = {
 EXAM_CATS = {"exam", "results"}
 AP_CATS = {"assessment", "plan", "followup", "disposition", "warnings", "procedure",
            "complication"}  # fmt: skip
+
+
+def ap_sections(template: dict) -> set[str]:
+    """The keys of the sections that take the assessment and the plan, if any."""
+    from templates_app.generation.base import SectionSpec
+    from templates_app.generation.offline import FALLBACK
+    from templates_app.generation.offline.classify import section_owners
+
+    owner = section_owners(
+        tuple(SectionSpec(s["key"], s["title"]) for s in template["sections"])
+    )
+    out = set()
+    for category in ("assessment", "plan"):
+        for candidate in (category, *FALLBACK.get(category, ())):
+            if candidate in owner:
+                out.add(owner[candidate])
+                break
+    return out
 
 
 def section_group(spec: dict) -> str:

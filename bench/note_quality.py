@@ -13,10 +13,15 @@ ROUGE-1/2/Lsum of the whole note and of three section groups (history, examinati
 and results, assessment and plan) against the reference's matching headings; the
 note's length against the reference's; the share of statements that are questions
 or fillers; citation validity; whether the draft has an assessment and a plan when
-the reference (made from the transcript) has one. Also the raw transcript pasted as
-the note, and the sentence-filing drafter it replaced (before, at BEFORE_REV).
+the reference (made from the transcript) has one; and issue 24's facts, placement
+and voice (person, conversational, fragments, misplaced, fact recall, confusions,
+A&P missing), defined in bench/note_metrics.py's docstring (printed by --help).
+Also the raw transcript pasted as the note, and the sentence-filing drafter it
+replaced (before, at BEFORE_REV).
 
-Run: `.venv/bin/python bench/note_quality.py [train|valid ...]` (default: both).
+Run: `.venv/bin/python bench/note_quality.py [train|valid ...] [--quick]
+[--templates=SOAP,H&P,...] [--smoke]` (default: both splits, every template;
+`--quick`: this drafter only; `--smoke`: the two encounters of bench/smoke/).
 `drafts(split=..., template=...)` returns the drafts for other benchmarks (the
 verifier's) to use.
 """
@@ -277,6 +282,7 @@ def evaluate(encounters: list[Encounter], template: str, drafter: Drafter) -> di
             if note_metrics.section_group(x) == "assessment_plan"
         ]
         ap_present = bool(ap) and all(statements(t) for t in ap)
+        ap_keys = note_metrics.ap_sections(spec)
         ref_groups = reference_groups(e.reference)
         turns = {s.seq: s.text for s in e.segments}
         transcript = "\n".join(turns.values())
@@ -296,7 +302,11 @@ def evaluate(encounters: list[Encounter], template: str, drafter: Drafter) -> di
             "qf": sum(map(is_question_or_filler, stmts)) / max(1, len(stmts)),
             "uncited": sum(1 for s in stmts if not cited_seqs(s)) / max(1, len(stmts)),
             "invalid": sum(1 for s in stmts if cited_seqs(s) - known) / max(1, len(stmts)),
-            "ap_missing": 1.0 if ref_groups["assessment_plan"].strip() and not ap_present else 0.0,
+            "ap_empty": 1.0 if ref_groups["assessment_plan"].strip() and not ap_present else 0.0,
+            "ap_missing": float(
+                bool(ref_groups["assessment_plan"].strip())
+                and any(not statements(sections.get(k, "")) for k in ap_keys)
+            ),
         }  # fmt: skip
         ours = draft_groups(spec, sections)
         for group in ("history", "exam", "assessment_plan"):
@@ -339,7 +349,7 @@ def line(label: str, m: dict) -> str:
     if "qf" in m:
         out += (
             f"  q+fill {100 * m['qf']:4.1f}%  uncited {100 * m['uncited']:.1f}%"
-            f"  badcite {100 * m['invalid']:.1f}%  A&P missing {100 * m['ap_missing']:.0f}%"
+            f"  badcite {100 * m['invalid']:.1f}%  A&P sections empty {100 * m['ap_empty']:.0f}%"
             f"  | R1 hist {m.get('history.rouge1', 0):4.1f} exam "
             f"{m.get('exam.rouge1', 0):4.1f} A&P {m.get('assessment_plan.rouge1', 0):4.1f}"
             f"  max {1000 * m['seconds_max']:.0f} ms (first {m['seconds_first']:.1f} s)"
@@ -352,6 +362,9 @@ def line(label: str, m: dict) -> str:
 
 
 def main(argv: list[str]) -> None:
+    if {"-h", "--help"} & set(argv):
+        print(__doc__, note_metrics.__doc__, sep="\n")
+        return
     smoke = "--smoke" in argv
     # --quick: this drafter only: no transcript, no main drafter
     quick = "--quick" in argv or smoke

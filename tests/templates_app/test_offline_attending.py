@@ -182,3 +182,227 @@ def test_run_together_plan_is_kept_by_problem_with_each_item():
         for s in plan
     ), plan
     assert "Hypertension: continue the amlodipine at 5 mg a day." in plan
+
+
+def test_speech_the_attending_would_not_sign_is_mended_or_left_out():
+    # a condition whose consequence was never said ("..., then.") goes with it
+    assert (
+        signable("If we do these tests and they are normal, like I said, then.") is None
+    )
+    assert signable("Do this for about 8-12 weeks, and then.") == (
+        "Do this for about 8-12 weeks."
+    )
+    # a clause whose main clause was never said; a second subject is one
+    assert signable("When he is flexing his knee.") is None
+    assert signable("If his symptoms don't improve.") is None
+    assert (
+        signable("Aside from this left shoulder pain that he has been having.") is None
+    )
+    assert signable("When he walks he has pain in the knee.") is not None
+    # the examiner's instruction and question are not findings; a plan item stays
+    assert signable("Will have him flex his knee is that painful.") is None
+    assert signable("Turn their wrist in so do the patient has any pain.") is None
+    assert signable("Follow up in two weeks.") == "Follow up in two weeks."
+    assert signable("Hold the lisinopril for now.") == "Hold the lisinopril for now."
+    # "have you see" in the third person, a double negative, a stutter, a question
+    # run into its answer, the clinician's "what we can do is"
+    assert signable("We can do is have she sees a hematologist.") == (
+        "Will have her see a hematologist."
+    )
+    assert signable("The patient never has not injured that right elbow before.") == (
+        "The patient has never injured that right elbow before."
+    )
+    assert signable("She may need to give any, to give any intravenous iron.") == (
+        "She may need to give any intravenous iron."
+    )
+    assert (
+        signable(
+            "It is tender, where is it mostly tender right now: on the inside of her knee."
+        )
+        == "It is tender, on the inside of her knee."
+    )
+    assert (
+        signable(
+            "If there are abnormalities on the ultrasound, we will determine next steps."
+        )
+        == "If there are abnormalities on the ultrasound, will determine next steps."
+    )
+    assert signable("Looking at the x-ray, of her left knee.") is None
+    assert signable("Begins with a d.") is None
+
+
+FELL = [
+    (0, "What brings you in today?"),
+    (1, "My right knee has been hurting for a week since I fell off a ladder."),
+    (0, "Let me examine you. Can you flex your knee for me, is that painful?"),
+    (1, "Yes, that hurts."),
+    (0, "Physical exam shows a well-nourished man in no distress. Gait is antalgic "
+        "on the right. There is tenderness over the medial joint line of the right "
+        "knee."),
+    (0, "Let me tell you about my assessment and plan."),
+    (0, "I reviewed the x-ray of your right knee and the good news is no fracture."),
+    (0, "He probably has a medial meniscus strain."),
+    (0, "I'm going to have you use crutches for the next few days. If your symptoms "
+        "don't improve, then."),
+    (0, "We'll start with that and then."),
+]  # fmt: skip
+
+
+def test_each_dictated_finding_and_result_reaches_the_examination():
+    """Every sentence of a dictated examination is a finding (the side kept), a
+    study read at the plan is a result, a diagnosis concluded there the assessment."""
+    soap = lines(draft_sections(request_for(SOAP, FELL)))
+    assert soap["objective"] == [
+        "Well-nourished man in no distress.",
+        "Gait is antalgic on the right.",
+        "Tenderness over the medial joint line of the right knee.",
+        "Reviewed the x-ray of his right knee: no fracture.",
+    ]
+    assert soap["assessment"] == ["He probably has a medial meniscus strain."]
+    assert soap["plan"] == ["Will have him use crutches for the next few days."]
+    hp = lines(draft_sections(request_for(HP, FELL)))
+    assert hp["results"] == ["Reviewed the x-ray of his right knee: no fracture."]
+    assert "Gait is antalgic on the right." in hp["exam"]
+
+
+SIGNPOSTED = [
+    (0, "How have you been feeling?"),
+    (1, "I have a dry cough and it hurts to swallow."),
+    (0, "Your blood pressure is a little up, probably the nerves, we are looking at "
+        "like a one forty over seventy. Your heart rate is also up at like about "
+        "like 98 beats a minute."),
+    (0, "Okay, so for your first diagnosis the first problem of the lung cancer. "
+        "We're going to continue the cisplatin and when that's complete."),
+    (0, "For problem number two. The radiation pneumonitis so that's."),
+    (0, "What I'm going to do for that is actually going to prescribe prednisone "
+        "40 mg daily for five days."),
+    (0, "Lastly for the painful swallowing that you are having."),
+]  # fmt: skip
+
+
+def test_each_problem_is_named_once_and_the_signposts_go():
+    """ "For your first diagnosis, the first problem of the lung cancer": the problem
+    named; "For problem number two." and "Lastly for the ... that you are having."
+    say nothing of their own; the vitals said with words between reach the exam."""
+    drafted = lines(draft_sections(request_for(SOAP, SIGNPOSTED)))
+    assert drafted["assessment"][:2] == ["1. Lung cancer.", "2. Radiation pneumonitis."]
+    assert drafted["plan"][:2] == [
+        "Lung cancer: will continue the cisplatin.",
+        "Radiation pneumonitis: will prescribe prednisone 40 mg daily for five days.",
+    ]
+    said = " ".join(line for text in drafted.values() for line in text)
+    assert not re.search(r"problem number|lastly|so that's|will do", said, re.I), said
+    # the clinician's reading is the examination's, each vital kept
+    assert "HR 98." in drafted["objective"]
+    assert "140/70" in " ".join(drafted["objective"])
+    assert not re.search(r"140|98", " ".join(drafted["subjective"]))
+
+
+ANSWERED = [
+    (0, "What brings you in today?"),
+    (1, "I have been feeling tired and short of breath for a month."),
+    (0, "Um, when was your last colonoscopy?"),
+    (1, "About five to six years ago."),
+    (0, "All right. Do you ever drink alcohol?"),
+    (1, "Yeah, but only once or twice a year."),
+]  # fmt: skip
+
+
+def test_an_answer_that_does_not_stand_alone_carries_its_question():
+    """ "About five to six years ago." alone says nothing: what it answers leads it."""
+    said = lines(draft_sections(request_for(HP, ANSWERED)))
+    history = [line for key, text in said.items() if key != "chief_complaint"
+               for line in text]  # fmt: skip
+    assert "Last colonoscopy: about five to six years ago." in history
+    assert "She drinks alcohol: only once or twice a year." in history or (
+        "The patient drinks alcohol: only once or twice a year." in history
+    )
+
+
+def test_a_question_turned_into_the_third_person_is_still_a_question():
+    assert signable("Did him complete that course of antibiotics.") is None
+    assert signable("Has the patient had any chest pain.") is None
+    assert (
+        signable("Advised to have the patient been checking their blood pressure.")
+        is None
+    )
+    assert signable("Will press on the actual affected area of the wound.") is None
+    assert signable("Advised to do is continue their bumex 2 mg once daily.") == (
+        "Will continue their bumex 2 mg once daily."
+    )
+    assert signable(
+        "Will review the results of his right foot x-ray obtained today: no evidence "
+        "of osteomyelitis."
+    ) == (
+        "Reviewed the results of his right foot x-ray obtained today: no evidence of "
+        "osteomyelitis."
+    )
+
+
+def test_a_finding_and_a_reading_in_the_record_form():
+    from templates_app.generation.offline.facts import standard_form
+
+    assert signable("His heart, there is a slight 2/6 systolic ejection murmur.") == (
+        "Heart: a slight 2/6 systolic ejection murmur."
+    )
+    assert signable("His, he does have some pain to palpation of the sinuses.") == (
+        "He does have some pain to palpation of the sinuses."
+    )
+    assert signable("Will order, his routine blood work.") == (
+        "Will order his routine blood work."
+    )
+    assert signable("On the norvasc.") == "Takes norvasc."
+    assert signable("It is his lower back, his upper back: his lower back.") == (
+        "It is his lower back."
+    )
+    assert (
+        signable(
+            "In reviewing the results of their back x-ray, this looks like a normal x-ray."
+        )
+        == "Back x-ray: a normal x-ray."
+    )
+    assert signable(
+        "Looking here at the results of his chest x-ray, it does look like he has a "
+        "little fluid in his lungs, and that can be from, his heart failure."
+    ) == (
+        "Chest x-ray: he has a little fluid in his lungs, and that can be from his "
+        "heart failure."
+    )
+    assert signable("It looks normal.") is None
+    assert signable("From a, for his next problem, the lobectomy.") is None
+    assert standard_form("a slight two out of 6 systolic ejection murmur") == (
+        "a slight 2/6 systolic ejection murmur"
+    )
+    assert standard_form("his blood pressure looks quite well, at 120/80") == (
+        "BP 120/80"
+    )
+    assert standard_form("one out of 3 people") == "one out of 3 people"  # not a grade
+
+
+def test_the_patient_the_clinician_introduced_is_he_or_she():
+    """ "Logan is a 58-year-old male": said once, the note's pronoun from then on."""
+    said = lines(
+        draft_sections(
+            request_for(
+                HP,
+                [
+                    (0, "Logan is a 58-year-old male who presents with back pain."),
+                    (0, "What happened?"),
+                    (1, "I lifted some boxes too quickly and my lower back hurts."),
+                ],
+            )
+        )
+    )
+    assert "He lifted some boxes too quickly and his lower back hurts." in said["hpi"]
+
+
+def test_the_patients_medicines_are_medicines():
+    """Written to the patient, "Your medicines" lists medicines: not "Those are
+    small pills.", and never the allergen."""
+    from templates_app.seed_data import PATIENT
+
+    said = lines(draft_sections(request_for(PATIENT, KNEE)))
+    assert said["medicines"], said
+    for line in said["medicines"]:
+        assert verify.drugs(line), line
+    assert "sulfa" not in " ".join(said["medicines"]).lower()

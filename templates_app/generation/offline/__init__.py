@@ -102,6 +102,9 @@ SUMMARY = re.compile(
     r"\b\d+[- ]year[- ]old\b.*\b(with|who|here for|presents|presenting|comes in)\b",
     re.I,
 )
+AGE_SEX = re.compile(
+    r"\b\d+[- ]years?[- ]old,? (female|woman|lady|girl|male|man|gentleman|boy)\b"
+)
 _FEMALE = re.compile(
     r"\b(she|her|herself|hers|mrs|ms|miss|female|woman|lady|girl|ma'am)\b"
 )
@@ -112,6 +115,13 @@ def patient_gender(segments: tuple[Segment, ...]) -> str | None:
     """'female' or 'male' if the clinician's words say so clearly, else None."""
     roles = infer_roles(segments)
     text = " ".join(s.text.lower() for s in segments if roles[s.seq] != "patient")
+    stated = AGE_SEX.search(text)  # "a 58-year-old male": said outright
+    if stated:
+        return (
+            "female"
+            if stated.group(1) in {"female", "woman", "lady", "girl"}
+            else "male"
+        )
     female, male = len(_FEMALE.findall(text)), len(_MALE.findall(text))
     if female >= 2 and female >= 2 * male:
         return "female"
@@ -175,9 +185,34 @@ PART = {**{c: "history" for c in HISTORY_CATEGORIES},
         **{c: "exam" for c in EXAM_CATEGORIES}, **{c: "plan" for c in PLAN_CATEGORIES}}  # fmt: skip
 
 
+# A study's result, and a diagnosis concluded, said among the plan; what is to be done
+# (PLAN_VERB) keeps a statement in the plan.
+RESULT_SAID = re.compile(
+    r"\b(?:x-?rays?|ct|cat scan|mri|ultrasound|echo\w*|ekg|ecg|labs?|blood work|a1c|"
+    r"hemoglobin|imaging|scan)\b.{0,60}\b(?:show\w*|reveal\w*|demonstrat\w*|came back|"
+    r"(?:is|was|were|are) (?:normal|unremarkable|negative)|no (?:fractures?|bony|"
+    r"evidence of))",
+    re.I,
+)
+IMPRESSION = re.compile(
+    r"\b(?:probably|most likely|consistent with|suggestive of|diagnosed with)\b", re.I
+)
+PLAN_VERB = re.compile(
+    r"\b(?:will|order\w*|prescrib\w*|refer\w*|start\w*|continu\w*|recommend\w*|"
+    r"advised?|schedul\w*|follow[- ]?up (?:in|with|after)|repeat\w*|recheck\w*|plan\w*|consider\w*|"
+    r"need\w*|should|take|get)\b",
+    re.I,
+)
+
+
 def _placed(statement: Statement, said: dict[int, str], roles: dict, last: int) -> str:
     """The learned placement of a statement (placement.category), from its words."""
     first = statement.seqs[0]
+    if statement.category in PLAN_CATEGORIES and not PLAN_VERB.search(statement.text):
+        if RESULT_SAID.search(statement.text):
+            return "results"  # "the x-ray of the elbow shows no fracture", at the plan
+        if statement.category == "plan" and IMPRESSION.search(statement.text):
+            return "assessment"  # "she probably has a medial meniscus strain"
     if statement.category == "medications" and statement.text.startswith("Takes "):
         return "medications"  # the drug the clinician named and the patient confirmed
     if statement.category in EXAM_CATEGORIES and dictated_finding(statement.said):
@@ -196,6 +231,9 @@ def _placed(statement: Statement, said: dict[int, str], roles: dict, last: int) 
     )
 
 
+HOME = re.compile(r"\b(?:home|readings?|log|cuff|running|runs|machine|usually)\b", re.I)
+
+
 def _vitals_kept(
     filed: dict[str, list[Statement]], owner: dict, segments, roles: dict
 ) -> None:
@@ -204,6 +242,17 @@ def _vitals_kept(
     if key is None:
         return
     said = [(s.seq, s.text) for s in segments if roles.get(s.seq) != "patient"]
+    exam = {key, _section_for("results", owner)}
+    for other in set(filed) - exam:  # the clinician's reading, not one from home
+        moved = [
+            s
+            for s in filed[other]
+            if facts.vitals(s.text)
+            and not HOME.search(s.text)
+            and all(roles.get(seq) != "patient" for seq in s.seqs)
+        ]
+        filed[other] = [s for s in filed[other] if s not in moved]
+        filed[key].extend(moved)
     drafted = [s.text for statements in filed.values() for s in statements]
     for text, seq in facts.vitals_missed(said, drafted):
         filed[key].insert(0, Statement(text, (seq,), "exam"))
@@ -360,6 +409,8 @@ def _for_patient(
             named = {d.lower() for d in language.drugs(statement.text)}
             if named & allergens and not _about_allergy(statement.text):
                 continue  # an allergen is never one of the patient's medicines
+            if statement.category == "medications" and not named:
+                continue  # "They are doing fine still about the same.": no medicine
             if not statement.heading:
                 statement.text = patient_voice.instruction(statement.text, gender)
             moved = medicines and named and statement.category in PLAN_CATEGORIES

@@ -66,13 +66,15 @@ def bare_answer(text: str) -> bool:
 
 
 def fragment_fold(
-    gender: str | None, question: Utterance | None, rest: str
+    gender: str | None, question: Utterance | None, rest: str, *, affirmed: bool = False
 ) -> str | None:
-    """ "Does it spread to your arm?" "Sometimes, down my left arm." -> one statement."""
+    """ "Does it spread to your arm?" "Sometimes, down my left arm." -> one statement;
+    "Do you drink alcohol?" "Yeah, but only once or twice a year." -> "She drinks
+    alcohol: only once or twice a year." (`affirmed`: the answer opened with a yes)."""
     if question is None or len(rest.split()) > 7 or SUBJECT_START.match(rest):
         return None
     asked = INVERTED.match(strip_discourse(question.text.lower().rstrip("?. ")))
-    if not asked or asked.group("subj") == "you":
+    if not asked or (asked.group("subj") == "you" and not affirmed):
         return None
     declared = _declare(gender, asked, "yes")
     answer = language.third_person(rest, speaker="patient", gender=gender)
@@ -164,6 +166,8 @@ def _declare(gender: str | None, m: re.Match, polarity: str) -> str:
         subj = language.third_person("you", speaker="clinician", gender=gender)
     verb = {"do": "does", "are": "is", "were": "was", "have": "has"}.get(aux, aux)
     if polarity == "yes" and verb == "does":
+        # "do you ever drink": the adverb stays, the verb agrees
+        rest = re.sub(r"^(?:ever|still|usually|normally|also|currently) ", "", rest)
         first, _, after = rest.partition(" ")
         return language.sentence_case(
             f"{subj} {language.agree(first, present=True)} {after}".strip()

@@ -7,7 +7,11 @@ asking ("How has her weight been."), instructing the scribe ("In the plan, inclu
 out; a self-correction keeps what was meant ("under - out of control" -> "out of
 control", "it's not the right knee it's the left knee" -> "the left knee"); speech
 cut off mid-clause ("... after she went to the.") loses the unfinished clause; what
-then says nothing ("Will get that set up.", "It's a little elevated.") is left out;
+then says nothing ("Will get that set up.", "It's a little elevated.") is left out,
+as is what was never finished (unsaid.py: "If those tests come back fine, then.",
+"When he is flexing his knee.", "Will have him flex his knee."); a question turned
+into the third person ("Did him complete ...") is still a question; a study read
+aloud is written as the record does ("Back x-ray: a normal x-ray.");
 a later clause in the clinician's "we" that holds no fact ("and we wouldn't be able
 to see anything") goes, and words that do not parse as a statement ("Internally and
 it the whole kneecap fades.") go when they carry no number, side, drug or finding.
@@ -22,9 +26,10 @@ from __future__ import annotations
 
 import re
 
-from templates_app.generation.offline import language, voice
+from templates_app.generation.offline import language, unsaid, voice
 from templates_app.generation.offline.complaint import SIDE, complaint_block
 from templates_app.generation.offline.statements import Statement
+from templates_app.generation.offline.unsaid import FACT
 
 WEEKDAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 # Mended in order, case-insensitive: (pattern, replacement).
@@ -41,9 +46,21 @@ MENDS = tuple(
         (r"\bour discussion of\b", "discussion of"),
         (r"\bsuch as,", "such as"),
         (r"^will say\s+(?:that\s+)?", ""),
+        (r"^(?:the )?physical exam(?:ination)?s? (?:shows?|reveals?|is significant for)\s+"
+         r"(?:the |a |an )?", ""),
         (r"^(?:will )?see (?:them|him|her|the patient) (?:back |again )in\b", "follow up in"),
-        (r",?\s+and if (?:the patient|he|she|they) (?:still )?(?:is|are|has|have)\b[^,]*$",
-         ""),
+        (r",?\s+and if (?:the patient|he|she|they|it)(?:'s| (?:still )?(?:is|are|has|have|"
+         r"does|do))\b[^,]*$", ""),
+        # a study read at the visit: what it showed
+        (r"^(?:let's |will )?review (the|his|her|their) (?=[^.]{0,80}\b(?:shows?|showed|"
+         r"revealed|reveals|good news|no fracture|no evidence|normal)\b)", r"reviewed \1 "),
+        (r"^(?:and )?the good news is\b,?\s*", ""),
+        # "what I'm going to do for that is (going to) prescribe": the act
+        (r"\b(?:will|advised to) do(?: for (?:that|this|it|them))? is (?:actually )?"
+         r"(?:going to |to )?", "will "),
+        # a condition left hanging at the end ("... at 45 gray and when that's complete")
+        (r",?\s+(?:and|but|so) (?:when|once) [^,]{0,40}$", ""),
+        (r"(?<=\w),?\s*(?:and )?the good news is\b,?\s*", ": "),
         (r"^(?:looking at|on) (?:his|her|their|the) vital signs(?: here)?(?: in the office)?"
          r",? (?:everything|they) (?:looks?|are|is) (?:good|fine|normal|okay)",
          "vital signs are within normal limits"),
@@ -69,8 +86,9 @@ MENDS = tuple(
          r"\1 "),
         (r"\b(running|doing|going) (?:okay|ok|alright|all right)\b", r"\1 fine"),
         # the clinician's "we can" is the act; "we might" a consideration
+        (r"^(?:what )?we (?:can|will|'ll|would|could) do is\s+", "will "),
         (r"^we (?:can|will|'ll)(?: also)?\s+(?=\w)", ""),
-        (r"^we (?:might|may|could)(?: also)?(?: do| try)?\s+(?=\w)", "consider "),
+        (r"^we (?:might|may|could)(?: also)?(?: do| try)?\s+(?=(?!not\b)\w)", "consider "),
         (r"\bwe (?:might|may|could)(?: also)? (?:do|try)\s+(?=\w)", "consider "),
         (r"(?<=\band )we (?:can|will|'ll)(?: also)?\s+(?=\w)", ""),
         (r"\b(prescribe|give|start|put|refer|send) (?:them|him|her) (?=some|a|an|to)"
@@ -82,15 +100,59 @@ MENDS = tuple(
         (r"\bwe (?:also )?did(?: do)? (?=an?\b|the\b|some\b)", "obtained "),
         (r"^we (?:had )?(?:put|started) (?:him|her|them) on\b", "started on"),
         (r"^(?:that )?we have (?:him|her|them) on\b", "on"),
+        # a study read aloud: "In reviewing the results of his back x-ray, this looks
+        # like a normal x-ray" -> "Back x-ray: a normal x-ray"
+        (r"^(?:in )?(?:looking|reviewing)(?: here)? (?:at )?the results? of (?:his|her|their|"
+         r"the) ([\w -]{2,40}?),\s*(?:(?:it|this|that) (?:does )?(?:looks?|seems?) like\s+)?",
+         r"\1: "),
+        # a hesitation before the finding: "His, he does have", "His heart, there is"
+        (r"^(?:his|her|their),\s+(?=(?:he|she|they|there|the patient)\b)", ""),
+        (r"^(?:his|her|their) (heart|lungs|abdomen|skin|neck|head|back|extremities),?\s+"
+         r"(?:there is|there's|there are)\s+", r"\1: "),
+        (r"\b(order|prescribe|start|get|check|continue|increase|refer|from|of|to|with|"
+         r"the|a|an),\s+(?=[a-z])", r"\1 "),
+        # "we have you on the norvasc": the medicine taken
+        (r"^on (?:the |his |her |their )?(?=[\w-]+\W*$)", "takes "),
         (r"^we would (?=do|perform|recommend|start|order|get|repeat|refer|schedule)",
          "plan to "),
         (r"^we(?:'re| are) (do|gett|order|send|check|start|draw)ing\b", r"will \1"),
         (r"\bwill gett\b", "will get"),
         (r"\s+(?:in|with) that\.?$", ""),
+        # the consequence of an "if" in the clinician's "we": what will be done
+        (r"^((?:if|when|once|after|should|unless)\b[^,]{3,80}),\s*we(?: will|'ll| can| "
+         r"would)\s+(?=\w)", r"\1, will "),
+        # "have you use crutches" in the third person: "have her use crutches"
+        (r"\bhave (she|he|they|the patient) (\w+s)\b",
+         lambda m: f"have {OBJECT[m.group(1).lower()]} {_base(m.group(2))}"),
+        (r"\bnever (has|have|had) not (?=\w)", r"\1 never "),
+        # the examiner's question inside a statement ("... so does that hurt")
+        (r",?\s*\b(?:so |and )?(?:do|does|did|is|are) (?:the patient|he|she|they|that|"
+         r"it|this) (?:has|have|hurt|hurts|feel|feels|painful|sore|tender|"
+         r"uncomfortable)\b[^.]*\.?$", ""),
+        # an either-or question and its answer: "It is his lower back, his upper back:
+        # his lower back" -> "It is his lower back"
+        (r"^(it|this|that) (is|was) (?![^:]*\b(?:where|what|how|which|when)\b)[^:]{3,60}:"
+         r"\s*(?=\w)", r"\1 \2 "),
+        # a question and its answer run together: the answer stands
+        (r"(?:^|,\s*)(?:where|what|how|which)\b[^:,.]{0,60}:\s*", ", "),
+        # a word or phrase said twice: once ("to give any, to give any")
+        (r"\b((?:[a-z']+\s+){0,3}(?!had\b)[a-z']+),?\s+\1\b(?:,(?=\s))?", r"\1"),
     )
 )  # fmt: skip
+OBJECT = {"she": "her", "he": "him", "they": "them", "the patient": "the patient"}
+
+
+def _base(verb: str) -> str:
+    """ "sees" -> "see", "washes" -> "wash", "goes" -> "go"."""
+    if re.search(r"(?:ch|sh|x|ss|o)es$", verb):
+        return verb[:-2]
+    return verb[:-1]
+
+
 QUESTION = re.compile(
     r"^(?:how|what|why|which|who|whose)\b|\bhow about\b|"
+    r"^(?:advised to )?(?:did|do|does|have|has|are|is|was|were|will) (?:him|her|them|"
+    r"he|she|they|the patient)\b|^to hear\b|"
     r"\b(?:do|does|did) (?:the patient|you|he|she|they|that|it) (?:think|feel|know|"
     r"happen|have|want)\b.*\b(?:enough|often|at all)\W*$|\?\s*$",
     re.I,
@@ -99,16 +161,28 @@ SMALL_TALK = re.compile(
     r"^(?:in terms of|as far as|regarding|as for|with regards? to) [^,]{1,40}$|"
     r"^(?:because|where|which|whereas)\b(?!.*\d)|^denies (?:does|do|did|is|are|has|have)\b|"
     r"^(?:hopefully|none whatsoever|not that (?:the patient|he|she|they) can recall|"
-    r"like (?:the patient|he|she|they) said|not going to take the chance)\b",
+    r"like (?:the patient|he|she|they) said|not going to take the chance)\b|"
+    r"^(?:looking at|reviewing|looked at) (?:the |his |her |their )?(?:x-?rays?|labs?|"
+    r"results?|images?|scan)(?:,? of (?:\w+ ){1,3}\w+)?\W*$|"
+    # a signpost to the next problem, nothing said of it yet
+    r"^(?:(?:lastly|finally|next|now|and|so),?\s+)?(?:for|regarding|as for) (?:the |his |"
+    r"her |their )?(?:(?:first|second|third|next|last|other) )?(?:diagnosis|problem|"
+    r"issue)\b[^,]*$|^(?:lastly|finally|next|and|so),?\s+for (?:the|his|her|their) "
+    r"[a-z' -]{3,60}?(?: that (?:he|she|they|the patient) (?:is|are|has|have)(?: been)? "
+    r"having)?\W*$|^[^.]{0,12}\bfor (?:his|her|their|the) (?:next|first|second|third|"
+    r"last|other) (?:problem|issue|diagnosis)\b,?\s*(?:the |his |her |their )?"
+    r"[\w' -]{0,40}\W*$",
     re.I,
 )
 # Nothing named but a pronoun: "Will get that set up.", "See it a little bit better.",
 # "It's a little elevated.", "They're normal."
 SAYS_NOTHING = re.compile(
+    r"^(?:will )?(?:start|begin|go) with (?:that|this|it)\W*$|"
+    r"^(?:it )?(?:begins|starts) with (?:a|an|the letter) \w\W*$|"
     r"^(?:will |advised to )?(?:get|set|see|do|take care of|figure out|look into|"
     r"keep an eye on) (?:that|it|this|them)\b"
     r"(?!.*\d)(?!.*\b(?:for|with|to|of) (?:the|a|an|their|his|her)\b)|"
-    r"^(?:it|that|this|they)(?:'s|'re| is| are| was| were| seems?)(?: a little| a bit|"
+    r"^(?:it|that|this|they)(?:'s|'re| is| are| was| were| seems?| looks?)(?: a little| a bit|"
     r" very| pretty| really| still)? (?:elevated|normal|fine|good|okay|better|worse|high|"
     r"low|ok|the same|about the same)\W*$|"
     r"^(?:will )?(?:do|perform) (?:some|a few|a couple of) (?:maneuvers|tests)\W*$|"
@@ -129,7 +203,6 @@ BOUNDARY = re.compile(
     r"though|although|or|then|if|whether|to see)\b)",
     re.I,
 )
-FACT = re.compile(r"\d|\b(?:left|right|bilateral\w*)\b", re.I)
 
 
 def signable(text: str) -> str | None:
@@ -141,8 +214,10 @@ def signable(text: str) -> str | None:
     out = re.sub(r"\s{2,}", " ", _without_we(out)).strip(" ,;")
     if not out or QUESTION.search(out) or SMALL_TALK.search(out) or _garbled(out):
         return None
-    out = _finished(out.rstrip(".!").strip(" ,;"))
+    out = _finished(unsaid.consequence_unsaid(out.rstrip(".!").strip(" ,;")))
     if not out or (len(out.split()) <= 7 and SAYS_NOTHING.search(out)):
+        return None
+    if unsaid.clause_alone(out) or unsaid.exam_command(out):
         return None
     if len(re.findall(r"[A-Za-z0-9']+", out)) < 4 and not voice.is_finding(out):
         return None
@@ -174,7 +249,7 @@ def _without_we(text: str) -> str:
 # gives out"), a sentence opened by an adverb and "and".
 GARBLED = re.compile(
     r"\b(?:it|he|she|they) (?:the|a|an|his|her|their|its)\b|\bis like \w+s\b|"
-    r"^\w+ly and\b|\bthe patient thinks (?:here|there)\b",
+    r"^\w+ly and\b|\bthe patient thinks (?:here|there)\b|^do to\b",
     re.I,
 )
 

@@ -28,12 +28,14 @@ RUN = re.compile(
 UNIT_AFTER = re.compile(
     r"^\s*(?:mg|milligrams?|mcg|micrograms?|grams?|units?|ml|milliliters?|percent|%|"
     r"over|beats|breaths|degrees|pounds|kilograms|centimeters|millimeters|puffs?|"
-    r"tablets?|pills?|capsules?|times (?:a|per)|mmhg|milliequivalents?)\b",
+    r"tablets?|pills?|capsules?|times (?:a|per)|mmhg|milliequivalents?|"
+    r"out of (?:4|6|10|four|six|ten))\b",
     re.I,
 )
 VITAL_BEFORE = re.compile(
     r"\b(?:pressure|rate|pulse|temperature|temp|saturation|sat|sats|oxygen|a1c|bmi|"
-    r"weight|glucose|sugars?|over|is|of|at|was|respirations? (?:are|were))(?:'s)?\s*$",
+    r"weight|glucose|sugars?|over|is|of|at|was|respirations? (?:are|were))(?:'s)?"
+    r"(?:\s+(?:like|about|around|roughly|approximately))*\s*$",
     re.I,
 )
 STANDARD = tuple(
@@ -41,12 +43,14 @@ STANDARD = tuple(
     for p, r in (
         (r"\b(?:blood pressure|bp)(?:'s)?(?:\s+(?:is|was|of|at|today|here|reading|"
          r"in the office|looks|looked|came in at|reads|good|nice|pretty|about|"
-         r"elevated))*[\s,:]+(\d{2,3})\s*(?:over|/)\s*(\d{2,3})\b", r"BP \1/\2"),
+         r"elevated|quite|well|very|really|great|fine|at),?)*[\s,:]+(\d{2,3})\s*"
+         r"(?:over|/)\s*(\d{2,3})\b", r"BP \1/\2"),
         (r"\b(?:heart rate|pulse)(?:'s)?(?:\s+(?:is|was|of|at|today|here|rate|nice|and|"
-         r"slow|good|normal|regular|steady|running|about|around|a|little|bit))*[\s,:]+"
-         r"(\d{2,3})\b(?: beats per minute| bpm)?", r"HR \1"),
-        (r"\b(?:respiratory rate|respirations?)(?:\s+(?:is|are|was|were|of|at|today|here))*"
-         r"[\s,:]+(\d{1,2})\b"
+         r"slow|good|normal|regular|steady|running|about|around|a|little|bit|also|like|"
+         r"elevated|pretty|up|high|down|low))*[\s,:]+(\d{2,3})\b(?: beats (?:per|a) minute| bpm)?",
+         r"HR \1"),
+        (r"\b(?:respiratory rate|respirations?)(?:\s+(?:is|are|was|were|of|at|today|here|"
+         r"pretty|normal|like|about|around))*[\s,:]+(\d{1,2})\b"
          r"(?: breaths per minute)?", r"RR \1"),
         (r"\btemperature(?:\s+(?:is|was|of|at|today|here))*[\s,:]+(\d{2,3}(?:\.\d)?)"
          r"\b(?: degrees)?", r"T \1"),
@@ -60,6 +64,7 @@ STANDARD = tuple(
         (r"\b(\d+(?:\.\d+)?)\s*millimeters?\b", r"\1 mm"),
         (r"\b(\d+(?:\.\d+)?)\s*percent\b", r"\1%"),
         (r"\b(\d{2,3})\s+over\s+(\d{2,3})\b", r"\1/\2"),
+        (r"\b(\d{1,2}) out of (4|6|10)\b", r"\1/\2"),  # a murmur's grade, a pain score
         (r"\b(?:his|her|their|your|the patient's)\s+(?=(?:BP|HR|RR|T|SpO2) \d)", ""),
     )
 )  # fmt: skip
@@ -137,9 +142,17 @@ VITAL = re.compile(
 )
 
 
+# A blood pressure said with words between ("blood pressure is a little elevated,
+# that's probably the pain, we are looking at like a 140/70").
+BP_LATER = re.compile(
+    r"\bblood pressure\b[^\d.;?]{8,160}?\b(\d{2,3})\s*/\s*(\d{2,3})\b", re.I
+)
+
+
 def vitals(text: str) -> list[str]:
     """The vitals a stretch of speech states, in standard form ("BP 150/90")."""
-    return VITAL.findall(standard_form(language.mend(text)))
+    out = standard_form(language.mend(text))
+    return [*VITAL.findall(out), *(f"BP {a}/{b}" for a, b in BP_LATER.findall(out))]
 
 
 def vitals_missed(

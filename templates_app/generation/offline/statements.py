@@ -72,7 +72,8 @@ EXAM_FINDING = re.compile(
     r"range of motion|decreased|elevated|murmur|gallop|rub|edema|crackles|wheez|rales|"
     r"bruit|palpation|pain|reflex|strength|intact|appreciate|noted|bilateral|lesion|"
     r"rash|redness|erythema|warm|effusion|lymph|soft|distended|pulse|pupils|sounds|"
-    r"looks|see|ecchymosis|laceration|wound|mass|nodule|\d)"
+    r"looks|see|ecchymosis|laceration|wound|mass|nodule|\d|exams? (?:shows?|reveals?)|"
+    r"well[- ](?:nourished|developed|appearing)|distress|alert|oriented|hypotonia)"
 )
 SIGN = re.compile(
     r"\b(tender(?:ness)?|swelling|edema|crackles|wheez\w*|murmur|range of motion|"
@@ -108,14 +109,14 @@ PROBLEM = re.compile(
     r"(?:for|from|on|about|regarding|in terms of|as far as|with regards? to|as for|"
     r"moving on to) "
     r"(?:your|his|her|their|the) (?:(?:first|second|third|next|last|other) "
-    r"(?:problem|issue),? (?:your |the |of this |of |is )?)?"
+    r"(?:problem|issue|diagnosis),? (?:your |the |of this |of the |of |is )?)*"
     r"(?P<name>[a-z0-9' -]{3,40}?)(?=,|\.| i | i'm | we | you | he | she | it | "
     r"that | is | are | let's | what | my | there | so | which |$)"
 )
 # The problem named alone before its plan: "so your left knee pain".
 BARE_PROBLEM = re.compile(
     r"^(?:(?:and|so|now|okay|alright|then|next),? )*(?:your|his|her|their|the) "
-    r"(?P<name>[a-z0-9' -]{3,40})$"
+    r"(?P<name>[a-z0-9' -]{3,40}?)(?:,? (?:so|and|which)(?: that's| that is| it's)?)?\.?$"
 )
 # Where one plan item ends and the next begins, with or without "and": "... in that
 # i want to prescribe ... a day we might do some physical therapy".
@@ -160,6 +161,7 @@ class Walk:
     answered: Utterance | None = None  # the question the current answer is to
     answer_seq: int = 0
     problem: int = 0
+    dictating: int = 0  # the segment in which the clinician is dictating the exam
 
 
 def draft_statements(items: list[Utterance], *, gender: str | None) -> list[Statement]:
@@ -344,12 +346,14 @@ def _patient(
     denied = answers.denial(text)
     said = (
         denied
-        or answers.fragment_fold(walk.gender, question, rest)
+        or answers.fragment_fold(
+            walk.gender, question, rest, affirmed=polarity == "yes"
+        )
         or _trimmed(_say(walk, rest, "patient"))
     )
     if not said:
         return []
-    if topic and not denied and len(content_words(rest)) <= 5:
+    if topic and not denied and len(content_words(rest)) <= 8:
         name = language.third_person(
             topic.group("topic"), speaker="clinician", gender=walk.gender
         )
@@ -435,9 +439,13 @@ def _clinician_history(walk: Walk, item: Utterance, text: str) -> list[Statement
 
 def _exam(walk: Walk, item: Utterance, text: str) -> list[Statement]:
     low = text.lower()
-    category = "results" if RESULTS_CUE.search(low) else "exam"
-    if category == "exam" and not EXAM_FINDING.search(low):
+    shown = RESULTS_CUE.search(low) and not re.search(r"\bexam\w* (?:show|reveal)", low)
+    category = "results" if shown else "exam"
+    # the dictation's next sentence ("eyes are small appearing.") is its finding too
+    going_on = walk.dictating == item.seqs[0] and not re.search(r"\byou", low)
+    if category == "exam" and not EXAM_FINDING.search(low) and not going_on:
         return []
+    walk.dictating = item.seqs[-1] if dictated_finding(low) or going_on else 0
     if len(content_words(low)) < 2:
         return []
     return [Statement(_say(walk, text, "clinician"), item.seqs, category)]

@@ -67,7 +67,9 @@ REWRITES = tuple(
         (r"^let's\s+", ""),
         (r"\b(?:call|contact) me\b|\blet me know\b", "call the office"),
         (r"\bsee me\b", "follow up"),
-        (r",? (?:okay|alright|all right|right)\s*([.?!]?)$", r"\1"),
+        # a tag "right?", not the side ("antalgic on the right")
+        (r",? (?:okay|alright|all right|(?<!\bthe)(?<!\bher)(?<!\bhis)(?<!\btheir)"
+         r"(?<!\byour)(?<!\bmy)(?<!\bto)(?<!\band) right)\s*([.?!]?)$", r"\1"),
     )
 )  # fmt: skip
 NOT_FOR_THE_RECORD = re.compile(
