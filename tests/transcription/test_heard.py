@@ -10,7 +10,7 @@ from tests.transcription.conftest import espeak_wav
 from tests.transcription.factories import SegmentFactory, SessionFactory
 from transcription.engines.lexicon import correct
 from transcription.engines.spoken_numbers import rewrite
-from transcription.engines.words import DRUG, Word, dumps, shown_text
+from transcription.engines.words import DRUG, Word, dumps, from_whisper, shown_text
 from transcription.heard import heard_texts
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +32,11 @@ def said(text: str, probability: float = 0.6) -> list[Word]:
         ),
         ("take method to exit 15 mg weekly", "take methotrexate 15 mg weekly"),
         ("continue the far some acts once a week", "continue the Fosamax once a week"),
+        # a month may end the run Whisper broke a drug into, never be one alone
+        (
+            "increase your list in April to 40 mg a day",
+            "increase your lisinopril to 40 mg a day",
+        ),
     ],
 )
 def test_a_misheard_drug_in_a_medication_context_is_corrected(heard, shown):
@@ -49,6 +54,9 @@ def test_a_misheard_drug_in_a_medication_context_is_corrected(heard, shown):
         "I prescribed physical therapy twice a week",
         "take the pain medication with some water",
         "continue metformin 500 mg",  # already a drug
+        "take it in January with 20 mg",  # a month alone is no Januvia
+        # money is no dose: "too radical" is no Toradol here
+        "nothing too radical, nothing more than \u00a35",
     ],
 )
 def test_nothing_else_is_corrected(heard):
@@ -74,6 +82,27 @@ def test_doses_vitals_and_durations_are_written_as_numbers(heard, shown):
     words = rewrite(said(heard))
     assert shown_text(words) == shown
     assert " ".join(w.heard or w.text for w in words) == heard
+
+
+def test_a_piece_whisper_writes_without_a_space_stays_on_its_word():
+    """Whisper's word times split "50-year-old" into " 50", "-year", "-old" and
+    "45%" into " 45", "%": the words are the text's, not "50 -year -old"."""
+    from types import SimpleNamespace as Said
+
+    def said_words(*pieces):
+        return [Said(word=w, start=n / 4, end=n / 4 + 0.2, probability=p)
+                for n, (w, p) in enumerate(pieces)]  # fmt: skip
+
+    segments = [
+        Said(
+            words=said_words((" a", 0.9), (" 50", 0.9), ("-year", 0.4), ("-old", 0.8))
+        ),
+        Said(words=said_words((" about", 0.9), (" 45", 0.95), ("%", 0.7))),
+    ]
+    words = from_whisper(segments, offset_s=10)
+    assert shown_text(words) == "a 50-year-old about 45%"
+    joined = words[1]
+    assert (joined.start_ms, joined.end_ms, joined.probability) == (10_250, 10_950, 0.4)
 
 
 @pytest.fixture(scope="session")

@@ -174,9 +174,13 @@ COMMON_BRANDS = [
 ]
 # Clinical words that sound like drugs (measured on ACI-Bench train text with
 # bench/asr.py --false-corrections): never corrected.
-NOT_DRUGS = frozenset(
-    ["flexion", "fluid", "lesion", "dragon", "everyone"]
-    + [
+NOT_DRUGS = frozenset(["flexion", "fluid", "lesion", "dragon", "everyone"])
+# A month alone is never a drug ("january" is no Januvia), but one may end a run
+# Whisper broke a drug name into: lisinopril heard as "list in April" (tiny.en, on
+# ACI-Bench train dialogue D2N001; no false correction more on the 67 train
+# dialogues' text, bench/asr.py --false-corrections 67).
+MONTHS = frozenset(
+    [
         "january",
         "february",
         "march",
@@ -287,7 +291,13 @@ def _in_context(words: list[Word], start: int, end: int) -> bool:
     near = (
         words[max(0, start - CONTEXT_WORDS) : start] + words[end : end + CONTEXT_WORDS]
     )
-    return any(w.bare in CUES or w.bare[:1].isdigit() for w in near)
+    return any(w.bare in CUES or _a_dose(w) for w in near)
+
+
+def _a_dose(word: Word) -> bool:
+    """A number, but not an amount of money: Whisper writes "five pounds" of weight
+    as "£5" ("nothing too radical, nothing more than £5" is no Toradol)."""
+    return word.text.lstrip("\"'(")[:1].isdigit()
 
 
 def _a_name(words: list[Word], i: int) -> bool:
@@ -305,6 +315,7 @@ def _candidate(run: list[Word]) -> bool:
         and not any(
             b in _name_words() or b in NOT_DRUGS or b in NUMBER_WORDS for b in bares
         )
+        and not (len(bares) == 1 and bares[0] in MONTHS)
         and bares[0] not in EDGE_WORDS
         and bares[-1] not in EDGE_WORDS
         and not any(b in CUES for b in bares)

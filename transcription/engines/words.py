@@ -46,20 +46,30 @@ class Word:
 
 def from_whisper(segments, offset_s: float = 0.0) -> list[Word]:
     """The words of Whisper's segments (with `word_timestamps`), on the recording's
-    clock (`offset_s` added)."""
-    words = []
+    clock (`offset_s` added). A piece Whisper writes without a space before it goes
+    on the word before ("50" "-year" "-old" is "50-year-old", "45" "%" is "45%"),
+    with the lower probability of the two, as the segment's text shows it."""
+    words: list[Word] = []
     for segment in segments:
+        first = True
         for word in segment.words or ():
             text = word.word.strip()
-            if text:
-                words.append(
-                    Word(
-                        text=text,
-                        start_ms=int((word.start + offset_s) * 1000),
-                        end_ms=int((word.end + offset_s) * 1000),
-                        probability=float(word.probability),
-                    )
+            if not text:
+                continue
+            start_ms = int((word.start + offset_s) * 1000)
+            end_ms = int((word.end + offset_s) * 1000)
+            probability = float(word.probability)
+            if words and not first and not word.word[:1].isspace():
+                last = words[-1]
+                words[-1] = replace(
+                    last,
+                    text=last.text + text,
+                    end_ms=max(last.end_ms, end_ms),
+                    probability=min(last.probability, probability),
                 )
+            else:
+                words.append(Word(text, start_ms, end_ms, probability))
+            first = False
     return words
 
 
