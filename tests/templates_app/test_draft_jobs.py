@@ -89,10 +89,15 @@ def follow(http, job, *, last_event_id=None, stop=None) -> list[tuple[int, str]]
 
 def wait_finished(http, job) -> dict:
     def finished():
-        state = http.get(f"/api/v1/notes/{job['note']}/jobs/{job['id']}").json()
+        response = http.get(f"/api/v1/notes/{job['note']}/jobs/{job['id']}")
+        if response.status_code == 429:  # a long draft polled past API_RATE_LIMIT
+            time.sleep(float(response.headers["Retry-After"]))  # as integrators do
+            return None
+        assert response.status_code == 200, response.text
+        state = response.json()
         return state if state["status"] not in ("queued", "running") else None
 
-    state = eventually(finished, every=0.25)
+    state = eventually(finished, every=0.5)
     assert state, "the draft did not finish"
     return state
 
