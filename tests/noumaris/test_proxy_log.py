@@ -12,6 +12,7 @@ import websockets
 from tests.browser import live_server_env
 from tests.factories import InvitationFactory
 from tests.live import daphne, gunicorn, nginx
+from tests.waiting import DEADLINE
 
 pytestmark = [
     pytest.mark.postgres,
@@ -43,7 +44,7 @@ def test_the_access_log_masks_invitation_tokens_and_drops_query_strings(
             ws=ws.removeprefix("http://"),
             access_log=log,
         ) as base,
-        httpx.Client(base_url=base, timeout=30) as client,
+        httpx.Client(base_url=base, timeout=DEADLINE) as client,
     ):
         page = client.get(f"/invite/{TOKEN}")
         assert page.status_code == 200, page.text

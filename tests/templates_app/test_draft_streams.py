@@ -25,7 +25,7 @@ from tests.templates_app.test_draft_jobs import (
     start,
     wait_finished,
 )
-from tests.waiting import eventually
+from tests.waiting import DEADLINE, eventually
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.redis]
 
@@ -99,7 +99,7 @@ def test_open_streams_leave_the_pool_to_everyone_and_end_with_their_job(
         me = http.get("/api/v1/me")
         # A connection was free: with none, the pool's wait (3 s) ends in a 503.
         assert me.status_code == 200, me.text
-        results = [stream.result(timeout=90) for stream in streams]
+        results = [stream.result(timeout=DEADLINE) for stream in streams]
     for n, events in enumerate(results):
         assert events and events[-1][1] == "done", (n, events[-3:])
     assert results[1] == results[3]  # from the start: the whole draft, in order
