@@ -264,7 +264,9 @@ async def run_client(client, url, headers, seconds, start_delay, done):
                 delay = began + client.frames * 0.1 - time.perf_counter()
                 await asyncio.sleep(max(0, delay))
             await ws.send(json.dumps({"type": "stop"}))
-            await asyncio.wait_for(receiver, 60)
+            # An overloaded server answers the run's frames late: wait as long as
+            # the run again (and a minute), so that its backlog is measured, not cut.
+            await asyncio.wait_for(receiver, 60 + seconds)
     except Exception as exc:  # reported, not raised: one client must not end the run
         client.error = f"{type(exc).__name__}: {exc}"
     finally:
