@@ -50,6 +50,11 @@ DOUBTFUL_NO_SPEECH_PROB = 0.35
 UNSURE_NO_SPEECH_PROB = 0.2
 UNSURE_LOG_PROB = -0.5
 
+# Silence around a segment of improbable, squeezed words that makes it a
+# hallucination (faster-whisper's `hallucination_silence_threshold`): the pause that
+# ends a live utterance (offline.END_SILENCE_MS).
+HALLUCINATION_SILENCE_S = 0.5
+
 # A longer stretch of VAD speech dropped as silence is decoded again.
 MAX_DROPPED_S = 3.0
 # Re-decoding a looped window: pieces cut at pauses this long, padded like the live
@@ -118,6 +123,14 @@ def decode_options(*, beam_size: int, prompt=None, quick=False) -> dict:
         "temperature": 0.0 if quick else TEMPERATURES,
         "condition_on_previous_text": False,
         "word_timestamps": not quick,
+        # With word times, faster-whisper drops a segment whose words are
+        # improbable and squeezed into no time between silences (Whisper's own
+        # test): the "Thank you very much." it writes after an utterance ends.
+        **(
+            {}
+            if quick
+            else {"hallucination_silence_threshold": HALLUCINATION_SILENCE_S}
+        ),
         **(prompt or {}),
     }
 
@@ -126,10 +139,13 @@ def decode_utterance(
     model, audio: np.ndarray, *, beam_size: int, prompt=None, quick=False
 ):
     """Whisper's kept segments for one utterance (blocking); `quick`: one pass at
-    temperature 0 without word times (interim text)."""
+    temperature 0 without word times (interim text). A final is decoded with
+    Whisper's timestamps, which cut it into segments, so that a made-up one can be
+    told from the rest: espeak-ng's "Yes." became "Yes. Thank you very much." in
+    one segment without them (tiny.en)."""
     options = decode_options(beam_size=beam_size, prompt=prompt, quick=quick)
     segments, _ = model.transcribe(
-        audio, vad_filter=False, without_timestamps=True, **options
+        audio, vad_filter=False, without_timestamps=quick, **options
     )
     return tuple(s for s in segments if kept(s))
 
