@@ -72,9 +72,13 @@ def test_a_live_recording_shows_numbers_corrections_and_doubts(
         corrected = page.locator(".segments .word-corrected")
         assert doubtful_words.count() == sum(doubtful(w) for w in words)
         assert corrected.count() == sum(w.kind == DRUG for w in words)
-        # The record page marked the same words as they arrived.
-        assert live_doubts == doubtful_words.all_inner_texts()
-        assert live_fixes == corrected.all_inner_texts()
+        # The record page marked the same words as they arrived. On a busy machine
+        # the last final comes after the fake microphone's 30 s of silence, as its
+        # file plays again: what it heard until the stop is stored after them.
+        stored_doubts = doubtful_words.all_inner_texts()
+        assert live_doubts == stored_doubts[: len(live_doubts)], stored_doubts
+        stored_fixes = corrected.all_inner_texts()
+        assert live_fixes == stored_fixes[: len(live_fixes)], stored_fixes
         screenshot(page, "transcription-heard")
 
 
