@@ -139,18 +139,13 @@ def start_message(**extra) -> dict:
     return {**START, "consent": True, **extra}
 
 
-def espeak_wav(
-    folder, text: str, *, name="speech", pad=(0.5, 1.5), speed=150, voice=None
-):
-    """`text` spoken by espeak-ng (in `voice`, e.g. "en-gb") as a 16 kHz mono WAV in
-    `folder`, padded with `pad` seconds of silence before and after."""
+def espeak_wav(folder, text: str, *, name="speech", pad=(0.5, 1.5), speed=150):
+    """`text` spoken by espeak-ng as a 16 kHz mono WAV in `folder`, padded with
+    `pad` seconds of silence before and after."""
     espeak = require_executable("espeak-ng", "the speech test audio")
     sox = require_executable("sox", "resampling the speech test audio")
     raw, out = folder / f"{name}-raw.wav", folder / f"{name}-16k.wav"
-    voiced = ["-v", voice] if voice else []
-    subprocess.run(
-        [espeak, *voiced, "-s", str(speed), "-w", str(raw), text], check=True
-    )
+    subprocess.run([espeak, "-s", str(speed), "-w", str(raw), text], check=True)
     subprocess.run(
         [sox, str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)]
         + ["pad", str(pad[0]), str(pad[1])],

@@ -11,7 +11,6 @@ from faster_whisper.transcribe import Segment
 
 from tests.transcription.conftest import (
     connected,
-    espeak_wav,
     expect_close,
     receive,
     receive_until,
@@ -219,16 +218,3 @@ async def test_a_busy_server_refuses_the_recording_with_the_reason(
             await expect_close(ws, 4503)  # the consumer's "dependency away"
     finally:
         await busy.abort()
-
-
-def test_a_phrase_whisper_makes_up_after_an_utterance_ends_is_dropped(tmp_path):
-    """A patient's "Yes." as the VAD cuts it (silence either side): tiny.en went on
-    with " Thank you very much." when it decoded without timestamps, counted as said
-    (4 words in 0.08 s, 3% sure of "Thank"); faster-whisper's hallucination check
-    drops it once the utterance is decoded with timestamps."""
-    from transcription.engines.decoding import decode_utterance
-    from transcription.engines.whisper import whisper_model
-
-    wav = espeak_wav(tmp_path, "Yes.", pad=(0.2, 0.3), speed=165, voice="en-gb")
-    audio = np.frombuffer(wav_pcm(wav), dtype="<i2").astype(np.float32) / 32768
-    assert kept_text(decode_utterance(whisper_model(), audio, beam_size=5)) == "Yes."

@@ -50,11 +50,6 @@ DOUBTFUL_NO_SPEECH_PROB = 0.35
 UNSURE_NO_SPEECH_PROB = 0.2
 UNSURE_LOG_PROB = -0.5
 
-# Silence around a segment of improbable, squeezed words that makes it a
-# hallucination (faster-whisper's `hallucination_silence_threshold`): the pause that
-# ends a live utterance (offline.END_SILENCE_MS).
-HALLUCINATION_SILENCE_S = 0.5
-
 # A longer stretch of VAD speech dropped as silence is decoded again.
 MAX_DROPPED_S = 3.0
 # Re-decoding a looped window: pieces cut at pauses this long, padded like the live
@@ -131,19 +126,10 @@ def decode_utterance(
     model, audio: np.ndarray, *, beam_size: int, prompt=None, quick=False
 ):
     """Whisper's kept segments for one utterance (blocking); `quick`: one pass at
-    temperature 0 without word times (interim text). A final is decoded with
-    Whisper's timestamps, which cut it into segments, so that a made-up one can be
-    told from the rest: espeak-ng's "Yes." became "Yes. Thank you very much." in
-    one segment without them (tiny.en)."""
+    temperature 0 without word times (interim text)."""
     options = decode_options(beam_size=beam_size, prompt=prompt, quick=quick)
-    if not quick:
-        # With word times, faster-whisper drops a segment whose words are
-        # improbable and squeezed into no time between silences (Whisper's own
-        # test). Not for a whole recording: there it cost words (bench/asr.py,
-        # whole-file WER 11.5% -> 12.5% on 523 s of ACI-Bench train).
-        options["hallucination_silence_threshold"] = HALLUCINATION_SILENCE_S
     segments, _ = model.transcribe(
-        audio, vad_filter=False, without_timestamps=quick, **options
+        audio, vad_filter=False, without_timestamps=True, **options
     )
     return tuple(s for s in segments if kept(s))
 
