@@ -10,6 +10,7 @@ import pytest
 from tests.browser import chromium, live_server, screenshot
 from tests.transcription.conftest import espeak_wav
 from tests.transcription.test_browser_record import sign_in
+from tests.transcription.test_browser_upload import upload
 from tests.waiting import DEADLINE_MS
 
 pytestmark = pytest.mark.browser
@@ -137,3 +138,46 @@ def test_the_record_page_marks_doubtful_and_corrected_words_as_they_arrive(
         screenshot(page, "transcription-encounter-said-by")
         after = page.locator(".segments .segment-text").inner_html()
         assert live.split("</span>", 1)[1].strip() == after.strip(), (live, after)
+
+
+def test_an_upload_shows_roles_numbers_corrections_and_doubts(
+    transactional_db, resident, password, clinic_wav, tmp_path
+):
+    """Issue 23's "Done when" for an upload: the same speech, uploaded and
+    transcribed by Whisper in the task worker, shows its speaker's role, doses and
+    vitals as numbers, each corrected drug with what was heard, and the doubtful
+    words underlined, as the stored words say."""
+    from playwright.sync_api import expect
+
+    from transcription.engines.words import DRUG
+    from transcription.heard import doubtful, segment_words
+    from transcription.models import TranscriptSegment
+
+    with (
+        live_server(worker=True, UPLOAD_DIR=str(tmp_path / "uploads")) as base,
+        chromium() as browser,
+    ):
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        sign_in(page, base, "resident", password)
+        upload(page, "Knee follow-up, uploaded", clinic_wav)
+        segments = page.locator(".segments")
+        expect(segments).to_contain_text("150/90", timeout=DEADLINE_MS)
+        text = segments.inner_text()
+        assert "500 mg" in text and "15 mg" in text, text
+        labels = set(page.locator(".segment-speaker").all_text_contents())
+        assert labels and labels <= {"Clinician", "Patient"}, labels
+        stored = list(TranscriptSegment.objects.all())
+        heard = " ".join(s.heard_text for s in stored)
+        assert "milligrams" in heard and "over" in heard, heard
+        words = [w for s in stored for w in segment_words(s) or ()]
+        assert words  # each word's probability kept
+        fixes = [w for w in words if w.kind == DRUG]
+        corrected = segments.locator(".word-corrected")
+        assert corrected.count() == len(fixes)
+        assert segments.locator(".word-heard").all_inner_texts() == [
+            f"(heard \u2018{w.heard.rstrip('.,?!;:')}\u2019)" for w in fixes
+        ]
+        assert segments.locator("u.word-doubtful").count() == sum(
+            doubtful(w) for w in words
+        )
+        screenshot(page, "transcription-upload-heard")

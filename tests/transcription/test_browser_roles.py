@@ -12,6 +12,7 @@ from tests.transcription.test_browser_record import (
     sign_in,
     start_recording,
 )
+from tests.transcription.test_browser_upload import upload
 
 pytestmark = pytest.mark.browser
 
@@ -26,14 +27,7 @@ def test_an_uploaded_dialogue_shows_clinician_and_patient_and_they_can_be_rename
     ):
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         sign_in(page, base, "resident", password)
-        page.get_by_role("link", name="Upload a recording").click()
-        page.get_by_label("Encounter label").fill("Clinic 2, cough")
-        page.get_by_label("Recording").set_input_files(str(path))
-        page.get_by_label(
-            "The patient agreed to this encounter being recorded."
-        ).check()
-        page.get_by_role("button", name="Upload and transcribe").click()
-        page.wait_for_url(re.compile(r".*/encounters/\d+$"))
+        upload(page, "Clinic 2, cough", path)
         expect(page.locator(".segment").first).to_be_visible(timeout=300_000)
         first = page.locator(".segment").first
         expect(first.locator(".segment-speaker")).to_have_text("Clinician")

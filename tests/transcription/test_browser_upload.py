@@ -12,6 +12,17 @@ from tests.transcription.test_browser_record import sign_in
 pytestmark = pytest.mark.browser
 
 
+def upload(page, label: str, wav) -> None:
+    """From the home page: upload `wav` as a new encounter, the patient's consent
+    confirmed, and wait for its encounter page."""
+    page.get_by_role("link", name="Upload a recording").click()
+    page.get_by_label("Encounter label").fill(label)
+    page.get_by_label("Recording").set_input_files(str(wav))
+    page.get_by_label("The patient agreed to this encounter being recorded.").check()
+    page.get_by_role("button", name="Upload and transcribe").click()
+    page.wait_for_url(re.compile(r".*/encounters/\d+$"))
+
+
 def test_a_resident_uploads_a_recording_and_reads_its_transcript(
     transactional_db, resident, demo_hospital, password, speech_wav, tmp_path
 ):
