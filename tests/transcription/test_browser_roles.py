@@ -13,6 +13,7 @@ from tests.transcription.test_browser_record import (
     start_recording,
 )
 from tests.transcription.test_browser_upload import upload
+from tests.waiting import DEADLINE_MS
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +29,7 @@ def test_an_uploaded_dialogue_shows_clinician_and_patient_and_they_can_be_rename
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         sign_in(page, base, "resident", password)
         upload(page, "Clinic 2, cough", path)
-        expect(page.locator(".segment").first).to_be_visible(timeout=300_000)
+        expect(page.locator(".segment").first).to_be_visible(timeout=3 * DEADLINE_MS)
         first = page.locator(".segment").first
         expect(first.locator(".segment-speaker")).to_have_text("Clinician")
         expect(first).to_contain_text(re.compile("brings you in today", re.I))
@@ -57,7 +58,7 @@ def test_a_live_recording_of_a_dialogue_shows_clinician_and_patient(
         page = start_recording(browser, base, password)
         # the microphone plays the dialogue; stop once most of its lines are in
         expect(page.locator("#transcript .line.final").nth(5)).to_be_visible(
-            timeout=180_000
+            timeout=3 * DEADLINE_MS
         )
         # named by role as they arrive
         live = page.locator("#transcript .line.final .line-speaker")
@@ -65,7 +66,7 @@ def test_a_live_recording_of_a_dialogue_shows_clinician_and_patient(
         assert "Patient" in live.all_text_contents()
         screenshot(page, "transcription-recording-roles")
         page.get_by_role("button", name="Stop and save").click()
-        page.wait_for_url(re.compile(r".*/encounters/\d+$"), timeout=90_000)
+        page.wait_for_url(re.compile(r".*/encounters/\d+$"), timeout=DEADLINE_MS)
         labels = page.locator(".segment-speaker").all_text_contents()
         assert {"Clinician", "Patient"} == set(labels), labels
         first = page.locator(".segment").first
