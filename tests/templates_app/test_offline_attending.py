@@ -327,6 +327,11 @@ def test_a_question_turned_into_the_third_person_is_still_a_question():
         is None
     )
     assert signable("Will press on the actual affected area of the wound.") is None
+    assert signable("Far have him taken anything for the pain.") is None
+    assert signable("Will have him use crutches.") == "Will have him use crutches."
+    assert signable("That he does have pain to palpation of his right knee.") == (
+        "He does have pain to palpation of his right knee."
+    )
     assert signable("Advised to do is continue their bumex 2 mg once daily.") == (
         "Will continue their bumex 2 mg once daily."
     )
@@ -376,6 +381,7 @@ def test_a_finding_and_a_reading_in_the_record_form():
     assert standard_form("his blood pressure looks quite well, at 120/80") == (
         "BP 120/80"
     )
+    assert standard_form("a slight 2 over 6 murmur") == "a slight 2/6 murmur"
     assert standard_form("one out of 3 people") == "one out of 3 people"  # not a grade
 
 
