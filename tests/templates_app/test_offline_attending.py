@@ -412,3 +412,30 @@ def test_the_patients_medicines_are_medicines():
     for line in said["medicines"]:
         assert verify.drugs(line), line
     assert "sulfa" not in " ".join(said["medicines"]).lower()
+
+
+def test_a_study_read_at_the_examination_stays_a_result():
+    said = lines(
+        draft_sections(
+            request_for(
+                SOAP,
+                [
+                    (0, "How are you feeling?"),
+                    (1, "Tired, and my ankles swell."),
+                    (0, "Let me examine you. On exam, there is 1+ pitting edema."),
+                    (
+                        0,
+                        "This is the echocardiogram we did four months ago, and this "
+                        "shows an ejection fraction of 45%.",
+                    ),
+                    (
+                        0,
+                        "My assessment is congestive heart failure. We will increase "
+                        "the lasix to 80 mg once a day.",
+                    ),
+                ],  # fmt: skip
+            )
+        )
+    )
+    assert any("45%" in line for line in said["objective"]), said
+    assert not any("45%" in line for line in said["assessment"]), said

@@ -407,6 +407,13 @@ REASONED = re.compile(
 )
 
 
+STUDY_SHOWS = re.compile(
+    r"\b(?:x-?rays?|ct|mri|ultrasound|echo\w*|ekg|ecg|labs?|blood work)\b.{0,60}\b"
+    r"(?:shows?|showed|revealed?s?)\b",
+    re.I,
+)
+
+
 def _counsel_out_of_exam(filed: dict, owner: dict[str, str]) -> None:
     """Counselling and reasoning said at the examination go to the plan and the
     assessment; the examination keeps its findings."""
@@ -418,6 +425,8 @@ def _counsel_out_of_exam(filed: dict, owner: dict[str, str]) -> None:
     for statement in list(filed[exam]):
         for pattern, key in targets:
             if key and key != exam and pattern.search(statement.text):
+                if pattern is REASONED and STUDY_SHOWS.search(statement.text):
+                    break  # "This is the echocardiogram ..., and this shows": a result
                 filed[exam].remove(statement)
                 statement.category = "plan" if pattern is INSTRUCTED else "assessment"
                 filed[key].append(statement)
