@@ -327,6 +327,11 @@ def test_a_question_turned_into_the_third_person_is_still_a_question():
         is None
     )
     assert signable("Will press on the actual affected area of the wound.") is None
+    assert signable("Far have him taken anything for the pain.") is None
+    assert signable("Will have him use crutches.") == "Will have him use crutches."
+    assert signable("That he does have pain to palpation of his right knee.") == (
+        "He does have pain to palpation of his right knee."
+    )
     assert signable("Advised to do is continue their bumex 2 mg once daily.") == (
         "Will continue their bumex 2 mg once daily."
     )
@@ -376,6 +381,7 @@ def test_a_finding_and_a_reading_in_the_record_form():
     assert standard_form("his blood pressure looks quite well, at 120/80") == (
         "BP 120/80"
     )
+    assert standard_form("a slight 2 over 6 murmur") == "a slight 2/6 murmur"
     assert standard_form("one out of 3 people") == "one out of 3 people"  # not a grade
 
 
@@ -406,3 +412,30 @@ def test_the_patients_medicines_are_medicines():
     for line in said["medicines"]:
         assert verify.drugs(line), line
     assert "sulfa" not in " ".join(said["medicines"]).lower()
+
+
+def test_a_study_read_at_the_examination_stays_a_result():
+    said = lines(
+        draft_sections(
+            request_for(
+                SOAP,
+                [
+                    (0, "How are you feeling?"),
+                    (1, "Tired, and my ankles swell."),
+                    (0, "Let me examine you. On exam, there is 1+ pitting edema."),
+                    (
+                        0,
+                        "This is the echocardiogram we did four months ago, and this "
+                        "shows an ejection fraction of 45%.",
+                    ),
+                    (
+                        0,
+                        "My assessment is congestive heart failure. We will increase "
+                        "the lasix to 80 mg once a day.",
+                    ),
+                ],  # fmt: skip
+            )
+        )
+    )
+    assert any("45%" in line for line in said["objective"]), said
+    assert not any("45%" in line for line in said["assessment"]), said

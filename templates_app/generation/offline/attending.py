@@ -105,6 +105,8 @@ MENDS = tuple(
         (r"^(?:in )?(?:looking|reviewing)(?: here)? (?:at )?the results? of (?:his|her|their|"
          r"the) ([\w -]{2,40}?),\s*(?:(?:it|this|that) (?:does )?(?:looks?|seems?) like\s+)?",
          r"\1: "),
+        # "I hear that grade 2/6 murmur", "I see that he has": the finding
+        (r"^that (?=(?:he|she|they|the patient|there|his|her|their|grade)\b)", ""),
         # a hesitation before the finding: "His, he does have", "His heart, there is"
         (r"^(?:his|her|their),\s+(?=(?:he|she|they|there|the patient)\b)", ""),
         (r"^(?:his|her|their) (heart|lungs|abdomen|skin|neck|head|back|extremities),?\s+"
@@ -153,6 +155,7 @@ QUESTION = re.compile(
     r"^(?:how|what|why|which|who|whose)\b|\bhow about\b|"
     r"^(?:advised to )?(?:did|do|does|have|has|are|is|was|were|will) (?:him|her|them|"
     r"he|she|they|the patient)\b|^to hear\b|"
+    r"\b(?:have|has) (?:him|her|them) (?:taken|been|had|tried|noticed|felt|used)\b|"
     r"\b(?:do|does|did) (?:the patient|you|he|she|they|that|it) (?:think|feel|know|"
     r"happen|have|want)\b.*\b(?:enough|often|at all)\W*$|\?\s*$",
     re.I,
@@ -249,7 +252,7 @@ def _without_we(text: str) -> str:
 # gives out"), a sentence opened by an adverb and "and".
 GARBLED = re.compile(
     r"\b(?:it|he|she|they) (?:the|a|an|his|her|their|its)\b|\bis like \w+s\b|"
-    r"^\w+ly and\b|\bthe patient thinks (?:here|there)\b|^do to\b",
+    r"^\w+ly and\b|\bthe patient thinks (?:here|there)\b|^do to\b|\bthe it\b",
     re.I,
 )
 
@@ -404,6 +407,13 @@ REASONED = re.compile(
 )
 
 
+STUDY_SHOWS = re.compile(
+    r"\b(?:x-?rays?|ct|mri|ultrasound|echo\w*|ekg|ecg|labs?|blood work)\b.{0,60}\b"
+    r"(?:shows?|showed|revealed?s?)\b",
+    re.I,
+)
+
+
 def _counsel_out_of_exam(filed: dict, owner: dict[str, str]) -> None:
     """Counselling and reasoning said at the examination go to the plan and the
     assessment; the examination keeps its findings."""
@@ -415,6 +425,8 @@ def _counsel_out_of_exam(filed: dict, owner: dict[str, str]) -> None:
     for statement in list(filed[exam]):
         for pattern, key in targets:
             if key and key != exam and pattern.search(statement.text):
+                if pattern is REASONED and STUDY_SHOWS.search(statement.text):
+                    break  # "This is the echocardiogram ..., and this shows": a result
                 filed[exam].remove(statement)
                 statement.category = "plan" if pattern is INSTRUCTED else "assessment"
                 filed[key].append(statement)

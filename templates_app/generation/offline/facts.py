@@ -64,7 +64,8 @@ STANDARD = tuple(
         (r"\b(\d+(?:\.\d+)?)\s*millimeters?\b", r"\1 mm"),
         (r"\b(\d+(?:\.\d+)?)\s*percent\b", r"\1%"),
         (r"\b(\d{2,3})\s+over\s+(\d{2,3})\b", r"\1/\2"),
-        (r"\b(\d{1,2}) out of (4|6|10)\b", r"\1/\2"),  # a murmur's grade, a pain score
+        # a murmur's grade, a pain score
+        (r"\b(\d{1,2}) (?:out of|over) (4|6|10)\b(?!/)", r"\1/\2"),
         (r"\b(?:his|her|their|your|the patient's)\s+(?=(?:BP|HR|RR|T|SpO2) \d)", ""),
     )
 )  # fmt: skip
