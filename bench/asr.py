@@ -33,6 +33,12 @@ ACI-Bench valid dialogues instead (a development split too, held out from traini
     .venv/bin/python bench/asr.py --models tiny.en,base --dialogues 3
     .venv/bin/python bench/asr.py --smoke   # seconds, generated audio (CI)
 
+Drug recall needs many mentions: `--drug-dense --dialogues 4` speaks the four train
+dialogues with the most drug mentions per word (59 mentions, 30 minutes), chosen by
+that rule alone. `--finals-out F` keeps the live finals with Whisper's words and
+their probabilities; `--rescore F` measures a change to the drug lexicon or the
+numbers' rewrite on those same words, without decoding again.
+
 Other work on the machine skews every figure: note `uptime` beside them (printed).
 """
 
@@ -55,7 +61,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "noumaris.settings")
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
-from asr_scores import scores, summary  # noqa: E402 (bench/ is the script's path)
+from asr_scores import drugs_in, scores, summary  # noqa: E402 (bench/ is the script's path)
 
 ACI = ROOT.parent / "shared" / "data" / "aci-bench"
 TRAIN = Path(os.environ.get("NOUMARIS_ACI_TRAIN") or ACI / "train.csv")
@@ -70,6 +76,12 @@ FINAL_P95_LIMIT_S = 3.0
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dialogues", type=int, default=5, help="train dialogues")
+    parser.add_argument(
+        "--drug-dense",
+        action="store_true",
+        help="the --dialogues dialogues with the most drug mentions per word spoken "
+        "(as the drug recall counts them), not the first ones",
+    )
     parser.add_argument(
         "--split",
         choices=("train", "valid"),
@@ -91,12 +103,23 @@ def parse_args():
         "--quick", action="store_true", help="2 dialogues, 3 min each, short runs"
     )
     parser.add_argument("--models", default="", help="e.g. tiny.en,base")
+    parser.add_argument(
+        "--finals-out",
+        type=Path,
+        help="write the live finals (shown and heard) beside the lines to this JSON",
+    )
     parser.add_argument("--skip-whole-file", action="store_true")
     parser.add_argument(
         "--false-corrections",
         type=int,
         default=0,
         help="only: the drug lexicon's corrections on N train dialogues' own text",
+    )
+    parser.add_argument(
+        "--rescore",
+        type=Path,
+        help="only: the drug and number figures of a --finals-out file, rewritten "
+        "again by today's lexicon",
     )
     parser.add_argument(
         "--smoke",
@@ -118,21 +141,32 @@ LINE = re.compile(r"^\[(\w+)\]\s*(.*)$")
 
 
 def train_dialogues(
-    count: int, split: str = "train"
+    count: int, split: str = "train", *, drug_dense: bool = False
 ) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The split's first `count` dialogues, or with `drug_dense` the `count` with
+    the most drug mentions per word spoken (the split's order breaking ties)."""
     csv.field_size_limit(10**8)
     path = TRAIN if split == "train" else ACI / f"{split}.csv"
     with path.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     dialogues = []
-    for row in rows[:count]:
+    for row in rows:
         lines = []
         for raw in row["dialogue"].splitlines():
             match = LINE.match(raw.strip())
             if match and match.group(2).strip():
                 lines.append((match.group(1).lower(), match.group(2).strip()))
         dialogues.append((row["encounter_id"], lines))
-    return dialogues
+    if drug_dense:
+        dialogues.sort(key=lambda dialogue: -drug_density(dialogue[1]))
+    return dialogues[:count]
+
+
+def drug_density(lines: list[tuple[str, str]]) -> float:
+    """Drug mentions per word of the spoken lines, counted as the drug recall
+    counts them (bench/asr_scores.py)."""
+    text = " ".join(spoken(line) for _, line in lines)
+    return len(drugs_in(text)) / max(1, len(text.split()))
 
 
 def spoken(text: str) -> str:
@@ -240,7 +274,9 @@ def p(values: list[float], q: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
 
 
-def bench_accuracy(engine_name: str, items: list[dict], seconds: float) -> dict:
+def bench_accuracy(
+    engine_name: str, items: list[dict], seconds: float, finals_out: Path | None = None
+) -> dict:
     refs, finals_and_lines, audio, spent = [], [], 0.0, 0.0
     cpu = time.process_time()  # every thread's: robust to other work on the machine
     for item in items:
@@ -251,6 +287,8 @@ def bench_accuracy(engine_name: str, items: list[dict], seconds: float) -> dict:
         audio += len(pcm) / (2 * RATE)
         spent += took
     cpu_rtf = (time.process_time() - cpu) / audio
+    if finals_out:
+        write_finals(finals_out, finals_and_lines, audio)
     return {
         **scores(refs, finals_and_lines, audio),
         "rtf": round(spent / audio, 3),
@@ -258,6 +296,50 @@ def bench_accuracy(engine_name: str, items: list[dict], seconds: float) -> dict:
         # Finals only: interims are decoded only while a decoder is idle.
         "streams_one_core_sustains": round(1 / cpu_rtf, 1),
         "audio_seconds": round(audio),
+    }
+
+
+def write_finals(path: Path, finals_and_lines, audio: float) -> None:
+    """The live finals beside the spoken lines, with the words Whisper heard and
+    their probabilities (a rewritten word's heard words each at its probability,
+    the lowest of them), for `--rescore`."""
+    dialogues = []
+    for finals, lines in finals_and_lines:
+        rows = []
+        for final in finals:
+            heard = [
+                [text, w.probability]
+                for w in final.words
+                for text in (w.heard.split() if w.heard else [w.text])
+            ]
+            rows.append({"text": final.text, "heard": final.heard, "words": heard})
+        dialogues.append({"lines": [line[1] for line in lines], "finals": rows})
+    path.write_text(json.dumps({"audio_seconds": audio, "dialogues": dialogues}))
+
+
+def rescore(path: Path) -> dict:
+    """Drug and number figures of finals written by `--finals-out`, their heard
+    words rewritten again by today's lexicon and numbers (no decoding: a change to
+    the rewrites measured on the same Whisper output)."""
+    from asr_scores import trust
+
+    from transcription.engines.lexicon import correct
+    from transcription.engines.spoken_numbers import rewrite
+    from transcription.engines.words import DRUG, Word, shown_text
+
+    saved = json.loads(path.read_text())
+    references, hypotheses, corrections = [], [], []
+    for dialogue in saved["dialogues"]:
+        texts = []
+        for final in dialogue["finals"]:
+            words = rewrite(correct([Word(t, 0, 0, p) for t, p in final["words"]]))
+            texts.append(shown_text(words) if words else final["text"])
+            corrections += [f"{w.heard} -> {w.text}" for w in words if w.kind == DRUG]
+        references.append(" ".join(dialogue["lines"]))
+        hypotheses.append(" ".join(texts))
+    return {
+        **trust(references, hypotheses, saved["audio_seconds"]),
+        "corrections": corrections,
     }
 
 
@@ -402,6 +484,9 @@ def main() -> None:
 
     django.setup()
 
+    if args.rescore:
+        print(json.dumps(rescore(args.rescore), indent=1))
+        return
     if args.false_corrections:
         for probability in (0.9, 0.5):
             figures = bench_false_corrections(args.false_corrections, probability)
@@ -414,7 +499,9 @@ def main() -> None:
     else:
         items = [
             synthesise(e, lines)
-            for e, lines in train_dialogues(args.dialogues, args.split)
+            for e, lines in train_dialogues(
+                args.dialogues, args.split, drug_dense=args.drug_dense
+            )
         ]
     from django.conf import settings
 
@@ -441,7 +528,9 @@ def bench_model(args, items, model: str) -> dict:
         "load_before": load(),
         "dialogues": [item["wav"].stem.rsplit("-", 1)[0] for item in items],
     }
-    report["accuracy"] = bench_accuracy("offline", items, args.wer_seconds)
+    report["accuracy"] = bench_accuracy(
+        "offline", items, args.wer_seconds, args.finals_out
+    )
     report["accuracy"]["load"] = load()
     print(json.dumps(report), flush=True)
     if not args.skip_latency:

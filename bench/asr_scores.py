@@ -68,7 +68,7 @@ QUANTITY = re.compile(
 )
 
 
-def _drugs(text: str) -> list[str]:
+def drugs_in(text: str) -> list[str]:
     from drug_named_entity_recognition import find_drugs
 
     tokens = re.findall(r"[A-Za-z][A-Za-z0-9-]*", text)
@@ -90,11 +90,14 @@ def trust(references: list[str], hypotheses: list[str], seconds: float) -> dict:
     from templates_app.generation.verify import numbers
 
     said = kept = inserted = numbers_said = numbers_kept = 0
+    missed, written = Counter(), Counter()
     for reference, hypothesis in zip(references, hypotheses, strict=True):
-        ref, hyp = Counter(_drugs(reference)), Counter(_drugs(hypothesis))
+        ref, hyp = Counter(drugs_in(reference)), Counter(drugs_in(hypothesis))
         said += sum(ref.values())
         kept += sum((ref & hyp).values())
         inserted += sum((hyp - ref).values())
+        missed += ref - hyp
+        written += hyp - ref
         wanted = Counter(_quantities(reference))
         found = Counter(numbers(hypothesis, spoken=True))
         numbers_said += sum(wanted.values())
@@ -105,6 +108,8 @@ def trust(references: list[str], hypotheses: list[str], seconds: float) -> dict:
         "drug_recall": round(kept / said, 3) if said else None,
         "drug_false_insertions": inserted,
         "drug_false_insertions_per_10_min": round(inserted / (seconds / 600), 2),
+        "drugs_missed": dict(missed.most_common()),
+        "drugs_inserted": dict(written.most_common()),
         "numbers_said": numbers_said,
         "number_accuracy": round(numbers_kept / numbers_said, 3)
         if numbers_said

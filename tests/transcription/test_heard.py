@@ -57,6 +57,8 @@ def test_a_misheard_drug_in_a_medication_context_is_corrected(heard, shown):
         "take it in January with 20 mg",  # a month alone is no Januvia
         # money is no dose: "too radical" is no Toradol here
         "nothing too radical, nothing more than \u00a35",
+        # a counted word is heard as said: "days now" is no dapsone
+        "I'll see you again in 14 days now I do want you to continue",
     ],
 )
 def test_nothing_else_is_corrected(heard):

@@ -16,7 +16,7 @@ import re
 
 import jellyfish
 
-from transcription.engines.spoken_numbers import NUMBER_WORDS
+from transcription.engines.spoken_numbers import COUNTED, NUMBER_WORDS, UNITS
 from transcription.engines.words import DRUG, Word
 
 # Words within CONTEXT_WORDS of a run that make it a medication context.
@@ -315,6 +315,9 @@ def _candidate(run: list[Word]) -> bool:
         and not any(
             b in _name_words() or b in NOT_DRUGS or b in NUMBER_WORDS for b in bares
         )
+        # a unit or a counted word is heard as said: "see you again in 14 days now"
+        # is no dapsone (tiny.en, ACI-Bench train dialogue D2N042)
+        and not any(b in UNITS or b in COUNTED for b in bares)
         and not (len(bares) == 1 and bares[0] in MONTHS)
         and bares[0] not in EDGE_WORDS
         and bares[-1] not in EDGE_WORDS
