@@ -46,6 +46,7 @@ from templates_app.generation.offline.lexicon import (
     EXAM_CATEGORIES,
     HISTORY_CATEGORIES,
     PLAN_CATEGORIES,
+    PRIORITY,
 )
 from templates_app.generation.offline.statements import (
     Statement,
@@ -70,7 +71,8 @@ NOT_DISCUSSED = "Not discussed."
 # Where a category goes when the template has no section of its own for it.
 FALLBACK: dict[str, tuple[str, ...]] = {
     "complaint": ("history",),
-    "review": ("history",),
+    "history": ("course",),
+    "review": ("history", "course"),
     "past_history": ("history",),
     "medications": ("past_history", "history"),
     "allergies": ("medications", "past_history", "history"),
@@ -81,8 +83,8 @@ FALLBACK: dict[str, tuple[str, ...]] = {
     "course": ("history",),
     "exam": ("results",),
     "results": ("exam",),
-    "assessment": ("plan",),
-    "plan": ("assessment",),
+    "assessment": ("plan", "complaint"),
+    "plan": ("assessment", "followup"),
     "followup": ("plan",),
     "warnings": ("followup", "plan"),
     "disposition": ("plan", "followup"),
@@ -155,7 +157,7 @@ def file_statements(
         key = _section_for(statement.category, owner)
         if key is None:
             continue
-        if _complaint_full(key, owner, filed):
+        if statement.category == "complaint" and _complaint_full(key, owner, filed):
             key = _section_for("history", owner) or key
         twin = seen.get(statement.text.lower())
         if twin is not None and not statement.heading:
@@ -168,7 +170,10 @@ def file_statements(
     _number_problems(filed, owner)
     _tidy_medications(filed, owner, _allergens(segments))
     _tidy_allergies(filed, owner)
-    attending.sections_signed(filed, owner)
+    # where each category went, a missing section's by FALLBACK (a discharge's
+    # history is its hospital course)
+    placed = {c: k for c in PRIORITY if (k := _section_for(c, owner))}
+    attending.sections_signed(filed, placed)
     return filed
 
 
@@ -365,7 +370,8 @@ def _summary_as_assessment(
 def _number_problems(filed: dict[str, list[Statement]], owner: dict[str, str]) -> None:
     """Number the problems the clinician named, in the order they were named."""
     number, names = 0, {}
-    for statement in filed.get(owner.get("assessment", ""), []):
+    key = _section_for("assessment", owner) or ""
+    for statement in filed.get(key, []):
         if statement.heading:
             number += 1
             names[statement.problem] = (statement.text.rstrip("."), statement.seqs)
@@ -374,11 +380,10 @@ def _number_problems(filed: dict[str, list[Statement]], owner: dict[str, str]) -
             statement.text = language.sentence_case(INTRODUCED.sub("", statement.text))
             if _names_only(statement.text, names[statement.problem][0]):
                 statement.text = ""  # "For their first problem, their back pain."
-    key = owner.get("assessment", "")
     if key in filed:
         filed[key] = [s for s in filed[key] if s.text]
-    plan = owner.get("plan")
-    if plan is None or plan == owner.get("assessment"):
+    plan = _section_for("plan", owner)
+    if plan is None or plan == key:
         return
     for statement in filed[plan]:  # the plan by problem: its name on its first item
         name, seqs = names.pop(statement.problem, ("", ()))

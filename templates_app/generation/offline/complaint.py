@@ -126,12 +126,25 @@ def complaint_block(filed: dict, owner: dict[str, str]) -> None:
     }
     # what was said of the complaint: the history's, in the order said, or (no
     # history in the template) after the phrase
-    moved = [s for s in said if not set(re.findall(r"[a-z]+", s.text.lower())) <= named]
-    if history:
-        filed[history] = sorted([*moved, *filed[history]], key=lambda s: s.seqs[:1])
-        moved = []
+    moved = [
+        s
+        for s in said
+        if s.heading or not set(re.findall(r"[a-z]+", s.text.lower())) <= named
+    ]
+    if history:  # the problems stay, when this section takes them too
+        told = [s for s in moved if s.category != "assessment"]
+        filed[history] = sorted([*told, *filed[history]], key=lambda s: s.seqs[:1])
+        moved = [s for s in moved if s.category == "assessment"]
+    if any(  # the section takes the problems too (a discharge's reason): numbered
+        s.heading and NUMBERED.sub("", s.text).lower() == (phrase or "").lower()
+        for s in moved
+    ):
+        phrase = None
     filed[key] = [Statement(phrase, seqs, "complaint")] if phrase else []
     filed[key] += moved
+
+
+NUMBERED = re.compile(r"^\d+\.\s*")
 
 
 def _sided(phrase: str, said: list[str]) -> str:
