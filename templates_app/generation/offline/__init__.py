@@ -170,6 +170,7 @@ def file_statements(
     _number_problems(filed, owner)
     _tidy_medications(filed, owner, _allergens(segments))
     _tidy_allergies(filed, owner)
+    _plan_medicines(filed, owner)
     # where each category went, a missing section's by FALLBACK (a discharge's
     # history is its hospital course)
     placed = {c: k for c in PRIORITY if (k := _section_for(c, owner))}
@@ -273,7 +274,7 @@ def _tidy_medications(
     if key is None or key == owner.get("history"):
         return
     tidy: list[Statement] = []
-    allergy_key = owner.get("allergies")
+    allergy_key = _section_for("allergies", owner)
     for statement in list(filed[key]):
         named = {d.lower() for d in language.drugs(statement.text)}
         # words of allergy or a reaction, not what the drug is taken for ("ibuprofen
@@ -302,9 +303,39 @@ def _tidy_medications(
     filed[key] = list(once.values())
 
 
+# What the plan does with a drug: a medicine started, changed, stopped or kept, not a
+# test of it ("order a hemoglobin a1c to see whether to adjust the metformin").
+DRUG_ACTION = re.compile(
+    r"\b(?:start\w*|prescrib\w*|increas\w*|decreas\w*|reduc\w*|stop\w*|"
+    r"discontinu\w*|continu\w*|switch\w*|refill\w*|resum\w*|give|giving|take|"
+    r"taking|(?:put|keep|placed?) (?:\w+ )?on|hold\w*|tak\w+ off|off (?:of )?the)\b",
+    re.I,
+)
+
+
+def drug_acted_on(text: str) -> bool:
+    """The statement starts, changes, stops or keeps a medicine it names."""
+    return bool(language.drugs(text)) and bool(DRUG_ACTION.search(text))
+
+
+def _plan_medicines(filed: dict[str, list[Statement]], owner: dict[str, str]) -> None:
+    """No assessment or plan section but one for medications (a discharge summary's):
+    the plan's medicines started, changed or stopped are listed there."""
+    key, plan = owner.get("medications"), _section_for("plan", owner)
+    if key is None or {"plan", "assessment"} & set(owner) or plan in (None, key):
+        return
+    moved = [
+        s
+        for s in filed[plan]
+        if s.category in PLAN_CATEGORIES and not s.heading and drug_acted_on(s.text)
+    ]
+    filed[plan] = [s for s in filed[plan] if s not in moved]
+    filed[key].extend(moved)
+
+
 def _tidy_allergies(filed: dict[str, list[Statement]], owner: dict[str, str]) -> None:
     """An allergy and the reaction said right after it, as one statement."""
-    key = owner.get("allergies")
+    key = _section_for("allergies", owner)
     if key is None:
         return
     lines = filed[key]
@@ -318,7 +349,8 @@ def _tidy_allergies(filed: dict[str, list[Statement]], owner: dict[str, str]) ->
             second.text = ""
     filed[key] = [s for s in lines if s.text]
     elsewhere = _section_for("history", owner)
-    if elsewhere and elsewhere != key:  # allergies only from words of allergy
+    own = key == owner.get("allergies")
+    if own and elsewhere and elsewhere != key:  # allergies only from words of allergy
         strays = [s for s in filed[key] if not _about_allergy(s.text)]
         filed[elsewhere].extend(strays)
         filed[key] = [s for s in filed[key] if s not in strays]
@@ -418,7 +450,11 @@ def _for_patient(
                 continue  # "They are doing fine still about the same.": no medicine
             if not statement.heading:
                 statement.text = patient_voice.instruction(statement.text, gender)
-            moved = medicines and named and statement.category in PLAN_CATEGORIES
+            moved = (
+                medicines
+                and statement.category in PLAN_CATEGORIES
+                and drug_acted_on(statement.text)
+            )
             out[medicines if moved else key].append(statement)
     filed.update(out)
 
