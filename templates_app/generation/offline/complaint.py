@@ -93,30 +93,20 @@ def complaint_block(filed: dict, owner: dict[str, str]) -> None:
     first complaint, problem or history statement that names one, as a phrase; the
     statements said as the complaint go to the history."""
     key, history = owner.get("complaint"), owner.get("history")
-    if key is None or key == history:
+    if key is None:
+        return
+    if key == history:  # one section for both (SOAP's subjective): the phrase first
+        phrase, seqs = _phrase(filed, owner)
+        told = {seq for s in filed[key] for seq in s.seqs}
+        if (
+            phrase
+            and set(seqs) <= told
+            and phrase.lower() not in {s.text.lower() for s in filed[key]}
+        ):
+            filed[key].insert(0, Statement(phrase, seqs, "complaint"))
         return
     said = filed[key]
-    everything = [s for statements in filed.values() for s in statements]
-    summaries = [m.group("what") for s in everything
-                 if (m := SUMMARY_FOR.search(s.text))]  # fmt: skip
-    order = [
-        *[(text, ()) for text in summaries],
-        *[(s.text, s.seqs) for s in said],
-        *[(s.text, s.seqs) for s in filed.get(owner.get("assessment", ""), [])],
-        *[(s.text, s.seqs) for s in filed.get(history or "", [])[:4]],
-    ]
-    phrase, seqs = None, ()
-    for text, cited in order:
-        if re.search(r"\bhistory of\b", text, re.I):
-            continue  # the past history, not why the patient came
-        phrase = complaint_phrase(text)
-        if phrase:
-            seqs = cited
-            break
-    if phrase and not SIDE.search(phrase):  # "elbow pain", "right elbow"
-        phrase = _sided(phrase, [t for t, _ in order])
-    if phrase and not seqs:  # from the summary line: cite it
-        seqs = next(s.seqs for s in everything if SUMMARY_FOR.search(s.text))
+    phrase, seqs = _phrase(filed, owner)
     named = {
         *re.findall(r"[a-z]+", (phrase or "").lower()),
         "the",
@@ -145,6 +135,35 @@ def complaint_block(filed: dict, owner: dict[str, str]) -> None:
 
 
 NUMBERED = re.compile(r"^\d+\.\s*")
+
+
+def _phrase(filed: dict, owner: dict[str, str]) -> tuple[str | None, tuple]:
+    """The chief complaint as a phrase, and the segments it was said in."""
+    key, history = owner.get("complaint"), owner.get("history")
+    everything = [s for statements in filed.values() for s in statements]
+    summaries = [m.group("what") for s in everything
+                 if (m := SUMMARY_FOR.search(s.text))]  # fmt: skip
+    told = [(s.text, s.seqs) for s in filed.get(history or "", [])[:4]]
+    order = [
+        *[(text, ()) for text in summaries],
+        *([] if key == history else [(s.text, s.seqs) for s in filed[key]]),
+        *(told if key == history else []),  # one section: what the patient told
+        *[(s.text, s.seqs) for s in filed.get(owner.get("assessment", ""), [])],
+        *([] if key == history else told),
+    ]
+    phrase, seqs = None, ()
+    for text, cited in order:
+        if re.search(r"\bhistory of\b", text, re.I):
+            continue  # the past history, not why the patient came
+        phrase = complaint_phrase(text)
+        if phrase:
+            seqs = cited
+            break
+    if phrase and not SIDE.search(phrase):  # "elbow pain", "right elbow"
+        phrase = _sided(phrase, [t for t, _ in order])
+    if phrase and not seqs:  # from the summary line: cite it
+        seqs = next(s.seqs for s in everything if SUMMARY_FOR.search(s.text))
+    return phrase, seqs
 
 
 def _sided(phrase: str, said: list[str]) -> str:
