@@ -19,7 +19,10 @@ them):
   reference sentences (reference.py: token overlap, at least half the sentence's
   content words) and whose draft section's group (history, examination and results,
   assessment and plan) is none of those reference sentences' groups. Statements
-  whose turns no reference sentence rests on are not counted either way.
+  whose turns no reference sentence rests on are not counted either way. A
+  medications section whose template asks for the new, changed or stopped
+  medicines (a discharge summary's, patient instructions') is both the history's
+  and the plan's.
 - fact recall: of the facts in the reference note that the transcript also holds,
   the share found in the draft: numbers with a unit ("20 mg", "124/80", "45%",
   "3 weeks"; all of their numbers in the draft), drug names (brand and generic
@@ -131,6 +134,20 @@ def section_group(spec: dict) -> str:
     return "history"
 
 
+CHANGED = re.compile(r"\b(?:new|changed|stopped)\b", re.I)
+
+
+def section_groups(spec: dict) -> set[str]:
+    """The groups a statement may belong to in this section (see misplaced)."""
+    group = section_group(spec)
+    from templates_app.generation.base import SectionSpec
+
+    cats = section_categories(SectionSpec(spec["key"], spec["title"]))
+    if cats[:1] == ("medications",) and CHANGED.search(spec.get("instructions", "")):
+        return {group, "assessment_plan"}
+    return {group}
+
+
 def _bare(statement: str) -> str:
     text = re.sub(r"\s+([.,;:])", r"\1", verify.CITATION.sub("", statement)).strip()
     return re.sub(r"^\d+[.)]\s*", "", text)
@@ -228,7 +245,7 @@ def misplaced(
     places = turn_places(reference, turns)
     wrong = counted = 0
     for spec in template["sections"]:
-        group = section_group(spec)
+        group = section_groups(spec)
         for line in sections.get(spec["key"], "").splitlines():
             seqs = verify.CITATION.findall(line)
             if not seqs:
@@ -238,5 +255,5 @@ def misplaced(
             if not groups:
                 continue
             counted += 1
-            wrong += group not in groups
+            wrong += not group & groups
     return wrong, counted

@@ -439,3 +439,29 @@ def test_a_study_read_at_the_examination_stays_a_result():
     )
     assert any("45%" in line for line in said["objective"]), said
     assert not any("45%" in line for line in said["assessment"]), said
+
+
+ELBOW = [
+    (0, "What brings you in today?"),
+    (1, "My right elbow has been hurting for two weeks."),
+    (0, "okay let me examine you so listening to your heart i don't appreciate any "
+        "murmur and looking at your head and your neck i don't appreciate any "
+        "adenopathy no thyromegaly on your right elbow exam there is tenderness over "
+        "the medial epicondyle"),
+    (0, "My assessment is medial epicondylitis."),
+    (0, "I will prescribe ibuprofen 600 mg every six hours."),
+]  # fmt: skip
+
+
+def test_a_dictated_exam_keeps_each_part_and_a_stated_assessment_heads_the_plan():
+    """ "I don't appreciate any murmur" is a finding, not a new question; the part
+    examined heads it; "my assessment is X" names the problem, never dropped as
+    first-person speech; SOAP's subjective opens with the complaint."""
+    said = lines(draft_sections(request_for(SOAP, ELBOW)))
+    objective = " ".join(said["objective"])
+    assert "Heart: no murmur" in objective
+    assert "Head and neck: no adenopathy no thyromegaly" in objective
+    assert "Right elbow: tenderness over the medial epicondyle." in said["objective"]
+    assert said["assessment"][0] == "1. Medial epicondylitis."
+    assert said["plan"][0].startswith("Medial epicondylitis: will prescribe ibuprofen")
+    assert said["subjective"][0] == "Right elbow pain."

@@ -273,3 +273,21 @@ def test_a_drug_taken_for_a_symptom_is_not_an_allergy():
     assert any(
         "ibuprofen" in s.lower() for s in " ".join(drafted.values()).splitlines()
     )
+
+
+def test_a_discharge_summary_keeps_the_history_the_problems_and_the_plan():
+    """No history, assessment or plan section of its own: the history is the course,
+    the problems the reason, the plan the follow-up, and the medicines started or
+    changed, with the allergy, the discharge medications; nothing said is dropped."""
+    from templates_app.seed_data import DISCHARGE
+
+    drafted = draft_sections(request_for(DISCHARGE, TWO_PROBLEMS))
+    reason = statements(drafted, "reason")
+    assert "1. Community acquired pneumonia." in reason
+    assert "2. Hypertension." in reason
+    assert any("fever of 101" in s for s in statements(drafted, "course"))
+    medications = statements(drafted, "medications")
+    assert "Allergic to penicillin (reaction: hives)." in medications
+    assert any("start azithromycin 500 mg" in s for s in medications)
+    assert "Hypertension: increase the lisinopril to 40 mg once a day." in medications
+    assert any("recheck it in two weeks" in s for s in statements(drafted, "follow_up"))

@@ -46,6 +46,7 @@ from templates_app.generation.offline.lexicon import (
     EXAM_CATEGORIES,
     HISTORY_CATEGORIES,
     PLAN_CATEGORIES,
+    PRIORITY,
 )
 from templates_app.generation.offline.statements import (
     Statement,
@@ -70,7 +71,8 @@ NOT_DISCUSSED = "Not discussed."
 # Where a category goes when the template has no section of its own for it.
 FALLBACK: dict[str, tuple[str, ...]] = {
     "complaint": ("history",),
-    "review": ("history",),
+    "history": ("course",),
+    "review": ("history", "course"),
     "past_history": ("history",),
     "medications": ("past_history", "history"),
     "allergies": ("medications", "past_history", "history"),
@@ -81,8 +83,8 @@ FALLBACK: dict[str, tuple[str, ...]] = {
     "course": ("history",),
     "exam": ("results",),
     "results": ("exam",),
-    "assessment": ("plan",),
-    "plan": ("assessment",),
+    "assessment": ("plan", "complaint"),
+    "plan": ("assessment", "followup"),
     "followup": ("plan",),
     "warnings": ("followup", "plan"),
     "disposition": ("plan", "followup"),
@@ -155,7 +157,7 @@ def file_statements(
         key = _section_for(statement.category, owner)
         if key is None:
             continue
-        if _complaint_full(key, owner, filed):
+        if statement.category == "complaint" and _complaint_full(key, owner, filed):
             key = _section_for("history", owner) or key
         twin = seen.get(statement.text.lower())
         if twin is not None and not statement.heading:
@@ -168,7 +170,11 @@ def file_statements(
     _number_problems(filed, owner)
     _tidy_medications(filed, owner, _allergens(segments))
     _tidy_allergies(filed, owner)
-    attending.sections_signed(filed, owner)
+    _plan_medicines(filed, owner)
+    # where each category went, a missing section's by FALLBACK (a discharge's
+    # history is its hospital course)
+    placed = {c: k for c in PRIORITY if (k := _section_for(c, owner))}
+    attending.sections_signed(filed, placed)
     return filed
 
 
@@ -268,7 +274,7 @@ def _tidy_medications(
     if key is None or key == owner.get("history"):
         return
     tidy: list[Statement] = []
-    allergy_key = owner.get("allergies")
+    allergy_key = _section_for("allergies", owner)
     for statement in list(filed[key]):
         named = {d.lower() for d in language.drugs(statement.text)}
         # words of allergy or a reaction, not what the drug is taken for ("ibuprofen
@@ -297,9 +303,39 @@ def _tidy_medications(
     filed[key] = list(once.values())
 
 
+# What the plan does with a drug: a medicine started, changed, stopped or kept, not a
+# test of it ("order a hemoglobin a1c to see whether to adjust the metformin").
+DRUG_ACTION = re.compile(
+    r"\b(?:start\w*|prescrib\w*|increas\w*|decreas\w*|reduc\w*|stop\w*|"
+    r"discontinu\w*|continu\w*|switch\w*|refill\w*|resum\w*|give|giving|take|"
+    r"taking|(?:put|keep|placed?) (?:\w+ )?on|hold\w*|tak\w+ off|off (?:of )?the)\b",
+    re.I,
+)
+
+
+def drug_acted_on(text: str) -> bool:
+    """The statement starts, changes, stops or keeps a medicine it names."""
+    return bool(language.drugs(text)) and bool(DRUG_ACTION.search(text))
+
+
+def _plan_medicines(filed: dict[str, list[Statement]], owner: dict[str, str]) -> None:
+    """No assessment or plan section but one for medications (a discharge summary's):
+    the plan's medicines started, changed or stopped are listed there."""
+    key, plan = owner.get("medications"), _section_for("plan", owner)
+    if key is None or {"plan", "assessment"} & set(owner) or plan in (None, key):
+        return
+    moved = [
+        s
+        for s in filed[plan]
+        if s.category in PLAN_CATEGORIES and not s.heading and drug_acted_on(s.text)
+    ]
+    filed[plan] = [s for s in filed[plan] if s not in moved]
+    filed[key].extend(moved)
+
+
 def _tidy_allergies(filed: dict[str, list[Statement]], owner: dict[str, str]) -> None:
     """An allergy and the reaction said right after it, as one statement."""
-    key = owner.get("allergies")
+    key = _section_for("allergies", owner)
     if key is None:
         return
     lines = filed[key]
@@ -313,7 +349,8 @@ def _tidy_allergies(filed: dict[str, list[Statement]], owner: dict[str, str]) ->
             second.text = ""
     filed[key] = [s for s in lines if s.text]
     elsewhere = _section_for("history", owner)
-    if elsewhere and elsewhere != key:  # allergies only from words of allergy
+    own = key == owner.get("allergies")
+    if own and elsewhere and elsewhere != key:  # allergies only from words of allergy
         strays = [s for s in filed[key] if not _about_allergy(s.text)]
         filed[elsewhere].extend(strays)
         filed[key] = [s for s in filed[key] if s not in strays]
@@ -365,7 +402,8 @@ def _summary_as_assessment(
 def _number_problems(filed: dict[str, list[Statement]], owner: dict[str, str]) -> None:
     """Number the problems the clinician named, in the order they were named."""
     number, names = 0, {}
-    for statement in filed.get(owner.get("assessment", ""), []):
+    key = _section_for("assessment", owner) or ""
+    for statement in filed.get(key, []):
         if statement.heading:
             number += 1
             names[statement.problem] = (statement.text.rstrip("."), statement.seqs)
@@ -374,11 +412,10 @@ def _number_problems(filed: dict[str, list[Statement]], owner: dict[str, str]) -
             statement.text = language.sentence_case(INTRODUCED.sub("", statement.text))
             if _names_only(statement.text, names[statement.problem][0]):
                 statement.text = ""  # "For their first problem, their back pain."
-    key = owner.get("assessment", "")
     if key in filed:
         filed[key] = [s for s in filed[key] if s.text]
-    plan = owner.get("plan")
-    if plan is None or plan == owner.get("assessment"):
+    plan = _section_for("plan", owner)
+    if plan is None or plan == key:
         return
     for statement in filed[plan]:  # the plan by problem: its name on its first item
         name, seqs = names.pop(statement.problem, ("", ()))
@@ -413,7 +450,11 @@ def _for_patient(
                 continue  # "They are doing fine still about the same.": no medicine
             if not statement.heading:
                 statement.text = patient_voice.instruction(statement.text, gender)
-            moved = medicines and named and statement.category in PLAN_CATEGORIES
+            moved = (
+                medicines
+                and statement.category in PLAN_CATEGORIES
+                and drug_acted_on(statement.text)
+            )
             out[medicines if moved else key].append(statement)
     filed.update(out)
 

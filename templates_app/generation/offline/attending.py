@@ -285,6 +285,22 @@ EXAM_AT = re.compile(
     r"\s+(?:here\s+|and\s+)?(?=on (?:their|his|her|the) (?:\w+ ){1,2}exam(?:ination)?\b)",
     re.I,
 )
+# "Heart: no murmur and head and neck: no adenopathy": each part its own line.
+PART_HEADED = re.compile(r"\b(?:[a-z]+ and )?[a-z]+(?: [a-z]+)?: ", re.I)
+
+
+def _parts_headed(text: str) -> list[str]:
+    cuts = [  # after "and" or a comma: "the x-ray of his right knee: ..." stays
+        m.start()
+        for m in PART_HEADED.finditer(text)
+        if re.search(r"(?:,|\band)\s+$", text[: m.start()])
+    ]
+    return [
+        re.sub(r",?\s*(?:\band)?\s*$", "", text[a:b])
+        for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)
+    ]
+
+
 FINDING_START = re.compile(
     r"\s+(?=(?:no|negative|positive|there is|there's|mild|moderate|tenderness|pain)\b)",
     re.I,
@@ -293,7 +309,7 @@ FINDING_START = re.compile(
 
 def apart(text: str) -> list[str]:
     """One statement per examination and per side: a dictated run-on line split."""
-    parts = [p for p in EXAM_AT.split(text) if p.strip()]
+    parts = [p for at in EXAM_AT.split(text) for p in _parts_headed(at) if p.strip()]
     out: list[str] = []
     for part in parts:
         out.extend(_sides_apart(part))

@@ -93,17 +93,63 @@ def complaint_block(filed: dict, owner: dict[str, str]) -> None:
     first complaint, problem or history statement that names one, as a phrase; the
     statements said as the complaint go to the history."""
     key, history = owner.get("complaint"), owner.get("history")
-    if key is None or key == history:
+    if key is None:
+        return
+    if key == history:  # one section for both (SOAP's subjective): the phrase first
+        phrase, seqs = _phrase(filed, owner)
+        told = {seq for s in filed[key] for seq in s.seqs}
+        if (
+            phrase
+            and set(seqs) <= told
+            and phrase.lower() not in {s.text.lower() for s in filed[key]}
+        ):
+            filed[key].insert(0, Statement(phrase, seqs, "complaint"))
         return
     said = filed[key]
+    phrase, seqs = _phrase(filed, owner)
+    named = {
+        *re.findall(r"[a-z]+", (phrase or "").lower()),
+        "the",
+        "their",
+        "his",
+        "her",
+    }
+    # what was said of the complaint: the history's, in the order said, or (no
+    # history in the template) after the phrase
+    moved = [
+        s
+        for s in said
+        if s.heading or not set(re.findall(r"[a-z]+", s.text.lower())) <= named
+    ]
+    if history:  # the problems stay, when this section takes them too
+        told = [s for s in moved if s.category != "assessment"]
+        filed[history] = sorted([*told, *filed[history]], key=lambda s: s.seqs[:1])
+        moved = [s for s in moved if s.category == "assessment"]
+    if any(  # the section takes the problems too (a discharge's reason): numbered
+        s.heading and NUMBERED.sub("", s.text).lower() == (phrase or "").lower()
+        for s in moved
+    ):
+        phrase = None
+    filed[key] = [Statement(phrase, seqs, "complaint")] if phrase else []
+    filed[key] += moved
+
+
+NUMBERED = re.compile(r"^\d+\.\s*")
+
+
+def _phrase(filed: dict, owner: dict[str, str]) -> tuple[str | None, tuple]:
+    """The chief complaint as a phrase, and the segments it was said in."""
+    key, history = owner.get("complaint"), owner.get("history")
     everything = [s for statements in filed.values() for s in statements]
     summaries = [m.group("what") for s in everything
                  if (m := SUMMARY_FOR.search(s.text))]  # fmt: skip
+    told = [(s.text, s.seqs) for s in filed.get(history or "", [])[:4]]
     order = [
         *[(text, ()) for text in summaries],
-        *[(s.text, s.seqs) for s in said],
+        *([] if key == history else [(s.text, s.seqs) for s in filed[key]]),
+        *(told if key == history else []),  # one section: what the patient told
         *[(s.text, s.seqs) for s in filed.get(owner.get("assessment", ""), [])],
-        *[(s.text, s.seqs) for s in filed.get(history or "", [])[:4]],
+        *([] if key == history else told),
     ]
     phrase, seqs = None, ()
     for text, cited in order:
@@ -117,21 +163,7 @@ def complaint_block(filed: dict, owner: dict[str, str]) -> None:
         phrase = _sided(phrase, [t for t, _ in order])
     if phrase and not seqs:  # from the summary line: cite it
         seqs = next(s.seqs for s in everything if SUMMARY_FOR.search(s.text))
-    named = {
-        *re.findall(r"[a-z]+", (phrase or "").lower()),
-        "the",
-        "their",
-        "his",
-        "her",
-    }
-    # what was said of the complaint: the history's, in the order said, or (no
-    # history in the template) after the phrase
-    moved = [s for s in said if not set(re.findall(r"[a-z]+", s.text.lower())) <= named]
-    if history:
-        filed[history] = sorted([*moved, *filed[history]], key=lambda s: s.seqs[:1])
-        moved = []
-    filed[key] = [Statement(phrase, seqs, "complaint")] if phrase else []
-    filed[key] += moved
+    return phrase, seqs
 
 
 def _sided(phrase: str, said: list[str]) -> str:

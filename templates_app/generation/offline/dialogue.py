@@ -392,7 +392,9 @@ TAKES_OBJECT = frozenset(
     ["prevent", "make", "need", "avoid", "cause", "causing", "see", "notice", "without",
      "find", "found", "show", "showed", "shows", "for", "of", "to", "with", "from",
      "get", "getting", "take", "taking", "feel", "felt", "hear", "heard", "if", "not",
-     "no", "than", "in", "on", "at", "by", "into", "rule", "out", "have", "has", "had"]
+     "no", "than", "in", "on", "at", "by", "into", "rule", "out", "have", "has", "had",
+     "appreciate", "appreciated", "noticed", "denies", "denied", "having", "experienced",
+     "reveal", "revealed", "detect", "detected", "elicit", "palpate", "identify"]
 )  # fmt: skip
 # "Which" before these opens a relative clause ("which showed ..."), not a question.
 RELATIVE_VERBS = frozenset(

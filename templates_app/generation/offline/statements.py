@@ -118,6 +118,14 @@ BARE_PROBLEM = re.compile(
     r"^(?:(?:and|so|now|okay|alright|then|next),? )*(?:your|his|her|their|the) "
     r"(?P<name>[a-z0-9' -]{3,40}?)(?:,? (?:so|and|which)(?: that's| that is| it's)?)?\.?$"
 )
+# The impression said outright: "my assessment is medial epicondylitis", "our
+# diagnosis is a distal phalanx fracture", "my impression is that you have gout".
+STATED_PROBLEM = re.compile(
+    r"^(?:(?:and|so|now|okay|alright),? )*(?:my|our|the) (?:working )?(?:assessment|"
+    r"impression|diagnosis)(?: today| here)? (?:is|would be)(?: is)?(?: that)?"
+    r"(?: (?:you|she|he|they|it) (?:have|has|had|is|are)(?: got)?)?(?: (?:a|an|some))? "
+    r"(?P<name>[a-z0-9' -]{3,40}?)(?=,|\.| and | with | which | that | i | we | so |$)"
+)
 # Where one plan item ends and the next begins, with or without "and": "... in that
 # i want to prescribe ... a day we might do some physical therapy".
 PLAN_ITEM = re.compile(
@@ -454,7 +462,7 @@ def _exam(walk: Walk, item: Utterance, text: str) -> list[Statement]:
 def _plan(walk: Walk, item: Utterance, text: str) -> list[Statement]:
     out: list[Statement] = []
     low = strip_discourse(text.lower())
-    named = PROBLEM.match(low) or BARE_PROBLEM.match(low)
+    named = PROBLEM.match(low) or BARE_PROBLEM.match(low) or STATED_PROBLEM.match(low)
     if (
         named
         and len(content_words(named.group("name"))) >= 1

@@ -36,6 +36,13 @@ REWRITES = tuple(
         (r"\b(?:i|we)(?: do)? (?:hear|see|feel|appreciate|note|find) no\s+", "no "),
         (r"\b(?:i|we)(?: do| did)?(?: also| still)? (?:appreciate|hear|see|feel|recognize|"
          r"identify|note|notice|find)d?\s+", "there is "),
+        # "listening to your heart, no murmur": the part examined heads its finding
+        (r"\b(?:listening to|looking at|examining) (?:their|the|his|her) "
+         r"((?:\w+ ){0,1}\w+(?: and (?:their |the |his |her )?\w+)?),?\s+"
+         r"(?=(?:no|there is|clear|normal|regular|mild|some)\b)",
+         lambda m: re.sub(r"(?:their|the|his|her) ", "", m.group(1)) + ": "),
+        (r"^(?:let me|let's|i'm going to|i'll|i want to) (?:examine|check|look at) "
+         r"(?:you|them|him|her)\b[,.]?\s*(?:(?:so|now|okay|and),?\s+)?", ""),
         (r"\b(?:i|we)(?: did| have)? review(?:ed)?\s+", "reviewed "),
         (r"^(?:i|we) know(?: that)?\s+", ""),
         (r"\b(?:has|have|had) to say(?: that)?\s+|\bi mean,?\s+|\bhonestly,?\s+", ""),
