@@ -26,6 +26,11 @@ killed with `pg_terminate_backend`, `--away` seconds each, at 1/3 and 2/3 of the
 run) and reports finals sent, stored, lost and duplicated, and the p99 relay latency
 outside the fault windows (a window: from the kill to 5 s after the database is back).
 
+`--topology two` serves the app from two daphne processes behind the repository's
+nginx (deploy/nginx.conf.template, the sockets spread over both; the CPU per frame is
+both processes'); `--profile FILE` runs its one daphne under pyinstrument and writes
+where the event loop's time went to FILE (`bench/ws_profiled.py`).
+
 `--smoke` is the suite's check that the script still runs (tests/bench): 3 sessions
 for 1.5 s and the relay beside them, the bench user made in this process (no child
 Python but daphne's); it exits non-zero when a client fails or a final is lost or
@@ -58,9 +63,8 @@ from bench.ws_relays import (  # noqa: E402
     daphne_echo_command,
     relay_command,
 )
-from bench.ws_servers import cpu_seconds, listening_pid, wait_for_port  # noqa: E402
+from bench.ws_servers import app_servers, cpu_seconds, wait_for_port  # noqa: E402
 from tests.fakes.tcp_proxy import free_port  # noqa: E402
-from tests.live import daphne  # noqa: E402 - the suite's launcher: waits for /health
 
 FRAME_BYTES = 3200
 STARTED = 0.0  # when the load began (perf_counter)
@@ -79,6 +83,17 @@ def parse_args():
         help="also run the relay as a bare ASGI app under daphne (daphne's own cost)",
     )
     parser.add_argument("--skip-rtf", action="store_true")
+    parser.add_argument(
+        "--topology",
+        choices=("one", "two"),
+        default="one",
+        help="two: two daphne processes behind the repository's nginx",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="run the app's daphne under pyinstrument; its profile written to FILE",
+    )
     parser.add_argument(
         "--fault",
         action="store_true",
@@ -426,9 +441,11 @@ def main():
         cookie = prepare_database(env)
         if args.fault and not database_url.startswith("postgres"):
             sys.exit("--fault needs DATABASE_URL=postgres://...")
-        with daphne(env) as base:
-            server = listening_pid(int(base.rsplit(":", 1)[1]))
-            before = cpu_seconds(server)
+        with app_servers(env, topology=args.topology, profile=args.profile) as (
+            base,
+            servers,
+        ):
+            before = sum(cpu_seconds(pid) for pid in servers)
             clients = asyncio.run(
                 load(
                     base.replace("http://", "ws://") + "/ws/transcribe/",
@@ -440,8 +457,11 @@ def main():
                     away=args.away,
                 )
             )
-            cpu = cpu_seconds(server) - before
-        app = summarise("daphne+consumer+instant engine", clients, cpu=cpu)
+            cpu = sum(cpu_seconds(pid) for pid in servers) - before
+        name = "daphne+consumer+instant engine"
+        if args.topology == "two":
+            name = "two daphne+consumer+instant engine behind nginx"
+        app = summarise(name, clients, cpu=cpu)
         stored = check_stored(clients)
         if args.fault:
             summarise_fault(clients, stored)

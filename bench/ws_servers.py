@@ -1,11 +1,14 @@
-"""The processes `bench/ws.py` measures: when one listens, which one serves a port,
-and the CPU time each used (Linux's /proc)."""
+"""The processes `bench/ws.py` measures: the app's servers, when one listens, which
+one serves a port, and the CPU time each used (Linux's /proc)."""
 
 import contextlib
 import os
 import socket
 import time
 from pathlib import Path
+
+from tests.fakes.tcp_proxy import free_port
+from tests.live import DAPHNE, daphne, nginx, serve, started_together
 
 
 def cpu_seconds(pid: int) -> float:
@@ -17,7 +20,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def listening_pid(port: int) -> int:
-    """The daphne process started with `-p port`."""
+    """The daphne process started with `-p port` (in its command line)."""
     wanted = f"\0-p\0{port}\0".encode()
     for folder in Path("/proc").glob("[0-9]*"):
         with contextlib.suppress(OSError):
@@ -37,3 +40,28 @@ def wait_for_port(port, proc, timeout=30):
         except OSError:
             time.sleep(0.2)
     raise SystemExit("server did not start")
+
+
+@contextlib.contextmanager
+def app_servers(env: dict, *, topology: str, profile: str | None):
+    """The app as `bench/ws.py` measures it, until the block ends: one daphne
+    (`one`; under pyinstrument with `profile`, its text written there), or two behind
+    the repository's nginx (`two`: deploy/nginx.conf.template, sockets spread over
+    both, as `docker compose up --scale ws=2` runs them). Yields the base URL the
+    clients use and the servers' pids (their CPU is the app's)."""
+    if topology == "two":
+        with contextlib.ExitStack() as stack:
+            bases = started_together(stack, daphne(env), daphne(env))
+            hosts = [base.removeprefix("http://") for base in bases]
+            proxy = stack.enter_context(nginx(web=hosts[0], ws=hosts))
+            yield proxy, [listening_pid(int(h.rsplit(":", 1)[1])) for h in hosts]
+        return
+    if profile is None:
+        with daphne(env) as base:
+            yield base, [listening_pid(int(base.rsplit(":", 1)[1]))]
+        return
+    port = free_port()
+    command = [str(Path(__file__).with_name("ws_profiled.py")), str(Path(profile))]
+    command += ["-v", "0", "-b", "127.0.0.1", "-p", str(port), DAPHNE]
+    with serve(command, env, port=port) as base:
+        yield base, [listening_pid(port)]

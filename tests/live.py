@@ -111,21 +111,22 @@ def render(template: str, values: dict[str, str]) -> str:
 
 @contextlib.contextmanager
 def nginx(
-    *, web: str | list[str], ws: str, access_log: Path | None = None
+    *, web: str | list[str], ws: str | list[str], access_log: Path | None = None
 ) -> Iterator[str]:
     """Debian's nginx with deploy/nginx.conf.template, its own prefix and port (never
-    the system's nginx), in front of `web` (host:port) and `ws`. Several `web`
-    servers are the upstream's several `server` lines: what nginx makes of one name
-    with several addresses (compose's `--scale web=2`). The template logs to
+    the system's nginx), in front of `web` (host:port) and `ws`. Several `web` (or
+    `ws`) servers are the upstream's several `server` lines: what nginx makes of one
+    name with several addresses (compose's `--scale web=2`). The template logs to
     /dev/stdout: into `access_log` when given."""
     binary = require_executable(shutil.which("nginx") or "/usr/sbin/nginx", "the proxy")
     port = free_port()
-    servers = [web] if isinstance(web, str) else web
+    webs = [web] if isinstance(web, str) else web
+    sockets = [ws] if isinstance(ws, str) else ws
     with tempfile.TemporaryDirectory(prefix="nginx-") as prefix:
         values = {
             "NOUMARIS_LISTEN": f"127.0.0.1:{port}",
-            "NOUMARIS_WEB": ";\n    server ".join(servers),
-            "NOUMARIS_WS": ws,
+            "NOUMARIS_WEB": ";\n    server ".join(webs),
+            "NOUMARIS_WS": ";\n    server ".join(sockets),
         }
         Path(prefix, "noumaris.conf").write_text(
             render(NGINX_TEMPLATE.read_text(), values)
@@ -134,7 +135,7 @@ def nginx(
         Path(prefix, "nginx.conf").write_text(
             "daemon off; worker_processes 1; pid nginx.pid;\n"
             "error_log logs/error.log warn;\n"
-            "events { worker_connections 256; }\n"
+            "events { worker_connections 1024; }\n"
             "http {\n"
             "  access_log off;\n"
             f"  client_body_temp_path {prefix}/body; proxy_temp_path {prefix}/proxy;\n"
