@@ -465,3 +465,21 @@ def test_a_dictated_exam_keeps_each_part_and_a_stated_assessment_heads_the_plan(
     assert said["assessment"][0] == "1. Medial epicondylitis."
     assert said["plan"][0].startswith("Medial epicondylitis: will prescribe ibuprofen")
     assert said["subjective"][0] == "Right elbow pain."
+
+
+def test_the_next_appointment_is_the_follow_up_in_every_template():
+    """ "Follow up in a week" is the patient's next appointment, and an ED note's
+    disposition; "your problem with elbow pain" names the problem "Elbow pain"."""
+    from templates_app.seed_data import ED, PATIENT
+
+    said = [
+        *ELBOW[:3],
+        (0, "Let me tell you about my assessment and plan."),
+        (0, "So for your problem with elbow pain, I will order a sling."),
+        (0, "I want you to follow up in a week."),
+    ]
+    patient = lines(draft_sections(request_for(PATIENT, said)))
+    assert patient["follow_up"] == ["Follow up in a week."]
+    assert "1. Elbow pain." in patient["what_we_found"]
+    ed = lines(draft_sections(request_for(ED, said)))
+    assert any("follow up in a week" in s.lower() for s in ed["disposition"])

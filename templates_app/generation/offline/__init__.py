@@ -85,7 +85,7 @@ FALLBACK: dict[str, tuple[str, ...]] = {
     "results": ("exam",),
     "assessment": ("plan", "complaint"),
     "plan": ("assessment", "followup"),
-    "followup": ("plan",),
+    "followup": ("plan", "disposition", "assessment"),
     "warnings": ("followup", "plan"),
     "disposition": ("plan", "followup"),
     "procedure": ("plan",),
@@ -211,9 +211,19 @@ PLAN_VERB = re.compile(
 )
 
 
+FOLLOW_UP = re.compile(
+    r"^(?:advised to |will )?(?:follow[- ]?up|return|come back|see (?:them|him|her) "
+    r"back)(?: with (?:me|us|the \w+))? (?:in|after|on) (?:about |approximately )?"
+    r"(?:a|an|one|two|three|four|six|\d+) ",
+    re.I,
+)
+
+
 def _placed(statement: Statement, said: dict[int, str], roles: dict, last: int) -> str:
     """The learned placement of a statement (placement.category), from its words."""
     first = statement.seqs[0]
+    if statement.category in PLAN_CATEGORIES and FOLLOW_UP.match(statement.text):
+        return "followup"  # "Follow up in a week.": the next appointment
     if statement.category in PLAN_CATEGORIES and not PLAN_VERB.search(statement.text):
         if RESULT_SAID.search(statement.text):
             return "results"  # "the x-ray of the elbow shows no fracture", at the plan

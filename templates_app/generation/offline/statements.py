@@ -110,6 +110,7 @@ PROBLEM = re.compile(
     r"moving on to) "
     r"(?:your|his|her|their|the) (?:(?:first|second|third|next|last|other) "
     r"(?:problem|issue|diagnosis),? (?:your |the |of this |of the |of |is )?)*"
+    r"(?:(?:problem|issue|concern) (?:with|of|about) (?:your |the |his |her |their )?)?"
     r"(?P<name>[a-z0-9' -]{3,40}?)(?=,|\.| i | i'm | we | you | he | she | it | "
     r"that | is | are | let's | what | my | there | so | which |$)"
 )
