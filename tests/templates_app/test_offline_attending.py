@@ -468,8 +468,9 @@ def test_a_dictated_exam_keeps_each_part_and_a_stated_assessment_heads_the_plan(
 
 
 def test_the_next_appointment_is_the_follow_up_in_every_template():
-    """ "Follow up in a week" is the patient's next appointment, and an ED note's
-    disposition; "your problem with elbow pain" names the problem "Elbow pain"."""
+    """ "Follow up in a week" is the patient's next appointment (said twice, written
+    once), and an ED note's disposition; "your problem with elbow pain" names the
+    problem "Elbow pain"."""
     from templates_app.seed_data import ED, PATIENT
 
     said = [
@@ -477,6 +478,7 @@ def test_the_next_appointment_is_the_follow_up_in_every_template():
         (0, "Let me tell you about my assessment and plan."),
         (0, "So for your problem with elbow pain, I will order a sling."),
         (0, "I want you to follow up in a week."),
+        (0, "Okay, so follow up in about a week."),
     ]
     patient = lines(draft_sections(request_for(PATIENT, said)))
     assert patient["follow_up"] == ["Follow up in a week."]
