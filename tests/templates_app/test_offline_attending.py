@@ -485,3 +485,45 @@ def test_the_next_appointment_is_the_follow_up_in_every_template():
     assert "1. Elbow pain." in patient["what_we_found"]
     ed = lines(draft_sections(request_for(ED, said)))
     assert any("follow up in a week" in s.lower() for s in ed["disposition"])
+
+
+def test_a_problem_named_by_its_symptom_takes_the_diagnosis_concluded_for_it():
+    """ "For your elbow pain, this is consistent with medial epicondylitis": the
+    problem is the epicondylitis, cited where it was concluded; "it is not a
+    fracture" concludes nothing."""
+    plan = (0, "Let me tell you about my assessment and plan.")
+    concluded = lines(
+        draft_sections(
+            request_for(
+                SOAP,
+                [
+                    *ELBOW[:3],
+                    plan,
+                    (
+                        0,
+                        "So for your elbow pain, this is consistent with medial "
+                        "epicondylitis, and I will order a sling.",
+                    ),
+                ],  # fmt: skip
+            )
+        )
+    )
+    assert concluded["assessment"][0] == "1. Medial epicondylitis."
+    assert concluded["plan"][0].startswith("Medial epicondylitis: ")
+    denied = lines(
+        draft_sections(
+            request_for(
+                SOAP,
+                [
+                    *ELBOW[:3],
+                    plan,
+                    (
+                        0,
+                        "So for your elbow pain, it is not a fracture, and I will "
+                        "order a sling.",
+                    ),
+                ],  # fmt: skip
+            )
+        )
+    )
+    assert denied["assessment"][0] == "1. Elbow pain."
