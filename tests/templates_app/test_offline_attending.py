@@ -465,3 +465,65 @@ def test_a_dictated_exam_keeps_each_part_and_a_stated_assessment_heads_the_plan(
     assert said["assessment"][0] == "1. Medial epicondylitis."
     assert said["plan"][0].startswith("Medial epicondylitis: will prescribe ibuprofen")
     assert said["subjective"][0] == "Right elbow pain."
+
+
+def test_the_next_appointment_is_the_follow_up_in_every_template():
+    """ "Follow up in a week" is the patient's next appointment (said twice, written
+    once), and an ED note's disposition; "your problem with elbow pain" names the
+    problem "Elbow pain"."""
+    from templates_app.seed_data import ED, PATIENT
+
+    said = [
+        *ELBOW[:3],
+        (0, "Let me tell you about my assessment and plan."),
+        (0, "So for your problem with elbow pain, I will order a sling."),
+        (0, "I want you to follow up in a week."),
+        (0, "Okay, so follow up in about a week."),
+    ]
+    patient = lines(draft_sections(request_for(PATIENT, said)))
+    assert patient["follow_up"] == ["Follow up in a week."]
+    assert "1. Elbow pain." in patient["what_we_found"]
+    ed = lines(draft_sections(request_for(ED, said)))
+    assert any("follow up in a week" in s.lower() for s in ed["disposition"])
+
+
+def test_a_problem_named_by_its_symptom_takes_the_diagnosis_concluded_for_it():
+    """ "For your elbow pain, this is consistent with medial epicondylitis": the
+    problem is the epicondylitis, cited where it was concluded; "it is not a
+    fracture" concludes nothing."""
+    plan = (0, "Let me tell you about my assessment and plan.")
+    concluded = lines(
+        draft_sections(
+            request_for(
+                SOAP,
+                [
+                    *ELBOW[:3],
+                    plan,
+                    (
+                        0,
+                        "So for your elbow pain, this is consistent with medial "
+                        "epicondylitis, and I will order a sling.",
+                    ),
+                ],  # fmt: skip
+            )
+        )
+    )
+    assert concluded["assessment"][0] == "1. Medial epicondylitis."
+    assert concluded["plan"][0].startswith("Medial epicondylitis: ")
+    denied = lines(
+        draft_sections(
+            request_for(
+                SOAP,
+                [
+                    *ELBOW[:3],
+                    plan,
+                    (
+                        0,
+                        "So for your elbow pain, it is not a fracture, and I will "
+                        "order a sling.",
+                    ),
+                ],  # fmt: skip
+            )
+        )
+    )
+    assert denied["assessment"][0] == "1. Elbow pain."

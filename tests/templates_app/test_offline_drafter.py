@@ -100,14 +100,13 @@ def test_dictated_vitals_and_exam_findings_are_objective():
 
 def test_the_dictated_assessment_and_plan_is_kept_by_problem():
     drafted = cited(draft_sections(request_for(SOAP, CHEST_PAIN)))
-    assert drafted["assessment"] == [
-        ("1. Chest pain.", {18}),
-        ("For his chest pain, this is likely angina.", {18}),
+    assert drafted["assessment"] == [  # the problem with the diagnosis it is thought
+        ("1. Chest pain, likely angina.", {18}),
         ("2. Diabetes.", {20}),
     ]
     plan = [s for s, _ in drafted["plan"]]
     assert plan == [
-        "Chest pain: will order an ECG and start aspirin 81 mg daily.",
+        "Chest pain, likely angina: will order an ECG and start aspirin 81 mg daily.",
         "Diabetes: advised to continue the metformin.",
         "Follow up in two weeks.",
     ]
@@ -115,7 +114,7 @@ def test_the_dictated_assessment_and_plan_is_kept_by_problem():
 
 def test_a_template_with_one_assessment_and_plan_section_numbers_its_problems():
     drafted = statements(draft_sections(request_for(PROGRESS, CHEST_PAIN)))
-    assert "1. Chest pain." in drafted and "2. Diabetes." in drafted
+    assert "1. Chest pain, likely angina." in drafted and "2. Diabetes." in drafted
 
 
 def test_greetings_fillers_and_questions_are_dropped():

@@ -43,6 +43,7 @@ from templates_app.generation.offline.dialogue import (
     utterances,
 )
 from templates_app.generation.offline.lexicon import (
+    DIAGNOSES,
     EXAM_CATEGORIES,
     HISTORY_CATEGORIES,
     PLAN_CATEGORIES,
@@ -85,7 +86,7 @@ FALLBACK: dict[str, tuple[str, ...]] = {
     "results": ("exam",),
     "assessment": ("plan", "complaint"),
     "plan": ("assessment", "followup"),
-    "followup": ("plan",),
+    "followup": ("plan", "disposition", "assessment"),
     "warnings": ("followup", "plan"),
     "disposition": ("plan", "followup"),
     "procedure": ("plan",),
@@ -167,6 +168,7 @@ def file_statements(
         filed[key].append(statement)
     _vitals_kept(filed, owner, segments, roles)
     _summary_as_assessment(filed, owner)
+    _diagnosis_heads(filed, owner)
     _number_problems(filed, owner)
     _tidy_medications(filed, owner, _allergens(segments))
     _tidy_allergies(filed, owner)
@@ -211,9 +213,19 @@ PLAN_VERB = re.compile(
 )
 
 
+FOLLOW_UP = re.compile(
+    r"^(?:advised to |will )?(?:follow[- ]?up|return|come back|see (?:them|him|her) "
+    r"back)(?: with (?:me|us|the \w+))? (?:in|after|on) (?:about |approximately )?"
+    r"(?:a|an|one|two|three|four|six|\d+) ",
+    re.I,
+)
+
+
 def _placed(statement: Statement, said: dict[int, str], roles: dict, last: int) -> str:
     """The learned placement of a statement (placement.category), from its words."""
     first = statement.seqs[0]
+    if statement.category in PLAN_CATEGORIES and FOLLOW_UP.match(statement.text):
+        return "followup"  # "Follow up in a week.": the next appointment
     if statement.category in PLAN_CATEGORIES and not PLAN_VERB.search(statement.text):
         if RESULT_SAID.search(statement.text):
             return "results"  # "the x-ray of the elbow shows no fracture", at the plan
@@ -397,6 +409,44 @@ def _summary_as_assessment(
                 copy = Statement(statement.text, statement.seqs, "assessment")
                 filed[key].append(copy)
                 return
+
+
+# The diagnosis the clinician concluded for a problem named by its symptom: "for your
+# elbow pain ... this is consistent with medial epicondylitis".
+CONCLUDED = re.compile(
+    r"\b(?:consistent with|diagnosed with|(?:this|it|that) is(?: (?P<hedge>most likely|"
+    r"likely|probably))?) (?:an? |some )?(?P<dx>(?!not\b|no\b|consistent\b|diagnosed\b)[a-z' -]{3,40}?)"
+    r"(?=\s+(?:which|that|and|because|so|from|caused|of the)\b|[,.;]|$)",
+    re.I,
+)
+DIAGNOSIS_SUFFIX = re.compile(r"[a-z]{2,}(?:itis|osis|emia|pathy|oma)\b", re.I)
+
+
+def _is_diagnosis(text: str) -> bool:
+    low = text.lower()
+    return bool(
+        DIAGNOSIS_SUFFIX.search(low)
+        or any(re.search(rf"\b{d}\b", low) for d in DIAGNOSES)
+    )
+
+
+def _diagnosis_heads(filed: dict[str, list[Statement]], owner: dict[str, str]) -> None:
+    """A problem named by its symptom takes the diagnosis concluded for it as its
+    name, citing where it was concluded."""
+    statements = filed.get(_section_for("assessment", owner) or "", [])
+    for head in (s for s in statements if s.heading and not _is_diagnosis(s.text)):
+        for said in statements:
+            if said.heading or said.problem != head.problem:
+                continue
+            found = CONCLUDED.search(said.text)
+            if found and _is_diagnosis(found.group("dx")):
+                dx = found.group("dx").strip()
+                if found.group("hedge"):  # "chest pain, likely angina": still a guess
+                    symptom = head.text.rstrip(".")
+                    dx = f"{symptom}, {found.group('hedge').lower()} {dx}"
+                head.text = language.sentence_case(dx)
+                head.seqs = tuple(sorted({*head.seqs, *said.seqs}))
+                break
 
 
 def _number_problems(filed: dict[str, list[Statement]], owner: dict[str, str]) -> None:

@@ -399,7 +399,7 @@ def sections_signed(filed: dict, owner: dict[str, str]) -> None:
         filed[meds] = [s for s in filed[meds] if s not in strays]
         filed[history].extend(strays)
     complaint_block(filed, owner)
-    for key in {owner.get("assessment"), owner.get("plan")} - {None}:
+    for key in {owner.get(c) for c in ("assessment", "plan", "followup")} - {None}:
         filed[key] = _said_once(filed[key])
         for s in filed[key]:  # "1. Their hypertension.", "Their diabetes: continue ..."
             s.text = POSSESSIVE_NAME.sub(
@@ -449,7 +449,8 @@ def _counsel_out_of_exam(filed: dict, owner: dict[str, str]) -> None:
                 break
 
 
-PLAIN = frozenset(["a", "an", "another", "the", "will", "their", "his", "her", "some"])
+PLAIN = frozenset(["a", "an", "another", "the", "will", "their", "his", "her", "some",
+                   "about", "approximately", "around", "advised", "to"])  # fmt: skip
 
 
 def _said_once(statements: list[Statement]) -> list[Statement]:

@@ -110,6 +110,7 @@ PROBLEM = re.compile(
     r"moving on to) "
     r"(?:your|his|her|their|the) (?:(?:first|second|third|next|last|other) "
     r"(?:problem|issue|diagnosis),? (?:your |the |of this |of the |of |is )?)*"
+    r"(?:(?:problem|issue|concern) (?:with|of|about) (?:your |the |his |her |their )?)?"
     r"(?P<name>[a-z0-9' -]{3,40}?)(?=,|\.| i | i'm | we | you | he | she | it | "
     r"that | is | are | let's | what | my | there | so | which |$)"
 )
@@ -123,7 +124,8 @@ BARE_PROBLEM = re.compile(
 STATED_PROBLEM = re.compile(
     r"^(?:(?:and|so|now|okay|alright),? )*(?:my|our|the) (?:working )?(?:assessment|"
     r"impression|diagnosis)(?: today| here)? (?:is|would be)(?: is)?(?: that)?"
-    r"(?: (?:you|she|he|they|it) (?:have|has|had|is|are)(?: got)?)?(?: (?:a|an|some))? "
+    r"(?: (?:you|she|he|they|it) (?:have|has|had|is|are)(?: got)?)?(?: (?:a|an|some|"
+    r"this|that)(?: episode of)?)? "
     r"(?P<name>[a-z0-9' -]{3,40}?)(?=,|\.| and | with | which | that | i | we | so |$)"
 )
 # Where one plan item ends and the next begins, with or without "and": "... in that
