@@ -319,21 +319,26 @@ def write_finals(path: Path, finals_and_lines, audio: float) -> None:
 
 def rescore(path: Path) -> dict:
     """Drug and number figures of finals written by `--finals-out`, their heard
-    words rewritten again by today's lexicon and numbers (no decoding: a change to
-    the rewrites measured on the same Whisper output)."""
+    words rewritten again as today's finals are (the prompt's echoes, the lexicon,
+    the numbers; no decoding: a change to them measured on the same Whisper
+    output)."""
     from asr_scores import trust
 
-    from transcription.engines.lexicon import correct
-    from transcription.engines.spoken_numbers import rewrite
+    from transcription.engines.clinical import shown_words
+    from transcription.engines.prompting import prompted_words, whisper_prompt
     from transcription.engines.words import DRUG, Word, shown_text
 
     saved = json.loads(path.read_text())
+    prompted = prompted_words(whisper_prompt(None))
     references, hypotheses, corrections = [], [], []
     for dialogue in saved["dialogues"]:
         texts = []
         for final in dialogue["finals"]:
-            words = rewrite(correct([Word(t, 0, 0, p) for t, p in final["words"]]))
-            texts.append(shown_text(words) if words else final["text"])
+            heard = [Word(t, 0, 0, p) for t, p in final["words"]]
+            words = shown_words(heard, prompted) if heard else None
+            if words is None:
+                continue
+            texts.append(shown_text(words))
             corrections += [f"{w.heard} -> {w.text}" for w in words if w.kind == DRUG]
         references.append(" ".join(dialogue["lines"]))
         hypotheses.append(" ".join(texts))

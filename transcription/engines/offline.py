@@ -28,7 +28,7 @@ from transcription.engines.decoding import (
     decode_utterance,
     kept_text,
 )
-from transcription.engines.prompting import whisper_prompt
+from transcription.engines.prompting import prompted_words, whisper_prompt
 from transcription.engines.roles import Turns, assign
 from transcription.engines.whisper import whisper_model
 
@@ -267,6 +267,7 @@ class OfflineEngine(Engine):
         self.offset_ms = offset_ms
         self.beam_size = settings.WHISPER_BEAM_SIZE
         self.prompt = whisper_prompt(keyterms)
+        self.prompted = prompted_words(self.prompt)
         self.queue: asyncio.Queue = asyncio.Queue()
         self.last_interim = 0.0  # monotonic time of the last interim decode
         self.interim_upto = 0  # stream samples the last interim covered
@@ -377,6 +378,7 @@ class OfflineEngine(Engine):
             start_ms=start,
             end_ms=self.offset_ms + utterance.end * 1000 // SAMPLE_RATE,
             offset_s=start / 1000,
+            prompted=self.prompted,
         )
 
     def _result(self, utterance: Utterance, text: str, *, is_final: bool) -> Result:
@@ -394,11 +396,12 @@ def transcribe_recording(
     """Transcribe a whole recording (16 kHz mono float samples), blocking;
     `on_progress(seconds)` is called with how far it has got; `keyterms` is the
     vocabulary to favour (the default list when None)."""
+    prompt = whisper_prompt(keyterms)
     heard = decode_recording(
         whisper_model(),
         samples,
         beam_size=beam_size,
-        prompt=whisper_prompt(keyterms),
+        prompt=prompt,
         on_progress=on_progress,
     )
     results = [
@@ -407,6 +410,7 @@ def transcribe_recording(
             start_ms=int(piece.start * 1000),
             end_ms=int(piece.end * 1000),
             offset_s=piece.offset,
+            prompted=prompted_words(prompt),
         )
         for piece in heard
     ]
