@@ -8,7 +8,8 @@ and usage) and `message_stop`, with `ping` events. A request with `tools` gets a
 pieces (`partial_json`), stop reason `tool_use`; one without gets a `text` block of
 `text_delta`s. A test queues what the next answers do (`FakeAnthropic.script(...)`):
 the tool input's JSON text, a 429 or 529 answer, an `error` event in the middle of
-the stream, a cut-off at max_tokens, a delay before the first token. With nothing
+the stream, a cut-off at max_tokens, a delay before the first token, a pause before
+a given part of the answer until the test releases it. With nothing
 queued it drafts a note from the request itself (each section asked for, quoting
 segments of the transcript). Every request is recorded.
 """
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 
 from tests.fakes.serving import serve
+from tests.waiting import DEADLINE
 
 
 @dataclass
@@ -37,6 +39,10 @@ class Answer:
     first_token_delay: float = 0.0  # seconds between message_start and the first text
     chunk_delay: float = 0.0
     fail_after_chunks: int | None = None  # send an `error` event after this many
+    # Pause before the chunk that holds this text until `release` is set, so a test
+    # sees the stream mid-way as a state, not within a time (a deadline ends a hang).
+    hold_before: str | None = None
+    release: threading.Event | None = None
     error_type: str = "overloaded_error"
     input_tokens: int = 321
     cache_read_input_tokens: int = 0
@@ -239,6 +245,11 @@ class _Handler(BaseHTTPRequestHandler):
             )
         )
         send(_event("ping", {"type": "ping"}))
+        hold_at = (
+            text.index(answer.hold_before) // answer.chunk_size
+            if answer.hold_before is not None
+            else None
+        )
         if answer.first_token_delay:
             time.sleep(answer.first_token_delay)
         for number, chunk in enumerate(chunks):
@@ -252,6 +263,9 @@ class _Handler(BaseHTTPRequestHandler):
                     )
                 )
                 return
+            if number == hold_at:
+                assert answer.release is not None, "hold_before needs a release"
+                answer.release.wait(timeout=DEADLINE)
             if number == 0:
                 self.fake.first_token_at.append(time.monotonic())
             delta = {"type": delta_kind, delta_field: chunk}

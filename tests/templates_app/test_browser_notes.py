@@ -10,6 +10,7 @@ browser contexts and a fresh database.
 
 import concurrent.futures
 import re
+import threading
 
 import pytest
 from django.db import connections
@@ -207,16 +208,20 @@ def test_with_claude_the_draft_streams_into_the_page_and_an_error_keeps_it(
     encounter = record_encounter(resident)
     fake, base = claude
     browser = module_browser
-    # slow enough to watch: ~0.6 s per section
-    fake.script(Answer(chunk_size=6, chunk_delay=0.03))
+    # Claude pauses before the plan until the page has been looked at mid-stream: a
+    # state, where a slow stream (~0.6 s a section) raced a loaded machine's page load
+    # (the whole draft could arrive before the first look).
+    midway = threading.Event()
+    fake.script(Answer(chunk_size=6, hold_before='"plan"', release=midway))
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_in(page, base, "resident", password)
     draft_from_the_encounter(page, base, encounter)
     # the first section is on the page while Claude is still writing
     expect(page.locator("#section-subjective .cite").first).to_be_visible()
     expect(page.locator("#gen-status")).to_contain_text("Drafting with claude")
-    assert page.locator("#section-plan.pending").count() == 1
+    expect(page.locator("#section-plan.pending")).to_have_count(1)
     screenshot(page, "note-streaming-claude")
+    midway.set()
     expect(page.get_by_text("Draft complete")).to_be_visible()
 
     # Claude overloaded mid-stream: the partial draft stays and says so
