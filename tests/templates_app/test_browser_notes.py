@@ -347,11 +347,20 @@ def test_a_stale_save_in_a_second_tab_shows_both_texts(
     expect(first.get_by_text("Draft complete")).to_be_visible()
     second = context.new_page()
     second.goto(first.url)
+    # Both tabs edit the same revision; the first saves, and once its save is on its
+    # page the second saves. (Saved back to back, the second's request could reach
+    # the server first under load and find the draft's text as the other edit.)
     for page, words in ((first, "First tab. [S22]"), (second, "Second tab. [S22]")):
         section = page.locator("#section-assessment")
         section.get_by_role("button", name="Edit").click()
         section.get_by_label("Text of Assessment").fill(words)
-        section.get_by_role("button", name="Save section").click()
+    mine = first.locator("#section-assessment")
+    mine.get_by_role("button", name="Save section").click()
+    expect(mine.get_by_text("Edited")).to_be_visible()
+    expect(mine).to_contain_text("First tab.")
+    second.locator("#section-assessment").get_by_role(
+        "button", name="Save section"
+    ).click()
     error = second.locator("#section-assessment [data-role=error]")
     expect(error).to_contain_text("changed after you opened it")
     expect(error.locator("[data-role=conflict-theirs]")).to_contain_text("First tab.")
