@@ -107,8 +107,8 @@ AP_CATS = {"assessment", "plan", "followup", "disposition", "warnings", "procedu
 def ap_sections(template: dict) -> set[str]:
     """The keys of the sections that take the assessment and the plan, if any."""
     from templates_app.generation.base import SectionSpec
-    from templates_app.generation.offline import FALLBACK
     from templates_app.generation.offline.classify import section_owners
+    from templates_app.generation.offline.placing import FALLBACK
 
     owner = section_owners(
         tuple(SectionSpec(s["key"], s["title"]) for s in template["sections"])

@@ -1,0 +1,35 @@
+"""Where a category of statement goes in a template: its own section, or by FALLBACK
+the nearest one the template has."""
+
+from __future__ import annotations
+
+# Where a category goes when the template has no section of its own for it.
+FALLBACK: dict[str, tuple[str, ...]] = {
+    "complaint": ("history",),
+    "history": ("course",),
+    "review": ("history", "course"),
+    "past_history": ("history",),
+    "medications": ("past_history", "history"),
+    "allergies": ("medications", "past_history", "history"),
+    "social": ("past_history", "history"),
+    "family": ("past_history", "history"),
+    "mental": ("history",),
+    "risk": ("mental", "history"),
+    "course": ("history",),
+    "exam": ("results",),
+    "results": ("exam",),
+    "assessment": ("plan", "complaint"),
+    "plan": ("assessment", "followup"),
+    "followup": ("plan", "disposition", "assessment"),
+    "warnings": ("followup", "plan"),
+    "disposition": ("plan", "followup"),
+    "procedure": ("plan",),
+    "complication": ("procedure", "plan"),
+}
+
+
+def section_for(category: str, owner: dict[str, str]) -> str | None:
+    for candidate in (category, *FALLBACK.get(category, ())):
+        if candidate in owner:
+            return owner[candidate]
+    return None
