@@ -2,8 +2,8 @@
 
 It organises what was said into statements; it does not write clinical reasoning.
 The transcript is split into utterances (dialogue.py), turned into third-person
-statements with their categories and citations (statements.py), and each statement
-is filed under the template section that takes its category (classify.py): one
+statements with their categories and citations (statements.py, walking the visit's
+phases of phases.py), and each statement is filed under the template section that takes its category (classify.py): one
 statement a line, each citing the segments it came from (`[S12]`, `[S3, S7]`).
 """
 
@@ -55,12 +55,9 @@ from templates_app.generation.offline.medications import (
     _tidy_medications,
     drug_acted_on,
 )
+from templates_app.generation.offline.phases import dictated_finding
 from templates_app.generation.offline.placing import section_for as _section_for
-from templates_app.generation.offline.statements import (
-    Statement,
-    dictated_finding,
-    draft_statements,
-)
+from templates_app.generation.offline.statements import Statement, draft_statements
 
 __all__ = [
     "NOT_DISCUSSED",

@@ -1,7 +1,7 @@
 """From utterances to third-person statements, each with its category and citations.
 
 The encounter is walked once, in order, through three phases the clinician's own words
-announce: the history (questions and answers), the examination (findings and results
+announce (phases.py): the history (questions and answers), the examination (findings and results
 dictated), the assessment and plan (what the clinician concluded and will do).
 Greetings, fillers, small talk and questions are dropped; a question is folded into its
 answer; a patient's negated findings become "Denies ...".
@@ -23,10 +23,19 @@ from templates_app.generation.offline.dialogue import (
 )
 from templates_app.generation.offline.lexicon import (
     EXAM_CATEGORIES,
-    FINDING_SAID,
     HISTORY_CATEGORIES,
-    PLAN_ACT,
     PLAN_CATEGORIES,
+)
+from templates_app.generation.offline.phases import (
+    ASSESS_WORDS,
+    BARE_PROBLEM,
+    EXAM_FINDING,
+    PLAN_WORDS,
+    VITALS,
+    dictated_finding,
+    finding_said,
+    phases,
+    plan_said,
 )
 from templates_app.generation.offline.spoken import (
     ASSISTANT,
@@ -35,74 +44,10 @@ from templates_app.generation.offline.spoken import (
     YES,
 )
 
-EXAM_CUE = re.compile(
-    r"\b(physical exam(ination)?|examine (you|your|him|her|the)|do (a|an|my|your|the) "
-    r"(quick |brief |physical )?exam|take a (quick |good |closer )?look at|"
-    r"let me (take a )?look|"
-    r"listen to (your|his|her) (heart|lungs|chest)|vital signs|vitals|on (your |his |"
-    r"her )?exam|check (you|your) out|feel your|press on)\b"
-)
-# "we will take a look at that", "I'll do a physical exam of your knee in a second":
-# the examination announced for later, not begun.
-NOT_YET = re.compile(
-    r"\b(?:look at (?:that|this|it|my notes|the chart|your chart)|in a (?:second|"
-    r"minute|bit|moment)|after (?:that|we talk)|later)\b"
-)
 RESULTS_CUE = re.compile(
     r"\b(x-?rays?|labs?|lab work|blood work|bloodwork|results?|mri|ct scan|cat scan|"
     r"ultrasound|echo(cardiogram)?|ekg|ecg|a1c|lipid panel|urinalysis|biopsy|imaging|"
     r"showed|shows|came back)\b"
-)
-AP_STRONG = re.compile(
-    r"\b(assessment|impression|my plan|the plan|treatment plan|plan for you|"
-    r"talk about (the|your|my|a|our) plan|what i think is going on|diagnosis)\b"
-)
-AP_WEAK = re.compile(
-    r"\b(i think (you|this|it|that|he|she)|i'm (concerned|worried)|for your (first|next|"
-    r"last|other) (problem|issue)|going to (prescribe|order|refer|start|put you)|"
-    r"i want you to|i would like (you )?to|i'd like (you )?to|we're going to|"
-    r"let's (go ahead|start|get|talk)|recommend|sounds like you have|you have an?)\b"
-)
-VITALS = re.compile(
-    r"\b(blood pressure|heart rate|pulse|temperature|oxygen|saturation|sats|"
-    r"respiratory rate|bmi)\b.{0,20}\b(\d|normal|elevated|high|low)"
-)
-EXAM_FINDING = re.compile(
-    r"\b(normal|abnormal|clear|positive|negative|tender|tenderness|swelling|swollen|"
-    r"range of motion|decreased|elevated|murmur|gallop|rub|edema|crackles|wheez|rales|"
-    r"bruit|palpation|pain|reflex|strength|intact|appreciate|noted|bilateral|lesion|"
-    r"rash|redness|erythema|warm|effusion|lymph|soft|distended|pulse|pupils|sounds|"
-    r"looks|see|ecchymosis|laceration|wound|mass|nodule|\d|exams? (?:shows?|reveals?)|"
-    r"well[- ](?:nourished|developed|appearing)|distress|alert|oriented|hypotonia)"
-)
-SIGN = re.compile(
-    r"\b(tender(?:ness)?|swelling|edema|crackles|wheez\w*|murmur|range of motion|"
-    r"reflex(?:es)?|erythema|effusion|ecchymosis|palpation|flexion|extension|"
-    r"lungs|heart sounds|pulses)\b"
-)
-PLAN_START = re.compile(
-    r"^(?:let's|let me (?:order|send|get|put)|i'll|i will|we'll|we will|i'm going to|"
-    r"i am going to|we're going to|i want (?:you|her|him|them) to|i'd like (?:you|her|"
-    r"him|them) to|you can|you'll|you will|if it's|the nurse will)\b"
-)
-PLAN_OBJECT = re.compile(
-    r"\b(order|prescri\w*|refer\w*|schedul\w*|ultrasound|x-?rays?|mri|ct|labs?|"
-    r"blood work|results|follow[- ]?up|medications?|medicines?|pills?|mg|therapy|"
-    r"surgery|see (?:you|me|her|him|them)|call (?:you|me)|come back|next steps|"
-    r"paperwork|instructions)\b"
-)
-PLAN_WORDS = re.compile(
-    r"\b(going to|gonna|will|'ll|want (you|him|her|them)? ?to|would like|'d like|"
-    r"prescrib|order|refer|start|continue|increase|decrease|stop|schedule|follow[- ]?up|"
-    r"come back|see (you|him|her|them) (back|again|in)|recommend|take|check|repeat|"
-    r"monitor|send|give|put (you|him|her)|let's|need to|should|plan|therapy|"
-    r"physical therapy|surgery|mri|x-?ray|labs?|blood work|referral|medication)\b"
-)
-ASSESS_WORDS = re.compile(
-    r"\b(i think|likely|probably|consistent with|diagnos|suspect|concern|worried|"
-    r"looks like|sounds like|(you|he|she|the patient) (has|have) an?|impression|"
-    r"assessment|stable|improv|well controlled|controlled|doing well|due to|caused|"
-    r"strain|sprain|fracture|infection|itis\b|disease|syndrome|disorder)"
 )
 PROBLEM = re.compile(
     r"^(?:(?:and|so|now|okay|alright|then|next|lastly|finally|also),? )*"
@@ -114,12 +59,6 @@ PROBLEM = re.compile(
     r"(?P<name>[a-z0-9' -]{3,40}?)(?=,|\.| i | i'm | we | you | he | she | it | "
     r"that | is | are | let's | what | my | there | so | which |$)"
 )
-# The problem named alone before its plan: "so your left knee pain".
-BARE_PROBLEM = re.compile(
-    r"^(?:(?:and|so|now|okay|alright|then|next),? )*(?:your|his|her|their|the) "
-    r"(?P<name>[a-z0-9' -]{3,40}?)(?:,? (?:so|and|which)(?: that's| that is| it's)?)?\.?$"
-)
-# The impression said outright: "my assessment is medial epicondylitis", "our
 # diagnosis is a distal phalanx fracture", "my impression is that you have gout".
 STATED_PROBLEM = re.compile(
     r"^(?:(?:and|so|now|okay|alright),? )*(?:my|our|the) (?:working )?(?:assessment|"
@@ -195,46 +134,6 @@ def draft_statements(items: list[Utterance], *, gender: str | None) -> list[Stat
     return [s for s in out if s.text]
 
 
-def phases(items: list[Utterance]) -> list[str]:
-    """history, exam or plan for each utterance, from where the clinician moves on.
-
-    The plan starts at the first clear announcement ("my assessment", "the plan")
-    past the opening third of the visit, else at the first "I think you have",
-    "I want you to" after the examination began or past the middle of the visit.
-    """
-    total = max((u.seqs[-1] for u in items), default=1)
-    spoken = [
-        (i, u.text.lower(), u.seqs[0])
-        for i, u in enumerate(items)
-        if u.role != "patient"
-    ]
-    exam_at = next(
-        (i for i, low, _ in spoken if EXAM_CUE.search(low) and not NOT_YET.search(low)),
-        len(items),
-    )
-    plan_at = next(
-        (i for i, low, seq in spoken if AP_STRONG.search(low) and seq > 0.3 * total),
-        None,
-    )
-    if plan_at is None:
-        plan_at = next(
-            (
-                i
-                for i, low, seq in spoken
-                if AP_WEAK.search(low) and (i > exam_at or seq > 0.45 * total)
-            ),
-            # nobody announced it: the last part of a long visit
-            int(0.7 * len(items)) if len(items) >= 40 else len(items),
-        )
-    before = items[plan_at - 1] if 0 < plan_at < len(items) else None
-    if before and before.role != "patient" and BARE_PROBLEM.match(before.text.lower()):
-        plan_at -= 1  # "so your left knee pain", then "I think ...": its problem
-    return [
-        "plan" if i >= plan_at else "exam" if i >= exam_at else "history"
-        for i in range(len(items))
-    ]
-
-
 def _statements_of(walk: Walk, item: Utterance) -> list[Statement]:
     question, walk.question = walk.question, None
     if question is not None:
@@ -246,47 +145,13 @@ def _statements_of(walk: Walk, item: Utterance) -> list[Statement]:
     text = TAG_QUESTION.sub(".", item.text).strip()
     if is_filler(text) or _chatter(text):
         return []
-    if walk.phase == "plan" and not _finding_said(text.lower()):
+    if walk.phase == "plan" and not finding_said(text.lower()):
         return _plan(walk, item, text)
-    if walk.phase == "exam" and _plan_said(text.lower()):
+    if walk.phase == "exam" and plan_said(text.lower()):
         return _plan(walk, item, text)
     if walk.phase != "history" or VITALS.search(text.lower()):
         return _exam(walk, item, text)
     return _clinician_history(walk, item, text)
-
-
-def dictated_finding(text: str) -> bool:
-    """ "there is some tenderness over that joint", "lungs are clear": a finding
-    called out, with no plan or conclusion in it."""
-    low = text.lower()
-    return bool(
-        (FINDING_SAID.search(low) or EXAM_FINDING.search(low))
-        and not PLAN_ACT.search(low)
-        and not ASSESS_WORDS.search(low)
-    )
-
-
-def _plan_said(low: str) -> bool:
-    """ "let's complete the ultrasound today", "I'll call you with the results" said
-    before the assessment was announced: a plan item, not an exam finding."""
-    low = strip_discourse(low)
-    return bool(
-        PLAN_START.match(low) and PLAN_OBJECT.search(low) and not _finding_said(low)
-    )
-
-
-def _finding_said(low: str) -> bool:
-    """A finding called out after the plan began (or the visit's last part, taken for
-    the plan when nobody announced it): "on exam I hear", "there is some tenderness
-    over that joint", "you have some pain with flexion"."""
-    if PLAN_ACT.search(low) or ASSESS_WORDS.search(low):
-        return False
-    return bool(
-        FINDING_SAID.search(low)
-        or SIGN.search(low)
-        and not PLAN_WORDS.search(low)
-        and not language.drugs(low)
-    )
 
 
 def _chatter(text: str) -> bool:
