@@ -210,3 +210,17 @@ async def test_the_engine_streams_sections_in_template_order():
         draft.add(event)
     assert draft.finished == ["subjective", "objective", "assessment", "plan"]
     assert draft.sections == draft_sections(request_for(SOAP))
+
+
+def test_no_then_a_denial_keeps_the_denial():
+    """ "No, no fever, but ...": the answer and the denial, not a doubled word said
+    once (once, the "no" taken for the answer left "Fever, but ...")."""
+    lines = [
+        (0, "what brings you in today?"),
+        (1, "i have had a sore throat for three days."),
+        (0, "any fever?"),
+        (1, "no, no fever, but i have been really tired."),
+    ]
+    subjective = statements(draft_sections(request_for(SOAP, lines)), "subjective")
+    assert "No fever, but the patient has been really tired." in subjective
+    assert not any(s.startswith("Fever") for s in subjective), subjective

@@ -36,6 +36,7 @@ from templates_app.generation.offline.classify import (
     section_categories,
     section_owners,
 )
+from templates_app.generation.offline.companion import companion_of
 from templates_app.generation.offline.dialogue import (
     infer_roles,
     names_said,
@@ -118,10 +119,15 @@ def file_statements(
     if not sections:
         return filed
     owner = section_owners(sections)
-    made = draft_statements(utterances(segments), gender=patient_gender(segments))
+    gender = patient_gender(segments)
+    roles = infer_roles(segments)
+    made = draft_statements(
+        utterances(segments),
+        gender=gender,
+        companion=companion_of(segments, roles, gender),
+    )
     seen: dict[str, Statement] = {}
     said = {s.seq: s.text for s in segments}
-    roles = infer_roles(segments)
     last = max(said, default=1)
     names = names_said(segments)
     for statement in made:

@@ -37,6 +37,8 @@ PATIENT_ROLES = frozenset(
     # An interpreter speaks the patient's words (in the first person, as trained).
     ["patient", "caregiver", "parent", "family", "relative", "guardian", "interpreter"]
 )
+# A sentence opened by a relative pronoun goes on the one before it.
+RELATIVE_START = re.compile(r"(?:who|whom|whose|which)\b(?!.*\?$)", re.I)
 QUESTION_START = re.compile(
     r"^(do|does|did|are|is|was|were|have|has|had|can|could|would|will|should|any|"
     r"anything|how|what|when|where|which|who|why|what's|how's|where's|tell me|"
@@ -297,6 +299,9 @@ def split(text: str, *, punctuated: bool = True) -> list[str]:
         asked = TRAILING_QUESTION.match(sentence)
         if asked:  # "let's continue the prozac 20 mg and do you need a refill?"
             out.extend([asked.group("said") + ".", asked.group("question")])
+            continue
+        if out and RELATIVE_START.match(sentence):  # "... a neurologist ... who
+            out[-1] = f"{out[-1].rstrip(' .')} {sentence}"  # diagnosed her": one
             continue
         words = sentence.split()
         if not punctuated and len(words) > 10:

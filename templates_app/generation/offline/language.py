@@ -60,7 +60,9 @@ _MENDS = (
     (re.compile(r"\$\s+(\d)"), lambda m: "$" + m.group(1)),
     (re.compile(r"(?:\.\s*){2,}|…"), lambda m: ", "),
     (re.compile(r"\b(um+|uh+|er+m?|hmm+|mm+)\b[,.]?\s*", re.I), lambda m: ""),
-    (re.compile(r"\b([\w']+)(?:,? \1\b)+", re.I), lambda m: m.group(1)),
+    # a doubled word said once; "no, no fever" is the answer and the denial
+    (re.compile(r"\b([\w']+)(?:,? \1\b)+", re.I),
+     lambda m: "no, no" if m.group(1).lower() == "no" and "," in m.group(0) else m.group(1)),
     # "he feels, he feels bloated": a phrase said twice
     (re.compile(r"\b([\w']+ [\w']+(?: [\w']+)?),? \1\b", re.I), lambda m: m.group(1)),
     (re.compile(r",\s*(you know|i mean)\b(?=[,.?!])|\b(you know|i mean),\s*", re.I), lambda m: ""),
@@ -222,9 +224,12 @@ _NOT_VERBS = frozenset(
 )
 
 
-def third_person(text: str, *, speaker: str, gender: str | None) -> str:
-    """Rewrite the patient's first person (or the clinician's second) as third person."""
-    forms = _PRONOUNS[gender]
+def third_person(
+    text: str, *, speaker: str, gender: str | None = None, forms: dict | None = None
+) -> str:
+    """Rewrite the patient's first person (or the clinician's second) as third person
+    (`forms`: the words for the speaker, when not the patient's pronouns)."""
+    forms = forms or _PRONOUNS[gender]
     words = _WORD.findall(text.replace("’", "'"))
     out: list[str] = []
     i = 0

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from templates_app.generation.offline import answers, language, voice
 from templates_app.generation.offline.classify import classify
+from templates_app.generation.offline.companion import Companion
 from templates_app.generation.offline.dialogue import (
+    RELATIVE_START,
     TAG_QUESTION,
     Utterance,
     content_words,
@@ -111,11 +113,18 @@ class Walk:
     answer_seq: int = 0
     problem: int = 0
     dictating: int = 0  # the segment in which the clinician is dictating the exam
+    companion: Companion | None = None  # who answered for the patient, if anyone
 
 
-def draft_statements(items: list[Utterance], *, gender: str | None) -> list[Statement]:
+def draft_statements(
+    items: list[Utterance],
+    *,
+    gender: str | None,
+    companion: Companion | None = None,
+) -> list[Statement]:
     """Every statement the transcript supports, in order."""
-    walk = Walk(gender=gender, total=max((u.seqs[-1] for u in items), default=1))
+    total = max((u.seqs[-1] for u in items), default=1)
+    walk = Walk(gender=gender, total=total, companion=companion)
     out: list[Statement] = []
     for item, phase in zip(items, phases(items), strict=True):
         walk.phase = phase
@@ -166,9 +175,8 @@ def _say(walk: Walk, text: str, role: str | None) -> str:
     return language.sentence_case(text)
 
 
-def _patient(
-    walk: Walk, item: Utterance, question: Utterance | None
-) -> list[Statement]:
+def _answer(item: Utterance) -> tuple[str, str | None, str]:
+    """The answer's words, its yes or no (None for neither), and what follows it."""
     text = strip_discourse(item.text.lower())
     # "yes, ..." opens the answer even where it is a discourse word elsewhere
     first = re.findall(r"[a-z'-]+", item.text.lower())[:1]
@@ -184,6 +192,15 @@ def _patient(
     rest = re.sub(
         r"^(yes|yeah|yep|yup|no|nope|nah|mm-hmm|uh-huh|sure|right)\b[,.]?\s*", "", text
     )
+    return text, polarity, rest
+
+
+def _patient(
+    walk: Walk, item: Utterance, question: Utterance | None
+) -> list[Statement]:
+    if walk.companion is not None and walk.companion.spoke(item.seqs):
+        return _companion(walk, walk.companion, item, question)
+    text, polarity, rest = _answer(item)
     drug = answers.confirmed_drug(question, text)
     if drug and question is not None:
         said, seqs = f"{question.text} {item.text}", (*question.seqs, *item.seqs)
@@ -213,11 +230,6 @@ def _patient(
     if not (_clinical(rest) or _clinical(asked)):
         return []  # small talk: neither the answer nor its question is clinical
     seqs = (*question.seqs, *item.seqs) if question is not None else item.seqs
-    topic = (
-        answers.WH_TOPIC.match(strip_discourse(question.text.lower()))
-        if question
-        else None
-    )
     denied = answers.denial(text)
     said = (
         denied
@@ -228,13 +240,58 @@ def _patient(
     )
     if not said:
         return []
-    if topic and not denied and len(content_words(rest)) <= 8:
-        name = language.third_person(
-            topic.group("topic"), speaker="clinician", gender=walk.gender
-        )
-        said = language.sentence_case(f"{name}: {said[0].lower()}{said[1:]}")
+    if not denied:
+        said = _on_topic(walk, question, rest, said)
     context = asked + " " + rest
     return [Statement(said, seqs, _history_category(walk, context))]
+
+
+def _companion(
+    walk: Walk, companion: Companion, item: Utterance, question: Utterance | None
+) -> list[Statement]:
+    """A parent's, a spouse's, a caregiver's account of the patient, as theirs. A
+    question put to them ("you") is about them, not the patient: not folded."""
+    text, polarity, rest = _answer(item)
+    asked = question.text.lower() if question is not None else ""
+    seqs = (*question.seqs, *item.seqs) if question is not None else item.seqs
+    if question is not None and answers.bare_answer(rest):
+        folded = not re.search(r"\byou", asked) and answers.fold(
+            walk.gender, asked, polarity or answers.polarity(rest)
+        )
+        if not folded or walk.phase != "history":
+            return []
+        category = _history_category(walk, f"{asked} {folded}")
+        return [Statement(folded, seqs, category, said=f"{question.text} {item.text}")]
+    if len(content_words(rest)) < 2 or _chatter(rest):
+        return []
+    if not (_clinical(rest) or _clinical(asked)):
+        return []
+    addressed = re.search(r"\byou", asked)  # a question put to them is theirs
+    folded = not addressed and answers.fragment_fold(walk.gender, question, rest)
+    if len(rest.split()) > RUN_ON:  # their "we" is the family's, not a reason to trim
+        rest = _trimmed(rest)
+    denied = answers.denial(text)
+    said = denied or folded or companion.in_note_voice(rest)
+    if not said:
+        return []
+    if not denied and not addressed:
+        said = _on_topic(walk, question, rest, said)
+    return [Statement(said, seqs, _history_category(walk, f"{asked} {rest}"))]
+
+
+def _on_topic(walk: Walk, question: Utterance | None, rest: str, said: str) -> str:
+    """A short answer to "how many wet diapers...?" under what was asked."""
+    topic = (
+        answers.WH_TOPIC.match(strip_discourse(question.text.lower()))
+        if question
+        else None
+    )
+    if not topic or len(content_words(rest)) > 8:
+        return said
+    name = language.third_person(
+        topic.group("topic"), speaker="clinician", gender=walk.gender
+    )
+    return language.sentence_case(f"{name}: {said[0].lower()}{said[1:]}")
 
 
 RUN_ON = 22  # words: a patient's account longer than this keeps its clinical clauses
@@ -256,12 +313,20 @@ def _trimmed(said: str) -> str:
     clauses = [c.strip(" .") for c in CLAUSE.split(said.rstrip("."))]
     if len(said.split()) <= RUN_ON and not NOT_THE_PATIENT.search(said.lower()):
         return said
-    kept = [
-        _theirs(c)
+    keep = [
+        len(content_words(c)) >= 2
+        and bool(_clinical(c.lower()) or COURSE.search(c.lower()))
         for c in clauses
-        if len(content_words(c)) >= 2
-        and (_clinical(c.lower()) or COURSE.search(c.lower()))
     ]
+    # "she has seen an allergist, and also a neurologist, who diagnosed her": the
+    # relative clause keeps whom it is about, and what that noun phrase goes on from
+    about = False
+    for i in range(len(clauses) - 1, 0, -1):
+        about = keep[i] and bool(
+            RELATIVE_START.match(clauses[i]) or about and clauses[i].startswith("and ")
+        )
+        keep[i - 1] = keep[i - 1] or about
+    kept = [_theirs(c) for c, k in zip(clauses, keep, strict=True) if k]
     if not kept:
         return ""
     if len(kept) == len(clauses) and not NOT_THE_PATIENT.search(said.lower()):
