@@ -152,9 +152,15 @@ def sentences(text: str) -> list[str]:
 def negated_findings(text: str) -> tuple[list[str], list[str]]:
     """(negated, affirmed) findings named in `text`, by negspacy."""
     doc = nlp()(text)
-    negated = [e.text.lower() for e in doc.ents if e._.negex]
-    affirmed = [e.text.lower() for e in doc.ents if not e._.negex]
+    negated = [e.text.lower() for e in doc.ents if e._.negex and not _twice(doc, e)]
+    affirmed = [e.text.lower() for e in doc.ents if e.text.lower() not in negated]
     return negated, affirmed
+
+
+def _twice(doc, ent) -> bool:
+    """ "not without extreme pain": a negation negated, the pain affirmed."""
+    before = doc[max(0, ent.start - 4) : ent.start].text.lower()
+    return bool(re.search(r"\b(?:not|never|n't|cannot|can't) without\b", before))
 
 
 # Person: the patient's "I" and the clinician's "you" both become the patient.

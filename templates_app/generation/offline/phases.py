@@ -9,8 +9,19 @@ from __future__ import annotations
 import re
 
 from templates_app.generation.offline import language
-from templates_app.generation.offline.dialogue import Utterance, strip_discourse
-from templates_app.generation.offline.lexicon import FINDING_SAID, PLAN_ACT
+from templates_app.generation.offline.classify import classify
+from templates_app.generation.offline.dialogue import (
+    Utterance,
+    content_words,
+    strip_discourse,
+)
+from templates_app.generation.offline.lexicon import (
+    EXAM_CATEGORIES,
+    FINDING_SAID,
+    PLAN_ACT,
+    PLAN_CATEGORIES,
+)
+from templates_app.generation.offline.voice import is_finding
 
 EXAM_CUE = re.compile(
     r"\b(physical exam(ination)?|examine (you|your|him|her|the)|do (a|an|my|your|the) "
@@ -62,6 +73,12 @@ PLAN_OBJECT = re.compile(
     r"blood work|results|follow[- ]?up|medications?|medicines?|pills?|mg|therapy|"
     r"surgery|see (?:you|me|her|him|them)|call (?:you|me)|come back|next steps|"
     r"paperwork|instructions)\b"
+)
+# The clinician's advice said while taking the history: "we definitely need to get
+# you to lower that salt intake", a plan item, not the patient's history.
+ADVICE = re.compile(
+    r"^(?:we|i) (?:definitely |really |still |just )?(?:need|want|have) to "
+    r"(?:get|have) (?:you|him|her|them) to\b"
 )
 PLAN_WORDS = re.compile(
     r"\b(going to|gonna|will|'ll|want (you|him|her|them)? ?to|would like|'d like|"
@@ -144,6 +161,10 @@ def plan_said(low: str) -> bool:
     )
 
 
+def advice_said(low: str) -> bool:
+    return bool(ADVICE.match(strip_discourse(low)))
+
+
 def finding_said(low: str) -> bool:
     """A finding called out after the plan began (or the visit's last part, taken for
     the plan when nobody announced it): "on exam I hear", "there is some tenderness
@@ -156,3 +177,38 @@ def finding_said(low: str) -> bool:
         and not PLAN_WORDS.search(low)
         and not language.drugs(low)
     )
+
+
+# Talk about people in general or what a test looks like, said to teach: not the
+# patient's assessment ("most of the time people live their entire life without
+# knowing", "the cool thing about a bone break", "here you can see").
+TEACHING = re.compile(
+    r"^(?:(?:so|and|now|well|but|okay|yeah),? )*(?:typically|usually|generally|"
+    r"in general|most of the time|a lot of times|here you can see|this means)\b|"
+    r"\b(?:many|most|some|a lot of) (?:patients|people)\b|\bpeople (?:who|with|live)\b|"
+    r"\bthe (?:cool|good|nice) thing (?:about|is)\b|\bin the literature\b"
+)
+# "we can consider a steroid injection", "we can get your diet on track": a plan.
+MAY_DO = re.compile(r"^(?:(?:so|and|now|then),? )*(?:we|i) (?:can|could|may|might)\b")
+
+
+def plan_category(low: str) -> str | None:
+    """What a sentence of the assessment and plan is: the assessment, the plan, a
+    follow-up, warnings...; None for talk that is neither (teaching, small talk)."""
+    ranked = [c for c in classify(low) if c in PLAN_CATEGORIES]
+    if ranked and ranked[0] in {"followup", "warnings", "disposition", "procedure"}:
+        return ranked[0]
+    if TEACHING.search(low) and not re.search(r"\d", low) and not language.drugs(low):
+        return None
+    if ASSESS_WORDS.search(low) and not PLAN_WORDS.search(low):
+        return "assessment"
+    if PLAN_WORDS.search(low) or ranked:
+        return ranked[0] if ranked and ranked[0] != "assessment" else "plan"
+    if EXAM_CATEGORIES & set(classify(low)):
+        return "assessment"
+    if len(content_words(low)) < 3:
+        return None
+    if MAY_DO.match(low):
+        return "plan"
+    # neither concluded nor planned: the assessment only if it names a fact
+    return "assessment" if len(content_words(low)) >= 4 and is_finding(low) else None

@@ -24,19 +24,17 @@ from templates_app.generation.offline.dialogue import (
     strip_discourse,
 )
 from templates_app.generation.offline.lexicon import (
-    EXAM_CATEGORIES,
     HISTORY_CATEGORIES,
-    PLAN_CATEGORIES,
 )
 from templates_app.generation.offline.phases import (
-    ASSESS_WORDS,
     BARE_PROBLEM,
     EXAM_FINDING,
-    PLAN_WORDS,
     VITALS,
+    advice_said,
     dictated_finding,
     finding_said,
     phases,
+    plan_category,
     plan_said,
 )
 from templates_app.generation.offline.spoken import (
@@ -157,6 +155,8 @@ def _statements_of(walk: Walk, item: Utterance) -> list[Statement]:
     if walk.phase == "plan" and not finding_said(text.lower()):
         return _plan(walk, item, text)
     if walk.phase == "exam" and plan_said(text.lower()):
+        return _plan(walk, item, text)
+    if walk.phase == "history" and advice_said(text.lower()):
         return _plan(walk, item, text)
     if walk.phase != "history" or VITALS.search(text.lower()):
         return _exam(walk, item, text)
@@ -410,7 +410,7 @@ def _plan(walk: Walk, item: Utterance, text: str) -> list[Statement]:
     if len(content_words(low)) < 3 or _announcement(low):
         return out
     for part in PLAN_ITEM.split(text):
-        category = _plan_category(part.lower())
+        category = plan_category(part.lower())
         if category:
             out.append(
                 Statement(
@@ -423,16 +423,3 @@ def _plan(walk: Walk, item: Utterance, text: str) -> list[Statement]:
 def _announcement(low: str) -> bool:
     """ "Let's talk about my assessment and plan": a signpost, not content."""
     return len([w for w in content_words(low) if w not in ANNOUNCEMENT]) < 2
-
-
-def _plan_category(low: str) -> str | None:
-    ranked = [c for c in classify(low) if c in PLAN_CATEGORIES]
-    if ranked and ranked[0] in {"followup", "warnings", "disposition", "procedure"}:
-        return ranked[0]
-    if ASSESS_WORDS.search(low) and not PLAN_WORDS.search(low):
-        return "assessment"
-    if PLAN_WORDS.search(low) or ranked:
-        return ranked[0] if ranked and ranked[0] != "assessment" else "plan"
-    if EXAM_CATEGORIES & set(classify(low)) or len(content_words(low)) >= 4:
-        return "assessment"
-    return None
