@@ -224,3 +224,25 @@ def test_no_then_a_denial_keeps_the_denial():
     subjective = statements(draft_sections(request_for(SOAP, lines)), "subjective")
     assert "No fever, but the patient has been really tired." in subjective
     assert not any(s.startswith("Fever") for s in subjective), subjective
+
+
+def test_an_answer_opened_by_i_and_closed_by_not_is_a_no():
+    """ "I do not.", "I haven't.": a no, though "I do" and "I have" open a yes."""
+    lines = [
+        (0, "do you smoke?"),
+        (1, "i do not."),
+        (0, "have you had any fevers?"),
+        (1, "i haven't."),
+        (0, "have you ever been diagnosed with lyme disease before?"),
+        (1, "i have not."),
+        (0, "do you drink alcohol?"),
+        (1, "i do."),
+    ]
+    subjective = statements(draft_sections(request_for(SOAP, lines)), "subjective")
+    assert "The patient does not smoke." in subjective
+    assert "Denies fevers." in subjective
+    assert any(
+        s.startswith("The patient has not ever been diagnosed") for s in subjective
+    )
+    assert "The patient drinks alcohol." in subjective
+    assert not any(s in subjective for s in ("The patient smokes.", "Reports fevers."))

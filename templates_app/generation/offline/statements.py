@@ -192,6 +192,14 @@ def _answer(item: Utterance) -> tuple[str, str | None, str]:
     rest = re.sub(
         r"^(yes|yeah|yep|yup|no|nope|nah|mm-hmm|uh-huh|sure|right)\b[,.]?\s*", "", text
     )
+    # "i have not": an answer's first word ("i", "have", "did") is no yes when a "not"
+    # follows it
+    if (
+        polarity == "yes"
+        and first[0] not in SAID_YES
+        and answers.polarity(text) == "no"
+    ):
+        polarity = "no" if answers.bare_answer(rest) else None
     return text, polarity, rest
 
 
@@ -294,6 +302,10 @@ def _on_topic(walk: Walk, question: Utterance | None, rest: str, said: str) -> s
     return language.sentence_case(f"{name}: {said[0].lower()}{said[1:]}")
 
 
+SAID_YES = frozenset(
+    ["yes", "yeah", "yep", "yup", "mm-hmm", "uh-huh", "sure", "right", "correct",
+     "absolutely", "definitely"]
+)  # fmt: skip
 RUN_ON = 22  # words: a patient's account longer than this keeps its clinical clauses
 CLAUSE = re.compile(r",\s+|;\s+|\s+(?:but|(?<!\bor )so|and then|and so)\s+")
 COURSE = re.compile(
