@@ -330,3 +330,20 @@ def test_pain_said_not_without_is_not_denied_and_a_restarted_question_is_one():
     subjective = statements(draft_sections(request_for(SOAP, lines)), "subjective")
     assert not any(s.startswith("Denies") for s in subjective), subjective
     assert "The pain does not extend anywhere." in subjective
+
+
+def test_a_conclusion_said_during_the_exam_is_the_assessment():
+    lines = [
+        (0, "what brings you in today?"),
+        (1, "my legs have been swelling for two weeks."),
+        (0, "let me do a quick physical exam."),
+        (0, "your lower extremities show two plus pitting edema."),
+        (0, "based on your diet this is likely caused by too much salt."),
+        (0, "i want you to continue your lasix 20 mg once daily."),
+    ]
+    drafted = draft_sections(request_for(SOAP, lines))
+    assert any(
+        "likely caused by too much salt" in s for s in statements(drafted, "assessment")
+    )
+    assert not any("salt" in s for s in statements(drafted, "objective"))
+    assert any("edema" in s for s in statements(drafted, "objective"))

@@ -36,6 +36,11 @@ NOT_YET = re.compile(
     r"\b(?:look at (?:that|this|it|my notes|the chart|your chart)|in a (?:second|"
     r"minute|bit|moment)|after (?:that|we talk)|later)\b"
 )
+RESULTS_CUE = re.compile(
+    r"\b(x-?rays?|labs?|lab work|blood work|bloodwork|results?|mri|ct scan|cat scan|"
+    r"ultrasound|echo(cardiogram)?|ekg|ecg|a1c|lipid panel|urinalysis|biopsy|imaging|"
+    r"showed|shows|came back)\b"
+)
 AP_STRONG = re.compile(
     r"\b(assessment|impression|my plan|the plan|treatment plan|plan for you|"
     r"talk about (the|your|my|a|our) plan|what i think is going on|diagnosis)\b"
@@ -158,6 +163,27 @@ def plan_said(low: str) -> bool:
     low = strip_discourse(low)
     return bool(
         PLAN_START.match(low) and PLAN_OBJECT.search(low) and not finding_said(low)
+    )
+
+
+# A conclusion said before the plan was announced: "this is likely caused by your
+# dietary indiscretion", "I think you have a sprain".
+CONCLUDED = re.compile(
+    r"\b(?:likely|probably|consistent with|diagnos\w+|caused by|due to|"
+    r"i think (?:you|this|it|that|he|she) (?:have|has|had|is)|sounds like you have)\b"
+)
+
+
+def assessment_said(low: str) -> bool:
+    """The clinician's conclusion during the examination, with no finding or result
+    called out in it: the assessment's."""
+    low = strip_discourse(low)
+    return bool(
+        CONCLUDED.search(low)
+        and not RESULTS_CUE.search(low)
+        and not FINDING_SAID.search(low)
+        and not SIGN.search(low)
+        and not VITALS.search(low)
     )
 
 

@@ -29,8 +29,10 @@ from templates_app.generation.offline.lexicon import (
 from templates_app.generation.offline.phases import (
     BARE_PROBLEM,
     EXAM_FINDING,
+    RESULTS_CUE,
     VITALS,
     advice_said,
+    assessment_said,
     dictated_finding,
     finding_said,
     phases,
@@ -44,11 +46,6 @@ from templates_app.generation.offline.spoken import (
     YES,
 )
 
-RESULTS_CUE = re.compile(
-    r"\b(x-?rays?|labs?|lab work|blood work|bloodwork|results?|mri|ct scan|cat scan|"
-    r"ultrasound|echo(cardiogram)?|ekg|ecg|a1c|lipid panel|urinalysis|biopsy|imaging|"
-    r"showed|shows|came back)\b"
-)
 PROBLEM = re.compile(
     r"^(?:(?:and|so|now|okay|alright|then|next|lastly|finally|also),? )*"
     r"(?:for|from|on|about|regarding|in terms of|as far as|with regards? to|as for|"
@@ -157,6 +154,8 @@ def _statements_of(walk: Walk, item: Utterance) -> list[Statement]:
     if walk.phase == "exam" and plan_said(text.lower()):
         return _plan(walk, item, text)
     if walk.phase == "history" and advice_said(text.lower()):
+        return _plan(walk, item, text)
+    if walk.phase == "exam" and assessment_said(text.lower()):
         return _plan(walk, item, text)
     if walk.phase != "history" or VITALS.search(text.lower()):
         return _exam(walk, item, text)
