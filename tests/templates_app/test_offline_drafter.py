@@ -246,3 +246,22 @@ def test_an_answer_opened_by_i_and_closed_by_not_is_a_no():
     )
     assert "The patient drinks alcohol." in subjective
     assert not any(s in subjective for s in ("The patient smokes.", "Reports fevers."))
+
+
+def test_a_no_that_opens_a_finding_is_kept_with_it():
+    """ "No vomiting but constipation": the "no" is the vomiting's, not only the
+    answer's; taken off as the answer, it left "Vomiting but constipation"."""
+    lines = [
+        (0, "any nausea or vomiting?"),
+        (1, "no vomiting but constipation and some weight loss."),
+        (0, "and any surgeries in the past?"),
+        (1, "no surgeries, i've had back pain occasionally over the years."),
+        (0, "which knee is it?"),
+        (1, "right knee, on the inside."),
+    ]
+    subjective = statements(draft_sections(request_for(SOAP, lines)), "subjective")
+    told = " ".join(subjective)
+    assert "No vomiting but constipation" in told, subjective
+    assert "No surgeries" in told, subjective
+    assert not re.search(r"(?:^|\. )(?:Vomiting|Surgeries)\b", told), subjective
+    assert "right knee" in told.lower(), subjective

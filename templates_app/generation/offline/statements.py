@@ -188,9 +188,7 @@ def _answer(item: Utterance) -> tuple[str, str | None, str]:
         if first and first[0] in NO
         else None
     )
-    rest = re.sub(
-        r"^(yes|yeah|yep|yup|no|nope|nah|mm-hmm|uh-huh|sure|right)\b[,.]?\s*", "", text
-    )
+    rest = ANSWER_WORD.sub("", text)
     # "i have not": an answer's first word ("i", "have", "did") is no yes when a "not"
     # follows it
     if (
@@ -301,6 +299,14 @@ def _on_topic(walk: Walk, question: Utterance | None, rest: str, said: str) -> s
     return language.sentence_case(f"{name}: {said[0].lower()}{said[1:]}")
 
 
+# The answer's yes or no, taken off what follows it; "no" and "right" only where they
+# stand alone: "no vomiting but constipation" keeps its "no", "right knee" its side.
+ANSWER_WORD = re.compile(
+    r"^(?:(?:yes|yeah|yep|yup|nope|nah|mm-hmm|uh-huh)\b[,.!]?\s*|(?:no|right|sure)"
+    r"(?:[,.!]\s*|$|\s+(?=(?:i|i'm|i've|i'd|it|it's|that|that's|we|they|he|she|not|"
+    r"nothing|never|just|well|because|but|actually|my|there|this|so|and|yes|yeah|"
+    r"no|none|nobody|when|if|the|you|your|our|his|her|their|sir|ma'am|doctor)\b)))"
+)
 SAID_YES = frozenset(
     ["yes", "yeah", "yep", "yup", "mm-hmm", "uh-huh", "sure", "right", "correct",
      "absolutely", "definitely"]
