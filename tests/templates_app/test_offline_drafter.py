@@ -227,7 +227,8 @@ def test_no_then_a_denial_keeps_the_denial():
 
 
 def test_an_answer_opened_by_i_and_closed_by_not_is_a_no():
-    """ "I do not.", "I haven't.": a no, though "I do" and "I have" open a yes."""
+    """ "I do not.", "I haven't.": a no, though "I do" and "I have" open a yes; in
+    "yeah, no, sorry" the last word is the answer."""
     lines = [
         (0, "do you smoke?"),
         (1, "i do not."),
@@ -237,6 +238,8 @@ def test_an_answer_opened_by_i_and_closed_by_not_is_a_no():
         (1, "i have not."),
         (0, "do you drink alcohol?"),
         (1, "i do."),
+        (0, "have you ever injured that foot before?"),
+        (1, "yeah, no, sorry."),
     ]
     subjective = statements(draft_sections(request_for(SOAP, lines)), "subjective")
     assert "The patient does not smoke." in subjective
@@ -245,6 +248,7 @@ def test_an_answer_opened_by_i_and_closed_by_not_is_a_no():
         s.startswith("The patient has not ever been diagnosed") for s in subjective
     )
     assert "The patient drinks alcohol." in subjective
+    assert "The patient has not ever injured that foot before." in subjective
     assert not any(s in subjective for s in ("The patient smokes.", "Reports fevers."))
 
 

@@ -197,6 +197,9 @@ def _answer(item: Utterance) -> tuple[str, str | None, str]:
         and answers.polarity(text) == "no"
     ):
         polarity = "no" if answers.bare_answer(rest) else None
+    said = [w for w in re.findall(r"[a-z'-]+", text) if w in YES_NO]
+    if polarity and said and answers.bare_answer(rest):  # "yeah, no, sorry": the last
+        polarity = "no" if said[-1] in NO else "yes"
     return text, polarity, rest
 
 
@@ -307,6 +310,7 @@ ANSWER_WORD = re.compile(
     r"nothing|never|just|well|because|but|actually|my|there|this|so|and|yes|yeah|"
     r"no|none|nobody|when|if|the|you|your|our|his|her|their|sir|ma'am|doctor)\b)))"
 )
+YES_NO = frozenset(["yes", "yeah", "yep", "yup", "no", "nope", "nah"])
 SAID_YES = frozenset(
     ["yes", "yeah", "yep", "yup", "mm-hmm", "uh-huh", "sure", "right", "correct",
      "absolutely", "definitely"]
