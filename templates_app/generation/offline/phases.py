@@ -210,12 +210,21 @@ def finding_said(low: str) -> bool:
 # knowing", "the cool thing about a bone break", "here you can see").
 TEACHING = re.compile(
     r"^(?:(?:so|and|now|well|but|okay|yeah),? )*(?:typically|usually|generally|"
-    r"in general|most of the time|a lot of times|here you can see|this means)\b|"
-    r"\b(?:many|most|some|a lot of) (?:patients|people)\b|\bpeople (?:who|with|live)\b|"
-    r"\bthe (?:cool|good|nice) thing (?:about|is)\b|\bin the literature\b"
+    r"in general|a lot of times|here you can see|this means)\b|"
+    r"\bthe (?:cool|good|nice) thing (?:about|is)\b"
 )
-# "we can consider a steroid injection", "we can get your diet on track": a plan.
-MAY_DO = re.compile(r"^(?:(?:so|and|now|then),? )*(?:we|i) (?:can|could|may|might)\b")
+# People in general, unless the sentence comes back to the patient ("... but this
+# doesn't seem to be the case for her").
+PEOPLE = re.compile(
+    r"\b(?:many|most|some|a lot of) (?:patients|people)\b|\bpeople (?:who|with|live)\b"
+)
+THE_PATIENT = re.compile(r"\b(?:you|your|her|his|him|she|he|the patient)\b")
+# "we can consider a steroid injection", "we can get your diet on track", "tell them
+# that you have that iga deficiency": a plan.
+MAY_DO = re.compile(
+    r"^(?:(?:so|and|now|then),? )*(?:(?:we|i) (?:can|could|may|might)|make sure|"
+    r"be sure|tell (?:them|him|her|your|the)|let (?:them|us|me) know)\b"
+)
 
 
 def plan_category(low: str) -> str | None:
@@ -224,7 +233,8 @@ def plan_category(low: str) -> str | None:
     ranked = [c for c in classify(low) if c in PLAN_CATEGORIES]
     if ranked and ranked[0] in {"followup", "warnings", "disposition", "procedure"}:
         return ranked[0]
-    if TEACHING.search(low) and not re.search(r"\d", low) and not language.drugs(low):
+    taught = TEACHING.search(low) or PEOPLE.search(low) and not THE_PATIENT.search(low)
+    if taught and not re.search(r"\d", low) and not language.drugs(low):
         return None
     if ASSESS_WORDS.search(low) and not PLAN_WORDS.search(low):
         return "assessment"
