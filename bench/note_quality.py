@@ -3,7 +3,8 @@
 ACI-Bench (CC BY 4.0) train and valid splits are read from ../shared/data/aci-bench/
 (ACI_BENCH_DIR to override), never copied into the repository; the test splits are
 held out for acceptance and never read. Each dialogue line becomes one segment
-(`[doctor]` speaker 0, `[patient]` speaker 1, the tag removed); the note is drafted
+(`[doctor]` speaker 0, `[patient]` speaker 1, `[patient_guest]`, someone with the
+patient, speaker 2; the tag removed, no role named); the note is drafted
 with the SOAP and the History and Physical templates of seed_data and rendered as
 plain text: each section's title, then its statements one a line, citations removed.
 
@@ -71,7 +72,8 @@ from templates_app.seed_data import (  # noqa: E402
 TEMPLATES = {"SOAP": SOAP, "H&P": HP, "consult": CONSULT, "progress": PROGRESS,
              "ED": ED, "discharge": DISCHARGE, "patient": PATIENT}  # fmt: skip
 SMOKE = ROOT / "bench" / "smoke" / "aci_smoke.csv"
-LINE = re.compile(r"^\[(doctor|patient)\]\s*(.*)$")
+LINE = re.compile(r"^\[(doctor|patient|patient_guest)\]\s*(.*)$")
+SPEAKERS = {"doctor": 0, "patient": 1, "patient_guest": 2}
 FILLERS = {
     "okay", "ok", "alright", "all right", "yes", "yeah", "no", "mm-hmm", "mhm", "uh-huh",
     "um", "uh", "hmm", "right", "sure", "great", "good", "thank you", "thanks", "perfect",
@@ -119,14 +121,15 @@ def load(split: str) -> list[Encounter]:
 
 
 def segments(dialogue: str) -> tuple[Segment, ...]:
-    """One segment per dialogue line: speaker 0 for `[doctor]`, 1 for `[patient]`."""
+    """One segment per dialogue line: speaker 0 for `[doctor]`, 1 for `[patient]`, 2
+    for `[patient_guest]` (someone with the patient), no roles named."""
     out = []
     for line in dialogue.splitlines():
         match = LINE.match(line.strip())
         if not match or not match.group(2).strip():
             continue
         seq = len(out) + 1
-        speaker = 0 if match.group(1) == "doctor" else 1
+        speaker = SPEAKERS[match.group(1)]
         out.append(
             Segment(seq, match.group(2).strip(), seq * 4000, seq * 4000 + 3800, speaker)
         )

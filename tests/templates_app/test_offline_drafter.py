@@ -210,3 +210,62 @@ async def test_the_engine_streams_sections_in_template_order():
         draft.add(event)
     assert draft.finished == ["subjective", "objective", "assessment", "plan"]
     assert draft.sections == draft_sections(request_for(SOAP))
+
+
+def test_no_then_a_denial_keeps_the_denial():
+    """ "No, no fever, but ...": the answer and the denial, not a doubled word said
+    once (once, the "no" taken for the answer left "Fever, but ...")."""
+    lines = [
+        (0, "what brings you in today?"),
+        (1, "i have had a sore throat for three days."),
+        (0, "any fever?"),
+        (1, "no, no fever, but i have been really tired."),
+    ]
+    subjective = statements(draft_sections(request_for(SOAP, lines)), "subjective")
+    assert "No fever, but the patient has been really tired." in subjective
+    assert not any(s.startswith("Fever") for s in subjective), subjective
+
+
+def test_an_answer_opened_by_i_and_closed_by_not_is_a_no():
+    """ "I do not.", "I haven't.": a no, though "I do" and "I have" open a yes; in
+    "yeah, no, sorry" the last word is the answer."""
+    lines = [
+        (0, "do you smoke?"),
+        (1, "i do not."),
+        (0, "have you had any fevers?"),
+        (1, "i haven't."),
+        (0, "have you ever been diagnosed with lyme disease before?"),
+        (1, "i have not."),
+        (0, "do you drink alcohol?"),
+        (1, "i do."),
+        (0, "have you ever injured that foot before?"),
+        (1, "yeah, no, sorry."),
+    ]
+    subjective = statements(draft_sections(request_for(SOAP, lines)), "subjective")
+    assert "The patient does not smoke." in subjective
+    assert "Denies fevers." in subjective
+    assert any(
+        s.startswith("The patient has not ever been diagnosed") for s in subjective
+    )
+    assert "The patient drinks alcohol." in subjective
+    assert "The patient has not ever injured that foot before." in subjective
+    assert not any(s in subjective for s in ("The patient smokes.", "Reports fevers."))
+
+
+def test_a_no_that_opens_a_finding_is_kept_with_it():
+    """ "No vomiting but constipation": the "no" is the vomiting's, not only the
+    answer's; taken off as the answer, it left "Vomiting but constipation"."""
+    lines = [
+        (0, "any nausea or vomiting?"),
+        (1, "no vomiting but constipation and some weight loss."),
+        (0, "and any surgeries in the past?"),
+        (1, "no surgeries, i've had back pain occasionally over the years."),
+        (0, "which knee is it?"),
+        (1, "right knee, on the inside."),
+    ]
+    subjective = statements(draft_sections(request_for(SOAP, lines)), "subjective")
+    told = " ".join(subjective)
+    assert "No vomiting but constipation" in told, subjective
+    assert "No surgeries" in told, subjective
+    assert not re.search(r"(?:^|\. )(?:Vomiting|Surgeries)\b", told), subjective
+    assert "right knee" in told.lower(), subjective

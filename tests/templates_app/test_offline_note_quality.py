@@ -291,3 +291,59 @@ def test_a_discharge_summary_keeps_the_history_the_problems_and_the_plan():
     assert any("start azithromycin 500 mg" in s for s in medications)
     assert "Hypertension: increase the lisinopril to 40 mg once a day." in medications
     assert any("recheck it in two weeks" in s for s in statements(drafted, "follow_up"))
+
+
+def test_teaching_and_small_talk_stay_out_of_the_assessment():
+    lines = [
+        (0, "what brings you in today?"),
+        (1, "i hurt my left ankle playing soccer on sunday and it is swollen."),
+        (0, "we definitely need to get you to wear better shoes when you play."),
+        (0, "on exam there is swelling and tenderness over the lateral ankle."),
+        (0, "my assessment is a left ankle sprain."),
+        (
+            0,
+            "now the cool thing about a sprain is that most people heal in a few weeks.",
+        ),
+        (0, "it seems like you are a big soccer fan."),
+        (0, "we can consider physical therapy if it is not better."),
+        (0, "i want you to take ibuprofen 600 mg three times a day with food."),
+    ]
+    drafted = draft_sections(request_for(SOAP, lines))
+    assessment = statements(drafted, "assessment")
+    plan = " ".join(statements(drafted, "plan"))
+    assert assessment == ["1. Left ankle sprain."], assessment
+    assert "cool thing" not in plan and "soccer fan" not in plan
+    assert "consider physical therapy" in plan
+    assert "ibuprofen 600 mg 3 times a day" in plan
+    # advice said while taking the history is the plan's, not the history's
+    assert "better shoes" in plan
+    assert not any("shoes" in s for s in statements(drafted, "subjective"))
+
+
+def test_pain_said_not_without_is_not_denied_and_a_restarted_question_is_one():
+    lines = [
+        (0, "are you able to move your wrist?"),
+        (1, "not without extreme pain."),
+        (0, "okay alright any does the pain extend anywhere?"),
+        (1, "no not really."),
+    ]
+    subjective = statements(draft_sections(request_for(SOAP, lines)), "subjective")
+    assert not any(s.startswith("Denies") for s in subjective), subjective
+    assert "The pain does not extend anywhere." in subjective
+
+
+def test_a_conclusion_said_during_the_exam_is_the_assessment():
+    lines = [
+        (0, "what brings you in today?"),
+        (1, "my legs have been swelling for two weeks."),
+        (0, "let me do a quick physical exam."),
+        (0, "your lower extremities show two plus pitting edema."),
+        (0, "based on your diet this is likely caused by too much salt."),
+        (0, "i want you to continue your lasix 20 mg once daily."),
+    ]
+    drafted = draft_sections(request_for(SOAP, lines))
+    assert any(
+        "likely caused by too much salt" in s for s in statements(drafted, "assessment")
+    )
+    assert not any("salt" in s for s in statements(drafted, "objective"))
+    assert any("edema" in s for s in statements(drafted, "objective"))

@@ -2,8 +2,8 @@
 
 It organises what was said into statements; it does not write clinical reasoning.
 The transcript is split into utterances (dialogue.py), turned into third-person
-statements with their categories and citations (statements.py), and each statement
-is filed under the template section that takes its category (classify.py): one
+statements with their categories and citations (statements.py, walking the visit's
+phases of phases.py), and each statement is filed under the template section that takes its category (classify.py): one
 statement a line, each citing the segments it came from (`[S12]`, `[S3, S7]`).
 """
 
@@ -36,6 +36,7 @@ from templates_app.generation.offline.classify import (
     section_categories,
     section_owners,
 )
+from templates_app.generation.offline.companion import companion_of
 from templates_app.generation.offline.dialogue import (
     infer_roles,
     names_said,
@@ -55,12 +56,9 @@ from templates_app.generation.offline.medications import (
     _tidy_medications,
     drug_acted_on,
 )
+from templates_app.generation.offline.phases import dictated_finding
 from templates_app.generation.offline.placing import section_for as _section_for
-from templates_app.generation.offline.statements import (
-    Statement,
-    dictated_finding,
-    draft_statements,
-)
+from templates_app.generation.offline.statements import Statement, draft_statements
 
 __all__ = [
     "NOT_DISCUSSED",
@@ -121,10 +119,15 @@ def file_statements(
     if not sections:
         return filed
     owner = section_owners(sections)
-    made = draft_statements(utterances(segments), gender=patient_gender(segments))
+    gender = patient_gender(segments)
+    roles = infer_roles(segments)
+    made = draft_statements(
+        utterances(segments),
+        gender=gender,
+        companion=companion_of(segments, roles, gender),
+    )
     seen: dict[str, Statement] = {}
     said = {s.seq: s.text for s in segments}
-    roles = infer_roles(segments)
     last = max(said, default=1)
     names = names_said(segments)
     for statement in made:

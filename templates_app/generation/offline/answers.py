@@ -27,6 +27,10 @@ DENY_QUESTION = re.compile(
     r"felt|had any)|(?:are|were) (?:you|he|she) (?:having|experiencing|getting|feeling)|"
     r"how about|what about|no)\b\s*(?:other |any |symptoms like |symptoms of )*(?P<what>.+)$"
 )
+RESTARTED = re.compile(
+    r"^(?:any|anything),? (?=(?:do|does|did|are|is|were|was|have|has|can|could)"
+    r" (?:you|he|she|it|that|this|the)\b)"
+)
 INVERTED = re.compile(
     r"^(?:and |so |also )*(?P<aux>do|does|did|are|is|were|was|have|has|can|could|will|"
     r"would)(?P<neg>n't)? (?P<subj>you|it|that|this|the \w+) (?P<rest>.+)$"
@@ -125,6 +129,8 @@ def fold(gender: str | None, question: str, polarity: str | None) -> str | None:
     if polarity is None:
         return None
     question = strip_discourse(question.rstrip("?. ")).lower()
+    # "any does the pain extend anywhere": the question begun again
+    question = RESTARTED.sub("", question)
     asked = DENY_QUESTION.match(question)
     if asked:
         what = language.third_person(

@@ -37,6 +37,9 @@ PATIENT_ROLES = frozenset(
     # An interpreter speaks the patient's words (in the first person, as trained).
     ["patient", "caregiver", "parent", "family", "relative", "guardian", "interpreter"]
 )
+# A sentence opened by a relative pronoun goes on the one before it.
+RELATIVE_START = re.compile(r"(?:who|whom|whose|which)\b(?!.*\?$)", re.I)
+SUBJECTS = frozenset(["i", "it", "we", "you", "he", "she", "they", "that", "this"])
 QUESTION_START = re.compile(
     r"^(do|does|did|are|is|was|were|have|has|had|can|could|would|will|should|any|"
     r"anything|how|what|when|where|which|who|why|what's|how's|where's|tell me|"
@@ -298,6 +301,9 @@ def split(text: str, *, punctuated: bool = True) -> list[str]:
         if asked:  # "let's continue the prozac 20 mg and do you need a refill?"
             out.extend([asked.group("said") + ".", asked.group("question")])
             continue
+        if out and RELATIVE_START.match(sentence):  # "... a neurologist ... who
+            out[-1] = f"{out[-1].rstrip(' .')} {sentence}"  # diagnosed her": one
+            continue
         words = sentence.split()
         if not punctuated and len(words) > 10:
             out.extend(_split_unpunctuated(words))
@@ -467,8 +473,18 @@ def strip_discourse(text: str) -> str:
     """Drop leading 'okay, so, well, and' and the like."""
     words = text.split()
     while words and words[0].strip(",.").lower() in DISCOURSE and len(words) > 1:
+        if _a_side(words):
+            break
         words = words[1:]
     return " ".join(words).lstrip(", ")
+
+
+def _a_side(words: list[str]) -> bool:
+    """ "right knee, on the inside": the side, not "right, ..." agreeing."""
+    return (
+        words[0].lower() == "right"
+        and words[1].strip(",.").lower() not in DISCOURSE | SUBJECTS
+    )
 
 
 def content_words(text: str) -> list[str]:

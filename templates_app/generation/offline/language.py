@@ -60,7 +60,9 @@ _MENDS = (
     (re.compile(r"\$\s+(\d)"), lambda m: "$" + m.group(1)),
     (re.compile(r"(?:\.\s*){2,}|…"), lambda m: ", "),
     (re.compile(r"\b(um+|uh+|er+m?|hmm+|mm+)\b[,.]?\s*", re.I), lambda m: ""),
-    (re.compile(r"\b([\w']+)(?:,? \1\b)+", re.I), lambda m: m.group(1)),
+    # a doubled word said once; "no, no fever" is the answer and the denial
+    (re.compile(r"\b([\w']+)(?:,? \1\b)+", re.I),
+     lambda m: "no, no" if m.group(1).lower() == "no" and "," in m.group(0) else m.group(1)),
     # "he feels, he feels bloated": a phrase said twice
     (re.compile(r"\b([\w']+ [\w']+(?: [\w']+)?),? \1\b", re.I), lambda m: m.group(1)),
     (re.compile(r",\s*(you know|i mean)\b(?=[,.?!])|\b(you know|i mean),\s*", re.I), lambda m: ""),
@@ -150,9 +152,15 @@ def sentences(text: str) -> list[str]:
 def negated_findings(text: str) -> tuple[list[str], list[str]]:
     """(negated, affirmed) findings named in `text`, by negspacy."""
     doc = nlp()(text)
-    negated = [e.text.lower() for e in doc.ents if e._.negex]
-    affirmed = [e.text.lower() for e in doc.ents if not e._.negex]
+    negated = [e.text.lower() for e in doc.ents if e._.negex and not _twice(doc, e)]
+    affirmed = [e.text.lower() for e in doc.ents if e.text.lower() not in negated]
     return negated, affirmed
+
+
+def _twice(doc, ent) -> bool:
+    """ "not without extreme pain": a negation negated, the pain affirmed."""
+    before = doc[max(0, ent.start - 4) : ent.start].text.lower()
+    return bool(re.search(r"\b(?:not|never|n't|cannot|can't) without\b", before))
 
 
 # Person: the patient's "I" and the clinician's "you" both become the patient.
@@ -222,9 +230,12 @@ _NOT_VERBS = frozenset(
 )
 
 
-def third_person(text: str, *, speaker: str, gender: str | None) -> str:
-    """Rewrite the patient's first person (or the clinician's second) as third person."""
-    forms = _PRONOUNS[gender]
+def third_person(
+    text: str, *, speaker: str, gender: str | None = None, forms: dict | None = None
+) -> str:
+    """Rewrite the patient's first person (or the clinician's second) as third person
+    (`forms`: the words for the speaker, when not the patient's pronouns)."""
+    forms = forms or _PRONOUNS[gender]
     words = _WORD.findall(text.replace("’", "'"))
     out: list[str] = []
     i = 0

@@ -1,7 +1,7 @@
 """From utterances to third-person statements, each with its category and citations.
 
 The encounter is walked once, in order, through three phases the clinician's own words
-announce: the history (questions and answers), the examination (findings and results
+announce (phases.py): the history (questions and answers), the examination (findings and results
 dictated), the assessment and plan (what the clinician concluded and will do).
 Greetings, fillers, small talk and questions are dropped; a question is folded into its
 answer; a patient's negated findings become "Denies ...".
@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from templates_app.generation.offline import answers, language, voice
 from templates_app.generation.offline.classify import classify
+from templates_app.generation.offline.companion import Companion
 from templates_app.generation.offline.dialogue import (
+    RELATIVE_START,
     TAG_QUESTION,
     Utterance,
     content_words,
@@ -22,11 +24,20 @@ from templates_app.generation.offline.dialogue import (
     strip_discourse,
 )
 from templates_app.generation.offline.lexicon import (
-    EXAM_CATEGORIES,
-    FINDING_SAID,
     HISTORY_CATEGORIES,
-    PLAN_ACT,
-    PLAN_CATEGORIES,
+)
+from templates_app.generation.offline.phases import (
+    BARE_PROBLEM,
+    EXAM_FINDING,
+    RESULTS_CUE,
+    VITALS,
+    advice_said,
+    assessment_said,
+    dictated_finding,
+    finding_said,
+    phases,
+    plan_category,
+    plan_said,
 )
 from templates_app.generation.offline.spoken import (
     ASSISTANT,
@@ -35,75 +46,6 @@ from templates_app.generation.offline.spoken import (
     YES,
 )
 
-EXAM_CUE = re.compile(
-    r"\b(physical exam(ination)?|examine (you|your|him|her|the)|do (a|an|my|your|the) "
-    r"(quick |brief |physical )?exam|take a (quick |good |closer )?look at|"
-    r"let me (take a )?look|"
-    r"listen to (your|his|her) (heart|lungs|chest)|vital signs|vitals|on (your |his |"
-    r"her )?exam|check (you|your) out|feel your|press on)\b"
-)
-# "we will take a look at that", "I'll do a physical exam of your knee in a second":
-# the examination announced for later, not begun.
-NOT_YET = re.compile(
-    r"\b(?:look at (?:that|this|it|my notes|the chart|your chart)|in a (?:second|"
-    r"minute|bit|moment)|after (?:that|we talk)|later)\b"
-)
-RESULTS_CUE = re.compile(
-    r"\b(x-?rays?|labs?|lab work|blood work|bloodwork|results?|mri|ct scan|cat scan|"
-    r"ultrasound|echo(cardiogram)?|ekg|ecg|a1c|lipid panel|urinalysis|biopsy|imaging|"
-    r"showed|shows|came back)\b"
-)
-AP_STRONG = re.compile(
-    r"\b(assessment|impression|my plan|the plan|treatment plan|plan for you|"
-    r"talk about (the|your|my|a|our) plan|what i think is going on|diagnosis)\b"
-)
-AP_WEAK = re.compile(
-    r"\b(i think (you|this|it|that|he|she)|i'm (concerned|worried)|for your (first|next|"
-    r"last|other) (problem|issue)|going to (prescribe|order|refer|start|put you)|"
-    r"i want you to|i would like (you )?to|i'd like (you )?to|we're going to|"
-    r"let's (go ahead|start|get|talk)|recommend|sounds like you have|you have an?)\b"
-)
-VITALS = re.compile(
-    r"\b(blood pressure|heart rate|pulse|temperature|oxygen|saturation|sats|"
-    r"respiratory rate|bmi)\b.{0,20}\b(\d|normal|elevated|high|low)"
-)
-EXAM_FINDING = re.compile(
-    r"\b(normal|abnormal|clear|positive|negative|tender|tenderness|swelling|swollen|"
-    r"range of motion|decreased|elevated|murmur|gallop|rub|edema|crackles|wheez|rales|"
-    r"bruit|palpation|pain|reflex|strength|intact|appreciate|noted|bilateral|lesion|"
-    r"rash|redness|erythema|warm|effusion|lymph|soft|distended|pulse|pupils|sounds|"
-    r"looks|see|ecchymosis|laceration|wound|mass|nodule|\d|exams? (?:shows?|reveals?)|"
-    r"well[- ](?:nourished|developed|appearing)|distress|alert|oriented|hypotonia)"
-)
-SIGN = re.compile(
-    r"\b(tender(?:ness)?|swelling|edema|crackles|wheez\w*|murmur|range of motion|"
-    r"reflex(?:es)?|erythema|effusion|ecchymosis|palpation|flexion|extension|"
-    r"lungs|heart sounds|pulses)\b"
-)
-PLAN_START = re.compile(
-    r"^(?:let's|let me (?:order|send|get|put)|i'll|i will|we'll|we will|i'm going to|"
-    r"i am going to|we're going to|i want (?:you|her|him|them) to|i'd like (?:you|her|"
-    r"him|them) to|you can|you'll|you will|if it's|the nurse will)\b"
-)
-PLAN_OBJECT = re.compile(
-    r"\b(order|prescri\w*|refer\w*|schedul\w*|ultrasound|x-?rays?|mri|ct|labs?|"
-    r"blood work|results|follow[- ]?up|medications?|medicines?|pills?|mg|therapy|"
-    r"surgery|see (?:you|me|her|him|them)|call (?:you|me)|come back|next steps|"
-    r"paperwork|instructions)\b"
-)
-PLAN_WORDS = re.compile(
-    r"\b(going to|gonna|will|'ll|want (you|him|her|them)? ?to|would like|'d like|"
-    r"prescrib|order|refer|start|continue|increase|decrease|stop|schedule|follow[- ]?up|"
-    r"come back|see (you|him|her|them) (back|again|in)|recommend|take|check|repeat|"
-    r"monitor|send|give|put (you|him|her)|let's|need to|should|plan|therapy|"
-    r"physical therapy|surgery|mri|x-?ray|labs?|blood work|referral|medication)\b"
-)
-ASSESS_WORDS = re.compile(
-    r"\b(i think|likely|probably|consistent with|diagnos|suspect|concern|worried|"
-    r"looks like|sounds like|(you|he|she|the patient) (has|have) an?|impression|"
-    r"assessment|stable|improv|well controlled|controlled|doing well|due to|caused|"
-    r"strain|sprain|fracture|infection|itis\b|disease|syndrome|disorder)"
-)
 PROBLEM = re.compile(
     r"^(?:(?:and|so|now|okay|alright|then|next|lastly|finally|also),? )*"
     r"(?:for|from|on|about|regarding|in terms of|as far as|with regards? to|as for|"
@@ -114,12 +56,6 @@ PROBLEM = re.compile(
     r"(?P<name>[a-z0-9' -]{3,40}?)(?=,|\.| i | i'm | we | you | he | she | it | "
     r"that | is | are | let's | what | my | there | so | which |$)"
 )
-# The problem named alone before its plan: "so your left knee pain".
-BARE_PROBLEM = re.compile(
-    r"^(?:(?:and|so|now|okay|alright|then|next),? )*(?:your|his|her|their|the) "
-    r"(?P<name>[a-z0-9' -]{3,40}?)(?:,? (?:so|and|which)(?: that's| that is| it's)?)?\.?$"
-)
-# The impression said outright: "my assessment is medial epicondylitis", "our
 # diagnosis is a distal phalanx fracture", "my impression is that you have gout".
 STATED_PROBLEM = re.compile(
     r"^(?:(?:and|so|now|okay|alright),? )*(?:my|our|the) (?:working )?(?:assessment|"
@@ -172,11 +108,18 @@ class Walk:
     answer_seq: int = 0
     problem: int = 0
     dictating: int = 0  # the segment in which the clinician is dictating the exam
+    companion: Companion | None = None  # who answered for the patient, if anyone
 
 
-def draft_statements(items: list[Utterance], *, gender: str | None) -> list[Statement]:
+def draft_statements(
+    items: list[Utterance],
+    *,
+    gender: str | None,
+    companion: Companion | None = None,
+) -> list[Statement]:
     """Every statement the transcript supports, in order."""
-    walk = Walk(gender=gender, total=max((u.seqs[-1] for u in items), default=1))
+    total = max((u.seqs[-1] for u in items), default=1)
+    walk = Walk(gender=gender, total=total, companion=companion)
     out: list[Statement] = []
     for item, phase in zip(items, phases(items), strict=True):
         walk.phase = phase
@@ -195,46 +138,6 @@ def draft_statements(items: list[Utterance], *, gender: str | None) -> list[Stat
     return [s for s in out if s.text]
 
 
-def phases(items: list[Utterance]) -> list[str]:
-    """history, exam or plan for each utterance, from where the clinician moves on.
-
-    The plan starts at the first clear announcement ("my assessment", "the plan")
-    past the opening third of the visit, else at the first "I think you have",
-    "I want you to" after the examination began or past the middle of the visit.
-    """
-    total = max((u.seqs[-1] for u in items), default=1)
-    spoken = [
-        (i, u.text.lower(), u.seqs[0])
-        for i, u in enumerate(items)
-        if u.role != "patient"
-    ]
-    exam_at = next(
-        (i for i, low, _ in spoken if EXAM_CUE.search(low) and not NOT_YET.search(low)),
-        len(items),
-    )
-    plan_at = next(
-        (i for i, low, seq in spoken if AP_STRONG.search(low) and seq > 0.3 * total),
-        None,
-    )
-    if plan_at is None:
-        plan_at = next(
-            (
-                i
-                for i, low, seq in spoken
-                if AP_WEAK.search(low) and (i > exam_at or seq > 0.45 * total)
-            ),
-            # nobody announced it: the last part of a long visit
-            int(0.7 * len(items)) if len(items) >= 40 else len(items),
-        )
-    before = items[plan_at - 1] if 0 < plan_at < len(items) else None
-    if before and before.role != "patient" and BARE_PROBLEM.match(before.text.lower()):
-        plan_at -= 1  # "so your left knee pain", then "I think ...": its problem
-    return [
-        "plan" if i >= plan_at else "exam" if i >= exam_at else "history"
-        for i in range(len(items))
-    ]
-
-
 def _statements_of(walk: Walk, item: Utterance) -> list[Statement]:
     question, walk.question = walk.question, None
     if question is not None:
@@ -246,47 +149,17 @@ def _statements_of(walk: Walk, item: Utterance) -> list[Statement]:
     text = TAG_QUESTION.sub(".", item.text).strip()
     if is_filler(text) or _chatter(text):
         return []
-    if walk.phase == "plan" and not _finding_said(text.lower()):
+    if walk.phase == "plan" and not finding_said(text.lower()):
         return _plan(walk, item, text)
-    if walk.phase == "exam" and _plan_said(text.lower()):
+    if walk.phase == "exam" and plan_said(text.lower()):
+        return _plan(walk, item, text)
+    if walk.phase == "history" and advice_said(text.lower()):
+        return _plan(walk, item, text)
+    if walk.phase == "exam" and assessment_said(text.lower()):
         return _plan(walk, item, text)
     if walk.phase != "history" or VITALS.search(text.lower()):
         return _exam(walk, item, text)
     return _clinician_history(walk, item, text)
-
-
-def dictated_finding(text: str) -> bool:
-    """ "there is some tenderness over that joint", "lungs are clear": a finding
-    called out, with no plan or conclusion in it."""
-    low = text.lower()
-    return bool(
-        (FINDING_SAID.search(low) or EXAM_FINDING.search(low))
-        and not PLAN_ACT.search(low)
-        and not ASSESS_WORDS.search(low)
-    )
-
-
-def _plan_said(low: str) -> bool:
-    """ "let's complete the ultrasound today", "I'll call you with the results" said
-    before the assessment was announced: a plan item, not an exam finding."""
-    low = strip_discourse(low)
-    return bool(
-        PLAN_START.match(low) and PLAN_OBJECT.search(low) and not _finding_said(low)
-    )
-
-
-def _finding_said(low: str) -> bool:
-    """A finding called out after the plan began (or the visit's last part, taken for
-    the plan when nobody announced it): "on exam I hear", "there is some tenderness
-    over that joint", "you have some pain with flexion"."""
-    if PLAN_ACT.search(low) or ASSESS_WORDS.search(low):
-        return False
-    return bool(
-        FINDING_SAID.search(low)
-        or SIGN.search(low)
-        and not PLAN_WORDS.search(low)
-        and not language.drugs(low)
-    )
 
 
 def _chatter(text: str) -> bool:
@@ -301,9 +174,8 @@ def _say(walk: Walk, text: str, role: str | None) -> str:
     return language.sentence_case(text)
 
 
-def _patient(
-    walk: Walk, item: Utterance, question: Utterance | None
-) -> list[Statement]:
+def _answer(item: Utterance) -> tuple[str, str | None, str]:
+    """The answer's words, its yes or no (None for neither), and what follows it."""
     text = strip_discourse(item.text.lower())
     # "yes, ..." opens the answer even where it is a discourse word elsewhere
     first = re.findall(r"[a-z'-]+", item.text.lower())[:1]
@@ -316,9 +188,27 @@ def _patient(
         if first and first[0] in NO
         else None
     )
-    rest = re.sub(
-        r"^(yes|yeah|yep|yup|no|nope|nah|mm-hmm|uh-huh|sure|right)\b[,.]?\s*", "", text
-    )
+    rest = ANSWER_WORD.sub("", text)
+    # "i have not": an answer's first word ("i", "have", "did") is no yes when a "not"
+    # follows it
+    if (
+        polarity == "yes"
+        and first[0] not in SAID_YES
+        and answers.polarity(text) == "no"
+    ):
+        polarity = "no" if answers.bare_answer(rest) else None
+    said = [w for w in re.findall(r"[a-z'-]+", text) if w in YES_NO]
+    if polarity and said and answers.bare_answer(rest):  # "yeah, no, sorry": the last
+        polarity = "no" if said[-1] in NO else "yes"
+    return text, polarity, rest
+
+
+def _patient(
+    walk: Walk, item: Utterance, question: Utterance | None
+) -> list[Statement]:
+    if walk.companion is not None and walk.companion.spoke(item.seqs):
+        return _companion(walk, walk.companion, item, question)
+    text, polarity, rest = _answer(item)
     drug = answers.confirmed_drug(question, text)
     if drug and question is not None:
         said, seqs = f"{question.text} {item.text}", (*question.seqs, *item.seqs)
@@ -348,11 +238,6 @@ def _patient(
     if not (_clinical(rest) or _clinical(asked)):
         return []  # small talk: neither the answer nor its question is clinical
     seqs = (*question.seqs, *item.seqs) if question is not None else item.seqs
-    topic = (
-        answers.WH_TOPIC.match(strip_discourse(question.text.lower()))
-        if question
-        else None
-    )
     denied = answers.denial(text)
     said = (
         denied
@@ -363,15 +248,73 @@ def _patient(
     )
     if not said:
         return []
-    if topic and not denied and len(content_words(rest)) <= 8:
-        name = language.third_person(
-            topic.group("topic"), speaker="clinician", gender=walk.gender
-        )
-        said = language.sentence_case(f"{name}: {said[0].lower()}{said[1:]}")
+    if not denied:
+        said = _on_topic(walk, question, rest, said)
     context = asked + " " + rest
     return [Statement(said, seqs, _history_category(walk, context))]
 
 
+def _companion(
+    walk: Walk, companion: Companion, item: Utterance, question: Utterance | None
+) -> list[Statement]:
+    """A parent's, a spouse's, a caregiver's account of the patient, as theirs. A
+    question put to them ("you") is about them, not the patient: not folded."""
+    text, polarity, rest = _answer(item)
+    asked = question.text.lower() if question is not None else ""
+    seqs = (*question.seqs, *item.seqs) if question is not None else item.seqs
+    if question is not None and answers.bare_answer(rest):
+        folded = not re.search(r"\byou", asked) and answers.fold(
+            walk.gender, asked, polarity or answers.polarity(rest)
+        )
+        if not folded or walk.phase != "history":
+            return []
+        category = _history_category(walk, f"{asked} {folded}")
+        return [Statement(folded, seqs, category, said=f"{question.text} {item.text}")]
+    if len(content_words(rest)) < 2 or _chatter(rest):
+        return []
+    if not (_clinical(rest) or _clinical(asked)):
+        return []
+    addressed = re.search(r"\byou", asked)  # a question put to them is theirs
+    folded = not addressed and answers.fragment_fold(walk.gender, question, rest)
+    if len(rest.split()) > RUN_ON:  # their "we" is the family's, not a reason to trim
+        rest = _trimmed(rest)
+    denied = answers.denial(text)
+    said = denied or folded or companion.in_note_voice(rest)
+    if not said:
+        return []
+    if not denied and not addressed:
+        said = _on_topic(walk, question, rest, said)
+    return [Statement(said, seqs, _history_category(walk, f"{asked} {rest}"))]
+
+
+def _on_topic(walk: Walk, question: Utterance | None, rest: str, said: str) -> str:
+    """A short answer to "how many wet diapers...?" under what was asked."""
+    topic = (
+        answers.WH_TOPIC.match(strip_discourse(question.text.lower()))
+        if question
+        else None
+    )
+    if not topic or len(content_words(rest)) > 8:
+        return said
+    name = language.third_person(
+        topic.group("topic"), speaker="clinician", gender=walk.gender
+    )
+    return language.sentence_case(f"{name}: {said[0].lower()}{said[1:]}")
+
+
+# The answer's yes or no, taken off what follows it; "no" and "right" only where they
+# stand alone: "no vomiting but constipation" keeps its "no", "right knee" its side.
+ANSWER_WORD = re.compile(
+    r"^(?:(?:yes|yeah|yep|yup|nope|nah|mm-hmm|uh-huh)\b[,.!]?\s*|(?:no|right|sure)"
+    r"(?:[,.!]\s*|$|\s+(?=(?:i|i'm|i've|i'd|it|it's|that|that's|we|they|he|she|not|"
+    r"nothing|never|just|well|because|but|actually|my|there|this|so|and|yes|yeah|"
+    r"no|none|nobody|when|if|the|you|your|our|his|her|their|sir|ma'am|doctor)\b)))"
+)
+YES_NO = frozenset(["yes", "yeah", "yep", "yup", "no", "nope", "nah"])
+SAID_YES = frozenset(
+    ["yes", "yeah", "yep", "yup", "mm-hmm", "uh-huh", "sure", "right", "correct",
+     "absolutely", "definitely"]
+)  # fmt: skip
 RUN_ON = 22  # words: a patient's account longer than this keeps its clinical clauses
 CLAUSE = re.compile(r",\s+|;\s+|\s+(?:but|(?<!\bor )so|and then|and so)\s+")
 COURSE = re.compile(
@@ -391,12 +334,20 @@ def _trimmed(said: str) -> str:
     clauses = [c.strip(" .") for c in CLAUSE.split(said.rstrip("."))]
     if len(said.split()) <= RUN_ON and not NOT_THE_PATIENT.search(said.lower()):
         return said
-    kept = [
-        _theirs(c)
+    keep = [
+        len(content_words(c)) >= 2
+        and bool(_clinical(c.lower()) or COURSE.search(c.lower()))
         for c in clauses
-        if len(content_words(c)) >= 2
-        and (_clinical(c.lower()) or COURSE.search(c.lower()))
     ]
+    # "she has seen an allergist, and also a neurologist, who diagnosed her": the
+    # relative clause keeps whom it is about, and what that noun phrase goes on from
+    about = False
+    for i in range(len(clauses) - 1, 0, -1):
+        about = keep[i] and bool(
+            RELATIVE_START.match(clauses[i]) or about and clauses[i].startswith("and ")
+        )
+        keep[i - 1] = keep[i - 1] or about
+    kept = [_theirs(c) for c, k in zip(clauses, keep, strict=True) if k]
     if not kept:
         return ""
     if len(kept) == len(clauses) and not NOT_THE_PATIENT.search(said.lower()):
@@ -480,7 +431,7 @@ def _plan(walk: Walk, item: Utterance, text: str) -> list[Statement]:
     if len(content_words(low)) < 3 or _announcement(low):
         return out
     for part in PLAN_ITEM.split(text):
-        category = _plan_category(part.lower())
+        category = plan_category(part.lower())
         if category:
             out.append(
                 Statement(
@@ -493,16 +444,3 @@ def _plan(walk: Walk, item: Utterance, text: str) -> list[Statement]:
 def _announcement(low: str) -> bool:
     """ "Let's talk about my assessment and plan": a signpost, not content."""
     return len([w for w in content_words(low) if w not in ANNOUNCEMENT]) < 2
-
-
-def _plan_category(low: str) -> str | None:
-    ranked = [c for c in classify(low) if c in PLAN_CATEGORIES]
-    if ranked and ranked[0] in {"followup", "warnings", "disposition", "procedure"}:
-        return ranked[0]
-    if ASSESS_WORDS.search(low) and not PLAN_WORDS.search(low):
-        return "assessment"
-    if PLAN_WORDS.search(low) or ranked:
-        return ranked[0] if ranked and ranked[0] != "assessment" else "plan"
-    if EXAM_CATEGORIES & set(classify(low)) or len(content_words(low)) >= 4:
-        return "assessment"
-    return None
