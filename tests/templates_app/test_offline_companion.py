@@ -78,3 +78,26 @@ def test_a_companion_named_as_family_is_quoted_and_the_patient_speaks_for_himsel
     assert "Per his wife, no vomiting, but he seems more tired than usual." in told
     assert not re.search(r"\b(?:I|we)\b", told), told
     assert "his wife" not in " ".join(statements(drafted, "exam"))
+
+
+# A short visit: nobody says "my assessment" or "the plan"; the conclusion and the
+# treatment are said straight after the examination (seen in Chromium, 2026-12-07:
+# both were filed under Objective, with "Assessment: Not discussed.").
+SHORT_VISIT = [
+    (0, "what brings mia in today?"),
+    (1, "she's had a cough for five days and a fever up to 102 since tuesday."),
+    (0, "okay, let me examine her. her temperature is 101.8, heart rate 140."),
+    (0, "her ears are clear. i hear crackles at the right lung base."),
+    (0, "so this looks like a right lower lobe pneumonia."),
+    (0, "because of her allergy, we'll start azithromycin 10 milligrams per kilogram."),
+    (0, "i'd like to see her back in two days."),
+]
+
+
+def test_a_conclusion_and_a_treatment_said_after_the_exam_are_assessment_and_plan():
+    drafted = draft_sections(request_for(SOAP, SHORT_VISIT))
+    objective = " ".join(statements(drafted, "objective")).lower()
+    assert "crackles" in objective
+    assert "pneumonia" not in objective and "azithromycin" not in objective
+    assert "pneumonia" in " ".join(statements(drafted, "assessment")).lower()
+    assert "azithromycin" in " ".join(statements(drafted, "plan")).lower()

@@ -49,7 +49,8 @@ AP_WEAK = re.compile(
     r"\b(i think (you|this|it|that|he|she)|i'm (concerned|worried)|for your (first|next|"
     r"last|other) (problem|issue)|going to (prescribe|order|refer|start|put you)|"
     r"i want you to|i would like (you )?to|i'd like (you )?to|we're going to|"
-    r"let's (go ahead|start|get|talk)|recommend|sounds like you have|you have an?)\b"
+    r"let's (go ahead|start|get|talk)|recommend|sounds like you have|you have an?|"
+    r"(this|it|that) (looks|sounds) like (a|an)|(we|i)('ll| will) (start|prescribe))\b"
 )
 VITALS = re.compile(
     r"\b(blood pressure|heart rate|pulse|temperature|oxygen|saturation|sats|"
