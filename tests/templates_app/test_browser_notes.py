@@ -61,7 +61,9 @@ def claude_env(fake) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def servers(django_db_setup):
-    """The module's server and worker, one at a time (tests/browser.py)."""
+    """The module's server and worker, one at a time (tests/browser.py). The tests
+    that draft with Claude come first and the offline ones after, so the module
+    starts two servers and workers, not one more each time the engine changes back."""
     shared = SharedServer()
     yield shared
     shared.close()
@@ -100,106 +102,6 @@ def draft_from_the_encounter(page, base, encounter, template="SOAP note · Gener
     page.get_by_label("Template").select_option(label=template)
     page.get_by_role("button", name="Generate note").click()
     page.wait_for_url(re.compile(r"/notes/\d+$"))
-
-
-def test_resident_drafts_follows_a_citation_edits_signs_and_attending_cosigns(
-    offline,
-    module_browser,
-    transactional_db,
-    resident,
-    attending,
-    password,
-    seeded_templates,
-):
-    encounter = record_encounter(resident)
-    base, browser = offline, module_browser
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.add_init_script(WATCH_STREAM)
-    sign_in(page, base, "resident", password)
-    draft_from_the_encounter(page, base, encounter)
-
-    # the draft streams in, section by section, in the template's order
-    expect(page.get_by_text("Draft complete")).to_be_visible()
-    stream = page.evaluate("window.__stream")
-    started = dict.fromkeys(key for key, state, _ in stream if state == "streaming")
-    assert list(started) == ["subjective", "objective", "assessment", "plan"]
-    plan = page.locator("#section-plan")
-    expect(plan).to_contain_text("doxycycline 100 mg twice a day")
-    screenshot(page, "note-drafted")
-
-    # follow a citation: the cited words and their time, and the transcript
-    citation = plan.get_by_role("button", name="Show what was said in S23")
-    citation.hover()
-    popover = page.locator("#cite-popover")
-    expect(popover).to_be_visible()
-    expect(popover).to_contain_text("S23 · 01:28 · Clinician")
-    expect(popover).to_contain_text("start doxycycline")
-    citation.click()
-    expect(page.locator("#seg-23")).to_have_class(re.compile("seg-hit"))
-    screenshot(page, "note-citation")
-
-    # edit one section
-    assessment = page.locator("#section-assessment")
-    assessment.get_by_role("button", name="Edit").click()
-    assessment.get_by_label("Text of Assessment").fill(
-        "Right lower lobe community-acquired pneumonia. [S21] [S22]"
-    )
-    assessment.get_by_role("button", name="Save section").click()
-    expect(assessment.get_by_text("Edited")).to_be_visible()
-    expect(assessment).to_contain_text("Right lower lobe community-acquired")
-
-    # sign: an attending, the box, and the confirmation
-    page.get_by_label("Supervising attending, who co-signs").select_option(
-        label="Alan Attending · Internal Medicine"
-    )
-    page.get_by_role("button", name="Sign note…").click()
-    assert not page.locator("#sign-dialog").is_visible()  # the box is required
-    page.get_by_label("I reviewed every section").check()
-    page.get_by_role("button", name="Sign note…").click()
-    dialog = page.locator("#sign-dialog")
-    expect(dialog).to_be_visible()
-    expect(dialog).to_contain_text("Alan Attending will be asked to co-sign")
-    screenshot(page, "note-sign-confirm")
-    dialog.get_by_role("button", name="Sign and lock").click()
-    expect(page.get_by_text("Awaiting co-signature by Alan Attending.")).to_be_visible()
-    expect(page.get_by_role("button", name="Edit")).to_have_count(0)
-    screenshot(page, "note-signed")
-    page.get_by_role("link", name="Revisions").click()
-    expect(page.locator("ins.diff-ins").first).to_contain_text("Right lower lobe")
-    screenshot(page, "note-revisions")
-
-    # the attending co-signs from the queue
-    attending_page = browser.new_context(
-        viewport={"width": 1280, "height": 900}
-    ).new_page()
-    sign_in(attending_page, base, "attending", password)
-    expect(attending_page.get_by_text("Your co-signature")).to_be_visible()
-    screenshot(attending_page, "dashboard-notes-awaiting")
-    attending_page.goto(base + "/supervision/")
-    screenshot(attending_page, "supervision-queue")
-    attending_page.get_by_role("link", name=re.compile("Review SOAP note")).click()
-    compare = attending_page.locator("#section-assessment .machine-compare")
-    expect(compare).to_contain_text("Machine draft")
-    # The drafter writes the clinician's impression in the note's voice.
-    expect(compare).to_contain_text("This is most likely a community acquired")
-    screenshot(attending_page, "note-attending-review")
-    # No attestation is assumed: the attending chooses one.
-    attending_page.get_by_label(re.compile("Present for the key portion")).check()
-    attending_page.get_by_role("button", name="Co-sign note…").click()
-    attending_page.locator("#cosign-dialog").get_by_role(
-        "button", name="Co-sign"
-    ).click()
-    attending_page.wait_for_url(base + "/supervision/")
-    expect(attending_page.get_by_text("Co-signed SOAP note")).to_be_visible()
-    expect(attending_page.get_by_text("Nothing waiting")).to_be_visible()
-
-    note = ClinicalNote.objects.get()
-    assert note.status == ClinicalNote.Status.COSIGNED
-    assert note.supervisor == attending
-    assert list(note.revisions.values_list("kind", flat=True)) == [
-        "generated",
-        "edited",
-    ]
 
 
 def test_with_claude_the_draft_streams_into_the_page_and_an_error_keeps_it(
@@ -333,6 +235,106 @@ def test_flagged_statements_block_signing_until_each_is_resolved(
     )
     assert flags["missing_segment"].status == "confirmed"
     assert AuditLog.objects.filter(action="NOTE_FLAG_CONFIRMED").count() == 1
+
+
+def test_resident_drafts_follows_a_citation_edits_signs_and_attending_cosigns(
+    offline,
+    module_browser,
+    transactional_db,
+    resident,
+    attending,
+    password,
+    seeded_templates,
+):
+    encounter = record_encounter(resident)
+    base, browser = offline, module_browser
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.add_init_script(WATCH_STREAM)
+    sign_in(page, base, "resident", password)
+    draft_from_the_encounter(page, base, encounter)
+
+    # the draft streams in, section by section, in the template's order
+    expect(page.get_by_text("Draft complete")).to_be_visible()
+    stream = page.evaluate("window.__stream")
+    started = dict.fromkeys(key for key, state, _ in stream if state == "streaming")
+    assert list(started) == ["subjective", "objective", "assessment", "plan"]
+    plan = page.locator("#section-plan")
+    expect(plan).to_contain_text("doxycycline 100 mg twice a day")
+    screenshot(page, "note-drafted")
+
+    # follow a citation: the cited words and their time, and the transcript
+    citation = plan.get_by_role("button", name="Show what was said in S23")
+    citation.hover()
+    popover = page.locator("#cite-popover")
+    expect(popover).to_be_visible()
+    expect(popover).to_contain_text("S23 · 01:28 · Clinician")
+    expect(popover).to_contain_text("start doxycycline")
+    citation.click()
+    expect(page.locator("#seg-23")).to_have_class(re.compile("seg-hit"))
+    screenshot(page, "note-citation")
+
+    # edit one section
+    assessment = page.locator("#section-assessment")
+    assessment.get_by_role("button", name="Edit").click()
+    assessment.get_by_label("Text of Assessment").fill(
+        "Right lower lobe community-acquired pneumonia. [S21] [S22]"
+    )
+    assessment.get_by_role("button", name="Save section").click()
+    expect(assessment.get_by_text("Edited")).to_be_visible()
+    expect(assessment).to_contain_text("Right lower lobe community-acquired")
+
+    # sign: an attending, the box, and the confirmation
+    page.get_by_label("Supervising attending, who co-signs").select_option(
+        label="Alan Attending · Internal Medicine"
+    )
+    page.get_by_role("button", name="Sign note…").click()
+    assert not page.locator("#sign-dialog").is_visible()  # the box is required
+    page.get_by_label("I reviewed every section").check()
+    page.get_by_role("button", name="Sign note…").click()
+    dialog = page.locator("#sign-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Alan Attending will be asked to co-sign")
+    screenshot(page, "note-sign-confirm")
+    dialog.get_by_role("button", name="Sign and lock").click()
+    expect(page.get_by_text("Awaiting co-signature by Alan Attending.")).to_be_visible()
+    expect(page.get_by_role("button", name="Edit")).to_have_count(0)
+    screenshot(page, "note-signed")
+    page.get_by_role("link", name="Revisions").click()
+    expect(page.locator("ins.diff-ins").first).to_contain_text("Right lower lobe")
+    screenshot(page, "note-revisions")
+
+    # the attending co-signs from the queue
+    attending_page = browser.new_context(
+        viewport={"width": 1280, "height": 900}
+    ).new_page()
+    sign_in(attending_page, base, "attending", password)
+    expect(attending_page.get_by_text("Your co-signature")).to_be_visible()
+    screenshot(attending_page, "dashboard-notes-awaiting")
+    attending_page.goto(base + "/supervision/")
+    screenshot(attending_page, "supervision-queue")
+    attending_page.get_by_role("link", name=re.compile("Review SOAP note")).click()
+    compare = attending_page.locator("#section-assessment .machine-compare")
+    expect(compare).to_contain_text("Machine draft")
+    # The drafter writes the clinician's impression in the note's voice.
+    expect(compare).to_contain_text("This is most likely a community acquired")
+    screenshot(attending_page, "note-attending-review")
+    # No attestation is assumed: the attending chooses one.
+    attending_page.get_by_label(re.compile("Present for the key portion")).check()
+    attending_page.get_by_role("button", name="Co-sign note…").click()
+    attending_page.locator("#cosign-dialog").get_by_role(
+        "button", name="Co-sign"
+    ).click()
+    attending_page.wait_for_url(base + "/supervision/")
+    expect(attending_page.get_by_text("Co-signed SOAP note")).to_be_visible()
+    expect(attending_page.get_by_text("Nothing waiting")).to_be_visible()
+
+    note = ClinicalNote.objects.get()
+    assert note.status == ClinicalNote.Status.COSIGNED
+    assert note.supervisor == attending
+    assert list(note.revisions.values_list("kind", flat=True)) == [
+        "generated",
+        "edited",
+    ]
 
 
 def test_a_stale_save_in_a_second_tab_shows_both_texts(
