@@ -10,6 +10,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from noumaris.common.db import pool_sweep
+
 logger = logging.getLogger(__name__)
 
 
@@ -22,6 +24,10 @@ def database_is_up(alias: str = "default") -> bool:
     except Exception:  # noqa: BLE001 - any failure means "down"
         logger.warning("readiness: database %s is unreachable", alias)
         connection.close_if_unusable_or_obsolete()
+        # The connection it met may be one of several the database dropped (a
+        # restart, a failover): test the pool's idle ones now, as a request that
+        # meets a database error does, so the requests after the probe get live ones.
+        pool_sweep(alias)
         return False
     return True
 

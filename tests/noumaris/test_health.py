@@ -3,7 +3,7 @@ import json
 import pytest
 from django.db import connection
 
-from tests.browser import live_server_env
+from tests.browser import live_server, live_server_env
 from tests.fakes.tcp_proxy import TcpProxy
 from tests.live import daphne, get, gunicorn
 from tests.noumaris.subprocess_env import clean_env
@@ -118,3 +118,35 @@ def test_the_docker_health_check_passes_with_a_production_host_list():
         status, body, _ = get(base + "/health")
         assert status == 200, body
         assert get(base + "/login")[0] == 400
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_probe_that_meets_a_dropped_connection_sweeps_the_pool():
+    """PostgreSQL drops every connection (a failover, a restart): the first readiness
+    probe meets a dead one and answers 503, and tests the pool's other idle ones at
+    once, so the very next probe (and the requests after it) get live connections
+    rather than the next dead one."""
+    from tests.transcription.faults import take_test_database_away
+
+    connection.ensure_connection()
+    ours = connection.connection.info.backend_pid
+    env = {"DATABASE_POOL_MIN": "3", "TASKS_BACKEND": NO_QUEUE}
+    with live_server(**env) as base:
+        assert _ready(base)[0] == 200  # the pool opens: three connections
+
+        def server_connections() -> int:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> %s",
+                    [ours],
+                )
+                return cursor.fetchone()[0]
+
+        eventually(lambda: server_connections() >= 3)
+        take_test_database_away(ours, 0.2)
+        status, body = _ready(base)
+        assert (status, body["checks"]["database"]) == (503, "down")
+        status, body = _ready(base)
+        assert (status, body["checks"]["database"]) == (200, "ok")
