@@ -96,6 +96,30 @@ class SharedServer:
         self._stack, self._key = None, None
 
 
+class KeptServers:
+    """Live servers without a task worker, each started on first use and kept until
+    the test process ends (the `plain_server` fixture, tests/conftest.py): a server
+    that only answers pages and the API carries nothing from one test to the next (the
+    database and Redis are emptied after each), so the tests that need no settings of
+    their own share one per pytest-xdist worker instead of starting one each (seconds
+    of CPU apiece). A server with a task worker is never kept: two workers on one test
+    database would take each other's jobs (`SharedServer`)."""
+
+    def __init__(self):
+        self._stack = contextlib.ExitStack()
+        self._bases: dict[tuple, str] = {}
+
+    def __call__(self, **env_overrides: str) -> str:
+        key = tuple(sorted(env_overrides.items()))
+        if key not in self._bases:
+            self._bases[key] = self._stack.enter_context(live_server(**env_overrides))
+        return self._bases[key]
+
+    def close(self) -> None:
+        self._stack.close()
+        self._bases.clear()
+
+
 @contextlib.contextmanager
 def chromium(extra_args: list[str] | None = None) -> Iterator:
     """A headless Chromium browser (Playwright's sync API)."""

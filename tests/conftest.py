@@ -239,3 +239,36 @@ def module_browser():
 
     with chromium() as browser:
         yield browser
+
+
+@pytest.fixture(scope="session")
+def kept_servers(django_db_setup):
+    """This test process's kept live servers (tests/browser.py), stopped before its
+    test database is dropped."""
+    from tests.browser import KeptServers
+
+    servers = KeptServers()
+    yield servers
+    servers.close()
+
+
+@pytest.fixture
+def plain_server(kept_servers, transactional_db) -> str:
+    """The base URL of a live server with the suite's settings and no task worker,
+    shared by the tests of this test process that need nothing else. Its database
+    connections are live: a test before this one may have had PostgreSQL drop them
+    all (tests/transcription/faults.py), and the server's readiness probe sweeps its
+    pool when it meets a dead one (noumaris/health.py), as after a failover."""
+    import json
+
+    from tests.live import get
+    from tests.waiting import eventually
+
+    base = kept_servers()
+
+    def database_ok() -> bool:
+        _, body, _ = get(base + "/health/ready")
+        return json.loads(body)["checks"]["database"] == "ok"
+
+    assert eventually(database_ok), "the kept server's database stayed down"
+    return base

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from accounts.models import AuditLog
 from institutions.models import FeatureGrant, Institution, Invitation, ResidentProfile
-from tests.browser import chromium, live_server, screenshot
+from tests.browser import chromium, screenshot
 from tests.factories import ResidentFactory, UserFactory
 
 pytestmark = pytest.mark.browser
@@ -16,7 +16,7 @@ SPECIALTIES = ["Internal Medicine", "Pediatrics", "Surgery", "Emergency Medicine
 
 
 def test_a_coordinators_first_day_in_the_admin(
-    transactional_db,
+    plain_server,
     tmp_path,
     admin,
     resident,
@@ -42,7 +42,8 @@ def test_a_coordinators_first_day_in_the_admin(
             for n in range(50)
         )
     )
-    with live_server() as base, chromium() as browser:
+    base = plain_server
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(base + "/admin/")
         page.get_by_label("Username").fill("admin")

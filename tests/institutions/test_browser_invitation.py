@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from institutions.models import ResidentProfile
-from tests.browser import chromium, live_server, screenshot
+from tests.browser import chromium, screenshot
 from tests.factories import InvitationFactory, UserFactory
 
 pytestmark = pytest.mark.browser
@@ -25,7 +25,7 @@ def _visible_on_screen(page, text: str, name: str) -> None:
 
 
 def test_each_invitation_outcome_in_chromium(
-    transactional_db, demo_hospital, admin, password
+    plain_server, demo_hospital, admin, password
 ):
     InvitationFactory(
         institution=demo_hospital,
@@ -42,7 +42,8 @@ def test_each_invitation_outcome_in_chromium(
     InvitationFactory(institution=demo_hospital, token="b-used", status="accepted")
     InvitationFactory(institution=demo_hospital, token="b-revoked", status="revoked")
     UserFactory(username="stranger", email="stranger@example.org")
-    with live_server() as base, chromium() as browser:
+    base = plain_server
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1100, "height": 800})
         for token, title, name in [
             ("b-expired", "This invitation has expired", "invite-expired"),

@@ -1,12 +1,13 @@
 import pytest
 
-from tests.browser import chromium, live_server, screenshot
+from tests.browser import chromium, screenshot
 
 pytestmark = pytest.mark.browser
 
 
-def test_a_person_signs_in_and_out_in_chromium(transactional_db, alice, password):
-    with live_server() as base, chromium() as browser:
+def test_a_person_signs_in_and_out_in_chromium(plain_server, alice, password):
+    base = plain_server
+    with chromium() as browser:
         page = browser.new_page()
         page.goto(base + "/")
         assert page.url == base + "/login?next=/"

@@ -10,7 +10,7 @@ from templates_app.demo import teaching_demo_seed
 from templates_app.library import template_seed_global
 from templates_app.notes.services import note_create
 from templates_app.seed_data import PATIENT, SOAP
-from tests.browser import chromium, live_server, screenshot
+from tests.browser import chromium, screenshot
 from tests.templates_app.test_browser_notes import sign_in
 from transcription.services.imports import transcript_import
 
@@ -28,7 +28,7 @@ def _inside(page, locator) -> bool:
 
 
 def test_a_residents_habits_and_the_phone_layout(
-    transactional_db, resident, attending, password
+    plain_server, resident, attending, password
 ):
     soap = template_seed_global(spec=SOAP)[0]
     patient = template_seed_global(spec=PATIENT)[0]
@@ -43,7 +43,8 @@ def test_a_residents_habits_and_the_phone_layout(
     second = transcript_import(
         user=resident, text=IMPORTED, consent=True, label="Bed 7"
     )
-    with live_server() as base, chromium() as browser:
+    base = plain_server
+    with chromium() as browser:
         page = browser.new_context(viewport=PHONE, is_mobile=True).new_page()
         sign_in(page, base, "resident", password)
         # the encounters list fits the phone: nothing runs off its right edge

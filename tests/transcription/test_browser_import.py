@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.browser import chromium, live_server, screenshot
+from tests.browser import chromium, screenshot
 from tests.transcription.test_browser_record import sign_in
 
 pytestmark = pytest.mark.browser
@@ -18,9 +18,10 @@ Patient: Just the methatrexate for my arthritis.
 
 
 def test_a_resident_imports_names_speakers_and_corrects_a_line(
-    transactional_db, resident, password
+    plain_server, resident, password
 ):
-    with live_server() as base, chromium() as browser:
+    base = plain_server
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         sign_in(page, base, "resident", password)
         page.get_by_role("link", name="Import a transcript").click()

@@ -66,7 +66,7 @@ def test_a_resident_uploads_a_recording_and_reads_its_transcript(
 
 
 def test_while_an_upload_is_transcribing_the_page_offers_only_what_it_can(
-    transactional_db, resident, password
+    plain_server, resident, password
 ):
     """No "Resume recording" (there is no recording to go on with) and no "Generate
     note" (there is no transcript yet): the progress, until the transcript is ready."""
@@ -78,7 +78,8 @@ def test_while_an_upload_is_transcribing_the_page_offers_only_what_it_can(
     session = session_with_segments(
         resident, count=0, status="transcribing", progress=40, label="Clinic 5"
     )
-    with live_server() as base, chromium() as browser:  # no worker: it waits
+    base = plain_server  # no task worker: the upload waits
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         sign_in(page, base, "resident", password)
         page.goto(f"{base}/encounters/{session.pk}")
