@@ -124,8 +124,12 @@ def test_an_upload_keeps_each_words_probability_and_what_was_heard(
     tmp_path,
     django_capture_on_commit_callbacks,
 ):
+    """tiny.en, not the upload default (base): what an upload keeps of each word is
+    tested here, not the model, and base hears this clip otherwise ("one fifty over
+    ninety" as "150 over 2", "500mg" written as one word)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    settings.WHISPER_UPLOAD_MODEL = "tiny.en"
     settings.UPLOAD_DIR = tmp_path
     api.force_login(resident)
     with django_capture_on_commit_callbacks(execute=True):
