@@ -42,6 +42,8 @@ def test_a_blood_pressure_said_colloquially_is_read_in_hundreds():
 
 
 def test_a_unit_as_the_transcript_abbreviates_it_counts():
-    said, missed = quantities_missed("you take one gram four times a day", "1 g 4 times")
+    said, missed = quantities_missed(
+        "you take one gram four times a day", "1 g 4 times"
+    )
     assert said == Counter({1.0: 1, 4.0: 1})
     assert not missed
