@@ -78,6 +78,21 @@ def test_nothing_else_is_corrected(heard):
         ("oxygen ninety five percent", "oxygen 95%"),
         ("temperature ninety eight point six degrees", "temperature 98.6 degrees"),
         ("one of them said one thing", "one of them said one thing"),
+        # as Whisper writes them beside digits: hyphenated, a naked decimal (given
+        # its leading zero: ".5 mg" must never read as "5 mg"), a spoken "point"
+        ("twenty-five milligrams daily", "25 mg daily"),
+        ("temperature ninety-eight point six degrees", "temperature 98.6 degrees"),
+        ("lorazepam .5 milligrams at night", "lorazepam 0.5 mg at night"),
+        ("clonazepam point five milligrams", "clonazepam 0.5 mg"),
+        ("a cyst measuring point five centimeters", "a cyst measuring 0.5 cm"),
+        ("a hundred milligrams twice a day", "100 mg twice a day"),
+        ("at that point two weeks later", "at that point 2 weeks later"),
+        # a number is never read from part of words that say none as a whole
+        ("zero point zero five percent", "0.05%"),
+        ("clobetasol zero. zero five percent", "clobetasol zero. zero five percent"),
+        ("two three days", "two three days"),
+        ("four, five weeks", "four, 5 weeks"),
+        ("take a five milligram tablet", "take a 5 mg tablet"),
     ],
 )
 def test_doses_vitals_and_durations_are_written_as_numbers(heard, shown):
