@@ -57,6 +57,9 @@ def test_a_misheard_drug_in_a_medication_context_is_corrected(heard, shown):
         "take it in January with 20 mg",  # a month alone is no Januvia
         # money is no dose: "too radical" is no Toradol here
         "nothing too radical, nothing more than \u00a35",
+        "nothing too radical, nothing more than 5 pounds",  # as base writes it
+        # "also" neither starts nor ends a drug: "also gonna" is no alosetron (base)
+        "and I'm also done order you some ultram 50 mg as needed",
         # a counted word is heard as said: "days now" is no dapsone
         "I'll see you again in 14 days now I do want you to continue",
     ],

@@ -119,6 +119,7 @@ EDGE_WORDS = frozenset(
         "will",
         "just",
         "really",
+        "also",
         "very",
         "pretty",
         "like",
@@ -288,16 +289,20 @@ def best_match(phrase: str) -> tuple[str, float] | None:
 
 
 def _in_context(words: list[Word], start: int, end: int) -> bool:
-    near = (
-        words[max(0, start - CONTEXT_WORDS) : start] + words[end : end + CONTEXT_WORDS]
-    )
-    return any(w.bare in CUES or _a_dose(w) for w in near)
+    near = [
+        *range(max(0, start - CONTEXT_WORDS), start),
+        *range(end, min(len(words), end + CONTEXT_WORDS)),
+    ]
+    return any(words[k].bare in CUES or _a_dose(words, k) for k in near)
 
 
-def _a_dose(word: Word) -> bool:
-    """A number, but not an amount of money: Whisper writes "five pounds" of weight
-    as "£5" ("nothing too radical, nothing more than £5" is no Toradol)."""
-    return word.text.lstrip("\"'(")[:1].isdigit()
+def _a_dose(words: list[Word], k: int) -> bool:
+    """Whether the word at `k` is a number, but not an amount of money or a weight:
+    "five pounds" of weight is "£5" to tiny.en and "5 pounds" to base ("nothing too
+    radical, nothing more than 5 pounds" is no Toradol)."""
+    if not words[k].text.lstrip("\"'(")[:1].isdigit():
+        return False
+    return k + 1 == len(words) or words[k + 1].bare not in {"pound", "pounds"}
 
 
 def _a_name(words: list[Word], i: int) -> bool:
