@@ -96,6 +96,7 @@ def test_nothing_else_is_corrected(heard):
         ("two three days", "two three days"),
         ("four, five weeks", "four, 5 weeks"),
         ("take a five milligram tablet", "take a 5 mg tablet"),
+        ("it was one fifty over the weekend", "it was one fifty over the weekend"),
     ],
 )
 def test_doses_vitals_and_durations_are_written_as_numbers(heard, shown):

@@ -113,6 +113,8 @@ def _parts(word: Word) -> list[str] | None:
 def _value(words: list[str]) -> str | None:
     """The digits `words` say, or None ("zero five" is none: a zero is said
     before a decimal point, not before other digits)."""
+    if not words:
+        return None
     if words[0] == "zero" and words[1:2] not in ([], ["point"]):
         return None
     if words[:1] == ["a"] and words[1:2] in (["hundred"], ["thousand"]):
