@@ -37,6 +37,11 @@ def said(text: str, probability: float = 0.6) -> list[Word]:
             "increase your list in April to 40 mg a day",
             "increase your lisinopril to 40 mg a day",
         ),
+        # capitalised as a brand, not a name: "the" before it (base, as an upload)
+        (
+            "let's continue on the Alpure Hal, 100mg, once a day",
+            "let's continue on the allopurinol, 100mg, once a day",
+        ),
     ],
 )
 def test_a_misheard_drug_in_a_medication_context_is_corrected(heard, shown):
@@ -58,6 +63,9 @@ def test_a_misheard_drug_in_a_medication_context_is_corrected(heard, shown):
         # money is no dose: "too radical" is no Toradol here
         "nothing too radical, nothing more than \u00a35",
         "nothing too radical, nothing more than 5 pounds",  # as base writes it
+        "I will ask Stephanie to refill your prescription",  # a name
+        # a conjunction starts no drug: "but on as" is no butoconazole (base)
+        "regular with the medications during the week, but on as weekends I forget",
         # "also" neither starts nor ends a drug: "also gonna" is no alosetron (base)
         "and I'm also done order you some ultram 50 mg as needed",
         # a counted word is heard as said: "days now" is no dapsone

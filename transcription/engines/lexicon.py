@@ -120,6 +120,7 @@ EDGE_WORDS = frozenset(
         "just",
         "really",
         "also",
+        "but",
         "very",
         "pretty",
         "like",
@@ -306,9 +307,12 @@ def _a_dose(words: list[Word], k: int) -> bool:
 
 
 def _a_name(words: list[Word], i: int) -> bool:
-    """A capitalised word inside a sentence: a name, as Whisper writes names."""
+    """A capitalised word inside a sentence: a name, as Whisper writes names, but
+    not after "the": "continue on the OMPREL 40mg" is a drug, Whisper capitalising
+    what it takes for a brand."""
     starts_sentence = i == 0 or re.search(r"[.?!]$", words[i - 1].text)
-    return words[i].text[:1].isupper() and not starts_sentence
+    after_the = i > 0 and words[i - 1].bare == "the"
+    return words[i].text[:1].isupper() and not starts_sentence and not after_the
 
 
 def _candidate(run: list[Word]) -> bool:
