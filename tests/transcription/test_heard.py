@@ -37,6 +37,11 @@ def said(text: str, probability: float = 0.6) -> list[Word]:
             "increase your list in April to 40 mg a day",
             "increase your lisinopril to 40 mg a day",
         ),
+        # capitalised as a brand, not a name: "the" before it (base, as an upload)
+        (
+            "let's continue on the Alpure Hal, 100mg, once a day",
+            "let's continue on the allopurinol, 100mg, once a day",
+        ),
     ],
 )
 def test_a_misheard_drug_in_a_medication_context_is_corrected(heard, shown):
@@ -57,6 +62,12 @@ def test_a_misheard_drug_in_a_medication_context_is_corrected(heard, shown):
         "take it in January with 20 mg",  # a month alone is no Januvia
         # money is no dose: "too radical" is no Toradol here
         "nothing too radical, nothing more than \u00a35",
+        "nothing too radical, nothing more than 5 pounds",  # as base writes it
+        "I will ask Stephanie to refill your prescription",  # a name
+        # a conjunction starts no drug: "but on as" is no butoconazole (base)
+        "regular with the medications during the week, but on as weekends I forget",
+        # "also" neither starts nor ends a drug: "also gonna" is no alosetron (base)
+        "and I'm also done order you some ultram 50 mg as needed",
         # a counted word is heard as said: "days now" is no dapsone
         "I'll see you again in 14 days now I do want you to continue",
     ],
@@ -78,6 +89,22 @@ def test_nothing_else_is_corrected(heard):
         ("oxygen ninety five percent", "oxygen 95%"),
         ("temperature ninety eight point six degrees", "temperature 98.6 degrees"),
         ("one of them said one thing", "one of them said one thing"),
+        # as Whisper writes them beside digits: hyphenated, a naked decimal (given
+        # its leading zero: ".5 mg" must never read as "5 mg"), a spoken "point"
+        ("twenty-five milligrams daily", "25 mg daily"),
+        ("temperature ninety-eight point six degrees", "temperature 98.6 degrees"),
+        ("lorazepam .5 milligrams at night", "lorazepam 0.5 mg at night"),
+        ("clonazepam point five milligrams", "clonazepam 0.5 mg"),
+        ("a cyst measuring point five centimeters", "a cyst measuring 0.5 cm"),
+        ("a hundred milligrams twice a day", "100 mg twice a day"),
+        ("at that point two weeks later", "at that point 2 weeks later"),
+        # a number is never read from part of words that say none as a whole
+        ("zero point zero five percent", "0.05%"),
+        ("clobetasol zero. zero five percent", "clobetasol zero. zero five percent"),
+        ("two three days", "two three days"),
+        ("four, five weeks", "four, 5 weeks"),
+        ("take a five milligram tablet", "take a 5 mg tablet"),
+        ("it was one fifty over the weekend", "it was one fifty over the weekend"),
     ],
 )
 def test_doses_vitals_and_durations_are_written_as_numbers(heard, shown):
@@ -124,8 +151,12 @@ def test_an_upload_keeps_each_words_probability_and_what_was_heard(
     tmp_path,
     django_capture_on_commit_callbacks,
 ):
+    """tiny.en, not the upload default (base): what an upload keeps of each word is
+    tested here, not the model, and base hears this clip otherwise ("one fifty over
+    ninety" as "150 over 2", "500mg" written as one word)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    settings.WHISPER_UPLOAD_MODEL = "tiny.en"
     settings.UPLOAD_DIR = tmp_path
     api.force_login(resident)
     with django_capture_on_commit_callbacks(execute=True):

@@ -55,6 +55,8 @@ def test_every_format_decodes_to_16k_mono(recordings, extension):
 def test_an_upload_is_transcribed_in_the_background_and_its_audio_deleted(
     api, resident, recordings, upload_dir, django_capture_on_commit_callbacks
 ):
+    """With the default upload model (Whisper base, WHISPER_UPLOAD_MODEL), the live
+    one (WHISPER_MODEL) left at tiny.en; the audit names the model."""
     api.force_login(resident)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = api.post(
@@ -74,6 +76,11 @@ def test_an_upload_is_transcribed_in_the_background_and_its_audio_deleted(
     assert list(upload_dir.iterdir()) == []  # the audio is gone
     actions = set(AuditLog.objects.values_list("action", flat=True))
     assert {"RECORDING_UPLOADED", "RECORDING_TRANSCRIBED"} <= actions
+    transcribed = AuditLog.objects.get(action="RECORDING_TRANSCRIBED")
+    assert (transcribed.details["engine"], transcribed.details["model"]) == (
+        "offline",
+        "base",
+    )
 
 
 @pytest.mark.parametrize(
@@ -271,6 +278,8 @@ def test_with_deepgram_keyed_an_upload_goes_to_its_prerecorded_api(
     }
     assert {"metformin", "atrial fibrillation"} <= set(query["keyterm"])
     assert list(upload_dir.iterdir()) == []
+    transcribed = AuditLog.objects.get(action="RECORDING_TRANSCRIBED")
+    assert transcribed.details["model"] == "nova-3-medical"
 
 
 def test_an_overloaded_deepgram_is_asked_again_and_a_refusal_fails_the_upload(

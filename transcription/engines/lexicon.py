@@ -119,6 +119,8 @@ EDGE_WORDS = frozenset(
         "will",
         "just",
         "really",
+        "also",
+        "but",
         "very",
         "pretty",
         "like",
@@ -288,22 +290,29 @@ def best_match(phrase: str) -> tuple[str, float] | None:
 
 
 def _in_context(words: list[Word], start: int, end: int) -> bool:
-    near = (
-        words[max(0, start - CONTEXT_WORDS) : start] + words[end : end + CONTEXT_WORDS]
-    )
-    return any(w.bare in CUES or _a_dose(w) for w in near)
+    near = [
+        *range(max(0, start - CONTEXT_WORDS), start),
+        *range(end, min(len(words), end + CONTEXT_WORDS)),
+    ]
+    return any(words[k].bare in CUES or _a_dose(words, k) for k in near)
 
 
-def _a_dose(word: Word) -> bool:
-    """A number, but not an amount of money: Whisper writes "five pounds" of weight
-    as "£5" ("nothing too radical, nothing more than £5" is no Toradol)."""
-    return word.text.lstrip("\"'(")[:1].isdigit()
+def _a_dose(words: list[Word], k: int) -> bool:
+    """Whether the word at `k` is a number, but not an amount of money or a weight:
+    "five pounds" of weight is "£5" to tiny.en and "5 pounds" to base ("nothing too
+    radical, nothing more than 5 pounds" is no Toradol)."""
+    if not words[k].text.lstrip("\"'(")[:1].isdigit():
+        return False
+    return k + 1 == len(words) or words[k + 1].bare not in {"pound", "pounds"}
 
 
 def _a_name(words: list[Word], i: int) -> bool:
-    """A capitalised word inside a sentence: a name, as Whisper writes names."""
+    """A capitalised word inside a sentence: a name, as Whisper writes names, but
+    not after "the": "continue on the OMPREL 40mg" is a drug, Whisper capitalising
+    what it takes for a brand."""
     starts_sentence = i == 0 or re.search(r"[.?!]$", words[i - 1].text)
-    return words[i].text[:1].isupper() and not starts_sentence
+    after_the = i > 0 and words[i - 1].bare == "the"
+    return words[i].text[:1].isupper() and not starts_sentence and not after_the
 
 
 def _candidate(run: list[Word]) -> bool:

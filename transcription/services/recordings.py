@@ -42,15 +42,19 @@ def upload_transcribe(*, session_id: int, path: str) -> None:
 
             keyterms = recording_keyterms(session=session)
             results = transcribe_file(path, keyterms=keyterms)
-            seconds = session.audio_seconds
+            seconds, model = session.audio_seconds, settings.DEEPGRAM_MODEL
         else:
+            model = settings.WHISPER_UPLOAD_MODEL
             results, seconds = _whisper_transcribe(
                 session_id=session_id,
                 path=path,
                 keyterms=recording_keyterms(session=session),
+                model=model,
             )
         kept = _audio_keep(session=session, path=path)
-        _upload_store(session=session, results=results, seconds=seconds, kept=kept)
+        _upload_store(
+            session=session, results=results, seconds=seconds, kept=kept, model=model
+        )
         return
     except (EngineError, ValidationError) as error:
         logger.warning("An uploaded recording could not be transcribed: %s", error)
@@ -73,7 +77,7 @@ def upload_transcribe(*, session_id: int, path: str) -> None:
         )
 
 
-def _whisper_transcribe(*, session_id: int, path: str, keyterms=None):
+def _whisper_transcribe(*, session_id: int, path: str, keyterms=None, model: str):
     from transcription.audio import decode_16k_mono
     from transcription.engines.offline import transcribe_recording
 
@@ -91,12 +95,15 @@ def _whisper_transcribe(*, session_id: int, path: str, keyterms=None):
         beam_size=settings.WHISPER_BEAM_SIZE,
         on_progress=progress,
         keyterms=keyterms,
+        model=model,
     )
     return results, seconds
 
 
 @transaction.atomic
-def _upload_store(*, session, results, seconds: float, kept: Path | None) -> None:
+def _upload_store(
+    *, session, results, seconds: float, kept: Path | None, model: str
+) -> None:
     TranscriptSegment.objects.bulk_create(
         segment_build(session_id=session.pk, result=result, seq=seq)
         for seq, result in enumerate(results, start=1)
@@ -119,6 +126,7 @@ def _upload_store(*, session, results, seconds: float, kept: Path | None) -> Non
         institution=session.institution,
         details={
             "engine": session.engine,
+            "model": model,
             "segments": len(results),
             "audio_deleted": kept is None,
             **(
