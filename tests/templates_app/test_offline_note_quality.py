@@ -347,3 +347,44 @@ def test_a_conclusion_said_during_the_exam_is_the_assessment():
     )
     assert not any("salt" in s for s in statements(drafted, "objective"))
     assert any("edema" in s for s in statements(drafted, "objective"))
+
+
+# A parent's answer denies one thing asked and affirms the other a sentence later.
+TUMMY_ACHE = [
+    (0, "what brings her in today?"),
+    (2, "she's had a tummy ache since yesterday."),
+    (0, "any vomiting or diarrhea?"),
+    (2, "no vomiting. she had diarrhea twice yesterday."),
+    (0, "any fever?"),
+    (2, "no fever, no cough."),
+]
+
+
+def test_a_pertinent_negative_lists_only_what_was_denied():
+    drafted = draft_sections(request_for(SOAP, TUMMY_ACHE))
+    subjective = statements(drafted, "subjective")
+    denials = [s for s in subjective if s.startswith("Denies")]
+    assert "Denies vomiting." in denials, subjective
+    assert not any("diarrhea" in s for s in denials), subjective
+    assert any("diarrhea twice" in s for s in subjective)
+    lines = [*TUMMY_ACHE[:2], (0, "any fever or vomiting?"), *TUMMY_ACHE[3:4]]
+    subjective = statements(draft_sections(request_for(SOAP, lines)), "subjective")
+    assert "Denies vomiting." in subjective, subjective  # the fever went unanswered
+
+
+def test_the_verifier_flags_a_denial_its_words_affirm():
+    segments = {seq: text for seq, (_, text) in enumerate(TUMMY_ACHE, start=1)}
+    drafted = {"subjective": "Denies vomiting or diarrhea. [S3, S4]"}
+    (flag,) = verify.verify_sections(drafted, segments)
+    assert flag.kind == "negation" and "diarrhea" in flag.message
+    assert verify.verify_sections({"s": "Denies vomiting. [S3, S4]"}, segments) == []
+    # the affirmation in a segment beside the cited ones, not cited itself
+    split = {1: "any vomiting or diarrhea?", 2: "no vomiting.", 3: "okay.",
+             4: "she had diarrhea twice yesterday."}  # fmt: skip
+    (flag,) = verify.verify_sections(
+        {"s": "Denies vomiting or diarrhea. [S1, S2]"}, split
+    )
+    assert "diarrhea" in flag.message
+    # ...and a denial of several things, one of them affirmed
+    drafted = {"s": "Denies fever, cough, vomiting or diarrhea. [S3, S4]"}
+    assert [f.kind for f in verify.verify_sections(drafted, segments)] == ["negation"]

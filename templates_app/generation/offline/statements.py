@@ -221,7 +221,10 @@ def _patient(
             return [Statement(told, seqs, category, said=f"{question.text} {text}")]
     if question is not None and answers.bare_answer(rest) and walk.phase == "history":
         folded = answers.fold(
-            walk.gender, question.text.lower(), polarity or answers.polarity(rest)
+            walk.gender,
+            question.text.lower(),
+            polarity or answers.polarity(rest),
+            rest,
         )
         if folded:
             category = _history_category(walk, question.text + " " + folded)
@@ -264,7 +267,7 @@ def _companion(
     seqs = (*question.seqs, *item.seqs) if question is not None else item.seqs
     if question is not None and answers.bare_answer(rest):
         folded = not re.search(r"\byou", asked) and answers.fold(
-            walk.gender, asked, polarity or answers.polarity(rest)
+            walk.gender, asked, polarity or answers.polarity(rest), rest
         )
         if not folded or walk.phase != "history":
             return []
