@@ -85,6 +85,8 @@ def _cues() -> tuple[Phrases, Phrases, Phrases, Phrases]:
     preceding = set(patterns["preceding_negations"]) - set(POSSIBLE)
     preceding |= {"none", "nor", "free of"}
     preceding |= {"haven't", "hasn't", "won't", "nothing"}
+    # a family's or a household's negation: "nobody smokes", "no one in the family"
+    preceding |= {"nobody", "noone", "neither", "nor does", "none of"}
 
     return (
         _by_first_word(preceding),

@@ -388,3 +388,43 @@ def test_the_verifier_flags_a_denial_its_words_affirm():
     # ...and a denial of several things, one of them affirmed
     drafted = {"s": "Denies fever, cough, vomiting or diarrhea. [S3, S4]"}
     assert [f.kind for f in verify.verify_sections(drafted, segments)] == ["negation"]
+
+
+# A parent and a clinician: a household's negation, an exam called out, advice.
+COLD = [
+    (0, "hi, what brings her in today?"),
+    (2, "she's had a cough and a runny nose for three days."),
+    (0, "does anyone at home smoke?"),
+    (2, "no, nobody smokes in our house."),
+    (0, "let me take a look at her. her ears are clear. her throat is a little red."),
+    (0, "this looks like a common cold, a viral infection."),
+    (0, "give her plenty of fluids and use a humidifier at night."),
+    (0, "you can give her honey for the cough."),
+    (0, "if she gets a fever or has trouble breathing, bring her back."),
+]
+
+
+@pytest.mark.parametrize(
+    ("section", "statement"),
+    [
+        ("subjective", "Nobody smokes in their house. [S3, S4]"),
+        ("subjective", "No one at home smokes. [S3, S4]"),
+        ("objective", "Her ears are clear. [S5]"),
+        ("objective", "Her throat is a little red. [S5]"),
+        ("plan", "Give her plenty of fluids and use a humidifier at night. [S7]"),
+        ("plan", "She can give her honey for the cough. [S8]"),
+        ("plan", "If she gets a fever or has trouble breathing, bring her back. [S9]"),
+    ],
+)
+def test_true_statements_of_a_household_an_exam_and_advice_are_not_flagged(
+    section, statement
+):
+    segments = {seq: text for seq, (_, text) in enumerate(COLD, start=1)}
+    assert verify.verify_sections({section: statement}, segments) == []
+
+
+def test_what_a_patient_says_of_their_own_body_is_not_an_exam_finding():
+    segments = {1: "my throat is a little red and sore."}
+    (flag,) = verify.verify_sections({"objective": "Throat is red. [S1]"}, segments)
+    assert flag.kind == "placement"
+    assert verify.verify_sections({"plan": "Nobody smokes. [S1]"}, {1: "i smoke."})
