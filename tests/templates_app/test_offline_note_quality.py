@@ -428,3 +428,34 @@ def test_what_a_patient_says_of_their_own_body_is_not_an_exam_finding():
     (flag,) = verify.verify_sections({"objective": "Throat is red. [S1]"}, segments)
     assert flag.kind == "placement"
     assert verify.verify_sections({"plan": "Nobody smokes. [S1]"}, {1: "i smoke."})
+
+
+def test_the_chief_complaint_cites_where_it_was_first_said_never_the_next_visit():
+    from templates_app.generation.offline.complaint import complaint_block
+    from templates_app.generation.offline.statements import Statement
+
+    owner = {"complaint": "cc", "history": "hpi", "assessment": "assessment"}
+    filed = {
+        "cc": [],
+        "hpi": [Statement("About three weeks.", (3, 4), "history")],
+        "assessment": [
+            Statement("Start physical therapy.", (7,), "plan"),
+            Statement(
+                "For their left shoulder pain, this is tendinitis.", (6,), "plan"
+            ),
+        ],
+    }
+    said = {
+        1: "hi how are you today",
+        2: "i'm doing okay aside from this left shoulder pain that i've been having",
+        6: "so for your left shoulder pain i think this is tendinitis",
+    }
+    complaint_block(filed, owner, said)
+    assert [(s.text, s.seqs) for s in filed["cc"]] == [("Left shoulder pain.", (2,))]
+    filed = {
+        "cc": [],
+        "hpi": [Statement("About three weeks.", (3, 4), "history")],
+        "assessment": [Statement("Follow-up in four weeks.", (8,), "plan")],
+    }
+    complaint_block(filed, owner, said)
+    assert filed["cc"] == []  # the next visit is not why the patient came

@@ -161,7 +161,7 @@ def file_statements(
     # where each category went, a missing section's by FALLBACK (a discharge's
     # history is its hospital course)
     placed = {c: k for c in PRIORITY if (k := _section_for(c, owner))}
-    attending.sections_signed(filed, placed)
+    attending.sections_signed(filed, placed, said)
     return filed
 
 

@@ -377,7 +377,9 @@ MEDICINE_WORD = re.compile(
 VAGUE_START = re.compile(r"(?:those|these|they|that|it)(?:'s| are| is)\b", re.I)
 
 
-def sections_signed(filed: dict, owner: dict[str, str]) -> None:
+def sections_signed(
+    filed: dict, owner: dict[str, str], said: dict[int, str] | None = None
+) -> None:
     """The section passes: each examination and side its own line, medications only
     medicines, the chief complaint a clean phrase."""
     for key in {owner.get("exam"), owner.get("results")} - {None}:
@@ -398,7 +400,7 @@ def sections_signed(filed: dict, owner: dict[str, str]) -> None:
         ]
         filed[meds] = [s for s in filed[meds] if s not in strays]
         filed[history].extend(strays)
-    complaint_block(filed, owner)
+    complaint_block(filed, owner, said)
     for key in {owner.get(c) for c in ("assessment", "plan", "followup")} - {None}:
         filed[key] = _said_once(filed[key])
         for s in filed[key]:  # "1. Their hypertension.", "Their diabetes: continue ..."
