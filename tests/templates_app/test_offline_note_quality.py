@@ -459,3 +459,13 @@ def test_the_chief_complaint_cites_where_it_was_first_said_never_the_next_visit(
     }
     complaint_block(filed, owner, said)
     assert filed["cc"] == []  # the next visit is not why the patient came
+
+
+def test_a_duration_and_a_frequency_said_in_words_are_written_as_numbers():
+    assert standard_form("come back in about a week") == "come back in about 1 week"
+    assert standard_form("twice a day for a week") == "twice a day for 1 week"
+    assert standard_form("she drinks once or twice a year") == (
+        "she drinks 1-2 times a year"
+    )
+    for kept in ("once a week", "a week ago", "in a day or two"):
+        assert standard_form(kept) == kept
