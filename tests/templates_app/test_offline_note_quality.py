@@ -12,7 +12,7 @@ from templates_app.generation.offline import (
     voice,
 )
 from templates_app.generation.offline.facts import standard_form
-from templates_app.seed_data import HP, PATIENT, SOAP, TEMPLATES
+from templates_app.seed_data import DISCHARGE, HP, PATIENT, SOAP, TEMPLATES
 from tests.templates_app.test_offline_drafter import cited, request_for
 from tests.templates_app.transcripts import ENCOUNTER, TWO_PROBLEMS
 
@@ -469,3 +469,27 @@ def test_a_duration_and_a_frequency_said_in_words_are_written_as_numbers():
     )
     for kept in ("once a week", "a week ago", "in a day or two"):
         assert standard_form(kept) == kept
+
+
+# A short hospital stay: the history, a result, the conclusion and the discharge.
+CHEST_PAIN_STAY = [
+    (0, "what brought you into the hospital?"),
+    (1, "i had chest pain and shortness of breath for two days."),
+    (0, "do you have any other medical conditions?"),
+    (
+        1,
+        "yes, i was just diagnosed with type two diabetes, my doctor started me on metformin.",
+    ),
+    (0, "your troponins were negative and the stress test was normal."),
+    (0, "this was most likely a musculoskeletal chest pain."),
+    (
+        0,
+        "we'll discharge you home today. follow up with your primary care doctor in one week.",
+    ),
+]
+
+
+def test_a_discharge_summary_keeps_the_past_history_it_came_with():
+    drafted = draft_sections(request_for(DISCHARGE, CHEST_PAIN_STAY))
+    everything = " ".join(s for key in drafted for s in statements(drafted, key))
+    assert "type two diabetes" in everything and "metformin" in everything
