@@ -493,3 +493,12 @@ def test_a_discharge_summary_keeps_the_past_history_it_came_with():
     drafted = draft_sections(request_for(DISCHARGE, CHEST_PAIN_STAY))
     everything = " ".join(s for key in drafted for s in statements(drafted, key))
     assert "type two diabetes" in everything and "metformin" in everything
+
+
+def test_a_result_and_a_conclusion_said_without_an_exam_reach_their_sections():
+    drafted = draft_sections(request_for(SOAP, CHEST_PAIN_STAY))
+    assert any("troponins were negative" in s for s in statements(drafted, "objective"))
+    assert any("musculoskeletal" in s for s in statements(drafted, "assessment"))
+    assert any("primary care" in s for s in statements(drafted, "plan"))
+    subjective = " ".join(statements(drafted, "subjective"))
+    assert "troponin" not in subjective and "musculoskeletal" not in subjective

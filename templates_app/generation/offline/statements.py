@@ -38,6 +38,7 @@ from templates_app.generation.offline.phases import (
     phases,
     plan_category,
     plan_said,
+    result_said,
 )
 from templates_app.generation.offline.spoken import (
     ASSISTANT,
@@ -153,6 +154,8 @@ def _statements_of(walk: Walk, item: Utterance) -> list[Statement]:
         return _plan(walk, item, text)
     if walk.phase == "exam" and plan_said(text.lower()):
         return _plan(walk, item, text)
+    if walk.phase == "history" and result_said(text.lower()):
+        return _exam(walk, item, text)  # "your troponins were negative"
     if walk.phase == "history" and advice_said(text.lower()):
         return _plan(walk, item, text)
     if walk.phase == "exam" and assessment_said(text.lower()):
