@@ -502,3 +502,11 @@ def test_a_result_and_a_conclusion_said_without_an_exam_reach_their_sections():
     assert any("primary care" in s for s in statements(drafted, "plan"))
     subjective = " ".join(statements(drafted, "subjective"))
     assert "troponin" not in subjective and "musculoskeletal" not in subjective
+
+
+def test_a_parent_s_advice_and_a_return_precaution_are_the_plan():
+    drafted = draft_sections(request_for(SOAP, COLD))
+    plan = statements(drafted, "plan")
+    assert "May give her honey for the cough." in plan  # "you" is the parent
+    assert any(s.startswith("If she gets a fever") for s in plan), plan
+    assert not any("fever" in s for s in statements(drafted, "assessment"))

@@ -236,6 +236,17 @@ def third_person(
     """Rewrite the patient's first person (or the clinician's second) as third person
     (`forms`: the words for the speaker, when not the patient's pronouns)."""
     forms = forms or _PRONOUNS[gender]
+    if speaker == "clinician" and gender:
+        # "you can give her honey": the "you" is whoever cares for the patient, not
+        # the patient: "May give her honey."
+        own = _PRONOUNS[gender]["obj"]
+        text = re.sub(
+            rf"\byou (?:can|could|may|might|should) (give|offer|try|bring|keep|let|"
+            rf"help|put|use) ({own})\b",
+            r"may \1 \2",
+            text,
+            flags=re.I,
+        )
     words = _WORD.findall(text.replace("’", "'"))
     out: list[str] = []
     i = 0

@@ -251,9 +251,19 @@ MAY_DO = re.compile(
 )
 
 
+# A return precaution: what should bring the patient back.
+PRECAUTION = re.compile(
+    r"^(?:and |so |but )?if\b.{3,120}?\b(?:bring (?:him|her|them|the \w+) (?:back|in)|"
+    r"come back|return|call (?:us|me|the office)|go to the (?:er|emergency)|seek|"
+    r"let (?:us|me) know|be seen)\b"
+)
+
+
 def plan_category(low: str) -> str | None:
     """What a sentence of the assessment and plan is: the assessment, the plan, a
     follow-up, warnings...; None for talk that is neither (teaching, small talk)."""
+    if PRECAUTION.search(low):
+        return "warnings"  # "if she gets a fever ..., bring her back"
     ranked = [c for c in classify(low) if c in PLAN_CATEGORIES]
     if ranked and ranked[0] in {"followup", "warnings", "disposition", "procedure"}:
         return ranked[0]
