@@ -510,3 +510,15 @@ def test_a_parent_s_advice_and_a_return_precaution_are_the_plan():
     assert "May give her honey for the cough." in plan  # "you" is the parent
     assert any(s.startswith("If she gets a fever") for s in plan), plan
     assert not any("fever" in s for s in statements(drafted, "assessment"))
+
+
+def test_an_order_said_in_a_later_clause_is_kept():
+    lines = [
+        (0, "what brings you in today?"),
+        (1, "my right knee has been hurting for a week."),
+        (0, "let me examine your knee. you have tenderness over the medial meniscus."),
+        (0, "i think you have probably an acute medial meniscus sprain. we'll have you "
+            "come back in about a week, and if it's not better, we'll get an mri."),
+    ]  # fmt: skip
+    plan = statements(draft_sections(request_for(SOAP, lines)), "plan")
+    assert any("come back in about 1 week" in s and "mri" in s for s in plan), plan

@@ -28,6 +28,7 @@ import re
 
 from templates_app.generation.offline import language, unsaid, voice
 from templates_app.generation.offline.complaint import SIDE, complaint_block
+from templates_app.generation.offline.phases import PLAN_OBJECT
 from templates_app.generation.offline.statements import Statement
 from templates_app.generation.offline.unsaid import FACT
 
@@ -238,6 +239,11 @@ def _without_we(text: str) -> str:
     kept, dropping = pieces[:1], False
     for separator, piece in zip(pieces[1::2], pieces[2::2], strict=False):
         factless = not (FACT.search(piece) or language.drugs(piece))
+        # our order is a fact: "..., and if it's not better, we'll get an MRI"
+        ordered = bool(WE.search(piece) and PLAN_OBJECT.search(piece)) and not (
+            re.search(r"\b(?:not|n't|never)\b|n't\b", piece)
+        )
+        factless = factless and not ordered
         # the dropped clause's own tail ("... able to see anything") goes with it
         dropping = factless and (
             WE.search(piece) or (dropping and not separator.strip())
