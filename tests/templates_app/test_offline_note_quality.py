@@ -522,3 +522,17 @@ def test_an_order_said_in_a_later_clause_is_kept():
     ]  # fmt: skip
     plan = statements(draft_sections(request_for(SOAP, lines)), "plan")
     assert any("come back in about 1 week" in s and "mri" in s for s in plan), plan
+
+
+def test_what_the_clinician_recommends_is_kept_as_a_recommendation():
+    lines = [
+        (0, "what happened to your finger?"),
+        (1, "i jammed my left index finger playing volleyball yesterday."),
+        (0, "let me examine it. there is tenderness over the tip of the finger."),
+        (0, "i think this is a contusion. so, i would recommend we get you a s- uh, "
+            "aluminum foam splint and we'll get you some motrin."),
+        (0, "at this point, my recommendation would be to put you in a buddy tape."),
+    ]  # fmt: skip
+    plan = statements(draft_sections(request_for(SOAP, lines)), "plan")
+    assert "Recommend an aluminum foam splint." in plan, plan
+    assert "Recommend a buddy tape." in plan, plan

@@ -55,7 +55,10 @@ _MENDS = (
     (re.compile(r"\b(gon|wan|got) na\b"), lambda m: {"gon": "going to", "wan": "want to", "got": "got to"}[m.group(1)]),
     (re.compile(r"\b(\w+) n't\b"), lambda m: m.group(1) + "n't"),
     (re.compile(r" (['’](?:s|re|ve|ll|d|m))\b"), lambda m: m.group(1)),
-    (re.compile(r"\b(\w+)-\s+(?=\w)"), lambda m: "" if len(m.group(1)) <= 3 else m.group(0)),
+    # a word cut off ("a s- uh, aluminum foam splint"): gone, its article agreeing
+    (re.compile(r"\b(?:(an?) )?(\w+)-\s+(?:(?:uh|um)\b,?\s*)?(?=(\w))", re.I),
+     lambda m: m.group(0) if len(m.group(2)) > 3 else (
+         ("an " if m.group(3).lower() in "aeiou" else "a ") if m.group(1) else "")),
     (re.compile(r"\s+([,.?!;:%])"), lambda m: m.group(1)),
     (re.compile(r"\$\s+(\d)"), lambda m: "$" + m.group(1)),
     (re.compile(r"(?:\.\s*){2,}|…"), lambda m: ", "),
