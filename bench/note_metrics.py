@@ -22,7 +22,8 @@ them):
   whose turns no reference sentence rests on are not counted either way. A
   medications section whose template asks for the new, changed or stopped
   medicines (a discharge summary's, patient instructions') is both the history's
-  and the plan's.
+  and the plan's; so is a history section that asks for the diagnosis (a discharge
+  summary's reason for admission: "presenting problem and admitting diagnosis").
 - fact recall: of the facts in the reference note that the transcript also holds,
   the share found in the draft: numbers with a unit ("20 mg", "124/80", "45%",
   "3 weeks"; all of their numbers in the draft), drug names (brand and generic
@@ -135,6 +136,7 @@ def section_group(spec: dict) -> str:
 
 
 CHANGED = re.compile(r"\b(?:new|changed|stopped)\b", re.I)
+DIAGNOSIS = re.compile(r"\bdiagnos[ie]s\b", re.I)
 
 
 def section_groups(spec: dict) -> set[str]:
@@ -144,6 +146,8 @@ def section_groups(spec: dict) -> set[str]:
 
     cats = section_categories(SectionSpec(spec["key"], spec["title"]))
     if cats[:1] == ("medications",) and CHANGED.search(spec.get("instructions", "")):
+        return {group, "assessment_plan"}
+    if DIAGNOSIS.search(spec.get("instructions", "")):  # "... and admitting diagnosis"
         return {group, "assessment_plan"}
     return {group}
 

@@ -122,17 +122,20 @@ def load(split: str) -> list[Encounter]:
 
 def segments(dialogue: str) -> tuple[Segment, ...]:
     """One segment per dialogue line: speaker 0 for `[doctor]`, 1 for `[patient]`, 2
-    for `[patient_guest]` (someone with the patient), no roles named."""
+    for `[patient_guest]` (someone with the patient), no roles named. A line with no
+    tag goes on with the speaker before it (D2N072's doctor says the x-ray result,
+    the diagnosis and the plan on such a line)."""
     out = []
+    speaker = None
     for line in dialogue.splitlines():
         match = LINE.match(line.strip())
-        if not match or not match.group(2).strip():
+        text = match.group(2).strip() if match else line.strip()
+        if match:
+            speaker = SPEAKERS[match.group(1)]
+        if not text or speaker is None:
             continue
         seq = len(out) + 1
-        speaker = SPEAKERS[match.group(1)]
-        out.append(
-            Segment(seq, match.group(2).strip(), seq * 4000, seq * 4000 + 3800, speaker)
-        )
+        out.append(Segment(seq, text, seq * 4000, seq * 4000 + 3800, speaker))
     return tuple(out)
 
 

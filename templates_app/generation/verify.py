@@ -10,7 +10,10 @@ is a statement too. Each is checked against the words of the segments it cites:
 - `laterality`: left, right or bilateral, where its segments do not say that side;
 - `negation`: negated in the statement ("Denies fever") where the segments only
   affirm it, or affirmed where every mention in the segments is negated (NegEx
-  cues from negspacy's clinical termset; a question answered "no" negates it);
+  cues from negspacy's clinical termset; a question answered "no" negates it, and
+  "no vomiting" answering "any vomiting or diarrhea?" negates the vomiting alone);
+  or a thing denied ("Denies vomiting or diarrhea") that its cited segments, or the
+  NEARBY segments around them, say plainly ("she had diarrhea twice yesterday");
 - `weak_support`: fewer than SUPPORT_THRESHOLD of the statement's content words
   (lower case, crude suffix stem, scribe words such as "patient" or "reports"
   left out) occur in its segments;
@@ -60,6 +63,7 @@ _number = number_text  # the name bench/ and offline/reference.py use
 SUPPORT_THRESHOLD = 0.3
 MIN_CONTENT_WORDS = 2
 CITED_WORDS_MAX = 600
+NEARBY = 2  # segments each side of the cited ones read for a contradicted denial
 NOT_DISCUSSED = re.compile(r"^\W*not discussed\W*$", re.I)
 
 KINDS = {
@@ -174,7 +178,14 @@ def verify_statement(statement: Statement, segments: Mapping[int, str]) -> list[
 
     # The segment after the last cited one answers a question the citation ends on.
     answer = segments.get(max(statement.seqs) + 1, "")
-    found = _checks(statement.text, cited, cited_texts, answer)
+    # ...and the words just around them: a denial they contradict is flagged.
+    first, last = min(statement.seqs), max(statement.seqs)
+    nearby = [
+        segments[seq]
+        for seq in (*range(first - NEARBY, first), *range(last + 2, last + 2 + NEARBY))
+        if seq in segments
+    ]
+    found = _checks(statement.text, cited, cited_texts, answer, nearby)
     problem = placement_problem(statement.section, statement.text, cited)
     found += [("placement", problem)] if problem else []
     problem = diagnosis_problem(statement.text, cited)
@@ -186,7 +197,11 @@ def verify_statement(statement: Statement, segments: Mapping[int, str]) -> list[
 
 
 def _checks(
-    text: str, cited: str, cited_texts: list[str], answer: str = ""
+    text: str,
+    cited: str,
+    cited_texts: list[str],
+    answer: str = "",
+    nearby: list[str] | tuple[str, ...] = (),
 ) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     extra_numbers = (
@@ -218,7 +233,7 @@ def _checks(
                 f"{side}: the cited segments say this of the {OPPOSITE[side]} side.",
             )
         )
-    problem = negation_problem(text, cited_texts, answer)
+    problem = negation_problem(text, cited_texts, answer, nearby)
     if problem:
         found.append(("negation", f"The statement {problem}."))
     score = support(text, cited)

@@ -35,6 +35,9 @@ FILLERS = frozenset({"uh", "um", "er", "ah", "hmm", "like", "any", "some", "the"
 ANSWER_NO = frozenset({"no", "nope", "none", "never", "nah", "nothing", "negative"})
 ANSWER_NO_PHRASES = ("not really", "i don't", "i haven't", "not")
 REPLY_FILLERS = frozenset({"uh", "um", "well", "oh", "so", "hmm", "ah", "er", "okay"})
+# Words that name nothing: "anything like that", "nobody said so".
+VAGUE = frozenset({"anything", "something", "everything", "nothing", "anybody",
+                   "somebody", "nobody", "everybody", "else", "stuff", "kind", "sort"})  # fmt: skip
 ASKED_TOGETHER = 4  # questions in a row that one reply answers
 AFFIRM = frozenset({"yes", "yeah", "yep", "yup", "uh-huh", "mm-hmm", "correct", "sure"})
 QUESTION_PHRASES = (
@@ -82,6 +85,8 @@ def _cues() -> tuple[Phrases, Phrases, Phrases, Phrases]:
     preceding = set(patterns["preceding_negations"]) - set(POSSIBLE)
     preceding |= {"none", "nor", "free of"}
     preceding |= {"haven't", "hasn't", "won't", "nothing"}
+    # a family's or a household's negation: "nobody smokes", "no one in the family"
+    preceding |= {"nobody", "noone", "neither", "nor does", "none of"}
 
     return (
         _by_first_word(preceding),
@@ -207,6 +212,7 @@ class _Polarity:
     affirmed: set[str] = field(default_factory=set)  # said plainly somewhere
     loosely_negated: set[str] = field(default_factory=set)  # within a cue's reach
     asked: set[str] = field(default_factory=set)  # only in an unanswered question
+    stated_negated: set[str] = field(default_factory=set)  # under a cue said outright
 
 
 def _question_start(
@@ -266,14 +272,17 @@ def polarity(texts: Iterable[str], answer: str = "") -> _Polarity:
             loose.negated.update(range(len(tokens)))
         replied = _answer(replies[position])
         asked_from = _question_start(sentence, tokens, replied, loose.negated)
+        denied = _denied_by_name(tokens, asked_from, replies[position], replied)
         for k, token in enumerate(tokens):
             if k in strict.cues or k in loose.undecided or not _concept(token):
                 continue
             word = _key(token)
             if asked_from is not None and k >= asked_from:
-                if replied == "no":
+                if replied == "no" and (not denied or word in denied):
                     said.negated.add(word)
                     said.loosely_negated.add(word)
+                elif replied == "no":  # "Any vomiting or diarrhea?" "No vomiting."
+                    said.asked.add(word)
                 elif replied == "yes":
                     said.affirmed.add(word)
                 else:
@@ -281,6 +290,7 @@ def polarity(texts: Iterable[str], answer: str = "") -> _Polarity:
                 continue
             if k in strict.negated:
                 said.negated.add(word)
+                said.stated_negated.add(word)
             if k in loose.negated:
                 said.loosely_negated.add(word)
             else:
@@ -288,9 +298,126 @@ def polarity(texts: Iterable[str], answer: str = "") -> _Polarity:
     return said
 
 
-def negation_problem(statement: str, cited: Iterable[str], answer: str = "") -> str:
-    """Why the statement's negations disagree with its segments, or ''."""
+def _denied_by_name(
+    tokens: list[str], asked_from: int | None, reply: str, replied: str
+) -> set[str]:
+    """What a "no" answer names of the things asked: "Any vomiting or diarrhea?" "No
+    vomiting." denies the vomiting alone, and leaves the diarrhea asked, not denied.
+    Empty (the whole question denied) unless the question offers things one "or"
+    another and the answer names some and not others."""
+    if replied != "no" or asked_from is None:
+        return set()
+    options: list[set[str]] = [set()]
+    for word in tokens[asked_from:]:
+        if word == "or":
+            options.append(set())
+        elif _concept(word) and word not in VAGUE:
+            options[-1].add(_key(word))
+    named = {_key(t) for t in words(reply) if _concept(t) and t not in VAGUE}
+    options = [o for o in options if o]
+    chosen = [o for o in options if o & named]
+    if not chosen or len(chosen) == len(options):
+        return set()
+    return set().union(*chosen)
+
+
+# "Denies fever, chills or vomiting", "no vomiting", "does not have any rash": the
+# items a statement denies, one by one.
+_DENIAL = re.compile(
+    r"\b(?:denies|denied|deny|no|without|negative for|(?:does|did|has|have|is|was)"
+    r" not (?:have|had|report|experience|notice)\w*)\s+(?:any\s+)?(?P<items>[^.;:]+)",
+    re.I,
+)
+_DENIAL_ENDS = re.compile(
+    r"\b(?:but|though|although|except|however|reports?|endorses|has|had)\b"
+    r"|\b(?:is|was|are|were)\b",
+    re.I,
+)
+_ITEMS = re.compile(r",\s*(?:and\s+|or\s+|nor\s+)?|\s+(?:and|or|nor)\s+", re.I)
+# In speech "she had diarrhea, no vomiting" is two statements: the affirmed part is
+# not within the later cue's reach.
+_BEFORE_CUE = re.compile(r",\s*(?=(?:but |and )?(?:no|not|denies|never|none)\b)", re.I)
+# A denial limited in time, or to a place: "denies tingling today" may be true beside
+# "tingling until Sunday"; "no tenderness over the MP joint" beside "tenderness over
+# the distal phalanx". Its items are read together, or not at all.
+_WHEN = re.compile(
+    r"\b(?:today|now|currently|anymore|any more|before|previously|prior|ever|history|"
+    r"past|recently|since|until|lately|again|tonight|this (?:morning|week|time))\b",
+    re.I,
+)
+_WHERE = re.compile(
+    r"\b(?:with|at|over|in|of|on|to|upon|during|when|after|from|into|along|around|"
+    r"across|behind|below|above|under|near|between|throughout)\b",
+    re.I,
+)
+
+# Said of what may come, not of what is: "if she has diarrhea, call us", "watch for
+# vomiting", "I wish I had some weight loss".
+_UNSAID = re.compile(
+    r"\b(?:if|unless|whether|wish|hope|in case|watch(?:ing)? (?:out )?for|look(?:ing)? "
+    r"(?:out )?for|signs? of|call|come back|return|could|might|may|would|risk)\b",
+    re.I,
+)
+
+
+def denied_items(statement: str) -> list[str]:
+    """The things a statement denies: "Denies vomiting or diarrhea." -> ["vomiting",
+    "diarrhea"]."""
+    out: list[str] = []
+    for found in _DENIAL.finditer(statement):
+        items = _DENIAL_ENDS.split(found.group("items"))[0]
+        if _WHEN.search(items):
+            continue  # "denies tingling today", "never had kidney stones before"
+        if _WHERE.search(items):  # "no pain or tenderness over the proximal phalanx"
+            out.append(items.strip())
+            continue
+        out += [i.strip() for i in _ITEMS.split(items) if i.strip()]
+    return [i for i in out if any(_concept(w) for w in words(i))]
+
+
+def affirmed_in(item: str, texts: Iterable[str]) -> bool:
+    """Whether one sentence of `texts` says `item` plainly (every content word of it,
+    none under a negation cue, not only asked): "she had diarrhea twice yesterday"
+    affirms "diarrhea"; "no diarrhea", "any diarrhea?" do not."""
+    keys = {_key(w) for w in words(item) if _concept(w)}
+    if not keys:
+        return False
+    for text in texts:
+        for sentence in _sentences(text):
+            tokens = words(sentence)
+            if (
+                sentence.endswith("?")
+                or _UNSAID.search(sentence)
+                or any(_match(tokens, k, _QUESTIONS) for k in range(len(tokens)))
+            ):
+                continue  # asked, or what may happen: nothing said of the patient
+            for part in _BEFORE_CUE.split(sentence):
+                said = polarity([part])
+                if keys <= said.affirmed - said.negated:
+                    return True
+    return False
+
+
+def negation_problem(
+    statement: str, cited: Iterable[str], answer: str = "", nearby: Iterable[str] = ()
+) -> str:
+    """Why the statement's negations disagree with its segments, or ''. A thing it
+    denies that its cited words, or the words just around them (`nearby`), say
+    plainly and that no one denied outright there ("No vomiting. She had diarrhea
+    twice yesterday." under "Denies vomiting or diarrhea") is flagged whatever else
+    the statement denies."""
+    cited = list(cited)
     said = polarity(cited, answer)
+    around = [*cited, answer, *nearby]
+    stated = polarity(around).stated_negated | said.stated_negated
+    affirmed = [
+        item
+        for item in denied_items(statement)
+        if affirmed_in(item, around)
+        and not {_key(w) for w in words(item) if _concept(w)} <= stated
+    ]
+    if affirmed:
+        return f"denies {', '.join(affirmed)}, which the transcript affirms"
     negated, affirmed = set(), set()
     for sentence in _sentences(statement, _STATEMENT_END):
         n, a, _ = negation_scopes(sentence)

@@ -36,6 +36,7 @@ from templates_app.generation import note_places
 from templates_app.generation.base import SectionSpec
 from templates_app.generation.offline import placement
 from templates_app.generation.offline.classify import section_categories
+from templates_app.generation.offline.complaint import BODY
 from templates_app.generation.offline.lexicon import (
     EXAM_CATEGORIES,
     HISTORY_CATEGORIES,
@@ -93,6 +94,24 @@ EXAM_SIGN = re.compile(
     r"(?:physical |on )exam\w*|(?:BP|HR|RR|SpO2|T) \d|\d/5)\b",
     re.I,
 )
+# A part of the body and what the examiner finds of it: "her ears are clear", "the
+# throat is a little red", "lungs sound clear". An exam finding when its cited words
+# say it of the patient's body ("your ears", "her throat"), not the patient of their
+# own ("my throat is sore").
+ORGANS = (
+    rf"{BODY}|ears|eyes|eardrums?|tympanic membranes?|pharynx|tonsils|lungs?|heart|"
+    r"nose|nares|mouth|gums|teeth|tongue|lymph nodes|glands|pupils|conjunctivae?|"
+    r"scalp|belly button|incision|wound|cuts?|bruise"
+)
+EXAMINED = re.compile(
+    rf"^(?:(?:her|his|their|the|both|left|right) )*(?P<organ>{ORGANS}) "
+    r"(?:is|are|look|looks|sound|sounds|feel|feels|appear|appears|seem|seems)"
+    r"(?: (?:a little|a bit|slightly|mildly|very|somewhat|pretty|quite|still|nice and))?"
+    r" (?:clear|red|erythematous|inflamed|swollen|soft|supple|normal|fine|good|healthy|"
+    r"intact|dry|moist|pink|pale|warm|cool|tender|non-?tender|bulging|dull|full|"
+    r"symmetric|equal|reactive|regular|enlarged|healing|clean)\b",
+    re.I,
+)
 PLAN_ITEM = re.compile(
     r"^(?:will|advised to|recommend\w*|order|start|increase|decrease|refer|schedule|"
     r"prescrib\w*|follow[- ]up (?:in|with|at|on|after)|return)\b|\b(?:we(?:'ll| will)|"
@@ -100,7 +119,14 @@ PLAN_ITEM = re.compile(
     r"plan to)\b"
     # an instruction to the patient, and a return precaution
     r"|^(?:keep|continue|take|use|drink|avoid|call|stop|apply|elevate|seek|go to|"
-    r"come back)\b|^if\b.*\b(?:go to|call|return|come back|seek)\b",
+    r"come back|give|offer|encourage|wear|try|reduce|cut down|"
+    r"monitor|make sure|hydrate|gargle|alternate|bring)\b"
+    r"|^if\b.*\b(?:go to|call|return|come back|seek|bring (?:him|her|them|the \w+) "
+    r"(?:back|in)|let (?:us|me|the office) know|be seen)\b"
+    # advice to the patient or the parent: "She can give her honey for the cough."
+    r"|^(?:he|she|they|the patient|the parents?|(?:his|her|their) (?:mother|father|"
+    r"parents?)) (?:can|should|may|could) (?:give|take|use|try|apply|continue|keep|"
+    r"start|stop|avoid|drink|rest|ice|elevate|wear|return|call|follow)\b",
     re.I,
 )
 REPORT = re.compile(
@@ -199,8 +225,24 @@ def ordered(text: str, cited: str) -> bool:
     )
 
 
+def examined(text: str, cited: str) -> bool:
+    """The statement is an examiner's finding ("Her ears are clear.") that its cited
+    words say of the patient's body ("her ears are clear", "your ears look clear")."""
+    found = EXAMINED.match(text.strip())
+    if not found:
+        return False
+    organ = re.escape(found.group("organ").lower().rstrip("s"))
+    return bool(
+        re.search(
+            rf"\b(?:your|her|his|their|the|both) (?:\w+ )?{organ}s?\b", cited, re.I
+        )
+    )
+
+
 def _established(own: str, text: str, cited: str) -> bool:
     """The statement's own words establish its place in a section of `own`."""
+    if PART_OF_CATEGORY.get(own) == "exam" and examined(text, cited):
+        return True
     if own == "plan" and ordered(text, cited):
         return True
     if own == "medications":

@@ -23,6 +23,9 @@ TENS = {
     "seventy": 70, "eighty": 80, "ninety": 90,
 }  # fmt: skip
 SCALES = {"hundred": 100, "thousand": 1000}
+# Words before "one" that make it a pronoun: "no one smokes", "the other one".
+PRONOUN_ONE = frozenset({"no", "any", "every", "some", "this", "that", "other",
+                         "which", "each", "another"})  # fmt: skip
 # How a speaker says a count that a note writes as a number (source side only).
 SPOKEN_COUNTS = {"once": 1, "twice": 2, "thrice": 3, "half": 0.5, "dozen": 12,
                  "couple": 2}  # fmt: skip
@@ -63,6 +66,8 @@ def numbers(text: str, *, spoken: bool = False) -> set[float]:
         if word[0].isdigit():
             out.add(float(word.replace(",", "")))
             current = None
+        elif word == "one" and position and tokens[position - 1] in PRONOUN_ONE:
+            current = None  # "no one", "this one", "the other one": not a count
         elif word in UNITS or word in TENS:
             value = UNITS.get(word, TENS.get(word, 0))
             current = value if current is None or current % 10 else current + value

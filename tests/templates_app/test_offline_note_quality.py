@@ -12,7 +12,7 @@ from templates_app.generation.offline import (
     voice,
 )
 from templates_app.generation.offline.facts import standard_form
-from templates_app.seed_data import HP, PATIENT, SOAP, TEMPLATES
+from templates_app.seed_data import DISCHARGE, HP, PATIENT, SOAP, TEMPLATES
 from tests.templates_app.test_offline_drafter import cited, request_for
 from tests.templates_app.transcripts import ENCOUNTER, TWO_PROBLEMS
 
@@ -347,3 +347,192 @@ def test_a_conclusion_said_during_the_exam_is_the_assessment():
     )
     assert not any("salt" in s for s in statements(drafted, "objective"))
     assert any("edema" in s for s in statements(drafted, "objective"))
+
+
+# A parent's answer denies one thing asked and affirms the other a sentence later.
+TUMMY_ACHE = [
+    (0, "what brings her in today?"),
+    (2, "she's had a tummy ache since yesterday."),
+    (0, "any vomiting or diarrhea?"),
+    (2, "no vomiting. she had diarrhea twice yesterday."),
+    (0, "any fever?"),
+    (2, "no fever, no cough."),
+]
+
+
+def test_a_pertinent_negative_lists_only_what_was_denied():
+    drafted = draft_sections(request_for(SOAP, TUMMY_ACHE))
+    subjective = statements(drafted, "subjective")
+    denials = [s for s in subjective if s.startswith("Denies")]
+    assert "Denies vomiting." in denials, subjective
+    assert not any("diarrhea" in s for s in denials), subjective
+    assert any("diarrhea twice" in s for s in subjective)
+    lines = [*TUMMY_ACHE[:2], (0, "any fever or vomiting?"), *TUMMY_ACHE[3:4]]
+    subjective = statements(draft_sections(request_for(SOAP, lines)), "subjective")
+    assert "Denies vomiting." in subjective, subjective  # the fever went unanswered
+
+
+def test_the_verifier_flags_a_denial_its_words_affirm():
+    segments = {seq: text for seq, (_, text) in enumerate(TUMMY_ACHE, start=1)}
+    drafted = {"subjective": "Denies vomiting or diarrhea. [S3, S4]"}
+    (flag,) = verify.verify_sections(drafted, segments)
+    assert flag.kind == "negation" and "diarrhea" in flag.message
+    assert verify.verify_sections({"s": "Denies vomiting. [S3, S4]"}, segments) == []
+    # the affirmation in a segment beside the cited ones, not cited itself
+    split = {1: "any vomiting or diarrhea?", 2: "no vomiting.", 3: "okay.",
+             4: "she had diarrhea twice yesterday."}  # fmt: skip
+    (flag,) = verify.verify_sections(
+        {"s": "Denies vomiting or diarrhea. [S1, S2]"}, split
+    )
+    assert "diarrhea" in flag.message
+    # ...and a denial of several things, one of them affirmed
+    drafted = {"s": "Denies fever, cough, vomiting or diarrhea. [S3, S4]"}
+    assert [f.kind for f in verify.verify_sections(drafted, segments)] == ["negation"]
+
+
+# A parent and a clinician: a household's negation, an exam called out, advice.
+COLD = [
+    (0, "hi, what brings her in today?"),
+    (2, "she's had a cough and a runny nose for three days."),
+    (0, "does anyone at home smoke?"),
+    (2, "no, nobody smokes in our house."),
+    (0, "let me take a look at her. her ears are clear. her throat is a little red."),
+    (0, "this looks like a common cold, a viral infection."),
+    (0, "give her plenty of fluids and use a humidifier at night."),
+    (0, "you can give her honey for the cough."),
+    (0, "if she gets a fever or has trouble breathing, bring her back."),
+]
+
+
+@pytest.mark.parametrize(
+    ("section", "statement"),
+    [
+        ("subjective", "Nobody smokes in their house. [S3, S4]"),
+        ("subjective", "No one at home smokes. [S3, S4]"),
+        ("objective", "Her ears are clear. [S5]"),
+        ("objective", "Her throat is a little red. [S5]"),
+        ("plan", "Give her plenty of fluids and use a humidifier at night. [S7]"),
+        ("plan", "She can give her honey for the cough. [S8]"),
+        ("plan", "If she gets a fever or has trouble breathing, bring her back. [S9]"),
+    ],
+)
+def test_true_statements_of_a_household_an_exam_and_advice_are_not_flagged(
+    section, statement
+):
+    segments = {seq: text for seq, (_, text) in enumerate(COLD, start=1)}
+    assert verify.verify_sections({section: statement}, segments) == []
+
+
+def test_what_a_patient_says_of_their_own_body_is_not_an_exam_finding():
+    segments = {1: "my throat is a little red and sore."}
+    (flag,) = verify.verify_sections({"objective": "Throat is red. [S1]"}, segments)
+    assert flag.kind == "placement"
+    assert verify.verify_sections({"plan": "Nobody smokes. [S1]"}, {1: "i smoke."})
+
+
+def test_the_chief_complaint_cites_where_it_was_first_said_never_the_next_visit():
+    from templates_app.generation.offline.complaint import complaint_block
+    from templates_app.generation.offline.statements import Statement
+
+    owner = {"complaint": "cc", "history": "hpi", "assessment": "assessment"}
+    filed = {
+        "cc": [],
+        "hpi": [Statement("About three weeks.", (3, 4), "history")],
+        "assessment": [
+            Statement("Start physical therapy.", (7,), "plan"),
+            Statement(
+                "For their left shoulder pain, this is tendinitis.", (6,), "plan"
+            ),
+        ],
+    }
+    said = {
+        1: "hi how are you today",
+        2: "i'm doing okay aside from this left shoulder pain that i've been having",
+        6: "so for your left shoulder pain i think this is tendinitis",
+    }
+    complaint_block(filed, owner, said)
+    assert [(s.text, s.seqs) for s in filed["cc"]] == [("Left shoulder pain.", (2,))]
+    filed = {
+        "cc": [],
+        "hpi": [Statement("About three weeks.", (3, 4), "history")],
+        "assessment": [Statement("Follow-up in four weeks.", (8,), "plan")],
+    }
+    complaint_block(filed, owner, said)
+    assert filed["cc"] == []  # the next visit is not why the patient came
+
+
+def test_a_duration_and_a_frequency_said_in_words_are_written_as_numbers():
+    assert standard_form("come back in about a week") == "come back in about 1 week"
+    assert standard_form("twice a day for a week") == "twice a day for 1 week"
+    assert standard_form("she drinks once or twice a year") == (
+        "she drinks 1-2 times a year"
+    )
+    for kept in ("once a week", "a week ago", "in a day or two"):
+        assert standard_form(kept) == kept
+
+
+# A short hospital stay: the history, a result, the conclusion and the discharge.
+CHEST_PAIN_STAY = [
+    (0, "what brought you into the hospital?"),
+    (1, "i had chest pain and shortness of breath for two days."),
+    (0, "do you have any other medical conditions?"),
+    (
+        1,
+        "yes, i was just diagnosed with type two diabetes, my doctor started me on metformin.",
+    ),
+    (0, "your troponins were negative and the stress test was normal."),
+    (0, "this was most likely a musculoskeletal chest pain."),
+    (
+        0,
+        "we'll discharge you home today. follow up with your primary care doctor in one week.",
+    ),
+]
+
+
+def test_a_discharge_summary_keeps_the_past_history_it_came_with():
+    drafted = draft_sections(request_for(DISCHARGE, CHEST_PAIN_STAY))
+    everything = " ".join(s for key in drafted for s in statements(drafted, key))
+    assert "type two diabetes" in everything and "metformin" in everything
+
+
+def test_a_result_and_a_conclusion_said_without_an_exam_reach_their_sections():
+    drafted = draft_sections(request_for(SOAP, CHEST_PAIN_STAY))
+    assert any("troponins were negative" in s for s in statements(drafted, "objective"))
+    assert any("musculoskeletal" in s for s in statements(drafted, "assessment"))
+    assert any("primary care" in s for s in statements(drafted, "plan"))
+    subjective = " ".join(statements(drafted, "subjective"))
+    assert "troponin" not in subjective and "musculoskeletal" not in subjective
+
+
+def test_a_parent_s_advice_and_a_return_precaution_are_the_plan():
+    drafted = draft_sections(request_for(SOAP, COLD))
+    plan = statements(drafted, "plan")
+    assert "May give her honey for the cough." in plan  # "you" is the parent
+    assert any(s.startswith("If she gets a fever") for s in plan), plan
+    assert not any("fever" in s for s in statements(drafted, "assessment"))
+
+
+def test_an_order_said_in_a_later_clause_is_kept():
+    lines = [
+        (0, "what brings you in today?"),
+        (1, "my right knee has been hurting for a week."),
+        (0, "let me examine your knee. you have tenderness over the medial meniscus."),
+        (0, "i think you have probably an acute medial meniscus sprain. we'll have you "
+            "come back in about a week, and if it's not better, we'll get an mri."),
+    ]  # fmt: skip
+    plan = statements(draft_sections(request_for(SOAP, lines)), "plan")
+    assert any("come back in about 1 week" in s and "mri" in s for s in plan), plan
+
+
+def test_what_the_clinician_recommends_is_kept_as_a_recommendation():
+    lines = [
+        (0, "what happened to your finger?"),
+        (1, "i jammed my left index finger playing volleyball yesterday."),
+        (0, "let me examine it. there is tenderness over the tip of the finger."),
+        (0, "i think this is a contusion. so, i would recommend we get you a s- uh, "
+            "aluminum foam splint and we'll get you some motrin."),
+        (0, "at this point, my recommendation would be to put you in a buddy tape."),
+    ]  # fmt: skip
+    plan = statements(draft_sections(request_for(SOAP, lines)), "plan")
+    assert "Recommend an aluminum foam splint." in plan, plan
+    assert "Recommend a buddy tape." in plan, plan

@@ -59,6 +59,7 @@ from templates_app.generation.offline.medications import (
 from templates_app.generation.offline.phases import dictated_finding
 from templates_app.generation.offline.placing import section_for as _section_for
 from templates_app.generation.offline.statements import Statement, draft_statements
+from templates_app.generation.verify_negation import affirmed_in, denied_items
 
 __all__ = [
     "NOT_DISCUSSED",
@@ -150,6 +151,7 @@ def file_statements(
         seen[statement.text.lower()] = statement
         filed[key].append(statement)
     _vitals_kept(filed, owner, segments, roles)
+    _denials_checked(filed, segments, roles)
     _summary_as_assessment(filed, owner)
     _diagnosis_heads(filed, owner)
     _number_problems(filed, owner)
@@ -159,8 +161,40 @@ def file_statements(
     # where each category went, a missing section's by FALLBACK (a discharge's
     # history is its hospital course)
     placed = {c: k for c in PRIORITY if (k := _section_for(c, owner))}
-    attending.sections_signed(filed, placed)
+    attending.sections_signed(filed, placed, said)
     return filed
+
+
+DENIAL_LIST = re.compile(r"^Denies (?P<items>[^.;:]+)\.$")
+
+
+def _denials_checked(filed: dict[str, list[Statement]], segments, roles: dict) -> None:
+    """A pertinent negative lists only what the patient's side never affirms: "No
+    vomiting. She had diarrhea twice yesterday." is never "Denies vomiting or
+    diarrhea." The affirmed item is left out; a denial with nothing left, or whose
+    words cannot be split into items, is dropped."""
+    told = [s.text for s in segments if roles.get(s.seq) != "clinician"]
+    for key, statements in filed.items():
+        kept = []
+        for statement in statements:
+            items = denied_items(statement.text) if not statement.heading else []
+            said = [i for i in items if affirmed_in(i, told)]
+            listed = DENIAL_LIST.match(statement.text)
+            if said and listed:
+                left = [i for i in items if i not in said]
+                if not left:
+                    continue
+                joiner = " or " if " or " in listed["items"] else " and "
+                head = ", ".join(left[:-1])
+                statement.text = (
+                    f"Denies {head}{joiner}{left[-1]}."
+                    if head
+                    else f"Denies {left[0]}."
+                )
+            elif said and statement.text.startswith("Denies"):
+                continue
+            kept.append(statement)
+        filed[key] = kept
 
 
 def _allergens(segments: tuple[Segment, ...]) -> set[str]:

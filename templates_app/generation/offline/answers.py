@@ -124,8 +124,12 @@ def _listing(items: list[str]) -> str:
     return ", ".join(unique[:-1]) + " and " + unique[-1]
 
 
-def fold(gender: str | None, question: str, polarity: str | None) -> str | None:
-    """A yes/no question and its answer as one third-person statement."""
+def fold(
+    gender: str | None, question: str, polarity: str | None, answer: str = ""
+) -> str | None:
+    """A yes/no question and its answer as one third-person statement. A "no" that
+    names what it denies denies that alone: "Any fever or vomiting?" "No vomiting."
+    -> "Denies vomiting." (`answer`: the answer's words after its yes or no)."""
     if polarity is None:
         return None
     question = strip_discourse(question.rstrip("?. ")).lower()
@@ -140,6 +144,8 @@ def fold(gender: str | None, question: str, polarity: str | None) -> str | None:
         what = VAGUE_TAIL.sub("", what).strip(" ,")
         # "other symptoms, like, have you had a fever or chills": the question inside
         what = NESTED.sub("", what).strip(" ,")
+        named = _named(answer, what) if polarity == "no" else ""
+        what = named or what
         if _specific(what):
             verb = "Denies" if polarity == "no" else "Reports"
             return f"{verb} {what}."
@@ -155,6 +161,17 @@ def fold(gender: str | None, question: str, polarity: str | None) -> str | None:
             )
         return language.sentence_case(strip_discourse(said))
     return None
+
+
+def _named(answer: str, asked: str) -> str:
+    """What a "no" answer names of what was asked, or '' ("no vomiting" of "vomiting
+    or diarrhea": "vomiting")."""
+    said = re.sub(r"\b(?:no|not|none|any|never|nope)\b", " ", answer.lower())
+    said = " ".join(said.replace(",", " ").split()).strip(" .")
+    named = [w for w in content_words(said) if w not in GENERIC]
+    if not named or not all(re.search(rf"\b{re.escape(w)}\b", asked) for w in named):
+        return ""
+    return said if said != asked else ""
 
 
 def _specific(what: str) -> bool:

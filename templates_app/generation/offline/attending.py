@@ -28,6 +28,7 @@ import re
 
 from templates_app.generation.offline import language, unsaid, voice
 from templates_app.generation.offline.complaint import SIDE, complaint_block
+from templates_app.generation.offline.phases import PLAN_OBJECT
 from templates_app.generation.offline.statements import Statement
 from templates_app.generation.offline.unsaid import FACT
 
@@ -238,6 +239,11 @@ def _without_we(text: str) -> str:
     kept, dropping = pieces[:1], False
     for separator, piece in zip(pieces[1::2], pieces[2::2], strict=False):
         factless = not (FACT.search(piece) or language.drugs(piece))
+        # our order is a fact: "..., and if it's not better, we'll get an MRI"
+        ordered = bool(WE.search(piece) and PLAN_OBJECT.search(piece)) and not (
+            re.search(r"\b(?:not|n't|never)\b|n't\b", piece)
+        )
+        factless = factless and not ordered
         # the dropped clause's own tail ("... able to see anything") goes with it
         dropping = factless and (
             WE.search(piece) or (dropping and not separator.strip())
@@ -377,7 +383,9 @@ MEDICINE_WORD = re.compile(
 VAGUE_START = re.compile(r"(?:those|these|they|that|it)(?:'s| are| is)\b", re.I)
 
 
-def sections_signed(filed: dict, owner: dict[str, str]) -> None:
+def sections_signed(
+    filed: dict, owner: dict[str, str], said: dict[int, str] | None = None
+) -> None:
     """The section passes: each examination and side its own line, medications only
     medicines, the chief complaint a clean phrase."""
     for key in {owner.get("exam"), owner.get("results")} - {None}:
@@ -398,7 +406,7 @@ def sections_signed(filed: dict, owner: dict[str, str]) -> None:
         ]
         filed[meds] = [s for s in filed[meds] if s not in strays]
         filed[history].extend(strays)
-    complaint_block(filed, owner)
+    complaint_block(filed, owner, said)
     for key in {owner.get(c) for c in ("assessment", "plan", "followup")} - {None}:
         filed[key] = _said_once(filed[key])
         for s in filed[key]:  # "1. Their hypertension.", "Their diabetes: continue ..."

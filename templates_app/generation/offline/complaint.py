@@ -18,7 +18,7 @@ SYMPTOM = (
     r"shortness of breath|palpitations|weakness|instability|stiffness|pains|"
     r"difficulty swallowing|painful swallowing|heartburn|reflux|lesion|mass|nodule|"
     r"tightness|"
-    r"follow-up|annual exam|physical|check-?up|evaluation"
+    r"follow-up|annual exam|physical(?! therap| exam| activit)|check-?up|evaluation"
 )
 BODY = (
     r"knee|back|lower back|low back|neck|shoulder|hip|ankle|foot|wrist|hand|finger|"
@@ -88,15 +88,18 @@ SUMMARY_FOR = re.compile(
 )
 
 
-def complaint_block(filed: dict, owner: dict[str, str]) -> None:
+def complaint_block(
+    filed: dict, owner: dict[str, str], said: dict[int, str] | None = None
+) -> None:
     """The chief complaint: what the summary line says the visit is for, else the
-    first complaint, problem or history statement that names one, as a phrase; the
+    first complaint, problem or history statement that names one, as a phrase,
+    citing where it was first said (`said`: the transcript's segments); the
     statements said as the complaint go to the history."""
     key, history = owner.get("complaint"), owner.get("history")
     if key is None:
         return
     if key == history:  # one section for both (SOAP's subjective): the phrase first
-        phrase, seqs = _phrase(filed, owner)
+        phrase, seqs = _phrase(filed, owner, said or {})
         told = {seq for s in filed[key] for seq in s.seqs}
         if (
             phrase
@@ -105,8 +108,8 @@ def complaint_block(filed: dict, owner: dict[str, str]) -> None:
         ):
             filed[key].insert(0, Statement(phrase, seqs, "complaint"))
         return
+    phrase, seqs = _phrase(filed, owner, said or {})
     said = filed[key]
-    phrase, seqs = _phrase(filed, owner)
     named = {
         *re.findall(r"[a-z]+", (phrase or "").lower()),
         "the",
@@ -135,10 +138,17 @@ def complaint_block(filed: dict, owner: dict[str, str]) -> None:
 
 
 NUMBERED = re.compile(r"^\d+\.\s*")
+# What a visit is for, not a complaint: taken from the assessment or plan it is the
+# next visit ("her follow-up should be at the town center"), not this one's reason.
+VISIT_KIND = re.compile(
+    r"^(?:follow-up|annual exam|physical|check-?up|evaluation)\b", re.I
+)
 
 
-def _phrase(filed: dict, owner: dict[str, str]) -> tuple[str | None, tuple]:
-    """The chief complaint as a phrase, and the segments it was said in."""
+def _phrase(
+    filed: dict, owner: dict[str, str], said: dict[int, str]
+) -> tuple[str | None, tuple]:
+    """The chief complaint as a phrase, and the segment it was first said in."""
     key, history = owner.get("complaint"), owner.get("history")
     everything = [s for statements in filed.values() for s in statements]
     summaries = [m.group("what") for s in everything
@@ -151,19 +161,34 @@ def _phrase(filed: dict, owner: dict[str, str]) -> tuple[str | None, tuple]:
         *[(s.text, s.seqs) for s in filed.get(owner.get("assessment", ""), [])],
         *([] if key == history else told),
     ]
+    assessed = {s.text for s in filed.get(owner.get("assessment", ""), [])}
     phrase, seqs = None, ()
     for text, cited in order:
         if re.search(r"\bhistory of\b", text, re.I):
             continue  # the past history, not why the patient came
         phrase = complaint_phrase(text)
+        if phrase and text in assessed and VISIT_KIND.match(phrase):
+            phrase = None  # the next visit, said in the plan
         if phrase:
-            seqs = cited
+            seqs = _first_said(phrase, cited, said)
             break
     if phrase and not SIDE.search(phrase):  # "elbow pain", "right elbow"
         phrase = _sided(phrase, [t for t, _ in order])
     if phrase and not seqs:  # from the summary line: cite it
         seqs = next(s.seqs for s in everything if SUMMARY_FOR.search(s.text))
     return phrase, seqs
+
+
+def _first_said(phrase: str, cited: tuple, said: dict[int, str]) -> tuple:
+    """Where the complaint was first said in so many words: "i'm doing okay aside
+    from this left shoulder pain" rather than the assessment that names it again."""
+    wanted = re.findall(r"[a-z]+", phrase.lower())
+    for seq in sorted(said):
+        if cited and seq >= min(cited):
+            break
+        if all(re.search(rf"\b{w}", said[seq].lower()) for w in wanted):
+            return (seq,)
+    return cited
 
 
 def _sided(phrase: str, said: list[str]) -> str:

@@ -57,6 +57,10 @@ STANDARD = tuple(
         (r"\b(?:oxygen saturation|o2 sat(?:uration)?|oxygen|pulse ox|sats?)"
          r"(?:\s+(?:is|was|of|at|today|here|level))*[\s,:]+(\d{2,3})\s*(?:percent|%)",
          r"SpO2 \1%"),
+        (r"\bonce or twice\b", "1-2 times"),
+        # a duration as a number: "come back in about a week" -> "in about 1 week"
+        (r"\b(in|for|within|after|over|of)( about| approximately| around|)"
+         r" an? (hour|day|week|month|year)\b(?! or\b)", r"\1\2 1 \3"),
         (r"\b(\d+(?:\.\d+)?)\s*milligrams?\b", r"\1 mg"),
         (r"\b(\d+(?:\.\d+)?)\s*micrograms?\b", r"\1 mcg"),
         (r"\b(\d+(?:\.\d+)?)\s*milliliters?\b", r"\1 mL"),

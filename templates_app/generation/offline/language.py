@@ -55,7 +55,10 @@ _MENDS = (
     (re.compile(r"\b(gon|wan|got) na\b"), lambda m: {"gon": "going to", "wan": "want to", "got": "got to"}[m.group(1)]),
     (re.compile(r"\b(\w+) n't\b"), lambda m: m.group(1) + "n't"),
     (re.compile(r" (['’](?:s|re|ve|ll|d|m))\b"), lambda m: m.group(1)),
-    (re.compile(r"\b(\w+)-\s+(?=\w)"), lambda m: "" if len(m.group(1)) <= 3 else m.group(0)),
+    # a word cut off ("a s- uh, aluminum foam splint"): gone, its article agreeing
+    (re.compile(r"\b(?:(an?) )?(\w+)-\s+(?:(?:uh|um)\b,?\s*)?(?=(\w))", re.I),
+     lambda m: m.group(0) if len(m.group(2)) > 3 else (
+         ("an " if m.group(3).lower() in "aeiou" else "a ") if m.group(1) else "")),
     (re.compile(r"\s+([,.?!;:%])"), lambda m: m.group(1)),
     (re.compile(r"\$\s+(\d)"), lambda m: "$" + m.group(1)),
     (re.compile(r"(?:\.\s*){2,}|…"), lambda m: ", "),
@@ -236,6 +239,17 @@ def third_person(
     """Rewrite the patient's first person (or the clinician's second) as third person
     (`forms`: the words for the speaker, when not the patient's pronouns)."""
     forms = forms or _PRONOUNS[gender]
+    if speaker == "clinician" and gender:
+        # "you can give her honey": the "you" is whoever cares for the patient, not
+        # the patient: "May give her honey."
+        own = _PRONOUNS[gender]["obj"]
+        text = re.sub(
+            rf"\byou (?:can|could|may|might|should) (give|offer|try|bring|keep|let|"
+            rf"help|put|use) ({own})\b",
+            r"may \1 \2",
+            text,
+            flags=re.I,
+        )
     words = _WORD.findall(text.replace("’", "'"))
     out: list[str] = []
     i = 0

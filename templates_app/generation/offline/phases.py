@@ -39,7 +39,14 @@ NOT_YET = re.compile(
 RESULTS_CUE = re.compile(
     r"\b(x-?rays?|labs?|lab work|blood work|bloodwork|results?|mri|ct scan|cat scan|"
     r"ultrasound|echo(cardiogram)?|ekg|ecg|a1c|lipid panel|urinalysis|biopsy|imaging|"
+    r"troponins?|stress test|cultures?|strep test|swab|blood count|cbc|"
     r"showed|shows|came back)\b"
+)
+# A test and what it found: "your troponins were negative and the stress test was
+# normal", said before any examination was announced: a result, not the history.
+RESULT_FOUND = re.compile(
+    r"\b(?:showed|shows|revealed|reveals|came back|(?:was|were|is|are) (?:all )?"
+    r"(?:normal|negative|positive|unremarkable|elevated|low|high|fine|clear))\b"
 )
 AP_STRONG = re.compile(
     r"\b(assessment|impression|my plan|the plan|treatment plan|plan for you|"
@@ -50,7 +57,8 @@ AP_WEAK = re.compile(
     r"last|other) (problem|issue)|going to (prescribe|order|refer|start|put you)|"
     r"i want you to|i would like (you )?to|i'd like (you )?to|we're going to|"
     r"let's (go ahead|start|get|talk)|recommend|sounds like you have|you have an?|"
-    r"(this|it|that) (looks|sounds) like (a|an)|(we|i)('ll| will) (start|prescribe))\b"
+    r"(this|it|that) (looks|sounds) like (a|an)|(we|i)('ll| will) (start|prescribe)|"
+    r"(this|it|that) (is|was) (most |more )?(likely|probably))\b"
 )
 VITALS = re.compile(
     r"\b(blood pressure|heart rate|pulse|temperature|oxygen|saturation|sats|"
@@ -188,6 +196,21 @@ def assessment_said(low: str) -> bool:
     )
 
 
+# A result from the history the patient brings ("she was diagnosed with ... biopsy was
+# positive"), told as history.
+PAST_TOLD = re.compile(
+    r"\b(?:diagnosed|history of|year[- ]old|presents?|ago|last (?:year|month|week)|"
+    r"in (?:19|20)\d\d)\b"
+)
+
+
+def result_said(low: str) -> bool:
+    low = strip_discourse(low)
+    return bool(RESULTS_CUE.search(low) and RESULT_FOUND.search(low)) and not bool(
+        PLAN_ACT.search(low) or PAST_TOLD.search(low)
+    )
+
+
 def advice_said(low: str) -> bool:
     return bool(ADVICE.match(strip_discourse(low)))
 
@@ -228,9 +251,19 @@ MAY_DO = re.compile(
 )
 
 
+# A return precaution: what should bring the patient back.
+PRECAUTION = re.compile(
+    r"^(?:and |so |but )?if\b.{3,120}?\b(?:bring (?:him|her|them|the \w+) (?:back|in)|"
+    r"come back|return|call (?:us|me|the office)|go to the (?:er|emergency)|seek|"
+    r"let (?:us|me) know|be seen)\b"
+)
+
+
 def plan_category(low: str) -> str | None:
     """What a sentence of the assessment and plan is: the assessment, the plan, a
     follow-up, warnings...; None for talk that is neither (teaching, small talk)."""
+    if PRECAUTION.search(low):
+        return "warnings"  # "if she gets a fever ..., bring her back"
     ranked = [c for c in classify(low) if c in PLAN_CATEGORIES]
     if ranked and ranked[0] in {"followup", "warnings", "disposition", "procedure"}:
         return ranked[0]

@@ -8,7 +8,7 @@ FALLBACK: dict[str, tuple[str, ...]] = {
     "complaint": ("history",),
     "history": ("course",),
     "review": ("history", "course"),
-    "past_history": ("history",),
+    "past_history": ("history", "course"),  # a discharge: the problems it came with
     "medications": ("past_history", "history"),
     "allergies": ("medications", "past_history", "history"),
     "social": ("past_history", "history"),

@@ -38,6 +38,7 @@ from templates_app.generation.offline.phases import (
     phases,
     plan_category,
     plan_said,
+    result_said,
 )
 from templates_app.generation.offline.spoken import (
     ASSISTANT,
@@ -153,6 +154,8 @@ def _statements_of(walk: Walk, item: Utterance) -> list[Statement]:
         return _plan(walk, item, text)
     if walk.phase == "exam" and plan_said(text.lower()):
         return _plan(walk, item, text)
+    if walk.phase == "history" and result_said(text.lower()):
+        return _exam(walk, item, text)  # "your troponins were negative"
     if walk.phase == "history" and advice_said(text.lower()):
         return _plan(walk, item, text)
     if walk.phase == "exam" and assessment_said(text.lower()):
@@ -221,7 +224,10 @@ def _patient(
             return [Statement(told, seqs, category, said=f"{question.text} {text}")]
     if question is not None and answers.bare_answer(rest) and walk.phase == "history":
         folded = answers.fold(
-            walk.gender, question.text.lower(), polarity or answers.polarity(rest)
+            walk.gender,
+            question.text.lower(),
+            polarity or answers.polarity(rest),
+            rest,
         )
         if folded:
             category = _history_category(walk, question.text + " " + folded)
@@ -264,7 +270,7 @@ def _companion(
     seqs = (*question.seqs, *item.seqs) if question is not None else item.seqs
     if question is not None and answers.bare_answer(rest):
         folded = not re.search(r"\byou", asked) and answers.fold(
-            walk.gender, asked, polarity or answers.polarity(rest)
+            walk.gender, asked, polarity or answers.polarity(rest), rest
         )
         if not folded or walk.phase != "history":
             return []

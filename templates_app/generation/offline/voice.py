@@ -63,6 +63,12 @@ REWRITES = tuple(
         (r"^(?:i|we) (?:want|need) to\s+", ""),
         (r"^(?:i|we)(?:'ll| will)(?: also| just)?\s+", "Will "),
         (r"\bwhat (?:we|they) call\s+|\bwhat's called\s+", ""),
+        # "i would recommend we get you a splint", "my recommendation would be to put
+        # you in a knee brace": what is recommended
+        (r"^(?:at this point,?\s+)?(?:(?:i|we)(?: would|'d)? (?:recommend|suggest)"
+         r"(?: that)?(?: we)?|my recommendation (?:would be|is) to) (?:get|give|put|"
+         r"start|place)\s+(?:her|him|them|you|the patient)\s+(?:in |on |with )?",
+         "Recommend "),
         (r"^(?:i|we) (?:recommend|suggest)(?:ed)?(?: that)?\s+", "Recommend "),
         (r"^(?:i|we)(?: do)? (?:appreciate|hear|see|feel|note|notice)d?\s+", "There is "),
         (r"\b(?:i|we)(?: do)? (?:appreciate|hear|see|feel|note|notice)\s+", "there is "),
