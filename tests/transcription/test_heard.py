@@ -42,6 +42,12 @@ def said(text: str, probability: float = 0.6) -> list[Word]:
             "let's continue on the Alpure Hal, 100mg, once a day",
             "let's continue on the allopurinol, 100mg, once a day",
         ),
+        # a brand said for its generic is known as itself, never taken for another
+        # that sounds near (tiny.en's "protonic" was written Prozac)
+        (
+            "continue the protonic 40 mg every morning",
+            "continue the Protonix 40 mg every morning",
+        ),
     ],
 )
 def test_a_misheard_drug_in_a_medication_context_is_corrected(heard, shown):
@@ -70,6 +76,9 @@ def test_a_misheard_drug_in_a_medication_context_is_corrected(heard, shown):
         "and I'm also done order you some ultram 50 mg as needed",
         # a counted word is heard as said: "days now" is no dapsone
         "I'll see you again in 14 days now I do want you to continue",
+        # ordinary clinical words near a dose are no brand (Lopressor, Aldactone)
+        "keep taking your blood pressure pill 10 mg a day",
+        "your alkaline phosphatase was fine, take 20 mg",
     ],
 )
 def test_nothing_else_is_corrected(heard):
