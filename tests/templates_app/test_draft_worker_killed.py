@@ -1,6 +1,7 @@
 """A task worker killed mid-draft (SIGKILL): the note is freed with what was kept."""
 
 import signal
+import threading
 
 import httpx
 import pytest
@@ -25,8 +26,12 @@ def test_a_worker_killed_mid_draft_frees_the_note_with_what_was_kept(
 ):
     encounter = record_encounter(resident)
     note = note_create(user=resident, session_id=encounter.pk, template_id=soap.pk)
+    # The model stops before the assessment until the worker is dead: the kill comes
+    # mid-draft, as a state, however far the worker had got when this test read the
+    # first section's end (on a busy machine it once had the whole draft done).
+    midway = threading.Event()
     with fake_anthropic() as claude:
-        claude.script(Answer(chunk_size=4, chunk_delay=0.05))
+        claude.script(Answer(chunk_size=4, hold_before='"assessment"', release=midway))
         env = live_server_env(
             NOTE_ENGINE="anthropic",
             ANTHROPIC_API_KEY="sk-test",
@@ -46,6 +51,7 @@ def test_a_worker_killed_mid_draft_frees_the_note_with_what_was_kept(
                 worker.send_signal(signal.SIGKILL)
                 killed = timezone.now()
                 worker.wait(timeout=DEADLINE)
+                midway.set()  # the stream it held goes nowhere now
             # The page following the job notices the dead worker (no other is alive).
             rest = follow(http, job, last_event_id=seen[-1][0])
             assert [name for _, name in rest][-2:] == ["error", "done"]
