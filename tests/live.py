@@ -3,6 +3,7 @@ and nginx in front with the repository's config."""
 
 import concurrent.futures
 import contextlib
+import os
 import re
 import shutil
 import subprocess
@@ -59,9 +60,11 @@ def daphne(
     """Start daphne with `env` as the image's `ws` service runs it (`-v 0`: no
     access log of daphne's own, ours is the app's); yield its base URL once /health
     answers. Under `make run` it serves HTTP too."""
-    port = port or free_port()
-    command = ["-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port), DAPHNE]
-    with serve(command, env, port=port, timeout=timeout) as base:
+
+    def command(port: int) -> list[str]:
+        return ["-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port), DAPHNE]
+
+    with _served(command, env, port=port, timeout=timeout) as base:
         yield base
 
 
@@ -71,11 +74,39 @@ def gunicorn(
 ) -> Iterator[str]:
     """Start the WSGI server as the image's `web` service runs it (gunicorn.conf.py,
     WEB_WORKERS and WEB_THREADS from `env`), on loopback."""
-    port = port or free_port()
-    command = ["-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")]
-    command += ["-b", f"127.0.0.1:{port}"]
-    with serve(command, env, port=port, timeout=timeout) as base:
+
+    def command(port: int) -> list[str]:
+        config = ["-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")]
+        return [*config, "-b", f"127.0.0.1:{port}"]
+
+    with _served(command, env, port=port, timeout=timeout) as base:
         yield base
+
+
+class PortTaken(RuntimeError):
+    """Another process answered on the port chosen for a server: `free_port` only
+    finds a port free at that moment, and a server in another test process may take
+    it before this one binds (more likely the more test processes start servers)."""
+
+
+@contextlib.contextmanager
+def _served(command, env, *, port: int | None, timeout: float) -> Iterator[str]:
+    """`serve(command(port), ...)` on `port`, or on a free port, chosen again when
+    another process turns out to hold the one chosen (three tries)."""
+    for attempt in range(3):
+        chosen = port or free_port()
+        stack = contextlib.ExitStack()
+        try:
+            base = stack.enter_context(
+                serve(command(chosen), env, port=chosen, timeout=timeout)
+            )
+        except PortTaken:
+            if port or attempt == 2:
+                raise
+            continue
+        with stack:
+            yield base
+        return
 
 
 @contextlib.contextmanager
@@ -87,6 +118,8 @@ def serve(
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_for(base + "/health", proc, timeout)
+        if _holds(proc.pid, port) is False:
+            raise PortTaken(f"another process answers on port {port}")
         yield base
     except BaseException:
         output.seek(0)
@@ -162,6 +195,25 @@ def nginx(
             proc.wait(timeout=10)
             if access_log:
                 stdout.close()
+
+
+def _holds(pid: int, port: int) -> bool | None:
+    """Whether process `pid` holds the socket listening on `port` (Linux's /proc);
+    None where that cannot be told."""
+    try:
+        inodes = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(f"socket:[{fields[9]}]")
+        held = set()
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):  # closed while we looked
+                held.add(os.readlink(fd))
+    except OSError:
+        return None
+    return bool(inodes & held)
 
 
 def _spawn(command: list[str], env: dict[str, str], prefix: str):
