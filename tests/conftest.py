@@ -6,6 +6,8 @@ tenant; a `superadmin` and an individual `physician`. Every user's password is t
 `password` fixture. Each fixture builds only what it needs.
 """
 
+import os
+
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
@@ -21,7 +23,7 @@ from tests.factories import (
     ResidentFactory,
     UserFactory,
 )
-from tests.parallel import own_redis_database
+from tests.parallel import clone_from_template, own_redis_database
 from tests.services import require_postgres, require_redis
 
 own_redis_database()  # under pytest-xdist, before any test makes a cache
@@ -33,6 +35,17 @@ hashers.install()  # before any test hashes a password
 # autorefresh it looks a /static/ path up when one is asked for, as in development.
 # Before any test makes a client; child servers keep their own settings.
 django_settings.WHITENOISE_AUTOREFRESH = True
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix, tmp_path_factory, django_db_blocker
+):
+    """Under pytest-xdist, each worker's test database is copied from one migrated
+    template (tests/parallel.py), not migrated anew."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = tmp_path_factory.getbasetemp().parent  # the run's, every worker's
+        clone_from_template(shared, django_db_blocker)
 
 
 @pytest.fixture(autouse=True)
