@@ -12,12 +12,21 @@ Whisper was sure of needs a closer match.
 """
 
 import functools
+import hashlib
+import json
+import logging
+import os
 import re
+import tempfile
+from importlib import metadata
+from pathlib import Path
 
 import jellyfish
 
 from transcription.engines.spoken_numbers import COUNTED, NUMBER_WORDS, UNITS
 from transcription.engines.words import DRUG, Word
+
+logger = logging.getLogger(__name__)
 
 # Words within CONTEXT_WORDS of a run that make it a medication context.
 CONTEXT_WORDS = 5
@@ -238,6 +247,49 @@ COMMON_BONUS = 0.05  # the default vocabulary's drugs and COMMON_BRANDS
 @functools.cache
 def lexicon() -> tuple[tuple[str, str, str], ...]:
     """(name as written, its Metaphone key, its letters) for every drug name."""
+    return _drug_lists()[0]
+
+
+@functools.cache
+def _drug_lists() -> tuple[tuple[tuple[str, str, str], ...], frozenset[str]]:
+    """The lexicon, and every name the package's list knows (`known_drugs`).
+
+    Importing the package costs ~2 s of CPU (it unpickles and indexes 107,000 names
+    at import) in every process that transcribes. The two lists are kept as JSON in
+    WHISPER_MODEL_CACHE, named by what they are made from (this module's source, the
+    package's and jellyfish's versions), so only the first process after an install
+    or a change builds them; the others read them (~0.1 s). A file that cannot be
+    read is built again; one that cannot be written is only not kept."""
+    path = _drug_lists_path()
+    try:
+        kept = json.loads(path.read_text())
+        return tuple(map(tuple, kept["lexicon"])), frozenset(kept["known"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    built = _build_drug_lists()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", dir=path.parent, prefix=".drug-lists-", delete=False
+        ) as out:
+            json.dump({"lexicon": built[0], "known": sorted(built[1])}, out)
+        os.replace(out.name, path)  # whole or not at all, for a process reading it
+    except OSError:
+        logger.warning("The drug lists could not be kept in %s", path.parent)
+    return built
+
+
+def _drug_lists_path() -> Path:
+    from django.conf import settings
+
+    made_from = hashlib.sha256(Path(__file__).read_bytes())
+    for package in ("drug-named-entity-recognition", "jellyfish"):
+        made_from.update(f"{package}=={metadata.version(package)}".encode())
+    folder = Path(settings.WHISPER_MODEL_CACHE)
+    return folder / f"drug-lists-{made_from.hexdigest()[:16]}.json"
+
+
+def _build_drug_lists() -> tuple[tuple[tuple[str, str, str], ...], frozenset[str]]:
     from drug_named_entity_recognition import drugs_finder
 
     names = set()
@@ -246,22 +298,21 @@ def lexicon() -> tuple[tuple[str, str, str], ...]:
             names.add(canonical)
     variants = drugs_finder.drug_variant_to_canonical
     names.update(brand.capitalize() for brand in COMMON_BRANDS if brand in variants)
-    return tuple(
+    entries = tuple(
         (name, jellyfish.metaphone(_letters(name)), _letters(name))
         for name in sorted(names)
         if len(_letters(name)) >= MIN_LETTERS
     )
+    return entries, frozenset(variants)
 
 
 def _letters(text: str) -> str:
     return re.sub(r"[^a-z]", "", text.lower())
 
 
-@functools.cache
 def known_drugs() -> frozenset[str]:
-    from drug_named_entity_recognition import drugs_finder
-
-    return frozenset(drugs_finder.drug_variant_to_canonical)
+    """Every drug name (generic, brand, variant) the package's list knows."""
+    return _drug_lists()[1]
 
 
 @functools.cache

@@ -1,0 +1,43 @@
+"""The drug lexicon's lists are built from the package once and kept: a later
+process reads the same lists, and a damaged file is built again, never trusted."""
+
+import json
+
+import pytest
+
+from transcription.engines import lexicon
+
+
+@pytest.fixture
+def fresh_lists(settings, tmp_path):
+    """The lists as a process with an empty cache folder would make them; the
+    process's own are restored after (read again from the default folder)."""
+    settings.WHISPER_MODEL_CACHE = tmp_path
+    lexicon._drug_lists.cache_clear()
+    yield tmp_path
+    lexicon._drug_lists.cache_clear()
+
+
+def test_a_later_process_reads_the_lists_the_first_one_built(fresh_lists):
+    built = lexicon._build_drug_lists()
+    assert lexicon._drug_lists() == built
+    (kept,) = fresh_lists.glob("drug-lists-*.json")
+    assert kept.stat().st_size > 1_000_000  # the whole list, not a stub
+    lexicon._drug_lists.cache_clear()  # as a new process: from the file alone
+    assert lexicon._drug_lists() == built
+    assert ("methotrexate", "M0TRKST", "methotrexate") in lexicon.lexicon()
+    assert "lisinopril" in lexicon.known_drugs()
+    # read, not built: a name only the file holds is known
+    lists = json.loads(kept.read_text())
+    kept.write_text(json.dumps({**lists, "known": [*lists["known"], "noumarisol"]}))
+    lexicon._drug_lists.cache_clear()
+    assert "noumarisol" in lexicon.known_drugs()
+
+
+def test_a_damaged_file_is_built_again(fresh_lists):
+    lexicon._drug_lists()
+    (kept,) = fresh_lists.glob("drug-lists-*.json")
+    kept.write_text('{"lexicon": [["methotrexate"')  # cut short
+    lexicon._drug_lists.cache_clear()
+    assert lexicon._drug_lists() == lexicon._build_drug_lists()
+    assert kept.read_text().endswith("]}")
