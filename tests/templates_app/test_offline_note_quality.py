@@ -536,3 +536,27 @@ def test_what_the_clinician_recommends_is_kept_as_a_recommendation():
     plan = statements(draft_sections(request_for(SOAP, lines)), "plan")
     assert "Recommend an aluminum foam splint." in plan, plan
     assert "Recommend a buddy tape." in plan, plan
+
+
+# A discharge summary has no social or family history, nor a plan, of its own.
+STAY_WITH_HABITS = [
+    (0, "what brought you into the hospital?"),
+    (1, "i had chest pain and shortness of breath for two days."),
+    (0, "do you smoke or drink?"),
+    (1, "i smoke half a pack a day and drink two beers on weekends."),
+    (0, "does anyone in your family have heart problems?"),
+    (1, "my father had a heart attack at fifty five."),
+    (0, "your troponins were negative and the stress test was normal."),
+    (0, "this was most likely a musculoskeletal chest pain."),
+    (0, "we will schedule a cardiac catheterization next week."),
+]
+
+
+def test_a_discharge_summary_keeps_the_habits_family_and_procedure_planned():
+    """The hospital course holds the social and family history a discharge summary
+    has no section for; a procedure still to be done is in its follow-up."""
+    drafted = draft_sections(request_for(DISCHARGE, STAY_WITH_HABITS))
+    course = " ".join(statements(drafted, "course")).lower()
+    assert "half a pack" in course and "father" in course
+    follow_up = " ".join(statements(drafted, "follow_up")).lower()
+    assert "catheterization" in follow_up
