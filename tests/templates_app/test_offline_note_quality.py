@@ -560,3 +560,43 @@ def test_a_discharge_summary_keeps_the_habits_family_and_procedure_planned():
     assert "half a pack" in course and "father" in course
     follow_up = " ".join(statements(drafted, "follow_up")).lower()
     assert "catheterization" in follow_up
+
+
+# Unpunctuated speech, as ACI-Bench's aci subset and a recogniser without punctuation
+# give it.
+BROKEN_ANKLE = [
+    (0, "hi there so i hear you injured your ankle can you tell me what happened"),
+    (1, "i was playing basketball and i landed wrong on it and it swelled up right away"),
+    (0, "okay and how bad is the pain on a scale of one to ten"),
+    (1, "it's like an eight"),
+    (0, "alright let's do a quick exam on your right ankle there is swelling over the "
+        "lateral malleolus and there is tenderness to palpation you have good strength "
+        "in your toes and your sensation is intact"),
+    (0, "i reviewed the x- ray of your right ankle and it shows a displaced fracture of "
+        "the distal fibula"),
+    (0, "so for your problem of right ankle pain your symptoms are most likely due to "
+        "a distal fibula fracture so we're going to put you in a splint and you're going "
+        "to keep that on we have a few options but the best option is going to be "
+        "surgery to fix the bone we will also get an x- ray of the other ankle"),
+]
+
+
+def test_unpunctuated_speech_is_split_into_the_statements_it_makes():
+    """A finding said as "you have good ..." is no question; a problem introduced
+    without a comma is named once, by its cause, and its line does not repeat the
+    signpost."""
+    drafted = draft_sections(request_for(SOAP, BROKEN_ANKLE))
+    objective = statements(drafted, "objective")
+    assert any(s.startswith("He has good strength in his toes") or
+               s.startswith("Good strength") or "good strength" in s
+               for s in objective), objective  # fmt: skip
+    assessment = statements(drafted, "assessment")
+    assert assessment[0] == "1. Right ankle pain, most likely distal fibula fracture."
+    assert not any("problem of" in s.lower() for s in assessment), assessment
+
+
+def test_the_treatment_the_clinician_chooses_stays_in_the_plan():
+    """A clause naming the treatment chosen is a fact, though said after the
+    clinician's talk of options: the surgery planned is not dropped."""
+    plan = " ".join(statements(draft_sections(request_for(SOAP, BROKEN_ANKLE)), "plan"))
+    assert "surgery to fix the bone" in plan, plan

@@ -45,7 +45,11 @@ QUESTION_START = re.compile(
     r"anything|how|what|when|where|which|who|why|what's|how's|where's|tell me|"
     r"describe|you're|you've|you have|you are|you were)\b"
 )
-NOT_A_QUESTION = re.compile(r"^(what|how|when|where|why) (i|we|i'm|we're|i've|they)\b")
+NOT_A_QUESTION = re.compile(
+    r"^(?:(what|how|when|where|why) (i|we|i'm|we're|i've|they)|(?:you're|you are) "
+    r"(?:going to|gonna|gon na)|(?:you have|you've got) (?:good|normal|full|no|limited|"
+    r"decreased|intact|mild|moderate|severe)|you (?:had|did))\b"
+)
 TAG_QUESTION = re.compile(
     r",?\s*\b(okay|ok|right|alright|all right|yeah|sound good|does that sound good|"
     r"does that make sense|how does that sound|is that okay|you know|correct)\s*\?$"
@@ -369,6 +373,8 @@ def _mid_phrase(words: list[str], i: int) -> bool:
         and (following.split()[1] in RELATIVE_VERBS)
     ):
         return True  # "the x-ray which showed no fracture"
+    if words[i].lower() in {"good", "great"} and prev in QUALIFIES:
+        return True  # "you have good hand grips": no new thought
     if words[i].lower() in {"okay", "alright"}:  # "problems with that okay and so"
         return prev in {"is", "not", "feel", "looks", "very", "pretty", "as"}
     return (
@@ -393,6 +399,12 @@ def _mid_phrase(words: list[str], i: int) -> bool:
 
 
 AUXILIARIES = frozenset(["do", "did", "does", "can", "could", "would", "will"])
+# "Good" or "great" after these describes a noun ("you have good hand grips"), not
+# acknowledges ("that all sounds good | on lung exam ...").
+QUALIFIES = frozenset(
+    ["have", "has", "had", "got", "a", "with", "your", "his", "her", "their", "of",
+     "in"]
+)  # fmt: skip
 # "Any" after these is their object, not a new question.
 TAKES_OBJECT = frozenset(
     ["prevent", "make", "need", "avoid", "cause", "causing", "see", "notice", "without",
