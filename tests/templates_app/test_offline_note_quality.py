@@ -600,3 +600,11 @@ def test_the_treatment_the_clinician_chooses_stays_in_the_plan():
     clinician's talk of options: the surgery planned is not dropped."""
     plan = " ".join(statements(draft_sections(request_for(SOAP, BROKEN_ANKLE)), "plan"))
     assert "surgery to fix the bone" in plan, plan
+
+
+def test_an_x_ray_split_by_the_tokeniser_stays_an_x_ray():
+    drafted = draft_sections(request_for(SOAP, BROKEN_ANKLE))
+    everything = " ".join(s for key in drafted for s in statements(drafted, key))
+    assert "x-ray of the other ankle" in everything, everything
+    assert "a ray" not in everything and "x- ray" not in everything
+    assert language.mend("a s- uh, aluminum foam splint") == "an aluminum foam splint"
