@@ -608,3 +608,21 @@ def test_an_x_ray_split_by_the_tokeniser_stays_an_x_ray():
     assert "x-ray of the other ankle" in everything, everything
     assert "a ray" not in everything and "x- ray" not in everything
     assert language.mend("a s- uh, aluminum foam splint") == "an aluminum foam splint"
+
+
+@pytest.mark.parametrize(
+    ("told", "complaint"),
+    [
+        ("i twisted my ankle playing basketball and it swelled up right away",
+         "Ankle injury."),
+        ("well i've got a tick bite on my leg and it just burns", "Tick bite."),
+        ("my wrist started to hurt after i slipped on the stairs", "Wrist pain."),
+    ],
+)  # fmt: skip
+def test_an_ed_note_names_the_complaint_the_patient_states(told, complaint):
+    """What happened to a part, said in the patient's words, is the complaint."""
+    from templates_app.seed_data import ED
+
+    lines = [(0, "hi there what brings you in today"), (1, told), *BROKEN_ANKLE[2:4]]
+    drafted = draft_sections(request_for(ED, lines))
+    assert statements(drafted, "chief_complaint")[:1] == [complaint]
