@@ -626,3 +626,16 @@ def test_an_ed_note_names_the_complaint_the_patient_states(told, complaint):
     lines = [(0, "hi there what brings you in today"), (1, told), *BROKEN_ANKLE[2:4]]
     drafted = draft_sections(request_for(ED, lines))
     assert statements(drafted, "chief_complaint")[:1] == [complaint]
+
+
+def test_a_reading_said_after_its_measure_stays_with_it():
+    """Unpunctuated: "... checked my temperature it was about ninety nine point
+    seven ..." keeps the number with the temperature, not dropped as a lone "It was"."""
+    lines = [
+        (0, "so what brings you in today"),
+        (1, "i have had a sore throat for three days and last night my husband checked "
+            "my temperature it was about ninety nine point eight and then i had some chills"),
+    ]
+    drafted = draft_sections(request_for(SOAP, lines))
+    subjective = " ".join(statements(drafted, "subjective"))
+    assert re.search(r"temperature,? it was about 99\.8\b", subjective), subjective

@@ -338,11 +338,31 @@ def _split_unpunctuated(words: list[str]) -> list[str]:
             and merged[-1][-1].lower() in DANGLING
             and piece[0].lower() not in {"okay", "alright"}
         )
-        if merged and (short or cut):
+        if merged and (short or cut or _reading_of(merged[-1], piece)):
             merged[-1].extend(piece)  # "much pain", "with her shoulder": a tail
         else:
             merged.append(piece)
     return [" ".join(piece) for piece in merged if piece]
+
+
+MEASURED = re.compile(
+    r"^(?:temperature|temp|pressure|pressures|sugar|sugars|a1c|weight|rate|oxygen|"
+    r"saturation|level|levels|reading|readings|count)$"
+)
+READING = re.compile(
+    r"^(?:it was|it's|it is|which was|that was|and it was)(?: (?:about|like|around|"
+    r"maybe|only|just))? (?:\d|zero|one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|"
+    r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|a hundred|hundred)"
+)
+
+
+def _reading_of(last: list[str], piece: list[str]) -> bool:
+    """'... my wife checked my temperature | it was about ninety nine point seven':
+    the number read is the measure's, one statement, never a lone 'It was 99.7.'"""
+    return any(MEASURED.match(w.lower()) for w in last[-2:]) and bool(
+        READING.match(" ".join(piece[:5]).lower())
+    )
 
 
 def _new_clause(words: list[str], i: int) -> bool:
