@@ -566,20 +566,32 @@ def test_a_discharge_summary_keeps_the_habits_family_and_procedure_planned():
 # give it.
 BROKEN_ANKLE = [
     (0, "hi there so i hear you injured your ankle can you tell me what happened"),
-    (1, "i was playing basketball and i landed wrong on it and it swelled up right away"),
+    (
+        1,
+        "i was playing basketball and i landed wrong on it and it swelled up right away",
+    ),
     (0, "okay and how bad is the pain on a scale of one to ten"),
     (1, "it's like an eight"),
     (0, "alright let's do a quick exam on your right ankle"),
     (1, "ouch that hurts"),
-    (0, "sorry there is swelling over the "
+    (
+        0,
+        "sorry there is swelling over the "
         "lateral malleolus and there is tenderness to palpation you have good strength "
-        "in your toes and your sensation is intact"),
-    (0, "i reviewed the x- ray of your right ankle and it shows a displaced fracture of "
-        "the distal fibula"),
-    (0, "so for your problem of right ankle pain your symptoms are most likely due to "
+        "in your toes and your sensation is intact",
+    ),
+    (
+        0,
+        "i reviewed the x- ray of your right ankle and it shows a displaced fracture of "
+        "the distal fibula",
+    ),
+    (
+        0,
+        "so for your problem of right ankle pain your symptoms are most likely due to "
         "a distal fibula fracture so we're going to put you in a splint and you're going "
         "to keep that on we have a few options but the best option is going to be "
-        "surgery to fix the bone we will also get an x- ray of the other ankle"),
+        "surgery to fix the bone we will also get an x- ray of the other ankle",
+    ),
 ]
 
 
@@ -636,8 +648,11 @@ def test_a_reading_said_after_its_measure_stays_with_it():
     seven ..." keeps the number with the temperature, not dropped as a lone "It was"."""
     lines = [
         (0, "so what brings you in today"),
-        (1, "i have had a sore throat for three days and last night my husband checked "
-            "my temperature it was about ninety nine point eight and then i had some chills"),
+        (
+            1,
+            "i have had a sore throat for three days and last night my husband checked "
+            "my temperature it was about ninety nine point eight and then i had some chills",
+        ),
     ]
     drafted = draft_sections(request_for(SOAP, lines))
     subjective = " ".join(statements(drafted, "subjective"))

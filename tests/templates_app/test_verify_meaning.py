@@ -134,7 +134,7 @@ def test_the_clinician_s_reasoning_from_findings_is_an_assessment():
 
 
 def test_a_problem_named_alone_is_an_assessment_s_heading():
-    """"Chronic back pain." names the problem assessed; the patient's account of it,
+    """ "Chronic back pain." names the problem assessed; the patient's account of it,
     with its verb, is still the history's."""
     said = "well i have had this chronic back pain for about ten years now"
     assert "placement" not in flags("assessment", "Chronic back pain.", said)

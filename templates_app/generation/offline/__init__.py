@@ -356,7 +356,12 @@ def _diagnosis_heads(filed: dict[str, list[Statement]], owner: dict[str, str]) -
                 continue
             # "For his problem of X his symptoms are ...", unpunctuated: X is its head
             said.text = language.sentence_case(
-                re.sub(rf"{SIGNPOST}(?:of |with )?{named}\b,?\s*", "", said.text, flags=re.I)
+                re.sub(
+                    rf"{SIGNPOST}(?:of |with )?{named}\b,?\s*",
+                    "",
+                    said.text,
+                    flags=re.I,
+                )
             )
             found = CONCLUDED.search(said.text) or CAUSED.search(said.text)
             if found and _is_diagnosis(found.group("dx")):
