@@ -19,8 +19,9 @@ A statement is out of place when
   transcript turns (offline/placement.py), and the verifier's, reading the statement
   as a note sentence (note_places.py); both learned from ACI-Bench train and
   MTS-Dialog. A statement whose own words establish its place is not second-guessed
-  by them: an examiner's sign under an examination section, a diagnosis or a finding
-  under an assessment, a problem named alone under a plan, a drug under Medications,
+  by them: an examiner's sign under an examination section, a diagnosis, a finding,
+  a problem named alone ("Chronic back pain.") or the clinician's reasoning that links
+  findings to a cause ("That explains the cough and fever.") under an assessment, a problem named alone under a plan, a drug under Medications,
   the one-line summary ("58-year-old male with...") under a history or assessment, a
   drug its cited words order (start, continue, stop) under a plan.
 
@@ -147,6 +148,16 @@ TAKEN_SO_FAR = re.compile(
     r"^(?:home_|current_|outpatient_|admission_)?medications(?:_history)?$"
 )
 ONE_LINER = re.compile(r"\b\d+[- ]year[- ]old\b", re.I)
+# A clinician's reasoning: findings linked to a cause or a diagnosis ("That explains
+# the cough and fever.", "The swelling is likely from the sprain."), the assessment's.
+REASONING = re.compile(
+    r"\b(?:explains?|explained|explaining|accounts? for|accounted for|consistent with|"
+    r"suggest(?:s|ed|ive of)|points? to|in keeping with|(?:is|are|was|were|'s) "
+    r"(?:(?:most |more )?likely|probably) (?:due to|from|caused by|related to|"
+    r"secondary to|a result of)|(?:due|secondary|attributable) to|caused by|"
+    r"concerning for|differential)\b",
+    re.I,
+)
 PROBLEM_WORDS = 6  # a problem named alone under a plan: at most this many words
 PART_OF_CATEGORY = {
     **{c: "history" for c in HISTORY_CATEGORIES},
@@ -239,6 +250,22 @@ def examined(text: str, cited: str) -> bool:
     )
 
 
+# A verb that makes a statement more than a problem's name.
+VERB = re.compile(
+    r"\b(?:is|are|was|were|be|been|has|have|had|does|do|did|reports?|reported|denies|"
+    r"denied|states?|stated|feels?|felt|takes?|took|taking|gets?|got|will|would|can|"
+    r"could|should|may|might)\b",
+    re.I,
+)
+
+
+def _problem_named(text: str) -> bool:
+    """A problem named alone ("Chronic back pain.", "Right foot hallux rigidus."): the
+    heading of an assessment, though its words are a symptom's."""
+    words = re.findall(r"[A-Za-z0-9'/-]+", re.sub(r"^\d+[.)]\s*", "", text))
+    return 0 < len(words) <= PROBLEM_WORDS and not VERB.search(text)
+
+
 def _established(own: str, text: str, cited: str) -> bool:
     """The statement's own words establish its place in a section of `own`."""
     if PART_OF_CATEGORY.get(own) == "exam" and examined(text, cited):
@@ -248,7 +275,13 @@ def _established(own: str, text: str, cited: str) -> bool:
     if own == "medications":
         return bool(drugs(text))
     if own == "assessment":
-        return bool(diagnoses(text) or EXAM_SIGN.search(text) or ONE_LINER.search(text))
+        return bool(
+            diagnoses(text)
+            or EXAM_SIGN.search(text)
+            or ONE_LINER.search(text)
+            or (REASONING.search(text) and not REPORT.search(text))
+            or _problem_named(text)
+        )
     # a problem named alone under a plan: the heading of its plan items
     return (
         own == "plan" and len(text.split()) <= PROBLEM_WORDS and bool(diagnoses(text))

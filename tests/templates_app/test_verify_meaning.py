@@ -114,6 +114,36 @@ def test_a_statement_whose_words_establish_its_place_is_not_second_guessed():
     assert "placement" not in flags("plan", "Doxycycline 100 mg.", ordered)
 
 
+def test_the_clinician_s_reasoning_from_findings_is_an_assessment():
+    """Findings linked to their cause are the assessment's, though their words are
+    symptoms; the same words as the patient's report stay out of it."""
+    said = (
+        "your chest x-ray shows a pneumonia in the right lower lobe "
+        "that explains the cough and fever"
+    )
+    reasoning = "That explains the cough and fever."
+    assert "placement" not in flags("assessment", reasoning, said)
+    swelling = "the swelling in your ankle is most likely from the sprain"
+    linked = "The swelling in the ankle is most likely from the sprain."
+    assert "placement" not in flags("assessment", linked, swelling)
+    told = "i have had a cough and fever for three days"
+    assert "placement" in flags(
+        "assessment", "She has had a cough and fever for three days.", told
+    )
+    assert "placement" in flags("assessment", "Reports cough and fever.", told)
+
+
+def test_a_problem_named_alone_is_an_assessment_s_heading():
+    """ "Chronic back pain." names the problem assessed; the patient's account of it,
+    with its verb, is still the history's."""
+    said = "well i have had this chronic back pain for about ten years now"
+    assert "placement" not in flags("assessment", "Chronic back pain.", said)
+    told = "my back has been hurting for years and it gets worse when i bend"
+    assert "placement" in flags(
+        "assessment", "His back has been hurting for years.", told
+    )
+
+
 # --- Negation ----------------------------------------------------------------------
 
 

@@ -80,6 +80,10 @@ INTRODUCED = re.compile(
     r"third|fourth|next|last|other) )?(?:problem|issue),? [^,]{3,60}, ",
     re.I,
 )
+SIGNPOST = (
+    r"^(?:for|regarding|as for) (?:his|her|their|the patient's|the) (?:(?:first|second|"
+    r"third|fourth|next|last|other) )?(?:problem|issue) "
+)
 SUMMARY = re.compile(
     r"\b\d+[- ]year[- ]old\b.*\b(with|who|here for|presents|presenting|comes in)\b",
     re.I,
@@ -323,6 +327,13 @@ CONCLUDED = re.compile(
     r"(?=\s+(?:which|that|and|because|so|from|caused|of the)\b|[,.;]|$)",
     re.I,
 )
+# "your symptoms are most likely due to a rotator cuff tendinopathy": the cause named.
+CAUSED = re.compile(
+    r"\b(?:is|are|was|were) (?P<hedge>most likely|likely|probably) (?:due to|caused by|"
+    r"from|secondary to) (?:an? |some )?(?P<dx>[a-z' -]{3,40}?)(?=\s+(?:which|that|and|"
+    r"because|so)\b|[,.;]|$)",
+    re.I,
+)
 DIAGNOSIS_SUFFIX = re.compile(r"[a-z]{2,}(?:itis|osis|emia|pathy|oma)\b", re.I)
 
 
@@ -339,10 +350,20 @@ def _diagnosis_heads(filed: dict[str, list[Statement]], owner: dict[str, str]) -
     name, citing where it was concluded."""
     statements = filed.get(_section_for("assessment", owner) or "", [])
     for head in (s for s in statements if s.heading and not _is_diagnosis(s.text)):
+        named = re.escape(head.text.rstrip("."))
         for said in statements:
             if said.heading or said.problem != head.problem:
                 continue
-            found = CONCLUDED.search(said.text)
+            # "For his problem of X his symptoms are ...", unpunctuated: X is its head
+            said.text = language.sentence_case(
+                re.sub(
+                    rf"{SIGNPOST}(?:of |with )?{named}\b,?\s*",
+                    "",
+                    said.text,
+                    flags=re.I,
+                )
+            )
+            found = CONCLUDED.search(said.text) or CAUSED.search(said.text)
             if found and _is_diagnosis(found.group("dx")):
                 dx = found.group("dx").strip()
                 if found.group("hedge"):  # "chest pain, likely angina": still a guess

@@ -171,7 +171,7 @@ SMALL_TALK = re.compile(
     # a signpost to the next problem, nothing said of it yet
     r"^(?:(?:lastly|finally|next|now|and|so),?\s+)?(?:for|regarding|as for) (?:the |his |"
     r"her |their )?(?:(?:first|second|third|next|last|other) )?(?:diagnosis|problem|"
-    r"issue)\b[^,]*$|^(?:lastly|finally|next|and|so),?\s+for (?:the|his|her|their) "
+    r"issue)\b[^,]{0,40}$|^(?:lastly|finally|next|and|so),?\s+for (?:the|his|her|their) "
     r"[a-z' -]{3,60}?(?: that (?:he|she|they|the patient) (?:is|are|has|have)(?: been)? "
     r"having)?\W*$|^[^.]{0,12}\bfor (?:his|her|their|the) (?:next|first|second|third|"
     r"last|other) (?:problem|issue|diagnosis)\b,?\s*(?:the |his |her |their )?"
@@ -197,7 +197,7 @@ DANGLING = re.compile(
     r"\b(?:and|or|but|so|the|a|an|to|of|with|for|at|their|his|its|is|was|are|were|"
     r"which|because|about|if|than|as|make|really|just|been|from|by|be|these|not|"
     r"into|when|until|while|(?<!ever )since|no|to see|he|she|they|the patient|we|"
-    r"going|very|pretty|what|to be doing|that's|it's|there's|we've|they've|getting|"
+    r"going|very|pretty|what|how|to be doing|that's|it's|there's|we've|they've|getting|"
     r"including|such as|below|above|see|(?<!come )(?<!check )(?<!log )(?<!back )"
     r"(?<!bring )(?<!fill )(?<!call )(?<!drop )in)\s*$",
     re.I,
@@ -239,8 +239,10 @@ def _without_we(text: str) -> str:
     kept, dropping = pieces[:1], False
     for separator, piece in zip(pieces[1::2], pieces[2::2], strict=False):
         factless = not (FACT.search(piece) or language.drugs(piece))
-        # our order is a fact: "..., and if it's not better, we'll get an MRI"
-        ordered = bool(WE.search(piece) and PLAN_OBJECT.search(piece)) and not (
+        # our order is a fact: "..., and if it's not better, we'll get an MRI"; so is
+        # the treatment chosen, in any voice: "... but the best course of action is
+        # going to be for surgery"
+        ordered = bool(PLAN_OBJECT.search(piece.lower())) and not (
             re.search(r"\b(?:not|n't|never)\b|n't\b", piece)
         )
         factless = factless and not ordered

@@ -49,6 +49,25 @@ HURTING = re.compile(
 )
 
 
+# Said as what happened to a part: "she injured her wrist", "her wrist started to
+# hurt", "a tick bite around her knee".
+INJURED = re.compile(
+    rf"\b(?:injured|hurt|sprained|twisted|broke|fractured|cut|burned|jammed) "
+    rf"(?:my|your|his|her|their|the) (?:(?P<side>left|right) )?(?P<body>{BODY})\b",
+    re.I,
+)
+OWN_HURTING = re.compile(
+    rf"\b(?:my|your|his|her|their) (?:(?P<side>left|right) )?(?P<body>{BODY}) "
+    rf"(?:\w+ ){{0,2}}(?:started|began|starts|begins) (?:to )?(?:hurt|hurting|ache|"
+    rf"aching)\b",
+    re.I,
+)
+BITE = re.compile(
+    r"\b(?P<what>(?:tick|dog|cat|spider|bee|insect|snake|human|animal) (?:bite|sting))s?\b",
+    re.I,
+)
+
+
 def complaint_phrase(text: str) -> str | None:
     """'Left knee pain.' from what the clinician or patient said, or None."""
     if re.match(r"(?:\d+\.\s+)?(?:denies|no|not)\b", text, re.I):
@@ -58,6 +77,15 @@ def complaint_phrase(text: str) -> str | None:
         body = hurting.group("body").lower()
         words = (hurting.group("side"), ADJECTIVE.get(body, body), "pain")
         return language.sentence_case(" ".join(words).lower())
+    bite = BITE.search(text)
+    if bite:
+        return language.sentence_case(bite.group("what").lower())
+    for pattern, what in ((INJURED, "injury"), (OWN_HURTING, "pain")):
+        found = pattern.search(text)
+        if found:
+            body = found.group("body").lower()
+            words = (found.group("side"), ADJECTIVE.get(body, body), what)
+            return language.sentence_case(" ".join(w for w in words if w).lower())
     site = SITE.search(text)
     if site and site.group("side"):
         body = site.group("body").lower()

@@ -45,7 +45,11 @@ QUESTION_START = re.compile(
     r"anything|how|what|when|where|which|who|why|what's|how's|where's|tell me|"
     r"describe|you're|you've|you have|you are|you were)\b"
 )
-NOT_A_QUESTION = re.compile(r"^(what|how|when|where|why) (i|we|i'm|we're|i've|they)\b")
+NOT_A_QUESTION = re.compile(
+    r"^(?:(what|how|when|where|why) (i|we|i'm|we're|i've|they)|(?:you're|you are) "
+    r"(?:going to|gonna|gon na)|(?:you have|you've got) (?:good|normal|full|no|limited|"
+    r"decreased|intact|mild|moderate|severe)|you (?:had|did))\b"
+)
 TAG_QUESTION = re.compile(
     r",?\s*\b(okay|ok|right|alright|all right|yeah|sound good|does that sound good|"
     r"does that make sense|how does that sound|is that okay|you know|correct)\s*\?$"
@@ -334,11 +338,31 @@ def _split_unpunctuated(words: list[str]) -> list[str]:
             and merged[-1][-1].lower() in DANGLING
             and piece[0].lower() not in {"okay", "alright"}
         )
-        if merged and (short or cut):
+        if merged and (short or cut or _reading_of(merged[-1], piece)):
             merged[-1].extend(piece)  # "much pain", "with her shoulder": a tail
         else:
             merged.append(piece)
     return [" ".join(piece) for piece in merged if piece]
+
+
+MEASURED = re.compile(
+    r"^(?:temperature|temp|pressure|pressures|sugar|sugars|a1c|weight|rate|oxygen|"
+    r"saturation|level|levels|reading|readings|count)$"
+)
+READING = re.compile(
+    r"^(?:it was|it's|it is|which was|that was|and it was)(?: (?:about|like|around|"
+    r"maybe|only|just))? (?:\d|zero|one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|"
+    r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|a hundred|hundred)"
+)
+
+
+def _reading_of(last: list[str], piece: list[str]) -> bool:
+    """'... my wife checked my temperature | it was about ninety nine point seven':
+    the number read is the measure's, one statement, never a lone 'It was 99.7.'"""
+    return any(MEASURED.match(w.lower()) for w in last[-2:]) and bool(
+        READING.match(" ".join(piece[:5]).lower())
+    )
 
 
 def _new_clause(words: list[str], i: int) -> bool:
@@ -369,6 +393,8 @@ def _mid_phrase(words: list[str], i: int) -> bool:
         and (following.split()[1] in RELATIVE_VERBS)
     ):
         return True  # "the x-ray which showed no fracture"
+    if words[i].lower() in {"good", "great"} and prev in QUALIFIES:
+        return True  # "you have good hand grips": no new thought
     if words[i].lower() in {"okay", "alright"}:  # "problems with that okay and so"
         return prev in {"is", "not", "feel", "looks", "very", "pretty", "as"}
     return (
@@ -393,6 +419,12 @@ def _mid_phrase(words: list[str], i: int) -> bool:
 
 
 AUXILIARIES = frozenset(["do", "did", "does", "can", "could", "would", "will"])
+# "Good" or "great" after these describes a noun ("you have good hand grips"), not
+# acknowledges ("that all sounds good | on lung exam ...").
+QUALIFIES = frozenset(
+    ["have", "has", "had", "got", "a", "with", "your", "his", "her", "their", "of",
+     "in"]
+)  # fmt: skip
 # "Any" after these is their object, not a new question.
 TAKES_OBJECT = frozenset(
     ["prevent", "make", "need", "avoid", "cause", "causing", "see", "notice", "without",

@@ -55,6 +55,9 @@ _MENDS = (
     (re.compile(r"\b(gon|wan|got) na\b"), lambda m: {"gon": "going to", "wan": "want to", "got": "got to"}[m.group(1)]),
     (re.compile(r"\b(\w+) n't\b"), lambda m: m.group(1) + "n't"),
     (re.compile(r" (['’](?:s|re|ve|ll|d|m))\b"), lambda m: m.group(1)),
+    # a compound the tokeniser split ("an x- ray", "a c- section"): one word again
+    (re.compile(r"\b(x|t|e|c|l|q) ?-\s+(rays?|rayed|shirts?|mails?|cig\w*|section|spine|"
+                r"tips?)\b", re.I), lambda m: f"{m.group(1)}-{m.group(2)}"),
     # a word cut off ("a s- uh, aluminum foam splint"): gone, its article agreeing
     (re.compile(r"\b(?:(an?) )?(\w+)-\s+(?:(?:uh|um)\b,?\s*)?(?=(\w))", re.I),
      lambda m: m.group(0) if len(m.group(2)) > 3 else (

@@ -458,7 +458,7 @@ FINDINGS = (
     "redness", "tenderness", "murmur", "murmurs", "gallops", "rubs", "crackles", "rales",
     "wheezes", "rhonchi", "lymphadenopathy", "appetite", "loss of appetite",
     "difficulty swallowing", "trouble swallowing", "painful swallowing", "nauseated",
-    "hoarseness", "tremor",
+    "hoarseness", "tremor", "injury", "bite", "sting",
     "bowel movements", "urinary symptoms", "sick contacts", "travel", "hives",
 )  # fmt: skip
 

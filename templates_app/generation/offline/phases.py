@@ -69,7 +69,7 @@ EXAM_FINDING = re.compile(
     r"range of motion|decreased|elevated|murmur|gallop|rub|edema|crackles|wheez|rales|"
     r"bruit|palpation|pain|reflex|strength|intact|appreciate|noted|bilateral|lesion|"
     r"rash|redness|erythema|warm|effusion|lymph|soft|distended|pulse|pupils|sounds|"
-    r"looks|see|ecchymosis|laceration|wound|mass|nodule|\d|exams? (?:shows?|reveals?)|"
+    r"looks|see|grips?|limited|ecchymosis|laceration|wound|mass|nodule|\d|exams? (?:shows?|reveals?)|"
     r"well[- ](?:nourished|developed|appearing)|distress|alert|oriented|hypotonia)"
 )
 SIGN = re.compile(

@@ -11,10 +11,11 @@ FALLBACK: dict[str, tuple[str, ...]] = {
     "past_history": ("history", "course"),  # a discharge: the problems it came with
     "medications": ("past_history", "history"),
     "allergies": ("medications", "past_history", "history"),
-    "social": ("past_history", "history"),
-    "family": ("past_history", "history"),
-    "mental": ("history",),
-    "risk": ("mental", "history"),
+    # a discharge summary has no history of its own: its hospital course holds it
+    "social": ("past_history", "history", "course"),
+    "family": ("past_history", "history", "course"),
+    "mental": ("history", "course"),
+    "risk": ("mental", "history", "course"),
     "course": ("history",),
     "exam": ("results",),
     "results": ("exam",),
@@ -23,8 +24,8 @@ FALLBACK: dict[str, tuple[str, ...]] = {
     "followup": ("plan", "disposition", "assessment"),
     "warnings": ("followup", "plan"),
     "disposition": ("plan", "followup"),
-    "procedure": ("plan",),
-    "complication": ("procedure", "plan"),
+    "procedure": ("plan", "followup"),  # a discharge: what is still to be done
+    "complication": ("procedure", "plan", "followup"),
 }
 
 

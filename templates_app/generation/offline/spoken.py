@@ -293,6 +293,7 @@ DISCOURSE = frozenset(
         "cool",
         "nice",
         "excellent",
+        "sorry",
     ]
 )
 YES = frozenset(

@@ -55,7 +55,8 @@ PROBLEM = re.compile(
     r"(?:problem|issue|diagnosis),? (?:your |the |of this |of the |of |is )?)*"
     r"(?:(?:problem|issue|concern) (?:with|of|about) (?:your |the |his |her |their )?)?"
     r"(?P<name>[a-z0-9' -]{3,40}?)(?=,|\.| i | i'm | we | you | he | she | it | "
-    r"that | is | are | let's | what | my | there | so | which |$)"
+    r"that | is | are | let's | what | my | there | so | which | your | his | her | "
+    r"their |$)"
 )
 # diagnosis is a distal phalanx fracture", "my impression is that you have gout".
 STATED_PROBLEM = re.compile(
