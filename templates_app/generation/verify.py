@@ -8,6 +8,9 @@ is a statement too. Each is checked against the words of the segments it cites:
 - `drug`: a drug (recognised by `drug-named-entity-recognition`, brand and generic
   names folded to one) its segments do not name;
 - `laterality`: left, right or bilateral, where its segments do not say that side;
+  or a paired part put on one side here and on the other elsewhere in the note
+  ("Right knee: no effusion." under the exam of a note whose complaint and
+  assessment are the left knee): the fewer statements are flagged, both when even;
 - `negation`: negated in the statement ("Denies fever") where the segments only
   affirm it, or affirmed where every mention in the segments is negated (NegEx
   cues from negspacy's clinical termset; a question answered "no" negates it, and
@@ -53,6 +56,7 @@ from templates_app.generation.verify_words import (  # noqa: F401  (the verifier
     number_text,
     numbers,
     same_dates,
+    side_parts,
     sides,
     stem,
     swapped_sides,
@@ -259,11 +263,58 @@ def support(text: str, cited: str) -> float | None:
 
 
 def verify_sections(
-    sections: Mapping[str, str], segments: Mapping[int, str]
+    sections: Mapping[str, str],
+    segments: Mapping[int, str],
+    *,
+    note: Mapping[str, str] | None = None,
 ) -> list[Flag]:
-    """Every flag of every statement of these sections, in order."""
+    """Every flag of every statement of these sections, in order. `note`: the whole
+    note's sections, when `sections` are some of them (a side is compared across
+    the note; only these sections' statements are flagged)."""
     flags: list[Flag] = []
     for key, text in sections.items():
         for statement in statements(key, text or ""):
             flags += verify_statement(statement, segments)
+    whole = [
+        statement
+        for key, text in (sections if note is None else note).items()
+        for statement in statements(key, text or "")
+    ]
+    return flags + side_conflicts(whole, set(sections), segments)
+
+
+def side_conflicts(
+    whole: list[Statement], keys: set[str], segments: Mapping[int, str]
+) -> list[Flag]:
+    """A paired part on one side in some statements of the note and on the other in
+    others: the side fewer statements give is flagged (both, when as many give
+    each), unless the statement itself names both."""
+    on: dict[str, dict[str, list[Statement]]] = {}
+    for statement in whole:
+        for side, part in side_parts(statement.text):
+            on.setdefault(part, {}).setdefault(side, []).append(statement)
+    flags = []
+    for part, by_side in on.items():
+        if len(by_side) < 2:
+            continue
+        for side, other in (("left", "right"), ("right", "left")):
+            if len(by_side[side]) > len(by_side[other]):
+                continue
+            for statement in by_side[side]:
+                if statement.section not in keys or statement in by_side[other]:
+                    continue
+                n = len(by_side[other])
+                cited = " ".join(segments.get(seq, "") for seq in statement.seqs)
+                flags.append(
+                    Flag(
+                        statement.section,
+                        statement.index,
+                        statement.text,
+                        "laterality",
+                        f"{side} {part} here, {other} {part} in {n} other "
+                        f"statement{'s' if n > 1 else ''} of the note: check the side.",
+                        statement.seqs,
+                        cited[:CITED_WORDS_MAX],
+                    )
+                )
     return flags

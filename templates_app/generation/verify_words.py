@@ -176,6 +176,9 @@ _NOT_A_SIDE = re.compile(
     r"\b(?:all|that's|that is|you're|you are|alright) right\b"
     r"|\bright(?= ?(?:now|away|here|there|then|after|before|back|so|okay|ok|"
     r"[?,.]|$))"
+    # "right at the shoulder", "right in the middle": where, not which side
+    r"|\bright(?= (?:at|in|on|by|around|about|under|over|behind|below|above|"
+    r"into|through|along|near|next to|where)\b)"
 )
 _BOTH_SIDES = re.compile(
     r"\bboth (?:sides|legs|arms|eyes|ears|knees|feet|hands|lungs|hips|shoulders)\b"
@@ -222,6 +225,58 @@ def swapped_sides(text: str, cited: str) -> set[str]:
             if max(len(context & c) for c in theirs[other]) > same:
                 out.add(side)
     return out
+
+
+# Paired parts of the body: a note that says "right knee" in one place and "left
+# knee" in another has one of them wrong, or the attending must say why not.
+PAIRED_PARTS = {
+    **{
+        part: part
+        for part in [
+            "knee",
+            "wrist",
+            "ankle",
+            "hip",
+            "shoulder",
+            "elbow",
+            "foot",
+            "hand",
+            "leg",
+            "arm",
+            "eye",
+            "ear",
+            "kidney",
+            "breast",
+            "flank",
+            "thumb",
+            "finger",
+            "toe",
+            "heel",
+            "calf",
+            "thigh",
+            "groin",
+            "ureter",
+            "forearm",
+            "hamstring",
+        ]
+    },
+    "feet": "foot",
+}
+_SIDE_PART = re.compile(
+    r"\b(left|right)((?:\s+[a-z-]+){0,2}?)\s+("
+    + "|".join(sorted(PAIRED_PARTS, key=len, reverse=True))
+    + r")(?:s|es)?\b"
+)
+
+
+def side_parts(text: str) -> set[tuple[str, str]]:
+    """(side, part) for each paired part the text puts on a side: "right knee",
+    "left lower leg", "right 2nd toe"."""
+    lowered = _NOT_A_SIDE.sub(" ", text.lower())
+    return {
+        (match.group(1), PAIRED_PARTS[match.group(3)])
+        for match in _SIDE_PART.finditer(lowered)
+    }
 
 
 def number_text(value: float) -> str:

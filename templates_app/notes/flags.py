@@ -36,7 +36,8 @@ def flags_reconcile(note: ClinicalNote, *, keys, user, revision: int) -> list[in
     segments = heard_texts(segment_list(session=note.session))
     content = note.sections
     found: dict[tuple, Flag] = {}
-    for flag in verify_sections({k: content.get(k, "") for k in keys}, segments):
+    chosen = {k: content.get(k, "") for k in keys}
+    for flag in verify_sections(chosen, segments, note=content):
         found.setdefault(_flag_identity(flag.section, flag.statement, flag.kind), flag)
     resolved = []
     existing = note.flags.filter(section_key__in=list(keys)).exclude(

@@ -282,3 +282,40 @@ def test_a_sections_partial_takes_a_constant_number_of_queries(
     # (plan-first)
     with django_assert_num_queries(12):
         client.get(f"/notes/{note.pk}/partials?section=plan", **HTMX)
+
+
+def test_a_side_fixed_in_one_section_resolves_the_flag_the_others_raised(
+    resident, soap
+):
+    """Saving one section checks its sides against the whole note: the exam's
+    "right knee" of a left-knee visit is flagged, and the edit to "left" resolves it."""
+    from templates_app.notes.services import note_create
+    from tests.templates_app.conftest import record_encounter
+
+    session = record_encounter(resident)
+    note = note_create(user=resident, session_id=session.pk, template_id=soap.pk)
+    note_edit(
+        user=resident,
+        note_id=note.pk,
+        sections={"subjective": "Left knee pain.", "assessment": "Left knee strain."},
+    )
+    note_edit(
+        user=resident,
+        note_id=note.pk,
+        sections={"objective": "Right knee: no effusion."},
+    )
+    sides = note.flags.filter(kind="laterality")
+    (flag,) = sides.filter(status="open")
+    assert (flag.section_key, flag.statement) == (
+        "objective",
+        "Right knee: no effusion.",
+    )
+    assert "check the side" in flag.message
+    note_edit(
+        user=resident,
+        note_id=note.pk,
+        sections={"objective": "Left knee: no effusion."},
+    )
+    flag.refresh_from_db()
+    assert flag.status == "edited"
+    assert not sides.filter(status="open").exists()

@@ -79,3 +79,65 @@ def test_statements_split_at_their_citations():
 def test_support_is_the_share_of_content_words_in_the_cited_text():
     assert support("Cough for five days.", "I've had a cough for 5 days.") == 1.0
     assert support("Cough.", "anything") is None  # too short to measure
+
+
+def side_flags(sections: dict[str, str], **kwargs) -> list[tuple[str, str]]:
+    return [
+        (flag.section, flag.statement)
+        for flag in verify_sections(sections, {}, **kwargs)
+        if flag.kind == "laterality"
+    ]
+
+
+def test_a_part_put_on_the_other_side_than_the_rest_of_the_note_is_flagged():
+    """D2N080 on ACI-Bench valid: a left-knee visit whose dictated exam says "right
+    knee" once. Each statement is true to its words; the note is not."""
+    note = {
+        "subjective": "Left knee pain for two weeks. The left knee gives way.",
+        "objective": "Right knee: no ecchymosis or edema, no effusion.\n"
+        "Left knee x-ray: no fracture.",
+        "assessment": "Left knee pain, likely arthritis.",
+    }
+    flags = verify_sections(note, {})
+    (flag,) = [f for f in flags if f.kind == "laterality"]
+    assert (flag.section, flag.statement) == (
+        "objective",
+        "Right knee: no ecchymosis or edema, no effusion.",
+    )
+    assert flag.message == (
+        "right knee here, left knee in 4 other statements of the note: check the side."
+    )
+
+
+def test_sides_that_agree_or_are_compared_in_one_statement_are_not_flagged():
+    assert side_flags({"s": "Right knee pain.", "a": "Right knee sprain."}) == []
+    assert (
+        side_flags(
+            {"o": "Right knee swollen, left knee normal.", "a": "Right knee sprain."}
+        )
+        == []
+    )
+    # another part, or "right" that says where, not which side
+    assert side_flags({"s": "Left knee pain.", "o": "Right wrist normal."}) == []
+    assert side_flags({"s": "Left shoulder pain, right at the shoulder."}) == []
+
+
+def test_as_many_statements_on_each_side_flag_them_all():
+    note = {"s": "Pain in the right ankle.", "a": "Left ankle sprain."}
+    assert sorted(side_flags(note)) == [
+        ("a", "Left ankle sprain."),
+        ("s", "Pain in the right ankle."),
+    ]
+
+
+def test_a_section_checked_alone_is_compared_with_the_whole_note():
+    note = {
+        "s": "Left knee pain.",
+        "o": "Right knee: no effusion.",
+        "a": "Left knee pain.",
+    }
+    assert side_flags({"o": note["o"]}) == []  # alone it agrees with itself
+    assert side_flags({"o": note["o"]}, note=note) == [
+        ("o", "Right knee: no effusion.")
+    ]
+    assert side_flags({"s": note["s"]}, note=note) == []  # the majority side
