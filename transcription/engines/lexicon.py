@@ -9,15 +9,22 @@ sounds) and its letters (Jaro-Winkler), both with jellyfish; it is corrected whe
 both are close, a dose or a medication verb is near, it is not already a drug, and
 it is not one ordinary word (one that Whisper's vocabulary holds whole); a run
 Whisper was sure of needs a closer match.
+
+A long word that is no English word (pyspellchecker's English list, or Whisper's
+vocabulary) and no known drug, in a medication context, is what a misheard drug
+looks like however sure Whisper was of it ("half a milligram of Lorentagmatite"): it
+is corrected on a looser match when one drug is clearly nearest, and otherwise kept
+as heard and marked doubtful (`UNKNOWN`), so the transcript underlines it.
 """
 
 import functools
 import re
+from dataclasses import replace
 
 import jellyfish
 
 from transcription.engines.spoken_numbers import COUNTED, NUMBER_WORDS, UNITS
-from transcription.engines.words import DRUG, Word
+from transcription.engines.words import DRUG, UNKNOWN, Word
 
 # Words within CONTEXT_WORDS of a run that make it a medication context.
 CONTEXT_WORDS = 5
@@ -233,6 +240,14 @@ MIN_SCORE = 0.75  # the mean of the two (plus COMMON_BONUS for a common drug)
 SURE_PROBABILITY = 0.75
 MIN_SCORE_WHEN_SURE = 0.85
 COMMON_BONUS = 0.05  # the default vocabulary's drugs and COMMON_BRANDS
+# A word no dictionary knows, in a medication context (`unknown_word`): at least
+# this long, and matched more loosely, when its best drug leads the next by LEAD.
+UNKNOWN_LETTERS = 6
+LOOSE_SOUND = 0.5
+LOOSE_LETTERS_SIMILARITY = 0.7
+LOOSE_SCORE = 0.7
+LOOSE_KEY_DIFFERENCE = 3
+LOOSE_LEAD = 0.05
 
 
 @functools.cache
@@ -295,27 +310,60 @@ def _name_words() -> frozenset[str]:
     return frozenset(words | {d for d in known_drugs() if d.isalpha() and len(d) > 3})
 
 
-def best_match(phrase: str) -> tuple[str, float] | None:
-    """The drug `phrase` sounds like, with its score, when close enough."""
+def best_match(phrase: str, *, loose: bool = False) -> tuple[str, float] | None:
+    """The drug `phrase` sounds like, with its score, when close enough; `loose`
+    (a word no dictionary knows): on a looser match, but only when that drug leads
+    every other by LOOSE_LEAD."""
     letters = _letters(phrase)
     if len(letters) < MIN_LETTERS:
         return None
-    key, best = jellyfish.metaphone(letters), None
+    key, scored = jellyfish.metaphone(letters), []
     common = _common()
+    most_keys_differ = LOOSE_KEY_DIFFERENCE if loose else 2
+    least_sound = LOOSE_SOUND if loose else MIN_SOUND
+    least_spelling = LOOSE_LETTERS_SIMILARITY if loose else MIN_LETTERS_SIMILARITY
     for name, name_key, name_letters in lexicon():
-        if abs(len(name_key) - len(key)) > 2:
+        if abs(len(name_key) - len(key)) > most_keys_differ:
             continue
         sound = 1 - jellyfish.levenshtein_distance(key, name_key) / max(
             len(key), len(name_key), 1
         )
-        if sound < MIN_SOUND:
+        if sound < least_sound:
             continue
         spelling = jellyfish.jaro_winkler_similarity(letters, name_letters)
         score = (sound + spelling) / 2 + COMMON_BONUS * (name.lower() in common)
-        good = spelling >= MIN_LETTERS_SIMILARITY and score >= MIN_SCORE
-        if good and (best is None or score > best[1]):
-            best = (name, score)
-    return best
+        if spelling >= least_spelling:
+            scored.append((score, name))
+    scored.sort(reverse=True)
+    if not scored or scored[0][0] < (LOOSE_SCORE if loose else MIN_SCORE):
+        return None
+    if loose and len(scored) > 1 and scored[0][0] - scored[1][0] < LOOSE_LEAD:
+        return None
+    return scored[0][1], scored[0][0]
+
+
+@functools.cache
+def _english():
+    from spellchecker import SpellChecker
+
+    return SpellChecker(language="en", distance=1).word_frequency
+
+
+def unknown_word(word: Word) -> bool:
+    """A long word that is no English word and no drug name known here: what a
+    misheard drug looks like ("Lorentagmatite", "methatrix"), however sure Whisper
+    was of it."""
+    bare = word.bare
+    return (
+        len(bare) >= UNKNOWN_LETTERS
+        and bare.isalpha()
+        and bare not in known_drugs()
+        and bare not in _name_words()
+        and bare not in NOT_DRUGS
+        and bare not in _english()
+        and not common_word(bare)
+        and not common_word(bare.capitalize())  # "Friday", "Carolyn"
+    )
 
 
 def _in_context(words: list[Word], start: int, end: int) -> bool:
@@ -383,9 +431,22 @@ def correct(words: list[Word]) -> list[Word]:
             i += length
             break
         else:
-            out.append(words[i])
+            out.append(_unknown(words, i))
             i += 1
     return out
+
+
+def _unknown(words: list[Word], i: int) -> Word:
+    """The word at `i`, corrected on a looser match or marked doubtful when it is
+    no known word in a medication context; otherwise as it is."""
+    word = words[i]
+    if not (unknown_word(word) and _in_context(words, i, i + 1)):
+        return word
+    match = best_match(word.bare, loose=True)
+    least = MIN_SCORE_WHEN_SURE if word.probability >= SURE_PROBABILITY else 0
+    if match is not None and match[1] >= least:
+        return _corrected([word], match[0])
+    return replace(word, kind=UNKNOWN)
 
 
 def _corrected(run: list[Word], name: str) -> Word:
