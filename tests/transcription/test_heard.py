@@ -57,6 +57,14 @@ def said(text: str, probability: float = 0.6) -> list[Word]:
             "continue the protonic 40 mg every morning",
             "continue the Protonix 40 mg every morning",
         ),
+        # a drug said beside it is a medication context (base, as an upload)
+        (
+            "I tried one stylinol and ibuprofen at the same time",
+            "I tried one Tylenol and ibuprofen at the same time",
+        ),
+        # a drug's name of two words, misheard in one: "peroxide" is kept
+        ("so we'll try benzoil peroxide", "so we'll try benzoyl peroxide"),
+        ("order a pridness taper pack", "order a prednisone taper pack"),
     ],
 )
 def test_a_misheard_drug_in_a_medication_context_is_corrected(heard, shown):
@@ -88,6 +96,14 @@ def test_a_misheard_drug_in_a_medication_context_is_corrected(heard, shown):
         # ordinary clinical words near a dose are no brand (Lopressor, Aldactone)
         "keep taking your blood pressure pill 10 mg a day",
         "your alkaline phosphatase was fine, take 20 mg",
+        # one English word is a drug only on a very close match: no Crestor
+        "try some castor oil twice daily",
+        # a name's word ("vitamin") beside an ordinary word: no vitamin D
+        "take vitamin B daily",
+        # a word written as a name needs a close match: ferritin is no Claritin
+        "check the iron, Faritin and take ferrous sulfate 325 mg",
+        # "order" is no cue: labs are ordered too (no Nexium)
+        "I'm going to order the labs for next time",
     ],
 )
 def test_nothing_else_is_corrected(heard):
