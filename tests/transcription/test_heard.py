@@ -104,6 +104,9 @@ def test_a_misheard_drug_in_a_medication_context_is_corrected(heard, shown):
         "check the iron, Faritin and take ferrous sulfate 325 mg",
         # "order" is no cue: labs are ordered too (no Nexium)
         "I'm going to order the labs for next time",
+        # two English words only on a very close match (tiny.en, ACI-Bench valid)
+        "since this started. We'll see you next time.",
+        "I've been anemic since I started the pills",
     ],
 )
 def test_nothing_else_is_corrected(heard):

@@ -257,8 +257,10 @@ MIN_SCORE = 0.75  # the mean of the two (plus COMMON_BONUS for a common drug)
 # A run Whisper was sure of is corrected only on a closer match.
 SURE_PROBABILITY = 0.75
 MIN_SCORE_WHEN_SURE = 0.85
-# One English word (pyspellchecker's list) is a drug only on a closer match still:
-# "protonic" is Protonix (0.94), "castor" no Crestor (0.88).
+# One or two English words (pyspellchecker's list) are a drug only on a closer match
+# still: "protonic" is Protonix (0.94), "castor" no Crestor (0.88), "next time" no
+# Nexium (0.89), "old trim" no olodaterol (0.81). Three ("met for mint", "far some
+# acts") are seldom a drug's sounds by chance.
 MIN_SCORE_ENGLISH = 0.9
 COMMON_BONUS = 0.05  # the default vocabulary's drugs and COMMON_BRANDS
 # A word no dictionary knows, in a medication context (`unknown_word`): at least
@@ -469,10 +471,11 @@ def correct(words: list[Word]) -> list[Word]:
             sure = min(w.probability for w in run) >= SURE_PROBABILITY
             if match is None or (sure and match[1] < MIN_SCORE_WHEN_SURE):
                 continue
-            # one English word ("castor" is no Crestor): closer still
+            # one or two English words ("castor" is no Crestor, "next time" no
+            # Nexium): closer still
             if (
-                length == 1
-                and _an_english_word(phrase)
+                length <= 2
+                and all(_an_english_word(w.bare) for w in run)
                 and match[1] < MIN_SCORE_ENGLISH
             ):
                 continue
