@@ -332,11 +332,11 @@ def rescore(path: Path) -> dict:
 
     from transcription.engines.clinical import shown_words
     from transcription.engines.prompting import prompted_words, whisper_prompt
-    from transcription.engines.words import DRUG, Word, shown_text
+    from transcription.engines.words import DRUG, UNKNOWN, Word, shown_text
 
     saved = json.loads(path.read_text())
     prompted = prompted_words(whisper_prompt(None))
-    references, hypotheses, corrections = [], [], []
+    references, hypotheses, corrections, unknown = [], [], [], []
     for dialogue in saved["dialogues"]:
         texts = []
         for final in dialogue["finals"]:
@@ -346,11 +346,14 @@ def rescore(path: Path) -> dict:
                 continue
             texts.append(shown_text(words))
             corrections += [f"{w.heard} -> {w.text}" for w in words if w.kind == DRUG]
+            unknown += [w.text for w in words if w.kind == UNKNOWN]
         references.append(" ".join(dialogue["lines"]))
         hypotheses.append(" ".join(texts))
     return {
         **trust(references, hypotheses, saved["audio_seconds"]),
         "corrections": corrections,
+        # words no dictionary knows in a medication context: underlined as doubtful
+        "unknown_words": unknown,
     }
 
 

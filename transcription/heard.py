@@ -2,7 +2,9 @@
 corrected drug name with what was heard, and doubtful words underlined.
 
 A word is doubtful below Whisper's probability DOUBTFUL_BELOW (0.5); numbers and
-drug names, where a mishearing harms, already below CRITICAL_DOUBTFUL_BELOW (0.8).
+drug names, where a mishearing harms, already below CRITICAL_DOUBTFUL_BELOW (0.8);
+and a long word that is no English word and no drug, in a medication context
+(UNKNOWN: what a misheard drug looks like), whatever Whisper's probability.
 Once the clinician corrects a segment its words no longer match its text, and the
 text is shown as written.
 """
@@ -12,7 +14,14 @@ import re
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from transcription.engines.words import DOUBTFUL_BELOW, DRUG, NUMBER, Word, loads
+from transcription.engines.words import (
+    DOUBTFUL_BELOW,
+    DRUG,
+    NUMBER,
+    UNKNOWN,
+    Word,
+    loads,
+)
 
 CRITICAL_DOUBTFUL_BELOW = 0.8
 HAS_DIGIT = re.compile(r"\d")
@@ -38,8 +47,17 @@ def critical(word: Word) -> bool:
 
 
 def doubtful(word: Word) -> bool:
+    if word.kind == UNKNOWN:
+        return True
     limit = CRITICAL_DOUBTFUL_BELOW if critical(word) else DOUBTFUL_BELOW
     return word.probability < limit
+
+
+def why_doubtful(word: Word) -> str:
+    """What the underline's title says of a doubtful word."""
+    if word.kind == UNKNOWN:
+        return "No known word or drug name in a medication context"
+    return f"Heard with {round(word.probability * 100)}% confidence"
 
 
 def corrections(segment) -> list[Word]:
@@ -71,9 +89,8 @@ def _shown(word: Word) -> SafeString:
 def _word(word: Word) -> SafeString:
     if doubtful(word):
         return format_html(
-            '<u class="word-doubtful" title="Heard with {}% confidence: check the '
-            'recording">{}</u>',
-            round(word.probability * 100),
+            '<u class="word-doubtful" title="{}: check the recording">{}</u>',
+            why_doubtful(word),
             _shown(word),
         )
     return _shown(word)
@@ -82,11 +99,7 @@ def _word(word: Word) -> SafeString:
 def _seekable(word: Word) -> SafeString:
     if not (doubtful(word) or word.kind == DRUG):
         return _shown(word)
-    how = (
-        f"Heard with {round(word.probability * 100)}% confidence"
-        if doubtful(word)
-        else "Corrected from what was heard"
-    )
+    how = why_doubtful(word) if doubtful(word) else "Corrected from what was heard"
     return format_html(
         '<button type="button" class="seek{}" data-seek-ms="{}" title="{}: play '
         'the recording at {}">{}</button>',

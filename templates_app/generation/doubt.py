@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 from templates_app.generation import verify
 from transcription.engines import lexicon
-from transcription.engines.words import DRUG
+from transcription.engines.words import DRUG, UNKNOWN
 from transcription.heard import clock, doubtful
 
 KIND = "doubtful_word"
@@ -101,6 +101,8 @@ def doubt_flags(text: str, cited: Mapping[int, str]) -> list[tuple[str, str]]:
             how = (
                 f"corrected from \u2018{word.heard}\u2019"
                 if corrected
+                else "heard as no known word in a medication context"
+                if word.kind == UNKNOWN
                 else f"heard with low confidence ({round(word.probability * 100)}%)"
             )
             found.append(

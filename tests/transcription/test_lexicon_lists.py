@@ -27,6 +27,7 @@ def test_a_later_process_reads_the_lists_the_first_one_built(fresh_lists):
     assert lexicon._drug_lists() == built
     assert ("methotrexate", "M0TRKST", "methotrexate") in lexicon.lexicon()
     assert "lisinopril" in lexicon.known_drugs()
+    assert "pressure" in lexicon._english()
     # read, not built: a name only the file holds is known
     lists = json.loads(kept.read_text())
     kept.write_text(json.dumps({**lists, "known": [*lists["known"], "noumarisol"]}))

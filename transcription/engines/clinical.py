@@ -16,6 +16,7 @@ _WARMING = threading.Lock()
 def warm() -> None:
     """Load the drug lexicon (seconds) once per process, before a final needs it."""
     from transcription.engines.lexicon import (
+        _english,
         _name_words,
         _tokenizer,
         known_drugs,
@@ -23,7 +24,7 @@ def warm() -> None:
     )
 
     with _WARMING:  # a final arriving meanwhile waits for it, never loads it twice
-        lexicon(), _name_words(), _tokenizer(), known_drugs()
+        lexicon(), _name_words(), _tokenizer(), known_drugs(), _english()
 
 
 def final_result(

@@ -6,9 +6,19 @@ to the generic names MedlinePlus describes and the brands in COMMON_BRANDS, so t
 obscure foreign brands ("theospan") cannot capture ordinary words ("the pain"). A run
 of one to three words is compared with each name by its Metaphone key (how it
 sounds) and its letters (Jaro-Winkler), both with jellyfish; it is corrected when
-both are close, a dose or a medication verb is near, it is not already a drug, and
-it is not one ordinary word (one that Whisper's vocabulary holds whole); a run
-Whisper was sure of needs a closer match.
+both are close, a dose, a medication word or another drug is near, it is not
+already a drug, and it is not one ordinary word (one that Whisper's vocabulary holds
+whole); a run Whisper was sure of, or one English word ("castor"), needs a closer
+match. A word of a drug's name ("peroxide") may be part of a run only beside words no
+dictionary knows, and the match must be a name holding it: "benzoil peroxide" is
+benzoyl peroxide, "vitamin B" no vitamin D.
+
+A long word that is no English word (pyspellchecker's English list, or Whisper's
+vocabulary) and no known drug, in a medication context, is what a misheard drug
+looks like however sure Whisper was of it ("half a milligram of Lorentagmatite"): it
+is matched even when Whisper capitalised it as a name, with Metaphone keys further
+apart in length, when one drug is clearly nearest, and otherwise kept as heard and
+marked doubtful (`UNKNOWN`), so the transcript underlines it.
 """
 
 import functools
@@ -18,13 +28,14 @@ import logging
 import os
 import re
 import tempfile
+from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 
 import jellyfish
 
 from transcription.engines.spoken_numbers import COUNTED, NUMBER_WORDS, UNITS
-from transcription.engines.words import DRUG, Word
+from transcription.engines.words import DRUG, UNKNOWN, Word
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +89,20 @@ CUES = frozenset(
         "cream",
         "daily",
         "twice",
+        # what a clinician says of a medicine: "we'll try benzoyl peroxide", "a
+        # prednisone taper", "the clindamycin gel" (measured with bench/asr.py
+        # --rescore on base's and tiny.en's words of the drug-dense train dialogues,
+        # and checked on valid's)
+        "try",
+        "tried",
+        "taper",
+        "gel",
+        "ointment",
+        "topical",
+        "capsule",
+        "capsules",
+        "spray",
+        "patch",
     ]
 )
 # Words a misheard drug name does not start or end with (ordinary phrases do).
@@ -241,7 +266,19 @@ MIN_SCORE = 0.75  # the mean of the two (plus COMMON_BONUS for a common drug)
 # A run Whisper was sure of is corrected only on a closer match.
 SURE_PROBABILITY = 0.75
 MIN_SCORE_WHEN_SURE = 0.85
+# One or two English words (pyspellchecker's list) are a drug only on a closer match
+# still: "protonic" is Protonix (0.94), "castor" no Crestor (0.88), "next time" no
+# Nexium (0.89), "old trim" no olodaterol (0.81). Three ("met for mint", "far some
+# acts") are seldom a drug's sounds by chance.
+MIN_SCORE_ENGLISH = 0.9
 COMMON_BONUS = 0.05  # the default vocabulary's drugs and COMMON_BRANDS
+# A word no dictionary knows, in a medication context (`unknown_word`): at least
+# this long, and matched more loosely, when its best drug leads the next by LEAD.
+# A looser spelling (0.7 Jaro-Winkler) was tried: "paraspiral" (paraspinal, base)
+# near "decreased" became prasugrel, a drug nobody said.
+UNKNOWN_LETTERS = 6
+LOOSE_KEY_DIFFERENCE = 3
+LOOSE_LEAD = 0.05
 
 
 @functools.cache
@@ -251,19 +288,27 @@ def lexicon() -> tuple[tuple[str, str, str], ...]:
 
 
 @functools.cache
-def _drug_lists() -> tuple[tuple[tuple[str, str, str], ...], frozenset[str]]:
-    """The lexicon, and every name the package's list knows (`known_drugs`).
+def _drug_lists() -> tuple[
+    tuple[tuple[str, str, str], ...], frozenset[str], frozenset[str]
+]:
+    """The lexicon, every name the package's list knows (`known_drugs`), and
+    pyspellchecker's English words (`_english`).
 
-    Importing the package costs ~2 s of CPU (it unpickles and indexes 107,000 names
-    at import) in every process that transcribes. The two lists are kept as JSON in
-    WHISPER_MODEL_CACHE, named by what they are made from (this module's source, the
-    package's and jellyfish's versions), so only the first process after an install
-    or a change builds them; the others read them (~0.1 s). A file that cannot be
-    read is built again; one that cannot be written is only not kept."""
+    Importing the drug package costs ~2 s of CPU (it unpickles and indexes 107,000
+    names at import), and pyspellchecker's list 0.6 s more (and ~37 MB), in every
+    process that transcribes. The lists are kept as JSON in WHISPER_MODEL_CACHE,
+    named by what they are made from (this module's source, the packages' versions),
+    so only the first process after an install or a change builds them; the others
+    read them (~0.1 s). A file that cannot be read is built again; one that cannot
+    be written is only not kept."""
     path = _drug_lists_path()
     try:
         kept = json.loads(path.read_text())
-        return tuple(map(tuple, kept["lexicon"])), frozenset(kept["known"])
+        return (
+            tuple(map(tuple, kept["lexicon"])),
+            frozenset(kept["known"]),
+            frozenset(kept["english"]),
+        )
     except (OSError, ValueError, KeyError, TypeError):
         pass
     built = _build_drug_lists()
@@ -272,7 +317,15 @@ def _drug_lists() -> tuple[tuple[tuple[str, str, str], ...], frozenset[str]]:
         with tempfile.NamedTemporaryFile(
             "w", dir=path.parent, prefix=".drug-lists-", delete=False
         ) as out:
-            json.dump({"lexicon": built[0], "known": sorted(built[1])}, out)
+            lexicon_, known, english = built
+            json.dump(
+                {
+                    "lexicon": lexicon_,
+                    "known": sorted(known),
+                    "english": sorted(english),
+                },
+                out,
+            )
         os.replace(out.name, path)  # whole or not at all, for a process reading it
     except OSError:
         logger.warning("The drug lists could not be kept in %s", path.parent)
@@ -283,14 +336,17 @@ def _drug_lists_path() -> Path:
     from django.conf import settings
 
     made_from = hashlib.sha256(Path(__file__).read_bytes())
-    for package in ("drug-named-entity-recognition", "jellyfish"):
+    for package in ("drug-named-entity-recognition", "jellyfish", "pyspellchecker"):
         made_from.update(f"{package}=={metadata.version(package)}".encode())
     folder = Path(settings.WHISPER_MODEL_CACHE)
     return folder / f"drug-lists-{made_from.hexdigest()[:16]}.json"
 
 
-def _build_drug_lists() -> tuple[tuple[tuple[str, str, str], ...], frozenset[str]]:
+def _build_drug_lists() -> tuple[
+    tuple[tuple[str, str, str], ...], frozenset[str], frozenset[str]
+]:
     from drug_named_entity_recognition import drugs_finder
+    from spellchecker import SpellChecker
 
     names = set()
     for canonical, data in drugs_finder.drug_canonical_to_data.items():
@@ -303,7 +359,8 @@ def _build_drug_lists() -> tuple[tuple[tuple[str, str, str], ...], frozenset[str
         for name in sorted(names)
         if len(_letters(name)) >= MIN_LETTERS
     )
-    return entries, frozenset(variants)
+    english = SpellChecker(language="en", distance=1).word_frequency.dictionary
+    return entries, frozenset(variants), frozenset(english)
 
 
 def _letters(text: str) -> str:
@@ -346,15 +403,18 @@ def _name_words() -> frozenset[str]:
     return frozenset(words | {d for d in known_drugs() if d.isalpha() and len(d) > 3})
 
 
-def best_match(phrase: str) -> tuple[str, float] | None:
-    """The drug `phrase` sounds like, with its score, when close enough."""
+def best_match(phrase: str, *, loose: bool = False) -> tuple[str, float] | None:
+    """The drug `phrase` sounds like, with its score, when close enough; `loose`
+    (a word no dictionary knows): Metaphone keys may differ more in length, but that
+    drug must lead every other by LOOSE_LEAD."""
     letters = _letters(phrase)
     if len(letters) < MIN_LETTERS:
         return None
-    key, best = jellyfish.metaphone(letters), None
+    key, scored = jellyfish.metaphone(letters), []
     common = _common()
+    most_keys_differ = LOOSE_KEY_DIFFERENCE if loose else 2
     for name, name_key, name_letters in lexicon():
-        if abs(len(name_key) - len(key)) > 2:
+        if abs(len(name_key) - len(key)) > most_keys_differ:
             continue
         sound = 1 - jellyfish.levenshtein_distance(key, name_key) / max(
             len(key), len(name_key), 1
@@ -363,10 +423,36 @@ def best_match(phrase: str) -> tuple[str, float] | None:
             continue
         spelling = jellyfish.jaro_winkler_similarity(letters, name_letters)
         score = (sound + spelling) / 2 + COMMON_BONUS * (name.lower() in common)
-        good = spelling >= MIN_LETTERS_SIMILARITY and score >= MIN_SCORE
-        if good and (best is None or score > best[1]):
-            best = (name, score)
-    return best
+        if spelling >= MIN_LETTERS_SIMILARITY:
+            scored.append((score, name))
+    scored.sort(reverse=True)
+    if not scored or scored[0][0] < MIN_SCORE:
+        return None
+    if loose and len(scored) > 1 and scored[0][0] - scored[1][0] < LOOSE_LEAD:
+        return None
+    return scored[0][1], scored[0][0]
+
+
+def _english() -> frozenset[str]:
+    """pyspellchecker's English words, lower case."""
+    return _drug_lists()[2]
+
+
+def unknown_word(word: Word) -> bool:
+    """A long word that is no English word and no drug name known here: what a
+    misheard drug looks like ("Lorentagmatite", "methatrix"), however sure Whisper
+    was of it."""
+    bare = word.bare
+    return (
+        len(bare) >= UNKNOWN_LETTERS
+        and bare.isalpha()
+        and bare not in known_drugs()
+        and bare not in _name_words()
+        and bare not in NOT_DRUGS
+        and bare not in _english()
+        and not common_word(bare)
+        and not common_word(bare.capitalize())  # "Friday", "Carolyn"
+    )
 
 
 def _in_context(words: list[Word], start: int, end: int) -> bool:
@@ -374,7 +460,10 @@ def _in_context(words: list[Word], start: int, end: int) -> bool:
         *range(max(0, start - CONTEXT_WORDS), start),
         *range(end, min(len(words), end + CONTEXT_WORDS)),
     ]
-    return any(words[k].bare in CUES or _a_dose(words, k) for k in near)
+    return any(
+        words[k].bare in CUES or _a_dose(words, k) or words[k].bare in known_drugs()
+        for k in near
+    )
 
 
 def _a_dose(words: list[Word], k: int) -> bool:
@@ -401,9 +490,8 @@ def _candidate(run: list[Word]) -> bool:
         all(b.isalpha() for b in bares)
         # one phrase: no sentence or clause ends inside it
         and not any(re.search(r"[.,?!;:]$", w.text) for w in run[:-1])
-        and not any(
-            b in _name_words() or b in NOT_DRUGS or b in NUMBER_WORDS for b in bares
-        )
+        and not any(b in NOT_DRUGS or b in NUMBER_WORDS for b in bares)
+        and _name_words_fit(bares)
         # a unit or a counted word is heard as said: "see you again in 14 days now"
         # is no dapsone (tiny.en, ACI-Bench train dialogue D2N042)
         and not any(b in UNITS or b in COUNTED for b in bares)
@@ -416,6 +504,27 @@ def _candidate(run: list[Word]) -> bool:
     )
 
 
+def _name_words_fit(bares: list[str]) -> bool:
+    """A run holds a word of a drug's name ("peroxide") only beside words no
+    dictionary knows, as part of a name of several words misheard in part:
+    "benzoil peroxide" is benzoyl peroxide, but "vitamin B" is no vitamin D."""
+    names = [b for b in bares if b in _name_words()]
+    if not names:
+        return True
+    others = [b for b in bares if b not in names]
+    return bool(others) and not any(_an_english_word(b) for b in others)
+
+
+def _an_english_word(bare: str) -> bool:
+    return common_word(bare) or bare in _english()
+
+
+def _holds_names_of(phrase: str, name: str) -> bool:
+    """Whether the drug `name` holds every name word of `phrase`."""
+    said = set(name.lower().split())
+    return all(b in said for b in phrase.split() if b in _name_words())
+
+
 def correct(words: list[Word]) -> list[Word]:
     """`words` with each misheard drug in a medication context corrected."""
     out, i = [], 0
@@ -426,17 +535,44 @@ def correct(words: list[Word]) -> list[Word]:
                 continue
             if not _in_context(words, i, i + length):
                 continue
-            match = best_match(" ".join(w.bare for w in run))
+            phrase = " ".join(w.bare for w in run)
+            match = best_match(phrase)
             sure = min(w.probability for w in run) >= SURE_PROBABILITY
             if match is None or (sure and match[1] < MIN_SCORE_WHEN_SURE):
+                continue
+            # one or two English words ("castor" is no Crestor, "next time" no
+            # Nexium): closer still
+            if (
+                length <= 2
+                and all(_an_english_word(w.bare) for w in run)
+                and match[1] < MIN_SCORE_ENGLISH
+            ):
+                continue
+            if not _holds_names_of(phrase, match[0]):
                 continue
             out.append(_corrected(run, match[0]))
             i += length
             break
         else:
-            out.append(words[i])
+            out.append(_unknown(words, i))
             i += 1
     return out
+
+
+def _unknown(words: list[Word], i: int) -> Word:
+    """The word at `i`, corrected on a looser match or marked doubtful when it is
+    no known word in a medication context; otherwise as it is."""
+    word = words[i]
+    if not (unknown_word(word) and _in_context(words, i, i + 1)):
+        return word
+    match = best_match(word.bare, loose=True)
+    # Whisper sure of it, or writing it as a name: a close match ("Faritin", said
+    # ferritin, is no Claritin at 0.78; tiny.en on ACI-Bench valid)
+    close = word.probability >= SURE_PROBABILITY or _a_name(words, i)
+    least = MIN_SCORE_WHEN_SURE if close else 0
+    if match is not None and match[1] >= least:
+        return _corrected([word], match[0])
+    return replace(word, kind=UNKNOWN)
 
 
 def _corrected(run: list[Word], name: str) -> Word:

@@ -11,6 +11,7 @@ five" (written 0.5: a dose never loses its leading zero).
 
 import re
 from dataclasses import replace
+from decimal import Decimal
 
 from transcription.engines.words import NUMBER, Word
 
@@ -69,6 +70,16 @@ COUNTED = frozenset(
         "degrees",
     ]
 )
+# Spoken fractions of a unit: "half a milligram" (0.5 mg), "a quarter milligram",
+# "one and a half milligrams", "three quarters of a milligram".
+FRACTIONS = {"half": Decimal("0.5"), "quarter": Decimal("0.25")}
+THREE_QUARTERS = Decimal("0.75")
+# A unit glued to its number as Whisper writes it: "40mg", "2.5mg", "10mcg", "5ml".
+GLUED = re.compile(
+    r"^(?P<lead>[(\"']*)(?P<number>\d[\d,]*(?:\.\d+)?|\.\d+)"
+    r"(?P<unit>mg|mcg|g|kg|ml|mL|cm|mm|MG|MCG|ML)(?P<tail>[.,?!;:)\"']*)$"
+)  # case by case: "4G" is no 4 g
+GLUED_UNITS = {"ml": "mL"}  # the others are written in lower case
 # A "point" after these is a place, not a decimal point ("at that point two weeks").
 NOT_DECIMAL_AFTER = frozenset(
     ["the", "this", "that", "a", "any", "some", "no", "one", "each", "every", "what"]
@@ -198,10 +209,68 @@ def _merged(run: list[Word], text: str) -> Word:
     return word.with_punctuation_of(run[-1], text)
 
 
+def _fraction(words: list[Word], i: int) -> tuple[int, str] | None:
+    """How many words from `i` say a fraction of the unit after them, and its value:
+    "half a" (milligram) 0.5, "a quarter of a" 0.25, "one and a half" 1.5. A whole
+    number with a fraction may count doses or days too ("two and a half weeks");
+    a fraction alone only a unit ("half a day" stays as said)."""
+    bares = [w.bare for w in words[i : i + 8]]
+    whole, j = Decimal(0), 0
+    n = _number_run(words, i)
+    value = _said(words[i : i + n]) if n else None
+    if value is not None and "." not in value and bares[n : n + 1] == ["and"]:
+        whole, j = Decimal(value), n + 1
+    part = bares[j : j + 2]
+    if part[:1] in (["a"], ["an"], ["one"]) and part[1:] and part[1] in FRACTIONS:
+        fraction, j = FRACTIONS[part[1]], j + 2
+    elif part in (["three", "quarters"], ["three", "quarter"]):
+        fraction, j = THREE_QUARTERS, j + 2
+    elif part[:1] == ["three-quarters"]:
+        fraction, j = THREE_QUARTERS, j + 1
+    elif part[:1] and part[0] in FRACTIONS and not whole:
+        fraction, j = FRACTIONS[part[0]], j + 1
+    else:
+        return None
+    if bares[j : j + 1] == ["of"]:
+        j += 1
+    if bares[j : j + 1] in (["a"], ["an"]) and not whole:
+        j += 1
+    unit = bares[j] if j < len(bares) else None
+    counted = unit in UNITS or (whole and unit in COUNTED)
+    if not counted or any(re.search(r"[.,?!;:]$", w.text) for w in words[i : i + j]):
+        return None
+    return j, str(whole + fraction)
+
+
+def _glued(word: Word) -> Word | None:
+    """ "40mg" as "40 mg" (Whisper writes some doses so), the heard word kept."""
+    match = GLUED.match(word.text)
+    if match is None:
+        return None
+    number, unit = match["number"], match["unit"].lower()
+    number = "0" + number if number.startswith(".") else number
+    text = f"{match['lead']}{number} {GLUED_UNITS.get(unit, unit)}{match['tail']}"
+    return replace(word, text=text, heard=word.text, kind=NUMBER)
+
+
 def rewrite(words: list[Word]) -> list[Word]:
     """`words` with each spoken dose, vital and duration written as a number."""
     out, i = [], 0
     while i < len(words):
+        glued = _glued(words[i])
+        if glued is not None:
+            out.append(glued)
+            i += 1
+            continue
+        fraction = _fraction(words, i)
+        if fraction is not None:
+            n, value = fraction
+            out.append(_merged(words[i : i + n], value))
+            after = words[i + n]
+            unit = UNITS.get(after.bare)
+            out.append(_unit(after, unit) if unit else after)
+            i += n + 1
+            continue
         n = _number_run(words, i)
         value = _said(words[i : i + n]) if n else None
         if n > 1 and value is None:  # "two three days": no one number, left as said

@@ -7,7 +7,8 @@ numbers with units (`spoken_numbers`). A rewritten word keeps the words it repla
 (`heard`) and the lowest probability among them, so a doubt is never hidden.
 
 Stored on the segment compactly: `[[text, start_ms, end_ms, percent], ...]`, with a
-fifth item, what was heard, on a rewritten word, and a sixth, its kind.
+fifth item, what was heard, on a rewritten word (null on a word kept as heard but
+marked UNKNOWN), and a sixth, its kind.
 """
 
 import json
@@ -17,6 +18,9 @@ from dataclasses import dataclass, replace
 # Below this probability (Whisper's, of the word) a word is doubtful and underlined.
 DOUBTFUL_BELOW = 0.5
 DRUG, NUMBER = "drug", "number"
+# A long word no dictionary knows and no drug, in a medication context: doubtful
+# whatever Whisper's probability of it (lexicon.unknown_word).
+UNKNOWN = "unknown"
 
 _BARE = re.compile(r"[^\w%/.'-]+")
 
@@ -28,7 +32,8 @@ class Word:
     end_ms: int
     probability: float
     heard: str | None = None  # the words Whisper wrote, when rewritten
-    kind: str = ""  # DRUG (a corrected drug name) or NUMBER (a rewritten number)
+    # DRUG (a corrected drug name), NUMBER (a rewritten number) or UNKNOWN
+    kind: str = ""
 
     @property
     def bare(self) -> str:
@@ -37,7 +42,7 @@ class Word:
 
     @property
     def doubtful(self) -> bool:
-        return self.probability < DOUBTFUL_BELOW
+        return self.probability < DOUBTFUL_BELOW or self.kind == UNKNOWN
 
     def with_punctuation_of(self, last: "Word", text: str) -> "Word":
         tail = re.search(r"[.,?!;:]+$", last.text)
@@ -82,7 +87,7 @@ def dumps(words) -> str:
     rows = []
     for w in words:
         row = [w.text, w.start_ms, w.end_ms, round(w.probability * 100)]
-        if w.heard is not None:
+        if w.heard is not None or w.kind:
             row += [w.heard, w.kind]
         rows.append(row)
     return json.dumps(rows, separators=(",", ":")) if rows else ""

@@ -133,8 +133,10 @@
       if (w.doubtful) {
         const mark = document.createElement("u");
         mark.className = "word-doubtful";
-        mark.title = "Heard with " + Math.round(w.probability * 100) +
-          "% confidence: check the recording";
+        mark.title = (w.kind === "unknown"
+          ? "No known word or drug name in a medication context"
+          : "Heard with " + Math.round(w.probability * 100) + "% confidence") +
+          ": check the recording";
         mark.appendChild(node);
         node = mark;
       }
