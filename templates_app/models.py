@@ -444,6 +444,7 @@ class StatementFlag(models.Model):
         PLACEMENT = "placement", "In a section its words do not support"
         DIAGNOSIS = "diagnosis", "Diagnosis not in the transcript"
         DOUBTFUL_WORD = "doubtful_word", "Heard with low confidence"
+        SIDE_CONFLICT = "side_conflict", "Side differs within the note"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

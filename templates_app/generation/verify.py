@@ -8,9 +8,10 @@ is a statement too. Each is checked against the words of the segments it cites:
 - `drug`: a drug (recognised by `drug-named-entity-recognition`, brand and generic
   names folded to one) its segments do not name;
 - `laterality`: left, right or bilateral, where its segments do not say that side;
-  or a paired part put on one side here and on the other elsewhere in the note
-  ("Right knee: no effusion." under the exam of a note whose complaint and
-  assessment are the left knee): the fewer statements are flagged, both when even;
+- `side_conflict`: a paired part put on one side here and on the other elsewhere in
+  the note ("Right knee: no effusion." under the exam of a note whose complaint and
+  assessment are the left knee, as the clinician said it): the fewer statements are
+  flagged, both when even (a note-wide check, `side_conflicts`);
 - `negation`: negated in the statement ("Denies fever") where the segments only
   affirm it, or affirmed where every mention in the segments is negated (NegEx
   cues from negspacy's clinical termset; a question answered "no" negates it, and
@@ -81,12 +82,13 @@ KINDS = {
     "placement": "In a section its words do not support",
     "diagnosis": "Diagnosis not in the transcript",
     "doubtful_word": "Heard with low confidence",
+    "side_conflict": "Side differs within the note",
 }
 # What the page says was checked, in the order of the checks.
 CHECKED = (
     "citations, numbers, drugs, sides, negation, support, placement in its section, "
-    "diagnoses named and doubtful speech (a drug name that sounds misheard, a word "
-    "heard with low confidence)"
+    "diagnoses named, doubtful speech (a drug name that sounds misheard, a word "
+    "heard with low confidence) and sides that differ within the note"
 )
 
 
@@ -310,7 +312,7 @@ def side_conflicts(
                         statement.section,
                         statement.index,
                         statement.text,
-                        "laterality",
+                        "side_conflict",
                         f"{side} {part} here, {other} {part} in {n} other "
                         f"statement{'s' if n > 1 else ''} of the note: check the side.",
                         statement.seqs,

@@ -60,6 +60,10 @@ def numbers(text: str, *, spoken: bool = False) -> set[float]:
     out: set[float] = set()
     current: float | None = None
     text = re.sub(r"\b(spo|o)2\b", r"\1", text, flags=re.I)  # SpO2 94%: 94 only
+    if spoken:  # "ninety eight . two": read as the drafter reads it
+        from templates_app.generation.offline.language import spoken_decimals
+
+        text = spoken_decimals(text)
     tokens = words(text)
     for position, word in enumerate(tokens):
         following = tokens[position + 1] if position + 1 < len(tokens) else ""

@@ -304,7 +304,7 @@ def test_a_side_fixed_in_one_section_resolves_the_flag_the_others_raised(
         note_id=note.pk,
         sections={"objective": "Right knee: no effusion."},
     )
-    sides = note.flags.filter(kind="laterality")
+    sides = note.flags.filter(kind="side_conflict")
     (flag,) = sides.filter(status="open")
     assert (flag.section_key, flag.statement) == (
         "objective",

@@ -85,7 +85,7 @@ def side_flags(sections: dict[str, str], **kwargs) -> list[tuple[str, str]]:
     return [
         (flag.section, flag.statement)
         for flag in verify_sections(sections, {}, **kwargs)
-        if flag.kind == "laterality"
+        if flag.kind == "side_conflict"
     ]
 
 
@@ -99,7 +99,7 @@ def test_a_part_put_on_the_other_side_than_the_rest_of_the_note_is_flagged():
         "assessment": "Left knee pain, likely arthritis.",
     }
     flags = verify_sections(note, {})
-    (flag,) = [f for f in flags if f.kind == "laterality"]
+    (flag,) = [f for f in flags if f.kind == "side_conflict"]
     assert (flag.section, flag.statement) == (
         "objective",
         "Right knee: no ecchymosis or edema, no effusion.",
@@ -141,3 +141,14 @@ def test_a_section_checked_alone_is_compared_with_the_whole_note():
         ("o", "Right knee: no effusion.")
     ]
     assert side_flags({"s": note["s"]}, note=note) == []  # the majority side
+
+
+def test_a_decimal_said_as_a_full_stop_is_read_as_the_drafter_reads_it():
+    """ACI-Bench's "ninety eight . two" is 98.2 to the drafter: the verifier no longer
+    flags the temperature it wrote (D2N080), and still flags one nobody said."""
+    cited = {1: "your temperature is ninety eight . two your pulse is seventy two"}
+    assert verify_sections({"o": "T 98.2 HR 72. [S1]"}, cited) == []
+    (flag,) = verify_sections({"o": "T 98.6 HR 72. [S1]"}, cited)
+    assert flag.message == "98.6: not said in the cited segments."
+    stone = {1: "it shows a . five centimeter kidney stone"}
+    assert verify_sections({"o": "A 0.5 cm stone. [S1]"}, stone) == []

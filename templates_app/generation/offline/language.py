@@ -236,6 +236,15 @@ _NOT_VERBS = frozenset(
 )
 
 
+def spoken_decimals(text: str) -> str:
+    """A decimal point said as a full stop written as one ("temperature is ninety
+    eight . two", "a . five centimeter stone"), as the drafter reads it: the verifier
+    reads the cited words the same way."""
+    for pattern, mend in _MENDS[:2]:
+        text = pattern.sub(mend, text)
+    return text
+
+
 def third_person(
     text: str, *, speaker: str, gender: str | None = None, forms: dict | None = None
 ) -> str:
