@@ -45,6 +45,7 @@ QUESTION_PHRASES = (
     "how about", "what about", "does it", "is it", "any",
 )  # fmt: skip
 _SENTENCE_END = re.compile(r"[.;:!?]+|\n")
+_DRAWN_OUT = re.compile(r"h+m+|u+h+|u+m+|a+h+|e+r+|o+h+")  # "hmmm", "uhh", "ummm"
 # A note's statement keeps its heading: "Alcohol use: none." is one sentence.
 _STATEMENT_END = re.compile(r"[.;!?]+|\n")
 # A new clause with its own subject ends a negation's reach: "has not been great,
@@ -225,9 +226,15 @@ def _question_start(
         return 0
     if sentence[-1:] in ".!":
         return None
-    for k in range(max(0, len(tokens) - QUESTION_TAIL), len(tokens)):
-        size = _match(tokens, k, _QUESTIONS)
-        if size and (tokens[k] != "any" or (replied and k not in negated)):
+    tail = range(max(0, len(tokens) - QUESTION_TAIL), len(tokens))
+    asking = [k for k in tail if _match(tokens, k, _QUESTIONS)]
+    # "... make any adjustments to your metformin and order a lipid panel, do you
+    # have any questions": the question is "do you have", not the "any" before it
+    for k in asking:
+        if tokens[k] != "any":
+            return k
+    for k in asking:
+        if replied and k not in negated:
             return k
     return None
 
@@ -235,8 +242,11 @@ def _question_start(
 def _answer(sentence: str) -> str:
     """'no', 'yes' or '' for how a reply answers the question before it."""
     said = sentence.lower().split()
-    while said and said[0].strip(",.!") in REPLY_FILLERS | {","}:
-        said = said[1:]  # "uh, no", "um, not really"
+    while said and (
+        said[0].strip(",.!") in REPLY_FILLERS | {",", "and", "but"}
+        or _DRAWN_OUT.fullmatch(said[0].strip(",.!"))
+    ):
+        said = said[1:]  # "uh, no", "um, not really", "and hmmm no not really"
     tokens = words(" ".join(said))[:3]
     if not tokens:
         return ""

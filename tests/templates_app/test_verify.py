@@ -152,3 +152,41 @@ def test_a_decimal_said_as_a_full_stop_is_read_as_the_drafter_reads_it():
     assert flag.message == "98.6: not said in the cited segments."
     stone = {1: "it shows a . five centimeter kidney stone"}
     assert verify_sections({"o": "A 0.5 cm stone. [S1]"}, stone) == []
+
+
+@pytest.mark.parametrize(
+    ("statement", "cited", "answer"),
+    [
+        # the question is the turn's last phrase, not the "any" before it (D2N080)
+        (
+            "Will order a lipid panel. [S1]",
+            "i wan na order a hemoglobin a1c to see if we need to make any adjustments "
+            "to your metformin and i'm also gon na order a lipid panel okay do you have "
+            "any questions",
+            "no",
+        ),
+        # "and hmmm no not really" answers no (D2N080)
+        (
+            "It is not interfering with the things the patient likes to do. [S1]",
+            "so is it interfering with your just things you like to do",
+            "and hmmm no not really",
+        ),
+    ],
+)
+def test_an_unpunctuated_question_takes_its_answer_and_no_more(
+    statement, cited, answer
+):
+    assert [
+        f.kind for f in verify_sections({"p": statement}, {1: cited, 2: answer})
+    ] == []
+
+
+def test_a_denial_the_answer_does_not_give_is_still_flagged():
+    cited = {
+        1: "so is it interfering with your just things you like to do",
+        2: "and hmmm yes a lot",
+    }
+    (flag,) = verify_sections(
+        {"s": "It is not interfering with daily activities. [S1]"}, cited
+    )
+    assert flag.kind == "negation"

@@ -338,7 +338,14 @@ def _drug_lists_path() -> Path:
     made_from = hashlib.sha256(Path(__file__).read_bytes())
     for package in ("drug-named-entity-recognition", "jellyfish", "pyspellchecker"):
         made_from.update(f"{package}=={metadata.version(package)}".encode())
-    folder = Path(settings.WHISPER_MODEL_CACHE)
+    # Outside Django (the benchmarks, the verifier's pure functions): the setting's
+    # own default, read as settings.py reads it.
+    folder = Path(
+        settings.WHISPER_MODEL_CACHE
+        if settings.configured
+        else os.environ.get("WHISPER_MODEL_CACHE")
+        or Path.home() / ".cache" / "noumaris" / "whisper"
+    )
     return folder / f"drug-lists-{made_from.hexdigest()[:16]}.json"
 
 
