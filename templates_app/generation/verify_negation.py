@@ -42,7 +42,8 @@ ASKED_TOGETHER = 4  # questions in a row that one reply answers
 AFFIRM = frozenset({"yes", "yeah", "yep", "yup", "uh-huh", "mm-hmm", "correct", "sure"})
 QUESTION_PHRASES = (
     "have you", "do you", "did you", "are you", "were you", "is there", "has there",
-    "how about", "what about", "does it", "is it", "any",
+    "how about", "what about", "does it", "is it", "is that", "was it", "was there",
+    "does that", "did it", "any",
 )  # fmt: skip
 _SENTENCE_END = re.compile(r"[.;:!?]+|\n")
 _DRAWN_OUT = re.compile(r"h+m+|u+h+|u+m+|a+h+|e+r+|o+h+")  # "hmmm", "uhh", "ummm"

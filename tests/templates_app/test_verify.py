@@ -190,3 +190,13 @@ def test_a_denial_the_answer_does_not_give_is_still_flagged():
         {"s": "It is not interfering with daily activities. [S1]"}, cited
     )
     assert flag.kind == "negation"
+
+
+def test_is_that_asks_too():
+    """D2N080: "is that where you would be kicking your leg out" "no ..."."""
+    cited = {
+        1: "is that where you would be kicking your leg out or something",
+        2: "no it's do n't you know what line dancing is like",
+    }
+    statement = "That is not where the patient would be kicking their leg out. [S1-S2]"
+    assert verify_sections({"s": statement}, cited) == []
