@@ -313,7 +313,7 @@ def side_conflicts(
                         statement.index,
                         statement.text,
                         "side_conflict",
-                        f"{side} {part} here, {other} {part} in {n} other "
+                        f"{side.capitalize()} {part} here, {other} {part} in {n} other "
                         f"statement{'s' if n > 1 else ''} of the note: check the side.",
                         statement.seqs,
                         cited[:CITED_WORDS_MAX],

@@ -105,7 +105,7 @@ def test_a_part_put_on_the_other_side_than_the_rest_of_the_note_is_flagged():
         "Right knee: no ecchymosis or edema, no effusion.",
     )
     assert flag.message == (
-        "right knee here, left knee in 4 other statements of the note: check the side."
+        "Right knee here, left knee in 4 other statements of the note: check the side."
     )
 
 
