@@ -37,11 +37,7 @@ from templates_app.generation.offline.classify import (
     section_owners,
 )
 from templates_app.generation.offline.companion import companion_of
-from templates_app.generation.offline.dialogue import (
-    infer_roles,
-    names_said,
-    utterances,
-)
+from templates_app.generation.offline.dialogue import infer_roles, utterances
 from templates_app.generation.offline.lexicon import (
     DIAGNOSES,
     EXAM_CATEGORIES,
@@ -56,6 +52,7 @@ from templates_app.generation.offline.medications import (
     _tidy_medications,
     drug_acted_on,
 )
+from templates_app.generation.offline.names import names_said
 from templates_app.generation.offline.phases import dictated_finding
 from templates_app.generation.offline.placing import section_for as _section_for
 from templates_app.generation.offline.statements import Statement, draft_statements
