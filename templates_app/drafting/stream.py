@@ -9,7 +9,8 @@ written, then `done`, and ends. Three rules keep a thousand of them cheap:
 - It ends when the job does. A `Last-Event-ID` past the job's last event counts from
   that last event, so the stream still sees `done`.
 - It reads when told. Every stored write of the runner is published, after its
-  commit, on the Redis channel `noumaris:draft-job:<id>` with the events themselves;
+  commit, on the Redis channel of the job (`_topic`: its Redis and PostgreSQL
+  databases and its id) with the events themselves;
   a stream subscribed to it sends them as they come, and reads the store only at the
   start, after a gap in the numbers, and every FALLBACK_SECONDS (a lost message, and
   the look that frees the note of a dead worker). Without Redis (`make run`) it looks
@@ -53,7 +54,16 @@ SSE_HEADERS = {
 
 
 def _topic(job_id: int) -> str:
-    return f"noumaris:draft-job:{job_id}"
+    """The job's channel. Redis pub/sub ignores database numbers (a message
+    published on one is heard on all), and a job's id is unique only within its
+    own PostgreSQL database: two deployments sharing a Redis server (staging and
+    production on databases 0 and 1, or the test suite's parallel workers) would
+    otherwise hear each other's drafts, note text included. The channel names the
+    Redis database and the PostgreSQL database the job lives in."""
+    db = connection.settings_dict
+    redis_db = redis.connection.parse_url(settings.REDIS_URL).get("db", 0)
+    place = f"{db.get('HOST') or ''}:{db.get('PORT') or ''}/{db['NAME']}"
+    return f"noumaris:{redis_db}:{place}:draft-job:{job_id}"
 
 
 @functools.cache
