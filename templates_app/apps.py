@@ -74,4 +74,4 @@ class TemplatesAppConfig(AppConfig):
 def _load_drug_list() -> None:
     from templates_app.generation.verify import drugs
 
-    drugs("aspirin")  # the package reads its list on its first search
+    drugs("aspirin")  # the drug list is read on its first search

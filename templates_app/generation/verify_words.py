@@ -6,9 +6,9 @@ Pure functions over text: no database, no Django.
 
 from __future__ import annotations
 
-import functools
 import re
 
+from noumaris.common import drug_names
 from templates_app.generation.offline import facts
 
 _WORD = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+(?:'[a-z]+)?")
@@ -144,14 +144,6 @@ def content_words(text: str) -> set[str]:
     return out
 
 
-@functools.cache
-def _drug_finder():
-    # Imported on first use: loading its drug list takes seconds.
-    from drug_named_entity_recognition import find_drugs
-
-    return find_drugs
-
-
 _DRUG_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 
 
@@ -162,11 +154,8 @@ def drug_tokens(text: str) -> list[str]:
 
 def drug_spans(text: str) -> list[tuple[str, int, int]]:
     """(drug, first word, word after it) for each drug name, in drug_tokens words."""
-    tokens = drug_tokens(text)
-    if not tokens:
-        return []
-    found = _drug_finder()(tokens, is_ignore_case=True)
-    return [(str(entity["name"]).lower(), start, end) for entity, start, end in found]
+    found = drug_names.drug_spans(drug_tokens(text))
+    return [(name.lower(), start, end) for name, start, end in found]
 
 
 def drugs(text: str) -> set[str]:

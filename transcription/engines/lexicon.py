@@ -22,18 +22,14 @@ marked doubtful (`UNKNOWN`), so the transcript underlines it.
 """
 
 import functools
-import hashlib
-import json
 import logging
-import os
 import re
-import tempfile
 from dataclasses import replace
-from importlib import metadata
 from pathlib import Path
 
 import jellyfish
 
+from noumaris.common.kept import kept_json, kept_path
 from transcription.engines.spoken_numbers import COUNTED, NUMBER_WORDS, UNITS
 from transcription.engines.words import DRUG, UNKNOWN, Word
 
@@ -294,64 +290,33 @@ def _drug_lists() -> tuple[
     """The lexicon, every name the package's list knows (`known_drugs`), and
     pyspellchecker's English words (`_english`).
 
-    Importing the drug package costs ~2 s of CPU (it unpickles and indexes 107,000
-    names at import), and pyspellchecker's list 0.6 s more (and ~37 MB), in every
-    process that transcribes. The lists are kept as JSON in WHISPER_MODEL_CACHE,
-    named by what they are made from (this module's source, the packages' versions),
-    so only the first process after an install or a change builds them; the others
-    read them (~0.1 s). A file that cannot be read is built again; one that cannot
-    be written is only not kept."""
-    path = _drug_lists_path()
-    try:
-        kept = json.loads(path.read_text())
-        return (
-            tuple(map(tuple, kept["lexicon"])),
-            frozenset(kept["known"]),
-            frozenset(kept["english"]),
-        )
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    built = _build_drug_lists()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            "w", dir=path.parent, prefix=".drug-lists-", delete=False
-        ) as out:
-            lexicon_, known, english = built
-            json.dump(
-                {
-                    "lexicon": lexicon_,
-                    "known": sorted(known),
-                    "english": sorted(english),
-                },
-                out,
-            )
-        os.replace(out.name, path)  # whole or not at all, for a process reading it
-    except OSError:
-        logger.warning("The drug lists could not be kept in %s", path.parent)
-    return built
+    Importing the drug package costs ~2 s of CPU, and pyspellchecker's list 0.6 s
+    more (and ~37 MB), in every process that transcribes: the lists are kept
+    (noumaris.common.kept), made from this module's source and the packages'
+    versions."""
+    kept = kept_json("drug-lists", _build_drug_lists, valid=_whole, **_MADE_FROM)
+    return (
+        tuple(map(tuple, kept["lexicon"])),
+        frozenset(kept["known"]),
+        frozenset(kept["english"]),
+    )
+
+
+_MADE_FROM = {
+    "sources": [__file__],
+    "packages": ["drug-named-entity-recognition", "jellyfish", "pyspellchecker"],
+}
+
+
+def _whole(kept) -> bool:
+    return isinstance(kept, dict) and {"lexicon", "known", "english"} <= kept.keys()
 
 
 def _drug_lists_path() -> Path:
-    from django.conf import settings
-
-    made_from = hashlib.sha256(Path(__file__).read_bytes())
-    for package in ("drug-named-entity-recognition", "jellyfish", "pyspellchecker"):
-        made_from.update(f"{package}=={metadata.version(package)}".encode())
-    # Outside Django (the benchmarks, the verifier's pure functions): the setting's
-    # own default, read as settings.py reads it.
-    folder = Path(
-        settings.WHISPER_MODEL_CACHE
-        if settings.configured
-        else os.environ.get("WHISPER_MODEL_CACHE")
-        or Path.home() / ".cache" / "noumaris" / "whisper"
-    )
-    return folder / f"drug-lists-{made_from.hexdigest()[:16]}.json"
+    return kept_path("drug-lists", **_MADE_FROM)
 
 
-def _build_drug_lists() -> tuple[
-    tuple[tuple[str, str, str], ...], frozenset[str], frozenset[str]
-]:
+def _build_drug_lists() -> dict[str, list]:
     from drug_named_entity_recognition import drugs_finder
     from spellchecker import SpellChecker
 
@@ -361,13 +326,13 @@ def _build_drug_lists() -> tuple[
             names.add(canonical)
     variants = drugs_finder.drug_variant_to_canonical
     names.update(brand.capitalize() for brand in COMMON_BRANDS if brand in variants)
-    entries = tuple(
+    entries = [
         (name, jellyfish.metaphone(_letters(name)), _letters(name))
         for name in sorted(names)
         if len(_letters(name)) >= MIN_LETTERS
-    )
+    ]
     english = SpellChecker(language="en", distance=1).word_frequency.dictionary
-    return entries, frozenset(variants), frozenset(english)
+    return {"lexicon": entries, "known": sorted(variants), "english": sorted(english)}
 
 
 def _letters(text: str) -> str:

@@ -12,6 +12,7 @@ import functools
 import re
 import threading
 
+from noumaris.common.drug_names import drug_spans
 from templates_app.generation.offline.lexicon import (
     FINDINGS,
 )
@@ -94,7 +95,7 @@ _LOADING = threading.RLock()
 def preload() -> None:
     """Load spaCy, negspacy's termset and the drug list now (seconds, once)."""
     nlp()
-    _drug_finder()
+    drug_spans(["aspirin"])  # reads the kept drug list
 
 
 def nlp():
@@ -127,26 +128,12 @@ def tokenizer_only(text: str):
     return nlp().make_doc(text)
 
 
-def _drug_finder():
-    with _LOADING:
-        return _load_drug_finder()
-
-
-@functools.cache
-def _load_drug_finder():
-    from drug_named_entity_recognition import find_drugs
-
-    find_drugs(["aspirin"])  # loads the package's drug list once
-    return find_drugs
-
-
 def drugs(text: str) -> list[str]:
     """Drug names in `text`, as the package's list spells them."""
     words = re.findall(r"[a-z][a-z0-9-]+", text.lower())
     if not words:
         return []
-    found = _drug_finder()(words)
-    return [match[0]["name"] for match in found if len(match[0]["name"]) > 3]
+    return [name for name, _, _ in drug_spans(words) if len(name) > 3]
 
 
 def sentences(text: str) -> list[str]:

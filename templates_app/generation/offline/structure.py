@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from noumaris.common.drug_names import drug_spans
 from templates_app.generation.offline import language
 
 DOSE = re.compile(
@@ -65,15 +66,13 @@ def medication_lines(text: str) -> list[str] | None:
 
 def _mentions(low: str, names: list[str]) -> list[tuple[int, int, str]]:
     """Where each drug is said: (start, end, the words said), in order."""
-    from templates_app.generation.offline.language import _drug_finder
-
     words = [
         (m.start(), m.end(), m.group(0)) for m in re.finditer(r"[a-z][a-z0-9-]+", low)
     ]
-    found = _drug_finder()([w for _, _, w in words])
+    found = drug_spans([w for _, _, w in words])
     spans = []
-    for match, first, last in found:
-        if len(match["name"]) <= 3 or first >= len(words):
+    for name, first, last in found:
+        if len(name) <= 3 or first >= len(words):
             continue
         start, end = words[first][0], words[min(last, len(words)) - 1][1]
         spans.append((start, end, low[start:end]))
