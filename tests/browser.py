@@ -51,6 +51,8 @@ def live_server_env(**overrides: str) -> dict[str, str]:
         # (seconds of CPU each, not in every server and worker the suite starts).
         NOTE_PRELOAD="0",
     )
+    # production's settings, signing in without re-hashing at a million iterations
+    env["DJANGO_SETTINGS_MODULE"] = "tests.server_settings"
     if settings.REDIS_URL:
         env["REDIS_URL"] = settings.REDIS_URL
     env.update(overrides)

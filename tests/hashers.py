@@ -3,10 +3,9 @@
 The same algorithm as production's (PBKDF2-SHA256, the name in the hash is the
 same), at 1,000 iterations instead of a million: every user a test makes, every
 in-process sign-in and every wrong password of the lockout tests hashes, and at a
-million each costs a second of CPU (three on a busy machine). A child server (its
-own, production settings) still verifies these hashes, at the iteration count each
-hash names, and re-hashes a signed-in user's password at its own count, as after a
-deployment that raises it.
+million each costs a second of CPU (three on a busy machine). The servers and
+workers the suite starts prefer it too (tests/server_settings.py): they verify these
+hashes without re-hashing a signed-in user's password at a million.
 """
 
 from django.contrib.auth.hashers import PBKDF2PasswordHasher

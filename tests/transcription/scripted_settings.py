@@ -1,7 +1,7 @@
 """A live server's settings with the scripted test engine (tests/transcription/
 scripted_engine.py) as its speech engine."""
 
-from noumaris.settings import *  # noqa: F403
+from tests.server_settings import *  # noqa: F403 - the suite's servers'
 
 TRANSCRIPTION_ENGINE = "scripted"
 TRANSCRIPTION_ENGINE_CLASSES = {
