@@ -50,6 +50,16 @@ DOUBTFUL_NO_SPEECH_PROB = 0.35
 UNSURE_NO_SPEECH_PROB = 0.2
 UNSURE_LOG_PROB = -0.5
 
+# Tokens Whisper may write for one 30-second window. faster-whisper allows up to the
+# model's 448 less the prompt; a window that loops ("R.A. R.A. ...") writes them all,
+# at every temperature of the fallback and for each of its best_of samples. Thirty
+# seconds of fast clinical speech is ~110 tokens with its timestamps, and a window
+# cut short is not lost (the next one starts at its last timestamp); OpenAI's
+# reference decoder stops at 224. 220 leaves room for the longest prompt
+# faster-whisper builds (228 tokens). On the suite's looping recording (tiny.en) the
+# upload decode took 12.5 CPU-s instead of 22.5, hearing the same words.
+MAX_NEW_TOKENS = 220
+
 # A longer stretch of VAD speech dropped as silence is decoded again.
 MAX_DROPPED_S = 3.0
 # Re-decoding a looped window: pieces cut at pauses this long, padded like the live
@@ -118,6 +128,7 @@ def decode_options(*, beam_size: int, prompt=None, quick=False) -> dict:
         "temperature": 0.0 if quick else TEMPERATURES,
         "condition_on_previous_text": False,
         "word_timestamps": not quick,
+        "max_new_tokens": MAX_NEW_TOKENS,
         **(prompt or {}),
     }
 
