@@ -32,7 +32,9 @@ def test_an_uploaded_dialogue_shows_clinician_and_patient_and_they_can_be_rename
         expect(page.locator(".segment").first).to_be_visible(timeout=3 * DEADLINE_MS)
         first = page.locator(".segment").first
         expect(first.locator(".segment-speaker")).to_have_text("Clinician")
-        expect(first).to_contain_text(re.compile("brings you in today", re.I))
+        # the greeting; Whisper heard "in today" quiet and "into day" under load
+        # (its threads' sums in another order on a busy machine)
+        expect(first).to_contain_text(re.compile("what brings you in", re.I))
         labels = page.locator(".segment-speaker").all_text_contents()
         assert {"Clinician", "Patient"} == set(labels), labels
         # each speaker's role is named, and the clinician can change it
