@@ -55,17 +55,17 @@ run: $(VENV)/.runtime
 	echo ""; \
 	wait $$server; kill $$worker 2>/dev/null; wait
 
-# In parallel (pytest-xdist), one worker more than the cores: much of the suite
-# waits on child servers, workers and Chromium, and with a worker a core the cores
-# idle then. Measured on fresh clones of one main (2819c47), 2 cores: quiet, 3 workers
-# 548 s against 602 and 616 s with 4; beside `stress-ng --cpu 2`, 864 s against 979 s
-# (4 workers spent ~130 CPU-s more, in contention). Each worker has its own test
-# database, copied from one migrated template, and its own Redis database
+# In parallel (pytest-xdist), two workers a core and one more: much of the suite
+# waits on child servers, workers and Chromium, and a busy machine shares its cores
+# by runnable process, so more workers keep the suite's share of them. Measured on
+# fresh clones, 2 cores, beside `stress-ng --cpu 2`: 3 workers 853 s (51d053d),
+# 5 workers 733 s (ca3d7d3); quiet, 3 workers took 448-548 s. Each worker has its
+# own test database, copied from one migrated template, and its own Redis database
 # (tests/parallel.py); the tests that share a server stay on one worker
 # (xdist_group). The slowest ten are listed.
 # TEST_WORKERS sets the number; PYTEST_ARGS adds to it, e.g.
 # PYTEST_ARGS="-n 0 tests/noumaris" for one process.
-TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 + 1 )))
 test: $(VENV)/.dev
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=10 $(PYTEST_ARGS)
 
