@@ -22,7 +22,6 @@ marked doubtful (`UNKNOWN`), so the transcript underlines it.
 """
 
 import functools
-import logging
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -32,8 +31,6 @@ import jellyfish
 from noumaris.common.kept import kept_json, kept_path
 from transcription.engines.spoken_numbers import COUNTED, NUMBER_WORDS, UNITS
 from transcription.engines.words import DRUG, UNKNOWN, Word
-
-logger = logging.getLogger(__name__)
 
 # Words within CONTEXT_WORDS of a run that make it a medication context.
 CONTEXT_WORDS = 5
